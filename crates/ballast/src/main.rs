@@ -1,0 +1,61 @@
+//! The `ballast` command line: argument parsing and wiring only; the work is
+//! done by the library crates.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod input;
+mod output;
+
+/// Find and drop the dead weight in machine-learning container images.
+#[derive(Parser)]
+#[command(name = "ballast", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Developer tools: look at what the parser sees.
+    #[command(subcommand)]
+    Debug(commands::debug::DebugCommand),
+}
+
+/// Exit statuses shared by every command.
+pub mod exit {
+    /// Nothing to report.
+    pub const OK: u8 = 0;
+    /// Findings at or above the threshold, or a gate failed.
+    pub const FINDINGS: u8 = 1;
+    /// Bad usage or bad input.
+    pub const ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Debug(cmd) => commands::debug::run(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.is::<output::BrokenPipe>() => ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Printing the tree the way BuildKit's `Node.Dump()` does, and as JSON.
+
+use serde::Serialize;
+
+use crate::ast::Instruction;
+use crate::go;
+use crate::parser::Dockerfile;
+
+/// BuildKit's AST dump: one `(...)` line per instruction.
+pub fn buildkit_dump(df: &Dockerfile) -> String {
+    let mut out = String::new();
+    for inst in &df.instructions {
+        out.push('(');
+        out.push_str(&dump_node(inst));
+        out.push_str(")\n");
+    }
+    out
+}
+
+fn dump_node(inst: &Instruction) -> String {
+    let mut s = go::to_lower(&inst.keyword_text);
+    if !inst.flags.is_empty() {
+        let flags: Vec<&str> = inst.flags.iter().map(|f| f.text.as_str()).collect();
+        s.push(' ');
+        s.push_str(&go::quote_list(&flags));
+    }
+    if let Some(sub) = &inst.sub {
+        s.push_str(" (");
+        s.push_str(&dump_node(sub));
+        s.push(')');
+    }
+    for arg in &inst.args {
+        s.push(' ');
+        s.push_str(&go::quote(&arg.value));
+    }
+    s.trim_matches(go::is_space).to_string()
+}
+
+/// One instruction in the `--dump json` format.
+#[derive(Debug, Serialize)]
+pub struct JsonInstruction<'a> {
+    /// Upper-cased keyword.
+    pub cmd: String,
+    /// For ONBUILD, the wrapped keyword.
+    pub sub_cmd: Option<String>,
+    /// 1-based first line.
+    pub start_line: usize,
+    /// 1-based last line.
+    pub end_line: usize,
+    /// Raw flag strings.
+    pub flags: Vec<&'a str>,
+    /// JSON (exec) form.
+    pub json: bool,
+    /// Argument values as BuildKit's AST holds them (ENV/LABEL as key, value,
+    /// separator triples).
+    pub value: Vec<&'a str>,
+    /// Heredocs with their raw content.
+    pub heredocs: Vec<JsonHeredoc<'a>>,
+    /// The logical line.
+    pub original: &'a str,
+}
+
+/// A heredoc in the JSON dump.
+#[derive(Debug, Serialize)]
+pub struct JsonHeredoc<'a> {
+    /// Delimiter.
+    pub name: &'a str,
+    /// Raw body.
+    pub content: &'a str,
+}
+
+/// The instructions in the `--dump json` format.
+pub fn json_instructions(df: &Dockerfile) -> Vec<JsonInstruction<'_>> {
+    df.instructions
+        .iter()
+        .map(|inst| {
+            let inner = inst.effective();
+            JsonInstruction {
+                cmd: inst.keyword_text.to_uppercase(),
+                sub_cmd: inst.sub.as_ref().map(|s| s.keyword_text.to_uppercase()),
+                start_line: inst.start_line,
+                end_line: inst.end_line,
+                flags: inst.flags.iter().map(|f| f.text.as_str()).collect(),
+                json: inner.json,
+                value: inner.args.iter().map(|a| a.value.as_str()).collect(),
+                heredocs: inst
+                    .heredocs
+                    .iter()
+                    .map(|h| JsonHeredoc {
+                        name: &h.name,
+                        content: &h.content,
+                    })
+                    .collect(),
+                original: &inst.original,
+            }
+        })
+        .collect()
+}
+
+/// Prints the tree back as a Dockerfile in a canonical layout: one line per
+/// instruction, upper-case keywords, flags quoted where needed, heredoc bodies
+/// after their instruction. Parsing the result gives the same BuildKit dump
+/// (the property tests check this).
+pub fn canonical(df: &Dockerfile) -> String {
+    let mut out = String::new();
+    for d in &df.directives {
+        out.push_str(&format!("# {}={}\n", d.name, d.value));
+    }
+    for inst in &df.instructions {
+        out.push_str(&canonical_instruction(inst, df.escape));
+        out.push('\n');
+        for h in &inst.heredocs {
+            out.push_str(&h.content);
+            out.push_str(&h.name);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn canonical_instruction(inst: &Instruction, escape: char) -> String {
+    let mut line = inst
+        .keyword
+        .as_str()
+        .map_or_else(|| inst.keyword_text.clone(), str::to_string);
+    for flag in &inst.flags {
+        line.push(' ');
+        line.push_str(&canonical_flag(&flag.text));
+    }
+    let rest = canonical_rest(inst, escape);
+    if !rest.is_empty() {
+        line.push(' ');
+        if rest.starts_with("--") {
+            // Keep arguments that look like flags from being read as flags.
+            line.push_str("-- ");
+        }
+        line.push_str(&rest);
+    }
+    line
+}
+
+fn canonical_flag(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_whitespace() || matches!(c, '"' | '\'' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn json_array(values: &[&str]) -> String {
+    let items: Vec<String> = values
+        .iter()
+        .map(|v| serde_json::to_string(v).expect("string"))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn canonical_rest(inst: &Instruction, escape: char) -> String {
+    use crate::ast::Keyword as K;
+    let values = inst.values();
+    match inst.keyword {
+        K::Onbuild => inst
+            .sub
+            .as_ref()
+            .map_or_else(String::new, |s| canonical_instruction(s, escape)),
+        // BuildKit ignores the arguments of unknown instructions; one is kept
+        // when the keyword ends with the escape character, which would
+        // otherwise continue the line.
+        K::Unknown if inst.keyword_text.ends_with(escape) => "_".to_string(),
+        K::Unknown => String::new(),
+        K::Env | K::Label => values
+            .chunks(3)
+            .map(|c| {
+                if c.get(2) == Some(&"=") {
+                    format!("{}={}", c[0], c[1])
+                } else {
+                    format!("{} {}", c[0], c.get(1).unwrap_or(&""))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        K::Healthcheck => match values.split_first() {
+            None => String::new(),
+            Some((typ, cmd)) if inst.json => format!("{typ} {}", json_array(cmd)),
+            Some((typ, cmd)) => {
+                let mut s = typ.to_string();
+                for c in cmd {
+                    s.push(' ');
+                    s.push_str(c);
+                }
+                s
+            }
+        },
+        _ if inst.json => json_array(&values),
+        _ => values.join(" "),
+    }
+}
