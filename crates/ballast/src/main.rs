@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod config;
 mod input;
 mod output;
 
@@ -19,6 +20,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Analyse an image: layers, wasted bytes, Python packages, CUDA, weights, caches.
+    Inspect(commands::inspect::InspectArgs),
+    /// Compare two images.
+    Diff(commands::diff::DiffArgs),
     /// Developer tools: look at what the parser sees.
     #[command(subcommand)]
     Debug(commands::debug::DebugCommand),
@@ -48,6 +53,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Diff(args) => commands::diff::run(args),
         Command::Debug(cmd) => commands::debug::run(cmd),
     };
     match result {

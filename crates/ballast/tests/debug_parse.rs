@@ -7,21 +7,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("BALLAST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("buildkit-parser").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "conformance corpus missing at {}",
-        dir.display()
-    );
-    eprintln!("SKIPPED: no conformance corpus at {}", dir.display());
-    None
+    ballast_testkit::corpus::corpus_dir()
 }
 
 fn ballast() -> Command {

@@ -107,7 +107,14 @@ pub fn canonical(df: &Dockerfile) -> String {
         out.push_str(&format!("# {}={}\n", d.name, d.value));
     }
     for inst in &df.instructions {
-        out.push_str(&canonical_instruction(inst, df.escape));
+        let line = canonical_instruction(inst, df.escape);
+        out.push_str(&line);
+        if !inst.keyword_text.is_empty() && line.ends_with(df.escape) {
+            // A value ending with the escape character would continue the
+            // line. A vertical tab stops that: it is not a continuation
+            // blank, and BuildKit trims it from the value like any space.
+            out.push('\x0b');
+        }
         out.push('\n');
         for h in &inst.heredocs {
             out.push_str(&h.content);
@@ -119,6 +126,11 @@ pub fn canonical(df: &Dockerfile) -> String {
 }
 
 fn canonical_instruction(inst: &Instruction, escape: char) -> String {
+    if inst.keyword_text.is_empty() {
+        // Only a continuation running into the end of the file gives an
+        // instruction with no keyword; print one the same way.
+        return escape.to_string();
+    }
     let mut line = inst
         .keyword
         .as_str()
@@ -140,8 +152,13 @@ fn canonical_instruction(inst: &Instruction, escape: char) -> String {
 }
 
 fn canonical_flag(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    // BuildKit builds flags byte by byte, so a non-ASCII character reaches the
+    // AST as one Latin-1 character per UTF-8 byte. Print the original bytes so
+    // the result parses back to the same AST.
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let original = String::from_utf8(bytes).unwrap_or_else(|_| text.to_string());
+    let mut out = String::with_capacity(original.len());
+    for c in original.chars() {
         if c.is_ascii_whitespace() || matches!(c, '"' | '\'' | '\\') {
             out.push('\\');
         }

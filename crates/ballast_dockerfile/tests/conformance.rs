@@ -12,25 +12,7 @@ use ballast_dockerfile::shell::{Lex, NoEnv};
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("BALLAST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("buildkit-parser").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "the conformance corpus is missing at {} (set BALLAST_CORPUS)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "SKIPPED: no conformance corpus at {} (set BALLAST_CORPUS)",
-        dir.display()
-    );
-    None
+    ballast_testkit::corpus::corpus_dir()
 }
 
 fn sorted_dirs(dir: PathBuf) -> Vec<PathBuf> {

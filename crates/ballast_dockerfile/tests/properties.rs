@@ -151,6 +151,12 @@ fn fuzz_findings_round_trip() {
     let cases = [
         // An unknown keyword ending with the escape character.
         "FROM a\nSTOPSIGNA\\ SIGTE\\M\nUSER x\n",
+        // A flag with non-ASCII text (BuildKit keeps it as Latin-1 bytes).
+        "FROM a\nCOPY --from=gh\u{4d3}o/x /a /b\n",
+        // A continuation that runs into the end of the file.
+        "FROM a\nCOPY a b\n \\\n   ",
+        // A value that ends with the escape character once trimmed.
+        "FROM a\nCMD th\\\r\x0b\nWORK\n",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);

@@ -1,0 +1,127 @@
+//! Options shared by the commands that read images, and loading with a
+//! progress bar.
+
+use std::io::IsTerminal;
+
+use anyhow::Result;
+use ballast_image::layer::Progress;
+use ballast_image::limits::Limits;
+use ballast_image::report::Report;
+use ballast_image::{AnalyzeOptions, LoadOptions, analyze_with_files};
+use clap::Args;
+
+/// How to read images.
+#[derive(Args, Debug, Clone)]
+pub struct ImageArgs {
+    /// Platform to pick from a multi-platform index (`os/arch[/variant]`).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Skip digest and diff_id checks (faster; uncompressed layers are read by seeking).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// An image whose layers are the base (instead of guessing from history).
+    #[arg(long, value_name = "IMAGE")]
+    pub base: Option<String>,
+    /// Largest manifest or index accepted.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_manifest_bytes, hide_short_help = true)]
+    pub max_manifest_bytes: u64,
+    /// Largest image configuration accepted.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_config_bytes, hide_short_help = true)]
+    pub max_config_bytes: u64,
+    /// Most entries in one layer.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries_per_layer, hide_short_help = true)]
+    pub max_entries: u64,
+    /// Longest entry name in a layer.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_path_bytes, hide_short_help = true)]
+    pub max_path_bytes: u64,
+    /// Most uncompressed bytes in the image.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_uncompressed_bytes, hide_short_help = true)]
+    pub max_uncompressed_bytes: u64,
+    /// Highest uncompressed/compressed ratio of a layer.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_compression_ratio, hide_short_help = true)]
+    pub max_compression_ratio: u64,
+    /// Most layers.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_layers, hide_short_help = true)]
+    pub max_layers: u64,
+    /// Do not show a progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl ImageArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_manifest_bytes: self.max_manifest_bytes,
+            max_config_bytes: self.max_config_bytes,
+            max_entries_per_layer: self.max_entries,
+            max_path_bytes: self.max_path_bytes,
+            max_uncompressed_bytes: self.max_uncompressed_bytes,
+            max_compression_ratio: self.max_compression_ratio,
+            max_layers: self.max_layers,
+            ..Limits::default()
+        }
+    }
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn add(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+}
+
+/// Loads and analyses an image; `keep_files` also returns the final files.
+pub fn load_and_analyze(
+    reference: &str,
+    args: &ImageArgs,
+    keep_files: bool,
+) -> Result<(Report, Vec<(String, u64)>)> {
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::hidden();
+    if show {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} reading {msg}: {bytes} ({bytes_per_sec})",
+            )
+            .expect("template"),
+        );
+        bar.set_message(reference.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+    let progress = Bar(bar.clone());
+    let opts = LoadOptions {
+        verify: !args.no_verify,
+        platform: args.platform.clone(),
+        limits: args.limits(),
+        progress: &progress,
+        capture: &ballast_image::capture,
+    };
+    let base_diff_ids = match &args.base {
+        Some(base) => {
+            let base_opts = LoadOptions {
+                verify: opts.verify,
+                platform: opts.platform.clone(),
+                limits: opts.limits,
+                progress: &progress,
+                capture: &|_, _| false,
+            };
+            Some(
+                ballast_image::load(base, &base_opts)?
+                    .config
+                    .rootfs
+                    .diff_ids,
+            )
+        }
+        None => None,
+    };
+    let image = ballast_image::load(reference, &opts);
+    bar.finish_and_clear();
+    let image = image?;
+    Ok(analyze_with_files(
+        image,
+        &AnalyzeOptions { base_diff_ids },
+        keep_files,
+    ))
+}

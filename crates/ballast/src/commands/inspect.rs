@@ -1,0 +1,205 @@
+//! `ballast inspect IMAGE`: what an image holds, where its bytes are, what
+//! is wasted; and CI gates.
+
+use anyhow::{Result, bail};
+use ballast_image::report::Report;
+use ballast_report::bytes::{format_bytes, parse_bytes};
+use ballast_report::{Style, inspect};
+use clap::{Args, ValueEnum};
+
+use crate::commands::images::{ImageArgs, load_and_analyze};
+use crate::config;
+use crate::exit;
+use crate::output::{ColorChoice, emit};
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The image: a docker-archive or OCI archive file, an OCI layout
+    /// directory, `-` for a tar on standard input, or with a prefix
+    /// `docker-archive:`, `oci:`, `oci-archive:`.
+    pub image: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Terminal)]
+    pub format: InspectFormat,
+    #[command(flatten)]
+    pub image_args: ImageArgs,
+    #[command(flatten)]
+    pub gates: GateArgs,
+    /// Colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum InspectFormat {
+    Terminal,
+    Json,
+    Markdown,
+}
+
+/// CI gates. A gate fails when the value is strictly beyond its limit.
+#[derive(Args, Debug, Default, Clone)]
+pub struct GateArgs {
+    /// Fail when the final image size (regular files visible at the end) is above this (e.g. 2GB).
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
+    /// Fail when the compressed (pull) size is above this.
+    #[arg(long, value_name = "SIZE")]
+    pub max_compressed: Option<String>,
+    /// Fail when the wasted bytes are above this.
+    #[arg(long, value_name = "SIZE")]
+    pub max_wasted: Option<String>,
+    /// Fail when the efficiency (final / stored) is below this (0 to 1).
+    #[arg(long, value_name = "FRACTION")]
+    pub min_efficiency: Option<f64>,
+    /// Fail when a category is above a size: `cuda=1GB`, `weights=500MB`, `pip-cache=0` (repeatable).
+    #[arg(long, value_name = "CATEGORY=SIZE")]
+    pub max_category: Vec<String>,
+}
+
+/// Category names accepted by `--max-category`.
+pub const CATEGORIES: &[&str] = &[
+    "cuda",
+    "nvidia",
+    "cuda-devel",
+    "weights",
+    "hf-cache",
+    "torch-hub",
+    "pip-cache",
+    "uv-cache",
+    "conda-pkgs",
+    "apt",
+    "build-tools",
+    "pycache",
+    "tests",
+    "docs",
+    "git",
+    "notebooks",
+];
+
+fn category_value(r: &Report, name: &str) -> Option<u64> {
+    let c = &r.categories;
+    Some(match name {
+        "cuda" => c.cuda_libraries_bytes,
+        "nvidia" => c.nvidia_bytes,
+        "cuda-devel" => c.cuda_devel_bytes,
+        "weights" => c.model_weights_bytes,
+        "hf-cache" => c.hf_cache_bytes,
+        "torch-hub" => c.torch_hub_bytes,
+        "pip-cache" => c.pip_cache_bytes,
+        "uv-cache" => c.uv_cache_bytes,
+        "conda-pkgs" => c.conda_pkgs_bytes,
+        "apt" => c.apt_bytes,
+        "build-tools" => c.build_tools_bytes,
+        "pycache" => c.pycache_bytes,
+        "tests" => c.tests_bytes,
+        "docs" => c.docs_bytes,
+        "git" => c.git_bytes,
+        "notebooks" => c.notebooks_bytes,
+        _ => return None,
+    })
+}
+
+/// Merges the config file's gates under the command line's.
+fn effective_gates(cli: &GateArgs, file: &config::InspectConfig) -> GateArgs {
+    let mut categories: Vec<String> = file
+        .max_category
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    categories.extend(cli.max_category.iter().cloned());
+    GateArgs {
+        max_size: cli.max_size.clone().or_else(|| file.max_size.clone()),
+        max_compressed: cli
+            .max_compressed
+            .clone()
+            .or_else(|| file.max_compressed.clone()),
+        max_wasted: cli.max_wasted.clone().or_else(|| file.max_wasted.clone()),
+        min_efficiency: cli.min_efficiency.or(file.min_efficiency),
+        max_category: categories,
+    }
+}
+
+/// Checks the gates; returns one line per failed gate. Errors on malformed gates.
+pub fn check_gates(r: &Report, g: &GateArgs) -> Result<Vec<String>> {
+    let mut failed = Vec::new();
+    let mut size_gate = |name: &str, value: u64, limit: &Option<String>| -> Result<()> {
+        if let Some(l) = limit {
+            let limit = parse_bytes(l).map_err(|e| anyhow::anyhow!("--{name}: {e}"))?;
+            if value > limit {
+                failed.push(format!(
+                    "{name}: {} is above {}",
+                    format_bytes(value),
+                    format_bytes(limit)
+                ));
+            }
+        }
+        Ok(())
+    };
+    size_gate("max-size", r.totals.final_bytes, &g.max_size)?;
+    size_gate(
+        "max-compressed",
+        r.totals.compressed_bytes,
+        &g.max_compressed,
+    )?;
+    size_gate("max-wasted", r.totals.wasted_bytes, &g.max_wasted)?;
+    if let Some(min) = g.min_efficiency {
+        if !(0.0..=1.0).contains(&min) {
+            bail!("--min-efficiency: {min} is not between 0 and 1");
+        }
+        if r.totals.efficiency < min {
+            failed.push(format!(
+                "min-efficiency: {:.3} is below {min}",
+                r.totals.efficiency
+            ));
+        }
+    }
+    for spec in &g.max_category {
+        let (name, size) = spec
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--max-category {spec:?}: expected CATEGORY=SIZE"))?;
+        let value = category_value(r, name.trim()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--max-category: unknown category {name:?} (one of {})",
+                CATEGORIES.join(", ")
+            )
+        })?;
+        let limit = parse_bytes(size).map_err(|e| anyhow::anyhow!("--max-category {name}: {e}"))?;
+        if value > limit {
+            failed.push(format!(
+                "max-category {name}: {} is above {}",
+                format_bytes(value),
+                format_bytes(limit)
+            ));
+        }
+    }
+    Ok(failed)
+}
+
+pub fn run(args: InspectArgs) -> Result<u8> {
+    let cfg = config::discover(&std::env::current_dir()?)?;
+    let gates = effective_gates(&args.gates, &cfg.config.inspect);
+    // Malformed gates are usage errors: report them before reading the image.
+    check_gates(&Report::default(), &gates)?;
+    let (report, _) = load_and_analyze(&args.image, &args.image_args, false)?;
+    let text = match args.format {
+        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        InspectFormat::Markdown => inspect::markdown(&report),
+        InspectFormat::Terminal => inspect::terminal(
+            &report,
+            Style {
+                color: args.color.enabled(),
+            },
+        ),
+    };
+    emit(&text)?;
+    let failed = check_gates(&report, &gates)?;
+    for f in &failed {
+        eprintln!("gate failed: {f}");
+    }
+    Ok(if failed.is_empty() {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}

@@ -1,0 +1,97 @@
+//! Configuration: `ballast.toml`, or `[tool.ballast]` in `pyproject.toml`,
+//! found by walking up from a starting directory. Command-line flags and
+//! environment variables override the file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Config {
+    /// `ballast inspect` gates.
+    #[serde(default)]
+    pub inspect: InspectConfig,
+}
+
+/// CI gates for `ballast inspect`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InspectConfig {
+    pub max_size: Option<String>,
+    pub max_compressed: Option<String>,
+    pub max_wasted: Option<String>,
+    pub min_efficiency: Option<f64>,
+    #[serde(default)]
+    pub max_category: std::collections::BTreeMap<String, String>,
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub config: Config,
+    pub path: Option<PathBuf>,
+}
+
+/// Finds the nearest `ballast.toml` (or `pyproject.toml` with `[tool.ballast]`)
+/// at or above `start`.
+pub fn discover(start: &Path) -> Result<Loaded> {
+    let start = if start.is_file() {
+        start.parent().unwrap_or(Path::new("."))
+    } else {
+        start
+    };
+    let mut dir = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    loop {
+        let own = dir.join("ballast.toml");
+        if own.is_file() {
+            return load_file(&own, false);
+        }
+        let py = dir.join("pyproject.toml");
+        if py.is_file() {
+            let loaded = load_file(&py, true)?;
+            if loaded.path.is_some() {
+                return Ok(loaded);
+            }
+        }
+        if !dir.pop() {
+            return Ok(Loaded::default());
+        }
+    }
+}
+
+fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let config = if pyproject {
+        let doc: toml::Table = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))?;
+        let Some(section) = doc.get("tool").and_then(|t| t.get("ballast")) else {
+            return Ok(Loaded::default());
+        };
+        section.clone().try_into().map_err(|e: toml::de::Error| {
+            anyhow::anyhow!(
+                "{}: [tool.ballast]: {}",
+                path.display(),
+                one_line(&e.to_string())
+            )
+        })?
+    } else {
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))?
+    };
+    Ok(Loaded {
+        config,
+        path: Some(path.to_path_buf()),
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,248 @@
+//! From a loaded image to its [`Report`]: layer figures, totals, the base
+//! image boundary, dive's figures and the ML breakdown.
+
+use crate::dive::dive_figures;
+use crate::ml;
+use crate::report::{DiveCompat, ImageInfo, LayerReport, Report, SCHEMA_VERSION, Totals};
+use crate::source::LoadedImage;
+use crate::spec::History;
+use crate::tree::FileTree;
+
+/// How to analyse.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// The diff_ids of a known base image (`--base`): the longest common
+    /// prefix of layers is the base.
+    pub base_diff_ids: Option<Vec<String>>,
+}
+
+/// The metadata-only instructions that end a typical base image.
+fn is_base_terminator(created_by: &str) -> bool {
+    let s = created_by.trim();
+    let s = s
+        .strip_prefix("/bin/sh -c #(nop)")
+        .map(str::trim)
+        .unwrap_or(s);
+    s.starts_with("CMD") || s.starts_with("ENTRYPOINT")
+}
+
+/// Number of bottom layers that belong to the base image, from history: the
+/// base ends at the last CMD/ENTRYPOINT entry that is followed by more
+/// entries (official images end with one, and the build's own entries follow).
+pub fn base_layers_from_history(history: &[History]) -> Option<usize> {
+    let last = history.len().checked_sub(1)?;
+    let boundary = (0..last).rev().find(|&i| {
+        history[i].empty_layer
+            && history[i]
+                .created_by
+                .as_deref()
+                .is_some_and(is_base_terminator)
+    })?;
+    Some(
+        history[..=boundary]
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .count(),
+    )
+}
+
+/// Analyses a loaded image.
+pub fn analyze(image: LoadedImage, opts: &AnalyzeOptions) -> Report {
+    analyze_with_files(image, opts, false).0
+}
+
+/// Analyses a loaded image and, when asked, also returns the final files
+/// (path, bytes) for comparisons.
+pub fn analyze_with_files(
+    image: LoadedImage,
+    opts: &AnalyzeOptions,
+    keep_files: bool,
+) -> (Report, Vec<(String, u64)>) {
+    let mut warnings = Vec::new();
+    let dive = dive_figures(image.layers.iter().map(|l| l.scan.entries.as_slice()));
+    let layer_history = image.config.layer_history();
+    if !image.config.history.is_empty() && layer_history.len() != image.layers.len() {
+        warnings.push(format!(
+            "the history lists {} layer entries for {} layers: created_by is not shown",
+            layer_history.len(),
+            image.layers.len()
+        ));
+    }
+    let (base_layers, base_source) = match &opts.base_diff_ids {
+        Some(base) => {
+            let n = base
+                .iter()
+                .zip(image.layers.iter())
+                .take_while(|(b, l)| l.diff_id.as_deref() == Some(b.as_str()))
+                .count();
+            if n < base.len() {
+                warnings.push(format!(
+                    "the image shares only {n} of the base image's {} layers",
+                    base.len()
+                ));
+            }
+            (n, "--base")
+        }
+        None => match base_layers_from_history(&image.config.history) {
+            Some(n) if n < image.layers.len() || image.layers.is_empty() => (n, "history"),
+            _ => (0, "none"),
+        },
+    };
+
+    let mut tree = FileTree::new();
+    let mut layer_meta = Vec::with_capacity(image.layers.len());
+    for layer in image.layers {
+        layer_meta.push((
+            layer.digest,
+            layer.diff_id,
+            layer.media_type,
+            layer.scan.compression,
+            layer.scan.tar_bytes,
+            layer.scan.compressed_bytes,
+        ));
+        tree.apply(layer.scan.entries);
+    }
+    let bytes = tree.layer_bytes();
+    let aligned = layer_history.len() == layer_meta.len();
+    let layers: Vec<LayerReport> = layer_meta
+        .into_iter()
+        .zip(&bytes)
+        .enumerate()
+        .map(
+            |(
+                index,
+                ((digest, diff_id, media_type, compression, tar_bytes, compressed_bytes), b),
+            )| LayerReport {
+                index,
+                diff_id,
+                digest,
+                media_type,
+                compression: format!("{compression:?}").to_lowercase(),
+                tar_bytes,
+                file_bytes: b.stored,
+                compressed_bytes,
+                files: b.files,
+                created_by: if aligned {
+                    layer_history[index].created_by.clone()
+                } else {
+                    None
+                },
+                visible_bytes: b.visible,
+                wasted_bytes: b.wasted(),
+                base: index < base_layers,
+            },
+        )
+        .collect();
+    for h in &tree.dangling_hardlinks {
+        warnings.push(format!(
+            "hard link {h} points at a file that does not exist; counted as empty"
+        ));
+    }
+
+    let stored: u64 = bytes.iter().map(|b| b.stored).sum();
+    let final_bytes = tree.final_bytes();
+    let (base_bytes, your_bytes, your_wasted) = layers.iter().fold((0, 0, 0), |(b, y, w), l| {
+        if l.base {
+            (b + l.visible_bytes, y, w)
+        } else {
+            (b, y + l.visible_bytes, w + l.wasted_bytes)
+        }
+    });
+    let config = &image.config;
+    let run = config.config.clone().unwrap_or_default();
+    let ml = ml::breakdown(&tree, config, &layers);
+    let totals = Totals {
+        final_bytes,
+        stored_bytes: stored,
+        tar_bytes: layers.iter().map(|l| l.tar_bytes).sum(),
+        compressed_bytes: layers.iter().map(|l| l.compressed_bytes).sum(),
+        wasted_bytes: stored - final_bytes,
+        efficiency: if stored == 0 {
+            1.0
+        } else {
+            final_bytes as f64 / stored as f64
+        },
+        files: ml.file_count,
+        layers: layers.len(),
+        base_layers,
+        base_source: base_source.to_string(),
+        base_bytes,
+        your_bytes,
+        your_wasted_bytes: your_wasted,
+    };
+    warnings.extend(ml.warnings);
+    let files = if keep_files {
+        tree.files().into_iter().map(|f| (f.path, f.size)).collect()
+    } else {
+        Vec::new()
+    };
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        image: ImageInfo {
+            reference: image.reference,
+            format: image.format.to_string(),
+            os: config.os.clone(),
+            architecture: config.architecture.clone(),
+            variant: config.variant.clone(),
+            manifest_digest: image.manifest_digest,
+            config_digest: image.config_digest,
+            created: config.created.clone(),
+            user: run.user.clone().filter(|u| !u.is_empty()),
+            env: run.env.clone().unwrap_or_default(),
+            cmd: run.cmd.clone(),
+            entrypoint: run.entrypoint.clone(),
+        },
+        totals,
+        layers,
+        dive_compat: DiveCompat {
+            efficiency: dive.efficiency,
+            wasted_bytes: dive.wasted_bytes,
+            user_wasted_percent: dive.user_wasted_percent,
+            image_size: dive.image_size,
+            user_size: dive.user_size,
+        },
+        python: ml.python,
+        cuda: ml.cuda,
+        model_weights: ml.weights,
+        os_packages: ml.os_packages,
+        categories: ml.categories,
+        biggest_files: ml.biggest_files,
+        biggest_dirs: ml.biggest_dirs,
+        findings: ml.findings,
+        warnings,
+    };
+    (report, files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(created_by: &str, empty: bool) -> History {
+        History {
+            created_by: Some(created_by.into()),
+            empty_layer: empty,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn base_boundary_from_history() {
+        let hist = vec![
+            h("/bin/sh -c #(nop) ADD file:abc in /", false),
+            h("/bin/sh -c #(nop)  CMD [\"bash\"]", true),
+            h("ENV PATH=/usr/local/bin:$PATH", true),
+            h("RUN /bin/sh -c apt-get update", false),
+            h("CMD [\"python3\"]", true),
+            h("WORKDIR /app", true),
+            h("COPY . . # buildkit", false),
+            h(
+                "RUN /bin/sh -c pip install -r requirements.txt # buildkit",
+                false,
+            ),
+            h("CMD [\"uvicorn\"]", true),
+        ];
+        assert_eq!(base_layers_from_history(&hist), Some(2));
+        assert_eq!(base_layers_from_history(&hist[..2]), None);
+    }
+}

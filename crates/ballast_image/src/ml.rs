@@ -1,0 +1,855 @@
+//! The ML-aware breakdown of an image's final filesystem: Python
+//! environments and distributions (sized from RECORD, per file), the torch
+//! variant, CUDA libraries and their duplicates, model weights (hub cache
+//! layout included), caches, OS packages (dpkg), toolchains; and findings
+//! named like the lint rules, each with the bytes its fix would save.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use ballast_ml::paths::{self, Class};
+use ballast_ml::{dpkg, packages, python, torch};
+
+use crate::report::{
+    Categories, CudaDuplicate, CudaReport, Distribution, Finding, LayerReport, OsPackage,
+    PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
+};
+use crate::spec::Config;
+use crate::tree::{FileTree, VisibleFile};
+
+/// Which files' contents the analysis needs while layers stream past.
+pub fn capture(path: &[u8], _size: u64) -> bool {
+    let Ok(p) = std::str::from_utf8(path) else {
+        return false;
+    };
+    let name = p.rsplit('/').next().unwrap_or(p);
+    let parent = p.rsplit_once('/').map_or("", |(d, _)| d);
+    (matches!(name, "RECORD" | "METADATA" | "INSTALLER") && parent.ends_with(".dist-info"))
+        || (matches!(name, "PKG-INFO" | "installed-files.txt") && parent.ends_with(".egg-info"))
+        || name == "pyvenv.cfg"
+        || p == "var/lib/dpkg/status"
+        || p.starts_with("var/lib/dpkg/status.d/")
+        || (p.starts_with("var/lib/dpkg/info/") && name.ends_with(".list"))
+        || p.ends_with("/torch/version.py")
+        || p == "etc/os-release"
+        || p == "usr/lib/os-release"
+}
+
+/// What the breakdown found.
+pub(crate) struct MlBreakdown {
+    pub python: PythonReport,
+    pub cuda: CudaReport,
+    pub weights: Vec<WeightsReport>,
+    pub os_packages: Vec<OsPackage>,
+    pub categories: Categories,
+    pub biggest_files: Vec<PathBytes>,
+    pub biggest_dirs: Vec<PathBytes>,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+    pub file_count: u64,
+}
+
+const TOP: usize = 20;
+
+/// Sums bytes of distinct content objects.
+#[derive(Default)]
+struct Bucket {
+    seen: HashSet<u32>,
+    bytes: u64,
+    examples: Vec<(u64, String)>,
+}
+
+impl Bucket {
+    fn add(&mut self, f: &VisibleFile<'_>) {
+        if self.seen.insert(f.content) {
+            self.bytes += f.size;
+            self.examples.push((f.size, f.path.clone()));
+        }
+    }
+
+    fn top_paths(&self, n: usize) -> Vec<String> {
+        let mut ex = self.examples.clone();
+        ex.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        ex.into_iter().take(n).map(|(_, p)| p).collect()
+    }
+}
+
+pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]) -> MlBreakdown {
+    let files = tree.files();
+    let by_path: HashMap<&str, &VisibleFile<'_>> =
+        files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let mut warnings = Vec::new();
+    let mut buckets: BTreeMap<Class, Bucket> = BTreeMap::new();
+    let mut cuda_libs: Vec<&VisibleFile<'_>> = Vec::new();
+    let mut seen_content = HashSet::new();
+    for f in &files {
+        for class in paths::classify(&f.path) {
+            buckets.entry(class).or_default().add(f);
+            if class == Class::CudaLibrary {
+                cuda_libs.push(f);
+            }
+        }
+        seen_content.insert(f.content);
+    }
+
+    let python = python_report(tree, &files, &by_path, &mut warnings);
+    let lists: HashMap<&str, &VisibleFile<'_>> = files
+        .iter()
+        .filter_map(|f| dpkg::list_file_package(&f.path).map(|pkg| (pkg, f)))
+        .collect();
+    let os_packages = os_packages(tree, &files, &by_path, &lists);
+    let mut build_tools = std::mem::take(buckets.entry(Class::BuildTools).or_default());
+    for pkg in os_packages.iter().filter(|p| p.build_tool) {
+        for f in owned_files(tree, &by_path, &lists, &pkg.name) {
+            build_tools.add(f);
+        }
+    }
+    let cuda = cuda_report(&cuda_libs);
+    let weights = weights_report(tree, &files, &by_path);
+    let bytes_of = |c: Class| buckets.get(&c).map_or(0, |b| b.bytes);
+    let categories = Categories {
+        nvidia_bytes: bytes_of(Class::NvidiaPip),
+        cuda_libraries_bytes: bytes_of(Class::CudaLibrary),
+        cuda_devel_bytes: bytes_of(Class::CudaDevel),
+        model_weights_bytes: weights
+            .iter()
+            .filter(|w| w.kind != "hub-other")
+            .map(|w| w.bytes)
+            .sum::<u64>()
+            .max(bytes_of(Class::ModelWeights)),
+        pip_cache_bytes: bytes_of(Class::PipCache),
+        uv_cache_bytes: bytes_of(Class::UvCache),
+        other_package_cache_bytes: bytes_of(Class::OtherPackageCache),
+        conda_pkgs_bytes: bytes_of(Class::CondaPkgs),
+        hf_cache_bytes: bytes_of(Class::HfCache),
+        torch_hub_bytes: bytes_of(Class::TorchHub),
+        pycache_bytes: bytes_of(Class::Pycache),
+        apt_bytes: bytes_of(Class::Apt),
+        build_tools_bytes: build_tools.bytes,
+        git_bytes: bytes_of(Class::Git),
+        tests_bytes: bytes_of(Class::Tests),
+        docs_bytes: bytes_of(Class::Docs),
+        notebooks_bytes: bytes_of(Class::Notebooks),
+    };
+
+    let mut biggest: Vec<PathBytes> = files
+        .iter()
+        .map(|f| PathBytes {
+            path: f.path.clone(),
+            bytes: f.size,
+        })
+        .collect();
+    biggest.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+    biggest.truncate(TOP);
+
+    let ctx = FindingContext {
+        buckets: &buckets,
+        build_tools: &build_tools,
+        config,
+        layers,
+        python: &python,
+        cuda: &cuda,
+        weights: &weights,
+    };
+    MlBreakdown {
+        findings: findings(&ctx),
+        python,
+        cuda,
+        weights,
+        os_packages,
+        categories,
+        biggest_files: biggest,
+        biggest_dirs: biggest_dirs(&files),
+        warnings,
+        file_count: files.len() as u64,
+    }
+}
+
+/// Directories by total visible bytes, skipping ones whose bytes all sit in one child directory.
+fn biggest_dirs(files: &[VisibleFile<'_>]) -> Vec<PathBytes> {
+    let mut sizes: HashMap<&str, u64> = HashMap::new();
+    let mut seen = HashSet::new();
+    for f in files {
+        if !seen.insert(f.content) {
+            continue;
+        }
+        let mut p = f.path.as_str();
+        while let Some((dir, _)) = p.rsplit_once('/') {
+            *sizes.entry(dir).or_default() += f.size;
+            p = dir;
+        }
+    }
+    // A parent that only passes one child directory's bytes through adds nothing.
+    let mut largest_child: HashMap<&str, u64> = HashMap::new();
+    for (d, s) in &sizes {
+        if let Some((parent, _)) = d.rsplit_once('/') {
+            let e = largest_child.entry(parent).or_default();
+            *e = (*e).max(*s);
+        }
+    }
+    let mut dirs: Vec<(&str, u64)> = sizes.iter().map(|(d, s)| (*d, *s)).collect();
+    dirs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut out: Vec<PathBytes> = Vec::new();
+    for (dir, bytes) in dirs {
+        if largest_child.get(dir) != Some(&bytes) {
+            out.push(PathBytes {
+                path: dir.to_string(),
+                bytes,
+            });
+        }
+        if out.len() == TOP {
+            break;
+        }
+    }
+    out
+}
+
+fn text<'a>(f: &'a VisibleFile<'_>) -> Option<&'a str> {
+    f.captured.and_then(|c| std::str::from_utf8(c).ok())
+}
+
+fn python_report(
+    tree: &FileTree,
+    files: &[VisibleFile<'_>],
+    by_path: &HashMap<&str, &VisibleFile<'_>>,
+    warnings: &mut Vec<String>,
+) -> PythonReport {
+    let mut claimed: HashSet<u32> = HashSet::new();
+    let mut dists = Vec::new();
+    let mut records: Vec<&VisibleFile<'_>> = files
+        .iter()
+        .filter(|f| f.path.ends_with(".dist-info/RECORD"))
+        .collect();
+    records.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut torch_info = None;
+    for rec in records {
+        let dist_dir = &rec.path[..rec.path.len() - "/RECORD".len()];
+        let site = dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string();
+        let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
+        let meta = by_path
+            .get(format!("{dist_dir}/METADATA").as_str())
+            .and_then(|f| text(f))
+            .map(python::parse_metadata);
+        let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_default();
+        let name = meta.as_ref().and_then(|m| m.0.clone()).unwrap_or(dir_n);
+        let version = meta.as_ref().and_then(|m| m.1.clone()).unwrap_or(dir_v);
+        let installer = by_path
+            .get(format!("{dist_dir}/INSTALLER").as_str())
+            .and_then(|f| text(f))
+            .map(|s| s.trim().to_string());
+        let Some(record) = text(rec) else {
+            warnings.push(format!(
+                "{}: RECORD not readable; {name} is not sized",
+                rec.path
+            ));
+            continue;
+        };
+        let (mut bytes, mut count) = (0u64, 0u64);
+        for row in python::parse_record(record) {
+            let Some(p) = python::resolve_record_path(&site, &row.path) else {
+                continue;
+            };
+            if let Some(f) = by_path.get(p.as_str())
+                && claimed.insert(f.content)
+            {
+                bytes += f.size;
+                count += 1;
+            }
+        }
+        if python::normalize_name(&name) == "torch" {
+            let torch_dir = format!("{site}/torch");
+            let version_py = by_path
+                .get(format!("{torch_dir}/version.py").as_str())
+                .and_then(|f| text(f));
+            let metadata = by_path
+                .get(format!("{dist_dir}/METADATA").as_str())
+                .and_then(|f| text(f))
+                .unwrap_or("");
+            let evidence = torch::TorchEvidence {
+                version: Some(&version),
+                version_py,
+                has_libtorch_cuda: tree
+                    .kind(&format!("{torch_dir}/lib/libtorch_cuda.so"))
+                    .is_some(),
+                has_libtorch_hip: tree
+                    .kind(&format!("{torch_dir}/lib/libtorch_hip.so"))
+                    .is_some(),
+                requires_nvidia: python::requires_dist(metadata)
+                    .iter()
+                    .any(|r| r.starts_with("nvidia-")),
+            };
+            if let Some(v) = torch::detect(&evidence) {
+                torch_info = Some(TorchReport {
+                    version: version.clone(),
+                    variant: v.label(),
+                    site_packages: site.clone(),
+                });
+            }
+        }
+        dists.push(Distribution {
+            name,
+            version,
+            bytes,
+            files: count,
+            site_packages: site,
+            installer,
+        });
+    }
+    dists.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+
+    // Environments: every site-packages holding distributions, tied to a venv
+    // when a pyvenv.cfg sits above it.
+    let venvs: Vec<(&str, Option<String>)> = files
+        .iter()
+        .filter(|f| f.path.ends_with("pyvenv.cfg"))
+        .map(|f| {
+            let root = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let cfg = text(f).map(python::parse_pyvenv_cfg).unwrap_or_default();
+            let version = cfg
+                .iter()
+                .find(|(k, _)| k == "version" || k == "version_info")
+                .map(|(_, v)| v.clone());
+            (root, version)
+        })
+        .collect();
+    let mut envs: BTreeMap<String, PythonEnvironment> = BTreeMap::new();
+    for d in &dists {
+        let env = envs.entry(d.site_packages.clone()).or_insert_with(|| {
+            let venv = venvs.iter().find(|(root, _)| {
+                !root.is_empty() && d.site_packages.starts_with(&format!("{root}/"))
+            });
+            let python_version = venv.and_then(|(_, v)| v.clone()).or_else(|| {
+                d.site_packages
+                    .split('/')
+                    .find(|c| c.starts_with("python3"))
+                    .map(|c| c.trim_start_matches("python").to_string())
+            });
+            PythonEnvironment {
+                site_packages: d.site_packages.clone(),
+                venv: venv.map(|(r, _)| r.to_string()),
+                python_version,
+                distributions: 0,
+                bytes: 0,
+            }
+        });
+        env.distributions += 1;
+        env.bytes += d.bytes;
+    }
+    PythonReport {
+        environments: envs.into_values().collect(),
+        distributions: dists,
+        torch: torch_info,
+    }
+}
+
+fn os_packages(
+    tree: &FileTree,
+    files: &[VisibleFile<'_>],
+    by_path: &HashMap<&str, &VisibleFile<'_>>,
+    lists: &HashMap<&str, &VisibleFile<'_>>,
+) -> Vec<OsPackage> {
+    let mut status_text = String::new();
+    for f in files
+        .iter()
+        .filter(|f| f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/"))
+    {
+        if let Some(t) = text(f) {
+            status_text.push_str(t);
+            status_text.push_str("\n\n");
+        }
+    }
+    let pkgs = dpkg::parse_status(&status_text);
+    let mut claimed = HashSet::new();
+    let mut out: Vec<OsPackage> = pkgs
+        .into_iter()
+        .map(|p| {
+            let bytes = match lists.get(p.name.as_str()).and_then(|f| text(f)) {
+                Some(t) => dpkg::parse_list(t)
+                    .filter_map(|entry| {
+                        // Lists name /bin/... on merged-/usr systems: resolve like the kernel.
+                        let real = tree.resolve(entry)?;
+                        let f = by_path.get(real.as_str())?;
+                        claimed.insert(f.content).then_some(f.size)
+                    })
+                    .sum(),
+                None => p.installed_size_kib.unwrap_or(0) * 1024,
+            };
+            OsPackage {
+                build_tool: dpkg::is_build_tool_package(&p.name),
+                cuda: dpkg::is_cuda_package(&p.name),
+                name: p.name,
+                version: p.version,
+                bytes,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
+fn owned_files<'a>(
+    tree: &FileTree,
+    by_path: &HashMap<&str, &'a VisibleFile<'a>>,
+    lists: &HashMap<&str, &VisibleFile<'_>>,
+    package: &str,
+) -> Vec<&'a VisibleFile<'a>> {
+    let Some(t) = lists.get(package).and_then(|f| text(f)) else {
+        return Vec::new();
+    };
+    dpkg::parse_list(t)
+        .filter_map(|e| tree.resolve(e))
+        .filter_map(|p| by_path.get(p.as_str()).copied())
+        .collect()
+}
+
+fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
+    let mut report = CudaReport::default();
+    let mut by_soname: BTreeMap<String, Vec<&VisibleFile<'_>>> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for f in libs {
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        if name.starts_with("libcuda.so") || name.starts_with("libnvidia-ml.so") {
+            if !f.path.contains("/stubs/") {
+                report.driver_libraries.push(f.path.clone());
+            }
+            continue;
+        }
+        if !seen.insert(f.content) {
+            continue;
+        }
+        if paths::is_in_site_packages(&f.path) {
+            report.pip_bytes += f.size;
+        } else {
+            report.system_bytes += f.size;
+        }
+        if f.size > 0
+            && let Some(key) = paths::soname_key(name)
+        {
+            by_soname.entry(key).or_default().push(f);
+        }
+    }
+    for (soname, copies) in by_soname {
+        if copies.len() < 2 {
+            continue;
+        }
+        let total: u64 = copies.iter().map(|f| f.size).sum();
+        let largest = copies.iter().map(|f| f.size).max().unwrap_or(0);
+        report.duplicates.push(CudaDuplicate {
+            soname,
+            copies: copies
+                .iter()
+                .map(|f| PathBytes {
+                    path: f.path.clone(),
+                    bytes: f.size,
+                })
+                .collect(),
+            extra_bytes: total - largest,
+        });
+    }
+    report
+        .duplicates
+        .sort_by_key(|d| std::cmp::Reverse(d.extra_bytes));
+    report
+}
+
+fn weights_report(
+    tree: &FileTree,
+    files: &[VisibleFile<'_>],
+    by_path: &HashMap<&str, &VisibleFile<'_>>,
+) -> Vec<WeightsReport> {
+    let mut groups: BTreeMap<String, WeightsReport> = BTreeMap::new();
+    let mut counted = HashSet::new();
+    // Hub cache: follow each snapshot link once to name its blob.
+    let mut revisions: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    for (link, _) in tree.symlinks() {
+        let Some((repo_root, repo)) = hub_repo(&link) else {
+            continue;
+        };
+        let rest = &link[repo_root.len() + 1..];
+        let Some(after) = rest.strip_prefix("snapshots/") else {
+            continue;
+        };
+        let (rev, file_name) = after.split_once('/').unwrap_or((after, ""));
+        revisions
+            .entry(repo.clone())
+            .or_default()
+            .insert(rev.to_string());
+        let Some(target) = tree.resolve(&link) else {
+            continue;
+        };
+        let Some(f) = by_path.get(target.as_str()) else {
+            continue;
+        };
+        if !counted.insert(f.content) {
+            continue;
+        }
+        let weight = paths::is_model_weights(
+            file_name,
+            file_name.rsplit('/').next().unwrap_or(file_name),
+            false,
+        );
+        let kind = if weight { "hub" } else { "hub-other" };
+        let g = groups
+            .entry(format!("{repo}#{kind}"))
+            .or_insert_with(|| WeightsReport {
+                name: repo.clone(),
+                kind: kind.into(),
+                bytes: 0,
+                files: Vec::new(),
+                revisions: 0,
+            });
+        g.bytes += f.size;
+        g.files.push(PathBytes {
+            path: file_name.to_string(),
+            bytes: f.size,
+        });
+    }
+    for f in files {
+        if counted.contains(&f.content) {
+            continue;
+        }
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        // Hub blobs no snapshot points at, and weight files anywhere else.
+        let hub = hub_repo(&f.path).filter(|(root, _)| f.path[root.len()..].starts_with("/blobs/"));
+        let is_weight = paths::is_model_weights(&f.path, name, paths::is_in_site_packages(&f.path));
+        if hub.is_none() && !is_weight {
+            continue;
+        }
+        counted.insert(f.content);
+        let (group, label, kind) = match hub {
+            Some((_, repo)) => (format!("{repo}#hub-unreferenced"), repo, "hub-unreferenced"),
+            None => {
+                let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                (format!("{dir}#files"), dir, "files")
+            }
+        };
+        let g = groups.entry(group).or_insert_with(|| WeightsReport {
+            name: label,
+            kind: kind.into(),
+            bytes: 0,
+            files: Vec::new(),
+            revisions: 0,
+        });
+        g.bytes += f.size;
+        g.files.push(PathBytes {
+            path: f.path.clone(),
+            bytes: f.size,
+        });
+    }
+    let mut out: Vec<WeightsReport> = groups
+        .into_values()
+        .map(|mut g| {
+            g.revisions = revisions.get(&g.name).map_or(0, HashSet::len);
+            g.files
+                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
+            g
+        })
+        .collect();
+    out.sort_by_key(|w| std::cmp::Reverse(w.bytes));
+    out
+}
+
+/// `(repo dir path, "org/name")` when a path is inside a hub repository folder.
+fn hub_repo(path: &str) -> Option<(String, String)> {
+    let mut prefix = String::new();
+    for comp in path.split('/') {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(comp);
+        if paths::is_hub_repo_dir(comp) {
+            let name = comp
+                .split_once("--")
+                .map_or(comp, |(_, n)| n)
+                .replacen("--", "/", 1);
+            return Some((prefix, name));
+        }
+    }
+    None
+}
+
+struct FindingContext<'a> {
+    buckets: &'a BTreeMap<Class, Bucket>,
+    build_tools: &'a Bucket,
+    config: &'a Config,
+    layers: &'a [LayerReport],
+    python: &'a PythonReport,
+    cuda: &'a CudaReport,
+    weights: &'a [WeightsReport],
+}
+
+fn finding(
+    name: &str,
+    severity: &str,
+    message: String,
+    savings: u64,
+    paths: Vec<String>,
+) -> Finding {
+    Finding {
+        name: name.into(),
+        severity: severity.into(),
+        message,
+        savings_bytes: savings,
+        paths,
+    }
+}
+
+const MIN_BYTES: u64 = 1 << 20;
+
+fn findings(c: &FindingContext<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let bucket = |class: Class| c.buckets.get(&class);
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    for (class, label) in [(Class::PipCache, "pip"), (Class::UvCache, "uv")] {
+        if let Some(b) = bucket(class).filter(|b| b.bytes >= MIN_BYTES) {
+            out.push(finding("pip-cache-kept", "warning", format!("the {label} cache is in the image ({}): install with --no-cache-dir or a cache mount", mb(b.bytes)), b.bytes, b.top_paths(3)));
+        }
+    }
+    if let Some(b) = bucket(Class::Apt).filter(|b| b.bytes >= MIN_BYTES) {
+        out.push(finding("apt-lists-kept", "warning", format!("apt lists and archives are in the image ({}): remove /var/lib/apt/lists/* in the same RUN", mb(b.bytes)), b.bytes, b.top_paths(3)));
+    }
+    if let Some(b) = bucket(Class::CondaPkgs).filter(|b| b.bytes >= MIN_BYTES) {
+        out.push(finding("pip-cache-kept", "warning", format!("conda's package cache is in the image ({}): run `conda clean -afy` in the same RUN", mb(b.bytes)), b.bytes, b.top_paths(3)));
+    }
+    if let Some(b) = bucket(Class::HfCache).filter(|b| b.bytes >= MIN_BYTES) {
+        out.push(finding("hf-cache-in-image", "warning", format!("a Hugging Face cache is baked into the image ({}): mount it at run time or download to a named directory without the cache", mb(b.bytes)), 0, b.top_paths(3)));
+    }
+    let wasted: u64 = c
+        .layers
+        .iter()
+        .filter(|l| !l.base)
+        .map(|l| l.wasted_bytes)
+        .sum();
+    if wasted >= MIN_BYTES {
+        let worst = c
+            .layers
+            .iter()
+            .filter(|l| !l.base)
+            .max_by_key(|l| l.wasted_bytes)
+            .map(|l| {
+                format!(
+                    "layer {} ({})",
+                    l.index,
+                    l.created_by.as_deref().unwrap_or("unknown step")
+                )
+            })
+            .unwrap_or_default();
+        out.push(finding("cleanup-in-later-layer", "warning", format!("{} stored in your layers is deleted or overwritten later; deleting in a later RUN does not shrink the image (most in {worst})", mb(wasted)), wasted, Vec::new()));
+    }
+    if let Some(b) = bucket(Class::CudaDevel).filter(|b| b.bytes >= MIN_BYTES) {
+        out.push(finding("cuda-devel-base-in-final-stage", "warning", format!("CUDA development files (nvcc, headers, static libraries) are in the final image ({}): build in a devel stage and run on a runtime base", mb(b.bytes)), b.bytes, b.top_paths(3)));
+    }
+    let dup: u64 = c.cuda.duplicates.iter().map(|d| d.extra_bytes).sum();
+    if dup >= MIN_BYTES {
+        out.push(finding("duplicate-cuda-runtime", "warning", format!("{} CUDA libraries are present more than once (system and pip copies): use a base without them, or drop the duplicate", c.cuda.duplicates.len()), dup, c.cuda.duplicates.iter().take(3).map(|d| d.soname.clone()).collect()));
+    }
+    if !c.cuda.driver_libraries.is_empty() {
+        out.push(finding("duplicate-cuda-runtime", "warning", "NVIDIA driver libraries are baked into the image; the container toolkit injects them from the host".into(), 0, c.cuda.driver_libraries.clone()));
+    }
+    if let Some(t) = &c.python.torch
+        && t.variant != "cpu"
+    {
+        let env: Vec<(String, String)> = c.config.env();
+        let gpu_signal = env
+            .iter()
+            .any(|(k, _)| k.starts_with("NVIDIA_") || k == "CUDA_VERSION");
+        if !gpu_signal {
+            let nvidia = bucket(Class::NvidiaPip).map_or(0, |b| b.bytes);
+            out.push(finding("cuda-torch-without-gpu", "warning", format!("torch {} ({}) ships CUDA libraries but the image has no GPU signal (no CUDA base, no NVIDIA_* variables): the CPU build would save them", t.version, t.variant), nvidia, Vec::new()));
+        }
+    }
+    let dev: Vec<&Distribution> = c
+        .python
+        .distributions
+        .iter()
+        .filter(|d| packages::is_dev_package(&d.name))
+        .collect();
+    let dev_bytes: u64 = dev.iter().map(|d| d.bytes).sum();
+    if !dev.is_empty() {
+        out.push(finding(
+            "dev-packages-in-image",
+            "warning",
+            format!(
+                "development packages are installed in the runtime image: {}",
+                dev.iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            dev_bytes,
+            Vec::new(),
+        ));
+    }
+    if c.build_tools.bytes >= MIN_BYTES {
+        out.push(finding("build-tools-in-final-stage", "warning", format!("compilers and build tools are in the final image ({}): build wheels in a builder stage", mb(c.build_tools.bytes)), c.build_tools.bytes, c.build_tools.top_paths(3)));
+    }
+    for d in &c.python.distributions {
+        if let Some(headless) = packages::opencv_headless_variant(&d.name) {
+            let est = packages::typical("OpenCV GUI").map_or(0, |t| t.bytes);
+            out.push(finding(
+                "opencv-gui-in-server",
+                "warning",
+                format!(
+                    "{} bundles GUI libraries a server does not use; install {headless}",
+                    d.name
+                ),
+                est.min(d.bytes),
+                Vec::new(),
+            ));
+        }
+    }
+    let unreferenced: u64 = c
+        .weights
+        .iter()
+        .filter(|w| w.kind == "hub-unreferenced")
+        .map(|w| w.bytes)
+        .sum();
+    if unreferenced >= MIN_BYTES {
+        out.push(finding("hf-cache-in-image", "warning", format!("{} of hub blobs are not referenced by any snapshot (interrupted or superseded downloads)", mb(unreferenced)), unreferenced, Vec::new()));
+    }
+    for w in c.weights.iter().filter(|w| w.kind == "hub") {
+        let unused: Vec<&PathBytes> = w
+            .files
+            .iter()
+            .filter(|f| {
+                ["flax_model.msgpack", "tf_model.h5", "rust_model.ot"]
+                    .iter()
+                    .any(|n| f.path.ends_with(n))
+            })
+            .collect();
+        let bytes: u64 = unused.iter().map(|f| f.bytes).sum();
+        if bytes >= MIN_BYTES {
+            out.push(finding(
+                "model-downloaded-at-build",
+                "warning",
+                format!(
+                    "{} ships weight formats PyTorch does not load ({})",
+                    w.name,
+                    unused
+                        .iter()
+                        .map(|f| f.path.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                bytes,
+                Vec::new(),
+            ));
+        }
+        if w.revisions > 1 {
+            out.push(finding(
+                "model-downloaded-at-build",
+                "info",
+                format!(
+                    "{} keeps {} revisions in the hub cache",
+                    w.name, w.revisions
+                ),
+                0,
+                Vec::new(),
+            ));
+        }
+    }
+    let weights_total: u64 = c
+        .weights
+        .iter()
+        .filter(|w| w.kind != "hub-other")
+        .map(|w| w.bytes)
+        .sum();
+    if weights_total >= MIN_BYTES {
+        out.push(finding("model-downloaded-at-build", "info", format!("{} of model weights are baked into the image: every rebuild and pull moves them; consider a volume or a separate model layer", mb(weights_total)), 0, Vec::new()));
+    }
+    for (class, what) in [
+        (Class::Git, ".git directories"),
+        (Class::Notebooks, "notebooks"),
+    ] {
+        if let Some(b) = bucket(class).filter(|b| b.bytes > 0) {
+            out.push(finding(
+                "context-ships-junk",
+                "info",
+                format!(
+                    "{what} are in the image ({}): exclude them in .dockerignore",
+                    mb(b.bytes)
+                ),
+                b.bytes,
+                b.top_paths(3),
+            ));
+        }
+    }
+    let user = c
+        .config
+        .config
+        .as_ref()
+        .and_then(|r| r.user.clone())
+        .unwrap_or_default();
+    if user.is_empty()
+        || user == "root"
+        || user == "0"
+        || user.starts_with("root:")
+        || user.starts_with("0:")
+    {
+        out.push(finding(
+            "root-user",
+            "info",
+            "the container runs as root (no USER, or USER root)".into(),
+            0,
+            Vec::new(),
+        ));
+    }
+    for (k, _) in c.config.env() {
+        let upper = k.to_ascii_uppercase();
+        if [
+            "TOKEN",
+            "SECRET",
+            "PASSWORD",
+            "API_KEY",
+            "ACCESS_KEY",
+            "PRIVATE_KEY",
+        ]
+        .iter()
+        .any(|s| upper.contains(s))
+        {
+            out.push(finding(
+                "secret-in-arg-or-env",
+                "error",
+                format!("the image configuration sets {k}: anyone who pulls the image can read it"),
+                0,
+                Vec::new(),
+            ));
+        }
+    }
+    out.sort_by(|a, b| {
+        b.savings_bytes
+            .cmp(&a.savings_bytes)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_repo_names() {
+        assert_eq!(
+            hub_repo(
+                "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2/blobs/abc"
+            ),
+            Some((
+                "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2"
+                    .into(),
+                "sentence-transformers/all-MiniLM-L6-v2".into()
+            ))
+        );
+        assert_eq!(hub_repo("usr/lib/x"), None);
+    }
+
+    #[test]
+    fn captures_what_the_analysis_reads() {
+        assert!(capture(
+            b"usr/local/lib/python3.11/site-packages/torch-2.5.1.dist-info/RECORD",
+            10
+        ));
+        assert!(capture(b"var/lib/dpkg/info/libc6:amd64.list", 10));
+        assert!(capture(b"opt/venv/pyvenv.cfg", 10));
+        assert!(!capture(b"usr/lib/x.so", 10));
+    }
+}

@@ -1,0 +1,687 @@
+//! Image sources and how an image is resolved: references, platform
+//! selection, digest and diff_id verification. The containers (archive,
+//! layout directory, stream) only provide members; the plan is shared.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+
+use rayon::prelude::*;
+
+use crate::digest::Digest;
+use crate::error::{ImageError, Result};
+use crate::layer::{LayerScan, NoProgress, Progress, ScanOptions, scan_layer, scan_layer_seek};
+use crate::limits::Limits;
+use crate::spec::{self, Config, Descriptor, Index, ManifestDoc};
+
+/// Where an image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A `docker save` archive (legacy or Docker 25+), optionally naming one image.
+    DockerArchive {
+        path: PathBuf,
+        image: Option<String>,
+    },
+    /// An OCI image layout directory, optionally with a tag.
+    OciLayout { path: PathBuf, tag: Option<String> },
+    /// A tar of an OCI image layout.
+    OciArchive { path: PathBuf, tag: Option<String> },
+    /// A tar on standard input.
+    Stdin,
+    /// A registry (`docker://host[:port]/repo[:tag|@digest]`).
+    Registry(String),
+    /// The Docker Engine (or podman's compatible API).
+    Daemon(String),
+}
+
+impl Reference {
+    /// Parses a reference: `-`, `docker-archive:`, `oci:`, `oci-archive:`,
+    /// `docker://`, `daemon://`, or a path (autodetected).
+    pub fn parse(s: &str) -> Reference {
+        if s == "-" {
+            return Reference::Stdin;
+        }
+        if let Some(rest) = s.strip_prefix("docker://") {
+            return Reference::Registry(rest.to_string());
+        }
+        if let Some(rest) = s.strip_prefix("daemon://") {
+            return Reference::Daemon(rest.to_string());
+        }
+        let split = |rest: &str| -> (PathBuf, Option<String>) {
+            if Path::new(rest).exists() {
+                return (PathBuf::from(rest), None);
+            }
+            match rest.rsplit_once(':') {
+                Some((p, t)) if Path::new(p).exists() => (PathBuf::from(p), Some(t.to_string())),
+                _ => (PathBuf::from(rest), None),
+            }
+        };
+        if let Some(rest) = s.strip_prefix("docker-archive:") {
+            let (path, image) = split(rest);
+            return Reference::DockerArchive { path, image };
+        }
+        if let Some(rest) = s.strip_prefix("oci-archive:") {
+            let (path, tag) = split(rest);
+            return Reference::OciArchive { path, tag };
+        }
+        if let Some(rest) = s.strip_prefix("oci:") {
+            let (path, tag) = split(rest);
+            return Reference::OciLayout { path, tag };
+        }
+        let path = PathBuf::from(s);
+        if path.is_dir() {
+            Reference::OciLayout { path, tag: None }
+        } else {
+            // An archive of either kind: told apart by its members.
+            Reference::DockerArchive { path, image: None }
+        }
+    }
+}
+
+/// How to load an image.
+pub struct LoadOptions<'a> {
+    /// Verify every digest and diff_id (default).
+    pub verify: bool,
+    /// `os/arch[/variant]` for indexes.
+    pub platform: Option<String>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Progress sink (compressed bytes).
+    pub progress: &'a dyn Progress,
+    /// Which small files to keep the content of.
+    pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+}
+
+impl Default for LoadOptions<'_> {
+    fn default() -> Self {
+        LoadOptions {
+            verify: true,
+            platform: None,
+            limits: Limits::default(),
+            progress: &NoProgress,
+            capture: &|_, _| false,
+        }
+    }
+}
+
+/// One layer of a loaded image.
+#[derive(Debug, Clone)]
+pub struct LoadedLayer {
+    /// The blob digest (from the descriptor, or computed).
+    pub digest: Option<String>,
+    /// The diff_id from the configuration.
+    pub diff_id: Option<String>,
+    /// The declared media type.
+    pub media_type: Option<String>,
+    /// What reading the layer found.
+    pub scan: LayerScan,
+}
+
+/// An image read from a source.
+#[derive(Debug, Clone)]
+pub struct LoadedImage {
+    /// The reference as given.
+    pub reference: String,
+    /// The container format.
+    pub format: &'static str,
+    /// The manifest digest, when there is a manifest.
+    pub manifest_digest: Option<String>,
+    /// The configuration digest, when known.
+    pub config_digest: Option<String>,
+    /// The parsed configuration.
+    pub config: Config,
+    /// Layers, bottom first.
+    pub layers: Vec<LoadedLayer>,
+}
+
+/// Something that holds the members of an image: an archive, a layout
+/// directory, or an already-read stream.
+pub(crate) trait Members: Sync {
+    /// The reference, for messages.
+    fn reference(&self) -> &str;
+    /// Whether a member exists.
+    fn exists(&self, path: &str) -> bool;
+    /// Reads a small member, failing beyond `limit` bytes.
+    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>>;
+    /// Scans a layer member.
+    fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan>;
+}
+
+/// What to read, once the manifest is understood.
+pub(crate) struct Plan {
+    pub format: &'static str,
+    pub manifest_digest: Option<String>,
+    pub config_path: String,
+    pub config_expected: Option<Digest>,
+    pub config_size: Option<u64>,
+    pub layers: Vec<PlannedLayer>,
+}
+
+pub(crate) struct PlannedLayer {
+    pub path: String,
+    pub expected: Option<Digest>,
+    pub size: Option<u64>,
+    pub media_type: Option<String>,
+}
+
+/// `blobs/sha256/<hex>` for a digest.
+pub(crate) fn blob_path(d: &Digest) -> String {
+    format!("blobs/sha256/{}", d.hex())
+}
+
+/// The digest a member name encodes (`blobs/sha256/<hex>`, `<hex>.json`), if any.
+fn digest_from_name(path: &str) -> Option<Digest> {
+    let name = path.rsplit('/').next()?;
+    let hex = name.strip_suffix(".json").unwrap_or(name);
+    Digest::parse(&format!("sha256:{hex}")).ok()
+}
+
+fn fmt_err(m: &dyn Members, message: impl Into<String>) -> ImageError {
+    ImageError::format(m.reference(), message)
+}
+
+/// Works out the plan of an archive or layout.
+pub(crate) fn plan(
+    m: &dyn Members,
+    selector: Option<&str>,
+    opts: &LoadOptions<'_>,
+) -> Result<Plan> {
+    if m.exists("manifest.json") {
+        return plan_docker(m, selector, opts);
+    }
+    if m.exists("index.json") {
+        return plan_oci(m, selector, opts);
+    }
+    Err(fmt_err(
+        m,
+        "not an image: no manifest.json (docker save) or index.json (OCI layout) found",
+    ))
+}
+
+fn plan_docker(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> Result<Plan> {
+    let bytes = m.read_small(
+        "manifest.json",
+        opts.limits.max_manifest_bytes,
+        "manifest.json",
+    )?;
+    let entries = spec::parse_archive_manifest(&bytes).map_err(|e| fmt_err(m, e))?;
+    let entry = match (entries.len(), selector) {
+        (0, _) => return Err(fmt_err(m, "manifest.json lists no image")),
+        (_, Some(sel)) => entries
+            .iter()
+            .find(|e| {
+                e.repo_tags
+                    .iter()
+                    .flatten()
+                    .any(|t| t == sel || t.ends_with(&format!("/{sel}")))
+            })
+            .ok_or_else(|| fmt_err(m, format!("no image tagged {sel:?} in the archive")))?,
+        (1, None) => &entries[0],
+        (_, None) => {
+            let tags: Vec<String> = entries
+                .iter()
+                .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+                .collect();
+            return Err(fmt_err(
+                m,
+                format!(
+                    "the archive holds {} images; name one with docker-archive:PATH:TAG ({})",
+                    entries.len(),
+                    tags.join(", ")
+                ),
+            ));
+        }
+    };
+    // Docker 25+ archives are OCI layouts with a legacy manifest.json beside.
+    let format = if m.exists("index.json") {
+        "docker-archive (OCI layout)"
+    } else {
+        "docker-archive"
+    };
+    Ok(Plan {
+        format,
+        manifest_digest: None,
+        config_path: entry.config.clone(),
+        config_expected: digest_from_name(&entry.config),
+        config_size: None,
+        layers: entry
+            .layers
+            .iter()
+            .map(|p| PlannedLayer {
+                path: p.clone(),
+                expected: digest_from_name(p).filter(|_| p.starts_with("blobs/")),
+                size: None,
+                media_type: None,
+            })
+            .collect(),
+    })
+}
+
+fn read_blob(
+    m: &dyn Members,
+    d: &Descriptor,
+    limit: u64,
+    what: &'static str,
+    verify: bool,
+) -> Result<(Digest, Vec<u8>)> {
+    let digest = d
+        .parsed_digest()
+        .map_err(|e| fmt_err(m, format!("{what}: {e}")))?;
+    if d.size > limit {
+        return Err(ImageError::Limit {
+            what: format!("{what} {digest}"),
+            message: format!("is {} bytes", d.size),
+            limit,
+            option: "--max-manifest-bytes",
+        });
+    }
+    let path = blob_path(&digest);
+    if !m.exists(&path) {
+        return Err(fmt_err(m, format!("{what} blob {digest} is missing")));
+    }
+    let bytes = m.read_small(&path, limit, what)?;
+    if verify {
+        check_blob(
+            digest.as_str(),
+            &Digest::of(&bytes),
+            Some(d.size),
+            bytes.len() as u64,
+        )?;
+    }
+    Ok((digest, bytes))
+}
+
+fn check_blob(
+    name: &str,
+    actual: &Digest,
+    expected_size: Option<u64>,
+    actual_size: u64,
+) -> Result<()> {
+    if actual.as_str() != name {
+        return Err(ImageError::DigestMismatch {
+            what: "blob",
+            name: name.to_string(),
+            expected: name.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    if let Some(size) = expected_size.filter(|s| *s != actual_size) {
+        return Err(ImageError::SizeMismatch {
+            name: name.to_string(),
+            expected: size,
+            actual: actual_size,
+        });
+    }
+    Ok(())
+}
+
+fn choose_manifest<'d>(
+    m: &dyn Members,
+    index: &'d Index,
+    selector: Option<&str>,
+    platform: Option<&str>,
+) -> Result<&'d Descriptor> {
+    let ref_name = |d: &Descriptor| {
+        d.annotations
+            .as_ref()
+            .and_then(|a| a.get("org.opencontainers.image.ref.name"))
+            .cloned()
+    };
+    let mut candidates: Vec<&Descriptor> = index.manifests.iter().collect();
+    if let Some(sel) = selector {
+        candidates.retain(|d| ref_name(d).as_deref() == Some(sel) || d.digest == sel);
+        if candidates.is_empty() {
+            return Err(fmt_err(m, format!("no image named {sel:?} in the index")));
+        }
+    }
+    // Attestation manifests carry an unknown platform: never pick them.
+    candidates.retain(|d| d.platform.as_ref().is_none_or(|p| p.os != "unknown"));
+    if let Some(p) = platform {
+        let with = candidates
+            .iter()
+            .copied()
+            .filter(|d| d.platform.as_ref().is_some_and(|pl| pl.matches(p)))
+            .collect::<Vec<_>>();
+        if with.is_empty() && candidates.iter().any(|d| d.platform.is_some()) {
+            let have: Vec<String> = candidates
+                .iter()
+                .filter_map(|d| d.platform.as_ref().map(|p| p.label()))
+                .collect();
+            return Err(fmt_err(
+                m,
+                format!(
+                    "no manifest for platform {p} (the index has {})",
+                    have.join(", ")
+                ),
+            ));
+        }
+        if !with.is_empty() {
+            candidates = with;
+        }
+    }
+    match candidates.len() {
+        0 => Err(fmt_err(m, "the index lists no image manifest")),
+        1 => Ok(candidates[0]),
+        _ => {
+            if let Some(d) = candidates.iter().find(|d| {
+                d.platform
+                    .as_ref()
+                    .is_some_and(|p| p.matches("linux/amd64"))
+            }) {
+                return Ok(d);
+            }
+            let have: Vec<String> = candidates
+                .iter()
+                .map(|d| d.platform.as_ref().map_or(d.digest.clone(), |p| p.label()))
+                .collect();
+            Err(fmt_err(
+                m,
+                format!(
+                    "the index lists several images; choose one with --platform ({})",
+                    have.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+fn plan_oci(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> Result<Plan> {
+    let limit = opts.limits.max_manifest_bytes;
+    let bytes = m.read_small("index.json", limit, "index.json")?;
+    let mut doc = spec::parse_manifest_doc(&bytes, Some(spec::OCI_INDEX))
+        .map_err(|e| fmt_err(m, format!("index.json: {e}")))?;
+    let mut seen = Vec::new();
+    let mut selector = selector;
+    loop {
+        match doc {
+            ManifestDoc::Index(index) => {
+                let d = choose_manifest(m, &index, selector, opts.platform.as_deref())?.clone();
+                if seen.contains(&d.digest) || seen.len() > 8 {
+                    return Err(fmt_err(m, format!("index {} refers to itself", d.digest)));
+                }
+                seen.push(d.digest.clone());
+                let (_, bytes) = read_blob(m, &d, limit, "manifest", opts.verify)?;
+                doc = spec::parse_manifest_doc(&bytes, Some(&d.media_type))
+                    .map_err(|e| fmt_err(m, format!("manifest {}: {e}", d.digest)))?;
+                selector = None; // the tag selected the top-level entry
+            }
+            ManifestDoc::Image(manifest) => {
+                let config_digest = manifest
+                    .config
+                    .parsed_digest()
+                    .map_err(|e| fmt_err(m, format!("config: {e}")))?;
+                let mut layers = Vec::new();
+                for l in &manifest.layers {
+                    if !spec::LAYER_TYPES.contains(&l.media_type.as_str())
+                        && !l.media_type.is_empty()
+                    {
+                        return Err(fmt_err(
+                            m,
+                            format!("layer {}: unknown media type {:?}", l.digest, l.media_type),
+                        ));
+                    }
+                    let d = l
+                        .parsed_digest()
+                        .map_err(|e| fmt_err(m, format!("layer: {e}")))?;
+                    layers.push(PlannedLayer {
+                        path: blob_path(&d),
+                        expected: Some(d),
+                        size: Some(l.size),
+                        media_type: Some(l.media_type.clone()),
+                    });
+                }
+                return Ok(Plan {
+                    format: "oci",
+                    manifest_digest: seen.last().cloned(),
+                    config_path: blob_path(&config_digest),
+                    config_expected: Some(config_digest),
+                    config_size: Some(manifest.config.size),
+                    layers,
+                });
+            }
+        }
+    }
+}
+
+/// Reads the configuration and scans the layers of a plan (in parallel when
+/// the members allow random access).
+pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
+    if plan.layers.len() as u64 > opts.limits.max_layers {
+        return Err(ImageError::Limit {
+            what: m.reference().to_string(),
+            message: format!("the image has {} layers", plan.layers.len()),
+            limit: opts.limits.max_layers,
+            option: "--max-layers",
+        });
+    }
+    if !m.exists(&plan.config_path) {
+        return Err(fmt_err(
+            m,
+            format!("configuration {} is missing", plan.config_path),
+        ));
+    }
+    let config_bytes = m.read_small(
+        &plan.config_path,
+        opts.limits.max_config_bytes,
+        "configuration",
+    )?;
+    let config_digest = Digest::of(&config_bytes);
+    if opts.verify
+        && let Some(expected) = &plan.config_expected
+    {
+        check_blob(
+            expected.as_str(),
+            &config_digest,
+            plan.config_size,
+            config_bytes.len() as u64,
+        )?;
+    }
+    let config = Config::parse(&config_bytes).map_err(|e| fmt_err(m, e))?;
+    for l in &plan.layers {
+        if !m.exists(&l.path) {
+            return Err(fmt_err(
+                m,
+                format!("layer {} is missing from the image", l.path),
+            ));
+        }
+    }
+    let total = AtomicU64::new(0);
+    let scan_opts = ScanOptions {
+        verify: opts.verify,
+        limits: opts.limits,
+        capture: opts.capture,
+        progress: opts.progress,
+        uncompressed_total: &total,
+    };
+    let scans: Vec<Result<LayerScan>> = plan
+        .layers
+        .par_iter()
+        .map(|l| m.scan(&l.path, &scan_opts))
+        .collect();
+    let diff_ids = &config.rootfs.diff_ids;
+    if opts.verify && diff_ids.len() != plan.layers.len() {
+        return Err(fmt_err(
+            m,
+            format!(
+                "the configuration lists {} diff_ids for {} layers",
+                diff_ids.len(),
+                plan.layers.len()
+            ),
+        ));
+    }
+    let mut layers = Vec::with_capacity(scans.len());
+    for (i, (l, scan)) in plan.layers.iter().zip(scans).enumerate() {
+        let scan = scan?;
+        let name = l
+            .expected
+            .as_ref()
+            .map_or(l.path.clone(), |d| d.to_string());
+        if opts.verify {
+            if let (Some(expected), Some(actual)) = (&l.expected, &scan.blob_digest)
+                && expected != actual
+            {
+                return Err(ImageError::DigestMismatch {
+                    what: "blob",
+                    name: name.clone(),
+                    expected: expected.to_string(),
+                    actual: actual.to_string(),
+                });
+            }
+            if let Some(size) = l.size.filter(|s| *s != scan.compressed_bytes) {
+                return Err(ImageError::SizeMismatch {
+                    name: name.clone(),
+                    expected: size,
+                    actual: scan.compressed_bytes,
+                });
+            }
+            if let (Some(expected), Some(actual)) = (diff_ids.get(i), &scan.diff_id)
+                && expected != actual.as_str()
+            {
+                return Err(ImageError::DigestMismatch {
+                    what: "layer",
+                    name: format!("{name} (diff_id)"),
+                    expected: expected.clone(),
+                    actual: actual.to_string(),
+                });
+            }
+        }
+        let digest = l
+            .expected
+            .as_ref()
+            .map(|d| d.to_string())
+            .or_else(|| scan.blob_digest.as_ref().map(|d| d.to_string()));
+        layers.push(LoadedLayer {
+            digest,
+            diff_id: diff_ids.get(i).cloned(),
+            media_type: l.media_type.clone(),
+            scan,
+        });
+    }
+    Ok(LoadedImage {
+        reference: m.reference().to_string(),
+        format: plan.format,
+        manifest_digest: plan.manifest_digest,
+        config_digest: Some(config_digest.to_string()),
+        config,
+        layers,
+    })
+}
+
+/// An OCI image layout directory.
+pub(crate) struct LayoutDir {
+    root: PathBuf,
+    reference: String,
+}
+
+impl LayoutDir {
+    pub(crate) fn open(root: &Path, reference: &str) -> Result<LayoutDir> {
+        if !root.join("oci-layout").is_file() && !root.join("index.json").is_file() {
+            return Err(ImageError::format(
+                reference,
+                "not an OCI image layout (no oci-layout or index.json)",
+            ));
+        }
+        Ok(LayoutDir {
+            root: root.to_path_buf(),
+            reference: reference.to_string(),
+        })
+    }
+
+    fn member(&self, path: &str) -> PathBuf {
+        self.root.join(path)
+    }
+}
+
+impl Members for LayoutDir {
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        !path.contains("..") && self.member(path).is_file()
+    }
+
+    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+        let p = self.member(path);
+        let len = std::fs::metadata(&p)
+            .map_err(|e| ImageError::Io {
+                path: p.clone(),
+                source: e,
+            })?
+            .len();
+        if len > limit {
+            return Err(ImageError::Limit {
+                what: format!("{}: {what}", self.reference),
+                message: format!("is {len} bytes"),
+                limit,
+                option: "--max-manifest-bytes",
+            });
+        }
+        std::fs::read(&p).map_err(|e| ImageError::Io { path: p, source: e })
+    }
+
+    fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {
+        let p = self.member(path);
+        let file = File::open(&p).map_err(|e| ImageError::Io {
+            path: p.clone(),
+            source: e,
+        })?;
+        let len = file
+            .metadata()
+            .map_err(|e| ImageError::Io {
+                path: p.clone(),
+                source: e,
+            })?
+            .len();
+        let name = path
+            .rsplit('/')
+            .next()
+            .map(|h| format!("sha256:{h}"))
+            .unwrap_or_default();
+        if opts.verify {
+            scan_layer(
+                &name,
+                std::io::BufReader::with_capacity(1 << 20, file),
+                opts,
+            )
+        } else {
+            scan_layer_seek(&name, file, len, opts)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_references() {
+        assert_eq!(Reference::parse("-"), Reference::Stdin);
+        assert_eq!(
+            Reference::parse("docker://localhost:5000/app:1"),
+            Reference::Registry("localhost:5000/app:1".into())
+        );
+        assert_eq!(
+            Reference::parse("oci:/nonexistent/dir"),
+            Reference::OciLayout {
+                path: "/nonexistent/dir".into(),
+                tag: None
+            }
+        );
+        assert_eq!(
+            Reference::parse("docker-archive:/no/such.tar"),
+            Reference::DockerArchive {
+                path: "/no/such.tar".into(),
+                image: None
+            }
+        );
+        assert_eq!(
+            digest_from_name(
+                "blobs/sha256/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+            )
+            .map(|d| d.hex().len()),
+            Some(64)
+        );
+        assert_eq!(digest_from_name("abc/layer.tar"), None);
+    }
+}

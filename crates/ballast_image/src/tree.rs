@@ -1,0 +1,515 @@
+//! The layered file tree and its byte accounting.
+//!
+//! Layers are applied in order with overlay semantics: paths are literal (a
+//! lower symlink is not followed; an upper entry under it replaces it with a
+//! directory), whiteouts and opaque markers act on lower layers only, a file
+//! replaces a directory (and its whole subtree) and a directory replaces a
+//! file. Each regular file's bytes are one *content object*; a hard link
+//! shares its target's content object, so a hard-link group is counted once.
+//!
+//! Definitions (see `docs/inspect.md`):
+//! - `stored` bytes of a layer: the sizes of the regular files its tar holds;
+//! - `visible` bytes of a layer: its content objects still referenced by a
+//!   path of the final filesystem;
+//! - `wasted` bytes: stored minus visible, i.e. every hidden copy, the
+//!   contents of deleted and opaque directories included, the surviving copy
+//!   never included.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::layer::{Entry, EntryKind};
+
+type NodeId = u32;
+type ContentId = u32;
+const ROOT: NodeId = 0;
+
+/// What a node of the final tree is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeKind {
+    Dir,
+    File(ContentId),
+    Symlink(Box<[u8]>),
+    Other,
+}
+
+#[derive(Debug)]
+struct Node {
+    name: Box<[u8]>,
+    parent: NodeId,
+    kind: NodeKind,
+    children: BTreeMap<Box<[u8]>, NodeId>,
+    /// The layer that wrote this node last.
+    layer: u16,
+}
+
+/// The bytes of one regular file as stored by one layer.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// Size in bytes.
+    pub size: u64,
+    /// The layer whose tar stores it.
+    pub layer: u16,
+    /// Paths of the current tree that reference it.
+    refs: u32,
+    /// The content, when the analysis asked for it.
+    pub captured: Option<Arc<[u8]>>,
+}
+
+/// Per-layer accounting after all layers are applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerBytes {
+    /// Regular-file bytes the layer stores.
+    pub stored: u64,
+    /// Of those, still visible at the end.
+    pub visible: u64,
+    /// Regular files, links and special files (directories and whiteout markers excluded).
+    pub files: u64,
+}
+
+impl LayerBytes {
+    /// Stored but hidden or deleted by a later layer.
+    pub fn wasted(&self) -> u64 {
+        self.stored - self.visible
+    }
+}
+
+/// A file of the final filesystem.
+#[derive(Debug, Clone)]
+pub struct VisibleFile<'a> {
+    /// Root-relative path.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The content object (shared by a hard-link group).
+    pub content: ContentId,
+    /// The layer that stores its bytes.
+    pub layer: u16,
+    /// Captured content, if any.
+    pub captured: Option<&'a Arc<[u8]>>,
+}
+
+/// The merged filesystem of an image.
+#[derive(Debug)]
+pub struct FileTree {
+    nodes: Vec<Node>,
+    contents: Vec<Content>,
+    layers: Vec<LayerBytes>,
+    /// Hard links whose target did not exist (kept as empty files).
+    pub dangling_hardlinks: Vec<String>,
+}
+
+impl Default for FileTree {
+    fn default() -> Self {
+        FileTree::new()
+    }
+}
+
+impl FileTree {
+    /// An empty tree.
+    pub fn new() -> Self {
+        FileTree {
+            nodes: vec![Node {
+                name: Box::default(),
+                parent: ROOT,
+                kind: NodeKind::Dir,
+                children: BTreeMap::new(),
+                layer: 0,
+            }],
+            contents: Vec::new(),
+            layers: Vec::new(),
+            dangling_hardlinks: Vec::new(),
+        }
+    }
+
+    /// Applies the next layer.
+    pub fn apply(&mut self, entries: Vec<Entry>) {
+        let layer = self.layers.len() as u16;
+        self.layers.push(LayerBytes::default());
+        // Whiteouts and opaque markers hide lower layers only: apply them first.
+        for e in &entries {
+            match e.kind {
+                EntryKind::Whiteout => {
+                    if let Some(id) = self.lookup(&e.path) {
+                        self.remove(id);
+                    }
+                }
+                EntryKind::Opaque => {
+                    if let Some(id) = self.lookup(&e.path)
+                        && self.nodes[id as usize].kind == NodeKind::Dir
+                    {
+                        let children: Vec<NodeId> =
+                            self.nodes[id as usize].children.values().copied().collect();
+                        for c in children {
+                            self.remove(c);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in entries {
+            let stats = &mut self.layers[layer as usize];
+            match &e.kind {
+                EntryKind::Whiteout | EntryKind::Opaque => continue,
+                EntryKind::File(size) => {
+                    stats.stored += size;
+                    stats.files += 1;
+                }
+                EntryKind::Dir => {}
+                _ => stats.files += 1,
+            }
+            self.add(layer, e);
+        }
+    }
+
+    fn lookup(&self, path: &[u8]) -> Option<NodeId> {
+        let mut cur = ROOT;
+        for comp in path.split(|&b| b == b'/') {
+            cur = *self.nodes[cur as usize].children.get(comp)?;
+        }
+        Some(cur)
+    }
+
+    /// Unlinks a subtree, releasing its content references.
+    fn remove(&mut self, id: NodeId) {
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            let node = &mut self.nodes[n as usize];
+            if let NodeKind::File(c) = node.kind {
+                self.contents[c as usize].refs -= 1;
+            }
+            node.kind = NodeKind::Other;
+            stack.extend(std::mem::take(&mut node.children).into_values());
+        }
+        let parent = self.nodes[id as usize].parent;
+        let name = self.nodes[id as usize].name.clone();
+        self.nodes[parent as usize].children.remove(&name);
+    }
+
+    /// The directory for `path`, creating (or replacing non-directories with)
+    /// directories on the way.
+    fn ensure_dir(&mut self, path: &[u8], layer: u16) -> NodeId {
+        let mut cur = ROOT;
+        if path.is_empty() {
+            return cur;
+        }
+        for comp in path.split(|&b| b == b'/') {
+            cur = match self.nodes[cur as usize].children.get(comp).copied() {
+                Some(id) if self.nodes[id as usize].kind == NodeKind::Dir => id,
+                Some(id) => {
+                    self.remove(id);
+                    self.new_node(cur, comp, NodeKind::Dir, layer)
+                }
+                None => self.new_node(cur, comp, NodeKind::Dir, layer),
+            };
+        }
+        cur
+    }
+
+    fn new_node(&mut self, parent: NodeId, name: &[u8], kind: NodeKind, layer: u16) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        if let NodeKind::File(c) = kind {
+            self.contents[c as usize].refs += 1;
+        }
+        self.nodes.push(Node {
+            name: name.into(),
+            parent,
+            kind,
+            children: BTreeMap::new(),
+            layer,
+        });
+        self.nodes[parent as usize].children.insert(name.into(), id);
+        id
+    }
+
+    fn add(&mut self, layer: u16, e: Entry) {
+        let (parent_path, name) = match e.path.iter().rposition(|&b| b == b'/') {
+            Some(i) => (&e.path[..i], &e.path[i + 1..]),
+            None => (&e.path[..0], &e.path[..]),
+        };
+        let kind = match e.kind {
+            EntryKind::Dir => NodeKind::Dir,
+            EntryKind::File(size) => {
+                let id = self.contents.len() as ContentId;
+                self.contents.push(Content {
+                    size,
+                    layer,
+                    refs: 0,
+                    captured: e.captured.map(Arc::from),
+                });
+                NodeKind::File(id)
+            }
+            EntryKind::Hardlink(ref target) => match self
+                .lookup(target)
+                .map(|t| self.nodes[t as usize].kind.clone())
+            {
+                Some(NodeKind::File(c)) => NodeKind::File(c),
+                _ => {
+                    self.dangling_hardlinks
+                        .push(String::from_utf8_lossy(&e.path).into_owned());
+                    let id = self.contents.len() as ContentId;
+                    self.contents.push(Content {
+                        size: 0,
+                        layer,
+                        refs: 0,
+                        captured: None,
+                    });
+                    NodeKind::File(id)
+                }
+            },
+            EntryKind::Symlink(ref t) => NodeKind::Symlink(t.clone()),
+            EntryKind::Other => NodeKind::Other,
+            EntryKind::Whiteout | EntryKind::Opaque => return,
+        };
+        let parent = self.ensure_dir(parent_path, layer);
+        if let Some(existing) = self.nodes[parent as usize].children.get(name).copied() {
+            if kind == NodeKind::Dir && self.nodes[existing as usize].kind == NodeKind::Dir {
+                self.nodes[existing as usize].layer = layer; // metadata change; children stay
+                return;
+            }
+            self.remove(existing);
+        }
+        self.new_node(parent, name, kind, layer);
+    }
+
+    /// Accounting per layer (call after the last layer).
+    pub fn layer_bytes(&self) -> Vec<LayerBytes> {
+        let mut out = self.layers.clone();
+        for c in &self.contents {
+            if c.refs > 0 {
+                out[c.layer as usize].visible += c.size;
+            }
+        }
+        out
+    }
+
+    /// Bytes of the final filesystem (each content object once).
+    pub fn final_bytes(&self) -> u64 {
+        self.contents
+            .iter()
+            .filter(|c| c.refs > 0)
+            .map(|c| c.size)
+            .sum()
+    }
+
+    /// A content object.
+    pub fn content(&self, id: ContentId) -> &Content {
+        &self.contents[id as usize]
+    }
+
+    /// Every regular file of the final filesystem, in path order.
+    pub fn files(&self) -> Vec<VisibleFile<'_>> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
+        while let Some((id, path)) = stack.pop() {
+            let node = &self.nodes[id as usize];
+            for (name, &child) in node.children.iter().rev() {
+                let name = String::from_utf8_lossy(name);
+                let p = if path.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{path}/{name}")
+                };
+                stack.push((child, p));
+            }
+            if let NodeKind::File(c) = node.kind {
+                let content = &self.contents[c as usize];
+                out.push(VisibleFile {
+                    path,
+                    size: content.size,
+                    content: c,
+                    layer: content.layer,
+                    captured: content.captured.as_ref(),
+                });
+            }
+        }
+        out
+    }
+
+    /// The node kind at a path (literal, no symlinks followed).
+    pub fn kind(&self, path: &str) -> Option<&NodeKind> {
+        let path = path.trim_matches('/');
+        if path.is_empty() {
+            return Some(&self.nodes[ROOT as usize].kind);
+        }
+        self.lookup(path.as_bytes())
+            .map(|id| &self.nodes[id as usize].kind)
+    }
+
+    /// Resolves symlinks along a path (at most 40), like the kernel would in
+    /// the container. Returns the final path, or `None` if it does not exist.
+    pub fn resolve(&self, path: &str) -> Option<String> {
+        let mut pending: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .rev()
+            .map(str::to_string)
+            .collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(comp) = pending.pop() {
+            match comp.as_str() {
+                "." => continue,
+                ".." => {
+                    done.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            done.push(comp);
+            let joined = done.join("/");
+            if let NodeKind::Symlink(target) = self.kind(&joined)? {
+                hops += 1;
+                if hops > 40 {
+                    return None;
+                }
+                done.pop();
+                let target = String::from_utf8_lossy(target);
+                if target.starts_with('/') {
+                    done.clear();
+                }
+                pending.extend(
+                    target
+                        .split('/')
+                        .filter(|s| !s.is_empty())
+                        .rev()
+                        .map(str::to_string),
+                );
+            }
+        }
+        Some(done.join("/"))
+    }
+
+    /// Every symbolic link of the final filesystem: `(path, target)`.
+    pub fn symlinks(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
+        while let Some((id, path)) = stack.pop() {
+            let node = &self.nodes[id as usize];
+            if let NodeKind::Symlink(t) = &node.kind {
+                out.push((path.clone(), String::from_utf8_lossy(t).into_owned()));
+            }
+            for (name, &child) in &node.children {
+                let name = String::from_utf8_lossy(name);
+                stack.push((
+                    child,
+                    if path.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{path}/{name}")
+                    },
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, size: u64) -> Entry {
+        Entry {
+            path: path.as_bytes().into(),
+            kind: EntryKind::File(size),
+            captured: None,
+        }
+    }
+    fn kind(path: &str, kind: EntryKind) -> Entry {
+        Entry {
+            path: path.as_bytes().into(),
+            kind,
+            captured: None,
+        }
+    }
+
+    #[test]
+    fn overwrite_counts_the_hidden_copy_once() {
+        let mut t = FileTree::new();
+        t.apply(vec![
+            kind("a", EntryKind::Dir),
+            file("a/f", 100),
+            file("a/g", 10),
+        ]);
+        t.apply(vec![file("a/f", 70)]);
+        let l = t.layer_bytes();
+        assert_eq!((l[0].stored, l[0].visible, l[0].wasted()), (110, 10, 100));
+        assert_eq!((l[1].stored, l[1].visible), (70, 70));
+        assert_eq!(t.final_bytes(), 80);
+    }
+
+    #[test]
+    fn deleting_a_directory_wastes_its_whole_subtree() {
+        let mut t = FileTree::new();
+        t.apply(vec![
+            file("root/.cache/pip/a", 500),
+            file("root/.cache/pip/b/c", 300),
+            file("app/x", 5),
+        ]);
+        t.apply(vec![kind("root/.cache/pip", EntryKind::Whiteout)]);
+        let l = t.layer_bytes();
+        assert_eq!(l[0].wasted(), 800);
+        assert_eq!(t.final_bytes(), 5);
+        assert_eq!(t.kind("root/.cache"), Some(&NodeKind::Dir));
+        assert_eq!(t.kind("root/.cache/pip"), None);
+    }
+
+    #[test]
+    fn opaque_hides_lower_children_but_keeps_same_layer() {
+        let mut t = FileTree::new();
+        t.apply(vec![file("d/old", 40), file("d/keep", 1)]);
+        t.apply(vec![file("d/new", 2), kind("d", EntryKind::Opaque)]);
+        assert_eq!(t.final_bytes(), 2);
+        assert_eq!(t.layer_bytes()[0].wasted(), 41);
+    }
+
+    #[test]
+    fn hard_link_groups_count_once_and_survive_target_deletion() {
+        let mut t = FileTree::new();
+        t.apply(vec![
+            file("a", 100),
+            kind("b", EntryKind::Hardlink((*b"a").into())),
+        ]);
+        assert_eq!(t.final_bytes(), 100);
+        t.apply(vec![kind("a", EntryKind::Whiteout)]);
+        assert_eq!(t.final_bytes(), 100, "b still holds the bytes");
+        assert_eq!(t.layer_bytes()[0].wasted(), 0);
+        assert_eq!(t.files().len(), 1);
+    }
+
+    #[test]
+    fn file_and_directory_replace_each_other() {
+        let mut t = FileTree::new();
+        t.apply(vec![file("x", 10), file("d/y", 20)]);
+        t.apply(vec![file("x/inner", 1), file("d", 3)]);
+        assert_eq!(t.final_bytes(), 4);
+        assert_eq!(t.layer_bytes()[0].wasted(), 30);
+        assert_eq!(t.kind("x"), Some(&NodeKind::Dir));
+    }
+
+    #[test]
+    fn resolves_symlinks() {
+        let mut t = FileTree::new();
+        t.apply(vec![
+            kind("lib", EntryKind::Symlink((*b"usr/lib").into())),
+            file("usr/lib/libc.so.6", 1),
+            kind(
+                "hub/snap/model.bin",
+                EntryKind::Symlink((*b"../blobs/abc").into()),
+            ),
+            file("hub/blobs/abc", 9),
+            kind("loop", EntryKind::Symlink((*b"loop").into())),
+        ]);
+        assert_eq!(
+            t.resolve("lib/libc.so.6").as_deref(),
+            Some("usr/lib/libc.so.6")
+        );
+        assert_eq!(
+            t.resolve("/hub/snap/model.bin").as_deref(),
+            Some("hub/blobs/abc")
+        );
+        assert_eq!(t.resolve("loop/x"), None);
+    }
+}

@@ -1,0 +1,19 @@
+//! `ballast_ml`: what the files and packages of an ML image are, as data.
+//!
+//! Everything here is pure: given a path, a package name, a RECORD or a dpkg
+//! status text, say what it is. The image analysis and the linter share these
+//! tables so an image finding and a Dockerfile finding about the same cause
+//! use the same words and the same estimates.
+//!
+//! - [`paths`]: classify a file path (CUDA library, model weights, caches, ...).
+//! - [`python`]: dist-info RECORD / METADATA, name normalisation, pyvenv.cfg.
+//! - [`torch`]: which accelerator a torch build targets.
+//! - [`dpkg`]: Debian package status and file lists.
+//! - [`packages`]: package families (dev tools, GPU builds, OpenCV) and the
+//!   dated table of typical installed sizes used when no image is at hand.
+
+pub mod dpkg;
+pub mod packages;
+pub mod paths;
+pub mod python;
+pub mod torch;

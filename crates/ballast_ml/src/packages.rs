@@ -1,0 +1,214 @@
+//! Families of Python packages that matter for image size, and the dated
+//! table of typical installed sizes used for estimates when no image is given.
+
+use crate::python::normalize_name;
+
+/// Tools for development, notebooks and plotting that a serving image rarely needs.
+pub const DEV_PACKAGES: &[&str] = &[
+    "jupyter",
+    "jupyterlab",
+    "jupyter-server",
+    "jupyter-client",
+    "jupyter-core",
+    "notebook",
+    "nbconvert",
+    "ipython",
+    "ipykernel",
+    "ipywidgets",
+    "pytest",
+    "pytest-cov",
+    "pytest-asyncio",
+    "matplotlib",
+    "seaborn",
+    "plotly",
+    "black",
+    "flake8",
+    "ruff",
+    "mypy",
+    "pylint",
+    "isort",
+    "pre-commit",
+    "debugpy",
+    "tensorboard",
+];
+
+/// Whether a distribution is a development-time tool (by normalised name).
+pub fn is_dev_package(name: &str) -> bool {
+    let n = normalize_name(name);
+    DEV_PACKAGES.contains(&n.as_str()) || n.starts_with("pytest-") || n.starts_with("jupyterlab-")
+}
+
+/// The torch family: installing any of these from the default index on Linux
+/// x86_64 brings the CUDA build and its nvidia-* libraries.
+pub const TORCH_FAMILY: &[&str] = &["torch", "torchvision", "torchaudio"];
+
+/// Packages that pull torch in as a dependency.
+pub const TORCH_DEPENDENTS: &[&str] = &[
+    "sentence-transformers",
+    "accelerate",
+    "timm",
+    "ultralytics",
+    "lightning",
+    "pytorch-lightning",
+    "torchmetrics",
+    "peft",
+    "bitsandbytes",
+    "diffusers",
+    "xformers",
+    "vllm",
+    "flash-attn",
+    "open-clip-torch",
+    "easyocr",
+    "openai-whisper",
+];
+
+/// Whether installing this requirement brings torch (directly or as a dependency).
+pub fn brings_torch(name: &str, extras: &[String]) -> bool {
+    let n = normalize_name(name);
+    TORCH_FAMILY.contains(&n.as_str())
+        || TORCH_DEPENDENTS.contains(&n.as_str())
+        || (n == "transformers" && extras.iter().any(|e| e == "torch"))
+}
+
+/// Distributions that are explicitly GPU builds.
+pub fn is_gpu_build(name: &str) -> bool {
+    let n = normalize_name(name);
+    matches!(
+        n.as_str(),
+        "onnxruntime-gpu" | "faiss-gpu" | "paddlepaddle-gpu" | "tensorflow-gpu" | "jaxlib-cuda"
+    ) || n.starts_with("cupy-cuda")
+        || n.starts_with("nvidia-")
+        || n.starts_with("faiss-gpu-")
+}
+
+/// The headless variant of an OpenCV distribution that links GUI libraries.
+pub fn opencv_headless_variant(name: &str) -> Option<&'static str> {
+    match normalize_name(name).as_str() {
+        "opencv-python" => Some("opencv-python-headless"),
+        "opencv-contrib-python" => Some("opencv-contrib-python-headless"),
+        _ => None,
+    }
+}
+
+/// Packages with compiled extensions that publish no musllinux (Alpine) wheels,
+/// so pip builds them from source on Alpine or fails.
+pub const NO_MUSL_WHEELS: &[&str] = &[
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "tensorflow",
+    "onnxruntime",
+    "jaxlib",
+    "triton",
+    "xformers",
+    "vllm",
+];
+
+/// Packages whose musllinux wheels only exist from a version on; older pins build from source.
+pub const MUSL_WHEELS_SINCE: &[(&str, &str)] = &[
+    ("numpy", "1.25.0"),
+    ("pandas", "2.0.0"),
+    ("scipy", "1.11.0"),
+    ("scikit-learn", "1.3.0"),
+    ("pyarrow", "15.0.0"),
+    ("grpcio", "1.60.0"),
+];
+
+/// A typical installed size with where the figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypicalSize {
+    /// What is measured.
+    pub what: &'static str,
+    /// Bytes.
+    pub bytes: u64,
+    /// Where the figure comes from, and when.
+    pub basis: &'static str,
+}
+
+const MB: u64 = 1_000_000;
+
+/// Typical sizes for estimates when no image is available. Dated: wheels grow
+/// with every release, so an image measurement always replaces these.
+pub const TYPICAL_SIZES: &[TypicalSize] = &[
+    TypicalSize {
+        what: "nvidia-* CUDA libraries pulled by torch from the default index",
+        bytes: 3_300 * MB,
+        basis: "installed site-packages/nvidia of a torch 2.x CUDA 12 image, 3.3 GB (IBM/text-generation-inference#50, 2024)",
+    },
+    TypicalSize {
+        what: "torch CUDA build vs CPU build, torch package itself",
+        bytes: 1_000 * MB,
+        basis: "torch/lib/libtorch_cuda.so and CUDA kernels absent from the +cpu wheel; wheel 873 MB vs 200 MB download (VWS-Python/vws-python-mock#2949, 2025)",
+    },
+    TypicalSize {
+        what: "pip cache left by `pip install` of an ML requirements set",
+        bytes: 1_200 * MB,
+        basis: "pip keeps every downloaded wheel under /root/.cache/pip; roughly the compressed size of the wheels installed (torch CPU ~200 MB, CUDA ~3 GB with nvidia-*), estimate 2026-11",
+    },
+    TypicalSize {
+        what: "apt lists after `apt-get update`",
+        bytes: 26 * MB,
+        basis: "/var/lib/apt/lists on Debian 12 with compressed indexes, 26 MB (observed, ml-facts.md)",
+    },
+    TypicalSize {
+        what: "recommended packages pulled by `apt-get install` without --no-install-recommends",
+        bytes: 60 * MB,
+        basis: "typical difference for build-essential/python3-pip on Debian 12, estimate 2026-11",
+    },
+    TypicalSize {
+        what: "full python:3.x image over python:3.x-slim",
+        bytes: 870 * MB,
+        basis: "python:3.11-bookworm 1.01 GB vs python:3.11-slim-bookworm 131 MB uncompressed (Docker Hub tag pages, 2025)",
+    },
+    TypicalSize {
+        what: "CUDA devel base over runtime base",
+        bytes: 1_400 * MB,
+        basis: "nvidia/cuda 9.0-cudnn7-devel 2.58 GB vs -runtime 1.15 GB (kubeflow/kubeflow#1783)",
+    },
+    TypicalSize {
+        what: "jupyter and notebook stack",
+        bytes: 120 * MB,
+        basis: "jupyter metapackage with jupyterlab, notebook, ipykernel and dependencies installed, estimate 2026-11",
+    },
+    TypicalSize {
+        what: "matplotlib with its dependencies",
+        bytes: 45 * MB,
+        basis: "matplotlib 3.9 + pillow, fonttools, kiwisolver, contourpy installed, estimate 2026-11",
+    },
+    TypicalSize {
+        what: "C/C++ toolchain (build-essential)",
+        bytes: 250 * MB,
+        basis: "build-essential with gcc-12, g++-12, libc6-dev on Debian 12, estimate 2026-11",
+    },
+    TypicalSize {
+        what: "OpenCV GUI variant over headless",
+        bytes: 60 * MB,
+        basis: "opencv-python bundles Qt and X11 libraries that opencv-python-headless omits, estimate 2026-11",
+    },
+];
+
+/// The typical size entry whose description starts with `prefix`.
+pub fn typical(prefix: &str) -> Option<&'static TypicalSize> {
+    TYPICAL_SIZES.iter().find(|t| t.what.starts_with(prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families() {
+        assert!(is_dev_package("Jupyter"));
+        assert!(is_dev_package("pytest_mock"));
+        assert!(!is_dev_package("fastapi"));
+        assert!(brings_torch("sentence_transformers", &[]));
+        assert!(brings_torch("transformers", &["torch".into()]));
+        assert!(!brings_torch("transformers", &[]));
+        assert!(is_gpu_build("nvidia-cublas-cu12"));
+        assert_eq!(
+            opencv_headless_variant("OpenCV-Python"),
+            Some("opencv-python-headless")
+        );
+        assert!(typical("apt lists").is_some());
+    }
+}

@@ -1,0 +1,197 @@
+//! Installed Python distributions: dist-info directories, METADATA, RECORD,
+//! virtual environments.
+
+/// A package name compared the PEP 503 way: lower case, runs of `-_.` as `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.push(c.to_ascii_lowercase());
+            in_sep = false;
+        }
+    }
+    out
+}
+
+/// `(name, version)` from a `<name>-<version>.dist-info` (or `.egg-info`) directory name.
+pub fn parse_dist_info_dir(dir: &str) -> Option<(String, String)> {
+    let stem = dir
+        .strip_suffix(".dist-info")
+        .or_else(|| dir.strip_suffix(".egg-info"))?;
+    let (name, version) = stem.split_once('-')?;
+    let version = version.split('-').next().unwrap_or(version);
+    Some((name.to_string(), version.to_string()))
+}
+
+/// The `Name` and `Version` headers of a METADATA (or PKG-INFO) file.
+pub fn parse_metadata(text: &str) -> (Option<String>, Option<String>) {
+    let mut name = None;
+    let mut version = None;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break; // the body (description) follows the headers
+        }
+        if let Some(v) = line.strip_prefix("Name:") {
+            name.get_or_insert_with(|| v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("Version:") {
+            version.get_or_insert_with(|| v.trim().to_string());
+        }
+    }
+    (name, version)
+}
+
+/// The `Requires-Dist` headers of a METADATA file.
+pub fn requires_dist(text: &str) -> Vec<String> {
+    text.lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.strip_prefix("Requires-Dist:"))
+        .map(|v| v.trim().to_string())
+        .collect()
+}
+
+/// One row of a RECORD file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordEntry {
+    /// The path as written (relative to site-packages, may climb with `..`).
+    pub path: String,
+    /// The size column, when present.
+    pub size: Option<u64>,
+}
+
+/// Parses a RECORD file: CSV rows `path,hash,size`; CRLF or LF; quoted
+/// paths may contain commas. Malformed rows are skipped.
+pub fn parse_record(text: &str) -> Vec<RecordEntry> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            continue;
+        }
+        let fields = split_csv_line(line);
+        let Some(path) = fields.first().filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        let size = fields.get(2).and_then(|s| s.trim().parse::<u64>().ok());
+        out.push(RecordEntry {
+            path: path.clone(),
+            size,
+        });
+    }
+    out
+}
+
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// Resolves a RECORD path against the site-packages directory holding the
+/// dist-info, as an image-root-relative path. `None` when it climbs above the root.
+pub fn resolve_record_path(site_packages: &str, record_path: &str) -> Option<String> {
+    if let Some(abs) = record_path.strip_prefix('/') {
+        return normalize_path(abs);
+    }
+    normalize_path(&format!("{site_packages}/{record_path}"))
+}
+
+/// Collapses `.` and `..` segments and doubled slashes; `None` above the root.
+pub fn normalize_path(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The keys of a `pyvenv.cfg` (`home`, `version`, `version_info`, `uv`, ...).
+pub fn parse_pyvenv_cfg(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_dirs() {
+        assert_eq!(
+            normalize_name("Sentence_Transformers"),
+            "sentence-transformers"
+        );
+        assert_eq!(normalize_name("zope.interface"), "zope-interface");
+        assert_eq!(
+            parse_dist_info_dir("nvidia_cublas_cu12-12.4.5.8.dist-info"),
+            Some(("nvidia_cublas_cu12".into(), "12.4.5.8".into()))
+        );
+        assert_eq!(
+            parse_dist_info_dir("torch-2.5.1+cpu.dist-info"),
+            Some(("torch".into(), "2.5.1+cpu".into()))
+        );
+        assert_eq!(parse_dist_info_dir("README"), None);
+    }
+
+    #[test]
+    fn record_rows() {
+        let text = "tqdm/cli.py,sha256=abc,10509\r\n\"a,b.py\",sha256=x,3\r\npip/__pycache__/x.pyc,,\r\ntqdm-4.dist-info/RECORD,,\r\n";
+        let rows = parse_record(text);
+        assert_eq!(
+            rows[0],
+            RecordEntry {
+                path: "tqdm/cli.py".into(),
+                size: Some(10509)
+            }
+        );
+        assert_eq!(rows[1].path, "a,b.py");
+        assert_eq!(rows[2].size, None);
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            resolve_record_path("opt/venv/lib/python3.11/site-packages", "../../../bin/pip")
+                .as_deref(),
+            Some("opt/venv/bin/pip")
+        );
+        assert_eq!(
+            resolve_record_path("a/site-packages", "../../../../x"),
+            None
+        );
+    }
+
+    #[test]
+    fn metadata_headers() {
+        let m = "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\nRequires-Dist: nvidia-cublas-cu12==12.4.5.8; platform_system == \"Linux\"\n\nName: not-a-header\n";
+        assert_eq!(
+            parse_metadata(m),
+            (Some("torch".into()), Some("2.5.1".into()))
+        );
+        assert_eq!(requires_dist(m).len(), 1);
+    }
+}

@@ -1,0 +1,396 @@
+//! Rendering an inspection [`Report`].
+
+use ballast_image::report::{Categories, Report};
+
+use crate::bytes::format_bytes;
+use crate::style::Style;
+use crate::table::{Align, md_table, shorten, text_table};
+
+/// A history `created_by`, made readable.
+pub fn step_label(created_by: Option<&str>) -> String {
+    let Some(s) = created_by else {
+        return "(no history)".into();
+    };
+    let s = s.trim();
+    let s = s
+        .strip_prefix("/bin/sh -c #(nop)")
+        .map(str::trim)
+        .unwrap_or(s);
+    let s = s.strip_suffix("# buildkit").map(str::trim).unwrap_or(s);
+    let s = match s.strip_prefix("RUN /bin/sh -c ") {
+        Some(rest) => format!("RUN {rest}"),
+        None => s
+            .strip_prefix("/bin/sh -c ")
+            .map_or_else(|| s.to_string(), |r| format!("RUN {r}")),
+    };
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `(label, bytes)` for every non-empty category.
+pub fn category_rows(c: &Categories) -> Vec<(&'static str, u64)> {
+    [
+        ("CUDA libraries (pip and system)", c.cuda_libraries_bytes),
+        ("  of which pip nvidia-* wheels", c.nvidia_bytes),
+        ("CUDA development files", c.cuda_devel_bytes),
+        ("model weights", c.model_weights_bytes),
+        ("Hugging Face cache", c.hf_cache_bytes),
+        ("torch hub cache", c.torch_hub_bytes),
+        ("pip cache", c.pip_cache_bytes),
+        ("uv cache", c.uv_cache_bytes),
+        ("other package caches", c.other_package_cache_bytes),
+        ("conda package cache", c.conda_pkgs_bytes),
+        ("apt lists and archives", c.apt_bytes),
+        ("build tools", c.build_tools_bytes),
+        ("__pycache__ / .pyc", c.pycache_bytes),
+        ("tests", c.tests_bytes),
+        ("docs and man pages", c.docs_bytes),
+        (".git", c.git_bytes),
+        ("notebooks", c.notebooks_bytes),
+    ]
+    .into_iter()
+    .filter(|(_, b)| *b > 0)
+    .collect()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// The terminal report.
+pub fn terminal(r: &Report, s: Style) -> String {
+    let t = &r.totals;
+    let mut out = String::new();
+    let platform = match &r.image.variant {
+        Some(v) => format!("{}/{}/{v}", r.image.os, r.image.architecture),
+        None => format!("{}/{}", r.image.os, r.image.architecture),
+    };
+    out.push_str(&format!(
+        "{}  {} ({}, {platform})\n",
+        s.bold("Image"),
+        r.image.reference,
+        r.image.format
+    ));
+    out.push_str(&format!(
+        "{}   {} of files, {} stored in {} layers, {} compressed\n",
+        s.bold("Size"),
+        s.bold(&format_bytes(t.final_bytes)),
+        format_bytes(t.stored_bytes),
+        t.layers,
+        format_bytes(t.compressed_bytes)
+    ));
+    out.push_str(&format!(
+        "{} {} hidden or deleted by later layers (efficiency {})\n",
+        s.bold("Wasted"),
+        s.yellow(&format_bytes(t.wasted_bytes)),
+        pct(t.efficiency)
+    ));
+    if t.base_layers > 0 {
+        out.push_str(&format!(
+            "{}   {} layers, {} (from {}); your layers: {}, {} wasted\n",
+            s.bold("Base"),
+            t.base_layers,
+            format_bytes(t.base_bytes),
+            t.base_source,
+            format_bytes(t.your_bytes),
+            format_bytes(t.your_wasted_bytes)
+        ));
+    }
+
+    out.push_str(&format!("\n{}\n", s.bold("Layers")));
+    let rows: Vec<Vec<String>> = r
+        .layers
+        .iter()
+        .map(|l| {
+            vec![
+                format!("{}{}", l.index, if l.base { "*" } else { "" }),
+                format_bytes(l.compressed_bytes),
+                format_bytes(l.file_bytes),
+                format_bytes(l.wasted_bytes),
+                l.files.to_string(),
+                shorten(&step_label(l.created_by.as_deref()), 70),
+            ]
+        })
+        .collect();
+    out.push_str(&text_table(
+        &["#", "compressed", "stored", "wasted", "files", "created by"],
+        &[
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+        &rows,
+    ));
+    if t.base_layers > 0 {
+        out.push_str(&s.dim("  * base image layer\n"));
+    }
+
+    let cats = category_rows(&r.categories);
+    if !cats.is_empty() {
+        out.push_str(&format!("\n{}\n", s.bold("Where the bytes are")));
+        let rows: Vec<Vec<String>> = cats
+            .iter()
+            .map(|(n, b)| vec![n.to_string(), format_bytes(*b)])
+            .collect();
+        out.push_str(&text_table(
+            &["category", "bytes"],
+            &[Align::Left, Align::Right],
+            &rows,
+        ));
+    }
+
+    if !r.python.distributions.is_empty() {
+        let torch = r
+            .python
+            .torch
+            .as_ref()
+            .map(|t| format!("; torch {} ({})", t.version, t.variant))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\n{} {} environment(s), {} distributions{torch}\n",
+            s.bold("Python"),
+            r.python.environments.len(),
+            r.python.distributions.len()
+        ));
+        let rows: Vec<Vec<String>> = r
+            .python
+            .distributions
+            .iter()
+            .take(15)
+            .map(|d| vec![d.name.clone(), d.version.clone(), format_bytes(d.bytes)])
+            .collect();
+        out.push_str(&text_table(
+            &["distribution", "version", "bytes"],
+            &[Align::Left, Align::Left, Align::Right],
+            &rows,
+        ));
+    }
+    if !r.cuda.duplicates.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            s.bold("CUDA libraries present more than once")
+        ));
+        let rows: Vec<Vec<String>> = r
+            .cuda
+            .duplicates
+            .iter()
+            .take(10)
+            .map(|d| {
+                vec![
+                    d.soname.clone(),
+                    d.copies.len().to_string(),
+                    format_bytes(d.extra_bytes),
+                ]
+            })
+            .collect();
+        out.push_str(&text_table(
+            &["library", "copies", "extra"],
+            &[Align::Left, Align::Right, Align::Right],
+            &rows,
+        ));
+    }
+    if !r.model_weights.is_empty() {
+        out.push_str(&format!("\n{}\n", s.bold("Model files")));
+        let rows: Vec<Vec<String>> = r
+            .model_weights
+            .iter()
+            .take(10)
+            .map(|w| vec![w.name.clone(), w.kind.clone(), format_bytes(w.bytes)])
+            .collect();
+        out.push_str(&text_table(
+            &["model", "kind", "bytes"],
+            &[Align::Left, Align::Left, Align::Right],
+            &rows,
+        ));
+    }
+    if !r.os_packages.is_empty() {
+        out.push_str(&format!(
+            "\n{} {} Debian packages; largest:\n",
+            s.bold("OS packages"),
+            r.os_packages.len()
+        ));
+        let rows: Vec<Vec<String>> = r
+            .os_packages
+            .iter()
+            .take(10)
+            .map(|p| vec![p.name.clone(), format_bytes(p.bytes)])
+            .collect();
+        out.push_str(&text_table(
+            &["package", "bytes"],
+            &[Align::Left, Align::Right],
+            &rows,
+        ));
+    }
+    out.push_str(&format!("\n{}\n", s.bold("Biggest files")));
+    let rows: Vec<Vec<String>> = r
+        .biggest_files
+        .iter()
+        .take(10)
+        .map(|f| vec![format_bytes(f.bytes), f.path.clone()])
+        .collect();
+    out.push_str(&text_table(
+        &["bytes", "path"],
+        &[Align::Right, Align::Left],
+        &rows,
+    ));
+    out.push_str(&format!("\n{}\n", s.bold("Biggest directories")));
+    let rows: Vec<Vec<String>> = r
+        .biggest_dirs
+        .iter()
+        .take(10)
+        .map(|f| vec![format_bytes(f.bytes), format!("{}/", f.path)])
+        .collect();
+    out.push_str(&text_table(
+        &["bytes", "path"],
+        &[Align::Right, Align::Left],
+        &rows,
+    ));
+
+    if !r.findings.is_empty() {
+        out.push_str(&format!("\n{}\n", s.bold("Findings")));
+        for f in &r.findings {
+            let saves = if f.savings_bytes > 0 {
+                format!(
+                    "  {}",
+                    s.green(&format!("saves {}", format_bytes(f.savings_bytes)))
+                )
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "  {}[{}] {}{saves}\n",
+                s.severity(&f.severity),
+                f.name,
+                f.message
+            ));
+        }
+        let total: u64 = r.findings.iter().map(|f| f.savings_bytes).sum();
+        out.push_str(&format!(
+            "\n{} {}\n",
+            s.bold("Estimated saving:"),
+            s.green(&format_bytes(total.min(t.final_bytes + t.wasted_bytes)))
+        ));
+    }
+    let d = &r.dive_compat;
+    out.push_str(&s.dim(&format!(
+        "\ndive's figures (dive's formulas, for comparison): efficiency {}, wasted {}, user wasted {}\n",
+        pct(d.efficiency),
+        format_bytes(d.wasted_bytes),
+        d.user_wasted_percent.map_or("n/a".into(), pct)
+    )));
+    for w in &r.warnings {
+        out.push_str(&format!("{}: {w}\n", s.yellow("warning")));
+    }
+    out
+}
+
+/// The Markdown report, for pull-request comments.
+pub fn markdown(r: &Report) -> String {
+    let t = &r.totals;
+    let mut out = format!("### Image `{}`\n\n", r.image.reference);
+    out.push_str(&md_table(
+        &["metric", "value"],
+        &[Align::Left, Align::Right],
+        &[
+            vec!["final size".into(), format_bytes(t.final_bytes)],
+            vec!["stored in layers".into(), format_bytes(t.stored_bytes)],
+            vec!["compressed (pull)".into(), format_bytes(t.compressed_bytes)],
+            vec!["wasted".into(), format_bytes(t.wasted_bytes)],
+            vec!["efficiency".into(), pct(t.efficiency)],
+            vec!["layers".into(), t.layers.to_string()],
+        ],
+    ));
+    let cats = category_rows(&r.categories);
+    if !cats.is_empty() {
+        out.push_str("\n**Where the bytes are**\n\n");
+        let rows: Vec<Vec<String>> = cats
+            .iter()
+            .map(|(n, b)| vec![n.trim().to_string(), format_bytes(*b)])
+            .collect();
+        out.push_str(&md_table(
+            &["category", "bytes"],
+            &[Align::Left, Align::Right],
+            &rows,
+        ));
+    }
+    if !r.findings.is_empty() {
+        out.push_str("\n**Findings**\n\n");
+        let rows: Vec<Vec<String>> = r
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.severity.clone(),
+                    format!("`{}`", f.name),
+                    f.message.clone(),
+                    if f.savings_bytes > 0 {
+                        format_bytes(f.savings_bytes)
+                    } else {
+                        String::new()
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&md_table(
+            &["severity", "rule", "finding", "saves"],
+            &[Align::Left, Align::Left, Align::Left, Align::Right],
+            &rows,
+        ));
+        let total: u64 = r.findings.iter().map(|f| f.savings_bytes).sum();
+        out.push_str(&format!(
+            "\nEstimated saving: **{}**\n",
+            format_bytes(total.min(t.final_bytes + t.wasted_bytes))
+        ));
+    }
+    out.push_str("\n<details><summary>Layers</summary>\n\n");
+    let rows: Vec<Vec<String>> = r
+        .layers
+        .iter()
+        .map(|l| {
+            vec![
+                l.index.to_string(),
+                format_bytes(l.compressed_bytes),
+                format_bytes(l.file_bytes),
+                format_bytes(l.wasted_bytes),
+                format!("`{}`", shorten(&step_label(l.created_by.as_deref()), 80)),
+            ]
+        })
+        .collect();
+    out.push_str(&md_table(
+        &["#", "compressed", "stored", "wasted", "created by"],
+        &[
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+        &rows,
+    ));
+    out.push_str("\n</details>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_labels_are_readable() {
+        assert_eq!(
+            step_label(Some("/bin/sh -c #(nop)  CMD [\"bash\"]")),
+            "CMD [\"bash\"]"
+        );
+        assert_eq!(
+            step_label(Some("RUN /bin/sh -c pip install x # buildkit")),
+            "RUN pip install x"
+        );
+        assert_eq!(
+            step_label(Some("/bin/sh -c apt-get update")),
+            "RUN apt-get update"
+        );
+        assert_eq!(step_label(None), "(no history)");
+    }
+}

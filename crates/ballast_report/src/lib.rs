@@ -1,0 +1,12 @@
+//! `ballast_report`: how findings and figures are shown: terminal (with
+//! colour when wanted), Markdown for pull-request comments, and the helpers
+//! they share (byte sizes, aligned tables). JSON is the serde form of the
+//! report types themselves.
+
+pub mod bytes;
+pub mod diff;
+pub mod inspect;
+mod style;
+mod table;
+
+pub use style::Style;

@@ -1,0 +1,10 @@
+//! `ballast_testkit`: helpers shared by the test suites and benchmarks.
+//!
+//! - [`image`]: writes container images from a declarative [`image::ImageSpec`]
+//!   in every format ballast reads (OCI layout, OCI archive, legacy
+//!   `docker save`, Docker 25+ `docker save`), with gzip, zstd or no
+//!   compression per layer, so each edge case has an exact, hand-checkable image.
+//! - [`corpus`]: where the shared conformance corpus is.
+
+pub mod corpus;
+pub mod image;
