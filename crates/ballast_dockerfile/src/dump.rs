@@ -159,7 +159,10 @@ fn canonical_flag(text: &str) -> String {
     let original = String::from_utf8(bytes).unwrap_or_else(|_| text.to_string());
     let mut out = String::with_capacity(original.len());
     for c in original.chars() {
-        if c.is_ascii_whitespace() || matches!(c, '"' | '\'' | '\\') {
+        if matches!(
+            c,
+            ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '"' | '\'' | '\\'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -212,6 +215,18 @@ fn canonical_rest(inst: &Instruction, escape: char) -> String {
             }
         },
         _ if inst.json => json_array(&values),
+        K::Add | K::Copy | K::Volume => {
+            // Words that were split on a form feed or vertical tab could read
+            // as JSON once joined with spaces; keep them apart with a
+            // vertical tab, which splits words but is not JSON whitespace.
+            let spaced = values.join(" ");
+            let trimmed = spaced.trim_start();
+            if crate::json::classify(trimmed) == crate::json::JsonForm::Invalid {
+                spaced
+            } else {
+                values.join("\x0b")
+            }
+        }
         _ => values.join(" "),
     }
 }

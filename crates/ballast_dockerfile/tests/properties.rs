@@ -157,6 +157,10 @@ fn fuzz_findings_round_trip() {
         "FROM a\nCOPY a b\n \\\n   ",
         // A value that ends with the escape character once trimmed.
         "FROM a\nCMD th\\\r\x0b\nWORK\n",
+        // A quoted flag holding a vertical tab.
+        "FROM a\nRUN --mount=\"a\x0bb\" x\n",
+        // Shell-form words that would read as JSON once joined with spaces.
+        "FROM a\nCOPY [\"a\x0c file.txt\", \"/dest/\"]\n",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);

@@ -11,136 +11,252 @@
 //! directory (dive's `IsDir`, false for directories only implied by deeper
 //! paths), else 0. Quirks are kept: a whiteout of a path that does not exist
 //! below stops the visit of the rest of that layer, leaving a minimum of -1.
+//!
+//! All paths live in one interned trie, so the per-layer trees and dive's
+//! stacked tree are sets of node ids: memory stays proportional to the
+//! number of distinct paths, not to layers times paths.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::layer::{Entry, EntryKind};
 
-#[derive(Clone, Default)]
+type Id = u32;
+const ROOT: Id = 0;
+
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Info {
     size: i64,
     is_dir: bool,
 }
 
-#[derive(Clone, Default)]
-struct DNode {
-    children: BTreeMap<Box<[u8]>, DNode>,
-    info: Info,
+struct TrieNode {
+    parent: Id,
+    name: Box<[u8]>,
+    /// Children, kept sorted by name (dive visits children in sorted order).
+    children: Vec<Id>,
 }
 
-impl DNode {
+/// Every distinct path seen, with whiteout names (`.wh.x`) as their own nodes.
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+impl Trie {
+    fn new() -> Self {
+        Trie {
+            nodes: vec![TrieNode {
+                parent: ROOT,
+                name: Box::default(),
+                children: Vec::new(),
+            }],
+        }
+    }
+
+    fn child(&self, parent: Id, name: &[u8]) -> Option<Id> {
+        let kids = &self.nodes[parent as usize].children;
+        kids.binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
+            .ok()
+            .map(|i| kids[i])
+    }
+
+    fn child_or_insert(&mut self, parent: Id, name: &[u8]) -> Id {
+        let pos = {
+            let kids = &self.nodes[parent as usize].children;
+            kids.binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
+        };
+        match pos {
+            Ok(i) => self.nodes[parent as usize].children[i],
+            Err(i) => {
+                let id = self.nodes.len() as Id;
+                self.nodes.push(TrieNode {
+                    parent,
+                    name: name.into(),
+                    children: Vec::new(),
+                });
+                self.nodes[parent as usize].children.insert(i, id);
+                id
+            }
+        }
+    }
+
+    /// The node for `name` beside `id` with the `.wh.` prefix removed, when `id` is a whiteout.
+    fn unwhiteout(&mut self, id: Id) -> Option<Id> {
+        let stripped = self.nodes[id as usize].name.strip_prefix(b".wh.")?.to_vec();
+        let parent = self.nodes[id as usize].parent;
+        Some(self.child_or_insert(parent, &stripped))
+    }
+
+    fn is_whiteout(&self, id: Id) -> bool {
+        self.nodes[id as usize].name.starts_with(b".wh.")
+    }
+}
+
+/// A tree as a set of trie nodes with payloads (a dive `FileTree`).
+#[derive(Clone, Default)]
+struct Tree {
+    info: HashMap<Id, Info>,
+    /// How many present children each node has (a leaf has none).
+    present_children: HashMap<Id, u32>,
+}
+
+impl Tree {
+    fn contains(&self, id: Id) -> bool {
+        id == ROOT || self.info.contains_key(&id)
+    }
+
+    fn insert_node(&mut self, trie: &Trie, id: Id, info: Info) {
+        if self.info.insert(id, info).is_none() {
+            *self
+                .present_children
+                .entry(trie.nodes[id as usize].parent)
+                .or_default() += 1;
+        }
+    }
+
     /// dive's `AddPath`: intermediate nodes are created empty, the payload
     /// goes to the last node; a `.wh..wh..` component stops the walk.
-    fn add_path(&mut self, path: &[u8], info: Info) {
-        let comps: Vec<&[u8]> = path
-            .split(|&b| b == b'/')
-            .filter(|c| !c.is_empty())
-            .collect();
-        let mut node = self;
+    fn add_path(&mut self, trie: &mut Trie, comps: &[&[u8]], info: Info) {
+        let mut cur = ROOT;
         for (i, comp) in comps.iter().enumerate() {
-            if !node.children.contains_key(*comp) {
-                if comp.starts_with(b".wh..wh..") {
-                    return;
+            let existing = trie.child(cur, comp).filter(|&c| self.contains(c));
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    if comp.starts_with(b".wh..wh..") {
+                        return;
+                    }
+                    let id = trie.child_or_insert(cur, comp);
+                    self.insert_node(trie, id, Info::default());
+                    id
                 }
-                node.children.insert((*comp).into(), DNode::default());
-            }
-            node = node.children.get_mut(*comp).expect("inserted");
-            if i == comps.len() - 1 {
-                node.info = info.clone();
-            }
-        }
-    }
-
-    fn get(&self, path: &[u8]) -> Option<&DNode> {
-        let mut node = self;
-        for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
-            node = node.children.get(comp)?;
-        }
-        Some(node)
-    }
-
-    fn remove(&mut self, path: &[u8]) {
-        let comps: Vec<&[u8]> = path
-            .split(|&b| b == b'/')
-            .filter(|c| !c.is_empty())
-            .collect();
-        let Some((last, parents)) = comps.split_last() else {
-            return;
-        };
-        let mut node = self;
-        for c in parents {
-            let Some(n) = node.children.get_mut(*c) else {
-                return;
             };
-            node = n;
-        }
-        node.children.remove(*last);
-    }
-
-    fn subtree_size(&self) -> i64 {
-        self.info.size + self.children.values().map(DNode::subtree_size).sum::<i64>()
-    }
-
-    /// Child-first, sorted visit of every node with its path and name.
-    fn visit<'a>(&'a self, prefix: &mut Vec<u8>, out: &mut Vec<(Vec<u8>, &'a DNode)>) {
-        for (name, child) in &self.children {
-            let len = prefix.len();
-            if !prefix.is_empty() {
-                prefix.push(b'/');
+            if i == comps.len() - 1 {
+                self.info.insert(id, info);
             }
-            prefix.extend_from_slice(name);
-            child.visit(prefix, out);
-            out.push((prefix.clone(), child));
-            prefix.truncate(len);
+            cur = id;
         }
+    }
+
+    fn get(&self, trie: &Trie, id_path: Id) -> Option<Info> {
+        // Present when the node and all its ancestors are present.
+        let mut cur = id_path;
+        while cur != ROOT {
+            if !self.info.contains_key(&cur) {
+                return None;
+            }
+            cur = trie.nodes[cur as usize].parent;
+        }
+        self.info.get(&id_path).copied()
+    }
+
+    fn remove(&mut self, trie: &Trie, id: Id) {
+        if self.get(trie, id).is_none() {
+            return;
+        }
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if self.info.remove(&n).is_some() {
+                if let Some(c) = self
+                    .present_children
+                    .get_mut(&trie.nodes[n as usize].parent)
+                {
+                    *c -= 1;
+                }
+                stack.extend(
+                    trie.nodes[n as usize]
+                        .children
+                        .iter()
+                        .copied()
+                        .filter(|c| self.info.contains_key(c)),
+                );
+            }
+        }
+    }
+
+    fn subtree_size(&self, trie: &Trie, id: Id) -> i64 {
+        let mut total = 0;
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if let Some(i) = self.info.get(&n) {
+                total += i.size;
+                stack.extend(
+                    trie.nodes[n as usize]
+                        .children
+                        .iter()
+                        .copied()
+                        .filter(|c| self.info.contains_key(c)),
+                );
+            }
+        }
+        total
+    }
+
+    fn is_leaf(&self, id: Id) -> bool {
+        self.present_children.get(&id).copied().unwrap_or(0) == 0
+    }
+
+    /// Child-first, sorted visit order of the present nodes.
+    fn visit_order(&self, trie: &Trie) -> Vec<Id> {
+        let mut out = Vec::with_capacity(self.info.len());
+        // (node, next child index)
+        let mut stack: Vec<(Id, usize)> = vec![(ROOT, 0)];
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let kids = &trie.nodes[node as usize].children;
+            let mut pushed = false;
+            while *next < kids.len() {
+                let c = kids[*next];
+                *next += 1;
+                if self.info.contains_key(&c) {
+                    stack.push((c, 0));
+                    pushed = true;
+                    break;
+                }
+            }
+            if !pushed {
+                stack.pop();
+                if node != ROOT {
+                    out.push(node);
+                }
+            }
+        }
+        out
     }
 }
 
-/// The layer tree dive builds from one layer's tar headers.
-fn layer_tree(entries: &[Entry]) -> (DNode, i64) {
-    let mut root = DNode::default();
+/// The layer tree dive builds from one layer's tar headers, and its size.
+fn layer_tree(trie: &mut Trie, entries: &[Entry]) -> (Tree, i64) {
+    let mut tree = Tree::default();
     let mut size = 0i64;
     for e in entries {
-        match &e.kind {
+        let mut comps: Vec<&[u8]> = e.path.split(|&b| b == b'/').collect();
+        let whiteout_name;
+        let info = match &e.kind {
             EntryKind::Opaque => {
-                let mut p = e.path.to_vec();
-                p.extend_from_slice(b"/.wh..wh..opq");
-                root.add_path(&p, Info::default());
+                comps.push(b".wh..wh..opq");
+                Info::default()
             }
             EntryKind::Whiteout => {
-                let (parent, name) = match e.path.iter().rposition(|&b| b == b'/') {
-                    Some(i) => (&e.path[..=i], &e.path[i + 1..]),
-                    None => (&e.path[..0], &e.path[..]),
-                };
-                let mut p = parent.to_vec();
-                p.extend_from_slice(b".wh.");
-                p.extend_from_slice(name);
-                root.add_path(&p, Info::default());
+                let last = comps.pop().unwrap_or_default();
+                whiteout_name = [b".wh.".as_slice(), last].concat();
+                comps.push(&whiteout_name);
+                Info::default()
             }
-            kind => {
-                let (sz, is_dir) = match kind {
-                    EntryKind::File(s) => (*s as i64, false),
-                    EntryKind::Dir => (0, true),
-                    _ => (0, false),
-                };
-                size += sz;
-                root.add_path(&e.path, Info { size: sz, is_dir });
+            EntryKind::File(s) => {
+                size += *s as i64;
+                Info {
+                    size: *s as i64,
+                    is_dir: false,
+                }
             }
-        }
+            EntryKind::Dir => Info {
+                size: 0,
+                is_dir: true,
+            },
+            _ => Info::default(),
+        };
+        tree.add_path(trie, &comps, info);
     }
-    (root, size)
-}
-
-fn strip_whiteout(path: &[u8]) -> (Vec<u8>, bool) {
-    let start = path.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
-    match path[start..].strip_prefix(b".wh.") {
-        Some(rest) => {
-            let mut p = path[..start].to_vec();
-            p.extend_from_slice(rest);
-            (p, true)
-        }
-        None => (path.to_vec(), false),
-    }
+    (tree, size)
 }
 
 /// dive's figures for an image.
@@ -160,7 +276,7 @@ pub struct DiveFigures {
     pub user_size: u64,
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy)]
 struct PathData {
     cumulative: i64,
     min: i64,
@@ -169,55 +285,72 @@ struct PathData {
 
 /// Computes dive's figures from the layers' entries, in order.
 pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFigures {
-    let mut map: HashMap<Vec<u8>, PathData> = HashMap::new();
-    let mut inefficient: Vec<Vec<u8>> = Vec::new();
-    let mut stacked: Option<DNode> = None;
+    let mut trie = Trie::new();
+    let mut data: HashMap<Id, PathData> = HashMap::new();
+    let mut inefficient: Vec<Id> = Vec::new();
+    let mut stacked: Option<Tree> = None;
     let mut layer_sizes = Vec::new();
     for entries in layers {
-        let (tree, size) = layer_tree(entries);
+        let (tree, size) = layer_tree(&mut trie, entries);
         layer_sizes.push(size.max(0) as u64);
         let lower = stacked.get_or_insert_with(|| tree.clone());
-        let mut nodes = Vec::new();
-        tree.visit(&mut Vec::new(), &mut nodes);
-        for (raw_path, node) in &nodes {
-            if !node.children.is_empty() {
+        let order = tree.visit_order(&trie);
+        for &node in &order {
+            if !tree.is_leaf(node) {
                 continue; // dive visits leaves only
             }
-            let (path, whiteout) = strip_whiteout(raw_path);
-            let data = map.entry(path.clone()).or_insert(PathData {
+            let whiteout = trie.is_whiteout(node);
+            let key = if whiteout {
+                trie.unwhiteout(node).expect("whiteout")
+            } else {
+                node
+            };
+            let d = data.entry(key).or_insert(PathData {
                 cumulative: 0,
                 min: -1,
                 count: 0,
             });
             let size = if whiteout {
-                match lower.get(&path) {
+                match lower.get(&trie, key) {
                     None => break, // dive aborts the rest of this layer's visit
-                    Some(prev) if prev.info.is_dir => prev.subtree_size(),
+                    Some(prev) if prev.is_dir => lower.subtree_size(&trie, key),
                     Some(_) => 0,
                 }
             } else {
-                node.info.size
+                tree.info[&node].size
             };
-            data.cumulative += size;
-            if data.min < 0 || size < data.min {
-                data.min = size;
+            d.cumulative += size;
+            if d.min < 0 || size < d.min {
+                d.min = size;
             }
-            data.count += 1;
-            if data.count == 2 {
-                inefficient.push(path);
+            d.count += 1;
+            if d.count == 2 {
+                inefficient.push(key);
             }
         }
         // Stack this layer onto the lower tree (child-first, every node).
-        for (raw_path, node) in &nodes {
-            let (path, whiteout) = strip_whiteout(raw_path);
-            if whiteout {
-                lower.remove(&path);
+        for &node in &order {
+            if trie.is_whiteout(node) {
+                let key = trie.unwhiteout(node).expect("whiteout");
+                lower.remove(&trie, key);
             } else {
-                lower.add_path(&path, node.info.clone());
+                let mut comps = Vec::new();
+                let mut cur = node;
+                while cur != ROOT {
+                    comps.push(cur);
+                    cur = trie.nodes[cur as usize].parent;
+                }
+                let names: Vec<Box<[u8]>> = comps
+                    .iter()
+                    .rev()
+                    .map(|&c| trie.nodes[c as usize].name.clone())
+                    .collect();
+                let refs: Vec<&[u8]> = names.iter().map(|n| n.as_ref()).collect();
+                lower.add_path(&mut trie, &refs, tree.info[&node]);
             }
         }
     }
-    let (min_sum, cum_sum) = map
+    let (min_sum, cum_sum) = data
         .values()
         .fold((0i64, 0i64), |(m, c), d| (m + d.min, c + d.cumulative));
     let efficiency = if cum_sum == 0 {
@@ -225,7 +358,7 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
     } else {
         min_sum as f64 / cum_sum as f64
     };
-    let wasted: i64 = inefficient.iter().map(|p| map[p].cumulative).sum();
+    let wasted: i64 = inefficient.iter().map(|p| data[p].cumulative).sum();
     let image_size: u64 = layer_sizes.iter().sum();
     let user_size: u64 = layer_sizes.iter().skip(1).sum();
     let wasted_bytes = wasted.max(0) as u64;

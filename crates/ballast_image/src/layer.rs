@@ -212,49 +212,15 @@ pub fn scan_layer<R: Read>(name: &str, reader: R, opts: &ScanOptions<'_>) -> Res
     // The tar stream is hashed for the diff_id when verifying, except when
     // the blob is uncompressed: then the blob digest is the diff_id.
     let hash_tar = opts.verify && compression != Compression::None;
-    let (entries, tar_bytes, diff_id, buffered) = match compression {
-        Compression::None => {
-            let guard = BombGuard {
-                inner: buffered,
-                compressed: &compressed_count,
-                out: 0,
-                limits: opts.limits,
-                total: opts.uncompressed_total,
-            };
-            let tar_reader = HashingReader::new(guard, hash_tar);
-            let (entries, tar_reader) = read_entries(name, tar_reader, opts)?;
-            let (n, d, guard) = tar_reader.finish().map_err(err)?;
-            (entries, n, d, guard.inner)
-        }
-        Compression::Gzip => {
-            let decoder = MultiGzDecoder::new(buffered);
-            let guard = BombGuard {
-                inner: decoder,
-                compressed: &compressed_count,
-                out: 0,
-                limits: opts.limits,
-                total: opts.uncompressed_total,
-            };
-            let tar_reader = HashingReader::new(guard, hash_tar);
-            let (entries, tar_reader) = read_entries(name, tar_reader, opts)?;
-            let (n, d, guard) = tar_reader.finish().map_err(err)?;
-            (entries, n, d, guard.inner.into_inner())
-        }
+    let decoded: Box<dyn Decoded<_>> = match compression {
+        Compression::None => Box::new(buffered),
+        Compression::Gzip => Box::new(MultiGzDecoder::new(buffered)),
         Compression::Zstd => {
-            let decoder = zstd::stream::read::Decoder::with_buffer(buffered).map_err(err)?;
-            let guard = BombGuard {
-                inner: decoder,
-                compressed: &compressed_count,
-                out: 0,
-                limits: opts.limits,
-                total: opts.uncompressed_total,
-            };
-            let tar_reader = HashingReader::new(guard, hash_tar);
-            let (entries, tar_reader) = read_entries(name, tar_reader, opts)?;
-            let (n, d, guard) = tar_reader.finish().map_err(err)?;
-            (entries, n, d, guard.inner.finish())
+            Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(err)?)
         }
     };
+    let (entries, tar_bytes, diff_id, buffered) =
+        scan_decoded(name, decoded, &compressed_count, hash_tar, opts)?;
     // Hash whatever follows the compressed stream too: the digest covers the whole blob.
     let (compressed_bytes, blob_digest, _) = buffered.into_inner().finish().map_err(err)?;
     // An uncompressed blob is its own tar stream: one hash serves both.
@@ -309,6 +275,53 @@ pub fn scan_layer_seek<R: Read + Seek>(
         diff_id: None,
         entries,
     })
+}
+
+/// A decompressed view of the buffered blob that gives the blob back when
+/// done, so what follows the compressed stream is hashed too.
+trait Decoded<S>: Read {
+    fn into_source(self: Box<Self>) -> S;
+}
+
+impl<S: BufRead> Decoded<S> for S {
+    fn into_source(self: Box<Self>) -> S {
+        *self
+    }
+}
+
+impl<S: BufRead> Decoded<S> for MultiGzDecoder<S> {
+    fn into_source(self: Box<Self>) -> S {
+        (*self).into_inner()
+    }
+}
+
+impl<S: BufRead> Decoded<S> for zstd::stream::read::Decoder<'static, S> {
+    fn into_source(self: Box<Self>) -> S {
+        (*self).finish()
+    }
+}
+
+/// Parses the decompressed tar stream, hashing it when asked.
+fn scan_decoded<S>(
+    name: &str,
+    decoded: Box<dyn Decoded<S> + '_>,
+    compressed: &AtomicU64,
+    hash_tar: bool,
+    opts: &ScanOptions<'_>,
+) -> Result<(Vec<Entry>, u64, Option<Digest>, S)> {
+    let guard = BombGuard {
+        inner: decoded,
+        compressed,
+        out: 0,
+        limits: opts.limits,
+        total: opts.uncompressed_total,
+    };
+    let tar_reader = HashingReader::new(guard, hash_tar);
+    let (entries, tar_reader) = read_entries(name, tar_reader, opts)?;
+    let (n, digest, guard) = tar_reader
+        .finish()
+        .map_err(|e| io_to_layer_error(name, e, &opts.limits))?;
+    Ok((entries, n, digest, guard.inner.into_source()))
 }
 
 fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {

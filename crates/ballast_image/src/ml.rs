@@ -58,18 +58,30 @@ struct Bucket {
     examples: Vec<(u64, String)>,
 }
 
+/// Examples kept per bucket (the largest files).
+const EXAMPLES: usize = 3;
+
 impl Bucket {
     fn add(&mut self, f: &VisibleFile<'_>) {
         if self.seen.insert(f.content) {
             self.bytes += f.size;
-            self.examples.push((f.size, f.path.clone()));
+            // Keep only the largest few, so memory does not grow with the bucket.
+            let smallest = self.examples.iter().map(|e| e.0).min().unwrap_or(0);
+            if self.examples.len() < EXAMPLES || f.size > smallest {
+                self.examples.push((f.size, f.path.clone()));
+                self.examples
+                    .sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+                self.examples.truncate(EXAMPLES);
+            }
         }
     }
 
     fn top_paths(&self, n: usize) -> Vec<String> {
-        let mut ex = self.examples.clone();
-        ex.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        ex.into_iter().take(n).map(|(_, p)| p).collect()
+        self.examples
+            .iter()
+            .take(n)
+            .map(|(_, p)| p.clone())
+            .collect()
     }
 }
 
@@ -131,15 +143,17 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         notebooks_bytes: bytes_of(Class::Notebooks),
     };
 
-    let mut biggest: Vec<PathBytes> = files
+    let mut order: Vec<&VisibleFile<'_>> = files.iter().collect();
+    order.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    let biggest: Vec<PathBytes> = order
         .iter()
+        .take(TOP)
         .map(|f| PathBytes {
             path: f.path.clone(),
             bytes: f.size,
         })
         .collect();
-    biggest.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-    biggest.truncate(TOP);
+    drop(order);
 
     let ctx = FindingContext {
         buckets: &buckets,

@@ -15,7 +15,6 @@
 //!   contents of deleted and opaque directories included, the surviving copy
 //!   never included.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::layer::{Entry, EntryKind};
@@ -38,7 +37,8 @@ struct Node {
     name: Box<[u8]>,
     parent: NodeId,
     kind: NodeKind,
-    children: BTreeMap<Box<[u8]>, NodeId>,
+    /// Children sorted by name (a sorted vector is far smaller than a map).
+    children: Vec<NodeId>,
     /// The layer that wrote this node last.
     layer: u16,
 }
@@ -113,7 +113,7 @@ impl FileTree {
                 name: Box::default(),
                 parent: ROOT,
                 kind: NodeKind::Dir,
-                children: BTreeMap::new(),
+                children: Vec::new(),
                 layer: 0,
             }],
             contents: Vec::new(),
@@ -138,8 +138,7 @@ impl FileTree {
                     if let Some(id) = self.lookup(&e.path)
                         && self.nodes[id as usize].kind == NodeKind::Dir
                     {
-                        let children: Vec<NodeId> =
-                            self.nodes[id as usize].children.values().copied().collect();
+                        let children: Vec<NodeId> = self.nodes[id as usize].children.clone();
                         for c in children {
                             self.remove(c);
                         }
@@ -163,10 +162,22 @@ impl FileTree {
         }
     }
 
+    fn child(&self, parent: NodeId, name: &[u8]) -> Option<NodeId> {
+        self.child_pos(parent, name)
+            .ok()
+            .map(|i| self.nodes[parent as usize].children[i])
+    }
+
+    fn child_pos(&self, parent: NodeId, name: &[u8]) -> Result<usize, usize> {
+        self.nodes[parent as usize]
+            .children
+            .binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
+    }
+
     fn lookup(&self, path: &[u8]) -> Option<NodeId> {
         let mut cur = ROOT;
         for comp in path.split(|&b| b == b'/') {
-            cur = *self.nodes[cur as usize].children.get(comp)?;
+            cur = self.child(cur, comp)?;
         }
         Some(cur)
     }
@@ -180,11 +191,16 @@ impl FileTree {
                 self.contents[c as usize].refs -= 1;
             }
             node.kind = NodeKind::Other;
-            stack.extend(std::mem::take(&mut node.children).into_values());
+            stack.extend(std::mem::take(&mut node.children));
         }
         let parent = self.nodes[id as usize].parent;
-        let name = self.nodes[id as usize].name.clone();
-        self.nodes[parent as usize].children.remove(&name);
+        if let Some(pos) = self.nodes[parent as usize]
+            .children
+            .iter()
+            .position(|&c| c == id)
+        {
+            self.nodes[parent as usize].children.remove(pos);
+        }
     }
 
     /// The directory for `path`, creating (or replacing non-directories with)
@@ -195,7 +211,7 @@ impl FileTree {
             return cur;
         }
         for comp in path.split(|&b| b == b'/') {
-            cur = match self.nodes[cur as usize].children.get(comp).copied() {
+            cur = match self.child(cur, comp) {
                 Some(id) if self.nodes[id as usize].kind == NodeKind::Dir => id,
                 Some(id) => {
                     self.remove(id);
@@ -216,10 +232,11 @@ impl FileTree {
             name: name.into(),
             parent,
             kind,
-            children: BTreeMap::new(),
+            children: Vec::new(),
             layer,
         });
-        self.nodes[parent as usize].children.insert(name.into(), id);
+        let pos = self.child_pos(parent, name).unwrap_or_else(|p| p);
+        self.nodes[parent as usize].children.insert(pos, id);
         id
     }
 
@@ -263,7 +280,7 @@ impl FileTree {
             EntryKind::Whiteout | EntryKind::Opaque => return,
         };
         let parent = self.ensure_dir(parent_path, layer);
-        if let Some(existing) = self.nodes[parent as usize].children.get(name).copied() {
+        if let Some(existing) = self.child(parent, name) {
             if kind == NodeKind::Dir && self.nodes[existing as usize].kind == NodeKind::Dir {
                 self.nodes[existing as usize].layer = layer; // metadata change; children stay
                 return;
@@ -304,8 +321,8 @@ impl FileTree {
         let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
         while let Some((id, path)) = stack.pop() {
             let node = &self.nodes[id as usize];
-            for (name, &child) in node.children.iter().rev() {
-                let name = String::from_utf8_lossy(name);
+            for &child in node.children.iter().rev() {
+                let name = String::from_utf8_lossy(&self.nodes[child as usize].name);
                 let p = if path.is_empty() {
                     name.into_owned()
                 } else {
@@ -390,8 +407,8 @@ impl FileTree {
             if let NodeKind::Symlink(t) = &node.kind {
                 out.push((path.clone(), String::from_utf8_lossy(t).into_owned()));
             }
-            for (name, &child) in &node.children {
-                let name = String::from_utf8_lossy(name);
+            for &child in &node.children {
+                let name = String::from_utf8_lossy(&self.nodes[child as usize].name);
                 stack.push((
                     child,
                     if path.is_empty() {

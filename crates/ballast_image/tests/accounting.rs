@@ -224,3 +224,78 @@ fn base_given_explicitly_overrides_history() {
     );
     assert_eq!(r.totals.your_bytes, 850);
 }
+
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    // "LEN key=value\n" where LEN counts the whole record, itself included.
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}{body}").len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+fn raw(name: &str, kind: tar::EntryType, data: Vec<u8>) -> Entry {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(name).unwrap();
+    h.set_entry_type(kind);
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    Entry::Raw {
+        header: Box::new(h),
+        data,
+    }
+}
+
+#[test]
+fn long_names_pax_attributes_and_non_utf8_names() {
+    let long = format!("opt/{}weights.bin", "deep/".repeat(60));
+    let pax_name = format!("usr/share/{}/model.safetensors", "x".repeat(150));
+    let spec = ImageSpec::new(vec![Layer::new(
+        "ADD long names",
+        vec![
+            // A GNU long name (written by the tar builder for names over 100 bytes).
+            zeros(&long, 1234),
+            // A PAX header whose path and size override the ustar header's.
+            raw(
+                "././@PaxHeader",
+                tar::EntryType::XHeader,
+                [pax_record("path", &pax_name), pax_record("size", "10")].concat(),
+            ),
+            raw("short-name", tar::EntryType::Regular, vec![7u8; 10]),
+            // A name that is not UTF-8 (Latin-1 "café").
+            {
+                let Entry::Raw { mut header, data } =
+                    raw("data/cafe.txt", tar::EntryType::Regular, vec![1u8; 3])
+                else {
+                    unreachable!()
+                };
+                header.as_old_mut().name[8] = 0xe9;
+                header.set_cksum();
+                Entry::Raw { header, data }
+            },
+        ],
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    for format in [Format::OciLayout, Format::DockerArchive] {
+        let path = dir.path().join(format!("{format:?}"));
+        spec.write(format, &path).unwrap();
+        let r = report(&path, true);
+        assert_eq!(r.totals.final_bytes, 1234 + 10 + 3, "{format:?}");
+        let paths: Vec<&str> = r.biggest_files.iter().map(|f| f.path.as_str()).collect();
+        assert!(paths.contains(&long.as_str()), "{paths:?}");
+        assert!(paths.contains(&pax_name.as_str()), "{paths:?}");
+        assert!(
+            !paths.contains(&"short-name"),
+            "the PAX path wins: {paths:?}"
+        );
+        assert!(r.categories.model_weights_bytes >= 10);
+        assert!(
+            paths.iter().any(|p| p.starts_with("data/caf")
+                && p.ends_with(".txt")
+                && p.contains('\u{fffd}')),
+            "{paths:?}"
+        );
+    }
+}

