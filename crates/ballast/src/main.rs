@@ -24,6 +24,10 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Compare two images.
     Diff(commands::diff::DiffArgs),
+    /// What the build context sends: sizes, junk, what each COPY takes.
+    Context(commands::context::ContextArgs),
+    /// Which steps a change rebuilds, and why.
+    Rebuild(commands::rebuild::RebuildArgs),
     /// Developer tools: look at what the parser sees.
     #[command(subcommand)]
     Debug(commands::debug::DebugCommand),
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Context(args) => commands::context::run(args),
+        Command::Rebuild(args) => commands::rebuild::run(args),
         Command::Debug(cmd) => commands::debug::run(cmd),
     };
     match result {

@@ -109,7 +109,8 @@ pub fn canonical(df: &Dockerfile) -> String {
     for inst in &df.instructions {
         let line = canonical_instruction(inst, df.escape);
         out.push_str(&line);
-        if !inst.keyword_text.is_empty() && line.ends_with(df.escape) {
+        if !inst.keyword_text.is_empty() && line.trim_end_matches([' ', '\t']).ends_with(df.escape)
+        {
             // A value ending with the escape character would continue the
             // line. A vertical tab stops that: it is not a continuation
             // blank, and BuildKit trims it from the value like any space.
@@ -157,16 +158,19 @@ fn canonical_flag(text: &str) -> String {
     // the result parses back to the same AST.
     let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
     let original = String::from_utf8(bytes).unwrap_or_else(|_| text.to_string());
-    let mut out = String::with_capacity(original.len());
-    for c in original.chars() {
-        if matches!(
-            c,
-            ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '"' | '\'' | '\\'
-        ) {
+    let body = original.strip_prefix("--").unwrap_or(&original);
+    if !body.contains([' ', '\t', '\n', '\x0b', '\x0c', '\r', '"', '\'', '\\']) {
+        return original;
+    }
+    // Quote the rest: blanks inside quotes survive, even at the end of the line.
+    let mut out = String::from("--\"");
+    for c in body.chars() {
+        if matches!(c, '"' | '\\') {
             out.push('\\');
         }
         out.push(c);
     }
+    out.push('"');
     out
 }
 

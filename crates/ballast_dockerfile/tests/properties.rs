@@ -161,6 +161,10 @@ fn fuzz_findings_round_trip() {
         "FROM a\nRUN --mount=\"a\x0bb\" x\n",
         // Shell-form words that would read as JSON once joined with spaces.
         "FROM a\nCOPY [\"a\x0c file.txt\", \"/dest/\"]\n",
+        // A flag ending in a quoted blank: printed as an escaped blank at the end of the line.
+        "FROM a\nRUN --mount=\"x \nCMD y\n",
+        // The same as the last thing on the line of an unknown instruction.
+        "GROM --pl '\n",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);

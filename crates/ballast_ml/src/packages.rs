@@ -187,6 +187,129 @@ pub const TYPICAL_SIZES: &[TypicalSize] = &[
     },
 ];
 
+/// Installed sizes of individual distributions: `(normalised name, bytes,
+/// basis)`. "measured" figures come from `bench/inspect.sh` (site-packages of
+/// torch 2.5.1 from PyPI with its CUDA 12.4 dependencies, Python 3.11, Linux
+/// x86_64, 2026-11-26); the others are estimates of the same date.
+pub const INSTALLED_SIZES: &[(&str, u64, &str)] = &[
+    (
+        "torch",
+        1_752_659_457,
+        "measured: torch 2.5.1 (CUDA build from PyPI), 2026-11-26",
+    ),
+    (
+        "nvidia-*",
+        2_874_634_121,
+        "measured: the 12 nvidia-*-cu12 wheels torch 2.5.1 pulls, 2026-11-26",
+    ),
+    (
+        "triton",
+        580_291_847,
+        "measured: triton 3.1.0 pulled by torch 2.5.1, 2026-11-26",
+    ),
+    (
+        "torch+cpu",
+        700_000_000,
+        "estimate: torch +cpu wheels are about 200 MB compressed, 0.7 GB installed, 2026-11",
+    ),
+    ("numpy", 64_669_530, "measured: numpy 1.26.4, 2026-11-26"),
+    (
+        "transformers",
+        44_823_875,
+        "measured: transformers 4.46.3, 2026-11-26",
+    ),
+    ("sympy", 26_313_341, "measured: sympy 1.13.1, 2026-11-26"),
+    (
+        "tokenizers",
+        9_091_891,
+        "measured: tokenizers 0.20.3, 2026-11-26",
+    ),
+    (
+        "tensorflow",
+        1_700_000_000,
+        "estimate: tensorflow 2.x with its CUDA extras, 2026-11",
+    ),
+    (
+        "pandas",
+        70_000_000,
+        "estimate: pandas 2.2 installed, 2026-11",
+    ),
+    (
+        "scipy",
+        110_000_000,
+        "estimate: scipy 1.14 installed, 2026-11",
+    ),
+    (
+        "scikit-learn",
+        45_000_000,
+        "estimate: scikit-learn 1.5 installed, 2026-11",
+    ),
+    (
+        "chromadb",
+        160_000_000,
+        "estimate: chromadb 0.5 with onnxruntime and its dependencies, 2026-11",
+    ),
+    (
+        "langchain",
+        25_000_000,
+        "estimate: langchain 0.3 with langchain-core, 2026-11",
+    ),
+    (
+        "sentence-transformers",
+        5_000_000,
+        "estimate: the package alone; it brings torch, 2026-11",
+    ),
+    (
+        "jupyter",
+        120_000_000,
+        "estimate: jupyter metapackage and its dependencies, 2026-11",
+    ),
+    (
+        "matplotlib",
+        45_000_000,
+        "estimate: matplotlib 3.9 with pillow, fonttools, kiwisolver, 2026-11",
+    ),
+    (
+        "opencv-python",
+        90_000_000,
+        "estimate: opencv-python 4.10 wheel installed, 2026-11",
+    ),
+    (
+        "opencv-python-headless",
+        60_000_000,
+        "estimate: opencv-python-headless 4.10 installed, 2026-11",
+    ),
+    (
+        "onnxruntime-gpu",
+        400_000_000,
+        "estimate: onnxruntime-gpu 1.19 installed, 2026-11",
+    ),
+];
+
+/// The typical installed size of one distribution (torch: the CUDA build).
+pub fn installed_size(name: &str) -> Option<(u64, &'static str)> {
+    let n = normalize_name(name);
+    let key = if n.starts_with("nvidia-") {
+        "nvidia-*"
+    } else {
+        n.as_str()
+    };
+    INSTALLED_SIZES
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, b, basis)| (*b, *basis))
+}
+
+/// What installing torch from the default index adds on Linux x86_64: the
+/// CUDA build, its nvidia-* libraries and triton.
+pub fn cuda_torch_bytes() -> u64 {
+    ["torch", "nvidia-*", "triton"]
+        .iter()
+        .filter_map(|k| INSTALLED_SIZES.iter().find(|(n, _, _)| n == k))
+        .map(|(_, b, _)| b)
+        .sum()
+}
+
 /// The typical size entry whose description starts with `prefix`.
 pub fn typical(prefix: &str) -> Option<&'static TypicalSize> {
     TYPICAL_SIZES.iter().find(|t| t.what.starts_with(prefix))
@@ -210,5 +333,10 @@ mod tests {
             Some("opencv-python-headless")
         );
         assert!(typical("apt lists").is_some());
+        assert_eq!(
+            installed_size("nvidia_cudnn_cu12").unwrap().0,
+            2_874_634_121
+        );
+        assert!(cuda_torch_bytes() > 5_000_000_000);
     }
 }

@@ -4,9 +4,15 @@
 //! report types themselves.
 
 pub mod bytes;
+pub mod context;
 pub mod diff;
 pub mod inspect;
 mod style;
 mod table;
 
 pub use style::Style;
+
+/// `ballast rebuild` rendering.
+pub mod rebuild {
+    pub use crate::context::rebuild_terminal as terminal;
+}

@@ -49,6 +49,24 @@ pub struct ImageArgs {
 }
 
 impl ImageArgs {
+    /// Defaults, without a progress bar.
+    pub fn quiet() -> ImageArgs {
+        let l = Limits::default();
+        ImageArgs {
+            platform: None,
+            no_verify: false,
+            base: None,
+            max_manifest_bytes: l.max_manifest_bytes,
+            max_config_bytes: l.max_config_bytes,
+            max_entries: l.max_entries_per_layer,
+            max_path_bytes: l.max_path_bytes,
+            max_uncompressed_bytes: l.max_uncompressed_bytes,
+            max_compression_ratio: l.max_compression_ratio,
+            max_layers: l.max_layers,
+            quiet: true,
+        }
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             max_manifest_bytes: self.max_manifest_bytes,

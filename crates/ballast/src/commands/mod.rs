@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
+pub mod context;
 pub mod debug;
 pub mod diff;
 pub mod images;
 pub mod inspect;
+pub mod project;
+pub mod rebuild;

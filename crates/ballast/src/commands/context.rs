@@ -1,0 +1,83 @@
+//! `ballast context [DIR]`: what a build sends, its junk, what each COPY
+//! takes; `--suggest-dockerignore` prints a verified .dockerignore.
+
+use anyhow::Result;
+use ballast_context::copies::context_uses;
+use ballast_context::ignore::IgnoreFile;
+use ballast_context::{junk, report, suggest, walk};
+use ballast_report::Style;
+use clap::{Args, ValueEnum};
+
+use crate::commands::project::{self, ProjectArgs};
+use crate::exit;
+use crate::output::{ColorChoice, emit};
+
+#[derive(Args, Debug)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    pub format: Format,
+    /// Print a .dockerignore that drops the junk and keeps what the Dockerfile copies.
+    #[arg(long)]
+    pub suggest_dockerignore: bool,
+    /// Colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Terminal,
+    Json,
+}
+
+pub fn run(args: ContextArgs) -> Result<u8> {
+    let p = project::load(&args.project)?;
+    if args.suggest_dockerignore {
+        // Junk and needs are judged on everything the directory holds.
+        let everything = walk::walk(&p.dir, &IgnoreFile::default())?;
+        let junk = junk::find(&everything);
+        let uses = context_uses(&p.df, &p.graph, &everything);
+        let s = suggest::suggest(
+            &everything,
+            &junk,
+            &uses,
+            p.dockerfile_in_context().as_deref(),
+        );
+        let dropped = suggest::verify(&everything, &uses, &s.text);
+        if !dropped.is_empty() {
+            anyhow::bail!("could not keep every COPY source: {}", dropped.join(", "));
+        }
+        emit(&s.text)?;
+        eprintln!(
+            "# keeps {:.1} MB in {} files out of the context; every COPY/ADD source is still sent",
+            s.excluded_bytes as f64 / 1e6,
+            s.excluded_files
+        );
+        return Ok(exit::OK);
+    }
+    let ctx = p.walk()?;
+    let junk = junk::find(&ctx);
+    let uses = context_uses(&p.df, &p.graph, &ctx);
+    let r = report::build(
+        &ctx,
+        &p.ignore,
+        junk,
+        &uses,
+        &|s| p.stage_label(s),
+        &p.dockerfile_path.display().to_string(),
+    );
+    let text = match args.format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&r)?),
+        Format::Terminal => ballast_report::context::terminal(
+            &r,
+            Style {
+                color: args.color.enabled(),
+            },
+        ),
+    };
+    emit(&text)?;
+    Ok(exit::OK)
+}

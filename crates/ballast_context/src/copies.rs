@@ -1,0 +1,249 @@
+//! What each COPY/ADD (and each `RUN --mount=type=bind`) takes from the
+//! build context, after `.dockerignore`.
+//!
+//! Sources are expanded with the variables the instruction sees, cleaned and
+//! made relative to the context root. A source with `*`, `?` or `[` matches
+//! context paths with Go's `filepath.Match` (as BuildKit resolves wildcards);
+//! a matched directory is taken whole. `--exclude` patterns (moby syntax)
+//! drop files. Sources from another stage (`--from`), URLs, git repositories
+//! and heredocs take nothing from the context.
+
+use ballast_dockerfile::instructions::{CopyArgs, CopySource, Mount, MountType};
+use ballast_dockerfile::stages::StageGraph;
+use ballast_dockerfile::{Dockerfile, Keyword};
+use serde::Serialize;
+
+use crate::ignore::{IgnoreFile, clean, go_match};
+use crate::walk::{Context, Kind};
+
+/// One source of a context use.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceUse {
+    /// As written.
+    pub written: String,
+    /// Expanded and cleaned, context-relative (`""` is the whole context).
+    pub path: String,
+    /// Whether it has wildcards.
+    pub wildcard: bool,
+    /// Context paths it matched (files or directories), when any.
+    pub matched: Vec<String>,
+    /// Matched nothing the build sends (missing, or excluded by .dockerignore).
+    pub missing: bool,
+}
+
+/// An instruction that reads the build context.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextUse {
+    /// Index in the Dockerfile's instructions.
+    pub instruction: usize,
+    /// 1-based first line.
+    pub line: usize,
+    /// The stage it belongs to.
+    pub stage: usize,
+    /// `COPY`, `ADD` or `RUN` (bind mount).
+    pub keyword: String,
+    /// The instruction as written (logical line).
+    pub text: String,
+    pub sources: Vec<SourceUse>,
+    /// Regular files taken.
+    pub files: u64,
+    /// Bytes taken.
+    pub bytes: u64,
+    #[serde(skip)]
+    excludes: IgnoreFile,
+}
+
+fn is_remote(src: &str) -> bool {
+    src.starts_with("http://")
+        || src.starts_with("https://")
+        || src.starts_with("git@")
+        || src.ends_with(".git")
+        || src.contains(".git#")
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// A source path made context-relative.
+fn normalize(src: &str) -> String {
+    let c = clean(src.trim_start_matches('/'));
+    if c == "." { String::new() } else { c }
+}
+
+impl ContextUse {
+    /// Whether this instruction takes `path` (context-relative) given its
+    /// source patterns: true for existing files it takes and for files that
+    /// would be taken if they existed (a deleted file changes the copy too).
+    pub fn would_take(&self, ignore: &IgnoreFile, path: &str) -> bool {
+        if ignore.is_excluded(path) {
+            return false;
+        }
+        let covered = self.sources.iter().any(|s| {
+            if s.path.is_empty() {
+                return true;
+            }
+            if s.wildcard {
+                let mut prefix = String::new();
+                for comp in path.split('/') {
+                    if !prefix.is_empty() {
+                        prefix.push('/');
+                    }
+                    prefix.push_str(comp);
+                    if go_match(&s.path, &prefix).unwrap_or(false) {
+                        return true;
+                    }
+                }
+                false
+            } else {
+                path == s.path || path.starts_with(&format!("{}/", s.path))
+            }
+        });
+        covered && !self.excludes.is_excluded(path)
+    }
+}
+
+/// Every use of the context by the Dockerfile, in instruction order.
+pub fn context_uses(df: &Dockerfile, graph: &StageGraph, ctx: &Context) -> Vec<ContextUse> {
+    let mut out = Vec::new();
+    for (i, inst) in df.instructions.iter().enumerate() {
+        let Some(stage) = graph.stage_of[i] else {
+            continue;
+        };
+        let scope = &graph.scopes[i];
+        let expand = |s: &str| scope.expand_keep_unknown(s, df.escape);
+        let mut written: Vec<String> = Vec::new();
+        let mut excludes = String::new();
+        match inst.keyword {
+            Keyword::Copy | Keyword::Add => {
+                if inst.flag("from").is_some() {
+                    continue;
+                }
+                let Ok(args) = CopyArgs::parse(inst) else {
+                    continue;
+                };
+                for s in args.sources {
+                    if let CopySource::Path { value, .. } = s
+                        && !(inst.keyword == Keyword::Add && is_remote(&value))
+                    {
+                        written.push(value);
+                    }
+                }
+                for f in inst.flags_named("exclude") {
+                    excludes.push_str(f.value().unwrap_or(""));
+                    excludes.push('\n');
+                }
+            }
+            Keyword::Run => {
+                for m in Mount::of(inst) {
+                    if m.kind == MountType::Bind && m.from.is_none() {
+                        written.push(m.source.clone().unwrap_or_else(|| ".".into()));
+                    }
+                }
+            }
+            _ => continue,
+        }
+        if written.is_empty() {
+            continue;
+        }
+        let excludes = IgnoreFile::parse(&excludes, Some("--exclude"));
+        let mut sources = Vec::new();
+        let mut taken: Vec<&str> = Vec::new();
+        for w in written {
+            let path = normalize(&expand(&w));
+            let wildcard = has_wildcard(&path);
+            let matched: Vec<String> = if path.is_empty() {
+                vec![String::new()]
+            } else if wildcard {
+                ctx.entries
+                    .iter()
+                    .filter(|e| !e.excluded && go_match(&path, &e.path).unwrap_or(false))
+                    .map(|e| e.path.clone())
+                    .collect()
+            } else {
+                ctx.get(&path)
+                    .filter(|e| !e.excluded)
+                    .map(|e| vec![e.path.clone()])
+                    .unwrap_or_default()
+            };
+            for root in &matched {
+                taken.extend(
+                    ctx.under(root)
+                        .filter(|e| {
+                            e.kind == Kind::File && !e.excluded && !excludes.is_excluded(&e.path)
+                        })
+                        .map(|e| e.path.as_str()),
+                );
+            }
+            sources.push(SourceUse {
+                written: w,
+                missing: matched.is_empty(),
+                path,
+                wildcard,
+                matched,
+            });
+        }
+        taken.sort_unstable();
+        taken.dedup();
+        let bytes = taken
+            .iter()
+            .filter_map(|p| ctx.get(p))
+            .map(|e| e.size)
+            .sum();
+        out.push(ContextUse {
+            instruction: i,
+            line: inst.start_line,
+            stage,
+            keyword: inst.name(),
+            text: inst.original.clone(),
+            files: taken.len() as u64,
+            bytes,
+            sources,
+            excludes,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::walk;
+    use ballast_dockerfile::stages::BuildOptions;
+
+    #[test]
+    fn resolves_sources_and_wildcards() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        for (p, n) in [
+            ("requirements.txt", 10),
+            ("requirements-dev.txt", 5),
+            ("app/main.py", 100),
+            ("app/util.py", 50),
+            ("secret.env", 1),
+            ("README.md", 7),
+        ] {
+            std::fs::create_dir_all(r.join(p).parent().unwrap()).unwrap();
+            std::fs::write(r.join(p), vec![b'x'; n]).unwrap();
+        }
+        let ignore = IgnoreFile::parse("secret.env\n", None);
+        let ctx = walk(r, &ignore).unwrap();
+        let df = Dockerfile::parse(
+            "FROM python AS base\nARG SRC=app\nCOPY requirements*.txt ./\nCOPY ${SRC}/ /srv/\nCOPY secret.env /x\nCOPY --exclude=*.md . /all\nRUN --mount=type=bind,source=app,target=/a true\nCOPY --from=base /x /y\nADD https://example.com/f /f\n",
+        );
+        let graph = StageGraph::new(&df, &BuildOptions::default());
+        let uses = context_uses(&df, &graph, &ctx);
+        let summary: Vec<(usize, u64, u64)> =
+            uses.iter().map(|u| (u.line, u.files, u.bytes)).collect();
+        assert_eq!(
+            summary,
+            vec![(3, 2, 15), (4, 2, 150), (5, 0, 0), (6, 4, 165), (7, 2, 150)]
+        );
+        assert!(uses[2].sources[0].missing, "excluded by .dockerignore");
+        assert!(uses[1].would_take(&ignore, "app/new.py"));
+        assert!(!uses[1].would_take(&ignore, "requirements.txt"));
+        assert!(uses[0].would_take(&ignore, "requirements-test.txt"));
+        assert!(!uses[3].would_take(&ignore, "README.md"), "--exclude");
+        assert!(!uses[3].would_take(&ignore, "secret.env"), ".dockerignore");
+    }
+}

@@ -1,0 +1,21 @@
+//! `ballast_context`: what a build sends and what a change rebuilds.
+//!
+//! - [`ignore`]: `.dockerignore` with BuildKit's exact semantics; every
+//!   decision names the pattern that made it.
+//! - [`walk`]: a parallel walk of the build context (symlinks are never
+//!   followed), with each file marked sent or ignored.
+//! - [`junk`]: what does not belong in a context (VCS, virtualenvs, caches,
+//!   notebooks, datasets, weights, build outputs, secrets).
+//! - [`copies`]: which files each COPY/ADD and bind mount takes.
+//! - [`rebuild`]: which steps a change rebuilds, with [`cost`] estimates.
+//! - [`suggest`]: a `.dockerignore` that drops the junk and keeps what the
+//!   Dockerfile copies, verified by matching.
+
+pub mod copies;
+pub mod cost;
+pub mod ignore;
+pub mod junk;
+pub mod rebuild;
+pub mod report;
+pub mod suggest;
+pub mod walk;

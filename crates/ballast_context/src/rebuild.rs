@@ -1,0 +1,432 @@
+//! Which steps a change rebuilds, following BuildKit's cache rules:
+//!
+//! - a step runs again when its parent step did (invalidation cascades down
+//!   the stage, and into stages built `FROM` it or reading it with
+//!   `COPY --from` / `RUN --mount=from=`);
+//! - COPY/ADD, when a file it takes from the context (after `.dockerignore`)
+//!   changed, was added or was deleted;
+//! - RUN, when its text changed, a build argument declared before it changed
+//!   (every RUN sees them as environment), or a file under a context bind
+//!   mount changed;
+//! - other instructions, when their text or a variable they use changed;
+//! - stages the target does not need are not built.
+//!
+//! Each rebuilt step gets a cost: the layer bytes measured in an image when
+//! one is given, else an estimate (see [`crate::cost`]).
+
+use ballast_dockerfile::instructions::{Mount, MountType};
+use ballast_dockerfile::stages::{Base, StageGraph};
+use ballast_dockerfile::{Dockerfile, Instruction, Keyword};
+use serde::Serialize;
+
+use crate::copies::ContextUse;
+use crate::cost::{Cost, install_requirements, run_cost};
+use crate::ignore::IgnoreFile;
+
+/// What happens to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Cached,
+    Rebuilt,
+    Skipped,
+}
+
+/// One step of the prediction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// The stage (name, or index).
+    pub stage: String,
+    /// 1-based first line of the instruction.
+    pub line: usize,
+    /// The instruction as written.
+    pub instruction: String,
+    pub status: Status,
+    /// Why it is rebuilt, cached or skipped.
+    pub reason: String,
+    /// Bytes the step produces again when rebuilt.
+    pub cost_bytes: Option<u64>,
+    /// How the cost was obtained.
+    pub cost_basis: Option<String>,
+}
+
+/// The prediction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    pub schema_version: u32,
+    /// The target stage.
+    pub target: String,
+    /// The changed paths considered (context-relative).
+    pub changed: Vec<String>,
+    pub steps: Vec<Step>,
+    /// What to move, and how.
+    pub advice: Vec<String>,
+    /// Sum of the costs of the rebuilt steps.
+    pub rebuilt_bytes: u64,
+}
+
+/// What changed, and what is known about the build.
+pub struct Inputs<'a> {
+    pub df: &'a Dockerfile,
+    pub graph: &'a StageGraph,
+    pub ignore: &'a IgnoreFile,
+    pub uses: &'a [ContextUse],
+    /// The Dockerfile as it was, to find instructions whose text changed.
+    pub old: Option<&'a Dockerfile>,
+    /// Changed context paths (added, modified or deleted).
+    pub changed: &'a [String],
+    /// Build arguments whose value changed.
+    pub changed_args: &'a [String],
+    /// The target stage (`None`: the last).
+    pub target: Option<&'a str>,
+    /// Reads a context file (for requirement files).
+    pub read: &'a dyn Fn(&str) -> Option<String>,
+    /// Layers of a built image: (created_by, bytes), bottom first.
+    pub image_layers: Option<&'a [(Option<String>, u64)]>,
+}
+
+fn normalize_step(s: &str) -> String {
+    let s = s.trim();
+    let s = s.strip_suffix("# buildkit").unwrap_or(s).trim();
+    let s = s
+        .strip_prefix("/bin/sh -c #(nop)")
+        .map(str::trim)
+        .unwrap_or(s);
+    let s = s
+        .replacen("RUN /bin/sh -c ", "RUN ", 1)
+        .replacen("RUN |", "RUN ", 1);
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Why the first rebuilt step of a stage was rebuilt.
+#[derive(Clone)]
+enum Cause {
+    Copy {
+        line: usize,
+        instruction: String,
+        file: String,
+    },
+    Other,
+}
+
+fn is_dependency_manifest(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    (name.starts_with("requirements") && name.ends_with(".txt"))
+        || (name.starts_with("constraints") && name.ends_with(".txt"))
+        || matches!(
+            name,
+            "pyproject.toml"
+                | "poetry.lock"
+                | "uv.lock"
+                | "pdm.lock"
+                | "Pipfile"
+                | "Pipfile.lock"
+                | "environment.yml"
+                | "environment.yaml"
+                | "setup.py"
+                | "setup.cfg"
+                | "package.json"
+                | "package-lock.json"
+        )
+}
+
+fn uses_var(inst: &Instruction, names: &[String]) -> Option<String> {
+    names
+        .iter()
+        .find(|n| {
+            inst.original.contains(&format!("${n}")) || inst.original.contains(&format!("${{{n}"))
+        })
+        .cloned()
+}
+
+/// Predicts what a change rebuilds.
+pub fn predict(inp: &Inputs<'_>) -> Prediction {
+    let g = inp.graph;
+    let df = inp.df;
+    let target = g.target(inp.target).unwrap_or(0);
+    let needed = if g.stages.is_empty() {
+        Default::default()
+    } else {
+        g.reachable(target)
+    };
+    let mut stage_rebuilt = vec![false; g.stages.len()];
+    let mut steps = Vec::new();
+    let mut advice = Vec::new();
+    for (s, stage) in g.stages.iter().enumerate() {
+        let label = stage.label();
+        if !needed.contains(&s) {
+            for i in g.instructions_of(s) {
+                let inst = &df.instructions[i];
+                steps.push(Step {
+                    stage: label.clone(),
+                    line: inst.start_line,
+                    instruction: inst.original.clone(),
+                    status: Status::Skipped,
+                    reason: format!("stage {label} is not needed by the target"),
+                    cost_bytes: None,
+                    cost_basis: None,
+                });
+            }
+            continue;
+        }
+        let old_stage: Option<Vec<&Instruction>> = inp.old.map(|old| {
+            let og = StageGraph::new(old, &Default::default());
+            let os = stage
+                .name
+                .as_ref()
+                .and_then(|n| og.find_stage(n))
+                .or((s < og.stages.len()).then_some(s));
+            os.map(|os| {
+                og.instructions_of(os)
+                    .map(|i| &old.instructions[i])
+                    .collect()
+            })
+            .unwrap_or_default()
+        });
+        let mut invalid: Option<(usize, Cause)> = None;
+        for (k, i) in g.instructions_of(s).enumerate() {
+            let inst = &df.instructions[i];
+            let mut reason: Option<(String, Cause)> = None;
+            if let Some(old) = &old_stage
+                && old.get(k).is_none_or(|o| o.original != inst.original)
+            {
+                reason = Some(("the instruction changed".into(), Cause::Other));
+            }
+            if reason.is_none() {
+                reason = own_trigger(inp, s, i, inst, &stage_rebuilt);
+            }
+            if inst.keyword == Keyword::From
+                && reason.is_none()
+                && let Base::Stage(p) = stage.base
+                && stage_rebuilt[p]
+            {
+                reason = Some((
+                    format!("its base stage {} is rebuilt", g.stages[p].label()),
+                    Cause::Other,
+                ));
+            }
+            let (status, why) = match (&invalid, reason) {
+                (Some((line, _)), _) => (
+                    Status::Rebuilt,
+                    format!("follows the rebuilt step at line {line}"),
+                ),
+                (None, Some((why, cause))) => {
+                    invalid = Some((inst.start_line, cause));
+                    (Status::Rebuilt, why)
+                }
+                (None, None) => (Status::Cached, "unchanged".to_string()),
+            };
+            let mut step = Step {
+                stage: label.clone(),
+                line: inst.start_line,
+                instruction: inst.original.clone(),
+                status,
+                reason: why,
+                cost_bytes: None,
+                cost_basis: None,
+            };
+            if status == Status::Rebuilt {
+                if let Some(c) = step_cost(inp, s == target, i, inst) {
+                    step.cost_bytes = Some(c.bytes);
+                    step.cost_basis = Some(c.basis);
+                }
+                if let (
+                    Some((
+                        _,
+                        Cause::Copy {
+                            line,
+                            instruction,
+                            file,
+                        },
+                    )),
+                    Keyword::Run,
+                ) = (&invalid, inst.keyword)
+                    && *line != inst.start_line
+                    && !is_dependency_manifest(file)
+                {
+                    let run = inst
+                        .rest_span
+                        .map(|sp| &df.source[sp.start..sp.end])
+                        .unwrap_or("");
+                    let (reqs, _, files) = install_requirements(run, inp.read);
+                    if !reqs.is_empty()
+                        || !files.is_empty()
+                        || ballast_shell::parse(run)
+                            .commands
+                            .iter()
+                            .any(|c| ballast_shell::python::install(c).is_some())
+                    {
+                        let manifests = if files.is_empty() {
+                            "the dependency manifests".to_string()
+                        } else {
+                            files.join(", ")
+                        };
+                        advice.push(format!(
+                            "{instruction} at line {line} invalidates the dependency install at line {} when {file} changes; copy {manifests} first, install, then copy the rest",
+                            inst.start_line
+                        ));
+                    }
+                }
+            }
+            steps.push(step);
+        }
+        stage_rebuilt[s] = invalid.is_some();
+    }
+    let rebuilt_bytes = steps
+        .iter()
+        .filter(|s| s.status == Status::Rebuilt)
+        .filter_map(|s| s.cost_bytes)
+        .sum();
+    Prediction {
+        schema_version: 1,
+        target: g.stages.get(target).map(|s| s.label()).unwrap_or_default(),
+        changed: inp.changed.to_vec(),
+        steps,
+        advice,
+        rebuilt_bytes,
+    }
+}
+
+/// A step's own reason to run again (not counting its parents).
+fn own_trigger(
+    inp: &Inputs<'_>,
+    stage: usize,
+    i: usize,
+    inst: &Instruction,
+    stage_rebuilt: &[bool],
+) -> Option<(String, Cause)> {
+    let g = inp.graph;
+    let scope = &g.scopes[i];
+    let declared_changed: Vec<String> = inp
+        .changed_args
+        .iter()
+        .filter(|a| scope.get(a).is_some())
+        .cloned()
+        .collect();
+    match inst.keyword {
+        Keyword::Run => {
+            if let Some(a) = declared_changed.first() {
+                return Some((
+                    format!("build argument {a} changed (RUN sees every declared ARG)"),
+                    Cause::Other,
+                ));
+            }
+            for m in Mount::of(inst) {
+                if let Some(from) = &m.from {
+                    let src = scope.expand_keep_unknown(from, inp.df.escape);
+                    if let Some(p) = g
+                        .find_stage(&src)
+                        .filter(|&p| p < stage && stage_rebuilt[p])
+                    {
+                        return Some((
+                            format!("mounted stage {} is rebuilt", g.stages[p].label()),
+                            Cause::Other,
+                        ));
+                    }
+                }
+                if m.kind == MountType::Bind && m.from.is_none() {
+                    let use_ = inp.uses.iter().find(|u| u.instruction == i);
+                    if let Some(f) = inp
+                        .changed
+                        .iter()
+                        .find(|f| use_.is_some_and(|u| u.would_take(inp.ignore, f)))
+                    {
+                        return Some((format!("{f} changed under a bind mount"), Cause::Other));
+                    }
+                }
+            }
+            None
+        }
+        Keyword::Copy | Keyword::Add => {
+            if let Some(from) = inst.flag("from").and_then(|f| f.value()) {
+                let src = scope.expand_keep_unknown(from, inp.df.escape);
+                if let Some(p) = g
+                    .find_stage(&src)
+                    .filter(|&p| p < stage && stage_rebuilt[p])
+                {
+                    return Some((
+                        format!("source stage {} is rebuilt", g.stages[p].label()),
+                        Cause::Other,
+                    ));
+                }
+            }
+            if let Some(a) = uses_var(inst, &declared_changed) {
+                return Some((
+                    format!("it uses build argument {a}, which changed"),
+                    Cause::Other,
+                ));
+            }
+            let use_ = inp.uses.iter().find(|u| u.instruction == i)?;
+            let f = inp
+                .changed
+                .iter()
+                .find(|f| use_.would_take(inp.ignore, f))?;
+            Some((
+                format!("{f} changed"),
+                Cause::Copy {
+                    line: inst.start_line,
+                    instruction: inst.original.clone(),
+                    file: f.clone(),
+                },
+            ))
+        }
+        _ => uses_var(inst, &declared_changed).map(|a| {
+            (
+                format!("it uses build argument {a}, which changed"),
+                Cause::Other,
+            )
+        }),
+    }
+}
+
+fn step_cost(inp: &Inputs<'_>, in_target: bool, i: usize, inst: &Instruction) -> Option<Cost> {
+    if in_target && let Some(layers) = inp.image_layers {
+        let want = normalize_step(&inst.original);
+        if let Some((_, bytes)) = layers
+            .iter()
+            .rev()
+            .find(|(c, _)| c.as_deref().map(normalize_step).as_deref() == Some(want.as_str()))
+        {
+            return Some(Cost {
+                bytes: *bytes,
+                basis: "measured in the image".into(),
+            });
+        }
+    }
+    match inst.keyword {
+        Keyword::Copy | Keyword::Add => {
+            inp.uses.iter().find(|u| u.instruction == i).map(|u| Cost {
+                bytes: u.bytes,
+                basis: "bytes it takes from the context".into(),
+            })
+        }
+        Keyword::Run => {
+            let text = inst
+                .rest_span
+                .map(|sp| &inp.df.source[sp.start..sp.end])
+                .unwrap_or("");
+            let expanded = inp.graph.scopes[i].expand_keep_unknown(text, inp.df.escape);
+            run_cost(&expanded, inp.read)
+        }
+        _ => Some(Cost {
+            bytes: 0,
+            basis: "metadata only".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_history_steps() {
+        assert_eq!(
+            normalize_step("RUN /bin/sh -c pip install -r requirements.txt # buildkit"),
+            "RUN pip install -r requirements.txt"
+        );
+        assert_eq!(normalize_step("COPY . . # buildkit"), "COPY . .");
+        assert!(is_dependency_manifest("requirements-dev.txt"));
+        assert!(!is_dependency_manifest("app/main.py"));
+    }
+}

@@ -1,0 +1,559 @@
+//! `ballast_shell`: what a RUN command does, read from its shell text.
+//!
+//! [`parse`] splits a POSIX shell script into simple commands: on `&&`,
+//! `||`, `;`, `|`, `&`, newlines, subshells `( )`, groups `{ }` and the
+//! reserved words of `if`/`while`/`for`; quotes and escapes are removed from
+//! words, redirections are set apart, and every word keeps its byte span so a
+//! fix can edit it in place. Recognisers then name what a command is: a
+//! Python or OS package install ([`python`], [`os`]), a cleanup, a download
+//! piped to a shell, a model download, a TLS bypass ([`misc`]).
+//!
+//! This is a reader for analysis, not a shell: `$VAR` is kept as written
+//! (callers substitute known values first), command substitutions stay
+//! inside their word, and `case` bodies are skipped.
+
+pub mod misc;
+pub mod os;
+pub mod python;
+pub mod requirements;
+
+/// How a command is joined to the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sep {
+    /// The first command of the script.
+    Start,
+    /// `;` or a newline.
+    Seq,
+    /// `&&`.
+    And,
+    /// `||`.
+    Or,
+    /// `|`.
+    Pipe,
+    /// `&`.
+    Background,
+}
+
+/// A word of a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Quotes and escapes removed.
+    pub text: String,
+    /// Byte range in the script.
+    pub span: (usize, usize),
+    /// Some part was quoted.
+    pub quoted: bool,
+}
+
+/// One simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// `NAME=value` prefixes.
+    pub assignments: Vec<(String, String)>,
+    /// The command and its arguments.
+    pub words: Vec<Word>,
+    /// Redirection targets (`> file`, `2>&1`).
+    pub redirects: Vec<String>,
+    /// From its first to its last byte.
+    pub span: (usize, usize),
+    /// How it is joined to the previous command.
+    pub sep: Sep,
+    /// Nesting inside subshells, groups and compound commands.
+    pub depth: u32,
+}
+
+impl Command {
+    /// The command name (the first word), without its directory.
+    pub fn name(&self) -> Option<&str> {
+        self.words
+            .first()
+            .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+    }
+
+    /// The argument texts after the command name.
+    pub fn args(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().skip(1).map(|w| w.text.as_str())
+    }
+
+    /// Whether any word equals `flag`.
+    pub fn has_word(&self, flag: &str) -> bool {
+        self.words.iter().any(|w| w.text == flag)
+    }
+}
+
+/// A parsed script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Script {
+    pub commands: Vec<Command>,
+}
+
+impl Script {
+    /// Whether command `i` feeds its output into the next one (`a | b`).
+    pub fn pipes_into_next(&self, i: usize) -> bool {
+        self.commands.get(i + 1).is_some_and(|c| c.sep == Sep::Pipe)
+    }
+}
+
+const RESERVED_PREFIX: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "!", "time",
+];
+const RESERVED_ALONE: &[&str] = &["fi", "done", "esac", "}", "{"];
+
+#[derive(Debug)]
+enum Tok {
+    Word(Word),
+    Op(&'static str, usize),
+    Redirect(String),
+    Newline(usize),
+}
+
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Splits a shell script into simple commands.
+pub fn parse(script: &str) -> Script {
+    let toks = tokenize(script);
+    let mut commands = Vec::new();
+    let mut cur: Vec<Word> = Vec::new();
+    let mut redirects = Vec::new();
+    let mut sep = Sep::Start;
+    let mut pending_sep = Sep::Start;
+    let mut depth: u32 = 0;
+    let mut in_case = 0u32;
+    let flush = |cur: &mut Vec<Word>,
+                 redirects: &mut Vec<String>,
+                 commands: &mut Vec<Command>,
+                 sep: Sep,
+                 depth: u32| {
+        let mut words = std::mem::take(cur);
+        let redirects = std::mem::take(redirects);
+        // Leading reserved words belong to the compound command, not to this command.
+        while words
+            .first()
+            .is_some_and(|w| !w.quoted && RESERVED_PREFIX.contains(&w.text.as_str()))
+        {
+            words.remove(0);
+        }
+        if words.len() == 1 && !words[0].quoted && RESERVED_ALONE.contains(&words[0].text.as_str())
+        {
+            words.clear();
+        }
+        let mut assignments = Vec::new();
+        while let Some(w) = words.first() {
+            let Some((name, value)) = w.text.split_once('=') else {
+                break;
+            };
+            if name.is_empty()
+                || !name.bytes().all(is_name_char)
+                || name.as_bytes()[0].is_ascii_digit()
+            {
+                break;
+            }
+            assignments.push((name.to_string(), value.to_string()));
+            words.remove(0);
+        }
+        if words.is_empty() && assignments.is_empty() {
+            return;
+        }
+        if words
+            .first()
+            .is_some_and(|w| w.text == "for" || w.text == "select")
+        {
+            return; // the word list of a loop is not a command
+        }
+        let start = words.first().map(|w| w.span.0).unwrap_or(0);
+        let end = words.last().map(|w| w.span.1).unwrap_or(start);
+        commands.push(Command {
+            assignments,
+            words,
+            redirects,
+            span: (start, end),
+            sep,
+            depth,
+        });
+    };
+    for tok in toks {
+        match tok {
+            Tok::Word(w) => {
+                if in_case > 0 {
+                    if w.text == "esac" && !w.quoted {
+                        in_case -= 1;
+                    }
+                    continue;
+                }
+                if cur.is_empty() && !w.quoted {
+                    match w.text.as_str() {
+                        "{" => {
+                            depth += 1;
+                            continue;
+                        }
+                        "}" => {
+                            depth = depth.saturating_sub(1);
+                            continue;
+                        }
+                        "case" => {
+                            in_case += 1;
+                            continue;
+                        }
+                        "then" | "do" | "else" | "elif" => {
+                            sep = pending_sep;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                if cur.is_empty() {
+                    sep = pending_sep;
+                }
+                cur.push(w);
+            }
+            Tok::Redirect(r) => redirects.push(r),
+            Tok::Op(op, _) if in_case > 0 => {
+                let _ = op;
+            }
+            Tok::Newline(_) if in_case > 0 => {}
+            Tok::Op(op, _) => {
+                flush(&mut cur, &mut redirects, &mut commands, sep, depth);
+                match op {
+                    "(" => depth += 1,
+                    ")" => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                pending_sep = match op {
+                    "&&" => Sep::And,
+                    "||" => Sep::Or,
+                    "|" => Sep::Pipe,
+                    "&" => Sep::Background,
+                    _ => Sep::Seq,
+                };
+            }
+            Tok::Newline(_) => {
+                flush(&mut cur, &mut redirects, &mut commands, sep, depth);
+                if !cur.is_empty() || pending_sep == Sep::Start {
+                    pending_sep = Sep::Seq;
+                } else if !matches!(pending_sep, Sep::And | Sep::Or | Sep::Pipe) {
+                    // A newline right after `&&` keeps the `&&`.
+                    pending_sep = Sep::Seq;
+                }
+            }
+        }
+    }
+    flush(&mut cur, &mut redirects, &mut commands, sep, depth);
+    Script { commands }
+}
+
+fn tokenize(s: &str) -> Vec<Tok> {
+    let b = s.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'\\' if b.get(i + 1) == Some(&b'\n') => i += 2,
+            b'\n' => {
+                toks.push(Tok::Newline(i));
+                i += 1;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'&' | b'|' | b';' | b'(' | b')' => {
+                let two = &b[i..(i + 2).min(b.len())];
+                let op: &'static str = match two {
+                    b"&&" => "&&",
+                    b"||" => "||",
+                    b";;" => ";;",
+                    _ => match c {
+                        b'&' => "&",
+                        b'|' => "|",
+                        b';' => ";",
+                        b'(' => "(",
+                        _ => ")",
+                    },
+                };
+                toks.push(Tok::Op(op, i));
+                i += op.len();
+            }
+            b'>' | b'<' => {
+                // Redirection: operator then its target word.
+                let mut j = i;
+                while j < b.len() && matches!(b[j], b'>' | b'<' | b'&' | b'-' | b'|') {
+                    j += 1;
+                }
+                let op = &s[i..j];
+                if op.starts_with("<<") && !op.starts_with("<<<") {
+                    // A heredoc inside the script: skip its marker word and body.
+                    let (word, after) = read_word(s, skip_blanks(b, j));
+                    let name = word.map(|w| w.text).unwrap_or_default();
+                    let body_start = s[after..].find('\n').map_or(s.len(), |k| after + k + 1);
+                    let mut k = body_start;
+                    let mut end = s.len();
+                    while k < s.len() {
+                        let line_end = s[k..].find('\n').map_or(s.len(), |x| k + x);
+                        if s[k..line_end].trim_start_matches('\t') == name {
+                            end = line_end;
+                            break;
+                        }
+                        k = line_end + 1;
+                    }
+                    toks.push(Tok::Redirect(format!("<<{name}")));
+                    // Commands after the marker on the same line still count.
+                    let rest_of_line = &s[after..body_start.saturating_sub(1).max(after)];
+                    toks.extend(tokenize_offset(rest_of_line, after));
+                    toks.push(Tok::Newline(body_start.saturating_sub(1)));
+                    i = end;
+                    continue;
+                }
+                let (word, next) = read_word(s, skip_blanks(b, j));
+                toks.push(Tok::Redirect(format!(
+                    "{op}{}",
+                    word.map(|w| w.text).unwrap_or_default()
+                )));
+                i = next;
+            }
+            _ => {
+                // `2>` style: digits right before a redirection.
+                if c.is_ascii_digit() {
+                    let mut j = i;
+                    while j < b.len() && b[j].is_ascii_digit() {
+                        j += 1;
+                    }
+                    if j < b.len() && matches!(b[j], b'>' | b'<') && !s[j..].starts_with("<<") {
+                        let mut k = j;
+                        while k < b.len() && matches!(b[k], b'>' | b'<' | b'&' | b'-' | b'|') {
+                            k += 1;
+                        }
+                        let (word, next) = read_word(s, skip_blanks(b, k));
+                        toks.push(Tok::Redirect(format!(
+                            "{}{}",
+                            &s[i..k],
+                            word.map(|w| w.text).unwrap_or_default()
+                        )));
+                        i = next;
+                        continue;
+                    }
+                }
+                let (word, next) = read_word(s, i);
+                if let Some(w) = word {
+                    toks.push(Tok::Word(w));
+                }
+                i = next.max(i + 1);
+            }
+        }
+    }
+    toks
+}
+
+fn tokenize_offset(s: &str, offset: usize) -> Vec<Tok> {
+    tokenize(s)
+        .into_iter()
+        .map(|t| match t {
+            Tok::Word(mut w) => {
+                w.span = (w.span.0 + offset, w.span.1 + offset);
+                Tok::Word(w)
+            }
+            Tok::Op(o, p) => Tok::Op(o, p + offset),
+            Tok::Newline(p) => Tok::Newline(p + offset),
+            r => r,
+        })
+        .collect()
+}
+
+fn skip_blanks(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// Reads one word starting at `start`; returns it and the index after it.
+fn read_word(s: &str, start: usize) -> (Option<Word>, usize) {
+    let b = s.as_bytes();
+    let mut i = start;
+    let mut text = String::new();
+    let mut quoted = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>' => break,
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'\n') {
+                    i += 2;
+                    continue;
+                }
+                if let Some(ch) = s[i + 1..].chars().next() {
+                    text.push(ch);
+                    i += 1 + ch.len_utf8();
+                } else {
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                quoted = true;
+                let end = s[i + 1..].find('\'').map_or(s.len(), |k| i + 1 + k);
+                text.push_str(&s[i + 1..end]);
+                i = (end + 1).min(s.len());
+            }
+            b'"' => {
+                quoted = true;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' && matches!(b.get(i + 1), Some(b'"' | b'\\' | b'$' | b'`')) {
+                        text.push(b[i + 1] as char);
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == b'$' && b.get(i + 1) == Some(&b'(') {
+                        let end = matching_paren(s, i + 1);
+                        text.push_str(&s[i..end]);
+                        i = end;
+                        continue;
+                    }
+                    let ch = s[i..].chars().next().expect("char");
+                    text.push(ch);
+                    i += ch.len_utf8();
+                }
+                i = (i + 1).min(s.len());
+            }
+            b'$' if b.get(i + 1) == Some(&b'(') => {
+                let end = matching_paren(s, i + 1);
+                text.push_str(&s[i..end]);
+                i = end;
+            }
+            b'`' => {
+                let end = s[i + 1..].find('`').map_or(s.len(), |k| i + 2 + k);
+                text.push_str(&s[i..end.min(s.len())]);
+                i = end.min(s.len());
+            }
+            _ => {
+                let ch = s[i..].chars().next().expect("char");
+                text.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    if i == start {
+        return (None, i);
+    }
+    (
+        Some(Word {
+            text,
+            span: (start, i),
+            quoted,
+        }),
+        i,
+    )
+}
+
+/// The index after the `)` matching the `(` at `open`.
+fn matching_paren(s: &str, open: usize) -> usize {
+    let b = s.as_bytes();
+    let mut depth = 0;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b'\'' => i = s[i + 1..].find('\'').map_or(s.len(), |k| i + 1 + k),
+            _ => {}
+        }
+        i += 1;
+    }
+    s.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(s: &Script) -> Vec<String> {
+        s.commands
+            .iter()
+            .map(|c| {
+                c.words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_operators_and_keeps_spans() {
+        let src = "apt-get update && apt-get install -y --no-install-recommends curl \\\n  && rm -rf /var/lib/apt/lists/*";
+        let s = parse(src);
+        assert_eq!(
+            names(&s),
+            [
+                "apt-get update",
+                "apt-get install -y --no-install-recommends curl",
+                "rm -rf /var/lib/apt/lists/*"
+            ]
+        );
+        assert_eq!(s.commands[1].sep, Sep::And);
+        let w = &s.commands[1].words[1];
+        assert_eq!(&src[w.span.0..w.span.1], "install");
+    }
+
+    #[test]
+    fn quotes_subshells_pipes_and_compound_commands() {
+        let s = parse(
+            "set -eux; (cd /tmp && pip install \"uvicorn[standard]>=0.30\" 'fastapi<1') | tee log 2>&1; { echo a; }",
+        );
+        assert_eq!(
+            names(&s),
+            [
+                "set -eux",
+                "cd /tmp",
+                "pip install uvicorn[standard]>=0.30 fastapi<1",
+                "tee log",
+                "echo a"
+            ]
+        );
+        assert_eq!(s.commands[2].depth, 1);
+        assert!(s.pipes_into_next(2));
+        assert_eq!(s.commands[3].redirects, ["2>&1"]);
+        let s = parse(
+            "if [ \"$CUDA\" = 1 ]; then pip install nvidia-cudnn-cu12; else echo cpu; fi\nfor p in a b; do pip install $p; done",
+        );
+        assert_eq!(
+            names(&s),
+            [
+                "[ $CUDA = 1 ]",
+                "pip install nvidia-cudnn-cu12",
+                "echo cpu",
+                "pip install $p"
+            ]
+        );
+    }
+
+    #[test]
+    fn assignments_comments_substitutions_and_heredocs() {
+        let s = parse(
+            "PIP_NO_CACHE_DIR=1 pip install x # trailing comment\nexport PATH=$(python -c 'print(1)')/bin:$PATH\ncat <<EOF > /etc/x\nline && not a command\nEOF\necho done",
+        );
+        assert_eq!(
+            s.commands[0].assignments,
+            vec![("PIP_NO_CACHE_DIR".to_string(), "1".to_string())]
+        );
+        assert_eq!(
+            names(&s),
+            [
+                "pip install x",
+                "export PATH=$(python -c 'print(1)')/bin:$PATH",
+                "cat",
+                "echo done"
+            ]
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Other things a RUN can do that matter for size, cache and security:
+//! deleting paths, cleaning package caches, piping a download into a shell,
+//! downloading models, turning off TLS verification, using sudo.
+
+use crate::{Command, Script};
+
+/// Paths a command deletes (`rm -rf a b`, `rm -r`, `rm -f`).
+pub fn removed_paths(cmd: &Command) -> Vec<String> {
+    if cmd.name() != Some("rm") {
+        return Vec::new();
+    }
+    cmd.args()
+        .filter(|a| !a.starts_with('-'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Caches a command cleans, as paths (`apt-get clean` empties the apt
+/// archives, `pip cache purge` the pip cache, ...).
+pub fn cleaned_caches(cmd: &Command) -> Vec<&'static str> {
+    let args: Vec<&str> = cmd.args().collect();
+    match (cmd.name(), args.as_slice()) {
+        (Some("apt-get" | "apt"), [.., "clean"]) => vec!["/var/cache/apt/archives"],
+        (Some("pip" | "pip3"), ["cache", "purge" | "remove", ..]) => vec!["/root/.cache/pip"],
+        (Some("uv"), ["cache", "clean" | "prune", ..]) => vec!["/root/.cache/uv"],
+        (Some("conda" | "mamba" | "micromamba"), ["clean", ..]) => vec!["/opt/conda/pkgs"],
+        (Some("dnf" | "yum" | "microdnf"), ["clean", "all", ..]) => {
+            vec!["/var/cache/dnf", "/var/cache/yum"]
+        }
+        (Some("apk"), ["cache", "clean", ..]) => vec!["/var/cache/apk"],
+        (Some("npm"), ["cache", "clean", ..]) => vec!["/root/.npm"],
+        _ => Vec::new(),
+    }
+}
+
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ash", "python", "python3", "perl", "ruby",
+];
+
+/// Indices of commands that download (curl, wget) and pipe into a shell or interpreter.
+pub fn downloads_piped_to_shell(script: &Script) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, c) in script.commands.iter().enumerate() {
+        if !matches!(c.name(), Some("curl" | "wget")) || !script.pipes_into_next(i) {
+            continue;
+        }
+        let next = &script.commands[i + 1];
+        let mut name = next.name();
+        if name == Some("sudo") {
+            name = next
+                .words
+                .get(1)
+                .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text));
+        }
+        if name.is_some_and(|n| SHELLS.contains(&n)) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// Model repositories a command downloads: `huggingface-cli download REPO`,
+/// `hf download REPO`, and Python one-liners calling `from_pretrained(...)`,
+/// `snapshot_download(...)`, `hf_hub_download(...)`, `SentenceTransformer(...)`.
+pub fn model_downloads(cmd: &Command) -> Vec<String> {
+    let args: Vec<&str> = cmd.args().collect();
+    match cmd.name() {
+        Some("huggingface-cli" | "hf") if args.first() == Some(&"download") => {
+            return args
+                .iter()
+                .skip(1)
+                .find(|a| !a.starts_with('-'))
+                .map(|s| s.to_string())
+                .into_iter()
+                .collect();
+        }
+        Some(n) if n.starts_with("python") => {
+            let code: Vec<&str> = args
+                .windows(2)
+                .filter(|w| w[0] == "-c")
+                .map(|w| w[1])
+                .collect();
+            return code.iter().flat_map(|c| python_calls(c)).collect();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Model ids passed to download calls in Python source.
+pub fn python_calls(code: &str) -> Vec<String> {
+    const CALLS: &[&str] = &[
+        "from_pretrained(",
+        "snapshot_download(",
+        "hf_hub_download(",
+        "SentenceTransformer(",
+        "pipeline(",
+        "load_dataset(",
+        "torch.hub.load(",
+        "models.resnet",
+        "weights=",
+    ];
+    let mut out = Vec::new();
+    for call in CALLS {
+        let mut rest = code;
+        while let Some(p) = rest.find(call) {
+            let after = &rest[p + call.len()..];
+            let arg = after.trim_start();
+            let id = if let Some(q) = arg.chars().next().filter(|c| *c == '\'' || *c == '"') {
+                arg[1..].split(q).next().unwrap_or("").to_string()
+            } else {
+                call.trim_end_matches('(').to_string()
+            };
+            if !id.is_empty() && !out.contains(&id) {
+                out.push(id);
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+/// Options that turn off TLS or signature verification, with what they are.
+pub fn tls_bypasses(cmd: &Command) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = cmd.name().unwrap_or("");
+    let args: Vec<&str> = cmd.args().collect();
+    for (i, a) in args.iter().enumerate() {
+        let hit = match name {
+            "curl" => {
+                matches!(*a, "-k" | "--insecure")
+                    || (a.starts_with('-')
+                        && !a.starts_with("--")
+                        && a.len() > 2
+                        && a.contains('k')
+                        && a.chars().skip(1).all(|c| c.is_ascii_alphabetic()))
+            }
+            "wget" => *a == "--no-check-certificate",
+            "pip" | "pip3" | "uv" | "python" | "python3" => a.starts_with("--trusted-host"),
+            "git" => {
+                a.to_ascii_lowercase().contains("sslverify=false")
+                    || (i > 0
+                        && args[i - 1] == "-c"
+                        && a.to_ascii_lowercase().contains("sslverify=false"))
+            }
+            "npm" | "yarn" => {
+                a.contains("strict-ssl") && args.get(i + 1).is_some_and(|v| *v == "false")
+                    || *a == "--strict-ssl=false"
+            }
+            "apk" => *a == "--allow-untrusted",
+            "apt-get" | "apt" => {
+                matches!(*a, "--allow-unauthenticated" | "--force-yes")
+                    || a.contains("AllowUnauthenticated")
+            }
+            "dnf" | "yum" | "microdnf" => {
+                *a == "--nogpgcheck" || a.contains("sslverify=0") || a.contains("sslverify=false")
+            }
+            "rpm" => *a == "--nosignature" || *a == "--nodigest",
+            _ => false,
+        };
+        if hit {
+            out.push(format!("{name} {a}"));
+        }
+    }
+    for (k, v) in &cmd.assignments {
+        if is_tls_bypass_env(k, v) {
+            out.push(format!("{k}={v}"));
+        }
+    }
+    out
+}
+
+/// Environment settings that turn off TLS verification.
+pub fn is_tls_bypass_env(key: &str, value: &str) -> bool {
+    let v = value.trim_matches(['"', '\'']).to_ascii_lowercase();
+    match key {
+        "PYTHONHTTPSVERIFY" => v == "0",
+        "NODE_TLS_REJECT_UNAUTHORIZED" => v == "0",
+        "GIT_SSL_NO_VERIFY" => !v.is_empty() && v != "0" && v != "false",
+        "PIP_TRUSTED_HOST" | "UV_INSECURE_HOST" => !v.is_empty(),
+        "NPM_CONFIG_STRICT_SSL" => v == "false",
+        "CURL_INSECURE" | "REQUESTS_CA_BUNDLE" => {
+            v.is_empty() && key == "REQUESTS_CA_BUNDLE" || key == "CURL_INSECURE" && v == "1"
+        }
+        _ => false,
+    }
+}
+
+/// Whether the command runs through sudo.
+pub fn uses_sudo(cmd: &Command) -> bool {
+    cmd.name() == Some("sudo")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse;
+
+    #[test]
+    fn deletions_and_cleans() {
+        let s = parse(
+            "rm -rf /var/lib/apt/lists/* /root/.cache/pip && apt-get clean && pip cache purge",
+        );
+        assert_eq!(
+            removed_paths(&s.commands[0]),
+            ["/var/lib/apt/lists/*", "/root/.cache/pip"]
+        );
+        assert_eq!(cleaned_caches(&s.commands[1]), ["/var/cache/apt/archives"]);
+        assert_eq!(cleaned_caches(&s.commands[2]), ["/root/.cache/pip"]);
+    }
+
+    #[test]
+    fn downloads_and_bypasses() {
+        let s = parse(
+            "curl -fsSL https://x/install.sh | sh && wget -qO- https://y | sudo bash -s -- -y && curl -o f https://z",
+        );
+        assert_eq!(downloads_piped_to_shell(&s), vec![0, 2]);
+        let s = parse(
+            "python -c \"from transformers import AutoModel; AutoModel.from_pretrained('bert-base-uncased')\" && huggingface-cli download sentence-transformers/all-MiniLM-L6-v2 --local-dir /m",
+        );
+        assert_eq!(model_downloads(&s.commands[0]), ["bert-base-uncased"]);
+        assert_eq!(
+            model_downloads(&s.commands[1]),
+            ["sentence-transformers/all-MiniLM-L6-v2"]
+        );
+        let s = parse(
+            "curl -fsSLk https://x -o y; pip install --trusted-host pypi.x.com pkg; PYTHONHTTPSVERIFY=0 python a.py; git -c http.sslVerify=false clone x",
+        );
+        let found: Vec<String> = s.commands.iter().flat_map(tls_bypasses).collect();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(uses_sudo(&parse("sudo pip install x").commands[0]));
+    }
+}

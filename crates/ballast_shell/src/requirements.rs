@@ -1,0 +1,205 @@
+//! Requirement specifiers (`torch==2.3.0`, `uvicorn[standard]>=0.30`) and
+//! pip requirements files (`-r`, `-c`, `--index-url`, comments,
+//! continuations).
+
+/// One requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// The distribution name as written.
+    pub name: String,
+    /// Extras (`[standard]`).
+    pub extras: Vec<String>,
+    /// Everything after the name and extras (version specifiers, markers).
+    pub spec: String,
+    /// The requirement as written.
+    pub raw: String,
+}
+
+impl Requirement {
+    /// The pinned version, for `name==X`.
+    pub fn pinned_version(&self) -> Option<&str> {
+        let s = self.spec.split(';').next().unwrap_or("").trim();
+        s.strip_prefix("==")
+            .map(|v| v.trim())
+            .filter(|v| !v.contains([',', '*']))
+    }
+
+    /// Whether it names a local version like `+cpu` or `+cu121`.
+    pub fn local_version(&self) -> Option<&str> {
+        self.pinned_version()
+            .and_then(|v| v.split_once('+'))
+            .map(|(_, l)| l)
+    }
+}
+
+/// Parses a requirement, or `None` for paths, URLs and options.
+pub fn parse_requirement(raw: &str) -> Option<Requirement> {
+    let s = raw.trim();
+    let direct_reference = s
+        .split_once('@')
+        .is_some_and(|(n, _)| !n.contains("://") && !n.contains('/'));
+    if s.is_empty()
+        || s.starts_with('-')
+        || s.starts_with('.')
+        || s.starts_with('/')
+        || (!direct_reference
+            && (s.contains("://")
+                || s.ends_with(".whl")
+                || s.ends_with(".tar.gz")
+                || s.ends_with(".zip")))
+        || s.starts_with("git+")
+    {
+        return None;
+    }
+    let name_len = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(s.len());
+    if name_len == 0 {
+        return None;
+    }
+    let name = &s[..name_len];
+    let mut rest = s[name_len..].trim_start();
+    let mut extras = Vec::new();
+    if let Some(inner) = rest.strip_prefix('[') {
+        let end = inner.find(']')?;
+        extras = inner[..end]
+            .split(',')
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect();
+        rest = inner[end + 1..].trim_start();
+    }
+    if let Some(at) = rest.strip_prefix('@') {
+        // `name @ url`: a direct reference.
+        rest = at.trim();
+    }
+    Some(Requirement {
+        name: name.to_string(),
+        extras,
+        spec: rest.to_string(),
+        raw: s.to_string(),
+    })
+}
+
+/// A pip requirements file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequirementsFile {
+    /// Requirements with their 1-based line.
+    pub requirements: Vec<(usize, Requirement)>,
+    /// `-r` / `--requirement` includes.
+    pub includes: Vec<String>,
+    /// `-c` / `--constraint` files.
+    pub constraints: Vec<String>,
+    /// `--index-url` / `-i`.
+    pub index_url: Option<String>,
+    /// `--extra-index-url`.
+    pub extra_index_urls: Vec<String>,
+    /// `--find-links` / `-f`.
+    pub find_links: Vec<String>,
+    /// `--trusted-host`.
+    pub trusted_hosts: Vec<String>,
+}
+
+/// Parses a requirements file's text.
+pub fn parse_requirements_file(text: &str) -> RequirementsFile {
+    let mut out = RequirementsFile::default();
+    let mut logical = String::new();
+    let mut start_line = 0;
+    for (i, line) in text.lines().enumerate() {
+        if logical.is_empty() {
+            start_line = i + 1;
+        }
+        let line = line.trim_end();
+        if let Some(cont) = line.strip_suffix('\\') {
+            logical.push_str(cont);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(line);
+        let full = std::mem::take(&mut logical);
+        // A comment starts at `#` preceded by whitespace (or at the start).
+        let content = match full
+            .find(" #")
+            .or_else(|| full.starts_with('#').then_some(0))
+        {
+            Some(p) => &full[..p],
+            None => &full[..],
+        };
+        let content = content.trim();
+        if content.is_empty() {
+            continue;
+        }
+        let mut words = content.split_whitespace();
+        let first = words.next().unwrap_or("");
+        let value = |inline: Option<&str>, words: &mut std::str::SplitWhitespace<'_>| -> String {
+            inline
+                .map(str::to_string)
+                .or_else(|| words.next().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let (opt, inline) = match first.split_once('=') {
+            Some((o, v)) if o.starts_with('-') => (o, Some(v)),
+            _ => (first, None),
+        };
+        match opt {
+            "-r" | "--requirement" => out.includes.push(value(inline, &mut words)),
+            "-c" | "--constraint" => out.constraints.push(value(inline, &mut words)),
+            "-i" | "--index-url" => out.index_url = Some(value(inline, &mut words)),
+            "--extra-index-url" => out.extra_index_urls.push(value(inline, &mut words)),
+            "-f" | "--find-links" => out.find_links.push(value(inline, &mut words)),
+            "--trusted-host" => out.trusted_hosts.push(value(inline, &mut words)),
+            o if o.starts_with('-') => {}
+            _ => {
+                if let Some(r) = parse_requirement(content) {
+                    out.requirements.push((start_line, r));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements() {
+        let r = parse_requirement("uvicorn[standard]>=0.30; python_version > '3.8'").unwrap();
+        assert_eq!(r.name, "uvicorn");
+        assert_eq!(r.extras, ["standard"]);
+        assert!(r.spec.starts_with(">=0.30"));
+        assert_eq!(
+            parse_requirement("torch==2.4.1+cpu")
+                .unwrap()
+                .local_version(),
+            Some("cpu")
+        );
+        assert_eq!(
+            parse_requirement("torch==2.4.1").unwrap().pinned_version(),
+            Some("2.4.1")
+        );
+        assert!(parse_requirement("./wheels/x.whl").is_none());
+        assert!(parse_requirement("git+https://github.com/a/b").is_none());
+        assert_eq!(
+            parse_requirement("pkg @ https://x/y.whl").unwrap().name,
+            "pkg"
+        );
+    }
+
+    #[test]
+    fn requirements_files() {
+        let f = parse_requirements_file(
+            "# deps\n--extra-index-url https://download.pytorch.org/whl/cpu\ntorch==2.4.1+cpu  # cpu build\n-r base.txt\nfastapi \\\n  >=0.110\n--trusted-host=example.com\n",
+        );
+        assert_eq!(f.extra_index_urls, ["https://download.pytorch.org/whl/cpu"]);
+        assert_eq!(f.includes, ["base.txt"]);
+        assert_eq!(f.trusted_hosts, ["example.com"]);
+        let names: Vec<(usize, &str)> = f
+            .requirements
+            .iter()
+            .map(|(l, r)| (*l, r.name.as_str()))
+            .collect();
+        assert_eq!(names, [(3, "torch"), (5, "fastapi")]);
+    }
+}
