@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::ast::Instruction;
+use crate::ast::{Instruction, Keyword};
 use crate::go;
 use crate::parser::Dockerfile;
 
@@ -107,7 +107,15 @@ pub fn canonical(df: &Dockerfile) -> String {
         out.push_str(&format!("# {}={}\n", d.name, d.value));
     }
     for inst in &df.instructions {
-        let line = canonical_instruction(inst, df.escape);
+        let mut line = canonical_instruction(inst, df.escape);
+        if matches!(inst.keyword, Keyword::Env | Keyword::Label | Keyword::Arg)
+            && line.ends_with([' ', '\t'])
+        {
+            // A quoted value left open keeps its trailing blanks, which the
+            // end of the line would trim. BuildKit drops an escape character
+            // that ends the words, so one after the blanks protects them.
+            line.push(df.escape);
+        }
         out.push_str(&line);
         if !inst.keyword_text.is_empty() && line.trim_end_matches([' ', '\t']).ends_with(df.escape)
         {

@@ -165,6 +165,8 @@ fn fuzz_findings_round_trip() {
         "FROM a\nRUN --mount=\"x \nCMD y\n",
         // The same as the last thing on the line of an unknown instruction.
         "GROM --pl '\n",
+        // A quoted ENV value left open, ending in a blank before a dropped escape.
+        "FROM a\nENV P=\"/p x=1 \\\x0c\n  PI\n",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);
