@@ -233,7 +233,10 @@ fn canonical_rest(inst: &Instruction, escape: char) -> String {
             // vertical tab, which splits words but is not JSON whitespace.
             let spaced = values.join(" ");
             let trimmed = spaced.trim_start();
-            if crate::json::classify(trimmed) == crate::json::JsonForm::Invalid {
+            // Likewise a `<<` word that was glued to the next by a form feed
+            // would read as a heredoc once a space separates them.
+            let heredoc_like = inst.heredocs.is_empty() && values.iter().any(|v| v.contains("<<"));
+            if !heredoc_like && crate::json::classify(trimmed) == crate::json::JsonForm::Invalid {
                 spaced
             } else {
                 values.join("\x0b")

@@ -167,6 +167,8 @@ fn fuzz_findings_round_trip() {
         "GROM --pl '\n",
         // A quoted ENV value left open, ending in a blank before a dropped escape.
         "FROM a\nENV P=\"/p x=1 \\\x0c\n  PI\n",
+        // A `<<` glued to its next word by a form feed is no heredoc.
+        "FROM a\nCOPY <<\x0cEOF /u\nRUN x\n",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);
