@@ -14,6 +14,33 @@ pub struct Config {
     /// `ballast inspect` gates.
     #[serde(default)]
     pub inspect: InspectConfig,
+    /// `ballast lint` settings.
+    #[serde(default)]
+    pub lint: LintConfig,
+}
+
+/// `[lint]`: which rules run, how severe they are, when lint fails.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LintConfig {
+    /// Rules to run (replaces the default selection).
+    pub select: Option<Vec<String>>,
+    #[serde(default)]
+    pub extend_select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Rule (or family, prefix) to severity: `error`, `warning`, `info`.
+    #[serde(default)]
+    pub severity: std::collections::BTreeMap<String, String>,
+    /// `error`, `warning`, `info` or `none`.
+    pub failure_threshold: Option<String>,
+    /// Glob (relative to the configuration file) to rules not run there.
+    #[serde(default)]
+    pub per_path_ignores: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub trusted_registries: Vec<String>,
+    #[serde(default)]
+    pub disable_pragmas: bool,
 }
 
 /// CI gates for `ballast inspect`.
@@ -60,6 +87,17 @@ pub fn discover(start: &Path) -> Result<Loaded> {
             return Ok(Loaded::default());
         }
     }
+}
+
+/// Loads a configuration file given by the user (`ballast.toml`, or a
+/// `pyproject.toml` whose `[tool.ballast]` is read).
+pub fn load(path: &Path) -> Result<Loaded> {
+    let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let loaded = load_file(path, pyproject)?;
+    if loaded.path.is_none() {
+        anyhow::bail!("{}: no [tool.ballast] section", path.display());
+    }
+    Ok(loaded)
 }
 
 fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {

@@ -20,6 +20,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Lint Dockerfiles: ML-aware rules that say what each finding costs.
+    Lint(commands::lint::LintArgs),
+    /// Show a lint rule's documentation, or list the rules.
+    Rule(commands::rule::RuleArgs),
     /// Analyse an image: layers, wasted bytes, Python packages, CUDA, weights, caches.
     Inspect(commands::inspect::InspectArgs),
     /// Compare two images.
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Lint(args) => commands::lint::run(args),
+        Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Context(args) => commands::context::run(args),

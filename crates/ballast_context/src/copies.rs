@@ -53,6 +53,44 @@ pub struct ContextUse {
     excludes: IgnoreFile,
 }
 
+/// Whether a context path is a dependency manifest: what a dependency
+/// install reads (requirements, lock files, pyproject.toml, ...), as opposed
+/// to application code.
+pub fn is_dependency_manifest(path: &str) -> bool {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    (name.starts_with("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
+        || (name.starts_with("constraints") && name.ends_with(".txt"))
+        || matches!(
+            name,
+            "pyproject.toml"
+                | "poetry.lock"
+                | "uv.lock"
+                | "pdm.lock"
+                | "Pipfile"
+                | "Pipfile.lock"
+                | "setup.py"
+                | "setup.cfg"
+                | "environment.yml"
+                | "environment.yaml"
+                | "conda-lock.yml"
+                | "package.json"
+                | "package-lock.json"
+                | "yarn.lock"
+                | "pnpm-lock.yaml"
+                | "go.mod"
+                | "go.sum"
+                | "Cargo.toml"
+                | "Cargo.lock"
+                | "Gemfile"
+                | "Gemfile.lock"
+                | ".python-version"
+        )
+}
+
 fn is_remote(src: &str) -> bool {
     src.starts_with("http://")
         || src.starts_with("https://")

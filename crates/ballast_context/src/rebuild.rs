@@ -19,7 +19,7 @@ use ballast_dockerfile::stages::{Base, StageGraph};
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword};
 use serde::Serialize;
 
-use crate::copies::ContextUse;
+use crate::copies::{ContextUse, is_dependency_manifest};
 use crate::cost::{Cost, install_requirements, run_cost};
 use crate::ignore::IgnoreFile;
 
@@ -107,27 +107,6 @@ enum Cause {
         file: String,
     },
     Other,
-}
-
-fn is_dependency_manifest(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    (name.starts_with("requirements") && name.ends_with(".txt"))
-        || (name.starts_with("constraints") && name.ends_with(".txt"))
-        || matches!(
-            name,
-            "pyproject.toml"
-                | "poetry.lock"
-                | "uv.lock"
-                | "pdm.lock"
-                | "Pipfile"
-                | "Pipfile.lock"
-                | "environment.yml"
-                | "environment.yaml"
-                | "setup.py"
-                | "setup.cfg"
-                | "package.json"
-                | "package-lock.json"
-        )
 }
 
 fn uses_var(inst: &Instruction, names: &[String]) -> Option<String> {

@@ -9,10 +9,14 @@
 //! - [`python`]: dist-info RECORD / METADATA, name normalisation, pyvenv.cfg.
 //! - [`torch`]: which accelerator a torch build targets.
 //! - [`dpkg`]: Debian package status and file lists.
+//! - [`images`]: what a base image reference says (slim, CUDA flavour, musl).
+//! - [`models`]: typical sizes of model weights downloaded at build time.
 //! - [`packages`]: package families (dev tools, GPU builds, OpenCV) and the
 //!   dated table of typical installed sizes used when no image is at hand.
 
 pub mod dpkg;
+pub mod images;
+pub mod models;
 pub mod packages;
 pub mod paths;
 pub mod python;

@@ -81,6 +81,80 @@ pub fn is_gpu_build(name: &str) -> bool {
         || n.starts_with("faiss-gpu-")
 }
 
+/// Python distributions that only run on a GPU: their presence says the
+/// image is meant for one.
+pub const GPU_ONLY: &[&str] = &[
+    "vllm",
+    "flash-attn",
+    "xformers",
+    "bitsandbytes",
+    "deepspeed",
+    "apex",
+    "tensorrt",
+    "auto-gptq",
+    "exllamav2",
+];
+
+/// Whether a distribution says the image targets a GPU.
+pub fn signals_gpu(name: &str) -> bool {
+    let n = normalize_name(name);
+    is_gpu_build(&n) || GPU_ONLY.contains(&n.as_str())
+}
+
+/// OS packages that compile software: needed to build wheels, dead weight at run time.
+pub const BUILD_TOOLS: &[&str] = &[
+    "build-essential",
+    "build-base",
+    "gcc",
+    "g++",
+    "clang",
+    "make",
+    "cmake",
+    "ninja-build",
+    "autoconf",
+    "automake",
+    "libtool",
+    "pkg-config",
+    "pkgconf",
+    "gfortran",
+    "cargo",
+    "rustc",
+    "musl-dev",
+    "linux-headers",
+    "development tools",
+    "@development-tools",
+    "gcc-c++",
+];
+
+/// Whether an OS package is a compiler, build system or development package
+/// (`*-dev`, `*-devel`, `*-headers`).
+pub fn is_build_tool(package: &str) -> bool {
+    // apt allows `pkg=version` and `pkg/suite`; apk `pkg=ver`; dnf `pkg-1.2`.
+    let name = package
+        .split(['=', '/'])
+        .next()
+        .unwrap_or(package)
+        .to_ascii_lowercase();
+    BUILD_TOOLS.contains(&name.as_str())
+        || name.starts_with("gcc-")
+        || name.starts_with("g++-")
+        || name.ends_with("-dev")
+        || name.ends_with("-devel")
+        || name.ends_with("-headers")
+        || (name.starts_with("python3") && name.ends_with("-dev"))
+}
+
+/// Downloaded wheels (what pip's and uv's caches keep) per installed byte,
+/// in thousandths: measured 2026-11-26 by `bench/inspect.sh`, 3,045,141,119
+/// bytes of wheels for 5,394,070,509 bytes installed (torch 2.5.1 with its
+/// CUDA wheels, transformers, numpy, tokenizers).
+pub const WHEEL_PER_INSTALLED_PERMILLE: u64 = 565;
+
+/// The bytes a package cache keeps for `installed` bytes of packages.
+pub fn cache_bytes_for(installed: u64) -> u64 {
+    installed / 1000 * WHEEL_PER_INSTALLED_PERMILLE
+}
+
 /// The headless variant of an OpenCV distribution that links GUI libraries.
 pub fn opencv_headless_variant(name: &str) -> Option<&'static str> {
     match normalize_name(name).as_str() {
@@ -164,6 +238,26 @@ pub const TYPICAL_SIZES: &[TypicalSize] = &[
         what: "CUDA devel base over runtime base",
         bytes: 1_400 * MB,
         basis: "nvidia/cuda 9.0-cudnn7-devel 2.58 GB vs -runtime 1.15 GB (kubeflow/kubeflow#1783)",
+    },
+    TypicalSize {
+        what: "CUDA runtime or cuDNN base over the base flavour",
+        bytes: 2_300 * MB,
+        basis: "cuda-runtime to cuda-base saved 2.3 GB next to pip's nvidia-* wheels (IBM/text-generation-inference#50)",
+    },
+    TypicalSize {
+        what: "development package (-dev headers)",
+        bytes: 15 * MB,
+        basis: "headers, static libraries and pkg-config files of one -dev package on Debian 12, estimate 2026-11",
+    },
+    TypicalSize {
+        what: "apk package index cache",
+        bytes: 3 * MB,
+        basis: "/var/cache/apk APKINDEX files for main and community, about 3 MB, estimate 2026-11",
+    },
+    TypicalSize {
+        what: "dnf/yum metadata cache",
+        bytes: 100 * MB,
+        basis: "/var/cache/dnf repository metadata of a Fedora/UBI system, 60-150 MB, estimate 2026-11",
     },
     TypicalSize {
         what: "jupyter and notebook stack",
@@ -338,5 +432,11 @@ mod tests {
             2_874_634_121
         );
         assert!(cuda_torch_bytes() > 5_000_000_000);
+        assert!(is_build_tool("build-essential"));
+        assert!(is_build_tool("libpq-dev=15.8-0+deb12u1"));
+        assert!(is_build_tool("python3.11-dev"));
+        assert!(!is_build_tool("libpq5"));
+        assert!(signals_gpu("flash_attn"));
+        assert_eq!(cache_bytes_for(1_000_000), 565_000);
     }
 }

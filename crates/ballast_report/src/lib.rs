@@ -7,6 +7,7 @@ pub mod bytes;
 pub mod context;
 pub mod diff;
 pub mod inspect;
+pub mod lint;
 mod style;
 mod table;
 

@@ -8,9 +8,11 @@
 //! Python or OS package install ([`python`], [`os`]), a cleanup, a download
 //! piped to a shell, a model download, a TLS bypass ([`misc`]).
 //!
-//! This is a reader for analysis, not a shell: `$VAR` is kept as written
-//! (callers substitute known values first), command substitutions stay
-//! inside their word, and `case` bodies are skipped.
+//! This is a reader for analysis, not a shell: [`parse_with_vars`]
+//! substitutes the variables whose values are known (`$NAME`, `${NAME}`;
+//! unquoted values are split into words like the shell does), others stay as
+//! written; command substitutions stay inside their word, and `case` bodies
+//! are skipped.
 
 pub mod misc;
 pub mod os;
@@ -111,9 +113,18 @@ fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
+/// Looks up the value of a variable (`None`: unknown, kept as written).
+pub type Vars<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Splits a shell script into simple commands.
 pub fn parse(script: &str) -> Script {
-    let toks = tokenize(script);
+    parse_with_vars(script, &|_| None)
+}
+
+/// Splits a shell script into simple commands, substituting the variables
+/// `vars` knows. Words keep the span of the text they were read from.
+pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
+    let toks = tokenize(script, vars);
     let mut commands = Vec::new();
     let mut cur: Vec<Word> = Vec::new();
     let mut redirects = Vec::new();
@@ -243,7 +254,7 @@ pub fn parse(script: &str) -> Script {
     Script { commands }
 }
 
-fn tokenize(s: &str) -> Vec<Tok> {
+fn tokenize(s: &str, vars: Vars<'_>) -> Vec<Tok> {
     let b = s.as_bytes();
     let mut toks = Vec::new();
     let mut i = 0;
@@ -287,7 +298,7 @@ fn tokenize(s: &str) -> Vec<Tok> {
                 let op = &s[i..j];
                 if op.starts_with("<<") && !op.starts_with("<<<") {
                     // A heredoc inside the script: skip its marker word and body.
-                    let (word, after) = read_word(s, skip_blanks(b, j));
+                    let (word, after) = read_word(s, skip_blanks(b, j), vars);
                     let name = word.map(|w| w.text).unwrap_or_default();
                     let body_start = s[after..].find('\n').map_or(s.len(), |k| after + k + 1);
                     let mut k = body_start;
@@ -303,12 +314,12 @@ fn tokenize(s: &str) -> Vec<Tok> {
                     toks.push(Tok::Redirect(format!("<<{name}")));
                     // Commands after the marker on the same line still count.
                     let rest_of_line = &s[after..body_start.saturating_sub(1).max(after)];
-                    toks.extend(tokenize_offset(rest_of_line, after));
+                    toks.extend(tokenize_offset(rest_of_line, after, vars));
                     toks.push(Tok::Newline(body_start.saturating_sub(1)));
                     i = end;
                     continue;
                 }
-                let (word, next) = read_word(s, skip_blanks(b, j));
+                let (word, next) = read_word(s, skip_blanks(b, j), vars);
                 toks.push(Tok::Redirect(format!(
                     "{op}{}",
                     word.map(|w| w.text).unwrap_or_default()
@@ -327,7 +338,7 @@ fn tokenize(s: &str) -> Vec<Tok> {
                         while k < b.len() && matches!(b[k], b'>' | b'<' | b'&' | b'-' | b'|') {
                             k += 1;
                         }
-                        let (word, next) = read_word(s, skip_blanks(b, k));
+                        let (word, next) = read_word(s, skip_blanks(b, k), vars);
                         toks.push(Tok::Redirect(format!(
                             "{}{}",
                             &s[i..k],
@@ -337,9 +348,25 @@ fn tokenize(s: &str) -> Vec<Tok> {
                         continue;
                     }
                 }
-                let (word, next) = read_word(s, i);
+                let (word, next) = read_word(s, i, vars);
                 if let Some(w) = word {
-                    toks.push(Tok::Word(w));
+                    // Unquoted expansions were marked for field splitting.
+                    if w.text.contains(FIELD_BREAK) {
+                        toks.extend(
+                            w.text
+                                .split(FIELD_BREAK)
+                                .filter(|t| !t.is_empty())
+                                .map(|t| {
+                                    Tok::Word(Word {
+                                        text: t.to_string(),
+                                        span: w.span,
+                                        quoted: w.quoted,
+                                    })
+                                }),
+                        );
+                    } else {
+                        toks.push(Tok::Word(w));
+                    }
                 }
                 i = next.max(i + 1);
             }
@@ -348,8 +375,8 @@ fn tokenize(s: &str) -> Vec<Tok> {
     toks
 }
 
-fn tokenize_offset(s: &str, offset: usize) -> Vec<Tok> {
-    tokenize(s)
+fn tokenize_offset(s: &str, offset: usize, vars: Vars<'_>) -> Vec<Tok> {
+    tokenize(s, vars)
         .into_iter()
         .map(|t| match t {
             Tok::Word(mut w) => {
@@ -370,8 +397,31 @@ fn skip_blanks(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Marks where an unquoted expansion splits a word.
+const FIELD_BREAK: char = '\u{0}';
+
+/// A `$NAME` or `${NAME}` at `i` with a known value: the value and the index
+/// after the reference.
+fn expansion(s: &str, i: usize, vars: Vars<'_>) -> Option<(String, usize)> {
+    let rest = &s[i + 1..];
+    let (name, len) = if let Some(braced) = rest.strip_prefix('{') {
+        let end = braced.find('}')?;
+        (&braced[..end], end + 2)
+    } else {
+        let end = rest
+            .bytes()
+            .position(|c| !is_name_char(c))
+            .unwrap_or(rest.len());
+        (&rest[..end], end)
+    };
+    if name.is_empty() || !name.bytes().all(is_name_char) || name.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    Some((vars(name)?, i + 1 + len))
+}
+
 /// Reads one word starting at `start`; returns it and the index after it.
-fn read_word(s: &str, start: usize) -> (Option<Word>, usize) {
+fn read_word(s: &str, start: usize, vars: Vars<'_>) -> (Option<Word>, usize) {
     let b = s.as_bytes();
     let mut i = start;
     let mut text = String::new();
@@ -413,6 +463,13 @@ fn read_word(s: &str, start: usize) -> (Option<Word>, usize) {
                         i = end;
                         continue;
                     }
+                    if b[i] == b'$'
+                        && let Some((value, next)) = expansion(s, i, vars)
+                    {
+                        text.push_str(&value);
+                        i = next;
+                        continue;
+                    }
                     let ch = s[i..].chars().next().expect("char");
                     text.push(ch);
                     i += ch.len_utf8();
@@ -423,6 +480,17 @@ fn read_word(s: &str, start: usize) -> (Option<Word>, usize) {
                 let end = matching_paren(s, i + 1);
                 text.push_str(&s[i..end]);
                 i = end;
+            }
+            b'$' if let Some((value, next)) = expansion(s, i, vars) => {
+                // Unquoted: the value splits into words on blanks.
+                let mut fields = value.split([' ', '\t', '\n']).peekable();
+                while let Some(f) = fields.next() {
+                    text.push_str(f);
+                    if fields.peek().is_some() {
+                        text.push(FIELD_BREAK);
+                    }
+                }
+                i = next;
             }
             b'`' => {
                 let end = s[i + 1..].find('`').map_or(s.len(), |k| i + 2 + k);
@@ -437,6 +505,10 @@ fn read_word(s: &str, start: usize) -> (Option<Word>, usize) {
         }
     }
     if i == start {
+        return (None, i);
+    }
+    if !quoted && !text.is_empty() && text.chars().all(|c| c == FIELD_BREAK) {
+        // An unquoted expansion of only blanks gives no word.
         return (None, i);
     }
     (
@@ -535,6 +607,27 @@ mod tests {
                 "pip install $p"
             ]
         );
+    }
+
+    #[test]
+    fn known_variables_are_substituted_and_split() {
+        let vars = |n: &str| match n {
+            "PKGS" => Some("torch  numpy".to_string()),
+            "IDX" => Some("https://download.pytorch.org/whl/cpu".to_string()),
+            _ => None,
+        };
+        let src = "pip install $PKGS \"${PKGS}\" --index-url=${IDX} '$PKGS' $UNKNOWN";
+        let s = parse_with_vars(src, &vars);
+        assert_eq!(
+            names(&s),
+            [
+                "pip install torch numpy torch  numpy --index-url=https://download.pytorch.org/whl/cpu $PKGS $UNKNOWN"
+            ]
+        );
+        // Both words from `$PKGS` point at the reference.
+        let w = &s.commands[0].words;
+        assert_eq!(&src[w[2].span.0..w[2].span.1], "$PKGS");
+        assert_eq!(w[3].span, w[2].span);
     }
 
     #[test]

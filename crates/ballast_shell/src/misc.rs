@@ -97,10 +97,34 @@ pub fn python_calls(code: &str) -> Vec<String> {
         "pipeline(",
         "load_dataset(",
         "torch.hub.load(",
-        "models.resnet",
-        "weights=",
     ];
     let mut out = Vec::new();
+    // torchvision/timm constructors fetching pretrained weights:
+    // `models.resnet50(weights=...)`, `timm.create_model("x", pretrained=True)`.
+    if code.contains("torchvision") || code.contains("timm") {
+        let mut rest = code;
+        while let Some(p) = rest.find("models.") {
+            let after = &rest[p + "models.".len()..];
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let args = &after[name.len()..];
+            let call_args = args
+                .strip_prefix('(')
+                .map(|a| a.split(')').next().unwrap_or(""));
+            if let Some(a) = call_args
+                && (a.contains("weights=") && !a.contains("weights=None")
+                    || a.contains("pretrained=True"))
+            {
+                let id = format!("torchvision/{name}");
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+            rest = after;
+        }
+    }
     for call in CALLS {
         let mut rest = code;
         while let Some(p) = rest.find(call) {

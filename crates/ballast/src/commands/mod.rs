@@ -5,5 +5,7 @@ pub mod debug;
 pub mod diff;
 pub mod images;
 pub mod inspect;
+pub mod lint;
 pub mod project;
 pub mod rebuild;
+pub mod rule;

@@ -1,0 +1,202 @@
+//! What a rule reports: a finding with its place, its cost and its fix.
+
+use ballast_dockerfile::Span;
+use serde::Serialize;
+
+use crate::registry::{Rule, Severity};
+
+/// Whether a fix keeps behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps the image's behaviour; applied by `ballast fix`.
+    Safe,
+    /// May change behaviour; applied with `--unsafe-fixes`.
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// Replace the bytes of `span` with `content` (an empty span inserts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    #[serde(skip)]
+    pub span: Span,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(span: Span, content: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            content: content.into(),
+        }
+    }
+
+    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
+        Edit::replace(Span::new(at, at), content)
+    }
+
+    pub fn delete(span: Span) -> Edit {
+        Edit::replace(span, "")
+    }
+}
+
+/// A fix: edits applied together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does, imperative (`Add --no-cache-dir`).
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability: Applicability::Safe,
+            message: message.into(),
+            edits,
+        }
+    }
+
+    pub fn unsafe_(message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability: Applicability::Unsafe,
+            message: message.into(),
+            edits,
+        }
+    }
+}
+
+/// What a saving is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SavingsKind {
+    /// Bytes removed from the final image.
+    Image,
+    /// Bytes no longer rebuilt (downloaded, installed, pushed) after a code change.
+    Rebuild,
+    /// Bytes no longer sent to the builder as context.
+    Context,
+}
+
+impl SavingsKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SavingsKind::Image => "image",
+            SavingsKind::Rebuild => "rebuild",
+            SavingsKind::Context => "context",
+        }
+    }
+}
+
+/// What fixing a finding saves, and how the figure was obtained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Savings {
+    pub bytes: u64,
+    pub kind: SavingsKind,
+    /// `measured: ...` (from the build context) or `estimate: ...` (from the
+    /// dated tables of `ballast_ml`).
+    pub basis: String,
+}
+
+impl Savings {
+    pub fn image(bytes: u64, basis: impl Into<String>) -> Savings {
+        Savings {
+            bytes,
+            kind: SavingsKind::Image,
+            basis: basis.into(),
+        }
+    }
+
+    pub fn rebuild(bytes: u64, basis: impl Into<String>) -> Savings {
+        Savings {
+            bytes,
+            kind: SavingsKind::Rebuild,
+            basis: basis.into(),
+        }
+    }
+
+    pub fn context(bytes: u64, basis: impl Into<String>) -> Savings {
+        Savings {
+            bytes,
+            kind: SavingsKind::Context,
+            basis: basis.into(),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    /// The effective severity (after configuration).
+    pub severity: Severity,
+    /// Bytes of the Dockerfile the finding points at.
+    pub span: Span,
+    pub message: String,
+    /// How to fix it by hand.
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+    pub savings: Option<Savings>,
+    /// Other places that explain the finding: (span, label).
+    pub related: Vec<(Span, String)>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static Rule, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.severity,
+            span,
+            message: message.into(),
+            help: None,
+            fix: None,
+            savings: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn maybe_fix(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix;
+        self
+    }
+
+    pub fn savings(mut self, savings: Savings) -> Finding {
+        self.savings = Some(savings);
+        self
+    }
+
+    pub fn maybe_savings(mut self, savings: Option<Savings>) -> Finding {
+        self.savings = savings;
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Finding {
+        self.related.push((span, label.into()));
+        self
+    }
+}

@@ -1,0 +1,142 @@
+//! `ballast_linter`: ML-aware Dockerfile rules that state what a finding
+//! costs and how to fix it.
+//!
+//! [`lint`] parses nothing itself: it takes a parsed [`Dockerfile`], builds
+//! the stage model for the target (`--target`, default the last stage), and
+//! runs the selected rules over a [`Checker`]: which stages reach the target
+//! and which end up in its image, every RUN split into commands with known
+//! ARG/ENV values substituted (heredoc bodies included), the Python and OS
+//! package installs, and the build context when one is given. Size and user
+//! rules judge only the stages whose files end up in the image; cache mounts
+//! satisfy the cleanup rules.
+//!
+//! Rules live one per file under `src/rules/<family>/<rule_name>.rs`; the
+//! file's doc comment is the rule's documentation ([`Rule::doc`]). Findings
+//! carry a savings estimate with its basis and, where possible, a [`Fix`]
+//! made of text edits marked safe or unsafe. Suppression comments are read
+//! by [`suppress`].
+
+pub mod checker;
+pub mod docs;
+pub mod finding;
+pub mod fix;
+pub mod project;
+pub mod registry;
+mod rules;
+pub mod runs;
+pub mod settings;
+pub mod suppress;
+
+use ballast_dockerfile::Dockerfile;
+use ballast_dockerfile::stages::{BuildOptions, StageGraph};
+
+pub use checker::Checker;
+pub use finding::{Applicability, Edit, Finding, Fix, Savings, SavingsKind};
+pub use project::BuildContext;
+pub use registry::{Family, FixAvailability, Rule, Severity};
+pub use settings::Settings;
+
+/// What to lint with.
+#[derive(Debug, Default)]
+pub struct LintOptions<'a> {
+    pub settings: Settings,
+    pub build: BuildOptions,
+    /// The stage to judge (default: the last).
+    pub target: Option<String>,
+    pub context: Option<&'a BuildContext>,
+    /// The file's path as shown, for per-path ignores.
+    pub path: Option<String>,
+}
+
+/// The result of linting one file.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Findings in file order.
+    pub findings: Vec<Finding>,
+    /// How many findings suppression comments silenced.
+    pub suppressed: usize,
+    /// Problems with suppression comments: (line, message).
+    pub pragma_problems: Vec<(usize, String)>,
+}
+
+/// Why a file could not be linted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LintError {
+    #[error("{line}:{column}: {message}")]
+    Parse {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("no stage named {0:?}")]
+    UnknownTarget(String),
+    #[error("{line}: {message}")]
+    Build { line: usize, message: String },
+    #[error("no FROM instruction: nothing to build")]
+    NoStage,
+}
+
+/// Lints a parsed Dockerfile.
+pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintError> {
+    if let Some(e) = df.errors.first() {
+        let more = match df.errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return Err(LintError::Parse {
+            line: e.line,
+            column: e.column,
+            message: format!("{}{more}", e.message),
+        });
+    }
+    let graph = StageGraph::new(df, &options.build);
+    if let Some(e) = graph.errors.first() {
+        return Err(LintError::Build {
+            line: df.line_col(e.span.start).0,
+            message: e.message.clone(),
+        });
+    }
+    let target = match &options.target {
+        Some(t) => graph
+            .find_stage(t)
+            .ok_or_else(|| LintError::UnknownTarget(t.clone()))?,
+        None => graph.target(None).ok_or(LintError::NoStage)?,
+    };
+    let suppressions = suppress::Suppressions::parse(df, &graph);
+    let checker = Checker::new(df, graph, target, options.context, &options.settings);
+    let mut findings = Vec::new();
+    for rule in options.settings.enabled_rules(options.path.as_deref()) {
+        let before = findings.len();
+        (rule.check)(&checker, &mut findings);
+        let severity = options.settings.severity_of(rule);
+        for f in &mut findings[before..] {
+            // A rule may raise or lower its own default for one finding;
+            // an override in the settings replaces both.
+            if severity != rule.severity {
+                f.severity = severity;
+            }
+        }
+    }
+    let mut outcome = Outcome {
+        pragma_problems: suppressions.problems.clone(),
+        ..Outcome::default()
+    };
+    for f in findings {
+        let inst = df.instructions.iter().position(|i| {
+            i.span.start <= f.span.start && f.span.start < i.span.end.max(i.span.start + 1)
+        });
+        let stage = inst.and_then(|i| checker.stage_of(i));
+        if !options.settings.disable_pragmas && suppressions.covers(f.rule, inst, stage) {
+            outcome.suppressed += 1;
+            continue;
+        }
+        outcome.findings.push(f);
+    }
+    outcome
+        .findings
+        .sort_by(|a, b| (a.span.start, a.rule.code).cmp(&(b.span.start, b.rule.code)));
+    outcome
+        .findings
+        .dedup_by(|a, b| a.rule.code == b.rule.code && a.span == b.span && a.message == b.message);
+    Ok(outcome)
+}

@@ -1,0 +1,81 @@
+//! The build context a Dockerfile is linted with: where it is, its ignore
+//! file, and what it sends. Context rules, requirement files and the
+//! dependency-order rule read from here; without it they judge from the
+//! Dockerfile alone.
+
+use std::path::{Path, PathBuf};
+
+use ballast_context::ignore::IgnoreFile;
+use ballast_context::walk::{Context, walk};
+
+/// Requirement and project files larger than this are not read.
+const MAX_READ: u64 = 4 << 20;
+
+/// A build context on disk.
+#[derive(Debug)]
+pub struct BuildContext {
+    /// The context directory.
+    pub root: PathBuf,
+    /// The ignore file in effect, if any.
+    pub ignore_path: Option<PathBuf>,
+    pub ignore: IgnoreFile,
+    /// The walked context, with every entry's decision.
+    pub context: Context,
+}
+
+impl BuildContext {
+    /// Walks `root` with BuildKit's choice of ignore file for `dockerfile`:
+    /// `<Dockerfile>.dockerignore` beside it, else `.dockerignore` at the root.
+    pub fn load(root: &Path, dockerfile: Option<&Path>) -> std::io::Result<BuildContext> {
+        Self::load_with(root, ignore_file_for(root, dockerfile).as_deref())
+    }
+
+    /// Walks `root` with the given ignore file (or none).
+    pub fn load_with(root: &Path, ignore_path: Option<&Path>) -> std::io::Result<BuildContext> {
+        let ignore_path = ignore_path.map(Path::to_path_buf);
+        let ignore = match &ignore_path {
+            Some(p) => {
+                let bytes = std::fs::read(p)?;
+                IgnoreFile::parse(
+                    &String::from_utf8_lossy(&bytes),
+                    Some(&p.display().to_string()),
+                )
+            }
+            None => IgnoreFile::default(),
+        };
+        let context = walk(root, &ignore)?;
+        Ok(BuildContext {
+            root: root.to_path_buf(),
+            ignore_path,
+            ignore,
+            context,
+        })
+    }
+
+    /// Reads a context file (a relative path; `..` refused), if small enough.
+    pub fn read(&self, rel: &str) -> Option<String> {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        if rel.is_empty() || rel.split('/').any(|c| c == "..") {
+            return None;
+        }
+        let path = self.root.join(rel);
+        let meta = std::fs::metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_READ {
+            return None;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// BuildKit's choice of ignore file.
+pub fn ignore_file_for(root: &Path, dockerfile: Option<&Path>) -> Option<PathBuf> {
+    if let Some(df) = dockerfile {
+        let beside = PathBuf::from(format!("{}.dockerignore", df.display()));
+        if beside.is_file() {
+            return Some(beside);
+        }
+    }
+    let p = root.join(".dockerignore");
+    p.is_file().then_some(p)
+}

@@ -1,0 +1,185 @@
+//! The rule registry: stable codes, kebab-case names, families, default
+//! severities, fix availability and documentation.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checker::Checker;
+use crate::finding::Finding;
+
+/// How serious a finding is. Ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// Parses `info`, `warning` (or `warn`), `error`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// Bytes in the final image.
+    Size,
+    /// Build cache: what rebuilds, and reproducibility.
+    Cache,
+    /// ML specifics: torch builds, CUDA bases, models.
+    Ml,
+    /// Users, secrets, provenance.
+    Security,
+    /// The build context.
+    Context,
+}
+
+impl Family {
+    pub const ALL: [Family; 5] = [
+        Family::Size,
+        Family::Cache,
+        Family::Ml,
+        Family::Security,
+        Family::Context,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Size => "size",
+            Family::Cache => "cache",
+            Family::Ml => "ml",
+            Family::Security => "security",
+            Family::Context => "context",
+        }
+    }
+}
+
+/// Whether a rule can fix what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    /// No automatic fix.
+    None,
+    /// Fixes keep the image's behaviour: applied by `ballast fix`.
+    Safe,
+    /// Fixes may change behaviour (a package no longer installed, another
+    /// base): applied only on request.
+    Unsafe,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Safe => "safe",
+            FixAvailability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// A rule: its identity, defaults and check.
+pub struct Rule {
+    /// Stable code (`BL101`).
+    pub code: &'static str,
+    /// Kebab-case name (`full-python-base`).
+    pub name: &'static str,
+    pub family: Family,
+    /// Default severity.
+    pub severity: Severity,
+    /// The best fix the rule offers.
+    pub fix: FixAvailability,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// hadolint checks that are the same check: `# hadolint ignore=` with
+    /// these codes suppresses this rule.
+    pub hadolint: &'static [&'static str],
+    /// Only runs when the settings ask for it (needs configuration).
+    pub needs_config: bool,
+    /// Runs the rule over a Dockerfile.
+    pub check: fn(&Checker<'_>, &mut Vec<Finding>),
+}
+
+impl Rule {
+    /// The rule's documentation: the doc comment of its file.
+    pub fn doc(&self) -> &'static str {
+        crate::rules::doc_of(self.name).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        self.code == other.code
+    }
+}
+
+/// Every rule, in code order.
+pub fn all() -> &'static [&'static Rule] {
+    crate::rules::RULES
+}
+
+/// A rule by code (`BL101`, any case) or name (`full-python-base`).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    let key = code_or_name.trim();
+    all()
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key.to_ascii_lowercase())
+}
+
+/// Rules a selector names: a code, a name, a family (`size`), a code
+/// prefix (`BL1`), or `ALL`.
+pub fn select(selector: &str) -> Vec<&'static Rule> {
+    let s = selector.trim();
+    if s.eq_ignore_ascii_case("all") {
+        return all().to_vec();
+    }
+    if let Some(r) = find(s) {
+        return vec![r];
+    }
+    if let Some(f) = Family::ALL
+        .iter()
+        .find(|f| f.as_str().eq_ignore_ascii_case(s))
+    {
+        return all().iter().copied().filter(|r| r.family == *f).collect();
+    }
+    let upper = s.to_ascii_uppercase();
+    if upper.starts_with("BL") && upper.len() < 5 {
+        return all()
+            .iter()
+            .copied()
+            .filter(|r| r.code.starts_with(&upper))
+            .collect();
+    }
+    Vec::new()
+}

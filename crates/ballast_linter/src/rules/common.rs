@@ -1,0 +1,244 @@
+//! Helpers the rules share: size estimates from the `ballast_ml` tables,
+//! edits at shell words, and small recognisers.
+
+use ballast_dockerfile::Span;
+use ballast_ml::packages;
+use ballast_ml::python::normalize_name;
+use ballast_shell::Command;
+use ballast_shell::os::{Action, PackageCommand, package_command};
+
+use crate::checker::{Checker, Requested};
+use crate::finding::Edit;
+use crate::runs::{Part, Run};
+
+/// Bytes assumed for a Python package missing from the size table.
+pub(crate) const UNKNOWN_PACKAGE: u64 = 10_000_000;
+
+/// A typical size from the dated table, with its basis.
+pub(crate) fn typical(prefix: &str) -> (u64, String) {
+    match packages::typical(prefix) {
+        Some(t) => (t.bytes, format!("estimate: {}", t.basis)),
+        None => (0, "estimate: unknown".to_string()),
+    }
+}
+
+/// The installed bytes of a set of requirements (torch counted as the CUDA
+/// build unless `cpu`), with the basis.
+pub(crate) fn install_size(requested: &[Requested], cpu: bool) -> (u64, String) {
+    let mut bytes = 0;
+    let mut torch = false;
+    let mut unknown = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for r in requested {
+        let n = normalize_name(&r.requirement.name);
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        if packages::brings_torch(&n, &r.requirement.extras) {
+            torch = true;
+        }
+        if packages::TORCH_FAMILY.contains(&n.as_str()) || n.starts_with("nvidia-") || n == "triton"
+        {
+            continue;
+        }
+        match packages::installed_size(&n) {
+            Some((b, _)) => bytes += b,
+            None => {
+                bytes += UNKNOWN_PACKAGE;
+                unknown += 1;
+            }
+        }
+    }
+    let mut basis = format!("estimate: {} package(s)", seen.len());
+    if torch {
+        if cpu {
+            bytes += packages::installed_size("torch+cpu").map_or(0, |x| x.0);
+            basis.push_str(", torch as the CPU build");
+        } else {
+            bytes += packages::cuda_torch_bytes();
+            basis.push_str(", torch as the CUDA build with its nvidia-* wheels and triton");
+        }
+    }
+    if unknown > 0 {
+        basis.push_str(&format!(
+            ", {unknown} not in the size table at {} MB each",
+            UNKNOWN_PACKAGE / 1_000_000
+        ));
+    }
+    basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
+    (bytes, basis)
+}
+
+/// Bytes for people: `26 MB`, `4.5 GB`.
+pub(crate) fn human(b: u64) -> String {
+    if b >= 1_000_000_000 {
+        format!("{:.1} GB", b as f64 / 1e9)
+    } else if b >= 1_000_000 {
+        format!("{:.0} MB", b as f64 / 1e6)
+    } else if b >= 1_000 {
+        format!("{:.0} kB", b as f64 / 1e3)
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// How an install command is called: `pip`, `uv pip`, `poetry`.
+pub(crate) fn tool_label(tool: ballast_shell::python::Tool) -> &'static str {
+    use ballast_shell::python::Tool;
+    match tool {
+        Tool::Pip => "pip install",
+        Tool::UvPip => "uv pip install",
+        Tool::UvSync => "uv sync",
+        Tool::Poetry => "poetry install",
+        Tool::Pdm => "pdm install",
+        Tool::Pipenv => "pipenv install",
+        Tool::Conda => "conda install",
+        Tool::Mamba => "mamba install",
+        Tool::Micromamba => "micromamba install",
+    }
+}
+
+/// An insertion of ` text` right after word `i` of a command.
+pub(crate) fn insert_after_word(part: &Part, cmd: &Command, i: usize, text: &str) -> Option<Edit> {
+    if !part.editable {
+        return None;
+    }
+    let w = cmd.words.get(i)?;
+    Some(Edit::insert(part.offset + w.span.1, format!(" {text}")))
+}
+
+/// OS package commands of a RUN with the part they are in.
+pub(crate) fn package_commands(run: &Run) -> Vec<(&Part, &Command, PackageCommand)> {
+    run.commands()
+        .filter_map(|(p, c)| package_command(c).map(|pc| (p, c, pc)))
+        .collect()
+}
+
+/// Whether a command deletes `path` (or a parent of it, or its contents).
+pub(crate) fn deletes(cmd: &Command, path: &str) -> bool {
+    let path = path.trim_end_matches(['/', '*']);
+    ballast_shell::misc::removed_paths(cmd).iter().any(|p| {
+        let p = normalize_home(p);
+        let p = p.trim_end_matches(['*', '/']);
+        !p.is_empty() && (path == p || path.starts_with(&format!("{p}/")))
+    }) || ballast_shell::misc::cleaned_caches(cmd).contains(&path)
+}
+
+/// `~` and `$HOME` as root's home.
+pub(crate) fn normalize_home(p: &str) -> String {
+    if let Some(rest) = p.strip_prefix("~/") {
+        format!("/root/{rest}")
+    } else if let Some(rest) = p
+        .strip_prefix("$HOME/")
+        .or_else(|| p.strip_prefix("${HOME}/"))
+    {
+        format!("/root/{rest}")
+    } else if p == "~" || p == "$HOME" {
+        "/root".to_string()
+    } else {
+        p.to_string()
+    }
+}
+
+/// OS build tools a RUN installs and does not remove again in the same RUN:
+/// `(span of the package word, name)`.
+pub(crate) fn build_tools_kept(run: &Run) -> Vec<(Span, String)> {
+    let cmds = package_commands(run);
+    let mut out = Vec::new();
+    for (i, (part, cmd, pc)) in cmds.iter().enumerate() {
+        if pc.action != Action::Install {
+            continue;
+        }
+        // `apk add --virtual .build-deps ...` removed later by `apk del .build-deps`.
+        let virtual_name = cmd
+            .words
+            .windows(2)
+            .find(|w| w[0].text == "--virtual" || w[0].text == "-t")
+            .map(|w| w[1].text.clone());
+        let later = &cmds[i + 1..];
+        let removed = |name: &str| {
+            later.iter().any(|(_, _, l)| {
+                matches!(l.action, Action::Remove)
+                    && (l.packages.iter().any(|w| w.text == name)
+                        || virtual_name
+                            .as_deref()
+                            .is_some_and(|v| l.packages.iter().any(|w| w.text == v)))
+            })
+        };
+        for w in &pc.packages {
+            if packages::is_build_tool(&w.text) && !removed(&w.text) {
+                out.push((part.span(w.span), w.text.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a stage's base already ships compilers (the full `python`
+/// images and `buildpack-deps`), so installing build tools adds little.
+pub(crate) fn base_has_toolchain(cx: &Checker<'_>, stage: usize) -> Option<String> {
+    use ballast_ml::images::{ImageRef, PythonFlavor, python_flavor};
+    let (image, _) = cx.base_image(stage)?;
+    let r = ImageRef::parse(&image);
+    (python_flavor(&r) == Some(PythonFlavor::Full) || r.short_name() == "buildpack-deps")
+        .then_some(image)
+}
+
+/// The estimated bytes of a set of build tools.
+pub(crate) fn build_tools_size(tools: &[String]) -> (u64, String) {
+    let toolchain = tools.iter().any(|t| {
+        let t = t.split(['=', '/']).next().unwrap_or(t);
+        matches!(
+            t,
+            "build-essential"
+                | "build-base"
+                | "gcc"
+                | "g++"
+                | "clang"
+                | "gcc-c++"
+                | "@development-tools"
+                | "development tools"
+        ) || t.starts_with("gcc-")
+            || t.starts_with("g++-")
+    });
+    let dev = tools
+        .iter()
+        .filter(|t| {
+            !matches!(
+                t.as_str(),
+                "build-essential" | "build-base" | "gcc" | "g++" | "clang" | "gcc-c++"
+            ) && !t.starts_with("gcc-")
+                && !t.starts_with("g++-")
+        })
+        .count() as u64;
+    let (chain, chain_basis) = typical("C/C++ toolchain");
+    let (each, each_basis) = typical("development package");
+    let each_basis = each_basis.trim_start_matches("estimate: ").to_string();
+    let bytes = if toolchain { chain } else { 0 } + dev * each;
+    let basis = match (toolchain, dev) {
+        (true, 0) => chain_basis,
+        (true, n) => format!("{chain_basis}; plus {n} other build package(s), {each_basis}"),
+        (false, n) => format!("{n} build package(s), {each_basis}"),
+    };
+    (bytes, basis)
+}
+
+/// Whether a context path is needed to install dependencies: a manifest,
+/// or the README a pyproject.toml names.
+pub(crate) fn is_dependency_manifest(path: &str) -> bool {
+    ballast_context::copies::is_dependency_manifest(path)
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
+}
+
+/// The savings kind helper for a checker: whether the target stage looks
+/// like a development or test target (dev tools belong there).
+pub(crate) fn target_is_dev(cx: &Checker<'_>) -> bool {
+    cx.graph.stages[cx.target].name.as_deref().is_some_and(|n| {
+        ["dev", "test", "ci", "debug", "notebook", "jupyter", "lint"]
+            .iter()
+            .any(|k| n.split(['-', '_']).any(|p| p == *k) || n.starts_with(k))
+    })
+}

@@ -1,0 +1,78 @@
+//! ## What it does
+//! Flags a stage whose files end up in the image and that is built on a CUDA
+//! *devel* image (`nvidia/cuda:*-devel-*`, `*-cudnn-devel-*`,
+//! `pytorch/pytorch:*-devel`).
+//!
+//! ## Why it matters
+//! Devel images add nvcc, headers, static libraries and profiling tools on
+//! top of the runtime: `9.0-cudnn7-devel` is 2.58 GB against 1.15 GB for
+//! `9.0-cudnn7-runtime`. They are needed to compile CUDA extensions
+//! (flash-attn, custom kernels), in a builder stage; running needs only the
+//! runtime.
+//!
+//! ## Example
+//! ```dockerfile
+//! FROM nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04
+//! ```
+//!
+//! Use instead:
+//! ```dockerfile
+//! FROM nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04 AS build
+//! # compile here
+//! FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
+//! COPY --from=build /venv /venv
+//! ```
+//!
+//! ## Fix safety
+//! Unsafe: the fix switches the tag to the runtime flavour; anything that
+//! compiles in this stage then fails.
+
+use ballast_dockerfile::stages::Base;
+use ballast_ml::images::{ImageRef, cuda_flavor};
+
+use crate::checker::Checker;
+use crate::finding::{Edit, Finding, Fix, Savings};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::rules::common::typical;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL302",
+    name: "cuda-devel-base-in-final-stage",
+    family: Family::Ml,
+    severity: Severity::Warning,
+    fix: FixAvailability::Unsafe,
+    summary: "The image is built on a CUDA devel base",
+    hadolint: &[],
+    needs_config: false,
+    check,
+};
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for &s in &cx.image_stages {
+        let Base::Image(image) = &cx.graph.stages[s].base else {
+            continue;
+        };
+        let r = ImageRef::parse(image);
+        if !cuda_flavor(&r).is_some_and(|f| f.is_devel()) {
+            continue;
+        }
+        let Some((span, literal)) = cx.from_image_span(s) else {
+            continue;
+        };
+        let (bytes, basis) = typical("CUDA devel");
+        let fix = (literal && r.digest.is_none()).then(|| {
+            let new = span.text(cx.source).replacen("-devel", "-runtime", 1);
+            Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
+        });
+        out.push(
+            Finding::new(
+                &RULE,
+                span,
+                format!("`{image}` is a CUDA devel image: compilers and headers ship in the image"),
+            )
+            .help("compile in a builder stage on the devel image and run on the runtime flavour")
+            .savings(Savings::image(bytes, basis))
+            .maybe_fix(fix),
+        );
+    }
+}

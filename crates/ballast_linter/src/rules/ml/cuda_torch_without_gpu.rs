@@ -1,0 +1,123 @@
+//! ## What it does
+//! Flags torch, torchvision or torchaudio (directly, or through a package
+//! that depends on torch such as sentence-transformers) installed from the
+//! default index in a build that shows no sign of a GPU: no CUDA base image,
+//! no NVIDIA/CUDA environment variables, no GPU-only packages, no CUDA
+//! index. Requirement files and pyproject.toml in the build context are
+//! read, including the indexes they name; `PIP_INDEX_URL`,
+//! `PIP_EXTRA_INDEX_URL` and `UV_TORCH_BACKEND` count.
+//!
+//! ## Why it matters
+//! On Linux x86_64 the default index serves the CUDA build of torch, which
+//! pulls about a dozen nvidia-* wheels and triton: measured at 5.2 GB
+//! installed for torch 2.5.1, against about 0.7 GB for the CPU build. An
+//! image that never sees a GPU carries 4.5 GB of dead weight, in every pull.
+//!
+//! ## Example
+//! ```dockerfile
+//! FROM python:3.11-slim
+//! RUN pip install torch sentence-transformers
+//! ```
+//!
+//! Use instead:
+//! ```dockerfile
+//! FROM python:3.11-slim
+//! RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu torch sentence-transformers
+//! ```
+//! or with uv: `uv pip install --torch-backend=cpu ...`.
+//!
+//! ## Fix safety
+//! Unsafe: the fix adds the CPU index (`--index-url` when the command
+//! installs only the torch family, `--extra-index-url` otherwise) or
+//! `--torch-backend=cpu` for uv; code that calls CUDA would stop working.
+
+use ballast_ml::packages::{brings_torch, cuda_torch_bytes, installed_size};
+use ballast_shell::python::Tool;
+
+use crate::checker::Checker;
+use crate::finding::{Finding, Fix, Savings};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::rules::common::insert_after_word;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL301",
+    name: "cuda-torch-without-gpu",
+    family: Family::Ml,
+    severity: Severity::Warning,
+    fix: FixAvailability::Unsafe,
+    summary: "torch from the default index brings CUDA libraries to an image with no GPU",
+    hadolint: &[],
+    needs_config: false,
+    check,
+};
+
+pub(crate) const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    if cx.gpu_signal().is_some() {
+        return;
+    }
+    for run in cx.reachable_runs() {
+        for p in cx.python_installs(run) {
+            if p.cpu_source.is_some() || p.gpu_source.is_some() {
+                continue;
+            }
+            let Some(torch) = p.requested.iter().find(|r| {
+                brings_torch(&r.requirement.name, &r.requirement.extras)
+                    && !r.requirement.raw.contains("://")
+            }) else {
+                continue;
+            };
+            let cpu = installed_size("torch+cpu").map_or(0, |x| x.0);
+            let bytes = cuda_torch_bytes().saturating_sub(cpu);
+            let all_torch = p.requested.iter().all(|r| {
+                r.file.is_none()
+                    && ballast_ml::packages::TORCH_FAMILY
+                        .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
+            });
+            let fix = match p.install.tool {
+                Tool::Pip => {
+                    let flag = if all_torch {
+                        format!("--index-url {CPU_INDEX}")
+                    } else {
+                        format!("--extra-index-url {CPU_INDEX}")
+                    };
+                    insert_after_word(p.part, p.command, p.install.subcommand, &flag).map(|e| {
+                        Fix::unsafe_(
+                            format!("Install torch from the CPU index (`{flag}`)"),
+                            vec![e],
+                        )
+                    })
+                }
+                Tool::UvPip => insert_after_word(
+                    p.part,
+                    p.command,
+                    p.install.subcommand,
+                    "--torch-backend=cpu",
+                )
+                .map(|e| Fix::unsafe_("Add `--torch-backend=cpu`", vec![e])),
+                _ => None,
+            };
+            let via = if ballast_ml::packages::TORCH_FAMILY
+                .contains(&ballast_ml::python::normalize_name(&torch.requirement.name).as_str())
+            {
+                String::new()
+            } else {
+                " (it depends on torch)".to_string()
+            };
+            out.push(
+                Finding::new(
+                    &RULE,
+                    torch.span,
+                    format!("`{}`{via} comes from the default index as the CUDA build, and nothing in this build uses a GPU", torch.describe()),
+                )
+                .help(format!("install torch from the CPU index ({CPU_INDEX}) or with `uv pip install --torch-backend=cpu`"))
+                .savings(Savings::image(
+                    bytes,
+                    "measured: torch 2.5.1 CUDA build with its nvidia-* wheels and triton, 5.21 GB installed (2026-11-26), less an estimated 0.7 GB for the CPU build",
+                ))
+                .maybe_fix(fix),
+            );
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! ## What it does
+//! Flags an image built on a CUDA *runtime* or *cuDNN runtime* base that
+//! also installs torch from pip (or nvidia-* wheels directly). pip's torch
+//! brings its own CUDA runtime, cuBLAS, cuDNN and NCCL as nvidia-* wheels.
+//!
+//! ## Why it matters
+//! The base's copies under `/usr/local/cuda` and `/usr/lib/x86_64-linux-gnu`
+//! are then never loaded by torch: switching such an image from
+//! `cuda-runtime` to `cuda-base` saved 2.3 GB
+//! (IBM/text-generation-inference#50). The `base` flavour keeps the driver
+//! compatibility pieces torch needs.
+//!
+//! ## Example
+//! ```dockerfile
+//! FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
+//! RUN pip install torch
+//! ```
+//!
+//! Use instead:
+//! ```dockerfile
+//! FROM nvidia/cuda:12.4.1-base-ubuntu22.04
+//! RUN pip install torch
+//! ```
+//!
+//! ## Fix safety
+//! Unsafe: the fix switches the tag to the base flavour; software that
+//! links the system CUDA libraries (not pip's) would lose them.
+
+use ballast_dockerfile::stages::Base;
+use ballast_ml::images::{CudaFlavor, ImageRef, cuda_flavor};
+use ballast_ml::packages::brings_torch;
+
+use crate::checker::Checker;
+use crate::finding::{Edit, Finding, Fix, Savings};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::rules::common::typical;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL303",
+    name: "duplicate-cuda-runtime",
+    family: Family::Ml,
+    severity: Severity::Warning,
+    fix: FixAvailability::Unsafe,
+    summary: "A CUDA runtime base duplicates the CUDA libraries pip's torch brings",
+    hadolint: &[],
+    needs_config: false,
+    check,
+};
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for &s in &cx.image_stages {
+        let Base::Image(image) = &cx.graph.stages[s].base else {
+            continue;
+        };
+        let r = ImageRef::parse(image);
+        let Some(flavor @ (CudaFlavor::Runtime | CudaFlavor::CudnnRuntime)) = cuda_flavor(&r)
+        else {
+            continue;
+        };
+        // pip-shipped CUDA in the image.
+        let pip_cuda = cx.image_runs().find_map(|run| {
+            cx.python_installs(run).into_iter().find_map(|p| {
+                if p.cpu_source.is_some() {
+                    return None;
+                }
+                p.requested
+                    .iter()
+                    .find(|r| {
+                        brings_torch(&r.requirement.name, &r.requirement.extras)
+                            || ballast_ml::python::normalize_name(&r.requirement.name)
+                                .starts_with("nvidia-")
+                    })
+                    .map(|r| (r.span, r.describe()))
+            })
+        });
+        let Some((pkg_span, pkg)) = pip_cuda else {
+            continue;
+        };
+        let Some((span, literal)) = cx.from_image_span(s) else {
+            continue;
+        };
+        let (bytes, basis) = typical("CUDA runtime or cuDNN base");
+        let fix = (literal && r.digest.is_none() && r.short_name() == "nvidia/cuda").then(|| {
+            let text = span.text(cx.source);
+            let new = [
+                "-cudnn9-runtime",
+                "-cudnn8-runtime",
+                "-cudnn-runtime",
+                "-runtime",
+            ]
+            .iter()
+            .find(|f| text.contains(*f))
+            .map(|f| text.replacen(f, "-base", 1))
+            .unwrap_or_else(|| text.to_string());
+            Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
+        });
+        let what = if flavor == CudaFlavor::CudnnRuntime {
+            "CUDA and cuDNN"
+        } else {
+            "CUDA"
+        };
+        out.push(
+            Finding::new(
+                &RULE,
+                span,
+                format!(
+                    "`{image}` ships the {what} libraries that `{pkg}` brings again as pip wheels"
+                ),
+            )
+            .help("use the `base` flavour: pip's nvidia-* wheels provide the libraries torch loads")
+            .related(pkg_span, "installs the pip copies")
+            .savings(Savings::image(bytes, basis))
+            .maybe_fix(fix),
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! The rules, one per file, grouped by family. A rule file starts with its
+//! documentation (what it does, why, an example, fix safety) as a `//!`
+//! comment; the build script collects those into [`RULE_DOCS`].
+
+pub(crate) mod cache;
+pub(crate) mod common;
+pub(crate) mod context;
+pub(crate) mod ml;
+pub(crate) mod security;
+pub(crate) mod size;
+
+use crate::registry::Rule;
+
+include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
+
+/// Every rule, in code order.
+pub(crate) static RULES: &[&Rule] = &[
+    &size::full_python_base::RULE,
+    &size::pip_cache_kept::RULE,
+    &size::apt_lists_kept::RULE,
+    &size::apt_recommends_installed::RULE,
+    &size::cleanup_in_later_layer::RULE,
+    &size::build_tools_in_final_stage::RULE,
+    &size::dev_packages_in_image::RULE,
+    &size::copy_whole_filesystem::RULE,
+    &size::no_multistage_with_build_deps::RULE,
+    &size::os_package_cache_kept::RULE,
+    &cache::deps_installed_after_code::RULE,
+    &cache::apt_update_alone::RULE,
+    &cache::unpinned_base_image::RULE,
+    &cache::base_not_digest_pinned::RULE,
+    &ml::cuda_torch_without_gpu::RULE,
+    &ml::cuda_devel_base_in_final_stage::RULE,
+    &ml::duplicate_cuda_runtime::RULE,
+    &ml::model_downloaded_at_build::RULE,
+    &ml::hf_cache_in_image::RULE,
+    &ml::opencv_gui_in_server::RULE,
+    &ml::musl_base_with_binary_wheels::RULE,
+    &security::root_user::RULE,
+    &security::secret_in_arg_or_env::RULE,
+    &security::add_instead_of_copy::RULE,
+    &security::remote_script_piped_to_shell::RULE,
+    &security::sudo_in_run::RULE,
+    &security::tls_verification_disabled::RULE,
+    &security::untrusted_registry::RULE,
+    &context::missing_dockerignore::RULE,
+    &context::context_ships_junk::RULE,
+];
+
+/// The documentation of a rule by name.
+pub(crate) fn doc_of(name: &str) -> Option<&'static str> {
+    RULE_DOCS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+}

@@ -1,0 +1,64 @@
+//! ## What it does
+//! Flags `curl ... | sh` and `wget -O- ... | bash` (or into python, perl,
+//! ruby, also through sudo): a downloaded script executed without being
+//! checked.
+//!
+//! ## Why it matters
+//! Whatever the server returns that day runs as root in the build, with
+//! access to build secrets: a compromised or hijacked URL owns the image.
+//! The script can also change between two builds of the same Dockerfile.
+//!
+//! ## Example
+//! ```dockerfile
+//! RUN curl -LsSf https://astral.sh/uv/install.sh | sh
+//! ```
+//!
+//! Use instead (pinned, verifiable):
+//! ```dockerfile
+//! COPY --from=ghcr.io/astral-sh/uv:0.5.11 /uv /uvx /bin/
+//! ```
+//! or download to a file, check its SHA-256, then run it.
+//!
+//! ## Fix safety
+//! No automatic fix.
+
+use crate::checker::Checker;
+use crate::finding::Finding;
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL404",
+    name: "remote-script-piped-to-shell",
+    family: Family::Security,
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    summary: "A downloaded script is piped straight into a shell",
+    hadolint: &[],
+    needs_config: false,
+    check,
+};
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for run in cx.reachable_runs() {
+        for part in &run.parts {
+            for i in ballast_shell::misc::downloads_piped_to_shell(&part.script) {
+                let dl = &part.script.commands[i];
+                let sh = &part.script.commands[i + 1];
+                let url = dl.args().find(|a| a.contains("://")).unwrap_or("a URL");
+                let help = if url.contains("astral.sh/uv") {
+                    "copy uv from its image instead: `COPY --from=ghcr.io/astral-sh/uv:<version> /uv /uvx /bin/`".to_string()
+                } else {
+                    "download to a file, verify its SHA-256, then run it; or install a pinned package".to_string()
+                };
+                out.push(
+                    Finding::new(
+                        &RULE,
+                        part.span((dl.span.0, sh.span.1)),
+                        format!("runs the script at {url} without checking it"),
+                    )
+                    .help(help),
+                );
+            }
+        }
+    }
+}

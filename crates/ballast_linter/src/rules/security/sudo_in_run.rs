@@ -1,0 +1,103 @@
+//! ## What it does
+//! Flags `sudo` in a RUN.
+//!
+//! ## Why it matters
+//! Build steps run as the current `USER`; when that is root, `sudo` does
+//! nothing but add a setuid binary and its configuration to the image. When
+//! it is not root, `sudo` means the image grants privilege escalation to
+//! its runtime user: switch `USER root` for the step instead.
+//!
+//! ## Example
+//! ```dockerfile
+//! RUN sudo apt-get update
+//! ```
+//!
+//! Use instead:
+//! ```dockerfile
+//! RUN apt-get update
+//! ```
+//!
+//! ## Fix safety
+//! Safe when the step runs as root (no earlier `USER`, or `USER root`): the
+//! fix deletes `sudo`. No fix otherwise.
+
+use ballast_dockerfile::{Keyword, Span};
+
+use crate::checker::Checker;
+use crate::finding::{Edit, Finding, Fix};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::rules::security::root_user::is_root;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL405",
+    name: "sudo-in-run",
+    family: Family::Security,
+    severity: Severity::Error,
+    fix: FixAvailability::Safe,
+    summary: "sudo is used in a RUN",
+    hadolint: &["DL3004"],
+    needs_config: false,
+    check,
+};
+
+/// The user instruction `i` runs as, within its stage chain (`None`: root by default).
+fn user_at(cx: &Checker<'_>, i: usize) -> Option<String> {
+    let stage = cx.stage_of(i)?;
+    let mut chain = cx.graph.final_chain(stage);
+    chain.reverse();
+    let mut user = None;
+    for s in chain {
+        for j in cx.graph.instructions_of(s) {
+            if j >= i && cx.stage_of(j) == Some(stage) {
+                return user;
+            }
+            let inst = cx.inst(j);
+            if inst.keyword == Keyword::User
+                && let Some(v) = inst.values().first()
+            {
+                user = Some(v.to_string());
+            }
+        }
+    }
+    user
+}
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for run in cx.reachable_runs() {
+        let root = user_at(cx, run.index).is_none_or(|u| is_root(&u));
+        for (part, cmd) in run.commands() {
+            if !ballast_shell::misc::uses_sudo(cmd) {
+                continue;
+            }
+            let w = &cmd.words[0];
+            let plain = cmd.words.get(1).is_some_and(|n| !n.text.starts_with('-'));
+            let fix = (root && plain && part.editable).then(|| {
+                let next = cmd.words[1].span.0;
+                Fix::safe(
+                    "Remove `sudo`",
+                    vec![Edit::delete(Span::new(
+                        part.offset + w.span.0,
+                        part.offset + next,
+                    ))],
+                )
+            });
+            out.push(
+                Finding::new(
+                    &RULE,
+                    part.span(w.span),
+                    if root {
+                        "`sudo` in a step that already runs as root"
+                    } else {
+                        "`sudo` in the image lets its user escalate privileges"
+                    },
+                )
+                .help(if root {
+                    "remove it"
+                } else {
+                    "use `USER root` for the step and switch back after"
+                })
+                .maybe_fix(fix),
+            );
+        }
+    }
+}

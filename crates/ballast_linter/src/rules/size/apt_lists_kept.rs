@@ -1,0 +1,73 @@
+//! ## What it does
+//! Flags `apt-get update` (or `apt update`) in a stage whose files end up in
+//! the image when the same RUN does not delete `/var/lib/apt/lists`. A cache
+//! or tmpfs mount over `/var/lib/apt/lists` (or `/var/lib/apt`) satisfies it.
+//!
+//! ## Why it matters
+//! The package indexes `apt-get update` downloads stay in the layer: tens of
+//! megabytes (26 MB on Debian 12) that nothing at run time reads. Deleting
+//! them in a later RUN does not shrink the image.
+//!
+//! ## Example
+//! ```dockerfile
+//! RUN apt-get update && apt-get install -y --no-install-recommends curl
+//! ```
+//!
+//! Use instead:
+//! ```dockerfile
+//! RUN apt-get update && apt-get install -y --no-install-recommends curl \
+//!     && rm -rf /var/lib/apt/lists/*
+//! ```
+//!
+//! ## Fix safety
+//! Safe: the fix appends `&& rm -rf /var/lib/apt/lists/*` to the RUN; later
+//! steps that need the indexes run `apt-get update` again anyway.
+
+use ballast_shell::os::Action;
+
+use crate::checker::Checker;
+use crate::finding::{Edit, Finding, Fix, Savings};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::rules::common::{deletes, package_commands, typical};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL103",
+    name: "apt-lists-kept",
+    family: Family::Size,
+    severity: Severity::Warning,
+    fix: FixAvailability::Safe,
+    summary: "apt package lists are left in the layer",
+    hadolint: &["DL3009"],
+    needs_config: false,
+    check,
+};
+
+const LISTS: &str = "/var/lib/apt/lists";
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for run in cx.image_runs() {
+        let cmds = package_commands(run);
+        let Some((part, cmd, _)) = cmds
+            .iter()
+            .find(|(_, _, pc)| pc.manager.is_apt() && pc.action == Action::Update)
+        else {
+            continue;
+        };
+        if run.cache_mount_over(LISTS).is_some() || run.commands().any(|(_, c)| deletes(c, LISTS)) {
+            continue;
+        }
+        let (bytes, basis) = typical("apt lists");
+        let fix = run.append_point().map(|at| {
+            Fix::safe(
+                "Append `rm -rf /var/lib/apt/lists/*`",
+                vec![Edit::insert(at, " \\\n    && rm -rf /var/lib/apt/lists/*")],
+            )
+        });
+        out.push(
+            Finding::new(&RULE, part.span(cmd.span), "the package lists `apt-get update` downloads stay in this layer")
+                .help("delete them in the same RUN: `&& rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists")
+                .savings(Savings::image(bytes, basis))
+                .maybe_fix(fix),
+        );
+    }
+}

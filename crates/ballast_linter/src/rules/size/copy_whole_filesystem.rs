@@ -1,0 +1,95 @@
+//! ## What it does
+//! Flags `COPY --from=<stage or image> / <dest>`: copying the whole root
+//! filesystem of another stage into a stage whose files end up in the image.
+//!
+//! ## Why it matters
+//! It brings everything the other stage has: its base image, compilers,
+//! package caches and build leftovers, defeating the point of a builder
+//! stage. Copy the directories the application needs (a virtualenv,
+//! `/usr/local/lib/python3.11/site-packages`, a binary).
+//!
+//! ## Example
+//! ```dockerfile
+//! COPY --from=builder / /
+//! ```
+//!
+//! Use instead:
+//! ```dockerfile
+//! COPY --from=builder /venv /venv
+//! ```
+//!
+//! ## Fix safety
+//! No automatic fix: which directories matter depends on the build.
+
+use ballast_context::cost::run_cost;
+use ballast_dockerfile::Keyword;
+use ballast_dockerfile::instructions::{CopyArgs, CopySource};
+
+use crate::checker::Checker;
+use crate::finding::{Finding, Savings};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL108",
+    name: "copy-whole-filesystem",
+    family: Family::Size,
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    summary: "COPY --from copies a whole root filesystem",
+    hadolint: &["DL3067"],
+    needs_config: false,
+    check,
+};
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for i in cx.image_instructions() {
+        let inst = cx.inst(i);
+        if inst.keyword != Keyword::Copy {
+            continue;
+        }
+        let Some(from) = inst.flag("from").and_then(|f| f.value()) else {
+            continue;
+        };
+        let Ok(args) = CopyArgs::parse(inst) else {
+            continue;
+        };
+        let scope = cx.scope(i);
+        let root = args.sources.iter().find_map(|s| match s {
+            CopySource::Path { value, span } => {
+                let v = scope.map_or(value.clone(), |sc| {
+                    sc.expand_keep_unknown(value, cx.df.escape)
+                });
+                matches!(v.as_str(), "/" | "/." | "/*").then_some(*span)
+            }
+            _ => None,
+        });
+        let Some(span) = root else { continue };
+        // What the source stage installed comes along.
+        let from = scope.map_or(from.to_string(), |sc| {
+            sc.expand_keep_unknown(from, cx.df.escape)
+        });
+        let savings = cx.graph.find_stage(&from).and_then(|s| {
+            let read = |p: &str| cx.read(p);
+            let mut bytes = 0;
+            for j in cx.graph.instructions_of(s) {
+                if let Some(run) = &cx.runs[j] {
+                    let text: String = run.parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
+                    if let Some(c) = run_cost(&text, &read) {
+                        bytes += c.bytes;
+                    }
+                }
+            }
+            (bytes > 0).then(|| {
+                Savings::image(
+                    bytes,
+                    format!("estimate: what stage `{from}` installs comes along whole; typical installed sizes, ballast_ml table of 2026-11"),
+                )
+            })
+        });
+        out.push(
+            Finding::new(&RULE, span, format!("copies the whole filesystem of `{from}` into the image"))
+                .help("copy only the directories the application needs (a virtualenv, site-packages, a binary)")
+                .maybe_savings(savings),
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! ## What it does
+//! Flags a Python package install (pip, `python -m pip`, `uv pip`, `uv
+//! sync`, poetry, pdm, conda, mamba) in a stage whose files end up in the
+//! image that leaves the downloaded packages in the tool's cache. It is
+//! satisfied by `--no-cache-dir` / `--no-cache`, `PIP_NO_CACHE_DIR` /
+//! `UV_NO_CACHE` in the environment, a cache or tmpfs mount over the cache
+//! directory, or a cache cleanup in the same RUN.
+//!
+//! ## Why it matters
+//! pip and uv keep every downloaded wheel. For an ML stack that is gigabytes:
+//! the wheels of torch 2.5.1 with its CUDA libraries and a transformers stack
+//! weigh 3.05 GB next to the 5.39 GB they install. Deleting the cache in a
+//! later RUN does not help: the bytes stay in the install's layer.
+//!
+//! ## Example
+//! ```dockerfile
+//! RUN pip install -r requirements.txt
+//! ```
+//!
+//! Use instead (the cache mount also makes rebuilds reuse downloads):
+//! ```dockerfile
+//! RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+//! ```
+//! or
+//! ```dockerfile
+//! RUN pip install --no-cache-dir -r requirements.txt
+//! ```
+//!
+//! ## Fix safety
+//! Safe: adding `--no-cache-dir` (pip) or `--no-cache` (uv, poetry) changes
+//! what is kept, not what is installed. For conda the fix appends
+//! `conda clean -afy`, which is unsafe only because it joins the RUN's
+//! command list.
+
+use ballast_shell::misc::cleaned_caches;
+use ballast_shell::python::Tool;
+
+use crate::checker::{Checker, PyInstall};
+use crate::finding::{Edit, Finding, Fix, Savings};
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::rules::common::{deletes, insert_after_word, install_size, normalize_home, tool_label};
+use crate::runs::Run;
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL102",
+    name: "pip-cache-kept",
+    family: Family::Size,
+    severity: Severity::Warning,
+    fix: FixAvailability::Safe,
+    summary: "A Python install keeps its download cache in the layer",
+    hadolint: &["DL3042"],
+    needs_config: false,
+    check,
+};
+
+/// The cache a tool keeps: (default dir under root's home, env var naming
+/// another dir, env var turning it off, flag turning it off).
+fn cache_of(
+    tool: Tool,
+) -> Option<(
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+)> {
+    Some(match tool {
+        Tool::Pip => (
+            "/root/.cache/pip",
+            "PIP_CACHE_DIR",
+            Some("PIP_NO_CACHE_DIR"),
+            Some("--no-cache-dir"),
+        ),
+        Tool::UvPip | Tool::UvSync => (
+            "/root/.cache/uv",
+            "UV_CACHE_DIR",
+            Some("UV_NO_CACHE"),
+            Some("--no-cache"),
+        ),
+        Tool::Poetry => (
+            "/root/.cache/pypoetry",
+            "POETRY_CACHE_DIR",
+            None,
+            Some("--no-cache"),
+        ),
+        Tool::Pdm => ("/root/.cache/pdm", "PDM_CACHE_DIR", None, None),
+        Tool::Conda | Tool::Mamba | Tool::Micromamba => {
+            ("/opt/conda/pkgs", "CONDA_PKGS_DIRS", None, None)
+        }
+        Tool::Pipenv => return None,
+    })
+}
+
+/// Whether the install's cache is kept out of the layer.
+pub(crate) fn cache_avoided(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> bool {
+    let Some((default_dir, dir_var, off_var, _)) = cache_of(p.install.tool) else {
+        return true;
+    };
+    // Nothing downloaded: no index, or only the project itself.
+    if p.install.no_cache
+        || p.install
+            .options
+            .iter()
+            .any(|o| o == "--no-index" || o == "--only-root")
+    {
+        return true;
+    }
+    if off_var.is_some_and(|v| cx.truthy(run.index, Some(p.command), v)) {
+        return true;
+    }
+    let dir = cx
+        .var(run.index, dir_var)
+        .map(normalize_home)
+        .unwrap_or_else(|| default_dir.to_string());
+    let suffix = default_dir.trim_start_matches("/root");
+    if run.cache_mount_over(&dir).is_some()
+        || run.cache_mount_ending(suffix).is_some()
+        || run.cache_mount_ending("/.cache").is_some()
+        || (dir.ends_with("/pkgs") && run.cache_mount_ending("/pkgs").is_some())
+    {
+        return true;
+    }
+    // A cleanup after the install, in the same RUN.
+    let mut after = false;
+    for (_, c) in run.commands() {
+        if std::ptr::eq(c, p.command) {
+            after = true;
+            continue;
+        }
+        if after
+            && (deletes(c, &dir)
+                || cleaned_caches(c)
+                    .iter()
+                    .any(|x| dir.starts_with(x) || x.starts_with(&dir)))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The estimated cache bytes an install leaves.
+pub(crate) fn cache_size(p: &PyInstall<'_>) -> (u64, String) {
+    let (installed, basis) = install_size(&p.requested, p.cpu_source.is_some());
+    let bytes = ballast_ml::packages::cache_bytes_for(installed.max(1_000_000));
+    (
+        bytes,
+        format!(
+            "{basis}; downloaded wheels are {}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
+            ballast_ml::packages::WHEEL_PER_INSTALLED_PERMILLE
+        ),
+    )
+}
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    for run in cx.image_runs() {
+        for p in cx.python_installs(run) {
+            if cache_avoided(cx, run, &p) {
+                continue;
+            }
+            let Some((dir, _, _, flag)) = cache_of(p.install.tool) else {
+                continue;
+            };
+            let (bytes, basis) = cache_size(&p);
+            let conda = dir == "/opt/conda/pkgs";
+            let fix = if let Some(flag) = flag {
+                insert_after_word(p.part, p.command, p.install.subcommand, flag)
+                    .map(|e| Fix::safe(format!("Add `{flag}`"), vec![e]))
+            } else if conda && p.part.editable {
+                let tool = p.command.name().unwrap_or("conda");
+                Some(Fix::unsafe_(
+                    format!("Append `{tool} clean -afy`"),
+                    vec![Edit::insert(p.span().end, format!(" && {tool} clean -afy"))],
+                ))
+            } else {
+                None
+            };
+            let mount = format!("RUN --mount=type=cache,target={dir} ...");
+            out.push(
+                Finding::new(
+                    &RULE,
+                    p.span(),
+                    format!(
+                        "`{}` keeps downloaded packages in {dir} inside the layer",
+                        tool_label(p.install.tool)
+                    ),
+                )
+                .help(format!(
+                    "better: `{mount}` keeps the cache out of the image and reuses it across builds"
+                ))
+                .savings(Savings::image(bytes, basis))
+                .maybe_fix(fix),
+            );
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! What each RUN executes, read from its text: the shell form (with comment
+//! lines and continuations blanked so byte offsets stay those of the
+//! Dockerfile), the exec form, and heredoc bodies run as scripts or fed to
+//! Python. Known ARG/ENV values are substituted before analysis.
+
+use ballast_dockerfile::instructions::{Mount, MountType};
+use ballast_dockerfile::stages::Scope;
+use ballast_dockerfile::{Instruction, Keyword};
+use ballast_shell::{Command, Script};
+
+/// How a part of a RUN is executed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    /// Shell text (the RUN line, or a heredoc run as a script).
+    Shell,
+    /// A heredoc fed to a Python interpreter.
+    Python,
+}
+
+/// A piece of text a RUN executes.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub kind: PartKind,
+    /// The text as analysed; same length as the Dockerfile bytes it came from.
+    pub text: String,
+    /// Offset of `text` in the Dockerfile.
+    pub offset: usize,
+    /// The commands (shell parts).
+    pub script: Script,
+    /// Whether edits at word spans are exact (false for the exec form).
+    pub editable: bool,
+}
+
+impl Part {
+    /// A span of the part's text as a Dockerfile span.
+    pub fn span(&self, (start, end): (usize, usize)) -> ballast_dockerfile::Span {
+        ballast_dockerfile::Span::new(self.offset + start, self.offset + end)
+    }
+}
+
+/// A RUN instruction, analysed.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Index of the instruction.
+    pub index: usize,
+    pub parts: Vec<Part>,
+    pub mounts: Vec<Mount>,
+    /// The exec form (`RUN ["..."]`).
+    pub json: bool,
+}
+
+impl Run {
+    /// Analyses a RUN (or `ONBUILD RUN`); `None` for other instructions.
+    pub fn new(
+        index: usize,
+        inst: &Instruction,
+        source: &str,
+        escape: char,
+        scope: &Scope,
+    ) -> Option<Run> {
+        if inst.keyword != Keyword::Run {
+            return None;
+        }
+        let vars = |name: &str| scope.value(name).map(str::to_string);
+        let mut parts = Vec::new();
+        let rest = inst
+            .rest_span
+            .unwrap_or(ballast_dockerfile::Span::new(inst.span.end, inst.span.end));
+        if inst.json {
+            // Quote each argument so the shell reader sees the same words.
+            let text = exec_form_script(&inst.values());
+            let script = ballast_shell::parse_with_vars(&text, &vars);
+            parts.push(Part {
+                kind: PartKind::Shell,
+                offset: rest.start,
+                script: clamp_spans(script, rest.end - rest.start),
+                text,
+                editable: false,
+            });
+        } else {
+            let text = blank_non_shell(source, rest, escape);
+            let script = ballast_shell::parse_with_vars(&text, &vars);
+            let empty = script.commands.is_empty();
+            for h in &inst.heredocs {
+                let body = h.body_span.text(source).to_string();
+                let marker = format!("<<{}", h.name);
+                let feeder = script
+                    .commands
+                    .iter()
+                    .find(|c| c.redirects.iter().any(|r| r == &marker));
+                let kind = match feeder.and_then(Command::name) {
+                    // `RUN <<EOF` alone: the body is the script.
+                    None if empty => Some(PartKind::Shell),
+                    Some("sh" | "bash" | "dash" | "ash" | "zsh") => Some(PartKind::Shell),
+                    Some(n) if n.starts_with("python") => Some(PartKind::Python),
+                    _ => None,
+                };
+                let Some(kind) = kind else { continue };
+                let script = match kind {
+                    PartKind::Shell => ballast_shell::parse_with_vars(&body, &vars),
+                    PartKind::Python => Script::default(),
+                };
+                parts.push(Part {
+                    kind,
+                    offset: h.body_span.start,
+                    script,
+                    text: body,
+                    editable: true,
+                });
+            }
+            parts.insert(
+                0,
+                Part {
+                    kind: PartKind::Shell,
+                    offset: rest.start,
+                    script,
+                    text,
+                    editable: true,
+                },
+            );
+        }
+        Some(Run {
+            index,
+            parts,
+            mounts: Mount::of(inst),
+            json: inst.json,
+        })
+    }
+
+    /// Every shell command with the part it is in.
+    pub fn commands(&self) -> impl Iterator<Item = (&Part, &Command)> {
+        self.parts
+            .iter()
+            .flat_map(|p| p.script.commands.iter().map(move |c| (p, c)))
+    }
+
+    /// Python source the RUN executes (heredocs and `python -c` arguments).
+    pub fn python_sources(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .parts
+            .iter()
+            .filter(|p| p.kind == PartKind::Python)
+            .map(|p| p.text.clone())
+            .collect();
+        for (_, c) in self.commands() {
+            if c.name().is_some_and(|n| n.starts_with("python")) {
+                let args: Vec<&str> = c.args().collect();
+                out.extend(
+                    args.windows(2)
+                        .filter(|w| w[0] == "-c")
+                        .map(|w| w[1].to_string()),
+                );
+            }
+        }
+        out
+    }
+
+    /// The cache or tmpfs mount covering `path` (the mount target is `path`
+    /// or one of its parents), if any.
+    pub fn cache_mount_over(&self, path: &str) -> Option<&Mount> {
+        let path = path.trim_end_matches(['*', '/']);
+        self.mounts.iter().find(|m| {
+            matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+                && m.target.as_deref().is_some_and(|t| {
+                    let t = t.trim_end_matches('/');
+                    !t.is_empty() && (path == t || path.starts_with(&format!("{t}/")))
+                })
+        })
+    }
+
+    /// Whether a cache or tmpfs mount has a target ending with `suffix`
+    /// (`.cache/pip`), whatever the home directory.
+    pub fn cache_mount_ending(&self, suffix: &str) -> Option<&Mount> {
+        self.mounts.iter().find(|m| {
+            matches!(m.kind, MountType::Cache | MountType::Tmpfs)
+                && m.target
+                    .as_deref()
+                    .is_some_and(|t| t.trim_end_matches('/').ends_with(suffix))
+        })
+    }
+
+    /// The end of the last command of the main shell text, where a command
+    /// can be appended with ` && ...` (`None` for the exec form).
+    pub fn append_point(&self) -> Option<usize> {
+        let main = self.parts.first()?;
+        if !main.editable {
+            return None;
+        }
+        let last = main.script.commands.last()?;
+        Some(main.offset + last.span.1)
+    }
+}
+
+/// The exec form as a shell script with each argument single-quoted.
+fn exec_form_script(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn clamp_spans(mut script: Script, len: usize) -> Script {
+    for c in &mut script.commands {
+        c.span = (0, len);
+        for w in &mut c.words {
+            w.span = (0, len);
+        }
+    }
+    script
+}
+
+/// The RUN's shell text with the bytes BuildKit removes before running it
+/// (comment lines inside the instruction, escaped newlines) turned into
+/// blanks, so offsets in the result are offsets in the Dockerfile.
+fn blank_non_shell(source: &str, rest: ballast_dockerfile::Span, escape: char) -> String {
+    let mut bytes = rest.text(source).as_bytes().to_vec();
+    // Lines after the first that start with `#` are comments BuildKit drops
+    // from a continued instruction.
+    let mut line_start = bytes.iter().position(|b| *b == b'\n').map(|p| p + 1);
+    while let Some(start) = line_start {
+        let end = bytes[start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(bytes.len(), |p| start + p);
+        let first = bytes[start..end]
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t'));
+        if first.is_some_and(|f| bytes[start + f] == b'#') {
+            for b in &mut bytes[start..end] {
+                *b = b' ';
+            }
+        }
+        line_start = (end < bytes.len()).then_some(end + 1);
+    }
+    // Continuations (the escape character, optional blanks, a newline):
+    // BuildKit joins the lines before the shell sees them.
+    let esc = u8::try_from(escape).unwrap_or(b'\\');
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == esc {
+            let mut j = i + 1;
+            while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'\r') {
+                j += 1;
+            }
+            if j < bytes.len() && bytes[j] == b'\n' {
+                for b in &mut bytes[i..=j] {
+                    *b = b' ';
+                }
+                i = j + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced by ASCII blanks, so this stays UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}

@@ -1,0 +1,199 @@
+//! Which rules run and how severe they are: selection, severities, per-path
+//! ignores and trusted registries. The CLI fills this from `ballast.toml`,
+//! environment variables and flags.
+
+use std::collections::BTreeMap;
+
+use crate::registry::{self, Rule, Severity};
+
+/// Lint settings.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Selectors of the rules to run (codes, names, families, code prefixes,
+    /// `ALL`). Empty: every rule that needs no configuration.
+    pub select: Vec<String>,
+    /// Selectors added to the selection (`extend-select`).
+    pub extend_select: Vec<String>,
+    /// Selectors of rules not to run.
+    pub ignore: Vec<String>,
+    /// Severity per selector; later entries win.
+    pub severity: Vec<(String, Severity)>,
+    /// `(glob, selectors)`: rules not to run on files matching the glob.
+    pub per_path_ignores: Vec<(String, Vec<String>)>,
+    /// Registries base images may come from (`untrusted-registry`); empty
+    /// leaves that rule off. `docker.io` for Docker Hub; `*.corp` suffixes,
+    /// `corp*` prefixes and `*` accepted.
+    pub trusted_registries: Vec<String>,
+    /// Ignore `# ballast:` and `# hadolint` pragmas.
+    pub disable_pragmas: bool,
+}
+
+impl Settings {
+    /// Checks every selector names at least one rule.
+    pub fn validate(&self) -> Result<(), String> {
+        let all = self
+            .select
+            .iter()
+            .chain(&self.extend_select)
+            .chain(&self.ignore)
+            .chain(self.severity.iter().map(|(s, _)| s))
+            .chain(self.per_path_ignores.iter().flat_map(|(_, s)| s));
+        for s in all {
+            if registry::select(s).is_empty() {
+                return Err(format!(
+                    "unknown rule selector `{s}` (a code like BL101, a name like full-python-base, a family, or ALL)"
+                ));
+            }
+        }
+        for (glob, _) in &self.per_path_ignores {
+            glob_regex(glob).map_err(|e| format!("per-path ignore `{glob}`: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The rules to run on a file (`path` as shown to the user).
+    pub fn enabled_rules(&self, path: Option<&str>) -> Vec<&'static Rule> {
+        let mut on: BTreeMap<&'static str, &'static Rule> = BTreeMap::new();
+        if self.select.is_empty() {
+            for r in registry::all() {
+                if !r.needs_config || self.configures(r) {
+                    on.insert(r.code, r);
+                }
+            }
+        } else {
+            for s in &self.select {
+                for r in registry::select(s) {
+                    on.insert(r.code, r);
+                }
+            }
+        }
+        for s in &self.extend_select {
+            for r in registry::select(s) {
+                on.insert(r.code, r);
+            }
+        }
+        for s in &self.ignore {
+            for r in registry::select(s) {
+                on.remove(r.code);
+            }
+        }
+        if let Some(path) = path {
+            for (glob, selectors) in &self.per_path_ignores {
+                if glob_matches(glob, path) {
+                    for s in selectors {
+                        for r in registry::select(s) {
+                            on.remove(r.code);
+                        }
+                    }
+                }
+            }
+        }
+        on.into_values().collect()
+    }
+
+    fn configures(&self, rule: &Rule) -> bool {
+        rule.name == "untrusted-registry" && !self.trusted_registries.is_empty()
+    }
+
+    /// The severity of a rule after overrides.
+    pub fn severity_of(&self, rule: &Rule) -> Severity {
+        let mut sev = rule.severity;
+        for (s, level) in &self.severity {
+            if registry::select(s).iter().any(|r| r.code == rule.code) {
+                sev = *level;
+            }
+        }
+        sev
+    }
+}
+
+/// Whether a glob matches a path: `*` and `?` within a component, `**` across
+/// components; a glob without `/` matches the file name in any directory.
+pub fn glob_matches(glob: &str, path: &str) -> bool {
+    let path = path.strip_prefix("./").unwrap_or(path);
+    let Ok(re) = glob_regex(glob) else {
+        return false;
+    };
+    if re.is_match(path) {
+        return true;
+    }
+    !glob.contains('/') && re.is_match(path.rsplit('/').next().unwrap_or(path))
+}
+
+fn glob_regex(glob: &str) -> Result<regex::Regex, regex::Error> {
+    let glob = glob.strip_prefix("./").unwrap_or(glob);
+    let mut re = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if chars.peek() == Some(&'/') {
+                    chars.next();
+                    re.push_str("(?:.*/)?");
+                } else {
+                    re.push_str(".*");
+                }
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_and_severity() {
+        let s = Settings {
+            select: vec!["size".into(), "BL301".into()],
+            ignore: vec!["pip-cache-kept".into()],
+            severity: vec![("BL1".into(), Severity::Error)],
+            per_path_ignores: vec![("docker/dev/**".into(), vec!["BL101".into()])],
+            ..Settings::default()
+        };
+        s.validate().unwrap();
+        let codes = |p| {
+            s.enabled_rules(p)
+                .iter()
+                .map(|r| r.code)
+                .collect::<Vec<_>>()
+        };
+        let main = codes(Some("Dockerfile"));
+        assert!(main.contains(&"BL101") && main.contains(&"BL301"));
+        assert!(!main.contains(&"BL102") && !main.contains(&"BL401"));
+        assert!(!codes(Some("docker/dev/x/Dockerfile")).contains(&"BL101"));
+        let full = registry::find("full-python-base").unwrap();
+        assert_eq!(s.severity_of(full), Severity::Error);
+        let bad = Settings {
+            ignore: vec!["BL999".into()],
+            ..Settings::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("BL999"));
+        // untrusted-registry only runs with trusted registries configured.
+        let default = Settings::default().enabled_rules(None);
+        assert!(!default.iter().any(|r| r.name == "untrusted-registry"));
+        let with = Settings {
+            trusted_registries: vec!["docker.io".into()],
+            ..Settings::default()
+        };
+        assert!(
+            with.enabled_rules(None)
+                .iter()
+                .any(|r| r.name == "untrusted-registry")
+        );
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches("*.Dockerfile", "ci/gpu.Dockerfile"));
+        assert!(glob_matches("docker/**", "docker/a/b/Dockerfile"));
+        assert!(glob_matches("**/dev/*", "x/dev/Dockerfile"));
+        assert!(!glob_matches("docker/*", "docker/a/Dockerfile"));
+    }
+}

@@ -1,0 +1,303 @@
+//! One fixture and one snapshot per rule.
+//!
+//! A fixture (`tests/fixtures/<rule-name>.txt`) holds cases, each a
+//! Dockerfile introduced by `#@ case fires: ...` (the rule must report) or
+//! `#@ case ok: ...` (it must not). Directives inside a case:
+//! `#@ file PATH` (the following lines, up to the next `#@`, are a file of
+//! the build context), `#@ file PATH size=N` (N bytes of zeros),
+//! `#@ context` (lint with a build context even without files),
+//! `#@ target NAME`, `#@ build-arg K=V`, `#@ trusted REGISTRY`.
+//! Each case is linted with only the rule selected; the snapshot shows
+//! every finding with its place, help, savings and fix, and the file after
+//! applying the fix.
+
+use std::fmt::Write as _;
+
+use ballast_dockerfile::Dockerfile;
+use ballast_linter::{Applicability, BuildContext, LintOptions, Settings, fix, lint, registry};
+
+struct Case {
+    title: String,
+    dockerfile: String,
+    files: Vec<(String, FileBody)>,
+    context: bool,
+    target: Option<String>,
+    build_args: Vec<(String, String)>,
+    trusted: Vec<String>,
+}
+
+enum FileBody {
+    Text(String),
+    Zeros(u64),
+    Bytes(Vec<u8>),
+}
+
+fn parse_fixture(text: &str) -> Vec<Case> {
+    let mut cases: Vec<Case> = Vec::new();
+    let mut file: Option<(String, FileBody)> = None;
+    let flush_file = |cases: &mut Vec<Case>, file: &mut Option<(String, FileBody)>| {
+        if let (Some(c), Some(f)) = (cases.last_mut(), file.take()) {
+            c.files.push(f);
+        }
+    };
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end_matches('\n');
+        if let Some(d) = trimmed.strip_prefix("#@ ") {
+            flush_file(&mut cases, &mut file);
+            if let Some(title) = d.strip_prefix("case ") {
+                cases.push(Case {
+                    title: title.to_string(),
+                    dockerfile: String::new(),
+                    files: Vec::new(),
+                    context: false,
+                    target: None,
+                    build_args: Vec::new(),
+                    trusted: Vec::new(),
+                });
+                continue;
+            }
+            let c = cases.last_mut().expect("directive before the first case");
+            if let Some(rest) = d.strip_prefix("file ") {
+                let mut parts = rest.split_whitespace();
+                let path = parts.next().expect("file path").to_string();
+                let body = match parts.next() {
+                    Some(p) if p.starts_with("size=") => {
+                        FileBody::Zeros(p[5..].parse().expect("size"))
+                    }
+                    Some(p) if p.starts_with("hex=") => FileBody::Bytes(
+                        (5..p.len())
+                            .step_by(2)
+                            .map(|i| u8::from_str_radix(&p[i - 1..=i], 16).expect("hex"))
+                            .collect(),
+                    ),
+                    _ => FileBody::Text(String::new()),
+                };
+                c.context = true;
+                file = Some((path, body));
+            } else if d == "context" {
+                c.context = true;
+            } else if let Some(t) = d.strip_prefix("target ") {
+                c.target = Some(t.trim().to_string());
+            } else if let Some(kv) = d.strip_prefix("build-arg ") {
+                let (k, v) = kv.split_once('=').expect("K=V");
+                c.build_args.push((k.to_string(), v.to_string()));
+            } else if let Some(r) = d.strip_prefix("trusted ") {
+                c.trusted.push(r.trim().to_string());
+            } else {
+                panic!("unknown directive {d}");
+            }
+            continue;
+        }
+        match &mut file {
+            Some((_, FileBody::Text(t))) => t.push_str(line),
+            Some((_, FileBody::Zeros(_) | FileBody::Bytes(_))) => {}
+            None => cases
+                .last_mut()
+                .expect("text before the first case")
+                .dockerfile
+                .push_str(line),
+        }
+    }
+    flush_file(&mut cases, &mut file);
+    cases
+}
+
+fn run_case(rule: &registry::Rule, case: &Case) -> (String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, body) in &case.files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        match body {
+            FileBody::Text(t) => std::fs::write(&p, t).unwrap(),
+            FileBody::Zeros(n) => std::fs::File::create(&p).unwrap().set_len(*n).unwrap(),
+            FileBody::Bytes(b) => std::fs::write(&p, b).unwrap(),
+        }
+    }
+    let df_path = dir.path().join("Dockerfile");
+    std::fs::write(&df_path, &case.dockerfile).unwrap();
+    let ctx = case
+        .context
+        .then(|| BuildContext::load(dir.path(), Some(&df_path)).unwrap());
+    let settings = Settings {
+        select: vec![rule.code.to_string()],
+        trusted_registries: case.trusted.clone(),
+        ..Settings::default()
+    };
+    settings.validate().unwrap();
+    let mut options = LintOptions {
+        settings,
+        target: case.target.clone(),
+        context: ctx.as_ref(),
+        ..LintOptions::default()
+    };
+    for (k, v) in &case.build_args {
+        options.build.build_args.insert(k.clone(), v.clone());
+    }
+    let df = Dockerfile::parse(&case.dockerfile);
+    let outcome = lint(&df, &options).unwrap_or_else(|e| panic!("{}: {e}", case.title));
+    let mut out = String::new();
+    for f in &outcome.findings {
+        assert_eq!(f.rule.code, rule.code, "only the selected rule reports");
+        let (l1, c1) = df.line_col(f.span.start);
+        let (l2, c2) = df.line_col(f.span.end);
+        writeln!(
+            out,
+            "{} {} [{}] {l1}:{c1}-{l2}:{c2}: {}",
+            f.rule.code, f.rule.name, f.severity, f.message
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "  | {}",
+            f.span.text(&case.dockerfile).replace('\n', "\n  | ")
+        )
+        .unwrap();
+        for (span, label) in &f.related {
+            let (l, _) = df.line_col(span.start);
+            writeln!(out, "  related {l}: {label}").unwrap();
+        }
+        if let Some(h) = &f.help {
+            writeln!(out, "  help: {h}").unwrap();
+        }
+        if let Some(s) = &f.savings {
+            writeln!(
+                out,
+                "  savings: {} {} bytes ({})",
+                s.kind.as_str(),
+                s.bytes,
+                s.basis
+            )
+            .unwrap();
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(
+                out,
+                "  fix ({}): {}",
+                fix.applicability.as_str(),
+                fix.message
+            )
+            .unwrap();
+        }
+    }
+    if outcome.findings.iter().any(|f| f.fix.is_some()) {
+        let applied = fix::apply(&case.dockerfile, &outcome.findings, Applicability::Unsafe);
+        let again = Dockerfile::parse(&applied.text);
+        assert!(
+            again.is_ok(),
+            "{}: the fixed file must parse:\n{}",
+            case.title,
+            applied.text
+        );
+        writeln!(out, "  --- after fixes").unwrap();
+        for l in applied.text.lines() {
+            writeln!(out, "  {l}").unwrap();
+        }
+    }
+    (out, outcome.findings.len())
+}
+
+fn check_rule(name: &str) {
+    let rule = registry::find(name).unwrap_or_else(|| panic!("no rule {name}"));
+    let path = format!("{}/tests/fixtures/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing fixture {path}"));
+    let cases = parse_fixture(&text);
+    assert!(
+        cases.iter().any(|c| c.title.starts_with("fires")),
+        "{name}: no positive case"
+    );
+    assert!(
+        cases.iter().any(|c| c.title.starts_with("ok")),
+        "{name}: no negative case"
+    );
+    let mut snapshot = String::new();
+    for case in &cases {
+        let (rendered, n) = run_case(rule, case);
+        if case.title.starts_with("fires") {
+            assert!(n > 0, "{name}: case `{}` must report", case.title);
+        } else {
+            assert!(
+                case.title.starts_with("ok"),
+                "{name}: case titles start with fires/ok"
+            );
+            assert_eq!(
+                n, 0,
+                "{name}: case `{}` must not report:\n{rendered}",
+                case.title
+            );
+        }
+        writeln!(snapshot, "== {}", case.title).unwrap();
+        snapshot.push_str(&rendered);
+    }
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, snapshot);
+    });
+}
+
+macro_rules! rule_tests {
+    ($($f:ident => $name:literal,)*) => {
+        $( #[test] fn $f() { check_rule($name); } )*
+
+        #[test]
+        fn every_rule_has_a_fixture_test() {
+            let tested = [$($name),*];
+            for r in registry::all() {
+                assert!(tested.contains(&r.name), "{} has no fixture test", r.name);
+            }
+        }
+    };
+}
+
+rule_tests! {
+    full_python_base => "full-python-base",
+    pip_cache_kept => "pip-cache-kept",
+    apt_lists_kept => "apt-lists-kept",
+    apt_recommends_installed => "apt-recommends-installed",
+    cleanup_in_later_layer => "cleanup-in-later-layer",
+    build_tools_in_final_stage => "build-tools-in-final-stage",
+    dev_packages_in_image => "dev-packages-in-image",
+    copy_whole_filesystem => "copy-whole-filesystem",
+    no_multistage_with_build_deps => "no-multistage-with-build-deps",
+    os_package_cache_kept => "os-package-cache-kept",
+    deps_installed_after_code => "deps-installed-after-code",
+    apt_update_alone => "apt-update-alone",
+    unpinned_base_image => "unpinned-base-image",
+    base_not_digest_pinned => "base-not-digest-pinned",
+    cuda_torch_without_gpu => "cuda-torch-without-gpu",
+    cuda_devel_base_in_final_stage => "cuda-devel-base-in-final-stage",
+    duplicate_cuda_runtime => "duplicate-cuda-runtime",
+    model_downloaded_at_build => "model-downloaded-at-build",
+    hf_cache_in_image => "hf-cache-in-image",
+    opencv_gui_in_server => "opencv-gui-in-server",
+    musl_base_with_binary_wheels => "musl-base-with-binary-wheels",
+    root_user => "root-user",
+    secret_in_arg_or_env => "secret-in-arg-or-env",
+    add_instead_of_copy => "add-instead-of-copy",
+    remote_script_piped_to_shell => "remote-script-piped-to-shell",
+    sudo_in_run => "sudo-in-run",
+    tls_verification_disabled => "tls-verification-disabled",
+    untrusted_registry => "untrusted-registry",
+    missing_dockerignore => "missing-dockerignore",
+    context_ships_junk => "context-ships-junk",
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let mut codes = std::collections::BTreeSet::new();
+    for r in registry::all() {
+        assert!(codes.insert(r.code), "duplicate code {}", r.code);
+        let doc = r.doc();
+        for section in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## Fix safety",
+        ] {
+            assert!(doc.contains(section), "{}: doc lacks `{section}`", r.name);
+        }
+        assert!(
+            r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}",
+            r.name
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! What a base image reference says about the image: a full or slim Python
+//! image, a CUDA image and its flavour, a musl (Alpine) or distroless base,
+//! a default non-root user. Judged from the reference alone (repository and
+//! tag), the way a reader of the Dockerfile would.
+
+/// A parsed image reference: `[registry/]repository[:tag][@digest]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef<'a> {
+    /// The registry host, when the reference names one (`nvcr.io`).
+    pub registry: Option<&'a str>,
+    /// The repository path without the registry (`nvidia/cuda`, `python`,
+    /// `library/python`).
+    pub repository: &'a str,
+    /// The tag, when given.
+    pub tag: Option<&'a str>,
+    /// The digest, when given.
+    pub digest: Option<&'a str>,
+}
+
+impl<'a> ImageRef<'a> {
+    /// Splits a reference. Does not validate it.
+    pub fn parse(reference: &'a str) -> ImageRef<'a> {
+        let (rest, digest) = match reference.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (reference, None),
+        };
+        // A tag is after the last ':' that comes after the last '/'.
+        let slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match rest[slash..].rfind(':') {
+            Some(i) => (&rest[..slash + i], Some(&rest[slash + i + 1..])),
+            None => (rest, None),
+        };
+        let (registry, repository) = match name.split_once('/') {
+            Some((first, path))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (Some(first), path)
+            }
+            _ => (None, name),
+        };
+        ImageRef {
+            registry,
+            repository,
+            tag,
+            digest,
+        }
+    }
+
+    /// The repository without Docker Hub's `library/` prefix, lower-cased
+    /// comparisons are the caller's business.
+    pub fn short_name(&self) -> &'a str {
+        let hub = matches!(
+            self.registry,
+            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
+        );
+        if hub {
+            self.repository
+                .strip_prefix("library/")
+                .unwrap_or(self.repository)
+        } else {
+            self.repository
+        }
+    }
+
+    /// Whether it is an official Docker Hub image named `name`.
+    pub fn is_official(&self, name: &str) -> bool {
+        matches!(
+            self.registry,
+            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
+        ) && self.short_name() == name
+    }
+
+    /// The tag, `latest` when none is given and no digest pins the image.
+    pub fn effective_tag(&self) -> Option<&'a str> {
+        match (self.tag, self.digest) {
+            (Some(t), _) => Some(t),
+            (None, None) => Some("latest"),
+            (None, Some(_)) => None,
+        }
+    }
+}
+
+/// A Python base image's flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonFlavor {
+    /// `python:3.11`, `python:3.11-bookworm`: the full Debian image with
+    /// compilers and development headers.
+    Full,
+    /// `python:3.11-slim`, `-slim-bookworm`.
+    Slim,
+    /// `python:3.11-alpine`.
+    Alpine,
+    /// Windows Server Core images.
+    Windows,
+}
+
+/// The flavour of an official `python` image, `None` for other images.
+pub fn python_flavor(image: &ImageRef<'_>) -> Option<PythonFlavor> {
+    if !image.is_official("python") {
+        return None;
+    }
+    let tag = image.effective_tag().unwrap_or("latest");
+    Some(if tag.contains("slim") {
+        PythonFlavor::Slim
+    } else if tag.contains("alpine") {
+        PythonFlavor::Alpine
+    } else if tag.contains("windowsservercore") || tag.contains("nanoserver") {
+        PythonFlavor::Windows
+    } else {
+        PythonFlavor::Full
+    })
+}
+
+/// The slim tag for a full python tag: `3.11` → `3.11-slim`,
+/// `3.11-bookworm` → `3.11-slim-bookworm`, `latest` → `slim`.
+pub fn slim_tag(tag: &str) -> String {
+    const SUITES: &[&str] = &["bookworm", "bullseye", "buster", "trixie"];
+    if tag == "latest" {
+        return "slim".to_string();
+    }
+    for suite in SUITES {
+        if tag == *suite {
+            return format!("slim-{suite}");
+        }
+        if let Some(version) = tag.strip_suffix(&format!("-{suite}")) {
+            return format!("{version}-slim-{suite}");
+        }
+    }
+    format!("{tag}-slim")
+}
+
+/// The flavour of an NVIDIA CUDA image (tags `<version>-<flavour>-<os>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CudaFlavor {
+    /// CUDA runtime (libcudart) only.
+    Base,
+    /// The CUDA math libraries and NCCL.
+    Runtime,
+    /// Runtime plus cuDNN.
+    CudnnRuntime,
+    /// Compilers, headers and static libraries.
+    Devel,
+    /// Devel plus cuDNN.
+    CudnnDevel,
+}
+
+impl CudaFlavor {
+    /// Whether the flavour carries the CUDA math libraries (and so duplicates
+    /// what pip's nvidia-* wheels bring).
+    pub fn has_math_libraries(self) -> bool {
+        !matches!(self, CudaFlavor::Base)
+    }
+
+    /// Whether it is a development flavour.
+    pub fn is_devel(self) -> bool {
+        matches!(self, CudaFlavor::Devel | CudaFlavor::CudnnDevel)
+    }
+}
+
+/// The CUDA flavour of an image that ships CUDA: `nvidia/cuda`,
+/// `nvcr.io/nvidia/cuda`, and `pytorch/pytorch:*-cuda*-cudnn*-{runtime,devel}`.
+pub fn cuda_flavor(image: &ImageRef<'_>) -> Option<CudaFlavor> {
+    let name = image.short_name();
+    let tag = image.tag?;
+    let is_cuda_repo = name == "nvidia/cuda" || name.ends_with("/nvidia/cuda");
+    let is_pytorch = name == "pytorch/pytorch" && tag.contains("cuda");
+    if !is_cuda_repo && !is_pytorch {
+        return None;
+    }
+    let parts: Vec<&str> = tag.split('-').collect();
+    let cudnn = parts.iter().any(|p| p.starts_with("cudnn"));
+    if parts.contains(&"devel") {
+        Some(if cudnn {
+            CudaFlavor::CudnnDevel
+        } else {
+            CudaFlavor::Devel
+        })
+    } else if parts.contains(&"runtime") {
+        Some(if cudnn {
+            CudaFlavor::CudnnRuntime
+        } else {
+            CudaFlavor::Runtime
+        })
+    } else if parts.contains(&"base") {
+        Some(CudaFlavor::Base)
+    } else {
+        None
+    }
+}
+
+/// Whether the image is built for GPUs (CUDA, ROCm, NGC, GPU builds of the
+/// frameworks), judged from its name and tag.
+pub fn is_gpu_image(image: &ImageRef<'_>) -> bool {
+    let name = image.short_name().to_ascii_lowercase();
+    let tag = image.tag.unwrap_or("").to_ascii_lowercase();
+    image.registry == Some("nvcr.io")
+        || name.contains("cuda")
+        || name.contains("rocm")
+        || name.starts_with("nvidia/")
+        || tag.contains("cuda")
+        || tag.contains("rocm")
+        || tag.contains("gpu")
+        || (name == "pytorch/pytorch" && !tag.contains("cpu") && tag != "latest" && !tag.is_empty())
+}
+
+/// Whether the image uses musl libc (Alpine and images built on it).
+pub fn is_musl(image: &ImageRef<'_>) -> bool {
+    let name = image.short_name();
+    let tag = image.effective_tag().unwrap_or("");
+    name == "alpine" || name.ends_with("/alpine") || tag.contains("alpine")
+}
+
+/// Whether the image is known to run as a non-root user by default.
+pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
+    let name = image.short_name();
+    let tag = image.effective_tag().unwrap_or("");
+    tag.contains("nonroot")
+        || name.starts_with("chainguard/")
+        || image.registry == Some("cgr.dev")
+        || name.starts_with("bitnami/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references() {
+        let r = ImageRef::parse("nvcr.io/nvidia/pytorch:24.05-py3@sha256:abc");
+        assert_eq!(r.registry, Some("nvcr.io"));
+        assert_eq!(r.repository, "nvidia/pytorch");
+        assert_eq!(r.tag, Some("24.05-py3"));
+        assert_eq!(r.digest, Some("sha256:abc"));
+        let r = ImageRef::parse("localhost:5000/app");
+        assert_eq!(
+            (r.registry, r.repository, r.tag),
+            (Some("localhost:5000"), "app", None)
+        );
+        assert_eq!(r.effective_tag(), Some("latest"));
+        assert!(ImageRef::parse("docker.io/library/python:3.11").is_official("python"));
+    }
+
+    #[test]
+    fn flavours() {
+        let f = |s: &str| python_flavor(&ImageRef::parse(s));
+        assert_eq!(f("python:3.11"), Some(PythonFlavor::Full));
+        assert_eq!(f("python"), Some(PythonFlavor::Full));
+        assert_eq!(f("python:3.11-slim-bookworm"), Some(PythonFlavor::Slim));
+        assert_eq!(f("python:3.12-alpine3.20"), Some(PythonFlavor::Alpine));
+        assert_eq!(f("myorg/python:3.11"), None);
+        assert_eq!(slim_tag("3.11"), "3.11-slim");
+        assert_eq!(slim_tag("3.11.9-bookworm"), "3.11.9-slim-bookworm");
+        assert_eq!(slim_tag("latest"), "slim");
+        let c = |s: &str| cuda_flavor(&ImageRef::parse(s));
+        assert_eq!(
+            c("nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"),
+            Some(CudaFlavor::CudnnDevel)
+        );
+        assert_eq!(
+            c("nvidia/cuda:12.1.0-runtime-ubuntu22.04"),
+            Some(CudaFlavor::Runtime)
+        );
+        assert_eq!(
+            c("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"),
+            Some(CudaFlavor::CudnnRuntime)
+        );
+        assert_eq!(
+            c("nvidia/cuda:12.4.1-base-ubuntu22.04"),
+            Some(CudaFlavor::Base)
+        );
+        assert_eq!(c("python:3.11"), None);
+        assert!(is_gpu_image(&ImageRef::parse(
+            "nvcr.io/nvidia/tritonserver:24.05-py3"
+        )));
+        assert!(!is_gpu_image(&ImageRef::parse("python:3.11-slim")));
+        assert!(is_musl(&ImageRef::parse("python:3.11-alpine")));
+        assert!(runs_as_non_root(&ImageRef::parse(
+            "gcr.io/distroless/python3-debian12:nonroot"
+        )));
+    }
+}

@@ -1,0 +1,117 @@
+//! `ballast lint` output: rustc-style terminal diagnostics, versioned JSON,
+//! SARIF 2.1.0, GitHub workflow annotations and GitLab Code Quality.
+
+mod ci;
+mod json;
+mod sarif;
+mod terminal;
+
+use ballast_linter::{Applicability, Finding, SavingsKind, Severity};
+use serde::Serialize;
+
+pub use ci::{github, gitlab};
+pub use json::json;
+pub use sarif::sarif;
+pub use terminal::terminal;
+
+/// One linted file (or one that could not be linted).
+#[derive(Debug)]
+pub struct LintedFile {
+    /// The path as given (`-` for standard input).
+    pub path: String,
+    pub source: String,
+    pub findings: Vec<Finding>,
+    /// Why the file could not be linted.
+    pub error: Option<String>,
+}
+
+impl LintedFile {
+    /// 1-based (line, column) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.source.len());
+        let before = &self.source[..offset];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[start..].chars().count() + 1)
+    }
+
+    /// (line, column, end line, end column) of a finding.
+    pub fn region(&self, f: &Finding) -> (usize, usize, usize, usize) {
+        let (l1, c1) = self.line_col(f.span.start);
+        let (l2, c2) = self.line_col(f.span.end.max(f.span.start));
+        (l1, c1, l2, c2)
+    }
+}
+
+/// Totals over all files.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Files that could not be linted.
+    pub input_errors: usize,
+    pub fixable: Fixable,
+    pub savings: SavingsTotals,
+}
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Fixable {
+    pub safe: usize,
+    #[serde(rename = "unsafe")]
+    pub unsafe_: usize,
+}
+
+/// Savings per kind. Findings pointing at the same place with the same
+/// kind of saving count once (the largest), so two rules explaining the
+/// same bytes do not double the total.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct SavingsTotals {
+    pub image_bytes: u64,
+    pub rebuild_bytes: u64,
+    pub context_bytes: u64,
+}
+
+/// Sums findings, fixes and savings.
+pub fn summarize(files: &[LintedFile]) -> Summary {
+    let mut s = Summary {
+        files: files.len(),
+        ..Summary::default()
+    };
+    for file in files {
+        if file.error.is_some() {
+            s.input_errors += 1;
+        }
+        let mut seen: Vec<(usize, usize, SavingsKind, u64)> = Vec::new();
+        for f in &file.findings {
+            s.findings += 1;
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+            match f.fix.as_ref().map(|x| x.applicability) {
+                Some(Applicability::Safe) => s.fixable.safe += 1,
+                Some(Applicability::Unsafe) => s.fixable.unsafe_ += 1,
+                None => {}
+            }
+            if let Some(sv) = &f.savings {
+                let key = (f.span.start, f.span.end, sv.kind);
+                match seen.iter_mut().find(|(a, b, k, _)| (*a, *b, *k) == key) {
+                    Some(entry) => entry.3 = entry.3.max(sv.bytes),
+                    None => seen.push((key.0, key.1, key.2, sv.bytes)),
+                }
+            }
+        }
+        for (_, _, kind, bytes) in seen {
+            match kind {
+                SavingsKind::Image => s.savings.image_bytes += bytes,
+                SavingsKind::Rebuild => s.savings.rebuild_bytes += bytes,
+                SavingsKind::Context => s.savings.context_bytes += bytes,
+            }
+        }
+    }
+    s
+}

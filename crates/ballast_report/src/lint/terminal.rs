@@ -1,0 +1,160 @@
+//! rustc-style diagnostics with source snippets (annotate-snippets), then
+//! the totals: counts, fixes, and the estimated savings.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use ballast_linter::{Applicability, Severity};
+
+use super::{LintedFile, Summary};
+use crate::Style;
+use crate::bytes::format_bytes;
+
+fn level(s: Severity) -> Level<'static> {
+    match s {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+/// Renders findings and the summary for a terminal.
+pub fn terminal(files: &[LintedFile], summary: &Summary, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let style = Style { color };
+    let mut out = String::new();
+    for file in files {
+        for f in &file.findings {
+            let label = f.savings.as_ref().map(|s| match s.kind {
+                ballast_linter::SavingsKind::Image => {
+                    format!("~{} in the image", format_bytes(s.bytes))
+                }
+                ballast_linter::SavingsKind::Rebuild => format!(
+                    "~{} reinstalled on every code change",
+                    format_bytes(s.bytes)
+                ),
+                ballast_linter::SavingsKind::Context => {
+                    format!("~{} of build context", format_bytes(s.bytes))
+                }
+            });
+            let mut primary =
+                AnnotationKind::Primary.span(f.span.start..f.span.end.max(f.span.start));
+            if let Some(l) = &label {
+                primary = primary.label(l.as_str());
+            }
+            let mut snippet = Snippet::source(file.source.as_str())
+                .path(file.path.as_str())
+                .fold(true)
+                .annotation(primary);
+            for (span, text) in &f.related {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(span.start..span.end)
+                        .label(text.as_str()),
+                );
+            }
+            let title = format!("{} ({})", f.message, f.rule.name);
+            let mut group: Group<'_> = level(f.severity)
+                .primary_title(title)
+                .id(f.rule.code)
+                .element(snippet);
+            if let Some(h) = &f.help {
+                group = group.element(Level::HELP.message(h.as_str()));
+            }
+            if let Some(s) = &f.savings {
+                group = group.element(Level::NOTE.message(s.basis.as_str()));
+            }
+            if let Some(fix) = &f.fix {
+                let how = match fix.applicability {
+                    Applicability::Safe => "`ballast fix` applies it".to_string(),
+                    Applicability::Unsafe => {
+                        "unsafe: `ballast fix --unsafe-fixes` applies it".to_string()
+                    }
+                };
+                group = group.element(Level::HELP.message(format!("fix: {} ({how})", fix.message)));
+            }
+            out.push_str(&renderer.render(&[group]));
+            out.push_str("\n\n");
+        }
+    }
+    out.push_str(&summary_lines(summary, &style));
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary_lines(s: &Summary, style: &Style) -> String {
+    let mut out = String::new();
+    if s.findings == 0 {
+        out.push_str(&format!(
+            "{} in {}.\n",
+            style.green("No problems found"),
+            plural(s.files - s.input_errors, "file", "files")
+        ));
+    } else {
+        let mut parts = Vec::new();
+        if s.errors > 0 {
+            parts.push(style.red(&plural(s.errors, "error", "errors")));
+        }
+        if s.warnings > 0 {
+            parts.push(style.yellow(&plural(s.warnings, "warning", "warnings")));
+        }
+        if s.infos > 0 {
+            parts.push(style.cyan(&plural(s.infos, "info", "infos")));
+        }
+        out.push_str(&format!(
+            "Found {} in {}: {}.\n",
+            plural(s.findings, "problem", "problems"),
+            plural(s.files - s.input_errors, "file", "files"),
+            parts.join(", ")
+        ));
+    }
+    if s.fixable.safe + s.fixable.unsafe_ > 0 {
+        let mut line = format!("{} fixable with `ballast fix`", s.fixable.safe);
+        if s.fixable.unsafe_ > 0 {
+            line.push_str(&format!(
+                " ({} more with `--unsafe-fixes`)",
+                s.fixable.unsafe_
+            ));
+        }
+        out.push_str(&line);
+        out.push_str(".\n");
+    }
+    let mut savings = Vec::new();
+    if s.savings.image_bytes > 0 {
+        savings.push(format!(
+            "{} smaller image",
+            format_bytes(s.savings.image_bytes)
+        ));
+    }
+    if s.savings.rebuild_bytes > 0 {
+        savings.push(format!(
+            "{} less reinstalled per code change",
+            format_bytes(s.savings.rebuild_bytes)
+        ));
+    }
+    if s.savings.context_bytes > 0 {
+        savings.push(format!(
+            "{} less build context",
+            format_bytes(s.savings.context_bytes)
+        ));
+    }
+    if !savings.is_empty() {
+        out.push_str(&format!(
+            "{} {}.\n",
+            style.bold("Estimated savings:"),
+            style.green(&savings.join(", "))
+        ));
+    }
+    if s.input_errors > 0 {
+        out.push_str(&format!(
+            "{} could not be linted.\n",
+            plural(s.input_errors, "file", "files")
+        ));
+    }
+    out
+}
