@@ -62,8 +62,10 @@ pub fn is_dependency_manifest(path: &str) -> bool {
         .rsplit('/')
         .next()
         .unwrap_or(path);
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     (name.starts_with("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
         || (name.starts_with("constraints") && name.ends_with(".txt"))
+        || (yaml && (name.starts_with("env") || name.contains("conda")))
         || matches!(
             name,
             "pyproject.toml"

@@ -218,6 +218,9 @@ pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
         || name.starts_with("chainguard/")
         || image.registry == Some("cgr.dev")
         || name.starts_with("bitnami/")
+        || name == "mambaorg/micromamba"
+        || name.starts_with("jupyter/")
+        || (image.registry == Some("quay.io") && name.starts_with("jupyter/"))
 }
 
 #[cfg(test)]

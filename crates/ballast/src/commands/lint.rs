@@ -308,7 +308,12 @@ pub fn run(args: LintArgs) -> Result<u8> {
                 display: if stdin {
                     args.stdin_filename.clone()
                 } else {
-                    f.display().to_string()
+                    // `ballast lint` on `.` shows `Dockerfile`, not `./Dockerfile`.
+                    let shown = f.display().to_string();
+                    shown
+                        .strip_prefix("./")
+                        .map(str::to_string)
+                        .unwrap_or(shown)
                 },
                 path: f,
                 settings,

@@ -37,10 +37,7 @@ fn uri(path: &str) -> String {
 }
 
 fn rule_descriptor(r: &registry::Rule) -> Value {
-    let mut tags = vec![r.family.as_str().to_string()];
-    if r.family == Family::Security {
-        tags.push("security".into());
-    }
+    let tags = vec![r.family.as_str().to_string()];
     let mut properties = json!({ "tags": tags, "precision": "high" });
     if r.family == Family::Security {
         // GitHub ranks security alerts by this score (0-10).
