@@ -71,11 +71,7 @@ fn the_example_shows_its_lessons_with_a_total() {
         text.contains(" --> examples/rag-service/Dockerfile:12:5"),
         "{text}"
     );
-    let last = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .next_back()
-        .unwrap();
+    let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap();
     assert!(
         last.starts_with("Estimated savings: ") && last.contains("GB smaller image"),
         "{last}"
