@@ -182,6 +182,30 @@ fn canonical_flag(text: &str) -> String {
     out
 }
 
+/// The separators between consecutive `values` in the logical line: `" "`
+/// where the original had only spaces and tabs, else the original blanks.
+fn original_separators(line: &str, values: &[&str]) -> Vec<String> {
+    let mut seps = vec![" ".to_string(); values.len().saturating_sub(1)];
+    let mut end = line.trim_end_matches([' ', '\t']).len();
+    let mut starts = vec![None; values.len()];
+    for (i, v) in values.iter().enumerate().rev() {
+        let Some(start) = line.get(..end).and_then(|l| l.rfind(v)) else {
+            break;
+        };
+        starts[i] = Some(start);
+        end = start;
+    }
+    for i in 1..values.len() {
+        if let (Some(prev), Some(next)) = (starts[i - 1], starts[i]) {
+            let sep = &line[prev + values[i - 1].len()..next];
+            if !sep.is_empty() && !sep.chars().all(|c| c == ' ' || c == '\t') {
+                seps[i - 1] = sep.to_string();
+            }
+        }
+    }
+    seps
+}
+
 fn json_array(values: &[&str]) -> String {
     let items: Vec<String> = values
         .iter()
@@ -228,17 +252,23 @@ fn canonical_rest(inst: &Instruction, escape: char) -> String {
         },
         _ if inst.json => json_array(&values),
         K::Add | K::Copy | K::Volume => {
-            // Words that were split on a form feed or vertical tab could read
-            // as JSON once joined with spaces; keep them apart with a
-            // vertical tab, which splits words but is not JSON whitespace.
-            let spaced = values.join(" ");
-            let trimmed = spaced.trim_start();
-            // Likewise a `<<` word that was glued to the next by a form feed
-            // would read as a heredoc once a space separates them.
-            let heredoc_like = inst.heredocs.is_empty() && values.iter().any(|v| v.contains("<<"));
-            if !heredoc_like && crate::json::classify(trimmed) == crate::json::JsonForm::Invalid {
-                spaced
+            // The words were split on any blank, but JSON and heredoc
+            // detection read the line itself: a form feed where a space was
+            // would change what they see. Keep the original separators
+            // unless they are plain spaces and tabs.
+            let seps = original_separators(&inst.original, &values);
+            let mut out = String::new();
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&seps[i - 1]);
+                }
+                out.push_str(v);
+            }
+            if crate::json::classify(out.trim_start()) == crate::json::JsonForm::Invalid {
+                out
             } else {
+                // Joined words that would read as JSON: a vertical tab splits
+                // words but is not JSON whitespace.
                 values.join("\x0b")
             }
         }

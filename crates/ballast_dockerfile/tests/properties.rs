@@ -169,6 +169,8 @@ fn fuzz_findings_round_trip() {
         "FROM a\nENV P=\"/p x=1 \\\x0c\n  PI\n",
         // A `<<` glued to its next word by a form feed is no heredoc.
         "FROM a\nCOPY <<\x0cEOF /u\nRUN x\n",
+        // Separated by plain spaces, the same words stay as they were.
+        "Fubuntu:ltF\nCOPY <<- <<-EOT /uCOPY <<- <<-EOT /eOF /uenco",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);

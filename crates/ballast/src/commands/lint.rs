@@ -343,93 +343,97 @@ pub fn run(args: LintArgs) -> Result<u8> {
         .collect();
     keys.sort();
     keys.dedup();
-    let contexts: HashMap<(PathBuf, Option<PathBuf>), BuildContext> = keys
-        .into_par_iter()
-        .filter_map(|key| {
-            let loaded = BuildContext::load_with(&key.0, key.1.as_deref());
-            match loaded {
-                Ok(c) => Some((key, c)),
-                Err(e) => {
-                    eprintln!(
-                        "warning: {}: cannot read the build context ({e}); linting without it",
-                        key.0.display()
-                    );
-                    None
-                }
+    // One file needs no thread pool (starting one costs more than linting).
+    let parallel = jobs.len() > 1;
+    let load_context =
+        |key: (PathBuf, Option<PathBuf>)| match BuildContext::load_with(&key.0, key.1.as_deref()) {
+            Ok(c) => Some((key, c)),
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: cannot read the build context ({e}); linting without it",
+                    key.0.display()
+                );
+                None
             }
-        })
-        .collect();
+        };
+    let contexts: HashMap<(PathBuf, Option<PathBuf>), BuildContext> = if parallel {
+        keys.into_par_iter().filter_map(load_context).collect()
+    } else {
+        keys.into_iter().filter_map(load_context).collect()
+    };
 
     // Standard input is read once, before the parallel part.
     let stdin_text: Option<Result<String, String>> = jobs
         .iter()
         .any(|j| j.path == Path::new("-"))
         .then(|| read_text(Path::new("-")).map_err(|e| format!("{e:#}")));
-    let results: Vec<(LintedFile, Threshold)> = jobs
-        .par_iter()
-        .map(|job| {
-            let text = match &stdin_text {
-                Some(t) if job.path == Path::new("-") => t.clone(),
-                _ => read_text(&job.path).map_err(|e| format!("{e:#}")),
-            };
-            let source = match text {
-                Ok(t) => t,
-                Err(e) => {
-                    return (
-                        LintedFile {
-                            path: job.display.clone(),
-                            source: String::new(),
-                            findings: Vec::new(),
-                            error: Some(e),
-                        },
-                        job.threshold,
-                    );
-                }
-            };
-            let ctx = job.context_root.as_ref().and_then(|root| {
-                let df = (job.path != Path::new("-")).then(|| job.path.clone());
-                contexts.get(&(
-                    root.clone(),
-                    ballast_linter::project::ignore_file_for(root, df.as_deref()),
-                ))
-            });
-            let df = Dockerfile::parse(&source);
-            let options = LintOptions {
-                settings: job.settings.clone(),
-                build: build.clone(),
-                target: args.target.clone(),
-                context: ctx,
-                path: Some(job.display.clone()),
-            };
-            let file = match lint(&df, &options) {
-                Ok(outcome) => {
-                    for (line, problem) in &outcome.pragma_problems {
-                        eprintln!("warning: {}:{line}: {problem}", job.display);
-                    }
+    let lint_one = |job: &Job| {
+        let text = match &stdin_text {
+            Some(t) if job.path == Path::new("-") => t.clone(),
+            _ => read_text(&job.path).map_err(|e| format!("{e:#}")),
+        };
+        let source = match text {
+            Ok(t) => t,
+            Err(e) => {
+                return (
                     LintedFile {
                         path: job.display.clone(),
-                        source,
-                        findings: outcome.findings,
-                        error: None,
-                    }
-                }
-                Err(e) => {
-                    let message = match &e {
-                        ballast_linter::LintError::UnknownTarget(_)
-                        | ballast_linter::LintError::NoStage => format!("{}: {e}", job.display),
-                        _ => format!("{}:{e}", job.display),
-                    };
-                    LintedFile {
-                        path: job.display.clone(),
-                        source,
+                        source: String::new(),
                         findings: Vec::new(),
-                        error: Some(message),
-                    }
+                        error: Some(e),
+                    },
+                    job.threshold,
+                );
+            }
+        };
+        let ctx = job.context_root.as_ref().and_then(|root| {
+            let df = (job.path != Path::new("-")).then(|| job.path.clone());
+            contexts.get(&(
+                root.clone(),
+                ballast_linter::project::ignore_file_for(root, df.as_deref()),
+            ))
+        });
+        let df = Dockerfile::parse(&source);
+        let options = LintOptions {
+            settings: job.settings.clone(),
+            build: build.clone(),
+            target: args.target.clone(),
+            context: ctx,
+            path: Some(job.display.clone()),
+        };
+        let file = match lint(&df, &options) {
+            Ok(outcome) => {
+                for (line, problem) in &outcome.pragma_problems {
+                    eprintln!("warning: {}:{line}: {problem}", job.display);
                 }
-            };
-            (file, job.threshold)
-        })
-        .collect();
+                LintedFile {
+                    path: job.display.clone(),
+                    source,
+                    findings: outcome.findings,
+                    error: None,
+                }
+            }
+            Err(e) => {
+                let message = match &e {
+                    ballast_linter::LintError::UnknownTarget(_)
+                    | ballast_linter::LintError::NoStage => format!("{}: {e}", job.display),
+                    _ => format!("{}:{e}", job.display),
+                };
+                LintedFile {
+                    path: job.display.clone(),
+                    source,
+                    findings: Vec::new(),
+                    error: Some(message),
+                }
+            }
+        };
+        (file, job.threshold)
+    };
+    let results: Vec<(LintedFile, Threshold)> = if parallel {
+        jobs.par_iter().map(lint_one).collect()
+    } else {
+        jobs.iter().map(lint_one).collect()
+    };
 
     let failing = results
         .iter()
