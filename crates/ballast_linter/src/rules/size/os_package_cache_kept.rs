@@ -38,7 +38,7 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "apk, dnf or yum leave their cache in the layer",
-    hadolint: &["DL3019", "DL3032", "DL3040", "DL3041"],
+    hadolint: &["DL3019", "DL3032", "DL3040"],
     needs_config: false,
     check,
 };
