@@ -20,8 +20,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Audit a project in one go: lint with savings, context, rebuild cost, restructured Dockerfile.
+    Check(commands::check::CheckArgs),
     /// Lint Dockerfiles: ML-aware rules that say what each finding costs.
     Lint(commands::lint::LintArgs),
+    /// Apply the linter's fixes in place, or restructure into a multi-stage build.
+    Fix(commands::fix::FixArgs),
     /// Show a lint rule's documentation, or list the rules.
     Rule(commands::rule::RuleArgs),
     /// Analyse an image: layers, wasted bytes, Python packages, CUDA, weights, caches.
@@ -61,7 +65,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
         Command::Lint(args) => commands::lint::run(args),
+        Command::Fix(args) => commands::fix::run(args),
         Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),

@@ -99,6 +99,8 @@ pub struct Checker<'a> {
     pub settings: &'a Settings,
     /// The working directory each instruction runs in.
     workdirs: Vec<String>,
+    /// Context files changed by earlier fixes.
+    overlay: &'a std::collections::BTreeMap<String, String>,
 }
 
 impl<'a> Checker<'a> {
@@ -109,6 +111,7 @@ impl<'a> Checker<'a> {
         target: usize,
         context: Option<&'a BuildContext>,
         settings: &'a Settings,
+        overlay: &'a std::collections::BTreeMap<String, String>,
     ) -> Checker<'a> {
         let reachable = graph.reachable(target);
         let mut image_stages = graph.final_chain(target);
@@ -137,6 +140,7 @@ impl<'a> Checker<'a> {
             uses,
             settings,
             workdirs,
+            overlay,
         }
     }
 
@@ -266,17 +270,19 @@ impl<'a> Checker<'a> {
         })
     }
 
-    /// Reads a file of the build context.
+    /// Reads a file of the build context (as changed by earlier fixes).
     pub fn read(&self, rel: &str) -> Option<String> {
-        self.context?.read(rel)
+        let ctx = self.context?;
+        let key = rel.trim_start_matches("./").trim_start_matches('/');
+        self.overlay.get(key).cloned().or_else(|| ctx.read(rel))
     }
 
     /// Reads a file an install names (`-r requirements.txt`), finding it in
     /// the context: as written, relative to the context root, or as the
     /// context file a COPY put at that place.
     pub fn read_install_file(&self, path: &str) -> Option<(String, String)> {
-        let ctx = self.context?;
-        if let Some(t) = ctx.read(path) {
+        self.context?;
+        if let Some(t) = self.read(path) {
             return Some((path.trim_start_matches("./").to_string(), t));
         }
         let base = path.rsplit('/').next().unwrap_or(path);
@@ -284,7 +290,7 @@ impl<'a> Checker<'a> {
             for s in &u.sources {
                 for m in &s.matched {
                     if m.rsplit('/').next() == Some(base)
-                        && let Some(t) = ctx.read(m)
+                        && let Some(t) = self.read(m)
                     {
                         return Some((m.clone(), t));
                     }
@@ -498,6 +504,56 @@ impl<'a> Checker<'a> {
             }
         }
         None
+    }
+
+    /// Whether the file already relies on BuildKit (a `# syntax=` line,
+    /// `RUN --mount`, heredocs, `COPY --link/--exclude/--parents`): a fix
+    /// may then use BuildKit features too.
+    pub fn uses_buildkit(&self) -> bool {
+        self.df.directive("syntax").is_some()
+            || self.df.instructions.iter().any(|i| {
+                !i.heredocs.is_empty()
+                    || i.flags.iter().any(|f| {
+                        matches!(
+                            f.name(),
+                            "mount" | "link" | "exclude" | "parents" | "checksum"
+                        )
+                    })
+            })
+    }
+
+    /// The user instruction `i` runs as (`None`: root, the default), from
+    /// the USER lines of its stage and the stages it is built on.
+    pub fn user_at(&self, i: usize) -> Option<String> {
+        let stage = self.stage_of(i)?;
+        let mut chain = self.graph.final_chain(stage);
+        chain.reverse();
+        let mut user = None;
+        for s in chain {
+            for j in self.graph.instructions_of(s) {
+                if s == stage && j >= i {
+                    return user;
+                }
+                let inst = self.inst(j);
+                if inst.keyword == Keyword::User
+                    && let Some(v) = inst.values().first()
+                {
+                    let v = self.scope(j).map_or(v.to_string(), |sc| {
+                        sc.expand_keep_unknown(v, self.df.escape)
+                    });
+                    user = Some(v);
+                }
+            }
+        }
+        user
+    }
+
+    /// Whether instruction `i` runs as root.
+    pub fn runs_as_root(&self, i: usize) -> bool {
+        self.user_at(i).is_none_or(|u| {
+            let name = u.split(':').next().unwrap_or(&u);
+            name == "root" || name == "0"
+        })
     }
 
     /// The 1-based line of a byte offset.

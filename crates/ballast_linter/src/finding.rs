@@ -24,12 +24,15 @@ impl Applicability {
     }
 }
 
-/// Replace the bytes of `span` with `content` (an empty span inserts).
+/// Replace the bytes of `span` with `content` (an empty span inserts), in
+/// the Dockerfile or, with `file`, in a file of the build context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edit {
     #[serde(skip)]
     pub span: Span,
     pub content: String,
+    /// A context-relative path (`pyproject.toml`); `None` is the Dockerfile.
+    pub file: Option<String>,
 }
 
 impl Edit {
@@ -37,7 +40,14 @@ impl Edit {
         Edit {
             span,
             content: content.into(),
+            file: None,
         }
+    }
+
+    /// The same edit in a file of the build context.
+    pub fn in_file(mut self, path: impl Into<String>) -> Edit {
+        self.file = Some(path.into());
+        self
     }
 
     pub fn insert(at: usize, content: impl Into<String>) -> Edit {

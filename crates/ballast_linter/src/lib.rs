@@ -22,6 +22,7 @@ pub mod finding;
 pub mod fix;
 pub mod project;
 pub mod registry;
+pub mod restructure;
 mod rules;
 pub mod runs;
 pub mod settings;
@@ -46,6 +47,9 @@ pub struct LintOptions<'a> {
     pub context: Option<&'a BuildContext>,
     /// The file's path as shown, for per-path ignores.
     pub path: Option<String>,
+    /// Context files as changed by earlier fixes (context-relative path →
+    /// text), read instead of the files on disk.
+    pub overlay: std::collections::BTreeMap<String, String>,
 }
 
 /// The result of linting one file.
@@ -103,7 +107,14 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
         None => graph.target(None).ok_or(LintError::NoStage)?,
     };
     let suppressions = suppress::Suppressions::parse(df, &graph);
-    let checker = Checker::new(df, graph, target, options.context, &options.settings);
+    let checker = Checker::new(
+        df,
+        graph,
+        target,
+        options.context,
+        &options.settings,
+        &options.overlay,
+    );
     let mut findings = Vec::new();
     for rule in options.settings.enabled_rules(options.path.as_deref()) {
         let before = findings.len();

@@ -180,17 +180,41 @@ fn run_case(rule: &registry::Rule, case: &Case) -> (String, usize) {
         }
     }
     if outcome.findings.iter().any(|f| f.fix.is_some()) {
-        let applied = fix::apply(&case.dockerfile, &outcome.findings, Applicability::Unsafe);
-        let again = Dockerfile::parse(&applied.text);
+        // Fix until nothing changes: the result must parse, converge, and
+        // fixing it again must change nothing (idempotence).
+        let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).ok();
+        let fixed =
+            fix::fix_until_stable(&case.dockerfile, &mut options, Applicability::Unsafe, &read)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.title));
         assert!(
-            again.is_ok(),
+            Dockerfile::parse(&fixed.text).is_ok(),
             "{}: the fixed file must parse:\n{}",
             case.title,
-            applied.text
+            fixed.text
         );
-        writeln!(out, "  --- after fixes").unwrap();
-        for l in applied.text.lines() {
+        assert!(fixed.converged, "{}: fixing did not converge", case.title);
+        assert!(
+            fixed.remaining.iter().all(|f| f.fix.is_none()),
+            "{}: a fixable finding remains after fixing",
+            case.title
+        );
+        let again =
+            fix::fix_until_stable(&fixed.text, &mut options, Applicability::Unsafe, &read).unwrap();
+        assert_eq!(
+            again.text, fixed.text,
+            "{}: fixing the fixed file changed it",
+            case.title
+        );
+        assert!(again.applied.is_empty(), "{}: not idempotent", case.title);
+        writeln!(out, "  --- after fixes ({} round(s))", fixed.rounds).unwrap();
+        for l in fixed.text.lines() {
             writeln!(out, "  {l}").unwrap();
+        }
+        for (path, text) in &fixed.files {
+            writeln!(out, "  --- {path} after fixes").unwrap();
+            for l in text.lines() {
+                writeln!(out, "  {l}").unwrap();
+            }
         }
     }
     (out, outcome.findings.len())

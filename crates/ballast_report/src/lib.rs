@@ -4,6 +4,7 @@
 //! report types themselves.
 
 pub mod bytes;
+pub mod check;
 pub mod context;
 pub mod diff;
 pub mod inspect;

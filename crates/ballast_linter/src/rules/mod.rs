@@ -5,7 +5,9 @@
 pub(crate) mod cache;
 pub(crate) mod common;
 pub(crate) mod context;
+pub(crate) mod cpu_torch;
 pub(crate) mod ml;
+pub(crate) mod reorder;
 pub(crate) mod security;
 pub(crate) mod size;
 

@@ -74,6 +74,28 @@ pub struct SavingsTotals {
     pub context_bytes: u64,
 }
 
+/// The savings totals in words: `4.5 GB smaller image`, ...
+pub fn savings_parts(t: &SavingsTotals) -> Vec<String> {
+    use crate::bytes::format_bytes;
+    let mut parts = Vec::new();
+    if t.image_bytes > 0 {
+        parts.push(format!("{} smaller image", format_bytes(t.image_bytes)));
+    }
+    if t.rebuild_bytes > 0 {
+        parts.push(format!(
+            "{} less reinstalled per code change",
+            format_bytes(t.rebuild_bytes)
+        ));
+    }
+    if t.context_bytes > 0 {
+        parts.push(format!(
+            "{} less build context",
+            format_bytes(t.context_bytes)
+        ));
+    }
+    parts
+}
+
 /// Sums findings, fixes and savings.
 pub fn summarize(files: &[LintedFile]) -> Summary {
     let mut s = Summary {

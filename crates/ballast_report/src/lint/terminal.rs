@@ -124,25 +124,7 @@ fn summary_lines(s: &Summary, style: &Style) -> String {
         out.push_str(&line);
         out.push_str(".\n");
     }
-    let mut savings = Vec::new();
-    if s.savings.image_bytes > 0 {
-        savings.push(format!(
-            "{} smaller image",
-            format_bytes(s.savings.image_bytes)
-        ));
-    }
-    if s.savings.rebuild_bytes > 0 {
-        savings.push(format!(
-            "{} less reinstalled per code change",
-            format_bytes(s.savings.rebuild_bytes)
-        ));
-    }
-    if s.savings.context_bytes > 0 {
-        savings.push(format!(
-            "{} less build context",
-            format_bytes(s.savings.context_bytes)
-        ));
-    }
+    let savings = super::savings_parts(&s.savings);
     if !savings.is_empty() {
         out.push_str(&format!(
             "{} {}.\n",

@@ -25,7 +25,13 @@
 //! ```
 //!
 //! ## Fix safety
-//! No automatic fix here; `ballast fix --restructure` reorders the file.
+//! Unsafe: the fix replaces the code copy with a copy of the manifests the
+//! install reads (requirement and constraint files; pyproject.toml with
+//! uv.lock, poetry.lock or pdm.lock; Pipfile and Pipfile.lock) and copies
+//! the code right after the install. uv, poetry and pdm first install the
+//! dependencies only (`--no-install-project`, `--no-root`, `--no-self`),
+//! then the project after the code. No fix when a step between the copy and
+//! the install might use the code, or the manifests cannot be located.
 
 use ballast_context::walk::Kind;
 use ballast_dockerfile::Keyword;
@@ -43,7 +49,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "deps-installed-after-code",
     family: Family::Cache,
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Unsafe,
     summary: "Dependencies are installed after the code is copied, so every code change reinstalls them",
     hadolint: &[],
     needs_config: false,
@@ -148,7 +154,8 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     )
                     .help("copy only the dependency files first, install, then copy the code")
                     .related(copy_inst.keyword_span, "the code is copied here")
-                    .maybe_savings(savings),
+                    .maybe_savings(savings)
+                    .maybe_fix(crate::rules::reorder::fix(cx, copy, &p)),
                 );
             }
             // Other ecosystems' installs.

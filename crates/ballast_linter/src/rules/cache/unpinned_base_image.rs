@@ -19,13 +19,17 @@
 //! ```
 //!
 //! ## Fix safety
-//! No automatic fix: the version to pin is yours to choose.
+//! Unsafe, and only for the official `python` image when the project says
+//! which Python it uses (`.python-version`, `requires-python` in
+//! pyproject.toml, or a `python3.X` path in the Dockerfile): the fix pins
+//! the `-slim` tag of that version. Otherwise the version is yours to
+//! choose.
 
 use ballast_dockerfile::stages::Base;
 use ballast_ml::images::ImageRef;
 
 use crate::checker::Checker;
-use crate::finding::Finding;
+use crate::finding::{Edit, Finding, Fix};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
@@ -33,7 +37,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "unpinned-base-image",
     family: Family::Cache,
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Unsafe,
     summary: "A base image has no tag or uses latest",
     hadolint: &["DL3006", "DL3007"],
     needs_config: false,
@@ -53,7 +57,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         if r.digest.is_some() || r.tag.is_some_and(|t| t != "latest") {
             continue;
         }
-        let Some((span, _)) = cx.from_image_span(s) else {
+        let Some((span, literal)) = cx.from_image_span(s) else {
             continue;
         };
         let what = if r.tag.is_none() {
@@ -61,6 +65,16 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         } else {
             "uses the `latest` tag"
         };
+        let fix = (r.is_official("python") && literal)
+            .then(|| python_version_hint(cx))
+            .flatten()
+            .map(|(version, basis)| {
+                let new = format!("python:{version}-slim");
+                Fix::unsafe_(
+                    format!("Pin `{new}` (the project's Python, from {basis})"),
+                    vec![Edit::replace(span, new)],
+                )
+            });
         out.push(
             Finding::new(
                 &RULE,
@@ -69,7 +83,49 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     "`{image}` {what}: rebuilds silently pick up whatever it points to that day"
                 ),
             )
+            .maybe_fix(fix)
             .help("pin a version tag (and a digest for reproducible builds)"),
         );
     }
+}
+
+/// The Python version the project says it uses: `3.11`, with where it says so.
+pub(crate) fn python_version_hint(cx: &Checker<'_>) -> Option<(String, String)> {
+    let minor = |s: &str| -> Option<String> {
+        let digits: String = s
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let mut parts = digits.split('.');
+        let (major, minor) = (parts.next()?, parts.next()?);
+        (major == "3" && !minor.is_empty()).then(|| format!("3.{minor}"))
+    };
+    if let Some(v) = cx
+        .read(".python-version")
+        .and_then(|t| t.lines().next().and_then(|l| minor(l.trim())))
+    {
+        return Some((v, ".python-version".into()));
+    }
+    if let Some(text) = cx.read("pyproject.toml")
+        && let Ok(doc) = text.parse::<toml::Table>()
+    {
+        let requires = doc
+            .get("project")
+            .and_then(|p| p.get("requires-python"))
+            .and_then(|v| v.as_str())
+            .or_else(|| {
+                doc.get("tool")?
+                    .get("poetry")?
+                    .get("dependencies")?
+                    .get("python")?
+                    .as_str()
+            });
+        if let Some(v) = requires.and_then(minor) {
+            return Some((v, "requires-python in pyproject.toml".into()));
+        }
+    }
+    let re = regex::Regex::new(r"python(3\.\d{1,2})\b").expect("regex");
+    re.captures(&cx.df.source)
+        .map(|c| (c[1].to_string(), "a path in the Dockerfile".into()))
 }

@@ -27,17 +27,23 @@
 //! or with uv: `uv pip install --torch-backend=cpu ...`.
 //!
 //! ## Fix safety
-//! Unsafe: the fix adds the CPU index (`--index-url` when the command
-//! installs only the torch family, `--extra-index-url` otherwise) or
-//! `--torch-backend=cpu` for uv; code that calls CUDA would stop working.
+//! Unsafe: for pip the fix adds the CPU index (`--index-url` when the
+//! command installs only the torch family, `--extra-index-url` otherwise);
+//! for `uv pip`, `--torch-backend=cpu`; for `uv sync`, poetry and pdm it
+//! adds the CPU index to pyproject.toml as each tool documents it
+//! (`[[tool.uv.index]]` + `[tool.uv.sources]`, an explicit
+//! `[[tool.poetry.source]]`, `[[tool.pdm.source]]` with
+//! `include_packages`); the lock file must then be updated. Code that calls
+//! CUDA would stop working.
 
 use ballast_ml::packages::{brings_torch, cuda_torch_bytes, installed_size};
 use ballast_shell::python::Tool;
 
 use crate::checker::Checker;
-use crate::finding::{Finding, Fix, Savings};
+use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::insert_after_word;
+use crate::rules::cpu_torch::pyproject_with_cpu_torch;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL301",
@@ -96,6 +102,32 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     "--torch-backend=cpu",
                 )
                 .map(|e| Fix::unsafe_("Add `--torch-backend=cpu`", vec![e])),
+                // Project tools: their configuration chooses the index.
+                tool @ (Tool::UvSync | Tool::Poetry | Tool::Pdm) => {
+                    let family: Vec<&str> = ["torch", "torchvision", "torchaudio"]
+                        .into_iter()
+                        .filter(|n| {
+                            p.requested.iter().any(|r| {
+                                ballast_ml::python::normalize_name(&r.requirement.name) == *n
+                                    && r.file.as_ref().is_some_and(|(f, _)| f == "pyproject.toml")
+                            })
+                        })
+                        .collect();
+                    let text = cx.read("pyproject.toml");
+                    text.zip((!family.is_empty()).then_some(()))
+                        .and_then(|(t, ())| {
+                            let new = pyproject_with_cpu_torch(&t, tool, &family)?;
+                            let lock = match tool {
+                                Tool::UvSync => "uv lock",
+                                Tool::Poetry => "poetry lock",
+                                _ => "pdm lock",
+                            };
+                            Some(Fix::unsafe_(
+                                format!("Take {} from the PyTorch CPU index in pyproject.toml (run `{lock}` after)", family.join(", ")),
+                                vec![Edit::replace(ballast_dockerfile::Span::new(0, t.len()), new).in_file("pyproject.toml")],
+                            ))
+                        })
+                }
                 _ => None,
             };
             let via = if ballast_ml::packages::TORCH_FAMILY

@@ -20,8 +20,9 @@
 //! ```
 //!
 //! ## Fix safety
-//! Unsafe: `cv2.imshow` and other HighGUI calls stop working. The fix only
-//! edits packages named on the RUN line, not requirement files.
+//! Unsafe: `cv2.imshow` and other HighGUI calls stop working. The fix
+//! renames the package on the RUN line, or in the requirements file of the
+//! build context that names it.
 
 use ballast_dockerfile::{Keyword, Span};
 use ballast_ml::packages::opencv_headless_variant;
@@ -75,25 +76,45 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     if has_display(cx) {
         return;
     }
-    for run in cx.image_runs() {
+    for run in cx.reachable_runs() {
         for p in cx.python_installs(run) {
             for r in &p.requested {
                 let Some(headless) = opencv_headless_variant(&r.requirement.name) else {
                     continue;
                 };
                 let (bytes, basis) = typical("OpenCV GUI");
-                let fix = (r.file.is_none() && p.part.editable)
-                    .then(|| {
-                        let name = &r.requirement.name;
+                let name = &r.requirement.name;
+                let fix = match &r.file {
+                    // On the RUN line.
+                    None if p.part.editable => {
                         let text = r.span.text(cx.source);
-                        let start = text.find(name.as_str())?;
-                        let at = r.span.start + start;
+                        text.find(name.as_str()).map(|start| {
+                            let at = r.span.start + start;
+                            Fix::unsafe_(
+                                format!("Install `{headless}`"),
+                                vec![Edit::replace(Span::new(at, at + name.len()), headless)],
+                            )
+                        })
+                    }
+                    // In a requirements file of the context.
+                    Some((file, line)) if file != "pyproject.toml" => cx.read(file).and_then(|t| {
+                        let start = t
+                            .split_inclusive('\n')
+                            .take(line - 1)
+                            .map(str::len)
+                            .sum::<usize>();
+                        let line_text = t[start..].lines().next()?;
+                        let at = start + line_text.find(name.as_str())?;
                         Some(Fix::unsafe_(
-                            format!("Install `{headless}`"),
-                            vec![Edit::replace(Span::new(at, at + name.len()), headless)],
+                            format!("Install `{headless}` ({file}:{line})"),
+                            vec![
+                                Edit::replace(Span::new(at, at + name.len()), headless)
+                                    .in_file(file.clone()),
+                            ],
                         ))
-                    })
-                    .flatten();
+                    }),
+                    _ => None,
+                };
                 out.push(
                     Finding::new(
                         &RULE,

@@ -27,8 +27,12 @@
 //! ```
 //!
 //! ## Fix safety
-//! Unsafe: the fix creates an `app` user and switches to it before `CMD` /
-//! `ENTRYPOINT`; files the process writes must then be writable by it.
+//! Unsafe: the fix creates an `app` user (uid 10001) before the first copy
+//! of the build context into the image, owns the working directory by it,
+//! gives it what COPY/ADD bring from the context (`--chown=app:app`), and
+//! switches to it before `CMD` / `ENTRYPOINT`. Images without a shell
+//! (distroless, scratch) get `USER 65532`. Files the process writes
+//! elsewhere must be made writable by hand.
 
 use ballast_dockerfile::Keyword;
 use ballast_ml::images::{ImageRef, is_musl, runs_as_non_root};
@@ -112,23 +116,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 })
                 .last()
                 .copied();
-            let musl = base
-                .as_deref()
-                .is_some_and(|b| is_musl(&ImageRef::parse(b)));
-            let create = if musl {
-                "adduser -D -u 10001 app"
-            } else {
-                "useradd --create-home --uid 10001 app"
-            };
-            let text = format!("RUN {create}\nUSER app\n");
-            let fix = match tail_start {
-                Some(i) => Some(Edit::insert(cx.inst(i).span.start, text)),
-                None => {
-                    let end = body.last().map_or(from.span.end, |i| cx.inst(*i).span.end);
-                    Some(Edit::insert(end, format!("\n{}", text.trim_end())))
-                }
-            }
-            .map(|e| Fix::unsafe_("Create an `app` user and switch to it", vec![e]));
+            let fix = non_root_fix(cx, base.as_deref(), &body, tail_start);
             out.push(
                 Finding::new(&RULE, from.keyword_span, "no USER: the image runs as root")
                     .help("create an unprivileged user and add `USER` before CMD/ENTRYPOINT")
@@ -136,4 +124,82 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Creates a user, owns the app's files and directory by it, switches to it.
+fn non_root_fix(
+    cx: &Checker<'_>,
+    base: Option<&str>,
+    body: &[usize],
+    tail_start: Option<usize>,
+) -> Option<Fix> {
+    let stage = &cx.graph.stages[cx.target];
+    let from = cx.inst(stage.from);
+    let end = body.last().map_or(from.span.end, |i| cx.inst(*i).span.end);
+    // Before the instruction and the comments that introduce it.
+    let line_start = |i: usize| {
+        let inst = cx.inst(i);
+        let at = inst
+            .comments
+            .first()
+            .map_or(inst.span.start, |c| c.span.start.min(inst.span.start));
+        cx.source[..at].rfind('\n').map_or(0, |p| p + 1)
+    };
+    // Where USER goes: before CMD/ENTRYPOINT and friends, else at the end.
+    let user_at = |text: &str| match tail_start {
+        Some(i) => Edit::insert(line_start(i), format!("{text}\n")),
+        None => Edit::insert(end, format!("\n{text}")),
+    };
+    let shell_less = matches!(stage.base, ballast_dockerfile::stages::Base::Scratch)
+        || base.is_some_and(|b| b.contains("distroless"));
+    if shell_less {
+        return Some(Fix::unsafe_(
+            "Run as uid 65532 (no shell to create a user)",
+            vec![user_at("USER 65532")],
+        ));
+    }
+    let musl = base.is_some_and(|b| is_musl(&ImageRef::parse(b)));
+    let create = if musl {
+        "adduser -D -u 10001 app"
+    } else {
+        "useradd --create-home --uid 10001 app"
+    };
+    // The first copy of the build context into this stage.
+    let context_copy = body.iter().copied().find(|i| {
+        let inst = cx.inst(*i);
+        matches!(inst.keyword, Keyword::Copy | Keyword::Add) && inst.flag("from").is_none()
+    });
+    let at = context_copy.or(tail_start);
+    let wd = at.map_or_else(|| "/".to_string(), |i| cx.workdir(i).to_string());
+    let own = if wd != "/" {
+        format!(" && mkdir -p {wd} && chown app:app {wd}")
+    } else {
+        String::new()
+    };
+    let run = format!("RUN {create}{own}");
+    let mut edits = Vec::new();
+    match at {
+        Some(i) if Some(i) != tail_start => {
+            edits.push(Edit::insert(line_start(i), format!("{run}\n")));
+            edits.push(user_at("USER app"));
+        }
+        _ => edits.push(user_at(&format!("{run}\nUSER app"))),
+    }
+    for i in body
+        .iter()
+        .copied()
+        .filter(|i| context_copy.is_some_and(|c| *i >= c))
+    {
+        let inst = cx.inst(i);
+        if matches!(inst.keyword, Keyword::Copy | Keyword::Add)
+            && inst.flag("from").is_none()
+            && inst.flag("chown").is_none()
+        {
+            edits.push(Edit::insert(inst.keyword_span.end, " --chown=app:app"));
+        }
+    }
+    Some(Fix::unsafe_(
+        "Create an `app` user, give it the app's files and switch to it",
+        edits,
+    ))
 }

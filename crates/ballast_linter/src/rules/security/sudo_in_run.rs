@@ -21,12 +21,11 @@
 //! Safe when the step runs as root (no earlier `USER`, or `USER root`): the
 //! fix deletes `sudo`. No fix otherwise.
 
-use ballast_dockerfile::{Keyword, Span};
+use ballast_dockerfile::Span;
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::security::root_user::is_root;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL405",
@@ -40,31 +39,9 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-/// The user instruction `i` runs as, within its stage chain (`None`: root by default).
-fn user_at(cx: &Checker<'_>, i: usize) -> Option<String> {
-    let stage = cx.stage_of(i)?;
-    let mut chain = cx.graph.final_chain(stage);
-    chain.reverse();
-    let mut user = None;
-    for s in chain {
-        for j in cx.graph.instructions_of(s) {
-            if j >= i && cx.stage_of(j) == Some(stage) {
-                return user;
-            }
-            let inst = cx.inst(j);
-            if inst.keyword == Keyword::User
-                && let Some(v) = inst.values().first()
-            {
-                user = Some(v.to_string());
-            }
-        }
-    }
-    user
-}
-
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.reachable_runs() {
-        let root = user_at(cx, run.index).is_none_or(|u| is_root(&u));
+        let root = cx.runs_as_root(run.index);
         for (part, cmd) in run.commands() {
             if !ballast_shell::misc::uses_sudo(cmd) {
                 continue;

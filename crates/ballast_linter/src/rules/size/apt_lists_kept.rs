@@ -53,7 +53,15 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if run.cache_mount_over(LISTS).is_some() || run.commands().any(|(_, c)| deletes(c, LISTS)) {
+        // An update with nothing installed after it is apt-update-alone's
+        // case; its fix merges it with the install that follows.
+        let installs = cmds.iter().any(|(_, _, pc)| {
+            pc.manager.is_apt() && matches!(pc.action, Action::Install | Action::Upgrade)
+        });
+        if !installs
+            || run.cache_mount_over(LISTS).is_some()
+            || run.commands().any(|(_, c)| deletes(c, LISTS))
+        {
             continue;
         }
         let (bytes, basis) = typical("apt lists");

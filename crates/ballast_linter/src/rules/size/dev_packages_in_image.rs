@@ -1,9 +1,10 @@
 //! ## What it does
 //! Flags development, notebook and plotting packages (jupyter, notebook,
 //! ipython, ipykernel, pytest, matplotlib, seaborn, black, mypy,
-//! tensorboard, ...) installed by pip, uv, poetry or conda in a stage whose
-//! files end up in the image, from the command line or from a requirements
-//! file or pyproject.toml in the build context. Targets named like `dev`,
+//! tensorboard, ...) installed by pip, uv, poetry or conda in a stage the
+//! target needs (a builder's virtualenv is copied into the image), from the
+//! command line or from a requirements file or pyproject.toml in the build
+//! context. Targets named like `dev`,
 //! `test`, `ci`, `debug` or `notebook` are exempt.
 //!
 //! ## Why it matters
@@ -50,7 +51,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     if target_is_dev(cx) {
         return;
     }
-    for run in cx.image_runs() {
+    for run in cx.reachable_runs() {
         for p in cx.python_installs(run) {
             for r in &p.requested {
                 let name = normalize_name(&r.requirement.name);

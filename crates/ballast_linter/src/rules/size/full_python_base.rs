@@ -66,7 +66,10 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 Some(t) => format!("{}{slim}", &text[..text.len() - t.len()]),
                 None => format!("{text}:{slim}"),
             };
-            Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
+            Fix::unsafe_(
+                format!("Use `{new}`; it has no gcc, make or -dev headers, so packages built from source need them installed (best in a builder stage)"),
+                vec![Edit::replace(span, new)],
+            )
         });
         out.push(
             Finding::new(

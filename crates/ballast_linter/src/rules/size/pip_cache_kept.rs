@@ -27,10 +27,12 @@
 //! ```
 //!
 //! ## Fix safety
-//! Safe: adding `--no-cache-dir` (pip) or `--no-cache` (uv, poetry) changes
-//! what is kept, not what is installed. For conda the fix appends
-//! `conda clean -afy`, which is unsafe only because it joins the RUN's
-//! command list.
+//! Safe: when the file already uses BuildKit features (a `# syntax=` line,
+//! `RUN --mount`, heredocs) and the step runs as root, the fix adds a cache
+//! mount over the cache directory; otherwise it adds `--no-cache-dir` (pip)
+//! or `--no-cache` (uv, poetry). Either changes what is kept, not what is
+//! installed. For conda the fix appends `conda clean -afy`, which is unsafe
+//! only because it joins the RUN's command list.
 
 use ballast_shell::misc::cleaned_caches;
 use ballast_shell::python::Tool;
@@ -162,7 +164,20 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             };
             let (bytes, basis) = cache_size(&p);
             let conda = dir == "/opt/conda/pkgs";
-            let fix = if let Some(flag) = flag {
+            let mount_fix =
+                (cx.uses_buildkit() && cx.runs_as_root(run.index) && !run.json).then(|| {
+                    let at = cx.inst(run.index).keyword_span.end;
+                    Fix::safe(
+                        format!("Mount a cache on {dir}"),
+                        vec![Edit::insert(
+                            at,
+                            format!(" --mount=type=cache,target={dir}"),
+                        )],
+                    )
+                });
+            let fix = if mount_fix.is_some() {
+                mount_fix
+            } else if let Some(flag) = flag {
                 insert_after_word(p.part, p.command, p.install.subcommand, flag)
                     .map(|e| Fix::safe(format!("Add `{flag}`"), vec![e]))
             } else if conda && p.part.editable {

@@ -1,0 +1,193 @@
+//! `ballast check [DIR]`: the one-command audit of a project. Lint findings
+//! with the total estimated saving, what the build context ships, what a
+//! typical code change rebuilds, and the restructured Dockerfile as a diff.
+
+use anyhow::Result;
+use ballast_context::copies::{context_uses, is_dependency_manifest};
+use ballast_context::rebuild::{Inputs, predict};
+use ballast_context::walk::Kind;
+use ballast_context::{junk, report};
+use ballast_linter::restructure::{Refusal, restructure};
+use ballast_report::check::{Check, Restructure};
+use ballast_report::lint::summarize;
+use clap::{Args, ValueEnum};
+
+use crate::commands::lint::lint_job;
+use crate::commands::project::{self, ProjectArgs};
+use crate::commands::targets::{TargetArgs, prepare};
+use crate::exit;
+use crate::output::{ColorChoice, emit};
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    pub format: Format,
+    /// Colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Terminal,
+    Json,
+    Markdown,
+}
+
+pub fn run(args: CheckArgs) -> Result<u8> {
+    let p = project::load(&args.project)?;
+    // Lint with the project's configuration, reading its context.
+    let targets = TargetArgs {
+        paths: vec![p.dockerfile_path.clone()],
+        select: None,
+        extend_select: Vec::new(),
+        ignore: Vec::new(),
+        severity: Vec::new(),
+        trusted_registries: Vec::new(),
+        target: args.project.target.clone(),
+        build_args: args.project.build_args.clone(),
+        context: Some(p.dir.clone()),
+        no_context: false,
+        disable_pragmas: false,
+        config: None,
+        stdin_filename: "-".into(),
+    };
+    let prepared = prepare(&targets)?;
+    let job = &prepared.jobs[0];
+    let linted = lint_job(&prepared, job);
+    if let Some(e) = &linted.error {
+        anyhow::bail!("{e}");
+    }
+    let summary = summarize(std::slice::from_ref(&linted));
+
+    // The context as sent.
+    let ctx = p.walk()?;
+    let uses = context_uses(&p.df, &p.graph, &ctx);
+    let df_name = p
+        .dockerfile_in_context()
+        .unwrap_or_else(|| p.dockerfile_path.display().to_string());
+    let context = report::build(
+        &ctx,
+        &p.ignore,
+        junk::find(&ctx),
+        &uses,
+        &|s| p.stage_label(s),
+        &df_name,
+    );
+
+    // A typical code change: an application source file a COPY takes.
+    let target = p.graph.target(args.project.target.as_deref());
+    let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
+    let mut candidates: Vec<&str> = uses
+        .iter()
+        .filter(|u| needed.contains(&u.stage))
+        .flat_map(|u| u.sources.iter().flat_map(|s| s.matched.iter()))
+        .flat_map(|m| ctx.under(m))
+        .filter(|e| e.kind == Kind::File && !e.excluded && !is_dependency_manifest(&e.path))
+        .map(|e| e.path.as_str())
+        .filter(|path| {
+            !path
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("Dockerfile") || n == ".dockerignore")
+        })
+        .collect();
+    candidates.sort_by_key(|path| {
+        (
+            !path.ends_with(".py"),
+            path.ends_with("__init__.py"),
+            path.matches('/').count() == 0,
+            *path,
+        )
+    });
+    let changed_file = candidates.first().map(|s| s.to_string());
+    let read = |rel: &str| p.read_context_file(rel);
+    let prediction = changed_file.as_ref().map(|f| {
+        predict(&Inputs {
+            df: &p.df,
+            graph: &p.graph,
+            ignore: &p.ignore,
+            uses: &uses,
+            old: None,
+            changed: std::slice::from_ref(f),
+            changed_args: &[],
+            target: args.project.target.as_deref(),
+            read: &read,
+            image_layers: None,
+        })
+    });
+
+    // The restructured Dockerfile, as a diff.
+    let options = prepared.options(job);
+    let restructured = match restructure(&p.df, &options) {
+        Ok(r) => {
+            let name = p
+                .dockerfile_path
+                .file_name()
+                .map_or("Dockerfile".into(), |n| n.to_string_lossy().into_owned());
+            let mut diff =
+                similar::TextDiff::from_lines(p.df.source.as_str(), r.dockerfile.as_str())
+                    .unified_diff()
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+                    .to_string();
+            if let Some(ignore) = &r.dockerignore {
+                diff.push_str(
+                    &similar::TextDiff::from_lines("", ignore.as_str())
+                        .unified_diff()
+                        .header("a/.dockerignore", "b/.dockerignore")
+                        .to_string(),
+                );
+            }
+            Restructure::Diff {
+                diff,
+                notes: r.notes,
+            }
+        }
+        Err(Refusal::Unsupported(why)) => Restructure::Refused(why),
+        Err(Refusal::Lint(e)) => Restructure::Refused(e.to_string()),
+    };
+
+    let check = Check {
+        lint: &linted,
+        summary: &summary,
+        context: &context,
+        rebuild: changed_file.as_deref().zip(prediction.as_ref()),
+        restructure: &restructured,
+    };
+    let text = match args.format {
+        Format::Terminal => ballast_report::check::terminal(&check, args.color.enabled()),
+        Format::Markdown => ballast_report::check::markdown(&check),
+        Format::Json => {
+            let lint: serde_json::Value = serde_json::from_str(&ballast_report::lint::json(
+                std::slice::from_ref(&linted),
+                &summary,
+            ))?;
+            let restructure = match &restructured {
+                Restructure::Diff { diff, notes } => {
+                    serde_json::json!({"diff": diff, "notes": notes, "refused": null})
+                }
+                Restructure::Refused(why) => {
+                    serde_json::json!({"diff": null, "notes": [], "refused": why})
+                }
+            };
+            let v = serde_json::json!({
+                "version": 1,
+                "dockerfile": p.dockerfile_path.display().to_string(),
+                "lint": lint,
+                "context": context,
+                "rebuild": {"changed": changed_file, "prediction": prediction},
+                "restructure": restructure,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&v)?)
+        }
+    };
+    emit(&text)?;
+    let failing = linted
+        .findings
+        .iter()
+        .any(|f| f.severity >= ballast_linter::Severity::Warning);
+    Ok(if failing { exit::FINDINGS } else { exit::OK })
+}

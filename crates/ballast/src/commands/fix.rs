@@ -1,0 +1,271 @@
+//! `ballast fix [PATH...]`: apply the linter's fixes in place (safe ones by
+//! default, unsafe ones with `--unsafe-fixes`), or `--restructure` a
+//! single-stage Python service into the optimized multi-stage form.
+//! `--diff` prints what would change, `--check` only says whether anything
+//! would; both write nothing. Writes are atomic and keep permissions.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use ballast_linter::fix::{Fixed, fix_until_stable};
+use ballast_linter::{Applicability, restructure};
+use clap::Args;
+
+use crate::commands::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
+use crate::exit;
+use crate::output::emit;
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Also apply fixes that may change behaviour (another base image, a moved COPY, a new user).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Rewrite a single-stage Python service into a builder and a slim runtime stage,
+    /// and write a .dockerignore when there is none.
+    #[arg(long)]
+    pub restructure: bool,
+    /// Print a unified diff of the changes and write nothing (exit 1 when there are changes).
+    #[arg(long)]
+    pub diff: bool,
+    /// Write nothing; exit 1 when a fix would apply.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What fixing one file produced.
+struct Outcome {
+    display: String,
+    /// (path on disk, old text, new text) for every file that changes.
+    changes: Vec<(PathBuf, String, String)>,
+    /// Lines describing what was applied.
+    applied: Vec<String>,
+    /// What is left, or why nothing was done.
+    notes: Vec<String>,
+    error: Option<String>,
+    stdin: bool,
+}
+
+fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
+    let mut out = Outcome {
+        display: job.display.clone(),
+        changes: Vec::new(),
+        applied: Vec::new(),
+        notes: Vec::new(),
+        error: None,
+        stdin: job.is_stdin(),
+    };
+    let source = match prepared.source(job) {
+        Ok(s) => s,
+        Err(e) => {
+            out.error = Some(e);
+            return out;
+        }
+    };
+    let ctx = prepared.context(job);
+    let root = ctx.map(|c| c.root.clone());
+    let read = |p: &str| ctx.and_then(|c| c.read(p));
+    let mut options = prepared.options(job);
+    if args.restructure {
+        let df = ballast_dockerfile::Dockerfile::parse(&source);
+        match restructure::restructure(&df, &options) {
+            Ok(r) => {
+                out.applied
+                    .extend(r.notes.iter().map(|n| format!("restructure: {n}")));
+                out.changes
+                    .push((job.path.clone(), source.clone(), r.dockerfile));
+                if let (Some(text), Some(root)) = (r.dockerignore, &root) {
+                    out.changes
+                        .push((root.join(".dockerignore"), String::new(), text));
+                }
+            }
+            Err(restructure::Refusal::Lint(e)) => out.error = Some(describe_error(job, &e)),
+            Err(restructure::Refusal::Unsupported(why)) => {
+                out.notes.push(format!("not restructured: {why}"));
+            }
+        }
+        return out;
+    }
+    let max = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let fixed: Fixed = match fix_until_stable(&source, &mut options, max, &read) {
+        Ok(f) => f,
+        Err(e) => {
+            out.error = Some(describe_error(job, &e));
+            return out;
+        }
+    };
+    for a in &fixed.applied {
+        let files = if a.files.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", a.files.join(", "))
+        };
+        out.applied.push(format!(
+            "{}:{}: {} {}: {}{files}",
+            job.display, a.line, a.code, a.name, a.message
+        ));
+    }
+    if fixed.text != source {
+        out.changes
+            .push((job.path.clone(), source, fixed.text.clone()));
+    }
+    for (rel, text) in &fixed.files {
+        if let Some(root) = &root {
+            let old = read(rel).unwrap_or_default();
+            out.changes.push((root.join(rel), old, text.clone()));
+        }
+    }
+    let unsafe_left = fixed
+        .remaining
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Unsafe)
+        })
+        .count();
+    if !fixed.remaining.is_empty() {
+        let mut note = format!("{}: {} problem(s) left", job.display, fixed.remaining.len());
+        if unsafe_left > 0 && !args.unsafe_fixes {
+            note.push_str(&format!(", {unsafe_left} fixable with --unsafe-fixes"));
+        }
+        out.notes.push(note);
+    }
+    if !fixed.converged {
+        out.notes.push(format!(
+            "{}: fixes still changed the file after {} rounds; run again",
+            job.display, fixed.rounds
+        ));
+    }
+    out
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory,
+/// renamed over it, keeping the original permissions.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    tmp.write_all(text.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.as_file().sync_all().ok();
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions()).ok();
+    }
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot replace: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = path.display().to_string();
+    let name = name.strip_prefix("./").unwrap_or(&name);
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+pub fn run(args: FixArgs) -> Result<u8> {
+    let prepared = prepare(&args.targets)?;
+    let outcomes = prepared.map(|job| fix_job(&prepared, job, &args));
+    let mut text = String::new();
+    let mut errors = false;
+    let mut changed = 0usize;
+    for o in &outcomes {
+        if let Some(e) = &o.error {
+            eprintln!("error: {e}");
+            errors = true;
+            continue;
+        }
+        changed += o.changes.len();
+        if o.stdin && !args.diff && !args.check {
+            // The fixed text replaces the input on standard output.
+            let fixed = o.changes.first().map_or_else(
+                || prepared.source(&prepared.jobs[0]).unwrap_or_default(),
+                |c| c.2.clone(),
+            );
+            text.push_str(&fixed);
+            for line in o.applied.iter().chain(&o.notes) {
+                eprintln!("{line}");
+            }
+            continue;
+        }
+        if args.diff {
+            for (path, old, new) in &o.changes {
+                text.push_str(&unified_diff(path, old, new));
+            }
+        } else if !args.check {
+            for (path, _, new) in &o.changes {
+                write_atomic(path, new)?;
+            }
+        }
+        for line in &o.applied {
+            let verb = if args.check || args.diff {
+                "would fix"
+            } else {
+                "fixed"
+            };
+            let line = line.strip_prefix("restructure: ").map_or_else(
+                || format!("{verb} {line}"),
+                |n| format!("{}: {n}", o.display),
+            );
+            if args.diff {
+                eprintln!("{line}");
+            } else {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        for n in &o.notes {
+            if args.diff {
+                eprintln!("{n}");
+            } else {
+                text.push_str(n);
+                text.push('\n');
+            }
+        }
+    }
+    let fixes: usize = outcomes
+        .iter()
+        .map(|o| {
+            o.applied
+                .iter()
+                .filter(|a| !a.starts_with("restructure: "))
+                .count()
+        })
+        .sum();
+    if !args.diff && !outcomes.iter().any(|o| o.stdin) {
+        let verb = if args.check {
+            "would be fixed"
+        } else {
+            "fixed"
+        };
+        text.push_str(&format!(
+            "{fixes} problem(s) {verb}, {changed} file(s) {}.\n",
+            if args.check {
+                "would change"
+            } else {
+                "changed"
+            }
+        ));
+    }
+    emit(&text)?;
+    Ok(if errors {
+        exit::ERROR
+    } else if (args.check || args.diff) && changed > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,373 @@
+//! What `lint` and `fix` share: the Dockerfiles to work on (files,
+//! directories searched with .gitignore respected, standard input), the
+//! settings for each from configuration, environment and flags, their build
+//! contexts, and running the work in parallel.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use ballast_dockerfile::stages::BuildOptions;
+use ballast_linter::{BuildContext, LintError, LintOptions, Settings, Severity};
+use clap::Args;
+use rayon::prelude::*;
+
+use crate::commands::project::build_options;
+use crate::config::{self, LintConfig};
+use crate::input::read_text;
+
+/// Which Dockerfiles, and the rule settings.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Dockerfiles, or directories to search (Dockerfile, Containerfile,
+    /// *.Dockerfile, Dockerfile.*; .gitignore respected); `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Rules to run (codes, names, families, code prefixes, ALL), replacing the configured selection.
+    #[arg(long, value_delimiter = ',', env = "BALLAST_LINT_SELECT")]
+    pub select: Option<Vec<String>>,
+    /// Rules to run in addition to the selection.
+    #[arg(long, value_delimiter = ',', env = "BALLAST_LINT_EXTEND_SELECT")]
+    pub extend_select: Vec<String>,
+    /// Rules not to run (added to the configured ones).
+    #[arg(long, value_delimiter = ',', env = "BALLAST_LINT_IGNORE")]
+    pub ignore: Vec<String>,
+    /// Severity override, `RULE=error|warning|info` (repeatable).
+    #[arg(
+        long,
+        value_name = "RULE=LEVEL",
+        value_delimiter = ',',
+        env = "BALLAST_LINT_SEVERITY"
+    )]
+    pub severity: Vec<String>,
+    /// A registry base images may come from (repeatable; turns on untrusted-registry).
+    #[arg(
+        long = "trusted-registry",
+        value_delimiter = ',',
+        env = "BALLAST_TRUSTED_REGISTRIES"
+    )]
+    pub trusted_registries: Vec<String>,
+    /// The stage to judge (default: the last).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// A build argument, `NAME=VALUE` (repeatable).
+    #[arg(long = "build-arg", value_name = "NAME=VALUE")]
+    pub build_args: Vec<String>,
+    /// The build context (default: each Dockerfile's directory).
+    #[arg(long)]
+    pub context: Option<PathBuf>,
+    /// Do not read the build context (context rules and requirement files are skipped).
+    #[arg(long, conflicts_with = "context")]
+    pub no_context: bool,
+    /// Ignore `# ballast:` and `# hadolint` suppression comments.
+    #[arg(long, env = "BALLAST_LINT_DISABLE_PRAGMAS")]
+    pub disable_pragmas: bool,
+    /// The configuration file (default: ballast.toml or pyproject.toml found upward).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The name to show for standard input.
+    #[arg(long, default_value = "-")]
+    pub stdin_filename: String,
+}
+
+/// One Dockerfile to work on.
+#[derive(Debug)]
+pub struct Job {
+    pub path: PathBuf,
+    /// The path as shown.
+    pub display: String,
+    pub settings: Settings,
+    /// `[lint] failure-threshold` of its configuration file.
+    pub configured_threshold: Option<String>,
+    context_key: Option<(PathBuf, Option<PathBuf>)>,
+}
+
+impl Job {
+    pub fn is_stdin(&self) -> bool {
+        self.path == Path::new("-")
+    }
+}
+
+/// The jobs with their shared inputs.
+pub struct Prepared {
+    pub jobs: Vec<Job>,
+    pub build: BuildOptions,
+    pub target: Option<String>,
+    contexts: HashMap<(PathBuf, Option<PathBuf>), BuildContext>,
+    stdin: Option<Result<String, String>>,
+}
+
+/// Whether a file name is a Dockerfile by name.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return false;
+    }
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+}
+
+/// Dockerfiles under a directory, .gitignore respected, sorted.
+fn discover(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| is_dockerfile_name(&e.file_name().to_string_lossy()))
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The settings from a configuration file, environment and flags.
+fn settings_for(
+    args: &TargetArgs,
+    cfg: &LintConfig,
+    cfg_dir: Option<&Path>,
+    path: &Path,
+) -> Result<Settings> {
+    let mut s = Settings {
+        select: args
+            .select
+            .clone()
+            .or_else(|| cfg.select.clone())
+            .unwrap_or_default(),
+        extend_select: cfg
+            .extend_select
+            .iter()
+            .chain(&args.extend_select)
+            .cloned()
+            .collect(),
+        ignore: cfg.ignore.iter().chain(&args.ignore).cloned().collect(),
+        trusted_registries: if args.trusted_registries.is_empty() {
+            cfg.trusted_registries.clone()
+        } else {
+            args.trusted_registries.clone()
+        },
+        disable_pragmas: args.disable_pragmas || cfg.disable_pragmas,
+        ..Settings::default()
+    };
+    for (rule, level) in &cfg.severity {
+        let sev = Severity::parse(level).ok_or_else(|| {
+            anyhow::anyhow!(
+                "[lint.severity] {rule}: unknown severity {level:?} (error, warning, info)"
+            )
+        })?;
+        s.severity.push((rule.clone(), sev));
+    }
+    for item in &args.severity {
+        let Some((rule, level)) = item.split_once('=') else {
+            bail!("--severity {item:?}: expected RULE=LEVEL");
+        };
+        let sev = Severity::parse(level).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--severity {item:?}: unknown severity {level:?} (error, warning, info)"
+            )
+        })?;
+        s.severity.push((rule.to_string(), sev));
+    }
+    // Per-path globs are relative to the configuration file's directory.
+    if !cfg.per_path_ignores.is_empty() {
+        let rel = cfg_dir
+            .and_then(|d| {
+                let d = std::fs::canonicalize(d).ok()?;
+                let p = std::fs::canonicalize(path).ok()?;
+                p.strip_prefix(d)
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| path.to_string_lossy().into_owned());
+        for (glob, rules) in &cfg.per_path_ignores {
+            if ballast_linter::settings::glob_matches(glob, &rel) {
+                s.ignore.extend(rules.iter().cloned());
+            }
+        }
+    }
+    s.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(s)
+}
+
+/// Finds the Dockerfiles, their settings and build contexts.
+pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
+    if let Some(c) = &args.context
+        && !c.is_dir()
+    {
+        bail!("--context {}: not a directory", c.display());
+    }
+    // Configuration: one file for all with --config, else the nearest per directory.
+    let explicit = match &args.config {
+        Some(p) => Some(config::load(p)?),
+        None => None,
+    };
+    let mut by_dir: HashMap<PathBuf, (LintConfig, Option<PathBuf>)> = HashMap::new();
+    let mut config_for = |dir: &Path| -> Result<(LintConfig, Option<PathBuf>)> {
+        let parent = |l: &config::Loaded| {
+            l.path
+                .as_ref()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+        };
+        if let Some(l) = &explicit {
+            return Ok((l.config.lint.clone(), parent(l)));
+        }
+        if let Some(c) = by_dir.get(dir) {
+            return Ok(c.clone());
+        }
+        let l = config::discover(dir)?;
+        let c = (l.config.lint.clone(), parent(&l));
+        by_dir.insert(dir.to_path_buf(), c.clone());
+        Ok(c)
+    };
+
+    let mut jobs = Vec::new();
+    for p in &args.paths {
+        let files = if p == Path::new("-") {
+            vec![p.clone()]
+        } else if p.is_dir() {
+            let found = discover(p);
+            if found.is_empty() {
+                bail!(
+                    "{}: no Dockerfile found (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)",
+                    p.display()
+                );
+            }
+            found
+        } else if p.exists() {
+            vec![p.clone()]
+        } else {
+            bail!("{}: no such file or directory", p.display());
+        };
+        for f in files {
+            let stdin = f == Path::new("-");
+            let dir = if stdin {
+                PathBuf::from(".")
+            } else {
+                f.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            };
+            let (cfg, cfg_dir) = config_for(&dir)?;
+            let settings = settings_for(args, &cfg, cfg_dir.as_deref(), &f)?;
+            let root = if args.no_context {
+                None
+            } else if let Some(c) = &args.context {
+                Some(c.clone())
+            } else if stdin {
+                None
+            } else {
+                Some(dir.clone())
+            };
+            let context_key = root.map(|root| {
+                let ignore = ballast_linter::project::ignore_file_for(
+                    &root,
+                    (!stdin).then_some(f.as_path()),
+                );
+                (root, ignore)
+            });
+            let display = if stdin {
+                args.stdin_filename.clone()
+            } else {
+                // `ballast lint` on `.` shows `Dockerfile`, not `./Dockerfile`.
+                let shown = f.display().to_string();
+                shown
+                    .strip_prefix("./")
+                    .map(str::to_string)
+                    .unwrap_or(shown)
+            };
+            jobs.push(Job {
+                display,
+                path: f,
+                settings,
+                configured_threshold: cfg.failure_threshold.clone(),
+                context_key,
+            });
+        }
+    }
+    let build = build_options(&args.build_args)?;
+
+    // Build contexts shared by Dockerfiles with the same root and ignore file.
+    let mut keys: Vec<(PathBuf, Option<PathBuf>)> =
+        jobs.iter().filter_map(|j| j.context_key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    let load =
+        |key: (PathBuf, Option<PathBuf>)| match BuildContext::load_with(&key.0, key.1.as_deref()) {
+            Ok(c) => Some((key, c)),
+            Err(e) => {
+                eprintln!(
+                    "warning: {}: cannot read the build context ({e}); working without it",
+                    key.0.display()
+                );
+                None
+            }
+        };
+    let contexts = if jobs.len() > 1 {
+        keys.into_par_iter().filter_map(load).collect()
+    } else {
+        keys.into_iter().filter_map(load).collect()
+    };
+    // Standard input is read once, before the parallel part.
+    let stdin = jobs
+        .iter()
+        .any(Job::is_stdin)
+        .then(|| read_text(Path::new("-")).map_err(|e| format!("{e:#}")));
+    Ok(Prepared {
+        jobs,
+        build,
+        target: args.target.clone(),
+        contexts,
+        stdin,
+    })
+}
+
+impl Prepared {
+    /// The text of a job's Dockerfile, or why it cannot be read.
+    pub fn source(&self, job: &Job) -> Result<String, String> {
+        match &self.stdin {
+            Some(t) if job.is_stdin() => t.clone(),
+            _ => read_text(&job.path).map_err(|e| format!("{e:#}")),
+        }
+    }
+
+    /// A job's build context, if it has one.
+    pub fn context(&self, job: &Job) -> Option<&BuildContext> {
+        self.contexts.get(job.context_key.as_ref()?)
+    }
+
+    /// Lint options for a job.
+    pub fn options(&self, job: &Job) -> LintOptions<'_> {
+        LintOptions {
+            settings: job.settings.clone(),
+            build: self.build.clone(),
+            target: self.target.clone(),
+            context: self.context(job),
+            path: Some(job.display.clone()),
+            overlay: Default::default(),
+        }
+    }
+
+    /// Runs `f` on every job, in parallel when there are several (starting
+    /// a thread pool costs more than linting one file); results in job order.
+    pub fn map<T: Send>(&self, f: impl Fn(&Job) -> T + Sync + Send) -> Vec<T> {
+        if self.jobs.len() > 1 {
+            self.jobs.par_iter().map(f).collect()
+        } else {
+            self.jobs.iter().map(f).collect()
+        }
+    }
+}
+
+/// A lint error as one line naming the file.
+pub fn describe_error(job: &Job, e: &LintError) -> String {
+    match e {
+        LintError::UnknownTarget(_) | LintError::NoStage => format!("{}: {e}", job.display),
+        _ => format!("{}:{e}", job.display),
+    }
+}

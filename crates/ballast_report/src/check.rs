@@ -1,0 +1,262 @@
+//! `ballast check`: the one-command audit. Lint findings with the total
+//! saving, what the build context ships, what a code change rebuilds, and
+//! the restructured Dockerfile as a diff, for a terminal or as Markdown.
+
+use ballast_context::rebuild::{Prediction, Status};
+use ballast_context::report::ContextReport;
+use ballast_linter::SavingsKind;
+
+use crate::bytes::format_bytes;
+use crate::lint::{LintedFile, Summary};
+use crate::style::Style;
+
+/// The restructure part of the audit.
+#[derive(Debug, Clone)]
+pub enum Restructure {
+    /// A unified diff of the Dockerfile (and the .dockerignore it writes), with notes.
+    Diff { diff: String, notes: Vec<String> },
+    /// Why the file was not restructured.
+    Refused(String),
+}
+
+/// Everything `check` found.
+pub struct Check<'a> {
+    pub lint: &'a LintedFile,
+    pub summary: &'a Summary,
+    pub context: &'a ContextReport,
+    /// The file a code change was assumed to touch, and what it rebuilds.
+    pub rebuild: Option<(&'a str, &'a Prediction)>,
+    pub restructure: &'a Restructure,
+}
+
+fn n(count: usize, what: &str) -> String {
+    format!("{count} {what}{}", if count == 1 { "" } else { "s" })
+}
+
+fn savings_line(s: &Summary) -> String {
+    let parts = crate::lint::savings_parts(&s.savings);
+    if parts.is_empty() {
+        "none estimated".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn finding_lines(c: &Check<'_>, md: bool) -> Vec<String> {
+    c.lint
+        .findings
+        .iter()
+        .map(|f| {
+            let (line, _, _, _) = c.lint.region(f);
+            let saving = f.savings.as_ref().map_or(String::new(), |s| {
+                let what = match s.kind {
+                    SavingsKind::Image => "image",
+                    SavingsKind::Rebuild => "per code change",
+                    SavingsKind::Context => "context",
+                };
+                format!(" (~{} {what})", format_bytes(s.bytes))
+            });
+            let fix = f.fix.as_ref().map_or("", |x| {
+                if x.applicability == ballast_linter::Applicability::Safe {
+                    " [fix]"
+                } else {
+                    " [unsafe fix]"
+                }
+            });
+            if md {
+                format!(
+                    "| {} | {} | `{}` | {}:{line} | {}{saving}{fix} |",
+                    f.severity,
+                    f.rule.code,
+                    f.rule.name,
+                    c.lint.path,
+                    f.message.replace('|', "\\|")
+                )
+            } else {
+                format!(
+                    "  {:7} {} {}:{line} {}{saving}{fix}",
+                    f.severity.as_str(),
+                    f.rule.code,
+                    c.lint.path,
+                    f.message
+                )
+            }
+        })
+        .collect()
+}
+
+fn rebuild_summary(p: &Prediction) -> (usize, usize, Vec<String>) {
+    let built: Vec<_> = p
+        .steps
+        .iter()
+        .filter(|s| s.status != Status::Skipped)
+        .collect();
+    let rebuilt: Vec<String> = built
+        .iter()
+        .filter(|s| s.status == Status::Rebuilt)
+        .map(|s| {
+            let cost = s
+                .cost_bytes
+                .map_or(String::new(), |b| format!(" (~{})", format_bytes(b)));
+            format!(
+                "line {}: {}{cost}",
+                s.line,
+                s.instruction.lines().next().unwrap_or("")
+            )
+        })
+        .collect();
+    (rebuilt.len(), built.len(), rebuilt)
+}
+
+/// The audit for a terminal.
+pub fn terminal(c: &Check<'_>, color: bool) -> String {
+    let s = Style { color };
+    let mut out = String::new();
+    let sm = c.summary;
+    out.push_str(&format!(
+        "{} {} ({}, {}, {}); {} fixable with `ballast fix`, {} more with `--unsafe-fixes`\n",
+        s.bold("Lint:"),
+        n(sm.findings, "problem"),
+        n(sm.errors, "error"),
+        n(sm.warnings, "warning"),
+        n(sm.infos, "info"),
+        sm.fixable.safe,
+        sm.fixable.unsafe_
+    ));
+    for l in finding_lines(c, false) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "  {} {}\n\n",
+        s.bold("Estimated savings:"),
+        s.green(&savings_line(sm))
+    ));
+    let r = c.context;
+    out.push_str(&format!(
+        "{} sends {} in {} files ({})\n",
+        s.bold("Build context:"),
+        format_bytes(r.total_bytes),
+        r.files,
+        r.ignore_file.as_deref().map_or_else(
+            || "no .dockerignore".to_string(),
+            |f| format!("{f} keeps out {}", format_bytes(r.ignored_bytes))
+        )
+    ));
+    for j in r.junk.iter().filter(|j| j.sent) {
+        out.push_str(&format!(
+            "  sent: {} {}{} ({})\n",
+            j.class.describe(),
+            j.path,
+            if j.dir { "/" } else { "" },
+            format_bytes(j.bytes)
+        ));
+    }
+    out.push('\n');
+    match c.rebuild {
+        Some((file, p)) => {
+            let (rebuilt, total, lines) = rebuild_summary(p);
+            out.push_str(&format!(
+                "{} changing {file} rebuilds {rebuilt} of {total} steps, ~{} of layers\n",
+                s.bold("Rebuild:"),
+                format_bytes(p.rebuilt_bytes)
+            ));
+            for l in lines {
+                out.push_str(&format!("  {l}\n"));
+            }
+            for a in &p.advice {
+                out.push_str(&format!("  {} {a}\n", s.yellow("advice:")));
+            }
+        }
+        None => out.push_str(&format!(
+            "{} no application file is copied from the context\n",
+            s.bold("Rebuild:")
+        )),
+    }
+    out.push('\n');
+    match c.restructure {
+        Restructure::Diff { diff, notes } => {
+            out.push_str(&format!(
+                "{} (`ballast fix --restructure` writes it)\n",
+                s.bold("Restructured Dockerfile")
+            ));
+            for n in notes {
+                out.push_str(&format!("  note: {n}\n"));
+            }
+            out.push_str(diff);
+        }
+        Restructure::Refused(why) => out.push_str(&format!(
+            "{} not restructured: {why}\n",
+            s.bold("Restructure:")
+        )),
+    }
+    out
+}
+
+/// The audit as Markdown (a pull-request comment).
+pub fn markdown(c: &Check<'_>) -> String {
+    let sm = c.summary;
+    let mut out = format!("## ballast check: {}\n\n", c.lint.path);
+    out.push_str(&format!(
+        "**{}** ({}, {}, {}). Estimated savings: **{}**.\n\n",
+        n(sm.findings, "problem"),
+        n(sm.errors, "error"),
+        n(sm.warnings, "warning"),
+        n(sm.infos, "info"),
+        savings_line(sm)
+    ));
+    if !c.lint.findings.is_empty() {
+        out.push_str("| severity | code | rule | where | finding |\n|---|---|---|---|---|\n");
+        for l in finding_lines(c, true) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    let r = c.context;
+    out.push_str(&format!(
+        "### Build context\n\nSends {} in {} files",
+        format_bytes(r.total_bytes),
+        r.files
+    ));
+    out.push_str(&match &r.ignore_file {
+        Some(f) => format!(" ({f} keeps out {}).\n\n", format_bytes(r.ignored_bytes)),
+        None => " (no .dockerignore).\n\n".to_string(),
+    });
+    for j in r.junk.iter().filter(|j| j.sent) {
+        out.push_str(&format!(
+            "- sent: {} `{}` ({})\n",
+            j.class.describe(),
+            j.path,
+            format_bytes(j.bytes)
+        ));
+    }
+    out.push_str("\n### Rebuild\n\n");
+    match c.rebuild {
+        Some((file, p)) => {
+            let (rebuilt, total, lines) = rebuild_summary(p);
+            out.push_str(&format!(
+                "Changing `{file}` rebuilds {rebuilt} of {total} steps, ~{} of layers.\n\n",
+                format_bytes(p.rebuilt_bytes)
+            ));
+            for l in lines {
+                out.push_str(&format!("- {l}\n"));
+            }
+            for a in &p.advice {
+                out.push_str(&format!("- advice: {a}\n"));
+            }
+        }
+        None => out.push_str("No application file is copied from the context.\n"),
+    }
+    out.push_str("\n### Restructured Dockerfile\n\n");
+    match c.restructure {
+        Restructure::Diff { diff, notes } => {
+            for n in notes {
+                out.push_str(&format!("- {n}\n"));
+            }
+            out.push_str(&format!("\n```diff\n{diff}```\n"));
+        }
+        Restructure::Refused(why) => out.push_str(&format!("Not restructured: {why}.\n")),
+    }
+    out
+}
