@@ -1,0 +1,172 @@
+//! End to end with a real engine: dockerd with BuildKit (Debian's docker.io),
+//! started by this test with its state in a temporary directory. One daemon
+//! serves the whole file: the steps run in order inside one test.
+//!
+//! The bundled example (its Dockerfile and application) and the result of
+//! `ballast fix --restructure` both build from base images made here
+//! (Debian bookworm with Python 3.11; there is no registry to pull from),
+//! with wheels downloaded on the host and installed offline in the build.
+//! The requirements are cut to the web stack (fastapi, uvicorn): the heavy ML
+//! wheels are gigabytes, the CPU torch index is not reachable here, and the
+//! application answers without its embedding model. Both containers must
+//! answer HTTP; the restructured image must be smaller; after a code change
+//! the restructured build must reuse the dependency layer and the naive
+//! build must not.
+//!
+//! Needs dockerd and debootstrap (`.ci/run` installs them); without them
+//! the test fails in CI and is skipped elsewhere.
+
+mod common;
+
+use ballast_testkit::engine::{Dockerd, engine_available, free_port, python_bases, wheels};
+use common::{ballast, copy_dir, root};
+
+const REQUIREMENTS: &str = "fastapi==0.115.5\nuvicorn==0.32.1\n";
+
+/// The line of a BuildKit plain log that runs the step whose text contains
+/// `needle`, and whether it was cached.
+fn step_cached(log: &str, needle: &str) -> Option<bool> {
+    // `#12 [stage 4/6] RUN pip install ...` then `#12 CACHED` or `#12 DONE`.
+    let id = log
+        .lines()
+        .find(|l| l.contains(needle) && l.starts_with('#'))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    Some(log.lines().any(|l| l == format!("{id} CACHED")))
+}
+
+#[test]
+fn example_and_restructured_build_run_and_compare() {
+    if let Err(why) = engine_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs a real engine: {why}"
+        );
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let d = Dockerd::start().expect("dockerd");
+    let wheel_dir = wheels(&["fastapi==0.115.5", "uvicorn==0.32.1"]).expect("wheels");
+    python_bases(&d, &wheel_dir).expect("base images");
+
+    // Two copies of the example: as shipped, and restructured by ballast.
+    let work = tempfile::tempdir().unwrap();
+    let naive = work.path().join("naive");
+    let fixed = work.path().join("restructured");
+    for dir in [&naive, &fixed] {
+        std::fs::create_dir_all(dir).unwrap();
+        copy_dir(&root().join("examples/rag-service"), dir);
+        std::fs::write(dir.join("requirements.txt"), REQUIREMENTS).unwrap();
+    }
+    let out = ballast(&fixed)
+        .args(["fix", "--restructure", "."])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restructured = std::fs::read_to_string(fixed.join("Dockerfile")).unwrap();
+    assert!(restructured.contains("AS builder"), "{restructured}");
+
+    let (_, naive_cold) = d
+        .build(&naive, "rag:naive", &[])
+        .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
+    let (_, fixed_cold) = d
+        .build(&fixed, "rag:restructured", &[])
+        .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
+
+    // Both serve the API.
+    for image in ["rag:naive", "rag:restructured"] {
+        let port = free_port();
+        let port_s = port.to_string();
+        let body = d
+            .run_http(
+                image,
+                &[
+                    "uvicorn",
+                    "app.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port_s,
+                ],
+                port,
+                "/health",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(body.contains("\"status\":\"ok\""), "{image}: {body}");
+    }
+
+    // The restructured image is smaller.
+    let naive_size = d.image_size("rag:naive").unwrap();
+    let fixed_size = d.image_size("rag:restructured").unwrap();
+    eprintln!(
+        "naive {naive_size} bytes in {naive_cold:?}; restructured {fixed_size} bytes in {fixed_cold:?}"
+    );
+    assert!(
+        fixed_size < naive_size,
+        "restructured {fixed_size} >= naive {naive_size}"
+    );
+
+    // A one-line code change: only the restructured build keeps its dependency layer.
+    for dir in [&naive, &fixed] {
+        let main = dir.join("app/main.py");
+        let text = std::fs::read_to_string(&main).unwrap();
+        std::fs::write(&main, format!("{text}\n# a one-line change\n")).unwrap();
+    }
+    let (naive_log, _) = d.build(&naive, "rag:naive", &[]).unwrap();
+    let (fixed_log, _) = d.build(&fixed, "rag:restructured", &[]).unwrap();
+    assert_eq!(
+        step_cached(&naive_log, "RUN pip install -r requirements.txt"),
+        Some(false),
+        "{naive_log}"
+    );
+    assert_eq!(
+        step_cached(&fixed_log, "pip install -r requirements.txt"),
+        Some(true),
+        "{fixed_log}"
+    );
+
+    // ballast predicted exactly that.
+    let out = ballast(&naive)
+        .args([
+            "rebuild",
+            "--format",
+            "json",
+            "--changed",
+            "app/main.py",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pip = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["instruction"].as_str().unwrap().contains("pip install"))
+        .unwrap();
+    assert_eq!(pip["status"], "rebuilt");
+    let out = ballast(&fixed)
+        .args([
+            "rebuild",
+            "--format",
+            "json",
+            "--changed",
+            "app/main.py",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pip = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["instruction"].as_str().unwrap().contains("pip install"))
+        .unwrap();
+    assert_eq!(pip["status"], "cached");
+}

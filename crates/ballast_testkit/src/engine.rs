@@ -1,0 +1,476 @@
+//! A real Docker daemon for end-to-end tests and benchmarks: dockerd (the
+//! Debian `docker.io` package) started with all its state in a temporary
+//! directory, on a unix socket, no bridge network (builds and containers use
+//! the host network), torn down on drop. Base images are made locally: there
+//! is no registry to pull public images from (see ../shared/docs/engines.md).
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where tests keep downloads between runs.
+pub fn cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("ballast")
+}
+
+/// Whether the tools a real-engine test needs are installed.
+pub fn engine_available() -> Result<(), String> {
+    for tool in ["dockerd", "debootstrap"] {
+        let found = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+            .unwrap_or(false)
+            || Path::new("/usr/sbin").join(tool).is_file();
+        if !found {
+            return Err(format!("{tool} is not installed"));
+        }
+    }
+    if !Path::new("/usr/bin/docker").is_file() {
+        return Err("/usr/bin/docker (the docker.io client with BuildKit) is not installed".into());
+    }
+    Ok(())
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running dockerd.
+pub struct Dockerd {
+    pub root: tempfile::TempDir,
+    pub socket: PathBuf,
+    child: Child,
+}
+
+fn ping(socket: &Path) -> bool {
+    let Ok(mut s) = UnixStream::connect(socket) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut buf = String::new();
+    let _ = s.read_to_string(&mut buf);
+    buf.starts_with("HTTP/1.0 200") || buf.starts_with("HTTP/1.1 200")
+}
+
+impl Dockerd {
+    /// Starts dockerd with its data, exec root and socket in a new temporary directory.
+    pub fn start() -> Result<Dockerd, String> {
+        // Short paths: unix sockets are limited to about 107 bytes.
+        let root = tempfile::Builder::new()
+            .prefix("bd")
+            .tempdir_in("/tmp")
+            .map_err(|e| e.to_string())?;
+        let r = root.path();
+        std::fs::create_dir_all(r.join("config")).map_err(|e| e.to_string())?;
+        std::fs::write(r.join("daemon.json"), "{}").map_err(|e| e.to_string())?;
+        let socket = r.join("d.sock");
+        let log = std::fs::File::create(r.join("dockerd.log")).map_err(|e| e.to_string())?;
+        let child = Command::new("dockerd")
+            .arg("--config-file")
+            .arg(r.join("daemon.json"))
+            .arg("--data-root")
+            .arg(r.join("data"))
+            .arg("--exec-root")
+            .arg(r.join("exec"))
+            .arg("--pidfile")
+            .arg(r.join("docker.pid"))
+            .arg("-H")
+            .arg(format!("unix://{}", socket.display()))
+            .args([
+                "--iptables=false",
+                "--ip-forward=false",
+                "--ip-masq=false",
+                "--bridge=none",
+                "--storage-driver",
+                "overlay2",
+            ])
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("dockerd: {e}"))?;
+        let d = Dockerd {
+            root,
+            socket,
+            child,
+        };
+        let start = Instant::now();
+        while !ping(&d.socket) {
+            if start.elapsed() > Duration::from_secs(60) {
+                return Err(format!("dockerd did not answer in 60 s: {}", d.log_tail()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(d)
+    }
+
+    /// The end of dockerd's log, for error messages.
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.root.path().join("dockerd.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    /// The Debian docker client (with its built-in BuildKit) talking to this daemon.
+    pub fn docker(&self) -> Command {
+        let mut c = Command::new("/usr/bin/docker");
+        c.env("DOCKER_HOST", format!("unix://{}", self.socket.display()))
+            .env("DOCKER_CONFIG", self.root.path().join("config"))
+            .env("DOCKER_BUILDKIT", "1")
+            .env_remove("DOCKER_CONTEXT");
+        c
+    }
+
+    /// Runs a docker command; its output, or an error with its stderr.
+    pub fn run(&self, args: &[&str]) -> Result<Output, String> {
+        let out = self
+            .docker()
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "docker {}: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(out)
+    }
+
+    /// `docker build --network host --progress plain -t TAG DIR`, with its log
+    /// (BuildKit writes it to stderr) and wall time.
+    pub fn build(
+        &self,
+        dir: &Path,
+        tag: &str,
+        extra: &[&str],
+    ) -> Result<(String, Duration), String> {
+        let start = Instant::now();
+        let out = self
+            .docker()
+            .args([
+                "build",
+                "--network",
+                "host",
+                "--progress",
+                "plain",
+                "-t",
+                tag,
+            ])
+            .args(extra)
+            .arg(dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        let elapsed = start.elapsed();
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !out.status.success() {
+            let tail: Vec<&str> = log.lines().collect();
+            return Err(format!(
+                "build of {tag} failed:\n{}",
+                tail[tail.len().saturating_sub(40)..].join("\n")
+            ));
+        }
+        Ok((log, elapsed))
+    }
+
+    /// An image's size in bytes (`docker image inspect`).
+    pub fn image_size(&self, tag: &str) -> Result<u64, String> {
+        let out = self.run(&["image", "inspect", "--format", "{{.Size}}", tag])?;
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|e| format!("size of {tag}: {e}"))
+    }
+
+    /// Starts a container on the host network, waits until `GET path` on
+    /// `port` answers 200, returns the body, and removes the container.
+    pub fn run_http(
+        &self,
+        image: &str,
+        command: &[&str],
+        port: u16,
+        path: &str,
+    ) -> Result<String, String> {
+        let name = format!("t{}", free_port());
+        let mut args = vec!["run", "-d", "--name", &name, "--network", "host", image];
+        args.extend_from_slice(command);
+        self.run(&args)?;
+        let start = Instant::now();
+        let result = loop {
+            if let Some(body) = http_get(port, path) {
+                break Ok(body);
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                let logs = self
+                    .docker()
+                    .args(["logs", &name])
+                    .output()
+                    .map(|o| {
+                        format!(
+                            "{}{}",
+                            String::from_utf8_lossy(&o.stdout),
+                            String::from_utf8_lossy(&o.stderr)
+                        )
+                    })
+                    .unwrap_or_default();
+                break Err(format!("{image} did not answer on port {port}: {logs}"));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let _ = self.docker().args(["rm", "-f", &name]).output();
+        result
+    }
+
+    /// Saves an image as a docker-archive.
+    pub fn save(&self, image: &str, dest: &Path) -> Result<(), String> {
+        self.run(&["save", "-o", &dest.display().to_string(), image])
+            .map(|_| ())
+    }
+}
+
+/// `GET path` on loopback: the body when the status is 200.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let (head, body) = buf.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200")
+        .then(|| body.to_string())
+        .or_else(|| head.starts_with("HTTP/1.0 200").then(|| body.to_string()))
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Leftover mounts (netns, overlay) under the root, deepest first.
+        if let Ok(out) = Command::new("findmnt")
+            .args(["-rn", "-o", "TARGET"])
+            .output()
+        {
+            let root = self.root.path().display().to_string();
+            let mut mounts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|m| m.starts_with(&root))
+                .map(str::to_string)
+                .collect();
+            mounts.sort_by(|a, b| b.cmp(a));
+            for m in mounts {
+                let _ = Command::new("umount").arg(&m).status();
+            }
+        }
+    }
+}
+
+/// A Debian bookworm root filesystem tarball (debootstrap minbase with the
+/// given packages), cached under [`cache_dir`] by its package list.
+pub fn debian_rootfs(include: &[&str]) -> Result<PathBuf, String> {
+    let key = include.join(",");
+    let name = format!("rootfs-bookworm-{:016x}.tar", fnv(&key));
+    let tar = cache_dir().join(&name);
+    if tar.is_file() {
+        return Ok(tar);
+    }
+    std::fs::create_dir_all(cache_dir()).map_err(|e| e.to_string())?;
+    let dir = tempfile::Builder::new()
+        .prefix("rootfs")
+        .tempdir_in(cache_dir())
+        .map_err(|e| e.to_string())?;
+    let rootfs = dir.path().join("rootfs");
+    let out = Command::new("debootstrap")
+        .args(["--variant=minbase", &format!("--include={key}"), "bookworm"])
+        .arg(&rootfs)
+        .arg("http://deb.debian.org/debian")
+        .output()
+        .map_err(|e| format!("debootstrap: {e}"))?;
+    if !out.status.success() {
+        let log = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = log.lines().collect();
+        return Err(format!(
+            "debootstrap failed: {}",
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        ));
+    }
+    // Like the official python images: pip may install system-wide.
+    for entry in glob_dirs(&rootfs.join("usr/lib"), "python3") {
+        let _ = std::fs::remove_file(entry.join("EXTERNALLY-MANAGED"));
+    }
+    let _ = std::fs::remove_dir_all(rootfs.join("var/cache/apt/archives"));
+    let _ = std::fs::create_dir_all(rootfs.join("var/cache/apt/archives/partial"));
+    let partial = dir.path().join("rootfs.tar");
+    let status = Command::new("tar")
+        .args(["--numeric-owner", "-C"])
+        .arg(&rootfs)
+        .args(["-cf"])
+        .arg(&partial)
+        .arg(".")
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("tar of the rootfs failed".into());
+    }
+    std::fs::rename(&partial, &tar).map_err(|e| e.to_string())?;
+    Ok(tar)
+}
+
+fn glob_dirs(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// Wheels for `packages` (CPython 3.11, manylinux x86_64), downloaded on
+/// the host once and cached under [`cache_dir`].
+pub fn wheels(packages: &[&str]) -> Result<PathBuf, String> {
+    let key = packages.join(" ");
+    let dir = cache_dir().join(format!("wheels-{:016x}", fnv(&key)));
+    if dir.join(".done").is_file() {
+        return Ok(dir);
+    }
+    let python = match std::env::var_os("BALLAST_PEERS_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let venv = cache_dir().join("pip-venv");
+            if !venv.join("bin/pip").is_file() {
+                let st = Command::new("python3")
+                    .args(["-m", "venv"])
+                    .arg(&venv)
+                    .status()
+                    .map_err(|e| e.to_string())?;
+                if !st.success() {
+                    return Err("python3 -m venv failed".into());
+                }
+            }
+            venv.join("bin/python")
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+            "--implementation",
+            "cp",
+        ])
+        .args([
+            "--platform",
+            "manylinux2014_x86_64",
+            "--platform",
+            "manylinux_2_17_x86_64",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--platform",
+            "any",
+        ])
+        .arg("--dest")
+        .arg(&dir)
+        .args(packages)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "pip download failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    std::fs::write(dir.join(".done"), "").map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+/// Makes `python:3.11-slim` and `python:3.11` in the daemon from a Debian
+/// rootfs: Python 3.11 with pip and venv, the given wheels at `/wheels`
+/// and pip set to install offline from them; the full image adds compilers,
+/// curl and git, like the official one.
+pub fn python_bases(d: &Dockerd, wheel_dir: &Path) -> Result<(), String> {
+    let rootfs = debian_rootfs(&[
+        "python3",
+        "python3-pip",
+        "python3-venv",
+        "python-is-python3",
+        "ca-certificates",
+    ])?;
+    d.run(&[
+        "import",
+        &rootfs.display().to_string(),
+        "ballast-test/rootfs:bookworm",
+    ])?;
+    let ctx = tempfile::tempdir().map_err(|e| e.to_string())?;
+    copy_tree(wheel_dir, &ctx.path().join("wheels")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM ballast-test/rootfs:bookworm\nCOPY wheels /wheels\nENV LANG=C.UTF-8 PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels PIP_DISABLE_PIP_VERSION_CHECK=1\nCMD [\"python3\"]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    d.build(ctx.path(), "python:3.11-slim", &[])?;
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential curl git && rm -rf /var/lib/apt/lists/*\n",
+    )
+    .map_err(|e| e.to_string())?;
+    d.build(ctx.path(), "python:3.11", &[])?;
+    Ok(())
+}
+
+/// Copies a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let dest = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &dest)?;
+        } else {
+            std::fs::copy(e.path(), dest)?;
+        }
+    }
+    Ok(())
+}
