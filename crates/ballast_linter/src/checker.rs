@@ -373,7 +373,11 @@ impl<'a> Checker<'a> {
                 let Some((rel, text)) = self.read_install_file(&file) else {
                     continue;
                 };
-                let parsed = parse_requirements_file(&text);
+                let parsed = if rel.ends_with(".yml") || rel.ends_with(".yaml") {
+                    environment_yml(&text)
+                } else {
+                    parse_requirements_file(&text)
+                };
                 for u in parsed.index_url.iter().chain(&parsed.extra_index_urls) {
                     if is_cpu_source(u) {
                         cpu.get_or_insert_with(|| format!("{u} in {rel}"));
@@ -630,6 +634,45 @@ fn gpu_evidence_in_install(inst: &Install) -> Option<String> {
                 .filter(|b| is_gpu_source(b))
                 .map(|b| format!("--torch-backend={b}"))
         })
+}
+
+/// The dependencies of a conda `environment.yml`: conda specs
+/// (`numpy=1.26`, `conda-forge::pytorch`) and the `pip:` list, with lines.
+/// A reader for the shape conda writes, not a YAML parser.
+pub fn environment_yml(text: &str) -> ballast_shell::requirements::RequirementsFile {
+    let mut out = ballast_shell::requirements::RequirementsFile::default();
+    let mut in_deps = false;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if !line.starts_with([' ', '\t', '-']) && !trimmed.is_empty() {
+            in_deps = trimmed.starts_with("dependencies:");
+            continue;
+        }
+        let Some(item) = trimmed.strip_prefix("- ") else {
+            continue;
+        };
+        let item = item
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\'']);
+        if !in_deps || item.is_empty() || item.ends_with(':') {
+            continue;
+        }
+        // `channel::name=version` and `name=version=build` are conda's forms.
+        let spec = item.rsplit("::").next().unwrap_or(item);
+        let spec = if spec.contains("==") || spec.contains(">=") || spec.contains('<') {
+            spec.to_string()
+        } else {
+            spec.replacen('=', "==", 1)
+        };
+        let spec: String = spec.split('=').take(3).collect::<Vec<_>>().join("=");
+        if let Some(r) = parse_requirement(&spec) {
+            out.requirements.push((i + 1, r));
+        }
+    }
+    out
 }
 
 /// Dependencies a pyproject.toml declares (`[project].dependencies`,
