@@ -83,6 +83,16 @@ pub struct Expansion {
     pub unmatched: BTreeSet<String>,
 }
 
+/// The longest result word processing produces (1 MiB). BuildKit has no
+/// bound; ballast refuses larger expansions (chains of ARGs doubling a
+/// value, `${V//}` inserting between every character) instead of running
+/// out of memory.
+pub const MAX_EXPANSION: usize = 1 << 20;
+
+fn expansion_too_large() -> String {
+    format!("expansion exceeds {} bytes", MAX_EXPANSION)
+}
+
 /// A word could not be processed (unterminated quote, bad substitution, `${V:?}`...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("failed to process {source_quoted}: {message}")]
@@ -254,6 +264,9 @@ impl ShellWord<'_> {
                 _ => None,
             };
             if let Some(tmp) = special {
+                if result.len() + tmp.len() > MAX_EXPANSION {
+                    return Err(expansion_too_large());
+                }
                 result.push_str(&tmp);
                 if ch == '$' {
                     words.add_string(&tmp);
@@ -536,6 +549,15 @@ impl ShellWord<'_> {
         let value = value.unwrap_or_default();
         let re = shell_pattern_regex(&pattern, true, false)
             .map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
+        // Bound the result before building it: an empty-matching pattern
+        // inserts the replacement between every character.
+        let (count, matched) = re
+            .find_iter(&value)
+            .take(if replace_all { usize::MAX } else { 1 })
+            .fold((0usize, 0usize), |(n, m), x| (n + 1, m + x.len()));
+        if value.len() - matched + count.saturating_mul(replacement.len()) > MAX_EXPANSION {
+            return Err(expansion_too_large());
+        }
         if replace_all {
             // Go's ReplaceAllString expands `$1` / `${name}` in the replacement,
             // and so does the regex crate, with the same syntax.

@@ -179,3 +179,30 @@ fn fuzz_findings_round_trip() {
         assert_eq!(buildkit_dump(&df), buildkit_dump(&again), "{src:?}");
     }
 }
+
+/// Variable expansion is bounded: doubling ARGs and empty-pattern
+/// replacements stop with an error instead of exhausting memory.
+#[test]
+fn expansion_bombs_are_refused() {
+    let mut src = String::from("ARG A=0123456789abcdef\n");
+    for _ in 0..40 {
+        src.push_str("ARG A=$A$A\n");
+    }
+    src.push_str("FROM scratch\nARG A\nENV B=${A//?/xxxxxxxx}\n");
+    let df = Dockerfile::parse(&src);
+    let graph = StageGraph::new(&df, &BuildOptions::default());
+    // Past the bound the value is unknown, as for any expansion error.
+    let a = graph.global.value("A");
+    assert!(a.is_none_or(|v| v.len() <= ballast_dockerfile::shell::MAX_EXPANSION));
+    assert!(graph.scopes.iter().all(|s| s.iter().all(|(_, v)| {
+        v.value
+            .as_ref()
+            .is_none_or(|x| x.len() <= ballast_dockerfile::shell::MAX_EXPANSION)
+    })));
+    let lex = ballast_dockerfile::shell::Lex::new('\\');
+    let env = vec![("V".to_string(), "x".repeat(200_000))];
+    let err = lex
+        .process_word("${V//*/}${V//?/0123456789}", &env)
+        .unwrap_err();
+    assert!(err.to_string().contains("expansion exceeds"), "{err}");
+}
