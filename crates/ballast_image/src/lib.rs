@@ -4,6 +4,9 @@
 //! - Sources ([`source::Reference`]): `docker save` archives (legacy and
 //!   Docker 25+), OCI layout directories, OCI archives, and a tar on standard
 //!   input, all behind one plan/execute pipeline; indexes resolved by platform.
+//! - [`registry`]: OCI distribution registries (token and basic auth,
+//!   Docker credentials, redirects, rate limits) with a [`blobcache`];
+//!   [`daemon`]: the Docker Engine API (and podman's).
 //! - [`layer`]: the streaming layer reader: blob digest, sniffed
 //!   decompression, diff_id, tar headers; nothing extracted to disk.
 //! - [`tree`]: the layered file tree (whiteouts, opaque directories, hard
@@ -15,6 +18,8 @@
 
 pub mod analysis;
 mod archive;
+pub mod blobcache;
+pub mod daemon;
 pub mod diff;
 pub mod digest;
 pub mod dive;
@@ -22,6 +27,7 @@ pub mod error;
 pub mod layer;
 pub mod limits;
 mod ml;
+pub mod registry;
 pub mod report;
 pub mod source;
 pub mod spec;
@@ -35,6 +41,15 @@ pub use source::{LoadOptions, LoadedImage, Reference};
 /// Loads an image from a reference string (see [`Reference::parse`]).
 pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
     match Reference::parse(reference) {
+        // A bare image name that is not a file: the local daemon, if one answers.
+        Reference::DockerArchive { path, .. }
+            if !path.exists()
+                && !reference.starts_with("docker-archive:")
+                && looks_like_image_name(reference)
+                && daemon::available() =>
+        {
+            daemon::load(reference, opts)
+        }
         Reference::DockerArchive { path, image } => {
             archive::load_file(&path, reference, image.as_deref(), opts)
         }
@@ -55,15 +70,18 @@ pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
                 opts,
             )
         }
-        Reference::Registry(r) => Err(ImageError::Remote {
-            reference: format!("docker://{r}"),
-            message: "registry sources are not available in this build".into(),
-        }),
-        Reference::Daemon(r) => Err(ImageError::Remote {
-            reference: format!("daemon://{r}"),
-            message: "daemon sources are not available in this build".into(),
-        }),
+        Reference::Registry(r) => registry::load(&r, opts),
+        Reference::Daemon(r) => daemon::load(&r, opts),
     }
+}
+
+/// `name[:tag]` or `registry/name[:tag]` (no path separators a file would have).
+fn looks_like_image_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(['/', '.', '~'])
+        && !s.ends_with(".tar")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/:._-@".contains(c))
 }
 
 /// Loads an image from any reader holding a tar (an archive stream).

@@ -90,6 +90,8 @@ pub struct LoadOptions<'a> {
     pub progress: &'a dyn Progress,
     /// Which small files to keep the content of.
     pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+    /// Registry access (credentials, cache, plain HTTP).
+    pub remote: crate::registry::RemoteOptions,
 }
 
 impl Default for LoadOptions<'_> {
@@ -100,6 +102,7 @@ impl Default for LoadOptions<'_> {
             limits: Limits::default(),
             progress: &NoProgress,
             capture: &|_, _| false,
+            remote: crate::registry::RemoteOptions::default(),
         }
     }
 }

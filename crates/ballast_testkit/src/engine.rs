@@ -474,3 +474,110 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// podman's Docker-compatible API service (`podman system service`), with
+/// its storage and configuration in a temporary directory (overlay storage,
+/// runc, lower ulimits; see engines.md).
+pub struct PodmanService {
+    pub root: tempfile::TempDir,
+    pub socket: PathBuf,
+    child: Child,
+}
+
+impl PodmanService {
+    fn env(root: &Path) -> Vec<(String, PathBuf)> {
+        vec![
+            ("CONTAINERS_STORAGE_CONF".into(), root.join("storage.conf")),
+            (
+                "CONTAINERS_REGISTRIES_CONF".into(),
+                root.join("registries.conf"),
+            ),
+            ("CONTAINERS_CONF".into(), root.join("containers.conf")),
+        ]
+    }
+
+    /// Starts the service on a unix socket in a new temporary directory.
+    pub fn start() -> Result<PodmanService, String> {
+        let root = tempfile::Builder::new()
+            .prefix("pd")
+            .tempdir_in("/tmp")
+            .map_err(|e| e.to_string())?;
+        let r = root.path();
+        let files = [
+            ("storage.conf", format!("[storage]\ndriver = \"overlay\"\ngraphroot = \"{}\"\nrunroot = \"{}\"\n", r.join("storage").display(), r.join("run").display())),
+            ("registries.conf", "unqualified-search-registries = []\n".to_string()),
+            ("containers.conf", "[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n[engine]\nruntime = \"runc\"\n".to_string()),
+        ];
+        for (name, text) in files {
+            std::fs::write(r.join(name), text).map_err(|e| e.to_string())?;
+        }
+        let socket = r.join("p.sock");
+        let log = std::fs::File::create(r.join("podman.log")).map_err(|e| e.to_string())?;
+        let mut c = Command::new("podman");
+        c.args(["system", "service", "--time=0"])
+            .arg(format!("unix://{}", socket.display()));
+        for (k, v) in Self::env(r) {
+            c.env(k, v);
+        }
+        let child = c
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("podman: {e}"))?;
+        let p = PodmanService {
+            root,
+            socket,
+            child,
+        };
+        let start = Instant::now();
+        while !ping(&p.socket) {
+            if start.elapsed() > Duration::from_secs(30) {
+                return Err(format!(
+                    "podman did not answer: {}",
+                    std::fs::read_to_string(p.root.path().join("podman.log")).unwrap_or_default()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(p)
+    }
+
+    /// Runs a podman command against the same storage.
+    pub fn podman(&self, args: &[&str]) -> Result<Output, String> {
+        let mut c = Command::new("podman");
+        for (k, v) in Self::env(self.root.path()) {
+            c.env(k, v);
+        }
+        let out = c.args(args).output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "podman {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for PodmanService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Ok(out) = Command::new("findmnt")
+            .args(["-rn", "-o", "TARGET"])
+            .output()
+        {
+            let root = self.root.path().display().to_string();
+            let mut mounts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|m| m.starts_with(&root))
+                .map(str::to_string)
+                .collect();
+            mounts.sort_by(|a, b| b.cmp(a));
+            for m in mounts {
+                let _ = Command::new("umount").arg(&m).status();
+            }
+        }
+    }
+}

@@ -5,9 +5,12 @@
 //!   `docker save`, Docker 25+ `docker save`), with gzip, zstd or no
 //!   compression per layer, so each edge case has an exact, hand-checkable image.
 //! - [`corpus`]: where the shared conformance corpus is.
+//! - [`registry`]: a real distribution registry, skopeo pushes, and a
+//!   token/rate-limit/redirect front server.
 //! - [`engine`]: a real dockerd in a temporary directory, and locally made
 //!   Debian/Python base images and wheelhouses for end-to-end builds.
 
 pub mod corpus;
 pub mod engine;
 pub mod image;
+pub mod registry;

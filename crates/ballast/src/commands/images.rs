@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use anyhow::Result;
 use ballast_image::layer::Progress;
 use ballast_image::limits::Limits;
+use ballast_image::registry::RemoteOptions;
 use ballast_image::report::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze_with_files};
 use clap::Args;
@@ -46,6 +47,21 @@ pub struct ImageArgs {
     /// Do not show a progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Allow plain HTTP to a registry that is not on loopback.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Registry user name (the password is read from standard input with --password-stdin).
+    #[arg(long, requires = "password_stdin")]
+    pub username: Option<String>,
+    /// Read the registry password from standard input.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+    /// Where downloaded layers are cached (default: the user's cache directory).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
 }
 
 impl ImageArgs {
@@ -64,7 +80,39 @@ impl ImageArgs {
             max_compression_ratio: l.max_compression_ratio,
             max_layers: l.max_layers,
             quiet: true,
+            insecure: false,
+            username: None,
+            password_stdin: false,
+            cache_dir: None,
+            no_cache: false,
         }
+    }
+
+    /// Registry options: credentials (the password read from standard
+    /// input once), the blob cache, plain HTTP.
+    pub fn remote(&self) -> Result<RemoteOptions> {
+        let credentials = match (&self.username, self.password_stdin) {
+            (Some(u), true) => {
+                let mut password = String::new();
+                std::io::stdin().read_line(&mut password)?;
+                let password = password.trim_end_matches(['\n', '\r']).to_string();
+                if password.is_empty() {
+                    anyhow::bail!("--password-stdin: no password on standard input");
+                }
+                Some((u.clone(), password))
+            }
+            _ => None,
+        };
+        let cache_dir = if self.no_cache {
+            None
+        } else {
+            Some(self.cache_dir.clone().unwrap_or_else(default_cache_dir))
+        };
+        Ok(RemoteOptions {
+            insecure: self.insecure,
+            credentials,
+            cache_dir,
+        })
     }
 
     fn limits(&self) -> Limits {
@@ -79,6 +127,15 @@ impl ImageArgs {
             ..Limits::default()
         }
     }
+}
+
+/// `$XDG_CACHE_HOME/ballast` (or `~/.cache/ballast`).
+pub fn default_cache_dir() -> std::path::PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("ballast")
 }
 
 struct Bar(indicatif::ProgressBar);
@@ -109,12 +166,14 @@ pub fn load_and_analyze(
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
     }
     let progress = Bar(bar.clone());
+    let remote = args.remote()?;
     let opts = LoadOptions {
         verify: !args.no_verify,
         platform: args.platform.clone(),
         limits: args.limits(),
         progress: &progress,
         capture: &ballast_image::capture,
+        remote: remote.clone(),
     };
     let base_diff_ids = match &args.base {
         Some(base) => {
@@ -124,6 +183,7 @@ pub fn load_and_analyze(
                 limits: opts.limits,
                 progress: &progress,
                 capture: &|_, _| false,
+                remote: remote.clone(),
             };
             Some(
                 ballast_image::load(base, &base_opts)?

@@ -15,9 +15,14 @@ use crate::output::{ColorChoice, emit};
 #[derive(Args, Debug)]
 pub struct InspectArgs {
     /// The image: a docker-archive or OCI archive file, an OCI layout
-    /// directory, `-` for a tar on standard input, or with a prefix
-    /// `docker-archive:`, `oci:`, `oci-archive:`.
+    /// directory, `-` for a tar on standard input, `docker://HOST/REPO:TAG`
+    /// (a registry), `daemon://NAME` or a bare image name (the Docker
+    /// daemon), or with a prefix `docker-archive:`, `oci:`, `oci-archive:`.
     pub image: String,
+    /// Registry images: only the manifest and configuration (compressed
+    /// sizes per layer, history), no layer downloaded.
+    #[arg(long)]
+    pub manifest_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = InspectFormat::Terminal)]
     pub format: InspectFormat,
@@ -181,6 +186,9 @@ pub fn run(args: InspectArgs) -> Result<u8> {
     let gates = effective_gates(&args.gates, &cfg.config.inspect);
     // Malformed gates are usage errors: report them before reading the image.
     check_gates(&Report::default(), &gates)?;
+    if args.manifest_only {
+        return manifest_only(&args);
+    }
     let (report, _) = load_and_analyze(&args.image, &args.image_args, false)?;
     let text = match args.format {
         InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
@@ -202,4 +210,71 @@ pub fn run(args: InspectArgs) -> Result<u8> {
     } else {
         exit::FINDINGS
     })
+}
+
+/// `--manifest-only`: layer sizes and history from the manifest and the
+/// configuration of a registry image.
+fn manifest_only(args: &InspectArgs) -> Result<u8> {
+    let Some(reference) = args.image.strip_prefix("docker://") else {
+        bail!("--manifest-only reads registry images (docker://HOST/REPO:TAG)");
+    };
+    let opts = ballast_image::LoadOptions {
+        verify: !args.image_args.no_verify,
+        platform: args.image_args.platform.clone(),
+        remote: args.image_args.remote()?,
+        ..ballast_image::LoadOptions::default()
+    };
+    let info = ballast_image::registry::manifest_only(reference, &opts)?;
+    // History entries that made a layer, in order.
+    let steps: Vec<String> = info
+        .config
+        .history
+        .iter()
+        .filter(|h| !h.empty_layer)
+        .map(|h| h.created_by.clone().unwrap_or_default())
+        .collect();
+    let total: u64 = info.layers.iter().map(|l| l.1).sum();
+    let text = match args.format {
+        InspectFormat::Json => {
+            let layers: Vec<serde_json::Value> = info
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, (d, size, media))| {
+                    serde_json::json!({"index": i, "digest": d, "compressed_bytes": size, "media_type": media, "created_by": steps.get(i)})
+                })
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "schema_version": 1,
+                    "image": {"reference": info.reference, "manifest_digest": info.manifest_digest, "os": info.config.os, "architecture": info.config.architecture},
+                    "totals": {"compressed_bytes": total, "layers": info.layers.len()},
+                    "layers": layers,
+                }))?
+            )
+        }
+        _ => {
+            let mut out = format!(
+                "{} {} ({}), {} layers, {} to pull\n",
+                "Manifest of",
+                info.reference,
+                info.manifest_digest.as_deref().unwrap_or("?"),
+                info.layers.len(),
+                format_bytes(total)
+            );
+            for (i, (d, size, _)) in info.layers.iter().enumerate() {
+                let step = steps.get(i).map(String::as_str).unwrap_or("");
+                let step: String = step.chars().take(70).collect();
+                out.push_str(&format!(
+                    "{i:>3} {:>10}  {}  {step}\n",
+                    format_bytes(*size),
+                    &d[..d.len().min(19)]
+                ));
+            }
+            out
+        }
+    };
+    emit(&text)?;
+    Ok(exit::OK)
 }

@@ -1,0 +1,530 @@
+//! Images where they live, against real servers started by this test: a
+//! Distribution registry (Debian's `docker-registry`) without and with
+//! htpasswd auth, a bearer-token front written in the test kit (token flow,
+//! 429 with Retry-After, blob redirects to another host), and Debian's
+//! dockerd (and podman's compatible service when podman is installed).
+//! Every source must give the same analysis as the OCI layout the image was
+//! written as. One test per server kind; each starts what it needs.
+//!
+//! Needs docker-registry, skopeo, htpasswd (and dockerd for the daemon
+//! test); `.ci/run` installs them. Missing tools fail in CI, skip elsewhere.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use ballast_testkit::engine::{Dockerd, engine_available};
+use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, text, zeros};
+use ballast_testkit::registry::{FrontOptions, Registry, TokenFront, registry_available};
+use common::ballast;
+
+use serde_json::Value;
+
+const SP: &str = "usr/local/lib/python3.11/site-packages";
+
+/// An ML-shaped image: a base, a pip install with a cache deleted later, a
+/// distribution with RECORD, weights; gzip and zstd layers.
+fn spec(tag: &str, arch: &str) -> ImageSpec {
+    let record =
+        "fastapi/__init__.py,sha256=x,300000\r\nfastapi-0.115.5.dist-info/RECORD,,\r\n".to_string();
+    let mut s = ImageSpec::new(vec![
+        Layer::new(
+            "ADD rootfs",
+            vec![
+                zeros("usr/bin/python3.11", 700_000),
+                text("etc/os-release", "ID=debian\n"),
+            ],
+        )
+        .compressed(Compression::Gzip),
+        Layer::new(
+            "RUN pip install fastapi",
+            vec![
+                zeros(&format!("{SP}/fastapi/__init__.py"), 300_000),
+                text(&format!("{SP}/fastapi-0.115.5.dist-info/RECORD"), &record),
+                text(
+                    &format!("{SP}/fastapi-0.115.5.dist-info/METADATA"),
+                    "Metadata-Version: 2.1\nName: fastapi\nVersion: 0.115.5\n",
+                ),
+                zeros("root/.cache/pip/http-v2/a", 400_000),
+            ],
+        )
+        .compressed(Compression::Zstd),
+        Layer::new(
+            "RUN rm -rf /root/.cache/pip",
+            vec![Entry::Whiteout("root/.cache/pip".into())],
+        )
+        .compressed(Compression::Gzip),
+        Layer::new(
+            "COPY model.safetensors /models/",
+            vec![zeros("models/model.safetensors", 1_200_000)],
+        ),
+    ]);
+    s.tag = tag.to_string();
+    s.architecture = arch.to_string();
+    s
+}
+
+/// The analysis without what depends on the container (reference, format,
+/// compressed sizes and blob digests, which change when an engine re-exports).
+fn essence(v: &Value) -> Value {
+    let mut v = v.clone();
+    v["image"]["reference"] = Value::Null;
+    v["image"]["format"] = Value::Null;
+    v["image"]["manifest_digest"] = Value::Null;
+    v["totals"]["compressed_bytes"] = Value::Null;
+    if let Some(layers) = v["layers"].as_array_mut() {
+        for l in layers {
+            for k in ["digest", "compressed_bytes", "compression", "media_type"] {
+                l[k] = Value::Null;
+            }
+        }
+    }
+    v
+}
+
+/// `ballast` with its default cache inside the test's directory.
+fn cmd(dir: &Path) -> assert_cmd::Command {
+    let mut c = ballast(dir);
+    c.env("XDG_CACHE_HOME", dir.join("xdg"));
+    c
+}
+
+fn inspect(dir: &Path, image: &str, extra: &[&str], env: &[(&str, &str)]) -> Result<Value, String> {
+    let mut c = cmd(dir);
+    c.args(["inspect", "--format", "json", "--quiet", image])
+        .args(extra);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
+fn require_registry() -> bool {
+    if let Err(why) = registry_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs the registry tools: {why}"
+        );
+        eprintln!("SKIPPED: {why}");
+        return false;
+    }
+    true
+}
+
+#[test]
+fn registry_sources_match_the_layout() {
+    if !require_registry() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let layout = w.join("layout");
+    spec("app:1", "amd64")
+        .write(Format::OciLayout, &layout)
+        .unwrap();
+    let expected = inspect(w, layout.to_str().unwrap(), &[], &[]).unwrap();
+
+    // Anonymous registry: the same analysis, streamed; then from the cache.
+    let reg = Registry::start(None).unwrap();
+    reg.push(
+        &format!("oci:{}:1", layout.display()),
+        "team/app:1",
+        false,
+        None,
+    )
+    .unwrap();
+    let cache = w.join("cache");
+    let cache_s = cache.to_str().unwrap();
+    let image = format!("docker://{}/team/app:1", reg.addr());
+    let got = inspect(w, &image, &["--cache-dir", cache_s], &[]).unwrap();
+    assert_eq!(essence(&got), essence(&expected));
+    assert_eq!(got["image"]["reference"], image.as_str());
+    let cached: Vec<String> = std::fs::read_dir(cache.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(cached.len(), 4, "every layer cached");
+    // Second run: the layers come from the cache (the registry no longer has them).
+    for hex in &cached {
+        let data = reg
+            .root
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data");
+        std::fs::remove_file(&data).unwrap_or_else(|e| panic!("{}: {e}", data.display()));
+    }
+    let again = inspect(w, &image, &["--cache-dir", cache_s], &[]).unwrap();
+    assert_eq!(essence(&again), essence(&expected));
+    let gone = inspect(w, &image, &["--no-cache"], &[]).unwrap_err();
+    assert!(
+        gone.contains("blob missing") || gone.contains("not found"),
+        "{gone}"
+    );
+    drop(reg);
+
+    // By digest, and --manifest-only.
+    let reg = Registry::start(None).unwrap();
+    reg.push(
+        &format!("oci:{}:1", layout.display()),
+        "team/app:1",
+        false,
+        None,
+    )
+    .unwrap();
+    let image = format!("docker://{}/team/app:1", reg.addr());
+    let m = inspect(w, &image, &["--manifest-only"], &[]).unwrap();
+    assert_eq!(m["layers"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        m["totals"]["compressed_bytes"],
+        got["totals"]["compressed_bytes"]
+    );
+    let digest = m["image"]["manifest_digest"].as_str().unwrap().to_string();
+    let by_digest = inspect(
+        w,
+        &format!("docker://{}/team/app@{digest}", reg.addr()),
+        &["--no-cache"],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(essence(&by_digest), essence(&expected));
+
+    // A multi-platform index: --platform picks.
+    let multi = w.join("multi");
+    let (amd, arm) = (spec("multi:amd", "amd64"), spec("multi:arm", "arm64"));
+    ballast_testkit::image::write_multi_platform(&[&amd, &arm], &multi).unwrap();
+    // skopeo needs one index: push the layout's index as a list.
+    let idx: Value =
+        serde_json::from_slice(&std::fs::read(multi.join("index.json")).unwrap()).unwrap();
+    assert_eq!(idx["manifests"].as_array().unwrap().len(), 2);
+    let list = w.join("list");
+    make_index_layout(&multi, &list);
+    reg.push(
+        &format!("oci:{}:multi", list.display()),
+        "team/multi:1",
+        true,
+        None,
+    )
+    .unwrap();
+    let arm_got = inspect(
+        w,
+        &format!("docker://{}/team/multi:1", reg.addr()),
+        &["--platform", "linux/arm64", "--no-cache"],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(arm_got["image"]["architecture"], "arm64");
+
+    // Errors name the reference and say what is wrong.
+    let e = inspect(
+        w,
+        &format!("docker://{}/team/app:nope", reg.addr()),
+        &["--no-cache"],
+        &[],
+    )
+    .unwrap_err();
+    assert!(e.contains("no image team/app:nope"), "{e}");
+    let e = inspect(
+        w,
+        &format!("docker://{}/nobody/here:1", reg.addr()),
+        &["--no-cache"],
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("no image nobody/here:1") || e.contains("repository nobody/here not found"),
+        "{e}"
+    );
+    let port = ballast_testkit::engine::free_port();
+    let e = inspect(w, &format!("docker://127.0.0.1:{port}/a:1"), &[], &[]).unwrap_err();
+    assert!(
+        e.contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{e}"
+    );
+    let e = inspect(w, "docker://registry.invalid/a:1", &[], &[]).unwrap_err();
+    assert!(e.contains("registry.invalid"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+
+    // The diff command reads registries too.
+    let out = cmd(w)
+        .args(["diff", "--format", "json", layout.to_str().unwrap(), &image])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An OCI layout whose index.json points at one nested image index holding
+/// both platform manifests (what `skopeo copy --all` pushes as a list).
+fn make_index_layout(multi: &Path, out: &Path) {
+    ballast_testkit::engine::copy_tree(multi, out).unwrap();
+    let idx: Value =
+        serde_json::from_slice(&std::fs::read(multi.join("index.json")).unwrap()).unwrap();
+    let inner = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": idx["manifests"].as_array().unwrap().iter().map(|m| {
+            let mut m = m.clone();
+            m.as_object_mut().unwrap().remove("annotations");
+            m
+        }).collect::<Vec<_>>(),
+    });
+    let bytes = serde_json::to_vec(&inner).unwrap();
+    let digest = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    std::fs::write(out.join("blobs/sha256").join(&digest), &bytes).unwrap();
+    let top = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": format!("sha256:{digest}"),
+            "size": bytes.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "multi"},
+        }],
+    });
+    std::fs::write(out.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+}
+
+#[test]
+fn registry_authentication() {
+    if !require_registry() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let layout = w.join("layout");
+    spec("app:1", "amd64")
+        .write(Format::OciLayout, &layout)
+        .unwrap();
+    let expected = essence(&inspect(w, layout.to_str().unwrap(), &[], &[]).unwrap());
+    let src = format!("oci:{}:1", layout.display());
+
+    // htpasswd basic auth.
+    let reg = Registry::start(Some(("alice", "s3cret"))).unwrap();
+    reg.push(&src, "priv/app:1", false, Some(("alice", "s3cret")))
+        .unwrap();
+    let image = format!("docker://{}/priv/app:1", reg.addr());
+    let empty_config = w.join("docker-config");
+    std::fs::create_dir_all(&empty_config).unwrap();
+    let no_creds = [("DOCKER_CONFIG", empty_config.to_str().unwrap())];
+    let e = inspect(w, &image, &["--no-cache"], &no_creds).unwrap_err();
+    assert!(
+        e.contains("unauthorized") && e.contains("docker login"),
+        "{e}"
+    );
+    let out = cmd(w)
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            "--quiet",
+            "--no-cache",
+            "--username",
+            "alice",
+            "--password-stdin",
+            &image,
+        ])
+        .env("DOCKER_CONFIG", &empty_config)
+        .write_stdin("s3cret\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        essence(&serde_json::from_slice(&out.stdout).unwrap()),
+        expected
+    );
+    let out = cmd(w)
+        .args([
+            "inspect",
+            "--quiet",
+            "--no-cache",
+            "--username",
+            "alice",
+            "--password-stdin",
+            &image,
+        ])
+        .env("DOCKER_CONFIG", &empty_config)
+        .write_stdin("wrong\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("credentials were refused"));
+    // Credentials from the Docker configuration file.
+    let cfg = w.join("docker-config-auth");
+    std::fs::create_dir_all(&cfg).unwrap();
+    let auth = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode("alice:s3cret")
+    };
+    std::fs::write(
+        cfg.join("config.json"),
+        format!(
+            "{{\"auths\":{{\"{}\":{{\"auth\":\"{auth}\"}}}}}}",
+            reg.addr()
+        ),
+    )
+    .unwrap();
+    let got = inspect(
+        w,
+        &image,
+        &["--no-cache"],
+        &[("DOCKER_CONFIG", cfg.to_str().unwrap())],
+    )
+    .unwrap();
+    assert_eq!(essence(&got), expected);
+
+    // Bearer tokens from a token server, in front of an anonymous registry.
+    let open = Registry::start(None).unwrap();
+    open.push(&src, "tok/app:1", false, None).unwrap();
+    let front = TokenFront::start(
+        open.port,
+        "bob",
+        "pw",
+        FrontOptions {
+            redirect_blobs: true,
+            rate_limit_once: true,
+            ..FrontOptions::default()
+        },
+    );
+    let image = format!("docker://{}/tok/app:1", front.addr());
+    let e = inspect(w, &image, &["--no-cache"], &no_creds).unwrap_err();
+    assert!(
+        e.contains("token request") && e.contains("docker login"),
+        "{e}"
+    );
+    let out = cmd(w)
+        .args([
+            "inspect",
+            "--format",
+            "json",
+            "--quiet",
+            "--no-cache",
+            "--username",
+            "bob",
+            "--password-stdin",
+            &image,
+        ])
+        .env("DOCKER_CONFIG", &empty_config)
+        .write_stdin("pw\n")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        essence(&serde_json::from_slice(&out.stdout).unwrap()),
+        expected
+    );
+    assert!(front.tokens.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    // Blobs were redirected to another host, which never saw the credentials.
+    assert!(front.redirected.load(std::sync::atomic::Ordering::Relaxed) >= 5);
+    assert!(
+        front.redirect_auth.lock().unwrap().is_empty(),
+        "Authorization leaked to the redirect target"
+    );
+
+    // A registry that keeps answering 429 gives up within the bound, saying so.
+    let limited = TokenFront::start(
+        open.port,
+        "bob",
+        "pw",
+        FrontOptions {
+            rate_limit_always: true,
+            ..FrontOptions::default()
+        },
+    );
+    let out = cmd(w)
+        .args([
+            "inspect",
+            "--quiet",
+            "--no-cache",
+            "--username",
+            "bob",
+            "--password-stdin",
+            &format!("docker://{}/tok/app:1", limited.addr()),
+        ])
+        .env("DOCKER_CONFIG", &empty_config)
+        .write_stdin("pw\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rate limited") && err.contains("Retry-After 3600"),
+        "{err}"
+    );
+}
+
+#[test]
+fn daemon_sources_match_the_layout() {
+    if let Err(why) = engine_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs a real engine: {why}"
+        );
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let archive = w.join("app.tar");
+    spec("app:1", "amd64")
+        .write(Format::DockerArchive, &archive)
+        .unwrap();
+    let expected = essence(&inspect(w, archive.to_str().unwrap(), &[], &[]).unwrap());
+    let d = Dockerd::start().unwrap();
+    d.run(&["load", "-i", archive.to_str().unwrap()]).unwrap();
+    let host = format!("unix://{}", d.socket.display());
+    let env = [("DOCKER_HOST", host.as_str())];
+    for name in ["daemon://app:1", "app:1"] {
+        let got = inspect(w, name, &[], &env).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(essence(&got), expected, "{name}");
+    }
+    let e = inspect(w, "daemon://nothing:here", &[], &env).unwrap_err();
+    assert!(e.contains("no image \"nothing:here\""), "{e}");
+    let e = inspect(
+        w,
+        "daemon://app:1",
+        &[],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    )
+    .unwrap_err();
+    assert!(e.contains("/nonexistent/docker.sock"), "{e}");
+    drop(d);
+
+    // podman's Docker-compatible service, when podman is installed.
+    if Process::new("podman").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI installs podman");
+        return;
+    }
+    let p = ballast_testkit::engine::PodmanService::start().unwrap();
+    p.podman(&["load", "-i", archive.to_str().unwrap()])
+        .unwrap();
+    let host = format!("unix://{}", p.socket.display());
+    let got = inspect(
+        w,
+        "daemon://localhost/app:1",
+        &[],
+        &[("DOCKER_HOST", host.as_str())],
+    )
+    .unwrap();
+    assert_eq!(essence(&got), expected, "podman");
+}
