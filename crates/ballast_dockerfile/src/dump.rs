@@ -109,10 +109,10 @@ pub fn canonical(df: &Dockerfile) -> String {
     for inst in &df.instructions {
         let mut line = canonical_instruction(inst, df.escape);
         if matches!(inst.keyword, Keyword::Env | Keyword::Label | Keyword::Arg)
-            && line.ends_with([' ', '\t'])
+            && line.ends_with(char::is_whitespace)
         {
-            // A quoted value left open keeps its trailing blanks, which the
-            // end of the line would trim. BuildKit drops an escape character
+            // A quoted value left open keeps its trailing blanks (any
+            // Unicode space), which the end of the line would trim. BuildKit drops an escape character
             // that ends the words, so one after the blanks protects them.
             line.push(df.escape);
         }
