@@ -26,6 +26,8 @@ enum Command {
     Lint(commands::lint::LintArgs),
     /// Apply the linter's fixes in place, or restructure into a multi-stage build.
     Fix(commands::fix::FixArgs),
+    /// Build the Dockerfile and its restructured version with a real engine and compare them.
+    Bench(commands::bench::BenchArgs),
     /// Show a lint rule's documentation, or list the rules.
     Rule(commands::rule::RuleArgs),
     /// Analyse an image: layers, wasted bytes, Python packages, CUDA, weights, caches.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Lint(args) => commands::lint::run(args),
         Command::Fix(args) => commands::fix::run(args),
+        Command::Bench(args) => commands::bench::run(args),
         Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),

@@ -169,4 +169,72 @@ fn example_and_restructured_build_run_and_compare() {
         .find(|s| s["instruction"].as_str().unwrap().contains("pip install"))
         .unwrap();
     assert_eq!(pip["status"], "cached");
+
+    // `ballast bench` on the naive copy: the table, with the restructured
+    // variant reusing its dependency layer after a code change.
+    let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
+    let host = format!("unix://{}", d.socket.display());
+    let out = ballast(&naive)
+        .args(["bench", "--format", "json", "."])
+        .env("DOCKER_HOST", &host)
+        .env("DOCKER_CONFIG", d.root.path().join("config"))
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
+    let v = report["variants"].as_array().unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0]["name"], "original");
+    assert_eq!(v[1]["name"], "restructured");
+    assert_eq!(report["changed_file"], "app/config.py");
+    assert!(v[1]["size_bytes"].as_u64() < v[0]["size_bytes"].as_u64());
+    assert_eq!(v[0]["dependency_install_cached"], false);
+    assert_eq!(v[1]["dependency_install_cached"], true);
+    assert!(
+        v[1]["code_change_rebuild_seconds"].as_f64() < v[0]["code_change_rebuild_seconds"].as_f64()
+    );
+    for m in v {
+        assert!(
+            m["compressed_bytes"].as_u64().unwrap() > 0
+                && m["push_seconds"].as_f64().unwrap() > 0.0
+                && m["pull_seconds"].as_f64().unwrap() > 0.0,
+            "{m}"
+        );
+    }
+    // The changed file was put back, and no image was left behind.
+    assert!(
+        !std::fs::read_to_string(naive.join("app/config.py"))
+            .unwrap()
+            .contains("ballast bench")
+    );
+    let images = d.run(&["images", "--format", "{{.Repository}}"]).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&images.stdout).contains("ballast-bench"),
+        "images left behind"
+    );
+    // The terminal table.
+    let out = ballast(&naive)
+        .args([
+            "bench",
+            "--variant",
+            "naive=Dockerfile",
+            "--registry",
+            "127.0.0.1:1",
+            ".",
+        ])
+        .env("DOCKER_HOST", &host)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreachable registry is an error"
+    );
 }

@@ -225,7 +225,14 @@ fn canonical_rest(inst: &Instruction, escape: char) -> String {
         // BuildKit ignores the arguments of unknown instructions; one is kept
         // when the keyword ends with the escape character, which would
         // otherwise continue the line.
-        K::Unknown if inst.keyword_text.ends_with(escape) => "_".to_string(),
+        // Likewise a keyword ending in a Unicode space that is not a word
+        // separator (NBSP): at the end of the line it would be trimmed.
+        K::Unknown
+            if inst.keyword_text.ends_with(escape)
+                || inst.keyword_text.ends_with(char::is_whitespace) =>
+        {
+            "_".to_string()
+        }
         K::Unknown => String::new(),
         K::Env | K::Label => values
             .chunks(3)

@@ -171,6 +171,8 @@ fn fuzz_findings_round_trip() {
         "FROM a\nCOPY <<\x0cEOF /u\nRUN x\n",
         // Separated by plain spaces, the same words stay as they were.
         "Fubuntu:ltF\nCOPY <<- <<-EOT /uCOPY <<- <<-EOT /eOF /uenco",
+        // An unknown keyword ending in a no-break space.
+        "FROM a\nLAB\u{a0} OPUB\n",
         // The same with a form feed last: trimmed like a blank.
         "FROM a\nENV P\"=1 \\\x0c\\\x0c\x0c\n  PI\n",
     ];

@@ -662,6 +662,51 @@ pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
     source::execute(&members, plan, opts)
 }
 
+/// Downloads every layer of a registry image, as a node pulling it would
+/// (in parallel, each checked against its digest), without keeping or
+/// analysing them: the compressed bytes fetched.
+pub fn download(reference: &str, opts: &LoadOptions<'_>) -> Result<u64> {
+    use rayon::prelude::*;
+    use sha2::Digest as _;
+    let info = manifest_only(reference, opts)?;
+    let target = RegistryRef::parse(reference).map_err(|m| ImageError::Remote {
+        reference: format!("docker://{reference}"),
+        message: m,
+    })?;
+    let registry = Registry::new(target, &opts.remote)?;
+    let sizes: Vec<Result<u64>> = info
+        .layers
+        .par_iter()
+        .map(|(digest, _, _)| {
+            let mut body = registry.blob(digest)?;
+            let mut hasher = sha2::Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut total = 0u64;
+            loop {
+                let n = body
+                    .read(&mut buf)
+                    .map_err(|e| registry.remote(format!("downloading {digest}: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                total += n as u64;
+            }
+            let actual = Digest::from_hasher(hasher);
+            if actual.as_str() != digest {
+                return Err(ImageError::DigestMismatch {
+                    what: "blob",
+                    name: digest.clone(),
+                    expected: digest.clone(),
+                    actual: actual.to_string(),
+                });
+            }
+            Ok(total)
+        })
+        .collect();
+    sizes.into_iter().sum()
+}
+
 /// What `--manifest-only` reports: the manifest, the configuration, and
 /// each layer's compressed size, without downloading layers.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 //! they share (byte sizes, aligned tables). JSON is the serde form of the
 //! report types themselves.
 
+pub mod bench;
 pub mod bytes;
 pub mod check;
 pub mod context;

@@ -1,0 +1,298 @@
+//! The measurement: for each variant, in order, a cold build (no cache),
+//! size and layers, a rebuild with no change, a rebuild after a one-line
+//! change to an application file (reverted afterwards, whatever happens),
+//! a push to the registry and a pull back, and the image's main findings
+//! read from the registry. Images are removed at the end unless kept.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::engine::{Engine, Kind};
+use crate::registry::BenchRegistry;
+use crate::{BenchError, Result};
+
+/// A Dockerfile to build.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: String,
+    pub dockerfile: PathBuf,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The build context.
+    pub context: PathBuf,
+    pub variants: Vec<Variant>,
+    /// The application file the one-line change goes to (context-relative).
+    pub changed_file: PathBuf,
+    /// `--build-arg`, `--target` and the like, passed to every build.
+    pub build_flags: Vec<String>,
+    pub engine: Option<Kind>,
+    /// `host:port` of a registry to use instead of starting one.
+    pub registry: Option<String>,
+    /// Keep the images.
+    pub keep: bool,
+}
+
+/// One finding of the image, from `ballast inspect`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageFinding {
+    pub name: String,
+    pub message: String,
+    pub savings_bytes: u64,
+}
+
+/// The figures of one variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measured {
+    pub name: String,
+    pub dockerfile: String,
+    /// Uncompressed, as the engine reports it.
+    pub size_bytes: u64,
+    /// As pushed and pulled (the layer blobs).
+    pub compressed_bytes: Option<u64>,
+    pub layers: usize,
+    pub cold_build_seconds: f64,
+    pub code_change_rebuild_seconds: f64,
+    pub no_change_rebuild_seconds: f64,
+    /// Whether the dependency install was reused by the code-change rebuild.
+    pub dependency_install_cached: Option<bool>,
+    /// `docker push` (or podman's) to the registry.
+    pub push_seconds: Option<f64>,
+    /// Downloading and checking every layer from the registry.
+    pub pull_seconds: Option<f64>,
+    pub findings: Vec<ImageFinding>,
+}
+
+/// The whole benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub schema_version: u32,
+    pub engine: String,
+    pub registry: Option<String>,
+    pub context: String,
+    /// The file the one-line change went to.
+    pub changed_file: String,
+    pub variants: Vec<Measured>,
+    pub notes: Vec<String>,
+}
+
+/// Restores a file's bytes when dropped.
+struct Revert {
+    path: PathBuf,
+    original: Vec<u8>,
+}
+
+impl Drop for Revert {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.path, &self.original);
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 100.0).round() / 100.0
+}
+
+/// Whether the dependency install steps of a build log were cached.
+fn dependency_cached(engine: &Engine, log: &str) -> Option<bool> {
+    const INSTALLS: &[&str] = &[
+        "pip install",
+        "uv sync",
+        "uv pip install",
+        "poetry install",
+        "pdm install",
+        "pipenv install",
+        "conda env",
+        "conda install",
+    ];
+    match engine.kind {
+        Kind::Docker => {
+            let steps: Vec<Option<bool>> = log
+                .lines()
+                .filter(|l| {
+                    l.starts_with('#')
+                        && l.contains("RUN")
+                        && INSTALLS.iter().any(|i| l.contains(i))
+                })
+                .map(|l| {
+                    crate::engine::step_cached(log, l.split_once(' ').map_or(l, |(_, rest)| rest))
+                })
+                .collect();
+            (!steps.is_empty()).then(|| steps.iter().all(|s| *s == Some(true)))
+        }
+        Kind::Podman => {
+            let lines: Vec<&str> = log.lines().collect();
+            let mut found = Vec::new();
+            for (i, l) in lines.iter().enumerate() {
+                if l.starts_with("STEP ")
+                    && l.contains("RUN")
+                    && INSTALLS.iter().any(|x| l.contains(x))
+                {
+                    found.push(lines.get(i + 1).is_some_and(|n| n.contains("Using cache")));
+                }
+            }
+            (!found.is_empty()).then(|| found.iter().all(|c| *c))
+        }
+    }
+}
+
+/// Runs the benchmark; `progress` hears about each step.
+pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
+    let engine = Engine::detect(opts.engine)?;
+    let registry = match &opts.registry {
+        Some(addr) => Some(BenchRegistry::external(addr)),
+        None => match BenchRegistry::start() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                progress(&format!(
+                    "no registry: push and pull are not measured ({e})"
+                ));
+                None
+            }
+        },
+    };
+    let mut notes = Vec::new();
+    if registry.is_none() {
+        notes.push(
+            "push and pull not measured: no registry (install docker-registry or pass --registry)"
+                .into(),
+        );
+    }
+    let changed = opts.context.join(&opts.changed_file);
+    if !changed.is_file() {
+        return Err(BenchError::Io(format!(
+            "{}: the file to change does not exist",
+            changed.display()
+        )));
+    }
+    let nonce = std::process::id();
+    let mut out = Vec::new();
+    let mut created: Vec<String> = Vec::new();
+    let result = (|| -> Result<()> {
+        for v in &opts.variants {
+            let slug: String = v
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let tag = format!("ballast-bench/{slug}:{nonce}");
+            created.push(tag.clone());
+            progress(&format!("{}: cold build", v.name));
+            let (cold, _) =
+                engine.build(&opts.context, &v.dockerfile, &tag, true, &opts.build_flags)?;
+            let size = engine.size(&tag)?;
+            let layers = engine.layers(&tag)?;
+            progress(&format!("{}: rebuild with no change", v.name));
+            let (same, _) =
+                engine.build(&opts.context, &v.dockerfile, &tag, false, &opts.build_flags)?;
+            progress(&format!(
+                "{}: rebuild after a one-line change to {}",
+                v.name,
+                opts.changed_file.display()
+            ));
+            let (changed_time, log) = {
+                let original = std::fs::read(&changed)
+                    .map_err(|e| BenchError::Io(format!("{}: {e}", changed.display())))?;
+                let _revert = Revert {
+                    path: changed.clone(),
+                    original: original.clone(),
+                };
+                let mut text = original;
+                text.extend_from_slice(b"\n# ballast bench: a one-line change\n");
+                std::fs::write(&changed, &text)
+                    .map_err(|e| BenchError::Io(format!("{}: {e}", changed.display())))?;
+                engine.build(&opts.context, &v.dockerfile, &tag, false, &opts.build_flags)?
+            };
+            let mut m = Measured {
+                name: v.name.clone(),
+                dockerfile: v.dockerfile.display().to_string(),
+                size_bytes: size,
+                compressed_bytes: None,
+                layers,
+                cold_build_seconds: secs(cold),
+                code_change_rebuild_seconds: secs(changed_time),
+                no_change_rebuild_seconds: secs(same),
+                dependency_install_cached: dependency_cached(&engine, &log),
+                push_seconds: None,
+                pull_seconds: None,
+                findings: Vec::new(),
+            };
+            if let Some(reg) = &registry {
+                let remote = format!("{}/ballast-bench/{slug}:{nonce}", reg.addr);
+                engine.tag(&tag, &remote)?;
+                created.push(remote.clone());
+                progress(&format!("{}: push", v.name));
+                m.push_seconds = Some(secs(engine.push(&remote)?));
+                // A pull as a fresh node does it: every layer downloaded and
+                // checked (the engine's own pull would find the layers it
+                // just built).
+                progress(&format!("{}: pull", v.name));
+                let lo = ballast_image::LoadOptions::default();
+                let start = std::time::Instant::now();
+                let bytes = ballast_image::registry::download(&remote, &lo)
+                    .map_err(|e| BenchError::Registry(e.to_string()))?;
+                m.pull_seconds = Some(secs(start.elapsed()));
+                m.compressed_bytes = Some(bytes);
+                progress(&format!("{}: inspect", v.name));
+                if let Ok(image) = ballast_image::load(&format!("docker://{remote}"), &lo) {
+                    let report =
+                        ballast_image::analyze(image, &ballast_image::AnalyzeOptions::default());
+                    let mut f: Vec<ImageFinding> = report
+                        .findings
+                        .iter()
+                        .map(|f| ImageFinding {
+                            name: f.name.clone(),
+                            message: f.message.clone(),
+                            savings_bytes: f.savings_bytes,
+                        })
+                        .collect();
+                    f.sort_by_key(|x| std::cmp::Reverse(x.savings_bytes));
+                    f.truncate(3);
+                    m.findings = f;
+                }
+            }
+            out.push(m);
+        }
+        Ok(())
+    })();
+    if !opts.keep {
+        let refs: Vec<&str> = created.iter().map(String::as_str).collect();
+        engine.remove(&refs);
+    } else {
+        notes.push(format!("images kept: {}", created.join(", ")));
+    }
+    result?;
+    Ok(BenchReport {
+        schema_version: 1,
+        engine: engine.name().to_string(),
+        registry: registry.as_ref().map(|r| r.addr.clone()),
+        context: opts.context.display().to_string(),
+        changed_file: opts.changed_file.display().to_string(),
+        variants: out,
+        notes,
+    })
+}
+
+/// An application file for the one-line change: among what the last
+/// COPY/ADD of the context takes, a Python file first, not `__init__.py`.
+pub fn pick_changed_file(candidates: &[String]) -> Option<PathBuf> {
+    let mut c: Vec<&String> = candidates.iter().collect();
+    c.sort_by_key(|p| {
+        (
+            !p.ends_with(".py"),
+            p.ends_with("__init__.py"),
+            p.matches('/').count() == 0,
+            p.as_str(),
+        )
+    });
+    c.first().map(|p| Path::new(p.as_str()).to_path_buf())
+}
