@@ -18,7 +18,9 @@
 
 mod common;
 
-use ballast_testkit::engine::{Dockerd, engine_available, free_port, python_bases, wheels};
+use ballast_testkit::engine::{
+    Dockerd, WheelServer, engine_available, free_port, python_bases, wheels,
+};
 use common::{ballast, copy_dir, root};
 
 const REQUIREMENTS: &str = "fastapi==0.115.5\nuvicorn==0.32.1\n";
@@ -48,7 +50,8 @@ fn example_and_restructured_build_run_and_compare() {
     }
     let d = Dockerd::start().expect("dockerd");
     let wheel_dir = wheels(&["fastapi==0.115.5", "uvicorn==0.32.1"]).expect("wheels");
-    python_bases(&d, &wheel_dir).expect("base images");
+    let server = WheelServer::start(&wheel_dir).expect("wheel server");
+    python_bases(&d, server.port).expect("base images");
 
     // Two copies of the example: as shipped, and restructured by ballast.
     let work = tempfile::tempdir().unwrap();

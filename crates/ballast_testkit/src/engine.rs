@@ -426,11 +426,99 @@ pub fn wheels(packages: &[&str]) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// Serves the files of a directory over HTTP on a loopback port (an HTML
+/// listing at `/`, which pip reads as `--find-links`), until dropped.
+pub struct WheelServer {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl WheelServer {
+    pub fn start(dir: &Path) -> Result<WheelServer, String> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let dir = dir.to_path_buf();
+        let flag = stop.clone();
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                let Ok((mut s, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    let _ = s.set_nonblocking(false);
+                    let mut buf = [0u8; 8192];
+                    let n = s.read(&mut buf).unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..n]);
+                    let path = req
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or("/")
+                        .trim_start_matches('/')
+                        .to_string();
+                    if path.is_empty() {
+                        let mut html = String::from("<html><body>\n");
+                        let mut names: Vec<String> = std::fs::read_dir(&dir)
+                            .map(|rd| {
+                                rd.flatten()
+                                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        names.sort();
+                        for n in names
+                            .iter()
+                            .filter(|n| n.ends_with(".whl") || n.ends_with(".tar.gz"))
+                        {
+                            html.push_str(&format!("<a href=\"/{n}\">{n}</a><br>\n"));
+                        }
+                        html.push_str("</body></html>\n");
+                        let _ = write!(
+                            s,
+                            "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{html}",
+                            html.len()
+                        );
+                        return;
+                    }
+                    let file = dir.join(&path);
+                    match (path.contains(".."), std::fs::File::open(&file)) {
+                        (false, Ok(mut f)) => {
+                            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                            let _ = write!(
+                                s,
+                                "HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n"
+                            );
+                            let _ = std::io::copy(&mut f, &mut s);
+                        }
+                        _ => {
+                            let _ =
+                                write!(s, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                        }
+                    }
+                });
+            }
+        });
+        Ok(WheelServer { port, stop })
+    }
+}
+
+impl Drop for WheelServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Makes `python:3.11-slim` and `python:3.11` in the daemon from a Debian
-/// rootfs: Python 3.11 with pip and venv, the given wheels at `/wheels`
-/// and pip set to install offline from them; the full image adds compilers,
-/// curl and git, like the official one.
-pub fn python_bases(d: &Dockerd, wheel_dir: &Path) -> Result<(), String> {
+/// rootfs: Python 3.11 with pip and venv, pip set to install offline from
+/// the wheel server on the host (builds use the host network), so the
+/// wheels never enter an image; the full image adds compilers, curl and
+/// git, like the official one.
+pub fn python_bases(d: &Dockerd, wheel_port: u16) -> Result<(), String> {
     let rootfs = debian_rootfs(&[
         "python3",
         "python3-pip",
@@ -444,10 +532,9 @@ pub fn python_bases(d: &Dockerd, wheel_dir: &Path) -> Result<(), String> {
         "ballast-test/rootfs:bookworm",
     ])?;
     let ctx = tempfile::tempdir().map_err(|e| e.to_string())?;
-    copy_tree(wheel_dir, &ctx.path().join("wheels")).map_err(|e| e.to_string())?;
     std::fs::write(
         ctx.path().join("Dockerfile"),
-        "FROM ballast-test/rootfs:bookworm\nCOPY wheels /wheels\nENV LANG=C.UTF-8 PIP_NO_INDEX=1 PIP_FIND_LINKS=/wheels PIP_DISABLE_PIP_VERSION_CHECK=1\nCMD [\"python3\"]\n",
+        format!("FROM ballast-test/rootfs:bookworm\nENV LANG=C.UTF-8 PIP_NO_INDEX=1 PIP_FIND_LINKS=http://127.0.0.1:{wheel_port}/ PIP_DISABLE_PIP_VERSION_CHECK=1\nCMD [\"python3\"]\n"),
     )
     .map_err(|e| e.to_string())?;
     d.build(ctx.path(), "python:3.11-slim", &[])?;
