@@ -5,18 +5,40 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+/// The largest Dockerfile or ignore file read, unless `BALLAST_MAX_DOCKERFILE_BYTES`
+/// says otherwise: real ones are kilobytes, and parsing costs memory in
+/// proportion (docs/security.md).
+pub const MAX_TEXT_BYTES: u64 = 1 << 20;
+const MAX_TEXT_ENV: &str = "BALLAST_MAX_DOCKERFILE_BYTES";
+
+fn max_text_bytes() -> u64 {
+    std::env::var(MAX_TEXT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(MAX_TEXT_BYTES)
+}
+
 /// Reads a text file (or stdin for `-`), rejecting invalid UTF-8 with the
 /// line and column of the first bad byte.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
+    let max = max_text_bytes();
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
         std::io::stdin()
-            .read_to_end(&mut buf)
+            .take(max + 1)
+            .read_to_end(&mut bytes)
             .context("reading standard input")?;
-        buf
     } else {
-        std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?
-    };
+        std::fs::File::open(path)
+            .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+    }
+    if bytes.len() as u64 > max {
+        bail!(
+            "{}: larger than {max} bytes (raise the limit with {MAX_TEXT_ENV})",
+            display_name(path)
+        );
+    }
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {

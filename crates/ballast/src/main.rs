@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod input;
 mod output;
+mod replace;
 
 /// Find and drop the dead weight in machine-learning container images.
 #[derive(Parser)]

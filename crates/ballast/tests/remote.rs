@@ -297,6 +297,60 @@ fn make_index_layout(multi: &Path, out: &Path) {
     std::fs::write(out.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
 }
 
+/// The command succeeded and printed the image expected.
+fn assert_same_image(out: &std::process::Output, expected: &serde_json::Value) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        &essence(&serde_json::from_slice(&out.stdout).unwrap()),
+        expected
+    );
+}
+
+fn base64_of(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn assert_no_secret_in(out: &std::process::Output, secrets: &[&str]) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        for s in secrets {
+            assert!(!text.contains(s), "secret {s:?} printed");
+        }
+    }
+}
+
+/// Cache directories are 0700, files 0600, and no file holds a secret.
+fn assert_private_without_secrets(cache: &std::path::Path, secrets: &[&str]) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let blobs = cache.join("blobs");
+    let mut files = 0;
+    let mut stack = vec![blobs];
+    while let Some(p) = stack.pop() {
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        if m.is_dir() {
+            assert_eq!(m.permissions().mode() & 0o777, 0o700, "{}", p.display());
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            files += 1;
+            assert_eq!(m.permissions().mode() & 0o777, 0o600, "{}", p.display());
+            let bytes = std::fs::read(&p).unwrap();
+            for s in secrets {
+                assert!(
+                    !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                    "{} holds {s:?}",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(files >= 2, "nothing was cached");
+}
+
 #[test]
 fn registry_authentication() {
     if !require_registry() {
@@ -324,31 +378,46 @@ fn registry_authentication() {
         e.contains("unauthorized") && e.contains("docker login"),
         "{e}"
     );
-    let out = cmd(w)
-        .args([
-            "inspect",
-            "--format",
-            "json",
-            "--quiet",
-            "--no-cache",
-            "--username",
-            "alice",
-            "--password-stdin",
-            &image,
-        ])
-        .env("DOCKER_CONFIG", &empty_config)
-        .write_stdin("s3cret\n")
-        .output()
+    let cache = w.join("cache");
+    let private_run = || {
+        cmd(w)
+            .args([
+                "inspect",
+                "--format",
+                "json",
+                "--quiet",
+                "--cache-dir",
+                cache.to_str().unwrap(),
+                "--username",
+                "alice",
+                "--password-stdin",
+                &image,
+            ])
+            .env("DOCKER_CONFIG", &empty_config)
+            .write_stdin("s3cret\n")
+            .output()
+            .unwrap()
+    };
+    let out = private_run();
+    assert_same_image(&out, &expected);
+    // The cache is private and holds no secret; neither does the output.
+    let secrets = ["s3cret", &base64_of("alice:s3cret")];
+    assert_private_without_secrets(&cache, &secrets);
+    assert_no_secret_in(&out, &secrets);
+    // A damaged cache entry is dropped and fetched again, not trusted.
+    let blob = std::fs::read_dir(cache.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        essence(&serde_json::from_slice(&out.stdout).unwrap()),
-        expected
-    );
+    let good = std::fs::read(&blob).unwrap();
+    let mut bad = good.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0xff;
+    std::fs::write(&blob, &bad).unwrap();
+    let out = private_run();
+    assert_same_image(&out, &expected);
+    assert_eq!(std::fs::read(&blob).unwrap(), good);
     let out = cmd(w)
         .args([
             "inspect",
@@ -395,7 +464,7 @@ fn registry_authentication() {
     let front = TokenFront::start(
         open.port,
         "bob",
-        "pw",
+        "b0b-pa55",
         FrontOptions {
             redirect_blobs: true,
             rate_limit_once: true,
@@ -421,19 +490,15 @@ fn registry_authentication() {
             &image,
         ])
         .env("DOCKER_CONFIG", &empty_config)
-        .write_stdin("pw\n")
+        .write_stdin("b0b-pa55\n")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        essence(&serde_json::from_slice(&out.stdout).unwrap()),
-        expected
-    );
+    assert_same_image(&out, &expected);
     assert!(front.tokens.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    assert_no_secret_in(
+        &out,
+        &["b0b-pa55", &base64_of("bob:b0b-pa55"), "t0k3n-ballast"],
+    );
     // Blobs were redirected to another host, which never saw the credentials.
     assert!(front.redirected.load(std::sync::atomic::Ordering::Relaxed) >= 5);
     assert!(
@@ -445,7 +510,7 @@ fn registry_authentication() {
     let limited = TokenFront::start(
         open.port,
         "bob",
-        "pw",
+        "b0b-pa55",
         FrontOptions {
             rate_limit_always: true,
             ..FrontOptions::default()
@@ -462,7 +527,7 @@ fn registry_authentication() {
             &format!("docker://{}/tok/app:1", limited.addr()),
         ])
         .env("DOCKER_CONFIG", &empty_config)
-        .write_stdin("pw\n")
+        .write_stdin("b0b-pa55\n")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

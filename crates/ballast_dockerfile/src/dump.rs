@@ -167,7 +167,10 @@ fn canonical_flag(text: &str) -> String {
     let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
     let original = String::from_utf8(bytes).unwrap_or_else(|_| text.to_string());
     let body = original.strip_prefix("--").unwrap_or(&original);
-    if !body.contains([' ', '\t', '\n', '\x0b', '\x0c', '\r', '"', '\'', '\\']) {
+    // Any Unicode space too: at the end of the line it would be trimmed.
+    if !body.contains([' ', '\t', '\n', '\x0b', '\x0c', '\r', '"', '\'', '\\'])
+        && !body.contains(char::is_whitespace)
+    {
         return original;
     }
     // Quote the rest: blanks inside quotes survive, even at the end of the line.
@@ -239,6 +242,10 @@ fn canonical_rest(inst: &Instruction, escape: char) -> String {
             .map(|c| {
                 if c.get(2) == Some(&"=") {
                     format!("{}={}", c[0], c[1])
+                } else if c[0].ends_with(escape) {
+                    // The escape would take one blank into the first word;
+                    // a second one still ends it.
+                    format!("{}  {}", c[0], c.get(1).unwrap_or(&""))
                 } else {
                     format!("{} {}", c[0], c.get(1).unwrap_or(&""))
                 }

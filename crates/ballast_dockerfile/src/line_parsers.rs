@@ -30,6 +30,15 @@ const NOT_STRING_ARRAY: &str =
 
 /// `newNodeFromLine`: `line` is a slice of the logical line starting at `base`.
 pub(crate) fn node_from_line(line: &str, base: usize, escape: char) -> Result<RawNode, String> {
+    node_at_depth(line, base, escape, 0)
+}
+
+/// How deep `ONBUILD ONBUILD ...` may nest before parsing stops. BuildKit's
+/// parser recurses without a bound (its build then refuses any chaining); we
+/// stop early rather than exhaust the stack (docs/parser-differences.md).
+pub const MAX_ONBUILD_NESTING: usize = 16;
+
+fn node_at_depth(line: &str, base: usize, escape: char, depth: usize) -> Result<RawNode, String> {
     let (ts, te) = go::trim_space_range(line);
     let trimmed = &line[ts..te];
     let parts = go::split_re_whitespace(trimmed, Some(2));
@@ -82,7 +91,12 @@ pub(crate) fn node_from_line(line: &str, base: usize, escape: char) -> Result<Ra
         }
         Keyword::Onbuild => {
             if !rest.is_empty() {
-                sub = Some(Box::new(node_from_line(rest, rest_base, escape)?));
+                if depth >= MAX_ONBUILD_NESTING {
+                    return Err(format!(
+                        "ONBUILD nested more than {MAX_ONBUILD_NESTING} deep"
+                    ));
+                }
+                sub = Some(Box::new(node_at_depth(rest, rest_base, escape, depth + 1)?));
             }
             Vec::new()
         }

@@ -83,11 +83,15 @@ pub struct Expansion {
     pub unmatched: BTreeSet<String>,
 }
 
-/// The longest result word processing produces (1 MiB). BuildKit has no
-/// bound; ballast refuses larger expansions (chains of ARGs doubling a
-/// value, `${V//}` inserting between every character) instead of running
-/// out of memory.
-pub const MAX_EXPANSION: usize = 1 << 20;
+/// The longest result word processing produces (64 KiB, BuildKit's longest
+/// line). BuildKit has no bound; ballast refuses larger expansions (chains of
+/// ARGs doubling a value, `${V//}` inserting between every character) instead
+/// of running out of memory.
+pub const MAX_EXPANSION: usize = 64 << 10;
+
+/// How deeply `${V:-${W:-...}}` and quotes may nest. BuildKit has no bound
+/// (Go stacks grow); ballast stops here instead of overflowing its stack.
+pub const MAX_NESTING: usize = 100;
 
 fn expansion_too_large() -> String {
     format!("expansion exceeds {} bytes", MAX_EXPANSION)
@@ -129,6 +133,7 @@ impl Lex {
             env,
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
+            depth: 0,
         };
         match sw.process_stop_on(None, self.raw_escapes) {
             Ok((result, words)) => Ok(Expansion {
@@ -206,6 +211,8 @@ struct ShellWord<'a> {
     env: &'a dyn Env,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    /// Nesting of `process_stop_on` (bounded by `MAX_NESTING`).
+    depth: usize,
 }
 
 type StepResult<T> = Result<T, String>;
@@ -241,9 +248,14 @@ impl ShellWord<'_> {
         stop: Option<char>,
         raw_escapes: bool,
     ) -> StepResult<(String, Vec<String>)> {
+        if self.depth >= MAX_NESTING {
+            return Err(format!("expansion nested more than {MAX_NESTING} deep"));
+        }
         let saved = self.raw_escapes;
         self.raw_escapes = raw_escapes;
+        self.depth += 1;
         let out = self.process_stop_on_inner(stop);
+        self.depth -= 1;
         self.raw_escapes = saved;
         out
     }

@@ -31,16 +31,18 @@ pub enum VarSource {
 /// cannot be known without the build (an ARG with no default and no build arg).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Var {
-    /// The value, when known.
-    pub value: Option<String>,
+    /// The value, when known (shared: scopes copy it for every instruction).
+    pub value: Option<std::sync::Arc<str>>,
     /// Where it came from.
     pub source: VarSource,
 }
 
-/// The variables visible at one point of the build.
+/// The variables visible at one point of the build. Every instruction keeps
+/// its own scope; a persistent map shares what did not change, so a file of
+/// many ENV lines costs O(n log n), not O(n²).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    vars: BTreeMap<String, Var>,
+    vars: rpds::RedBlackTreeMapSync<String, Var>,
 }
 
 impl Scope {
@@ -60,7 +62,7 @@ impl Scope {
     }
 
     fn set(&mut self, name: &str, var: Var) {
-        self.vars.insert(name.to_string(), var);
+        self.vars.insert_mut(name.to_string(), var);
     }
 
     /// Expands a word with BuildKit's rules. Variables whose value is unknown
@@ -271,9 +273,26 @@ struct Builder<'a> {
     errors: Vec<SemanticError>,
     /// ENV set by each stage (and inherited), for `FROM <stage>`.
     stage_env: Vec<Scope>,
+    /// Bytes of variable values computed so far (bounded by `MAX_VALUE_BYTES`).
+    value_bytes: usize,
 }
 
+/// The most bytes of ARG and ENV values one Dockerfile may compute (16 MiB).
+/// Past it, further values count as unknown: a file of many lines each
+/// copying a large value (`ENV Bn=$A`) cannot exhaust memory.
+pub const MAX_VALUE_BYTES: usize = 16 << 20;
+
 impl<'a> Builder<'a> {
+    /// A word's expansion as a variable value, while the budget lasts.
+    fn expand_bounded(&mut self, scope: &Scope, word: &str) -> Option<std::sync::Arc<str>> {
+        if self.value_bytes > MAX_VALUE_BYTES {
+            return None;
+        }
+        let v = expand_known(scope, word, self.df.escape)?;
+        self.value_bytes = self.value_bytes.saturating_add(v.len());
+        (self.value_bytes <= MAX_VALUE_BYTES).then(|| v.into())
+    }
+
     fn new(df: &'a Dockerfile, options: &'a BuildOptions) -> Self {
         let mut global = Scope::default();
         let platform = options
@@ -284,7 +303,7 @@ impl<'a> Builder<'a> {
             global.set(
                 k,
                 Var {
-                    value: Some(v),
+                    value: Some(v.into()),
                     source: VarSource::Builtin,
                 },
             );
@@ -298,6 +317,7 @@ impl<'a> Builder<'a> {
             scopes: Vec::new(),
             errors: Vec::new(),
             stage_env: Vec::new(),
+            value_bytes: 0,
         }
     }
 
@@ -309,7 +329,6 @@ impl<'a> Builder<'a> {
     }
 
     fn build(mut self) -> StageGraph {
-        let escape = self.df.escape;
         let mut scope = Scope::default();
         let mut current: Option<usize> = None;
         for (i, inst) in self.df.instructions.iter().enumerate() {
@@ -339,7 +358,7 @@ impl<'a> Builder<'a> {
                 }
                 (Keyword::Env, Some(s)) => {
                     for (k, v) in env_pairs(inst) {
-                        let value = expand_known(&scope, &v, escape);
+                        let value = self.expand_bounded(&scope, &v);
                         let var = Var {
                             value,
                             source: VarSource::Env,
@@ -463,7 +482,6 @@ impl<'a> Builder<'a> {
     /// `ARG a=1 b`: declares into `scope`; inside a stage, a name without a
     /// default takes the global value when there is one.
     fn declare_args(&mut self, inst: &Instruction, scope: &mut Scope, global: Option<&Scope>) {
-        let escape = self.df.escape;
         if inst.args.is_empty() {
             self.error("ARG requires exactly one argument", inst.span);
         }
@@ -478,11 +496,11 @@ impl<'a> Builder<'a> {
             }
             let var = if let Some(v) = self.options.build_args.get(&name) {
                 Var {
-                    value: Some(v.clone()),
+                    value: Some(v.as_str().into()),
                     source: VarSource::BuildArg,
                 }
             } else if let Some(d) = default {
-                let value = expand_known(scope, &d, escape);
+                let value = self.expand_bounded(scope, &d);
                 Var {
                     value,
                     source: VarSource::ArgDefault,
@@ -500,6 +518,22 @@ impl<'a> Builder<'a> {
     }
 
     fn check_arity(&mut self, inst: &Instruction) {
+        if inst.keyword == Keyword::Onbuild {
+            let trigger = match inst.sub.as_deref().map(|s| s.keyword) {
+                Some(Keyword::Onbuild) => {
+                    Some("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".to_string())
+                }
+                Some(k @ (Keyword::From | Keyword::Maintainer)) => Some(format!(
+                    "{} isn't allowed as an ONBUILD trigger",
+                    k.as_str().unwrap_or_default()
+                )),
+                _ => None,
+            };
+            if let Some(m) = trigger {
+                self.error(m, inst.span);
+                return;
+            }
+        }
         let inst = inst.effective();
         let n = inst.args.len();
         let message = match inst.keyword {

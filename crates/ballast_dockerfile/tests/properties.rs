@@ -175,6 +175,10 @@ fn fuzz_findings_round_trip() {
         "FROM a\nLAB\u{a0} OPUB\n",
         // The same with a form feed last: trimmed like a blank.
         "FROM a\nENV P\"=1 \\\x0c\\\x0c\x0c\n  PI\n",
+        // A legacy ENV key ending in the escape, which took the blank after it.
+        "f p\nENV Pi\x0e\\\x0c\x0c\x0c\x0c\x0c=\x0c\n   P\x0c\x0c",
+        // A flag ending in a no-break space, last on the line.
+        "FROM a\nRUN --no-cache\u{a0}\n",
     ];
     for src in cases {
         let df = Dockerfile::parse(src);

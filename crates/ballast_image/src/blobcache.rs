@@ -27,6 +27,13 @@ impl BlobCache {
         Some(self.dir.join("blobs/sha256").join(d.hex()))
     }
 
+    /// Forgets a cached blob.
+    pub fn remove(&self, digest: &str) {
+        if let Some(p) = self.path(digest) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
     /// A cached blob, if present.
     pub fn open(&self, digest: &str) -> Option<File> {
         File::open(self.path(digest)?).ok()
@@ -37,7 +44,8 @@ impl BlobCache {
         let target = self.path(digest);
         let tmp = target.as_ref().and_then(|t| {
             let dir = t.parent()?;
-            std::fs::create_dir_all(dir).ok()?;
+            private_dirs(&self.dir, dir).ok()?;
+            // Created 0600 by tempfile, and kept so by the rename.
             tempfile::NamedTempFile::new_in(dir).ok()
         });
         CacheEntry {
@@ -46,6 +54,25 @@ impl BlobCache {
             failed: Arc::new(AtomicBool::new(false)),
         }
     }
+}
+
+/// Creates `leaf` and the directories between `root` and it, readable by
+/// the owner only (an image pulled with credentials is private). The cache
+/// root itself is shared with other caches and left as it is.
+fn private_dirs(root: &std::path::Path, leaf: &std::path::Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    std::fs::create_dir_all(root)?;
+    let blobs = root.join("blobs");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(leaf)?;
+    // Tighten a directory made by an older version.
+    let meta = std::fs::metadata(&blobs)?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(&blobs, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 /// A blob being cached.

@@ -599,7 +599,15 @@ impl Members for RegistryMembers<'_> {
         if let Some(cache) = &self.cache
             && let Some(file) = cache.open(&digest)
         {
-            return scan_layer(&digest, io::BufReader::with_capacity(1 << 20, file), opts);
+            let scan = scan_layer(&digest, io::BufReader::with_capacity(1 << 20, file), opts);
+            let good = scan.as_ref().is_ok_and(|s| {
+                !opts.verify || s.blob_digest.as_ref().is_some_and(|d| d.as_str() == digest)
+            });
+            if good {
+                return scan;
+            }
+            // A damaged or tampered cache entry: drop it and fetch again.
+            cache.remove(&digest);
         }
         let body = self.registry.blob(&digest)?;
         match (&self.cache, opts.verify) {

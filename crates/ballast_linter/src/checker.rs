@@ -97,8 +97,11 @@ pub struct Checker<'a> {
     /// What each COPY/ADD takes from the context (with a context).
     pub uses: Vec<ContextUse>,
     pub settings: &'a Settings,
-    /// The working directory each instruction runs in.
-    workdirs: Vec<String>,
+    /// The working directory each instruction runs in (shared: a long path
+    /// must not be copied once per instruction).
+    workdirs: Vec<std::sync::Arc<str>>,
+    /// The USER each instruction runs as (`None`: root, the default).
+    users: Vec<Option<std::sync::Arc<str>>>,
     /// Context files changed by earlier fixes.
     overlay: &'a std::collections::BTreeMap<String, String>,
 }
@@ -128,6 +131,7 @@ impl<'a> Checker<'a> {
             .collect();
         let uses = context.map_or_else(Vec::new, |c| context_uses(df, &graph, &c.context));
         let workdirs = workdirs(df, &graph);
+        let users = users(df, &graph);
         Checker {
             df,
             source: &df.source,
@@ -140,13 +144,14 @@ impl<'a> Checker<'a> {
             uses,
             settings,
             workdirs,
+            users,
             overlay,
         }
     }
 
     /// The working directory instruction `i` runs in (`/` when unknown).
     pub fn workdir(&self, i: usize) -> &str {
-        self.workdirs.get(i).map_or("/", String::as_str)
+        self.workdirs.get(i).map_or("/", |w| w)
     }
 
     /// A container path as absolute, relative ones taken from the working
@@ -529,27 +534,7 @@ impl<'a> Checker<'a> {
     /// The user instruction `i` runs as (`None`: root, the default), from
     /// the USER lines of its stage and the stages it is built on.
     pub fn user_at(&self, i: usize) -> Option<String> {
-        let stage = self.stage_of(i)?;
-        let mut chain = self.graph.final_chain(stage);
-        chain.reverse();
-        let mut user = None;
-        for s in chain {
-            for j in self.graph.instructions_of(s) {
-                if s == stage && j >= i {
-                    return user;
-                }
-                let inst = self.inst(j);
-                if inst.keyword == Keyword::User
-                    && let Some(v) = inst.values().first()
-                {
-                    let v = self.scope(j).map_or(v.to_string(), |sc| {
-                        sc.expand_keep_unknown(v, self.df.escape)
-                    });
-                    user = Some(v);
-                }
-            }
-        }
-        user
+        self.users.get(i)?.as_deref().map(str::to_string)
     }
 
     /// Whether instruction `i` runs as root.
@@ -566,13 +551,37 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn workdirs(df: &Dockerfile, graph: &StageGraph) -> Vec<String> {
-    let mut out = vec![String::from("/"); df.instructions.len()];
-    let mut stage_end: Vec<String> = Vec::new();
+/// The USER in force before each instruction, inherited from base stages.
+fn users(df: &Dockerfile, graph: &StageGraph) -> Vec<Option<std::sync::Arc<str>>> {
+    let mut out = vec![None; df.instructions.len()];
+    let mut stage_end: Vec<Option<std::sync::Arc<str>>> = Vec::new();
+    for stage in &graph.stages {
+        let mut user = match stage.base {
+            Base::Stage(p) => stage_end.get(p).cloned().flatten(),
+            _ => None,
+        };
+        for i in std::iter::once(stage.from).chain(stage.body.clone()) {
+            out[i] = user.clone();
+            let inst = &df.instructions[i];
+            if inst.keyword == Keyword::User
+                && let Some(v) = inst.values().first()
+            {
+                user = Some(graph.scopes[i].expand_keep_unknown(v, df.escape).into());
+            }
+        }
+        stage_end.push(user);
+    }
+    out
+}
+
+fn workdirs(df: &Dockerfile, graph: &StageGraph) -> Vec<std::sync::Arc<str>> {
+    let root: std::sync::Arc<str> = "/".into();
+    let mut out = vec![root.clone(); df.instructions.len()];
+    let mut stage_end: Vec<std::sync::Arc<str>> = Vec::new();
     for stage in &graph.stages {
         let mut wd = match stage.base {
-            Base::Stage(p) => stage_end.get(p).cloned().unwrap_or_else(|| "/".into()),
-            _ => "/".into(),
+            Base::Stage(p) => stage_end.get(p).cloned().unwrap_or_else(|| root.clone()),
+            _ => root.clone(),
         };
         for i in std::iter::once(stage.from).chain(stage.body.clone()) {
             let inst = &df.instructions[i];
@@ -581,9 +590,9 @@ fn workdirs(df: &Dockerfile, graph: &StageGraph) -> Vec<String> {
             {
                 let v = graph.scopes[i].expand_keep_unknown(v, df.escape);
                 wd = if v.starts_with('/') {
-                    v
+                    v.into()
                 } else {
-                    format!("{}/{v}", wd.trim_end_matches('/'))
+                    format!("{}/{v}", wd.trim_end_matches('/')).into()
                 };
             }
             out[i] = wd.clone();

@@ -35,7 +35,7 @@ impl BuildContext {
         let ignore_path = ignore_path.map(Path::to_path_buf);
         let ignore = match &ignore_path {
             Some(p) => {
-                let bytes = std::fs::read(p)?;
+                let bytes = read_bounded(p, MAX_IGNORE_FILE)?;
                 IgnoreFile::parse(
                     &String::from_utf8_lossy(&bytes),
                     Some(&p.display().to_string()),
@@ -59,13 +59,38 @@ impl BuildContext {
             return None;
         }
         let path = self.root.join(rel);
-        let meta = std::fs::metadata(&path).ok()?;
+        // A symlink is followed only while it stays inside the context.
+        let real = path.canonicalize().ok()?;
+        if !real.starts_with(self.root.canonicalize().ok()?) {
+            return None;
+        }
+        let meta = std::fs::metadata(&real).ok()?;
         if !meta.is_file() || meta.len() > MAX_READ {
             return None;
         }
-        let bytes = std::fs::read(path).ok()?;
+        let bytes = read_bounded(&real, MAX_READ).ok()?;
         Some(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// The largest .dockerignore read (4 MiB).
+pub const MAX_IGNORE_FILE: u64 = 4 << 20;
+
+/// Reads at most `max` bytes of a file; a larger one (or a device that never
+/// ends) is an error naming the limit.
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: larger than {max} bytes", path.display()),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// BuildKit's choice of ignore file.

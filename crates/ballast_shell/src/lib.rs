@@ -116,6 +116,9 @@ fn is_name_char(c: u8) -> bool {
 /// Looks up the value of a variable (`None`: unknown, kept as written).
 pub type Vars<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// The most bytes variable substitution may add to one script (64 KiB).
+pub const MAX_SUBSTITUTED: usize = 64 << 10;
+
 /// Splits a shell script into simple commands.
 pub fn parse(script: &str) -> Script {
     parse_with_vars(script, &|_| None)
@@ -124,7 +127,16 @@ pub fn parse(script: &str) -> Script {
 /// Splits a shell script into simple commands, substituting the variables
 /// `vars` knows. Words keep the span of the text they were read from.
 pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
-    let toks = tokenize(script, vars);
+    // Past the budget, references stay as written (unknown), so a line of
+    // `$BIG $BIG ...` costs no more than its own text.
+    let left = std::cell::Cell::new(Some(MAX_SUBSTITUTED));
+    let bounded = |name: &str| {
+        let budget = left.get()?;
+        let value = vars(name)?;
+        left.set(budget.checked_sub(value.len()));
+        left.get().map(|_| value)
+    };
+    let toks = tokenize(script, &bounded);
     let mut commands = Vec::new();
     let mut cur: Vec<Word> = Vec::new();
     let mut redirects = Vec::new();

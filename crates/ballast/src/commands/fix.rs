@@ -2,12 +2,11 @@
 //! default, unsafe ones with `--unsafe-fixes`), or `--restructure` a
 //! single-stage Python service into the optimized multi-stage form.
 //! `--diff` prints what would change, `--check` only says whether anything
-//! would; both write nothing. Writes are atomic and keep permissions.
+//! would; both write nothing. Files are replaced atomically (see `replace`).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use ballast_linter::fix::{Fixed, fix_until_stable};
 use ballast_linter::{Applicability, restructure};
 use clap::Args;
@@ -15,6 +14,7 @@ use clap::Args;
 use crate::commands::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
 use crate::exit;
 use crate::output::emit;
+use crate::replace::{Change, replace_all};
 
 #[derive(Args, Debug)]
 pub struct FixArgs {
@@ -146,26 +146,6 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
     out
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory,
-/// renamed over it, keeping the original permissions.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    tmp.write_all(text.as_bytes())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.as_file().sync_all().ok();
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions()).ok();
-    }
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot replace: {}", path.display(), e.error))?;
-    Ok(())
-}
-
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let name = path.display().to_string();
     let name = name.strip_prefix("./").unwrap_or(&name);
@@ -206,8 +186,15 @@ pub fn run(args: FixArgs) -> Result<u8> {
                 text.push_str(&unified_diff(path, old, new));
             }
         } else if !args.check {
-            for (path, _, new) in &o.changes {
-                write_atomic(path, new)?;
+            let changes: Vec<Change<'_>> = o
+                .changes
+                .iter()
+                .map(|(path, old, new)| Change { path, old, new })
+                .collect();
+            if let Err(e) = replace_all(&changes) {
+                eprintln!("error: {e:#}");
+                errors = true;
+                continue;
             }
         }
         for line in &o.applied {

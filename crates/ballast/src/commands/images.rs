@@ -106,7 +106,7 @@ impl ImageArgs {
         let cache_dir = if self.no_cache {
             None
         } else {
-            Some(self.cache_dir.clone().unwrap_or_else(default_cache_dir))
+            self.cache_dir.clone().or_else(default_cache_dir)
         };
         Ok(RemoteOptions {
             insecure: self.insecure,
@@ -129,13 +129,19 @@ impl ImageArgs {
     }
 }
 
-/// `$XDG_CACHE_HOME/ballast` (or `~/.cache/ballast`).
-pub fn default_cache_dir() -> std::path::PathBuf {
+/// `$XDG_CACHE_HOME/ballast` (or `~/.cache/ballast`); no cache when neither
+/// is set, rather than a shared directory such as /tmp that another user
+/// could prepare.
+pub fn default_cache_dir() -> Option<std::path::PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("ballast")
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".cache"))
+        })
+        .map(|d| d.join("ballast"))
 }
 
 struct Bar(indicatif::ProgressBar);

@@ -89,6 +89,17 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 
 fn summary_lines(s: &Summary, style: &Style) -> String {
     let mut out = String::new();
+    if s.files == s.input_errors {
+        // Nothing was linted: the errors on stderr say all there is, and
+        // one failed file needs no tally.
+        if s.input_errors > 1 {
+            out.push_str(&format!(
+                "{} could not be linted.\n",
+                plural(s.input_errors, "file", "files")
+            ));
+        }
+        return out;
+    }
     if s.findings == 0 {
         out.push_str(&format!(
             "{} in {}.\n",
