@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use crate::error::{ImageError, Result};
 use crate::layer::{LayerScan, ScanOptions, clean_path, scan_layer, scan_layer_seek};
+use crate::limits::Limits;
 use crate::source::{LoadOptions, LoadedImage, Members, execute, plan};
+use crate::tarstep;
 
 #[derive(Debug, Clone)]
 enum Member {
@@ -136,10 +138,16 @@ impl ArchiveFile {
         let bad = |e: io::Error| {
             ImageError::format(reference, format!("not a readable tar archive: {e}"))
         };
-        let mut archive = tar::Archive::new(BufReader::new(file.try_clone().map_err(bad)?));
+        let (metered, step) = tarstep::metered(
+            BufReader::new(file.try_clone().map_err(bad)?),
+            tarstep::step_bound(opts.limits.max_path_bytes),
+        );
+        let mut archive = tar::Archive::new(metered);
         let mut members = HashMap::new();
-        for entry in archive.entries_with_seek().map_err(bad)? {
-            let entry = entry.map_err(bad)?;
+        let mut iter = archive.entries_with_seek().map_err(bad)?;
+        // Data is skipped by seeking: each step reads headers only.
+        while let Some(entry) = step.next(&mut iter) {
+            let entry = entry.map_err(|e| tar_error(reference, e, &opts.limits))?;
             let Some(name) = member_name(&entry.path_bytes()) else {
                 continue;
             };
@@ -335,7 +343,8 @@ pub(crate) fn load_stream<R: Read>(
     };
     let bad =
         |e: io::Error| ImageError::format(reference, format!("not a readable tar archive: {e}"));
-    let mut archive = tar::Archive::new(reader);
+    let (metered, step) = tarstep::metered(reader, tarstep::step_bound(opts.limits.max_path_bytes));
+    let mut archive = tar::Archive::new(metered);
     let mut m = StreamMembers {
         reference: reference.to_string(),
         small: HashMap::new(),
@@ -345,8 +354,9 @@ pub(crate) fn load_stream<R: Read>(
     };
     let mut json_bytes = 0u64;
     let mut count = 0u64;
-    for entry in archive.entries().map_err(bad)? {
-        let entry = entry.map_err(bad)?;
+    let mut iter = archive.entries().map_err(bad)?;
+    while let Some(entry) = step.next(&mut iter) {
+        let mut entry = entry.map_err(|e| tar_error(reference, e, &opts.limits))?;
         count += 1;
         if count > opts.limits.max_entries_per_layer {
             return Err(ImageError::Limit {
@@ -356,66 +366,8 @@ pub(crate) fn load_stream<R: Read>(
                 option: "--max-entries",
             });
         }
-        let Some(name) = member_name(&entry.path_bytes()) else {
-            continue;
-        };
-        match entry.header().entry_type() {
-            t @ (tar::EntryType::Symlink | tar::EntryType::Link) => {
-                if let Some(target) = link_target(
-                    &name,
-                    &entry.link_name_bytes().unwrap_or_default(),
-                    t == tar::EntryType::Symlink,
-                ) {
-                    m.links.insert(name, target);
-                }
-                continue;
-            }
-            tar::EntryType::Regular | tar::EntryType::Continuous => {}
-            _ => continue,
-        }
-        let size = entry.size();
-        let mut buffered = BufReader::with_capacity(256 << 10, entry);
-        let first = buffered.fill_buf().map_err(bad)?.first().copied();
-        let looks_json =
-            matches!(first, Some(b'{' | b'[')) || name == "oci-layout" || name == "repositories";
-        if looks_json {
-            json_bytes += size;
-            let limit = opts
-                .limits
-                .max_config_bytes
-                .max(opts.limits.max_manifest_bytes);
-            if size > limit || json_bytes > MAX_STREAM_JSON_BYTES {
-                // Too big to be a manifest or config we need: skip it.
-                io::copy(&mut buffered, &mut io::sink()).map_err(bad)?;
-                continue;
-            }
-            let mut buf = Vec::with_capacity(size as usize);
-            buffered.read_to_end(&mut buf).map_err(bad)?;
-            m.small.insert(name, buf);
-        } else {
-            match scan_layer(&name, buffered, &scan_opts) {
-                Ok(scan) => {
-                    m.layers.insert(name, scan);
-                }
-                Err(ImageError::Limit {
-                    what,
-                    message,
-                    limit,
-                    option,
-                }) => {
-                    return Err(ImageError::Limit {
-                        what,
-                        message,
-                        limit,
-                        option,
-                    });
-                }
-                // Not every blob is a layer (attestations, artifacts): remember why.
-                Err(e) => {
-                    m.errors.insert(name, e.to_string());
-                }
-            }
-        }
+        read_stream_member(&mut entry, &mut m, &mut json_bytes, &scan_opts, reference)?;
+        tarstep::drain(&mut entry).map_err(bad)?;
     }
     if m.small.is_empty() && m.layers.is_empty() {
         return Err(ImageError::format(
@@ -425,4 +377,76 @@ pub(crate) fn load_stream<R: Read>(
     }
     let plan = plan(&m, selector, opts)?;
     execute(&m, plan, opts)
+}
+
+/// Keeps one member of a streamed archive: links, small JSON documents, and
+/// layers scanned on the fly (the caller drains what is left).
+fn read_stream_member<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    m: &mut StreamMembers,
+    json_bytes: &mut u64,
+    scan_opts: &ScanOptions<'_>,
+    reference: &str,
+) -> Result<()> {
+    let bad =
+        |e: io::Error| ImageError::format(reference, format!("not a readable tar archive: {e}"));
+    let limits = &scan_opts.limits;
+    let Some(name) = member_name(&entry.path_bytes()) else {
+        return Ok(());
+    };
+    match entry.header().entry_type() {
+        t @ (tar::EntryType::Symlink | tar::EntryType::Link) => {
+            if let Some(target) = link_target(
+                &name,
+                &entry.link_name_bytes().unwrap_or_default(),
+                t == tar::EntryType::Symlink,
+            ) {
+                m.links.insert(name, target);
+            }
+            return Ok(());
+        }
+        tar::EntryType::Regular | tar::EntryType::Continuous => {}
+        _ => return Ok(()),
+    }
+    let size = entry.size();
+    let mut buffered = BufReader::with_capacity(256 << 10, entry);
+    let first = buffered.fill_buf().map_err(bad)?.first().copied();
+    let looks_json =
+        matches!(first, Some(b'{' | b'[')) || name == "oci-layout" || name == "repositories";
+    if looks_json {
+        *json_bytes += size;
+        let limit = limits.max_config_bytes.max(limits.max_manifest_bytes);
+        if size > limit || *json_bytes > MAX_STREAM_JSON_BYTES {
+            // Too big to be a manifest or config we need: skipped.
+            return Ok(());
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        buffered.read_to_end(&mut buf).map_err(bad)?;
+        m.small.insert(name, buf);
+        return Ok(());
+    }
+    match scan_layer(&name, buffered, scan_opts) {
+        Ok(scan) => {
+            m.layers.insert(name, scan);
+        }
+        Err(e @ ImageError::Limit { .. }) => return Err(e),
+        // Not every blob is a layer (attestations, artifacts): remember why.
+        Err(e) => {
+            m.errors.insert(name, e.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// A tar error while listing an archive, naming a limit that was hit.
+fn tar_error(reference: &str, e: io::Error, limits: &Limits) -> ImageError {
+    if tarstep::is_header_too_large(&e) {
+        return ImageError::Limit {
+            what: reference.to_string(),
+            message: "a tar header with its long name or PAX records is too large".into(),
+            limit: tarstep::step_bound(limits.max_path_bytes),
+            option: "--max-path-bytes",
+        };
+    }
+    ImageError::format(reference, format!("not a readable tar archive: {e}"))
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::digest::{Digest, HashingReader};
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
+use crate::tarstep;
 
 /// How a layer blob is compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,6 +168,14 @@ impl std::fmt::Display for LimitHit {
 impl std::error::Error for LimitHit {}
 
 fn io_to_layer_error(name: &str, e: io::Error, limits: &Limits) -> ImageError {
+    if tarstep::is_header_too_large(&e) {
+        return ImageError::Limit {
+            what: format!("layer {name}"),
+            message: "a tar header with its long name or PAX records is too large".into(),
+            limit: tarstep::step_bound(limits.max_path_bytes),
+            option: "--max-path-bytes",
+        };
+    }
     if let Some(hit) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<LimitHit>())
@@ -256,10 +265,12 @@ pub fn scan_layer_seek<R: Read + Seek>(
     if compression != Compression::None || opts.verify {
         return scan_layer(name, reader, opts);
     }
-    let mut archive = tar::Archive::new(reader);
+    let (metered, step) = tarstep::metered(reader, tarstep::step_bound(opts.limits.max_path_bytes));
+    let mut archive = tar::Archive::new(metered);
     let mut entries = Vec::new();
-    let iter = archive.entries_with_seek().map_err(err)?;
-    for entry in iter {
+    let mut iter = archive.entries_with_seek().map_err(err)?;
+    // Data is skipped by seeking: each step reads headers only.
+    while let Some(entry) = step.next(&mut iter) {
         let mut entry = entry.map_err(err)?;
         if let Some(e) = convert_entry(name, &mut entry, opts)? {
             entries.push(e);
@@ -353,21 +364,22 @@ fn check_entry_count(name: &str, count: usize, opts: &ScanOptions<'_>) -> Result
 }
 
 fn read_entries<R: Read>(name: &str, reader: R, opts: &ScanOptions<'_>) -> Result<(Vec<Entry>, R)> {
-    let mut archive = tar::Archive::new(reader);
+    let err = |e: io::Error| io_to_layer_error(name, e, &opts.limits);
+    let (metered, step) = tarstep::metered(reader, tarstep::step_bound(opts.limits.max_path_bytes));
+    let mut archive = tar::Archive::new(metered);
     let mut entries = Vec::new();
     {
-        let iter = archive
-            .entries()
-            .map_err(|e| io_to_layer_error(name, e, &opts.limits))?;
-        for entry in iter {
-            let mut entry = entry.map_err(|e| io_to_layer_error(name, e, &opts.limits))?;
+        let mut iter = archive.entries().map_err(err)?;
+        while let Some(entry) = step.next(&mut iter) {
+            let mut entry = entry.map_err(err)?;
             if let Some(e) = convert_entry(name, &mut entry, opts)? {
                 entries.push(e);
                 check_entry_count(name, entries.len(), opts)?;
             }
+            tarstep::drain(&mut entry).map_err(err)?;
         }
     }
-    Ok((entries, archive.into_inner()))
+    Ok((entries, archive.into_inner().into_inner()))
 }
 
 fn convert_entry<R: Read>(

@@ -31,6 +31,7 @@ pub mod registry;
 pub mod report;
 pub mod source;
 pub mod spec;
+mod tarstep;
 pub mod tree;
 
 pub use analysis::{AnalyzeOptions, analyze, analyze_with_files};

@@ -12,5 +12,6 @@
 
 pub mod corpus;
 pub mod engine;
+pub mod hostile;
 pub mod image;
 pub mod registry;
