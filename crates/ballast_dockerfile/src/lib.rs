@@ -27,6 +27,7 @@ mod parser;
 pub mod shell;
 mod source;
 pub mod stages;
+mod validate;
 
 pub use ast::{
     Arg, Comment, Directive, Flag, Heredoc, Instruction, Keyword, ParseError, ParseWarning, Span,

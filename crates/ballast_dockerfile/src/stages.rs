@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Instruction, Keyword, Span};
-use crate::instructions::{CopyArgs, FromArgs, Mount, is_valid_stage_name};
+use crate::instructions::{FromArgs, Mount, is_valid_stage_name};
 use crate::parser::Dockerfile;
 use crate::shell::{Env, Expansion, Lex};
 
@@ -357,6 +357,7 @@ impl<'a> Builder<'a> {
                     self.declare_args(inst, &mut scope, Some(&global));
                 }
                 (Keyword::Env, Some(s)) => {
+                    self.check_arity(inst);
                     for (k, v) in env_pairs(inst) {
                         let value = self.expand_bounded(&scope, &v);
                         let var = Var {
@@ -397,7 +398,12 @@ impl<'a> Builder<'a> {
         let escape = self.df.escape;
         let index = self.stages.len();
         let from = match FromArgs::parse(inst) {
-            Ok(f) => f,
+            Ok(f) => {
+                if let Some(e) = crate::validate::instruction_error(inst) {
+                    self.error(e, inst.span);
+                }
+                f
+            }
             Err(e) => {
                 self.error(e, inst.span);
                 FromArgs {
@@ -483,7 +489,7 @@ impl<'a> Builder<'a> {
     /// default takes the global value when there is one.
     fn declare_args(&mut self, inst: &Instruction, scope: &mut Scope, global: Option<&Scope>) {
         if inst.args.is_empty() {
-            self.error("ARG requires exactly one argument", inst.span);
+            self.error("ARG requires at least one argument", inst.span);
         }
         for arg in &inst.args {
             let (name, default) = match arg.value.split_once('=') {
@@ -534,26 +540,18 @@ impl<'a> Builder<'a> {
                 return;
             }
         }
-        let inst = inst.effective();
-        let n = inst.args.len();
-        let message = match inst.keyword {
-            Keyword::Env | Keyword::Label if n == 0 => {
-                Some(format!("{} requires at least one argument", inst.name()))
-            }
-            Keyword::Copy | Keyword::Add if n < 2 => CopyArgs::parse(inst).err(),
-            Keyword::Workdir | Keyword::User | Keyword::Stopsignal | Keyword::Maintainer
-                if n == 0 =>
-            {
-                Some(format!("{} requires exactly one argument", inst.name()))
-            }
-            Keyword::Expose | Keyword::Volume if n == 0 => {
-                Some(format!("{} requires at least one argument", inst.name()))
-            }
-            Keyword::Onbuild if inst.sub.is_none() => {
-                Some("ONBUILD requires at least one argument".into())
-            }
-            _ => None,
-        };
+        // The wrapper's own flags, then the trigger as it will run.
+        let message = if inst.keyword == Keyword::Onbuild && inst.sub.is_none() {
+            Some("ONBUILD requires at least one argument".to_string())
+        } else if inst.keyword == Keyword::Onbuild && !inst.flags.is_empty() {
+            crate::validate::instruction_error(&Instruction {
+                sub: None,
+                ..inst.clone()
+            })
+        } else {
+            None
+        }
+        .or_else(|| crate::validate::instruction_error(inst.effective()));
         if let Some(m) = message {
             self.error(m, inst.span);
         }
