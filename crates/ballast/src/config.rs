@@ -105,7 +105,7 @@ fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let config = if pyproject {
         let doc: toml::Table = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))?;
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), join_lines(&e.to_string())))?;
         let Some(section) = doc.get("tool").and_then(|t| t.get("ballast")) else {
             return Ok(Loaded::default());
         };
@@ -113,12 +113,12 @@ fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {
             anyhow::anyhow!(
                 "{}: [tool.ballast]: {}",
                 path.display(),
-                one_line(&e.to_string())
+                join_lines(&e.to_string())
             )
         })?
     } else {
         toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), one_line(&e.to_string())))?
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), join_lines(&e.to_string())))?
     };
     Ok(Loaded {
         config,
@@ -126,7 +126,7 @@ fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {
     })
 }
 
-fn one_line(s: &str) -> String {
+fn join_lines(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.is::<output::BrokenPipe>() => ExitCode::from(exit::OK),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            output::print_error(format!("{e:#}"));
             ExitCode::from(exit::ERROR)
         }
     }

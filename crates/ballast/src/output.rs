@@ -48,3 +48,35 @@ impl ColorChoice {
         }
     }
 }
+
+/// A message as one safe terminal line: newlines, escape sequences and
+/// bidirectional overrides (which hostile file or member names may carry)
+/// are shown escaped instead of acting on the terminal.
+pub fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prints `error: MESSAGE` on one line of standard error.
+pub fn print_error(message: impl std::fmt::Display) {
+    eprintln!("error: {}", one_line(&message.to_string()));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_stay_on_one_harmless_line() {
+        assert_eq!(
+            super::one_line("bad\nname \u{1b}[31mred\u{202e}x\0"),
+            "bad\\nname \\u{1b}[31mred\\u{202e}x\\u{0}"
+        );
+        assert_eq!(super::one_line("plain é ✓"), "plain é ✓");
+    }
+}

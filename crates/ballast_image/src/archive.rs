@@ -225,7 +225,7 @@ impl Members for ArchiveFile {
                 what: format!("{}: {what}", self.reference),
                 message: format!("is {size} bytes"),
                 limit,
-                option: "--max-manifest-bytes",
+                option: crate::limits::option_for(what),
             });
         }
         let mut buf = Vec::with_capacity(size as usize);
@@ -301,7 +301,7 @@ impl Members for StreamMembers {
                 what: format!("{}: {what}", self.reference),
                 message: format!("is {} bytes", b.len()),
                 limit,
-                option: "--max-manifest-bytes",
+                option: crate::limits::option_for(what),
             }),
             None => Err(ImageError::format(
                 &self.reference,

@@ -22,6 +22,15 @@ pub struct Limits {
     pub max_captured_file_bytes: u64,
 }
 
+/// The option that raises the limit on a JSON document of this kind.
+pub(crate) fn option_for(what: &str) -> &'static str {
+    if what.starts_with("config") {
+        "--max-config-bytes"
+    } else {
+        "--max-manifest-bytes"
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -275,7 +275,7 @@ fn read_blob(
             what: format!("{what} {digest}"),
             message: format!("is {} bytes", d.size),
             limit,
-            option: "--max-manifest-bytes",
+            option: crate::limits::option_for(what),
         });
     }
     let path = blob_path(&digest);
@@ -388,6 +388,10 @@ fn choose_manifest<'d>(
     }
 }
 
+/// Indexes of indexes deeper than this are refused (real ones nest at most
+/// twice: an outer index naming a multi-platform one).
+const MAX_NESTED_INDEXES: usize = 8;
+
 fn plan_oci(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> Result<Plan> {
     let limit = opts.limits.max_manifest_bytes;
     let bytes = m.read_small("index.json", limit, "index.json")?;
@@ -399,8 +403,14 @@ fn plan_oci(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> 
         match doc {
             ManifestDoc::Index(index) => {
                 let d = choose_manifest(m, &index, selector, opts.platform.as_deref())?.clone();
-                if seen.contains(&d.digest) || seen.len() > 8 {
+                if seen.contains(&d.digest) {
                     return Err(fmt_err(m, format!("index {} refers to itself", d.digest)));
+                }
+                if seen.len() >= MAX_NESTED_INDEXES {
+                    return Err(fmt_err(
+                        m,
+                        format!("indexes nested more than {MAX_NESTED_INDEXES} deep"),
+                    ));
                 }
                 seen.push(d.digest.clone());
                 let (_, bytes) = read_blob(m, &d, limit, "manifest", opts.verify)?;
@@ -480,6 +490,19 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
         )?;
     }
     let config = Config::parse(&config_bytes).map_err(|e| fmt_err(m, e))?;
+    if let Some(wanted) = opts.platform.as_deref() {
+        let have = crate::spec::Platform {
+            os: config.os.clone(),
+            architecture: config.architecture.clone(),
+            variant: config.variant.clone(),
+        };
+        if !have.matches(wanted) {
+            return Err(fmt_err(
+                m,
+                format!("the image is {}, not {wanted}", have.label()),
+            ));
+        }
+    }
     for l in &plan.layers {
         if !m.exists(&l.path) {
             return Err(fmt_err(
@@ -573,6 +596,8 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
 /// An OCI image layout directory.
 pub(crate) struct LayoutDir {
     root: PathBuf,
+    /// `root` with symlinks resolved: no member may lead out of it.
+    canonical_root: PathBuf,
     reference: String,
 }
 
@@ -584,14 +609,47 @@ impl LayoutDir {
                 "not an OCI image layout (no oci-layout or index.json)",
             ));
         }
+        let canonical_root = std::fs::canonicalize(root).map_err(|e| ImageError::Io {
+            path: root.to_path_buf(),
+            source: e,
+        })?;
         Ok(LayoutDir {
             root: root.to_path_buf(),
+            canonical_root,
             reference: reference.to_string(),
         })
     }
 
     fn member(&self, path: &str) -> PathBuf {
         self.root.join(path)
+    }
+
+    /// The member as a regular file inside the layout: a symlink that leads
+    /// out of it (to `/etc/passwd`, say), a directory or a FIFO is refused
+    /// before anything is opened.
+    fn regular_member(&self, path: &str) -> Result<PathBuf> {
+        let p = self.member(path);
+        let real = std::fs::canonicalize(&p).map_err(|e| ImageError::Io {
+            path: p.clone(),
+            source: e,
+        })?;
+        if !real.starts_with(&self.canonical_root) {
+            return Err(ImageError::format(
+                &self.reference,
+                format!("{path} is a symlink leading out of the layout"),
+            ));
+        }
+        let meta = std::fs::metadata(&real).map_err(|e| ImageError::Io {
+            path: p.clone(),
+            source: e,
+        })?;
+        if !meta.is_file() {
+            return Err(ImageError::format(
+                &self.reference,
+                format!("{path} is not a regular file"),
+            ));
+        }
+        Ok(real)
     }
 }
 
@@ -601,11 +659,11 @@ impl Members for LayoutDir {
     }
 
     fn exists(&self, path: &str) -> bool {
-        !path.contains("..") && self.member(path).is_file()
+        !path.split('/').any(|c| c == "..") && self.member(path).symlink_metadata().is_ok()
     }
 
     fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>> {
-        let p = self.member(path);
+        let p = self.regular_member(path)?;
         let len = std::fs::metadata(&p)
             .map_err(|e| ImageError::Io {
                 path: p.clone(),
@@ -617,14 +675,14 @@ impl Members for LayoutDir {
                 what: format!("{}: {what}", self.reference),
                 message: format!("is {len} bytes"),
                 limit,
-                option: "--max-manifest-bytes",
+                option: crate::limits::option_for(what),
             });
         }
         std::fs::read(&p).map_err(|e| ImageError::Io { path: p, source: e })
     }
 
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {
-        let p = self.member(path);
+        let p = self.regular_member(path)?;
         let file = File::open(&p).map_err(|e| ImageError::Io {
             path: p.clone(),
             source: e,

@@ -130,7 +130,8 @@ impl FileTree {
         for e in &entries {
             match e.kind {
                 EntryKind::Whiteout => {
-                    if let Some(id) = self.lookup(&e.path) {
+                    // `.wh.` alone names no file: the root is never removed.
+                    if let Some(id) = self.lookup(&e.path).filter(|&id| id != ROOT) {
                         self.remove(id);
                     }
                 }
@@ -174,8 +175,12 @@ impl FileTree {
             .binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
     }
 
+    /// The node at `path`; the empty path is the root.
     fn lookup(&self, path: &[u8]) -> Option<NodeId> {
         let mut cur = ROOT;
+        if path.is_empty() {
+            return Some(cur);
+        }
         for comp in path.split(|&b| b == b'/') {
             cur = self.child(cur, comp)?;
         }
@@ -478,6 +483,17 @@ mod tests {
         let mut t = FileTree::new();
         t.apply(vec![file("d/old", 40), file("d/keep", 1)]);
         t.apply(vec![file("d/new", 2), kind("d", EntryKind::Opaque)]);
+        assert_eq!(t.final_bytes(), 2);
+        assert_eq!(t.layer_bytes()[0].wasted(), 41);
+    }
+
+    #[test]
+    fn opaque_root_hides_everything_below_and_root_whiteout_is_ignored() {
+        let mut t = FileTree::new();
+        t.apply(vec![file("etc/a", 40), file("b", 1)]);
+        t.apply(vec![kind("", EntryKind::Whiteout)]);
+        assert_eq!(t.final_bytes(), 41);
+        t.apply(vec![file("new", 2), kind("", EntryKind::Opaque)]);
         assert_eq!(t.final_bytes(), 2);
         assert_eq!(t.layer_bytes()[0].wasted(), 41);
     }

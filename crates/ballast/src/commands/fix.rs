@@ -164,7 +164,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
     let mut changed = 0usize;
     for o in &outcomes {
         if let Some(e) = &o.error {
-            eprintln!("error: {e}");
+            crate::output::print_error(e);
             errors = true;
             continue;
         }
@@ -192,7 +192,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
                 .map(|(path, old, new)| Change { path, old, new })
                 .collect();
             if let Err(e) = replace_all(&changes) {
-                eprintln!("error: {e:#}");
+                crate::output::print_error(format!("{e:#}"));
                 errors = true;
                 continue;
             }

@@ -93,7 +93,10 @@ pub fn lint_job(prepared: &Prepared, job: &Job) -> LintedFile {
     match lint(&df, &prepared.options(job)) {
         Ok(outcome) => {
             for (line, problem) in &outcome.pragma_problems {
-                eprintln!("warning: {}:{line}: {problem}", job.display);
+                eprintln!(
+                    "warning: {}",
+                    crate::output::one_line(&format!("{}:{line}: {problem}", job.display))
+                );
             }
             LintedFile {
                 path: job.display.clone(),
@@ -125,7 +128,7 @@ pub fn run(args: LintArgs) -> Result<u8> {
         .any(|(f, t)| f.findings.iter().any(|x| t.fails(x.severity)));
     for f in &files {
         if let Some(e) = &f.error {
-            eprintln!("error: {e}");
+            crate::output::print_error(e);
         }
     }
     let summary = summarize(&files);

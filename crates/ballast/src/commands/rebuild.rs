@@ -85,15 +85,35 @@ fn since(dir: &Path, dockerfile: &Path, rev: &str) -> Result<(Vec<String>, Optio
     Ok((files, old))
 }
 
-/// A changed path as given on the command line, made context-relative.
-fn context_relative(dir: &Path, p: &str) -> String {
+/// A changed path as given on the command line, made context-relative: a
+/// path that exists from the current directory inside the context, or else a
+/// path relative to the context that stays inside it. Anything else is not
+/// part of what the build sees, and is refused.
+fn context_relative(dir: &Path, p: &str) -> Result<String> {
     let path = Path::new(p);
     if let (Ok(abs), Ok(root)) = (std::fs::canonicalize(path), std::fs::canonicalize(dir))
         && let Ok(rel) = abs.strip_prefix(&root)
     {
-        return rel.to_string_lossy().into_owned();
+        return Ok(rel.to_string_lossy().into_owned());
     }
-    p.trim_start_matches("./").to_string()
+    let mut parts: Vec<&str> = Vec::new();
+    let outside = || anyhow::anyhow!("{p}: not inside the build context {}", dir.display());
+    if path.is_absolute() {
+        return Err(outside());
+    }
+    for comp in p.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                parts.pop().ok_or_else(outside)?;
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        return Err(outside());
+    }
+    Ok(parts.join("/"))
 }
 
 pub fn run(args: RebuildArgs) -> Result<u8> {
@@ -106,7 +126,7 @@ pub fn run(args: RebuildArgs) -> Result<u8> {
             args.changed
                 .iter()
                 .map(|c| context_relative(&p.dir, c))
-                .collect(),
+                .collect::<Result<_>>()?,
             None,
         ),
     };

@@ -1,0 +1,437 @@
+//! Dockerfiles and build contexts: unterminated heredocs, huge lines and
+//! files, deep nesting, NUL bytes, invalid UTF-8, every instruction
+//! malformed, expansion bombs, symlink loops, FIFOs and hostile
+//! `.dockerignore` patterns.
+
+use crate::{Cases, Expect, prints};
+
+/// `ballast lint Dockerfile` on these bytes.
+fn lint(cases: &mut Cases, name: &str, dockerfile: &[u8], expect: Expect) {
+    let dir = cases.dir(name);
+    std::fs::write(dir.join("Dockerfile"), dockerfile).expect("write");
+    cases.push(name, &dir, &["lint", "Dockerfile"], expect);
+}
+
+/// Every instruction written wrong, with the message BuildKit gives.
+const MALFORMED: &[(&str, &str, &str)] = &[
+    (
+        "from-no-args",
+        "FROM",
+        "FROM requires either one or three arguments",
+    ),
+    (
+        "from-two-args",
+        "FROM a b",
+        "FROM requires either one or three arguments",
+    ),
+    (
+        "from-bad-stage-name",
+        "FROM a AS 1x",
+        "invalid name for build stage",
+    ),
+    (
+        "from-unknown-flag",
+        "FROM --bogus=1 a",
+        "unknown flag: bogus",
+    ),
+    ("run-unknown-flag", "RUN --bogus x", "unknown flag: bogus"),
+    (
+        "run-mount-type",
+        "RUN --mount=type=evil,target=/x true",
+        "unsupported mount type",
+    ),
+    ("cmd-unknown-flag", "CMD --x=1 true", "unknown flag: x"),
+    (
+        "entrypoint-unknown-flag",
+        "ENTRYPOINT --x true",
+        "unknown flag: x",
+    ),
+    ("env-no-args", "ENV", "ENV requires at least one argument"),
+    ("env-no-value", "ENV PATH", "ENV must have two arguments"),
+    (
+        "label-no-args",
+        "LABEL",
+        "LABEL requires at least one argument",
+    ),
+    (
+        "maintainer-no-args",
+        "MAINTAINER",
+        "MAINTAINER requires exactly one argument",
+    ),
+    (
+        "expose-no-args",
+        "EXPOSE",
+        "EXPOSE requires at least one argument",
+    ),
+    (
+        "add-one-arg",
+        "ADD onlyone",
+        "ADD requires at least two arguments",
+    ),
+    (
+        "add-bad-flag-value",
+        "ADD --link=maybe a b",
+        "expecting boolean value for flag link",
+    ),
+    (
+        "copy-one-arg",
+        "COPY onlyone",
+        "COPY requires at least two arguments",
+    ),
+    (
+        "copy-duplicate-flag",
+        "COPY --from=a --from=b x y",
+        "duplicate flag specified: from",
+    ),
+    (
+        "copy-flag-without-value",
+        "COPY --chown x y",
+        "missing a value on flag: chown",
+    ),
+    (
+        "volume-no-args",
+        "VOLUME",
+        "VOLUME requires at least one argument",
+    ),
+    (
+        "volume-empty-string",
+        "VOLUME [\"\"]",
+        "VOLUME specified can not be an empty string",
+    ),
+    ("user-no-args", "USER", "USER requires exactly one argument"),
+    (
+        "workdir-no-args",
+        "WORKDIR",
+        "WORKDIR requires exactly one argument",
+    ),
+    ("arg-no-args", "ARG", "ARG requires at least one argument"),
+    ("arg-blank-name", "ARG =x", "ARG names can not be blank"),
+    (
+        "onbuild-no-args",
+        "ONBUILD",
+        "ONBUILD requires at least one argument",
+    ),
+    (
+        "onbuild-onbuild",
+        "ONBUILD ONBUILD RUN x",
+        "Chaining ONBUILD",
+    ),
+    (
+        "onbuild-from",
+        "ONBUILD FROM x",
+        "FROM isn't allowed as an ONBUILD trigger",
+    ),
+    (
+        "stopsignal-no-args",
+        "STOPSIGNAL",
+        "STOPSIGNAL requires exactly one argument",
+    ),
+    (
+        "healthcheck-no-args",
+        "HEALTHCHECK",
+        "HEALTHCHECK requires at least one argument",
+    ),
+    (
+        "healthcheck-none-args",
+        "HEALTHCHECK NONE x",
+        "HEALTHCHECK NONE takes no arguments",
+    ),
+    (
+        "healthcheck-type",
+        "HEALTHCHECK PING x",
+        "Unknown type \"PING\" in HEALTHCHECK",
+    ),
+    (
+        "healthcheck-cmd-empty",
+        "HEALTHCHECK CMD",
+        "Missing command after HEALTHCHECK CMD",
+    ),
+    (
+        "healthcheck-interval",
+        "HEALTHCHECK --interval=1us CMD x",
+        "cannot be less than 1ms",
+    ),
+    (
+        "healthcheck-retries",
+        "HEALTHCHECK --retries=-2 CMD x",
+        "--retries cannot be negative",
+    ),
+    (
+        "shell-not-json",
+        "SHELL /bin/sh -c",
+        "SHELL requires the arguments to be in JSON form",
+    ),
+    (
+        "shell-empty",
+        "SHELL []",
+        "SHELL requires at least one argument",
+    ),
+    ("cmd-nested-json", "CMD [\"a\", [\"b\"]]", "JSON"),
+    ("unknown-instruction", "FOO bar", "unknown instruction: FOO"),
+    (
+        "heredoc-as-destination",
+        "COPY <<A <<B\na\nA\nb\nB",
+        "heredoc as a destination",
+    ),
+];
+
+pub fn cases(cases: &mut Cases) {
+    for (name, line, message) in MALFORMED {
+        let text = format!("FROM python:3.11-slim\n{line}\nCMD [\"python\"]\n");
+        lint(
+            cases,
+            &format!("malformed-{name}"),
+            text.as_bytes(),
+            Expect::Error(message),
+        );
+    }
+    lint(
+        cases,
+        "empty-dockerfile",
+        b"",
+        Expect::Error("file with no instructions"),
+    );
+    lint(
+        cases,
+        "only-comments",
+        b"# a\n# b\n",
+        Expect::Error("file with no instructions"),
+    );
+    lint(
+        cases,
+        "instruction-before-from",
+        b"RUN x\nFROM a\n",
+        Expect::Error("no build stage in current context"),
+    );
+    lint(
+        cases,
+        "unterminated-heredoc",
+        b"FROM python:3.11-slim\nRUN <<EOF\npip install x\n",
+        Expect::Error("unterminated heredoc"),
+    );
+    lint(
+        cases,
+        "invalid-utf8",
+        b"FROM python:3.11-slim\nRUN echo \xff\xfe\n",
+        Expect::Error("not valid UTF-8"),
+    );
+    lint(
+        cases,
+        "nul-bytes",
+        b"FROM python:3.11-slim\nRUN echo a\0b && pip install x\n",
+        Expect::Output(prints("pip-cache-kept")),
+    );
+    let long_line = format!(
+        "FROM python:3.11-slim\nRUN echo {}\n",
+        "a".repeat(100 << 20)
+    );
+    lint(
+        cases,
+        "100MB-line",
+        long_line.as_bytes(),
+        Expect::Error("BALLAST_MAX_DOCKERFILE_BYTES"),
+    );
+    let long_line = format!("FROM python:3.11-slim\nRUN echo {}\n", "a".repeat(70_000));
+    lint(
+        cases,
+        "70kB-line",
+        long_line.as_bytes(),
+        Expect::Error("line greater than max allowed size of 65535"),
+    );
+    let many_lines = "FROM python:3.11-slim\n".to_string() + &"RUN true\n".repeat(2_000_000);
+    lint(
+        cases,
+        "2M-lines",
+        many_lines.as_bytes(),
+        Expect::Error("BALLAST_MAX_DOCKERFILE_BYTES"),
+    );
+    let continuations =
+        "FROM python:3.11-slim\nRUN true \\\n".to_string() + &" \\\n".repeat(300_000) + "\n";
+    lint(
+        cases,
+        "300k-continuation-lines",
+        continuations.as_bytes(),
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    let deep_onbuild = "FROM a\n".to_string() + &"ONBUILD ".repeat(10_000) + "RUN x\n";
+    lint(
+        cases,
+        "deep-onbuild-line",
+        deep_onbuild.as_bytes(),
+        Expect::Error("65535"),
+    );
+    let nested = "FROM a\n".to_string() + &"ONBUILD ".repeat(20) + "RUN x\n";
+    lint(
+        cases,
+        "onbuild-nested-20",
+        nested.as_bytes(),
+        Expect::Error("ONBUILD"),
+    );
+    let deep_braces = format!(
+        "FROM python:3.11-slim\nARG A={}x{}\nRUN echo $A\n",
+        "${B:-".repeat(5000),
+        "}".repeat(5000)
+    );
+    lint(
+        cases,
+        "deep-variable-nesting",
+        deep_braces.as_bytes(),
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    let mut doubling = "FROM python:3.11-slim\nARG A=xxxxxxxxxxxxxxxx\n".to_string();
+    for _ in 0..60 {
+        doubling.push_str("ARG A=$A$A\n");
+    }
+    doubling.push_str("RUN echo $A\n");
+    lint(
+        cases,
+        "expansion-bomb",
+        doubling.as_bytes(),
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    let many_envs: String = "FROM python:3.11-slim\n".to_string()
+        + &(0..20_000)
+            .map(|i| format!("ENV V{i}=$V{}x\n", i.max(1) - 1))
+            .collect::<String>();
+    lint(
+        cases,
+        "20k-chained-env",
+        many_envs.as_bytes(),
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    let many_heredocs = "FROM python:3.11-slim\nRUN ".to_string()
+        + &(0..2000).map(|i| format!("<<E{i} ")).collect::<String>()
+        + "\n"
+        + &(0..2000).map(|i| format!("x\nE{i}\n")).collect::<String>();
+    lint(
+        cases,
+        "2000-heredocs",
+        many_heredocs.as_bytes(),
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    lint(
+        cases,
+        "bom-crlf-backtick-escape",
+        b"\xef\xbb\xbf# escape=`\r\nFROM python:3.11-slim\r\nRUN pip install `\r\n  flask\r\n",
+        Expect::Output(prints("pip-cache-kept")),
+    );
+    let dir = cases.dir("dockerfile-dev-zero");
+    cases.push(
+        "dockerfile-is-dev-zero",
+        &dir,
+        &["lint", "/dev/zero"],
+        Expect::Error("/dev/zero"),
+    );
+    let dir = cases.dir("dockerfile-missing");
+    cases.push(
+        "dockerfile-missing",
+        &dir,
+        &["lint", "nope/Dockerfile"],
+        Expect::Error("nope/Dockerfile"),
+    );
+    let dir = cases.dir("fix-malformed");
+    std::fs::write(dir.join("Dockerfile"), "FROM a\nCOPY onlyone\n").expect("write");
+    cases.push(
+        "fix-refuses-malformed",
+        &dir,
+        &["fix", "Dockerfile"],
+        Expect::Error("COPY requires at least two arguments"),
+    );
+    contexts(cases);
+}
+
+fn contexts(cases: &mut Cases) {
+    let project = |cases: &Cases, name: &str| {
+        let dir = cases.dir(name);
+        std::fs::write(
+            dir.join("Dockerfile"),
+            "FROM python:3.11-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n",
+        )
+        .expect("write");
+        std::fs::write(dir.join("main.py"), "print(1)\n").expect("write");
+        dir
+    };
+    let dir = project(cases, "context-symlink-loops");
+    std::os::unix::fs::symlink("loop", dir.join("loop")).expect("symlink");
+    std::fs::create_dir(dir.join("d")).expect("dir");
+    std::os::unix::fs::symlink("..", dir.join("d/up")).expect("symlink");
+    std::os::unix::fs::symlink("/", dir.join("root")).expect("symlink");
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("passwd")).expect("symlink");
+    cases.push(
+        "context-symlink-loops",
+        &dir,
+        &["context", "."],
+        Expect::Output(prints("main.py")),
+    );
+    let dir = project(cases, "context-fifo");
+    crate::mkfifo(&dir.join("pipe"));
+    cases.push(
+        "context-fifo",
+        &dir,
+        &["context", "."],
+        Expect::Output(prints("main.py")),
+    );
+    cases.push(
+        "lint-with-fifo-in-context",
+        &dir,
+        &["lint", "Dockerfile"],
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    let dir = project(cases, "dockerignore-hostile-patterns");
+    let patterns = [
+        "[",
+        "[]",
+        "\\",
+        "**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/*",
+        &"*a".repeat(2000),
+        "!",
+        "../../etc",
+        "/",
+        "\u{0}",
+        &"?".repeat(10_000),
+    ]
+    .join("\n");
+    std::fs::write(dir.join(".dockerignore"), patterns).expect("write");
+    cases.push(
+        "dockerignore-hostile-patterns",
+        &dir,
+        &["context", "."],
+        Expect::Output(Box::new(|_| Ok(()))),
+    );
+    let dir = project(cases, "dockerignore-5MiB");
+    std::fs::write(dir.join(".dockerignore"), "x\n".repeat(5 << 19)).expect("write");
+    cases.push(
+        "dockerignore-5MiB",
+        &dir,
+        &["context", "."],
+        Expect::Error(".dockerignore"),
+    );
+    let dir = project(cases, "dockerignore-not-utf8");
+    std::fs::write(dir.join(".dockerignore"), b"\xff\xfe*.py\n").expect("write");
+    cases.push(
+        "dockerignore-not-utf8",
+        &dir,
+        &["context", "."],
+        Expect::Error(".dockerignore"),
+    );
+    let dir = project(cases, "context-deep-directories");
+    let mut deep = dir.clone();
+    for _ in 0..200 {
+        deep.push("d");
+    }
+    std::fs::create_dir_all(&deep).expect("deep");
+    std::fs::write(deep.join("leaf.py"), "x").expect("write");
+    cases.push(
+        "context-deep-directories",
+        &dir,
+        &["context", "."],
+        Expect::Output(prints("main.py")),
+    );
+    let dir = project(cases, "rebuild-changed-outside");
+    cases.push(
+        "rebuild-changed-path-outside-context",
+        &dir,
+        &["rebuild", ".", "--changed", "../../etc/passwd"],
+        Expect::Error("not inside the build context"),
+    );
+}
