@@ -379,10 +379,10 @@ fn go_regex_to_rust(go: &str) -> String {
             }
             '[' if chars.get(i + 1) == Some(&':') => {
                 // A named class such as [:alpha:], the same in both syntaxes.
+                // Counted in characters: the pattern may hold multi-byte ones.
                 let end = chars[i..]
-                    .iter()
-                    .collect::<String>()
-                    .find(":]")
+                    .windows(2)
+                    .position(|w| w == [':', ']'])
                     .map(|e| i + e + 2)
                     .unwrap_or(i + 1);
                 out.extend(&chars[i..end]);
@@ -667,6 +667,16 @@ mod tests {
         assert_eq!(go_match("[^a-c]?", "b1"), Ok(false));
         assert!(go_match("[", "x").is_err());
         assert!(go_match("a[", "b").is_err());
+    }
+
+    #[test]
+    fn named_classes_after_multibyte_characters() {
+        // Found by the fuzzer: the class end was searched in bytes, then
+        // used as a character index.
+        assert_eq!(go_regex_to_rust("[[:ѤѤѤ:]]"), "[[:ѤѤѤ:]]");
+        assert_eq!(go_regex_to_rust("[é[:alpha:]]"), "[é[:alpha:]]");
+        let f = IgnoreFile::parse("a/ $~P/[([Y\u{5}/****\\\u{2}\u{5}[[:#Ѥ[/[/**:]\n", None);
+        let _ = f.is_excluded("a/b");
     }
 
     #[test]
