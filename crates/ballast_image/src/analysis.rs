@@ -2,6 +2,7 @@
 //! image boundary, dive's figures and the ML breakdown.
 
 use crate::dive::dive_figures;
+use crate::layer::EntryKind;
 use crate::ml;
 use crate::report::{DiveCompat, ImageInfo, LayerReport, Report, SCHEMA_VERSION, Totals};
 use crate::source::LoadedImage;
@@ -91,7 +92,30 @@ pub fn analyze_with_files(
 
     let mut tree = FileTree::new();
     let mut layer_meta = Vec::with_capacity(image.layers.len());
-    for layer in image.layers {
+    let mut unsupported = Vec::new();
+    for (index, layer) in image.layers.into_iter().enumerate() {
+        let mut types: Vec<u8> = layer
+            .scan
+            .entries
+            .iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Unsupported(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        if !types.is_empty() {
+            let n = types.len();
+            types.sort_unstable();
+            types.dedup();
+            let shown: Vec<String> = types
+                .iter()
+                .map(|&t| format!("{:?}", char::from(t)))
+                .collect();
+            unsupported.push(format!(
+                "layer {index}: {n} member(s) of tar type {} that Docker does not unpack; not counted",
+                shown.join(", ")
+            ));
+        }
         layer_meta.push((
             layer.digest,
             layer.diff_id,
@@ -133,6 +157,7 @@ pub fn analyze_with_files(
             },
         )
         .collect();
+    warnings.extend(unsupported);
     for h in &tree.dangling_hardlinks {
         warnings.push(format!(
             "hard link {h} points at a file that does not exist; counted as empty"

@@ -50,8 +50,11 @@ pub enum EntryKind {
     Whiteout,
     /// An opaque marker: the directory hides its lower-layer contents.
     Opaque,
-    /// A device, FIFO or other special file.
+    /// A device or FIFO.
     Other,
+    /// A tar entry type that neither tar tools nor engines unpack (the
+    /// typeflag byte): shown in a warning, not counted.
+    Unsupported(u8),
 }
 
 /// One entry of a layer tar.
@@ -448,7 +451,8 @@ fn convert_entry<R: Read>(
                 }
             }
         }
-        _ => EntryKind::Other,
+        T::Char | T::Block | T::Fifo => EntryKind::Other,
+        other => EntryKind::Unsupported(other.as_byte()),
     };
     let mut captured = None;
     if let EntryKind::File(size) = kind

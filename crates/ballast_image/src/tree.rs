@@ -281,7 +281,7 @@ impl FileTree {
                 }
             },
             EntryKind::Symlink(ref t) => NodeKind::Symlink(t.clone()),
-            EntryKind::Other => NodeKind::Other,
+            EntryKind::Other | EntryKind::Unsupported(_) => NodeKind::Other,
             EntryKind::Whiteout | EntryKind::Opaque => return,
         };
         let parent = self.ensure_dir(parent_path, layer);
