@@ -164,29 +164,125 @@ pub(crate) fn instruction_error(inst: &Instruction) -> Option<String> {
     }
 }
 
-/// `RUN --mount=type=X` with a type BuildKit does not know. Specs that use
-/// variables are left alone: BuildKit expands them before it reads the type.
+/// BuildKit's `parseMount`: keys, types, values and the combinations it
+/// refuses. Values that use variables are checked only for being there:
+/// BuildKit expands them before reading them.
 fn mount_error(inst: &Instruction) -> Option<String> {
-    for flag in inst.flags_named("mount") {
-        let spec = flag.value().unwrap_or("");
-        if spec.contains('$') {
-            continue;
+    inst.flags_named("mount")
+        .find_map(|flag| one_mount_error(flag.value().unwrap_or("")))
+}
+
+fn one_mount_error(spec: &str) -> Option<String> {
+    let mount = crate::instructions::Mount::parse(spec, crate::ast::Span::default());
+    let mut kind = "bind".to_string();
+    let (mut has_from, mut has_source, mut has_target, mut has_id) = (false, false, false, false);
+    let (mut file_info, mut sharing) = (None::<&str>, false);
+    for (key, value) in &mount.fields {
+        let secret_or_ssh = kind == "secret" || kind == "ssh";
+        let Some(value) = value else {
+            match key.as_str() {
+                "readonly" | "ro" | "readwrite" | "rw" => continue,
+                "required" if secret_or_ssh => continue,
+                "required" => {
+                    return Some(format!("unexpected key '{key}' for mount type '{kind}'"));
+                }
+                _ => return Some(format!("invalid field '{key}' must be a key=value pair")),
+            }
+        };
+        let literal = !value.contains('$');
+        let bad_value = || Some(format!("invalid value for {key}: {value}"));
+        match key.as_str() {
+            "type" if literal => {
+                let lower = value.to_ascii_lowercase();
+                if !matches!(
+                    lower.as_str(),
+                    "bind" | "cache" | "tmpfs" | "secret" | "ssh"
+                ) {
+                    return Some(format!(
+                        "unsupported mount type {}",
+                        crate::go::quote(value)
+                    ));
+                }
+                kind = lower;
+            }
+            "type" => return None, // the type is only known at build time
+            "from" => has_from = true,
+            "source" | "src" => has_source = true,
+            "target" | "dst" | "destination" => has_target = true,
+            "id" => has_id = true,
+            "readonly" | "ro" | "readwrite" | "rw" => {
+                if literal && go_parse_bool(value).is_none() {
+                    return bad_value();
+                }
+            }
+            "required" if secret_or_ssh => {
+                if literal && go_parse_bool(value).is_none() {
+                    return bad_value();
+                }
+            }
+            "required" => return Some(format!("unexpected key '{key}' for mount type '{kind}'")),
+            "sharing" => {
+                if literal
+                    && !matches!(
+                        value.to_ascii_lowercase().as_str(),
+                        "shared" | "private" | "locked"
+                    )
+                {
+                    return Some(format!(
+                        "unsupported sharing value {}",
+                        crate::go::quote(value)
+                    ));
+                }
+                sharing = true;
+            }
+            "mode" | "uid" | "gid" => {
+                let radix = if key == "mode" { 8 } else { 10 };
+                if literal && u32::from_str_radix(value.trim_start_matches('+'), radix).is_err() {
+                    return Some(format!("invalid value {value} for {key}"));
+                }
+                file_info = file_info.or(Some(match key.as_str() {
+                    "mode" => "mode",
+                    "uid" => "uid",
+                    _ => "gid",
+                }));
+            }
+            // Newer frontends: tmpfs size, secret as an environment variable.
+            "size" | "env" => {}
+            _ => return Some(format!("unexpected key '{key}' in '{key}={value}'")),
         }
-        let m = crate::instructions::Mount::parse(spec, flag.span);
-        if m.kind == crate::instructions::MountType::Other {
-            let kind = m
-                .fields
-                .iter()
-                .find(|(k, _)| k == "type")
-                .and_then(|(_, v)| v.clone())
-                .unwrap_or_default();
-            return Some(format!(
-                "unsupported mount type {}",
-                crate::go::quote(&kind)
-            ));
+    }
+    if let Some(what) = file_info
+        && !matches!(kind.as_str(), "secret" | "ssh" | "cache")
+    {
+        return Some(format!(
+            "{what} not allowed for {} type mounts",
+            crate::go::quote(&kind)
+        ));
+    }
+    if sharing && kind != "cache" {
+        return Some(format!("invalid cache sharing set for {kind} mount"));
+    }
+    if kind == "secret" {
+        if has_from {
+            return Some("secret mount should not have a from".into());
+        }
+        if !has_source && !has_target && !has_id && !mount.fields.iter().any(|(k, _)| k == "env") {
+            return Some("invalid secret mount. one of source, target required".into());
+        }
+        if has_source && has_id {
+            return Some("both source and id can't be set".into());
         }
     }
     None
+}
+
+/// Go's `strconv.ParseBool`.
+fn go_parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 fn healthcheck_error(inst: &Instruction) -> Option<String> {
@@ -358,6 +454,62 @@ mod tests {
                 Some("unsupported mount type \"bogus\""),
             ),
             ("RUN --mount=type=$T,target=/x x", None),
+            (
+                "RUN --mount=type=cache,target=/root/.cache,sharing=locked,mode=0755,uid=1000 x",
+                None,
+            ),
+            ("RUN --mount=type=secret,id=tok,required x", None),
+            ("RUN --mount=type=secret,id=tok,env=TOKEN x", None),
+            (
+                "RUN --mount=type=bind,from=builder,source=/w,target=/x,rw x",
+                None,
+            ),
+            ("RUN --mount=type=tmpfs,target=/t,size=64m x", None),
+            (
+                "RUN --mount=type=cache,target=/x,colour=blue x",
+                Some("unexpected key 'colour' in 'colour=blue'"),
+            ),
+            (
+                "RUN --mount=type=cache,target=/x,bogus x",
+                Some("invalid field 'bogus' must be a key=value pair"),
+            ),
+            (
+                "RUN --mount=target=/x,required x",
+                Some("unexpected key 'required' for mount type 'bind'"),
+            ),
+            (
+                "RUN --mount=type=cache,target=/x,sharing=sometimes x",
+                Some("unsupported sharing value \"sometimes\""),
+            ),
+            (
+                "RUN --mount=type=bind,target=/x,sharing=locked x",
+                Some("invalid cache sharing set for bind mount"),
+            ),
+            (
+                "RUN --mount=type=bind,target=/x,uid=0 x",
+                Some("uid not allowed for \"bind\" type mounts"),
+            ),
+            (
+                "RUN --mount=type=cache,target=/x,mode=999 x",
+                Some("invalid value 999 for mode"),
+            ),
+            (
+                "RUN --mount=type=bind,target=/x,ro=maybe x",
+                Some("invalid value for ro: maybe"),
+            ),
+            (
+                "RUN --mount=type=secret,from=a,id=x x",
+                Some("secret mount should not have a from"),
+            ),
+            (
+                "RUN --mount=type=secret x",
+                Some("invalid secret mount. one of source, target required"),
+            ),
+            (
+                "RUN --mount=type=secret,id=a,source=b x",
+                Some("both source and id can't be set"),
+            ),
+            ("RUN --mount=type=cache,target=$DIR,uid=$UID x", None),
             ("COPY --link --chown=1:1 a b", None),
             (
                 "COPY --link=yes a b",

@@ -40,6 +40,16 @@ const MALFORMED: &[(&str, &str, &str)] = &[
         "RUN --mount=type=evil,target=/x true",
         "unsupported mount type",
     ),
+    (
+        "run-mount-key",
+        "RUN --mount=type=cache,target=/x,colour=blue true",
+        "unexpected key 'colour'",
+    ),
+    (
+        "run-mount-uid-on-bind",
+        "RUN --mount=target=/x,uid=0 true",
+        "uid not allowed for \"bind\" type mounts",
+    ),
     ("cmd-unknown-flag", "CMD --x=1 true", "unknown flag: x"),
     (
         "entrypoint-unknown-flag",
