@@ -239,11 +239,22 @@ fn python_report(
         let dist_dir = &rec.path[..rec.path.len() - "/RECORD".len()];
         let site = dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string();
         let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
-        let meta = by_path
-            .get(format!("{dist_dir}/METADATA").as_str())
-            .and_then(|f| text(f))
-            .map(python::parse_metadata);
-        let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_default();
+        let meta_file = by_path.get(format!("{dist_dir}/METADATA").as_str());
+        // Descriptions in other encodings happen: the headers still count.
+        let meta = meta_file
+            .and_then(|f| f.captured)
+            .map(|c| python::parse_metadata(&String::from_utf8_lossy(c)));
+        if let (Some(f), None) = (meta_file, &meta) {
+            warnings.push(format!(
+                "{}: METADATA not read (over the size read for analysis); name and version taken from the directory",
+                f.path
+            ));
+        }
+        // A directory without a version (`name.dist-info`) still names it.
+        let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_else(|| {
+            let stem = dir_name.trim_end_matches(".dist-info");
+            (stem.to_string(), String::new())
+        });
         let name = meta.as_ref().and_then(|m| m.0.clone()).unwrap_or(dir_n);
         let version = meta.as_ref().and_then(|m| m.1.clone()).unwrap_or(dir_v);
         let installer = by_path

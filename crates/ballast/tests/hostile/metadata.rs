@@ -394,11 +394,15 @@ fn python_metadata(cases: &mut Cases) {
         )
         .file(
             format!("{site}/binary-2.0.dist-info/RECORD").as_bytes(),
-            &[0u8; 4096],
+            &[0xfeu8; 4096],
         )
         .file(
             format!("{site}/huge-3.0.dist-info/METADATA").as_bytes(),
             &vec![b'A'; 40 << 20],
+        )
+        .file(
+            format!("{site}/huge-3.0.dist-info/RECORD").as_bytes(),
+            b"huge/x.py,,1\n",
         )
         .file(
             format!("{site}/noname.dist-info/RECORD").as_bytes(),
@@ -417,16 +421,35 @@ fn python_metadata(cases: &mut Cases) {
         &dir,
         &[],
         Expect::Image(Box::new(|v: &Value| {
-            let names: Vec<&str> = v["python"]["distributions"]
+            let mut names: Vec<&str> = v["python"]["distributions"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|d| d["name"].as_str())
                 .collect();
-            if names.contains(&"evil") {
-                Ok(())
-            } else {
+            names.sort_unstable();
+            let warned = |needle: &str| {
+                v["warnings"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|w| w.as_str().is_some_and(|w| w.contains(needle)))
+            };
+            if !names.contains(&"evil") {
                 Err(format!("evil not among distributions: {names:?}"))
+            } else if !warned("huge-3.0.dist-info/METADATA: METADATA not read") {
+                Err(format!(
+                    "the 40 MiB METADATA is not named: {}",
+                    v["warnings"]
+                ))
+            } else if !warned("binary-2.0.dist-info/RECORD: RECORD not readable") {
+                Err(format!("the binary RECORD is not named: {}", v["warnings"]))
+            } else if names != ["evil", "huge", "noname"] {
+                Err(format!(
+                    "want evil, huge and noname (by its directory): {names:?}"
+                ))
+            } else {
+                Ok(())
             }
         })),
     );
