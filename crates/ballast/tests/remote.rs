@@ -247,6 +247,17 @@ fn registry_sources_match_the_layout() {
         e.contains(&format!("cannot connect to 127.0.0.1:{port}")),
         "{e}"
     );
+    // 0.0.0.0 reaches the same registry but is not loopback: ballast speaks
+    // TLS to it, which a plain-HTTP registry cannot answer; --insecure can.
+    let unspecified = image.replace("127.0.0.1", "0.0.0.0");
+    assert_ne!(unspecified, image, "{image}");
+    let e = inspect(w, &unspecified, &["--no-cache"], &[]).unwrap_err();
+    assert!(
+        e.contains("TLS handshake with 0.0.0.0:") && e.contains("--insecure"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+    inspect(w, &unspecified, &["--no-cache", "--insecure"], &[]).unwrap();
     let e = inspect(w, "docker://registry.invalid/a:1", &[], &[]).unwrap_err();
     assert!(e.contains("registry.invalid"), "{e}");
     assert_eq!(e.lines().count(), 1, "{e}");

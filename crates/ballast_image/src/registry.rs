@@ -252,8 +252,14 @@ impl Registry {
 
     fn transport_error(&self, url: &str, e: ureq::Error) -> ImageError {
         let host = &self.target.host;
+        // rustls reports a failed handshake through the stream as InvalidData.
+        let tls_in_io = matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData)
+            && url.starts_with("https://");
         let message = match &e {
             ureq::Error::HostNotFound => format!("cannot resolve {host}"),
+            _ if tls_in_io => format!(
+                "TLS handshake with {host} failed: {e}; a registry serving plain HTTP needs --insecure"
+            ),
             ureq::Error::ConnectionFailed | ureq::Error::Io(_) => {
                 format!("cannot connect to {host} ({url}): {e}")
             }
