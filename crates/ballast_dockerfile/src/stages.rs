@@ -357,7 +357,7 @@ impl<'a> Builder<'a> {
                     self.declare_args(inst, &mut scope, Some(&global));
                 }
                 (Keyword::Env, Some(s)) => {
-                    self.check_arity(inst);
+                    self.check_instruction(inst);
                     for (k, v) in env_pairs(inst) {
                         let value = self.expand_bounded(&scope, &v);
                         let var = Var {
@@ -373,7 +373,7 @@ impl<'a> Builder<'a> {
                     inst.keyword_span,
                 ),
                 (_, None) => self.error("no build stage in current context", inst.keyword_span),
-                _ => self.check_arity(inst),
+                _ => self.check_instruction(inst),
             }
         }
         self.close_stage(current, self.df.instructions.len(), &scope);
@@ -523,36 +523,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn check_arity(&mut self, inst: &Instruction) {
-        if inst.keyword == Keyword::Onbuild {
-            let trigger = match inst.sub.as_deref().map(|s| s.keyword) {
-                Some(Keyword::Onbuild) => {
-                    Some("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".to_string())
-                }
-                Some(k @ (Keyword::From | Keyword::Maintainer)) => Some(format!(
-                    "{} isn't allowed as an ONBUILD trigger",
-                    k.as_str().unwrap_or_default()
-                )),
-                _ => None,
-            };
-            if let Some(m) = trigger {
-                self.error(m, inst.span);
-                return;
-            }
-        }
-        // The wrapper's own flags, then the trigger as it will run.
-        let message = if inst.keyword == Keyword::Onbuild && inst.sub.is_none() {
-            Some("ONBUILD requires at least one argument".to_string())
-        } else if inst.keyword == Keyword::Onbuild && !inst.flags.is_empty() {
-            crate::validate::instruction_error(&Instruction {
-                sub: None,
-                ..inst.clone()
-            })
-        } else {
-            None
-        }
-        .or_else(|| crate::validate::instruction_error(inst.effective()));
-        if let Some(m) = message {
+    fn check_instruction(&mut self, inst: &Instruction) {
+        if let Some(m) = crate::validate::instruction_error(inst) {
             self.error(m, inst.span);
         }
     }

@@ -103,8 +103,9 @@ fn check_flags(inst: &Instruction, declared: &[(&str, FlagKind)]) -> Option<Stri
     None
 }
 
-/// The first error BuildKit reports for this instruction (not the ONBUILD
-/// wrapper's own rules, which the caller checks), or `None`.
+/// The first error BuildKit reports for this instruction, or `None`. An
+/// ONBUILD is checked as a wrapper, then its trigger as the instruction it
+/// will run (the child build would fail on it).
 pub(crate) fn instruction_error(inst: &Instruction) -> Option<String> {
     let name = inst.name();
     let n = inst.args.len();
@@ -159,7 +160,24 @@ pub(crate) fn instruction_error(inst: &Instruction) -> Option<String> {
             }
         }),
         Keyword::Healthcheck => healthcheck_error(inst),
-        Keyword::Onbuild => flags(Keyword::Onbuild),
+        Keyword::Onbuild => {
+            let Some(trigger) = inst.sub.as_deref() else {
+                return Some("ONBUILD requires at least one argument".into());
+            };
+            if let Some(e) = flags(Keyword::Onbuild) {
+                return Some(e);
+            }
+            match trigger.keyword {
+                Keyword::Onbuild => {
+                    Some("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into())
+                }
+                k @ (Keyword::From | Keyword::Maintainer) => Some(format!(
+                    "{} isn't allowed as an ONBUILD trigger",
+                    k.as_str().unwrap_or_default()
+                )),
+                _ => instruction_error(trigger),
+            }
+        }
         Keyword::Arg | Keyword::Unknown => None,
     }
 }
@@ -176,7 +194,7 @@ fn one_mount_error(spec: &str) -> Option<String> {
     let mount = crate::instructions::Mount::parse(spec, crate::ast::Span::default());
     let mut kind = "bind".to_string();
     let (mut has_from, mut has_source, mut has_target, mut has_id) = (false, false, false, false);
-    let (mut file_info, mut sharing) = (None::<&str>, false);
+    let (mut file_info, mut sharing) = (None::<&str>, false); // first of mode/uid/gid
     for (key, value) in &mount.fields {
         let secret_or_ssh = kind == "secret" || kind == "ssh";
         let Some(value) = value else {
@@ -240,11 +258,7 @@ fn one_mount_error(spec: &str) -> Option<String> {
                 if literal && u32::from_str_radix(value.trim_start_matches('+'), radix).is_err() {
                     return Some(format!("invalid value {value} for {key}"));
                 }
-                file_info = file_info.or(Some(match key.as_str() {
-                    "mode" => "mode",
-                    "uid" => "uid",
-                    _ => "gid",
-                }));
+                file_info = file_info.or(Some(key.as_str()));
             }
             // Newer frontends: tmpfs size, secret as an environment variable.
             "size" | "env" => {}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::error::{ImageError, Result};
 use crate::layer::{LayerScan, ScanOptions, clean_path, scan_layer, scan_layer_seek};
-use crate::limits::Limits;
+use crate::limits::{Document, Limits};
 use crate::source::{LoadOptions, LoadedImage, Members, execute, plan};
 use crate::tarstep;
 
@@ -218,14 +218,15 @@ impl Members for ArchiveFile {
         matches!(resolve(&self.members, path), Some(Member::File { .. }))
     }
 
-    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+    fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
+        let what = doc.label();
         let (offset, size) = self.range(path)?;
         if size > limit {
             return Err(ImageError::Limit {
                 what: format!("{}: {what}", self.reference),
                 message: format!("is {size} bytes"),
                 limit,
-                option: crate::limits::option_for(what),
+                option: doc.option(),
             });
         }
         let mut buf = Vec::with_capacity(size as usize);
@@ -293,7 +294,8 @@ impl Members for StreamMembers {
         self.small.contains_key(&p) || self.layers.contains_key(&p) || self.errors.contains_key(&p)
     }
 
-    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+    fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
+        let what = doc.label();
         let p = self.resolve(path);
         match self.small.get(&p) {
             Some(b) if b.len() as u64 <= limit => Ok(b.clone()),
@@ -301,7 +303,7 @@ impl Members for StreamMembers {
                 what: format!("{}: {what}", self.reference),
                 message: format!("is {} bytes", b.len()),
                 limit,
-                option: crate::limits::option_for(what),
+                option: doc.option(),
             }),
             None => Err(ImageError::format(
                 &self.reference,

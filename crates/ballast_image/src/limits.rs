@@ -22,12 +22,42 @@ pub struct Limits {
     pub max_captured_file_bytes: u64,
 }
 
-/// The option that raises the limit on a JSON document of this kind.
-pub(crate) fn option_for(what: &str) -> &'static str {
-    if what.starts_with("config") {
-        "--max-config-bytes"
-    } else {
-        "--max-manifest-bytes"
+/// A JSON document of an image: its name in messages, and the limit (with
+/// the option that raises it) that bounds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Document {
+    /// `manifest.json` of a `docker save` archive.
+    ArchiveManifest,
+    /// `index.json` of an OCI layout.
+    Index,
+    /// An image manifest or a nested index.
+    Manifest,
+    /// The image configuration.
+    Config,
+}
+
+impl Document {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Document::ArchiveManifest => "manifest.json",
+            Document::Index => "index.json",
+            Document::Manifest => "manifest",
+            Document::Config => "configuration",
+        }
+    }
+
+    pub(crate) fn limit(self, limits: &Limits) -> u64 {
+        match self {
+            Document::Config => limits.max_config_bytes,
+            _ => limits.max_manifest_bytes,
+        }
+    }
+
+    pub(crate) fn option(self) -> &'static str {
+        match self {
+            Document::Config => "--max-config-bytes",
+            _ => "--max-manifest-bytes",
+        }
     }
 }
 

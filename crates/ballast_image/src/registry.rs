@@ -23,6 +23,7 @@ use crate::blobcache::BlobCache;
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
 use crate::layer::{LayerScan, ScanOptions, scan_layer};
+use crate::limits::Document;
 use crate::source::{self, LoadOptions, LoadedImage, Members};
 use crate::spec;
 
@@ -554,7 +555,8 @@ impl Members for RegistryMembers<'_> {
         path == "index.json" || path.starts_with("blobs/")
     }
 
-    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+    fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
+        let what = doc.label();
         if path == "index.json" {
             return Ok(self.index.clone());
         }
@@ -571,7 +573,7 @@ impl Members for RegistryMembers<'_> {
         {
             return Ok(b.clone());
         }
-        if what == "manifest" {
+        if doc == Document::Manifest {
             let (bytes, _, _) = self.registry.manifest(&digest, limit)?;
             self.manifests
                 .lock()
@@ -593,7 +595,7 @@ impl Members for RegistryMembers<'_> {
                 what: format!("{}: {what}", self.registry.display()),
                 message: "is too large".into(),
                 limit,
-                option: "--max-config-bytes",
+                option: doc.option(),
             });
         }
         Ok(bytes)

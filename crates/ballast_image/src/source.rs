@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
 use crate::layer::{LayerScan, NoProgress, Progress, ScanOptions, scan_layer, scan_layer_seek};
-use crate::limits::Limits;
+use crate::limits::{Document, Limits};
 use crate::spec::{self, Config, Descriptor, Index, ManifestDoc};
 
 /// Where an image comes from.
@@ -145,7 +145,7 @@ pub(crate) trait Members: Sync {
     /// Whether a member exists.
     fn exists(&self, path: &str) -> bool;
     /// Reads a small member, failing beyond `limit` bytes.
-    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>>;
+    fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>>;
     /// Scans a layer member.
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan>;
 }
@@ -202,11 +202,8 @@ pub(crate) fn plan(
 }
 
 fn plan_docker(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> Result<Plan> {
-    let bytes = m.read_small(
-        "manifest.json",
-        opts.limits.max_manifest_bytes,
-        "manifest.json",
-    )?;
+    let doc = Document::ArchiveManifest;
+    let bytes = m.read_small("manifest.json", doc.limit(&opts.limits), doc)?;
     let entries = spec::parse_archive_manifest(&bytes).map_err(|e| fmt_err(m, e))?;
     let entry = match (entries.len(), selector) {
         (0, _) => return Err(fmt_err(m, "manifest.json lists no image")),
@@ -264,9 +261,10 @@ fn read_blob(
     m: &dyn Members,
     d: &Descriptor,
     limit: u64,
-    what: &'static str,
+    doc: Document,
     verify: bool,
 ) -> Result<(Digest, Vec<u8>)> {
+    let what = doc.label();
     let digest = d
         .parsed_digest()
         .map_err(|e| fmt_err(m, format!("{what}: {e}")))?;
@@ -275,14 +273,14 @@ fn read_blob(
             what: format!("{what} {digest}"),
             message: format!("is {} bytes", d.size),
             limit,
-            option: crate::limits::option_for(what),
+            option: doc.option(),
         });
     }
     let path = blob_path(&digest);
     if !m.exists(&path) {
         return Err(fmt_err(m, format!("{what} blob {digest} is missing")));
     }
-    let bytes = m.read_small(&path, limit, what)?;
+    let bytes = m.read_small(&path, limit, doc)?;
     if verify {
         check_blob(
             digest.as_str(),
@@ -394,7 +392,7 @@ const MAX_NESTED_INDEXES: usize = 8;
 
 fn plan_oci(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> Result<Plan> {
     let limit = opts.limits.max_manifest_bytes;
-    let bytes = m.read_small("index.json", limit, "index.json")?;
+    let bytes = m.read_small("index.json", limit, Document::Index)?;
     let mut doc = spec::parse_manifest_doc(&bytes, Some(spec::OCI_INDEX))
         .map_err(|e| fmt_err(m, format!("index.json: {e}")))?;
     let mut seen = Vec::new();
@@ -413,7 +411,7 @@ fn plan_oci(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> 
                     ));
                 }
                 seen.push(d.digest.clone());
-                let (_, bytes) = read_blob(m, &d, limit, "manifest", opts.verify)?;
+                let (_, bytes) = read_blob(m, &d, limit, Document::Manifest, opts.verify)?;
                 doc = spec::parse_manifest_doc(&bytes, Some(&d.media_type))
                     .map_err(|e| fmt_err(m, format!("manifest {}: {e}", d.digest)))?;
                 selector = None; // the tag selected the top-level entry
@@ -475,8 +473,8 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
     }
     let config_bytes = m.read_small(
         &plan.config_path,
-        opts.limits.max_config_bytes,
-        "configuration",
+        Document::Config.limit(&opts.limits),
+        Document::Config,
     )?;
     let config_digest = Digest::of(&config_bytes);
     if opts.verify
@@ -662,7 +660,8 @@ impl Members for LayoutDir {
         !path.split('/').any(|c| c == "..") && self.member(path).symlink_metadata().is_ok()
     }
 
-    fn read_small(&self, path: &str, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+    fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
+        let what = doc.label();
         let p = self.regular_member(path)?;
         let len = std::fs::metadata(&p)
             .map_err(|e| ImageError::Io {
@@ -675,7 +674,7 @@ impl Members for LayoutDir {
                 what: format!("{}: {what}", self.reference),
                 message: format!("is {len} bytes"),
                 limit,
-                option: crate::limits::option_for(what),
+                option: doc.option(),
             });
         }
         std::fs::read(&p).map_err(|e| ImageError::Io { path: p, source: e })

@@ -276,22 +276,7 @@ impl Drop for Dockerd {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // Leftover mounts (netns, overlay) under the root, deepest first.
-        if let Ok(out) = Command::new("findmnt")
-            .args(["-rn", "-o", "TARGET"])
-            .output()
-        {
-            let root = self.root.path().display().to_string();
-            let mut mounts: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter(|m| m.starts_with(&root))
-                .map(str::to_string)
-                .collect();
-            mounts.sort_by(|a, b| b.cmp(a));
-            for m in mounts {
-                let _ = Command::new("umount").arg(&m).status();
-            }
-        }
+        unmount_below(self.root.path());
     }
 }
 
@@ -647,24 +632,31 @@ impl PodmanService {
     }
 }
 
+/// Unmounts what an engine left mounted (netns, overlay) under its state
+/// directory, deepest first, so the directory can be removed.
+fn unmount_below(root: &Path) {
+    let Ok(out) = Command::new("findmnt")
+        .args(["-rn", "-o", "TARGET"])
+        .output()
+    else {
+        return;
+    };
+    let root = root.display().to_string();
+    let mut mounts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|m| m.starts_with(&root))
+        .map(str::to_string)
+        .collect();
+    mounts.sort_by(|a, b| b.cmp(a));
+    for m in mounts {
+        let _ = Command::new("umount").arg(&m).status();
+    }
+}
+
 impl Drop for PodmanService {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Ok(out) = Command::new("findmnt")
-            .args(["-rn", "-o", "TARGET"])
-            .output()
-        {
-            let root = self.root.path().display().to_string();
-            let mut mounts: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter(|m| m.starts_with(&root))
-                .map(str::to_string)
-                .collect();
-            mounts.sort_by(|a, b| b.cmp(a));
-            for m in mounts {
-                let _ = Command::new("umount").arg(&m).status();
-            }
-        }
+        unmount_below(self.root.path());
     }
 }

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 use ballast_context::copies::context_uses;
+use ballast_context::ignore::clean;
 use ballast_context::rebuild::{Inputs, predict};
 use ballast_dockerfile::Dockerfile;
 use ballast_report::Style;
@@ -96,24 +97,11 @@ fn context_relative(dir: &Path, p: &str) -> Result<String> {
     {
         return Ok(rel.to_string_lossy().into_owned());
     }
-    let mut parts: Vec<&str> = Vec::new();
-    let outside = || anyhow::anyhow!("{p}: not inside the build context {}", dir.display());
-    if path.is_absolute() {
-        return Err(outside());
+    let rel = clean(p);
+    if rel.starts_with('/') || rel == "." || rel == ".." || rel.starts_with("../") {
+        bail!("{p}: not inside the build context {}", dir.display());
     }
-    for comp in p.split('/') {
-        match comp {
-            "" | "." => {}
-            ".." => {
-                parts.pop().ok_or_else(outside)?;
-            }
-            c => parts.push(c),
-        }
-    }
-    if parts.is_empty() {
-        return Err(outside());
-    }
-    Ok(parts.join("/"))
+    Ok(rel)
 }
 
 pub fn run(args: RebuildArgs) -> Result<u8> {

@@ -32,74 +32,51 @@ fn layer(cases: &mut Cases, name: &str, build: impl FnOnce(&mut RawTar), expect:
 const BASE_FILES: u64 = 1;
 const BASE_BYTES: u64 = 11;
 
-/// Streams a gzip layer of `entries` empty files without holding the tar.
-fn many_entries_gzip(entries: usize) -> Blob {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    let mut put = |bytes: &[u8]| {
-        sha2::Digest::update(&mut hasher, bytes);
-        gz.write_all(bytes).expect("gzip");
-    };
-    let mut t = RawTar::new();
-    for i in 0..entries {
-        t.header(&Header::new(
-            format!("d{}/f{i}", i % 1000).as_bytes(),
-            kind::FILE,
-            0,
-        ));
-        if t.bytes.len() > 1 << 20 {
-            put(&t.bytes);
-            t.bytes.clear();
-        }
-    }
-    let end = t.finish();
-    put(&end);
-    let diff_id = format!("sha256:{}", hex::encode(sha2::Digest::finalize(hasher)));
-    Blob {
-        bytes: gz.finish().expect("gzip"),
-        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
-        diff_id,
-    }
+/// How a streamed layer is stored.
+#[derive(Clone, Copy)]
+enum Codec {
+    Plain,
+    Gzip,
+    Zstd,
 }
 
-/// A compressed layer of one member whose `bytes` of data (all `fill`) are
-/// really there, written in chunks so the test never holds them.
-fn streamed(name: &[u8], kind: u8, bytes: u64, fill: u8, zstd: bool) -> Blob {
-    let mut header = RawTar::new();
-    header.header(&Header::new(name, kind, bytes));
-    let pad = vec![0u8; ((512 - bytes % 512) % 512) as usize];
-    let end = RawTar::new().finish();
-    let chunk = vec![fill; 1 << 20];
+enum Encoder {
+    Plain(Vec<u8>),
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    Zstd(zstd::Encoder<'static, Vec<u8>>),
+}
+
+/// A layer whose tar stream `produce` writes piece by piece, compressed and
+/// hashed as it goes, so a test never holds the uncompressed stream.
+fn stream_blob(codec: Codec, produce: impl FnOnce(&mut dyn FnMut(&[u8]))) -> Blob {
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-    let mut feed = |w: &mut dyn std::io::Write| {
-        let mut all = |b: &[u8]| {
-            sha2::Digest::update(&mut hasher, b);
-            w.write_all(b).expect("compress");
-        };
-        all(&header.bytes);
-        let mut left = bytes;
-        while left > 0 {
-            let n = left.min(chunk.len() as u64) as usize;
-            all(&chunk[..n]);
-            left -= n as u64;
-        }
-        all(&pad);
-        all(&end);
+    let mut encoder = match codec {
+        Codec::Plain => Encoder::Plain(Vec::new()),
+        Codec::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        )),
+        // Level 19 reaches ratios past 1:10000 on zeros.
+        Codec::Zstd => Encoder::Zstd(zstd::Encoder::new(Vec::new(), 19).expect("zstd")),
     };
-    let (bytes, media_type) = if zstd {
-        let mut e = zstd::Encoder::new(Vec::new(), 19).expect("zstd");
-        feed(&mut e);
-        (
-            e.finish().expect("zstd"),
-            "application/vnd.oci.image.layer.v1.tar+zstd",
-        )
-    } else {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        feed(&mut e);
-        (
+    produce(&mut |b: &[u8]| {
+        sha2::Digest::update(&mut hasher, b);
+        match &mut encoder {
+            Encoder::Plain(v) => v.extend_from_slice(b),
+            Encoder::Gzip(e) => e.write_all(b).expect("gzip"),
+            Encoder::Zstd(e) => e.write_all(b).expect("zstd"),
+        }
+    });
+    let (bytes, media_type) = match encoder {
+        Encoder::Plain(v) => (v, "application/vnd.oci.image.layer.v1.tar"),
+        Encoder::Gzip(e) => (
             e.finish().expect("gzip"),
             "application/vnd.oci.image.layer.v1.tar+gzip",
-        )
+        ),
+        Encoder::Zstd(e) => (
+            e.finish().expect("zstd"),
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        ),
     };
     Blob {
         bytes,
@@ -108,9 +85,44 @@ fn streamed(name: &[u8], kind: u8, bytes: u64, fill: u8, zstd: bool) -> Blob {
     }
 }
 
+/// A gzip layer of `entries` empty files.
+fn many_entries_gzip(entries: usize) -> Blob {
+    stream_blob(Codec::Gzip, |put| {
+        let mut t = RawTar::new();
+        for i in 0..entries {
+            t.header(&Header::new(
+                format!("d{}/f{i}", i % 1000).as_bytes(),
+                kind::FILE,
+                0,
+            ));
+            if t.bytes.len() > 1 << 20 {
+                put(&t.bytes);
+                t.bytes.clear();
+            }
+        }
+        put(&t.finish());
+    })
+}
+
+/// A layer of one member whose `bytes` of data (all `fill`) are really there.
+fn streamed(name: &[u8], kind: u8, bytes: u64, fill: u8, codec: Codec) -> Blob {
+    stream_blob(codec, |put| {
+        put(&RawTar::new().header(&Header::new(name, kind, bytes)).bytes);
+        let chunk = vec![fill; 1 << 20];
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            put(&chunk[..n]);
+            left -= n as u64;
+        }
+        put(&vec![0u8; ((512 - bytes % 512) % 512) as usize]);
+        put(&RawTar::new().finish());
+    })
+}
+
 /// A compression bomb: one file of `bytes` zeros.
-fn bomb(bytes: u64, zstd: bool) -> Blob {
-    streamed(b"bomb", kind::FILE, bytes, 0, zstd)
+fn bomb(bytes: u64, codec: Codec) -> Blob {
+    streamed(b"bomb", kind::FILE, bytes, 0, codec)
 }
 
 pub fn cases(cases: &mut Cases) {
@@ -466,7 +478,7 @@ fn sizes_and_truncation(cases: &mut Cases) {
 fn compression(cases: &mut Cases) {
     // A gzip bomb: 64 KiB of blob, 64 MiB of zeros (gzip cannot go past
     // ~1:1000, so the configured byte limit is what stops it).
-    let gz = bomb(64 << 20, false);
+    let gz = bomb(64 << 20, Codec::Gzip);
     let img = image(cases, "gzip-bomb", gz);
     cases.inspect(
         "gzip-bomb-over-max-uncompressed",
@@ -481,7 +493,7 @@ fn compression(cases: &mut Cases) {
         Expect::Image(has_file("bomb", 64 << 20)),
     );
     // zstd reaches ratios past 1:10000: the ratio limit stops it early.
-    let img = image(cases, "zstd-bomb", bomb(1 << 30, true));
+    let img = image(cases, "zstd-bomb", bomb(1 << 30, Codec::Zstd));
     cases.inspect(
         "zstd-bomb-over-ratio",
         &img,
@@ -598,7 +610,7 @@ fn extensions(cases: &mut Cases) {
         let img = image(
             cases,
             name,
-            streamed(b"././@LongLink", kind, 64 << 20, b'a', false),
+            streamed(b"././@LongLink", kind, 64 << 20, b'a', Codec::Gzip),
         );
         cases.inspect(name, &img, &[], Expect::Error("--max-path-bytes"));
     }
@@ -751,17 +763,15 @@ fn docker_archives(cases: &mut Cases) {
         &[],
         Expect::Error("image.tar"),
     );
-    let long_member = streamed(b"././@LongLink", kind::GNU_LONG_NAME, 40 << 20, b'a', false);
+    // The outer archive is a plain tar.
+    let long_member = streamed(
+        b"././@LongLink",
+        kind::GNU_LONG_NAME,
+        40 << 20,
+        b'a',
+        Codec::Plain,
+    );
     let p = write(cases, "docker-archive-huge-long-name", &long_member.bytes);
-    let p = {
-        // Uncompressed: the outer archive is a plain tar.
-        let raw = std::fs::read(&p).expect("read");
-        let mut d = flate2::read::GzDecoder::new(&raw[..]);
-        let mut plain = Vec::new();
-        std::io::Read::read_to_end(&mut d, &mut plain).expect("gunzip");
-        std::fs::write(&p, plain).expect("write");
-        p
-    };
     cases.inspect(
         "docker-archive-huge-long-name",
         &p,

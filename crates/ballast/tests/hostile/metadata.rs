@@ -93,15 +93,14 @@ fn index_cases(cases: &mut Cases) {
 
     // An index whose only entry is itself: possible when digests are not
     // checked, so `--no-verify` must still stop.
-    let dir = oci(cases, "index-points-at-itself");
     let fake = format!("sha256:{}", "ab".repeat(32));
     let index = json!({"schemaVersion": 2, "mediaType": INDEX,
         "manifests": [{"mediaType": INDEX, "digest": fake, "size": 200}]});
     let bytes = serde_json::to_vec(&index).expect("json");
+    let dir = raw_index(cases, "index-points-at-itself", &bytes);
+    // Stored under a name that is not its digest.
     std::fs::create_dir_all(dir.join("blobs/sha256")).expect("dir");
     std::fs::write(dir.join("blobs/sha256").join(&fake[7..]), &bytes).expect("write");
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("write");
-    std::fs::write(dir.join("index.json"), &bytes).expect("write");
     cases.inspect(
         "index-points-at-itself",
         &dir,
