@@ -58,8 +58,13 @@ pub fn suggest(
     for (class, (patterns, bytes)) in &groups {
         let mut first = true;
         for p in patterns {
-            let comment =
-                first.then(|| format!("{} ({:.1} MB)", class.describe(), *bytes as f64 / 1e6));
+            let comment = first.then(|| {
+                format!(
+                    "{} ({})",
+                    class.describe(),
+                    ballast_ml::units::format_bytes(*bytes)
+                )
+            });
             lines.push((p.clone(), comment));
             first = false;
         }

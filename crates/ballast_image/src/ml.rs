@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use ballast_ml::images::is_root_user;
 use ballast_ml::paths::{self, Class};
+use ballast_ml::secrets::{is_placeholder, is_secret_name, is_secret_value};
 use ballast_ml::{dpkg, packages, python, torch};
 
 use crate::report::{
@@ -623,7 +625,7 @@ const MIN_BYTES: u64 = 1 << 20;
 fn findings(c: &FindingContext<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let bucket = |class: Class| c.buckets.get(&class);
-    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let mb = ballast_ml::units::format_bytes;
     for (class, label) in [(Class::PipCache, "pip"), (Class::UvCache, "uv")] {
         if let Some(b) = bucket(class).filter(|b| b.bytes >= MIN_BYTES) {
             out.push(finding("pip-cache-kept", "warning", format!("the {label} cache is in the image ({}): install with --no-cache-dir or a cache mount", mb(b.bytes)), b.bytes, b.top_paths(3)));
@@ -804,12 +806,7 @@ fn findings(c: &FindingContext<'_>) -> Vec<Finding> {
         .as_ref()
         .and_then(|r| r.user.clone())
         .unwrap_or_default();
-    if user.is_empty()
-        || user == "root"
-        || user == "0"
-        || user.starts_with("root:")
-        || user.starts_with("0:")
-    {
+    if user.is_empty() || is_root_user(&user) {
         out.push(finding(
             "root-user",
             "info",
@@ -818,19 +815,8 @@ fn findings(c: &FindingContext<'_>) -> Vec<Finding> {
             Vec::new(),
         ));
     }
-    for (k, _) in c.config.env() {
-        let upper = k.to_ascii_uppercase();
-        if [
-            "TOKEN",
-            "SECRET",
-            "PASSWORD",
-            "API_KEY",
-            "ACCESS_KEY",
-            "PRIVATE_KEY",
-        ]
-        .iter()
-        .any(|s| upper.contains(s))
-        {
+    for (k, v) in c.config.env() {
+        if (is_secret_name(&k) && !is_placeholder(&v)) || is_secret_value(&v) {
             out.push(finding(
                 "secret-in-arg-or-env",
                 "error",

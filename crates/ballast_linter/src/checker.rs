@@ -539,10 +539,8 @@ impl<'a> Checker<'a> {
 
     /// Whether instruction `i` runs as root.
     pub fn runs_as_root(&self, i: usize) -> bool {
-        self.user_at(i).is_none_or(|u| {
-            let name = u.split(':').next().unwrap_or(&u);
-            name == "root" || name == "0"
-        })
+        self.user_at(i)
+            .is_none_or(|u| ballast_ml::images::is_root_user(&u))
     }
 
     /// The 1-based line of a byte offset.

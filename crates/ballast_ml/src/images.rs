@@ -210,6 +210,12 @@ pub fn is_musl(image: &ImageRef<'_>) -> bool {
     name == "alpine" || name.ends_with("/alpine") || tag.contains("alpine")
 }
 
+/// Whether a `USER` value (`name`, `uid`, `name:group`) is root.
+pub fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or(user).trim();
+    name == "root" || name == "0"
+}
+
 /// Whether the image is known to run as a non-root user by default.
 pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
     let name = image.short_name();

@@ -11,6 +11,8 @@
 //! - [`dpkg`]: Debian package status and file lists.
 //! - [`images`]: what a base image reference says (slim, CUDA flavour, musl).
 //! - [`models`]: typical sizes of model weights downloaded at build time.
+//! - [`secrets`]: what a secret looks like (names, token shapes, files).
+//! - [`units`]: byte sizes as every command prints and parses them.
 //! - [`packages`]: package families (dev tools, GPU builds, OpenCV) and the
 //!   dated table of typical installed sizes used when no image is at hand.
 
@@ -20,4 +22,6 @@ pub mod models;
 pub mod packages;
 pub mod paths;
 pub mod python;
+pub mod secrets;
 pub mod torch;
+pub mod units;

@@ -69,18 +69,8 @@ pub(crate) fn install_size(requested: &[Requested], cpu: bool) -> (u64, String) 
     (bytes, basis)
 }
 
-/// Bytes for people: `26 MB`, `4.5 GB`.
-pub(crate) fn human(b: u64) -> String {
-    if b >= 1_000_000_000 {
-        format!("{:.1} GB", b as f64 / 1e9)
-    } else if b >= 1_000_000 {
-        format!("{:.0} MB", b as f64 / 1e6)
-    } else if b >= 1_000 {
-        format!("{:.0} kB", b as f64 / 1e3)
-    } else {
-        format!("{b} B")
-    }
-}
+/// Bytes for people, as every command prints them.
+pub(crate) use ballast_ml::units::format_bytes as human;
 
 /// How an install command is called: `pip`, `uv pip`, `poetry`.
 pub(crate) fn tool_label(tool: ballast_shell::python::Tool) -> &'static str {

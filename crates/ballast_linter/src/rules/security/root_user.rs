@@ -35,7 +35,7 @@
 //! elsewhere must be made writable by hand.
 
 use ballast_dockerfile::Keyword;
-use ballast_ml::images::{ImageRef, is_musl, runs_as_non_root};
+use ballast_ml::images::{ImageRef, is_musl, is_root_user, runs_as_non_root};
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
@@ -70,14 +70,9 @@ pub(crate) fn last_user(cx: &Checker<'_>) -> Option<(usize, String)> {
     last
 }
 
-pub(crate) fn is_root(user: &str) -> bool {
-    let name = user.split(':').next().unwrap_or(user);
-    name == "root" || name == "0"
-}
-
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     match last_user(cx) {
-        Some((i, user)) if is_root(&user) => {
+        Some((i, user)) if is_root_user(&user) => {
             out.push(
                 Finding::new(
                     &RULE,

@@ -31,6 +31,8 @@
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::stages::env_pairs;
 
+use ballast_ml::secrets::{is_placeholder, is_secret_name, is_secret_value};
+
 use crate::checker::Checker;
 use crate::finding::Finding;
 use crate::registry::{Family, FixAvailability, Rule, Severity};
@@ -47,78 +49,15 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-/// Whether a variable name looks like it holds a secret.
-pub(crate) fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let parts: Vec<&str> = upper
-        .split(['_', '-', '.'])
-        .filter(|p| !p.is_empty())
-        .collect();
-    let Some(last) = parts.last() else {
-        return false;
-    };
-    let prev = parts.len().checked_sub(2).map(|i| parts[i]);
-    match *last {
-        "TOKEN" | "SECRET" | "PASSWORD" | "PASSWD" | "APIKEY" | "CREDENTIALS" | "CREDS"
-        | "PASSPHRASE" => true,
-        "KEY" => matches!(
-            prev,
-            Some(
-                "API"
-                    | "ACCESS"
-                    | "PRIVATE"
-                    | "SECRET"
-                    | "SIGNING"
-                    | "ENCRYPTION"
-                    | "MASTER"
-                    | "CLIENT"
-                    | "AUTH"
-                    | "LICENSE"
-            )
-        ),
-        _ => false,
-    }
-}
-
-/// Whether a value looks like a real token.
-pub(crate) fn secret_value(value: &str) -> bool {
-    let v = value.trim_matches(['"', '\'']);
-    let long_tail = |prefix: &str, min: usize| {
-        v.strip_prefix(prefix).is_some_and(|t| {
-            t.len() >= min
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        })
-    };
-    long_tail("hf_", 30)
-        || long_tail("sk-", 20)
-        || long_tail("ghp_", 30)
-        || long_tail("github_pat_", 30)
-        || long_tail("glpat-", 20)
-        || long_tail("xoxb-", 20)
-        || (v.len() == 20
-            && v.starts_with("AKIA")
-            && v.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-}
-
-fn not_a_value(v: &str) -> bool {
-    let v = v.trim_matches(['"', '\'']).to_ascii_lowercase();
-    matches!(
-        v.as_str(),
-        "" | "0" | "1" | "true" | "false" | "yes" | "no" | "none" | "null" | "changeme"
-    )
-}
-
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for (i, inst) in cx.df.instructions.iter().enumerate() {
         let global = cx.stage_of(i).is_none();
         match inst.keyword {
             Keyword::Env if cx.in_image(i) => {
                 for (k, v) in env_pairs(inst) {
-                    if secret_value(&v) {
+                    if is_secret_value(&v) {
                         out.push(Finding::new(&RULE, inst.span, format!("ENV `{k}` holds what looks like a real token; it is stored in the image config")).help("revoke the token, and pass secrets with `RUN --mount=type=secret`"));
-                    } else if secret_name(&k) && !not_a_value(&v) {
+                    } else if is_secret_name(&k) && !is_placeholder(&v) {
                         out.push(Finding::new(&RULE, inst.span, format!("ENV `{k}` looks like a secret: every image pull exposes it (`docker inspect`)")).help(format!("pass it at run time, or to a build step with `RUN --mount=type=secret,id={},env={k}`", k.to_ascii_lowercase())));
                     }
                 }
@@ -130,11 +69,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                         Some((k, d)) => (k, Some(d)),
                         None => (v, None),
                     };
-                    if default.is_some_and(secret_value) {
+                    if default.is_some_and(is_secret_value) {
                         out.push(Finding::new(&RULE, inst.span, format!("ARG `{k}` has what looks like a real token as its default, in the Dockerfile itself")).help("revoke the token, and pass secrets with `RUN --mount=type=secret`"));
                     } else if judged
-                        && secret_name(k)
-                        && (cx.in_image(i) || default.is_some_and(|d| !not_a_value(d)))
+                        && is_secret_name(k)
+                        && (cx.in_image(i) || default.is_some_and(|d| !is_placeholder(d)))
                     {
                         out.push(
                             Finding::new(&RULE, inst.span, format!("ARG `{k}` looks like a secret: build arguments used by RUN are recorded in the image history"))
@@ -146,37 +85,5 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             }
             _ => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_values() {
-        for n in [
-            "HF_TOKEN",
-            "OPENAI_API_KEY",
-            "AWS_SECRET_ACCESS_KEY",
-            "db_password",
-            "SECRET_KEY",
-            "HUGGING_FACE_HUB_TOKEN",
-        ] {
-            assert!(secret_name(n), "{n}");
-        }
-        for n in [
-            "TOKENIZERS_PARALLELISM",
-            "HF_TOKEN_PATH",
-            "PWD",
-            "KEY",
-            "PRIMARY_KEY",
-            "CUDA_VISIBLE_DEVICES",
-        ] {
-            assert!(!secret_name(n), "{n}");
-        }
-        assert!(secret_value("hf_abcdefghijklmnopqrstuvwxyzABCDEF"));
-        assert!(secret_value("AKIAIOSFODNN7EXAMPLE"));
-        assert!(!secret_value("hf_short"));
     }
 }
