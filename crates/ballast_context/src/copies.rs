@@ -143,6 +143,85 @@ impl ContextUse {
     }
 }
 
+/// What BuildKit transfers of the context for one build. The Dockerfile
+/// frontend passes the sources that the COPY, ADD and bind mounts of the
+/// stages it builds name to the context source as `FollowPaths`, so only
+/// those paths (after `.dockerignore`) travel to the builder; a source that
+/// names the whole context (`.`) sends all of it, and a build that names
+/// none reads nothing. The classic builder and `podman build` read the
+/// whole context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transfer {
+    /// Some source names the whole context.
+    pub whole: bool,
+    /// The context paths named (files or directories), sorted, none inside another.
+    pub roots: Vec<String>,
+}
+
+impl Transfer {
+    /// The transfer of the uses made by `stages` (the stages the target needs).
+    pub fn of(uses: &[ContextUse], stages: &std::collections::BTreeSet<usize>) -> Transfer {
+        let mut whole = false;
+        let mut roots: Vec<String> = Vec::new();
+        for u in uses.iter().filter(|u| stages.contains(&u.stage)) {
+            for s in &u.sources {
+                for m in &s.matched {
+                    if m.is_empty() {
+                        whole = true;
+                    } else {
+                        roots.push(m.clone());
+                    }
+                }
+            }
+        }
+        roots.sort();
+        roots.dedup();
+        let mut kept: Vec<String> = Vec::new();
+        for r in roots {
+            if !kept.last().is_some_and(|k| r.starts_with(&format!("{k}/"))) {
+                kept.push(r);
+            }
+        }
+        Transfer { whole, roots: kept }
+    }
+
+    /// Whether a context path (a file, or a directory with anything of it)
+    /// travels to the builder, before `.dockerignore` is applied.
+    pub fn covers(&self, path: &str) -> bool {
+        self.whole
+            || self.roots.iter().any(|r| {
+                path == r
+                    || path.starts_with(&format!("{r}/"))
+                    || r.starts_with(&format!("{path}/"))
+            })
+    }
+
+    /// Whether a file travels: covered and not excluded by `.dockerignore`.
+    pub fn sends(&self, ctx: &Context, path: &str) -> bool {
+        ctx.get(path).is_some_and(|e| !e.excluded) && self.covers_file(path)
+    }
+
+    fn covers_file(&self, path: &str) -> bool {
+        self.whole
+            || self
+                .roots
+                .iter()
+                .any(|r| path == r || path.starts_with(&format!("{r}/")))
+    }
+
+    /// Regular-file bytes and files transferred.
+    pub fn totals(&self, ctx: &Context) -> (u64, u64) {
+        let files: Box<dyn Iterator<Item = &crate::walk::Entry>> = if self.whole {
+            Box::new(ctx.entries.iter())
+        } else {
+            Box::new(self.roots.iter().flat_map(|r| ctx.under(r)))
+        };
+        files
+            .filter(|e| e.kind == Kind::File && !e.excluded)
+            .fold((0, 0), |(b, n), e| (b + e.size, n + 1))
+    }
+}
+
 /// Every use of the context by the Dockerfile, in instruction order.
 pub fn context_uses(df: &Dockerfile, graph: &StageGraph, ctx: &Context) -> Vec<ContextUse> {
     let mut out = Vec::new();

@@ -55,6 +55,9 @@ pub struct Junk {
     pub sent: bool,
     /// Whether it is a directory.
     pub dir: bool,
+    /// For a secret: what in it is secret (`sets OPENAI_API_KEY`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 const CACHE_DIRS: &[&str] = &[
@@ -113,51 +116,58 @@ fn dir_class(ctx: &Context, path: &str, name: &str) -> Option<JunkClass> {
     }
 }
 
-/// The class of a file, from its name.
-fn file_class(path: &str, name: &str, size: u64) -> Option<JunkClass> {
+/// The most bytes of a file read to judge whether it holds a secret.
+const MAX_SECRET_READ: u64 = 64 << 10;
+
+/// The class of a file, from its name (and, for files that may hold a
+/// secret, its first 64 KiB), with what makes it a secret.
+fn file_class(
+    root: &std::path::Path,
+    path: &str,
+    name: &str,
+    size: u64,
+) -> Option<(JunkClass, Option<String>)> {
+    use ballast_ml::secrets::{file_secret, judged_by_contents};
     let lower = name.to_ascii_lowercase();
-    let secret = lower == ".env"
-        || (lower.starts_with(".env.")
-            && !matches!(
-                lower.as_str(),
-                ".env.example" | ".env.sample" | ".env.template" | ".env.dist"
-            ))
-        || [".pem", ".key", ".p12", ".pfx", ".keystore", ".jks"]
-            .iter()
-            .any(|s| lower.ends_with(s))
-        || matches!(
-            lower.as_str(),
-            "id_rsa"
-                | "id_dsa"
-                | "id_ecdsa"
-                | "id_ed25519"
-                | ".netrc"
-                | ".pypirc"
-                | ".npmrc"
-                | ".dockercfg"
-                | "credentials.json"
-                | ".git-credentials"
-        )
-        || (lower.contains("service-account") || lower.contains("service_account"))
-            && lower.ends_with(".json")
-        || path.ends_with(".aws/credentials")
-        || path.ends_with(".docker/config.json");
-    if secret {
-        return Some(JunkClass::Secret);
+    let text = judged_by_contents(path).then(|| read_start(&root.join(path)));
+    if let Some(why) = file_secret(path, text.as_deref()) {
+        return Some((JunkClass::Secret, Some(why)));
     }
-    if lower.ends_with(".ipynb") {
-        return Some(JunkClass::Notebooks);
+    let class = if lower.ends_with(".ipynb") {
+        JunkClass::Notebooks
+    } else if lower.ends_with(".pyc") {
+        JunkClass::Pycache
+    } else if ballast_ml::paths::is_model_weights(path, name, false) {
+        JunkClass::ModelWeights
+    } else if size >= DATASET_MIN_BYTES && DATASET_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
+        JunkClass::Dataset
+    } else {
+        return None;
+    };
+    Some((class, None))
+}
+
+/// The first bytes of a file as text (empty when unreadable).
+fn read_start(path: &std::path::Path) -> String {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    if let Ok(f) = std::fs::File::open(path) {
+        let _ = f.take(MAX_SECRET_READ).read_to_end(&mut bytes);
     }
-    if lower.ends_with(".pyc") {
-        return Some(JunkClass::Pycache);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The junk BuildKit would send for a build: [`find`], with `sent` true
+/// only for what the build's COPY/ADD/bind-mount sources take.
+pub fn find_sent(ctx: &Context, transfer: &crate::copies::Transfer) -> Vec<Junk> {
+    let mut out = find(ctx);
+    for j in &mut out {
+        j.sent = j.sent
+            && ctx
+                .under(&j.path)
+                .any(|e| e.kind == Kind::File && transfer.sends(ctx, &e.path));
     }
-    if ballast_ml::paths::is_model_weights(path, name, false) {
-        return Some(JunkClass::ModelWeights);
-    }
-    if size >= DATASET_MIN_BYTES && DATASET_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
-        return Some(JunkClass::Dataset);
-    }
-    None
+    out
 }
 
 /// Finds the junk of a context.
@@ -171,11 +181,13 @@ pub fn find(ctx: &Context) -> Vec<Junk> {
         covered = None;
         let name = e.path.rsplit('/').next().unwrap_or(&e.path);
         let class = match e.kind {
-            Kind::Dir => dir_class(ctx, &e.path, name),
-            Kind::File => file_class(&e.path, name, e.size),
+            Kind::Dir => dir_class(ctx, &e.path, name).map(|c| (c, None)),
+            Kind::File => file_class(&ctx.root, &e.path, name, e.size),
             _ => None,
         };
-        let Some(class) = class else { continue };
+        let Some((class, detail)) = class else {
+            continue;
+        };
         let (bytes, files, sent) = if e.kind == Kind::Dir {
             let totals = ctx
                 .under(&e.path)
@@ -198,6 +210,7 @@ pub fn find(ctx: &Context) -> Vec<Junk> {
             files,
             sent,
             dir: e.kind == Kind::Dir,
+            detail,
         });
     }
     out
@@ -224,7 +237,6 @@ mod tests {
             ("data/train.csv", 11_000_000),
             ("resources/data/templates.csv", 2_000),
             ("models/model.safetensors", 400),
-            (".env", 20),
             (".env.example", 20),
             ("small.csv", 10),
         ] {
@@ -233,6 +245,18 @@ mod tests {
             // Sparse: the size is what matters, not the bytes on disk.
             std::fs::File::create(path).unwrap().set_len(size).unwrap();
         }
+        // Secrets are judged by what the file says.
+        std::fs::write(
+            r.join(".env"),
+            "HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEF\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(r.join("web")).unwrap();
+        std::fs::write(
+            r.join("web/.env.production"),
+            "NEXT_PUBLIC_ENV='production'\n",
+        )
+        .unwrap();
         let ctx = walk(r, &IgnoreFile::parse(".git\n", None)).unwrap();
         let junk: Vec<(JunkClass, String, u64, bool)> = find(&ctx)
             .into_iter()
@@ -273,11 +297,12 @@ mod tests {
             "{junk:?}"
         );
         assert!(
-            junk.contains(&(JunkClass::Secret, ".env".into(), 20, true)),
+            junk.contains(&(JunkClass::Secret, ".env".into(), 45, true)),
             "{junk:?}"
         );
         assert!(
             !junk.iter().any(|j| j.1 == ".env.example"
+                || j.1 == "web/.env.production"
                 || j.1 == "small.csv"
                 || j.1.starts_with("resources")),
             "{junk:?}"

@@ -6,6 +6,8 @@
 //!   followed), with each file marked sent or ignored.
 //! - [`junk`]: what does not belong in a context (VCS, virtualenvs, caches,
 //!   notebooks, datasets, weights, build outputs, secrets).
+//! - [`project`]: a context on disk, its ignore file, and the one bounded
+//!   reader for its files.
 //! - [`copies`]: which files each COPY/ADD and bind mount takes.
 //! - [`rebuild`]: which steps a change rebuilds, with [`cost`] estimates.
 //! - [`suggest`]: a `.dockerignore` that drops the junk and keeps what the
@@ -15,6 +17,7 @@ pub mod copies;
 pub mod cost;
 pub mod ignore;
 pub mod junk;
+pub mod project;
 pub mod rebuild;
 pub mod report;
 pub mod suggest;

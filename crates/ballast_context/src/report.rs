@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::copies::ContextUse;
+use crate::copies::{ContextUse, Transfer};
 use crate::ignore::IgnoreFile;
 use crate::junk::Junk;
 use crate::walk::{Context, Kind};
@@ -44,10 +44,18 @@ pub struct ContextReport {
     pub dockerfile: String,
     pub ignore_file: Option<String>,
     pub ignore_errors: Vec<IgnoreError>,
-    /// Regular-file bytes sent.
+    /// Regular-file bytes in the context after `.dockerignore` (what the
+    /// classic builder and `podman build` send).
     pub total_bytes: u64,
-    /// Regular files sent.
+    /// Regular files in the context after `.dockerignore`.
     pub files: u64,
+    /// Regular-file bytes BuildKit transfers for the target: only the paths
+    /// its stages' COPY/ADD/bind mounts name ([`crate::copies::Transfer`]).
+    pub sent_bytes: u64,
+    /// Regular files BuildKit transfers.
+    pub sent_files: u64,
+    /// Some source names the whole context, so all of it is transferred.
+    pub sends_whole_context: bool,
     pub ignored_bytes: u64,
     pub ignored_files: u64,
     pub biggest_files: Vec<PathBytes>,
@@ -66,15 +74,17 @@ pub fn build(
     ignore: &IgnoreFile,
     junk: Vec<Junk>,
     uses: &[ContextUse],
+    transfer: &Transfer,
     stage_label: &dyn Fn(usize) -> String,
     dockerfile: &str,
 ) -> ContextReport {
     let (total_bytes, files) = ctx.sent();
+    let (sent_bytes, sent_files) = transfer.totals(ctx);
     let (ignored_bytes, ignored_files) = ctx.ignored();
     let mut sent: Vec<&crate::walk::Entry> = ctx
         .entries
         .iter()
-        .filter(|e| e.kind == Kind::File && !e.excluded)
+        .filter(|e| e.kind == Kind::File && transfer.sends(ctx, &e.path))
         .collect();
     sent.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
     let biggest_files = sent
@@ -104,7 +114,7 @@ pub fn build(
         })
         .collect();
     ContextReport {
-        schema_version: 1,
+        schema_version: 2,
         root: ctx.root.display().to_string(),
         dockerfile: dockerfile.to_string(),
         ignore_file: ignore.source.clone(),
@@ -119,6 +129,9 @@ pub fn build(
             .collect(),
         total_bytes,
         files,
+        sent_bytes,
+        sent_files,
+        sends_whole_context: transfer.whole,
         ignored_bytes,
         ignored_files,
         biggest_files,

@@ -24,7 +24,8 @@ pub struct Suggestion {
     pub kept: Vec<(String, usize)>,
 }
 
-fn patterns_for(j: &Junk) -> Vec<String> {
+/// The .dockerignore patterns that keep one piece of junk out.
+pub fn patterns_for(j: &Junk) -> Vec<String> {
     let name = j.path.rsplit('/').next().unwrap_or(&j.path);
     match j.class {
         JunkClass::Vcs | JunkClass::Cache | JunkClass::NodeModules => vec![format!("**/{name}")],

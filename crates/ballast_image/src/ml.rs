@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ballast_ml::images::is_root_user;
 use ballast_ml::paths::{self, Class};
-use ballast_ml::secrets::{is_placeholder, is_secret_name, is_secret_value};
+use ballast_ml::secrets::is_secret_variable;
 use ballast_ml::{dpkg, packages, python, torch};
 
 use crate::report::{
@@ -816,7 +816,7 @@ fn findings(c: &FindingContext<'_>) -> Vec<Finding> {
         ));
     }
     for (k, v) in c.config.env() {
-        if (is_secret_name(&k) && !is_placeholder(&v)) || is_secret_value(&v) {
+        if is_secret_variable(&k, &v) {
             out.push(finding(
                 "secret-in-arg-or-env",
                 "error",

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use ballast_context::copies::{ContextUse, context_uses};
+use ballast_context::copies::{ContextUse, Transfer, context_uses};
 use ballast_dockerfile::instructions::FromArgs;
 use ballast_dockerfile::stages::{Base, Scope, StageGraph, env_pairs};
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword, Span};
@@ -17,9 +17,9 @@ use ballast_shell::os::{Action, package_command};
 use ballast_shell::python::{Install, Tool, install};
 use ballast_shell::requirements::{Requirement, parse_requirement, parse_requirements_file};
 
-use crate::project::BuildContext;
 use crate::runs::{Part, Run};
 use crate::settings::Settings;
+use ballast_context::project::BuildContext;
 
 /// Environment variables that say the image is meant for a GPU.
 const GPU_ENV: &[&str] = &[
@@ -96,6 +96,8 @@ pub struct Checker<'a> {
     pub context: Option<&'a BuildContext>,
     /// What each COPY/ADD takes from the context (with a context).
     pub uses: Vec<ContextUse>,
+    /// What BuildKit transfers of the context for the target.
+    pub transfer: Transfer,
     pub settings: &'a Settings,
     /// The working directory each instruction runs in (shared: a long path
     /// must not be copied once per instruction).
@@ -130,6 +132,7 @@ impl<'a> Checker<'a> {
             })
             .collect();
         let uses = context.map_or_else(Vec::new, |c| context_uses(df, &graph, &c.context));
+        let transfer = Transfer::of(&uses, &reachable);
         let workdirs = workdirs(df, &graph);
         let users = users(df, &graph);
         Checker {
@@ -142,6 +145,7 @@ impl<'a> Checker<'a> {
             runs,
             context,
             uses,
+            transfer,
             settings,
             workdirs,
             users,

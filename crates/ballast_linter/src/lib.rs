@@ -20,7 +20,6 @@ pub mod checker;
 pub mod docs;
 pub mod finding;
 pub mod fix;
-pub mod project;
 pub mod registry;
 pub mod restructure;
 mod rules;
@@ -31,9 +30,9 @@ pub mod suppress;
 use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::stages::{BuildOptions, StageGraph};
 
+pub use ballast_context::project::{self, BuildContext};
 pub use checker::Checker;
 pub use finding::{Applicability, Edit, Finding, Fix, Savings, SavingsKind};
-pub use project::BuildContext;
 pub use registry::{Family, FixAvailability, Rule, Severity};
 pub use settings::Settings;
 

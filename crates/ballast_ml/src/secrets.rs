@@ -49,6 +49,14 @@ pub fn is_secret_name(name: &str) -> bool {
     }
 }
 
+/// Whether a variable (an ENV or ARG of a Dockerfile, an `Env` entry of an
+/// image configuration) holds a secret: a secret name with a value that is
+/// not empty or a stand-in, or any value shaped like a token. The linter
+/// and the image analysis both judge with this, so they agree.
+pub fn is_secret_variable(name: &str, value: &str) -> bool {
+    is_secret_value(value) || (is_secret_name(name) && !is_placeholder(value))
+}
+
 /// Prefixes of variables that front-end build tools inline into public
 /// bundles (Next.js, Vite, Create React App, Nuxt, Expo, Gatsby, Astro).
 const PUBLIC_PREFIXES: &[&str] = &[
@@ -187,17 +195,29 @@ pub fn file_secret(path: &str, text: Option<&str>) -> Option<String> {
     if [".pem", ".key", ".crt"].iter().any(|s| lower.ends_with(s)) {
         return has_private_key(text).then(|| "a private key".into());
     }
-    let credentials_file = matches!(
-        lower.as_str(),
+    if is_credentials_file(path, &lower) {
+        return credential_in(text).then(|| "credentials".into());
+    }
+    None
+}
+
+/// Whether [`file_secret`] needs a file's contents to judge it: env,
+/// PEM and credential files.
+pub fn judged_by_contents(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    is_env_file(&name)
+        || [".pem", ".key", ".crt"].iter().any(|s| name.ends_with(s))
+        || is_credentials_file(path, &name)
+}
+
+fn is_credentials_file(path: &str, lower: &str) -> bool {
+    matches!(
+        lower,
         ".netrc" | ".pypirc" | ".npmrc" | ".git-credentials" | ".dockercfg" | "credentials.json"
     ) || path.ends_with(".aws/credentials")
         || path.ends_with(".docker/config.json")
         || ((lower.contains("service-account") || lower.contains("service_account"))
-            && lower.ends_with(".json"));
-    if credentials_file {
-        return credential_in(text).then(|| "credentials".into());
-    }
-    None
+            && lower.ends_with(".json"))
 }
 
 /// Whether a file name is an environment file that may hold real values.

@@ -134,8 +134,9 @@ pub fn terminal(c: &Check<'_>, color: bool) -> String {
     ));
     let r = c.context;
     out.push_str(&format!(
-        "{} sends {} in {} files ({})\n",
+        "{} {} (the context holds {} in {} files; {})\n",
         s.bold("Build context:"),
+        crate::context::sent_line(r, Style { color: false }),
         format_bytes(r.total_bytes),
         r.files,
         r.ignore_file.as_deref().map_or_else(
@@ -215,7 +216,8 @@ pub fn markdown(c: &Check<'_>) -> String {
     }
     let r = c.context;
     out.push_str(&format!(
-        "### Build context\n\nSends {} in {} files",
+        "### Build context\n\n{}. The context holds {} in {} files",
+        crate::context::sent_line(r, Style { color: false }),
         format_bytes(r.total_bytes),
         r.files
     ));

@@ -7,18 +7,37 @@ use crate::bytes::format_bytes;
 use crate::style::Style;
 use crate::table::{Align, shorten, text_table};
 
+/// What BuildKit transfers, in one line.
+pub fn sent_line(r: &ContextReport, s: Style) -> String {
+    let sent = s.bold(&format_bytes(r.sent_bytes));
+    if r.sends_whole_context {
+        format!(
+            "BuildKit sends {sent} in {} files: a COPY/ADD takes the whole context",
+            r.sent_files
+        )
+    } else if r.sent_files == 0 && r.copies.is_empty() {
+        "BuildKit sends nothing: no COPY/ADD or bind mount reads the context".to_string()
+    } else {
+        format!(
+            "BuildKit sends {sent} in {} files: only the paths the build's COPY/ADD/bind mounts name",
+            r.sent_files
+        )
+    }
+}
+
 /// The context report for a terminal.
 pub fn terminal(r: &ContextReport, s: Style) -> String {
     let mut out = format!(
-        "{} {} sends {} in {} files ({} in {} files ignored by {})\n",
+        "{} {} holds {} in {} files ({} in {} files ignored by {})\n",
         s.bold("Context"),
         r.root,
-        s.bold(&format_bytes(r.total_bytes)),
+        format_bytes(r.total_bytes),
         r.files,
         format_bytes(r.ignored_bytes),
         r.ignored_files,
         r.ignore_file.as_deref().unwrap_or("no .dockerignore")
     );
+    out.push_str(&format!("{}\n", sent_line(r, s)));
     for e in &r.ignore_errors {
         out.push_str(&format!(
             "{}: {}:{}: {} ({})\n",

@@ -69,11 +69,13 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let df_name = p
         .dockerfile_in_context()
         .unwrap_or_else(|| p.dockerfile_path.display().to_string());
+    let transfer = p.transfer(&uses, args.project.target.as_deref());
     let context = report::build(
         &ctx,
         &p.ignore,
-        junk::find(&ctx),
+        junk::find_sent(&ctx, &transfer),
         &uses,
+        &transfer,
         &|s| p.stage_label(s),
         &df_name,
     );

@@ -59,13 +59,15 @@ pub fn run(args: ContextArgs) -> Result<u8> {
         return Ok(exit::OK);
     }
     let ctx = p.walk()?;
-    let junk = junk::find(&ctx);
     let uses = context_uses(&p.df, &p.graph, &ctx);
+    let transfer = p.transfer(&uses, args.project.target.as_deref());
+    let junk = junk::find_sent(&ctx, &transfer);
     let r = report::build(
         &ctx,
         &p.ignore,
         junk,
         &uses,
+        &transfer,
         &|s| p.stage_label(s),
         &p.dockerfile_path.display().to_string(),
     );

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
+use ballast_context::copies::{ContextUse, Transfer};
 use ballast_context::ignore::IgnoreFile;
+use ballast_context::project::{ignore_file_for, read_in_context};
 use ballast_context::walk::{Context, walk};
 use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::stages::{BuildOptions, StageGraph};
@@ -77,17 +79,6 @@ pub fn parse_dockerfile(path: &Path) -> Result<Dockerfile> {
     Ok(df)
 }
 
-/// BuildKit's choice of ignore file: `<Dockerfile>.dockerignore` beside the
-/// Dockerfile, else `.dockerignore` at the context root.
-pub fn find_ignore_file(dir: &Path, dockerfile: &Path) -> Option<PathBuf> {
-    let beside = PathBuf::from(format!("{}.dockerignore", dockerfile.display()));
-    if beside.is_file() {
-        return Some(beside);
-    }
-    let root = dir.join(".dockerignore");
-    root.is_file().then_some(root)
-}
-
 pub fn build_options(args: &[String]) -> Result<BuildOptions> {
     let mut o = BuildOptions::default();
     for a in args {
@@ -112,7 +103,7 @@ pub fn load(args: &ProjectArgs) -> Result<Project> {
     {
         bail!("{}: no stage named {t:?}", dockerfile_path.display());
     }
-    let ignore = match find_ignore_file(&args.dir, &dockerfile_path) {
+    let ignore = match ignore_file_for(&args.dir, Some(&dockerfile_path)) {
         Some(p) => IgnoreFile::parse(&read_text(&p)?, Some(&p.display().to_string())),
         None => IgnoreFile::default(),
     };
@@ -140,13 +131,20 @@ impl Project {
             .map(|p| p.to_string_lossy().into_owned())
     }
 
-    /// Reads a context file (for requirement files).
+    /// Reads a context file (for requirement files), bounded and never
+    /// leaving the context.
     pub fn read_context_file(&self, rel: &str) -> Option<String> {
-        let rel = rel.trim_start_matches('/');
-        if rel.split('/').any(|c| c == "..") {
-            return None;
-        }
-        std::fs::read_to_string(self.dir.join(rel)).ok()
+        read_in_context(&self.dir, rel)
+    }
+
+    /// What BuildKit transfers of the context for the target.
+    pub fn transfer(&self, uses: &[ContextUse], target: Option<&str>) -> Transfer {
+        let stages = self
+            .graph
+            .target(target)
+            .map(|t| self.graph.reachable(t))
+            .unwrap_or_default();
+        Transfer::of(uses, &stages)
     }
 
     /// A stage's label.

@@ -1,9 +1,12 @@
 //! ## What it does
-//! Flags a build that reads its context (COPY/ADD or a bind mount from it)
-//! when the context has no `.dockerignore` (nor `<Dockerfile>.dockerignore`
-//! beside the Dockerfile). The finding measures what a generated ignore file
-//! would keep out: version control, virtualenvs, caches, bytecode,
-//! notebooks, datasets, weights, secrets. Needs the build context.
+//! Flags a build whose context has no `.dockerignore` (nor
+//! `<Dockerfile>.dockerignore` beside the Dockerfile) when what the build
+//! sends holds junk: version control, virtualenvs, caches, bytecode,
+//! notebooks, datasets, weights, secrets. BuildKit sends only the paths the
+//! build's COPY/ADD/bind mounts name, so a build that copies `app/` and
+//! `requirements.txt` loses nothing without an ignore file, while
+//! `COPY . .` sends everything. The finding measures the junk sent; under
+//! 10 MB it is info. Needs the build context.
 //!
 //! ## Why it matters
 //! Without an ignore file the whole directory is sent to the builder on
@@ -25,8 +28,8 @@
 //! No fix of the Dockerfile; `ballast fix` writes the suggested
 //! `.dockerignore` next to it.
 
-use ballast_context::junk;
-use ballast_context::suggest::suggest;
+use ballast_context::junk::{self, JunkClass};
+use ballast_context::walk::Kind;
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
@@ -53,9 +56,18 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     let Some(first) = cx.uses.iter().find(|u| cx.reachable.contains(&u.stage)) else {
         return;
     };
-    let junk = junk::find(&ctx.context);
-    let s = suggest(&ctx.context, &junk, &cx.uses, None);
-    let (sent, _) = ctx.context.sent();
+    let junk: Vec<_> = junk::find_sent(&ctx.context, &cx.transfer)
+        .into_iter()
+        .filter(|j| j.sent)
+        .collect();
+    let (bytes, files) = junk
+        .iter()
+        .flat_map(|j| ctx.context.under(&j.path))
+        .filter(|e| e.kind == Kind::File && cx.transfer.sends(&ctx.context, &e.path))
+        .fold((0u64, 0u64), |(b, n), e| (b + e.size, n + 1));
+    if files == 0 {
+        return;
+    }
     let mut classes: Vec<&str> = Vec::new();
     for j in &junk {
         let d = j.class.describe();
@@ -63,27 +75,33 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             classes.push(d);
         }
     }
-    let what = if classes.is_empty() {
-        String::new()
+    let (sent, _) = cx.transfer.totals(&ctx.context);
+    let what = if cx.transfer.whole {
+        format!("the whole context ({}) is sent", human(sent))
     } else {
-        format!(", including {}", classes.join(", "))
+        format!("the build sends {}", human(sent))
     };
+    let secret = junk.iter().any(|j| j.class == JunkClass::Secret);
     let f = Finding::new(
         &RULE,
         cx.inst(first.instruction).keyword_span,
-        format!("no .dockerignore: the whole context ({}) is sent{what}", human(sent)),
+        format!(
+            "no .dockerignore: {what}, including {} ({})",
+            classes.join(", "),
+            human(bytes)
+        ),
     )
-    .help("add a .dockerignore; `ballast context --suggest-dockerignore` writes one that keeps what the Dockerfile copies");
-    let f = if s.excluded_bytes > 0 {
-        f.savings(Savings::context(
-            s.excluded_bytes,
-            format!(
-                "measured: {} file(s) a generated .dockerignore keeps out of the context",
-                s.excluded_files
-            ),
-        ))
-    } else {
+    .help("add a .dockerignore; `ballast context --suggest-dockerignore` writes one that keeps what the Dockerfile copies")
+    .savings(Savings::context(
+        bytes,
+        format!("measured: {files} junk file(s) the build sends"),
+    ));
+    out.push(if bytes < SMALL && !secret {
         f.severity(Severity::Info)
-    };
-    out.push(f);
+    } else {
+        f
+    });
 }
+
+/// Junk below this total is reported as info.
+const SMALL: u64 = 10_000_000;

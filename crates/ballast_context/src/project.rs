@@ -1,12 +1,12 @@
-//! The build context a Dockerfile is linted with: where it is, its ignore
-//! file, and what it sends. Context rules, requirement files and the
-//! dependency-order rule read from here; without it they judge from the
-//! Dockerfile alone.
+//! A build context on disk: where it is, its ignore file (BuildKit's
+//! choice), what it holds, and the one bounded reader every command uses
+//! for its files (requirement files, manifests, scripts), which never
+//! follows a path or link out of the context.
 
 use std::path::{Path, PathBuf};
 
-use ballast_context::ignore::IgnoreFile;
-use ballast_context::walk::{Context, walk};
+use crate::ignore::IgnoreFile;
+use crate::walk::{Context, walk};
 
 /// Requirement and project files larger than this are not read.
 const MAX_READ: u64 = 4 << 20;
@@ -54,23 +54,28 @@ impl BuildContext {
 
     /// Reads a context file (a relative path; `..` refused), if small enough.
     pub fn read(&self, rel: &str) -> Option<String> {
-        let rel = rel.trim_start_matches("./").trim_start_matches('/');
-        if rel.is_empty() || rel.split('/').any(|c| c == "..") {
-            return None;
-        }
-        let path = self.root.join(rel);
-        // A symlink is followed only while it stays inside the context.
-        let real = path.canonicalize().ok()?;
-        if !real.starts_with(self.root.canonicalize().ok()?) {
-            return None;
-        }
-        let meta = std::fs::metadata(&real).ok()?;
-        if !meta.is_file() || meta.len() > MAX_READ {
-            return None;
-        }
-        let bytes = read_bounded(&real, MAX_READ).ok()?;
-        Some(String::from_utf8_lossy(&bytes).into_owned())
+        read_in_context(&self.root, rel)
     }
+}
+
+/// Reads a file of the context at `root` (a context-relative path; `..`
+/// refused; a symlink followed only while it stays inside the context), if
+/// it is a regular file of at most 4 MiB.
+pub fn read_in_context(root: &Path, rel: &str) -> Option<String> {
+    let rel = rel.trim_start_matches("./").trim_start_matches('/');
+    if rel.is_empty() || rel.split('/').any(|c| c == "..") {
+        return None;
+    }
+    let real = root.join(rel).canonicalize().ok()?;
+    if !real.starts_with(root.canonicalize().ok()?) {
+        return None;
+    }
+    let meta = std::fs::metadata(&real).ok()?;
+    if !meta.is_file() || meta.len() > MAX_READ {
+        return None;
+    }
+    let bytes = read_bounded(&real, MAX_READ).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The largest .dockerignore read (4 MiB).
