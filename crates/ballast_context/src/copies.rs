@@ -54,43 +54,84 @@ pub struct ContextUse {
 }
 
 /// Whether a context path is a dependency manifest: what a dependency
-/// install reads (requirements, lock files, pyproject.toml, ...), as opposed
-/// to application code.
+/// install reads, as opposed to application code. Requirement files by any
+/// name (`requirements-docker.txt`, `vectordb.requirements.txt`,
+/// `requirements/base.in`, `requirements_install_from_poetry.sh`),
+/// constraints, lock files, project manifests (`pyproject.toml`,
+/// `setup.py`, `setup.cfg`, `poetry.toml`, `Pipfile`), conda environment
+/// files and the manifests of other ecosystems.
 pub fn is_dependency_manifest(path: &str) -> bool {
-    let name = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(path);
+    let path = path.trim_end_matches('/');
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
-    (name.starts_with("requirements") && (name.ends_with(".txt") || name.ends_with(".in")))
-        || (name.starts_with("constraints") && name.ends_with(".txt"))
+    let in_requirements_dir = path
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|d| d == "requirements" || d == "reqs")
+        && (name.ends_with(".txt") || name.ends_with(".in"));
+    (name.contains("requirements") && !name.ends_with(".py"))
+        || name.starts_with("constraints")
+        || in_requirements_dir
+        || name.ends_with(".lock")
         || (yaml && (name.starts_with("env") || name.contains("conda")))
         || matches!(
-            name,
+            name.as_str(),
             "pyproject.toml"
-                | "poetry.lock"
-                | "uv.lock"
-                | "pdm.lock"
-                | "Pipfile"
-                | "Pipfile.lock"
+                | "pipfile"
                 | "setup.py"
                 | "setup.cfg"
-                | "environment.yml"
-                | "environment.yaml"
-                | "conda-lock.yml"
+                | "poetry.toml"
+                | "uv.toml"
+                | "manifest.in"
                 | "package.json"
                 | "package-lock.json"
-                | "yarn.lock"
                 | "pnpm-lock.yaml"
+                | "pnpm-workspace.yaml"
+                | ".npmrc"
+                | ".yarnrc.yml"
                 | "go.mod"
                 | "go.sum"
-                | "Cargo.toml"
-                | "Cargo.lock"
-                | "Gemfile"
-                | "Gemfile.lock"
+                | "cargo.toml"
+                | "gemfile"
                 | ".python-version"
         )
+}
+
+/// Whether a context path is build metadata rather than application code:
+/// a dependency manifest, documentation the manifest names (`README*`,
+/// `LICENSE*`), the Dockerfile and its ignore file, a Makefile, a version
+/// file, or a build-backend script (`build_backend.py`, `hatch_build.py`).
+/// A change to these rarely comes with a code change, so copying them
+/// before the dependency install is the point of a dependency layer.
+pub fn is_build_metadata(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.split('.').next().unwrap_or(&name);
+    is_dependency_manifest(path)
+        || matches!(
+            stem,
+            "readme" | "license" | "licence" | "copying" | "notice" | "authors" | "changelog"
+        )
+        || name.starts_with("dockerfile")
+        || name.ends_with(".dockerfile")
+        || name == "containerfile"
+        || name.ends_with(".dockerignore")
+        || matches!(
+            name.as_str(),
+            "makefile"
+                | "version"
+                | "version.txt"
+                | "version.py"
+                | "_version.py"
+                | "__version__.py"
+                | "__about__.py"
+                | "build.py"
+                | "hatch_build.py"
+                | ".gitattributes"
+                | ".gitignore"
+        )
+        || (name.ends_with(".py") && (stem.starts_with("build_") || stem.ends_with("_build")))
 }
 
 fn is_remote(src: &str) -> bool {

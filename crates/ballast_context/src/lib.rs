@@ -8,6 +8,12 @@
 //!   notebooks, datasets, weights, build outputs, secrets).
 //! - [`project`]: a context on disk, its ignore file, and the one bounded
 //!   reader for its files.
+//! - [`origins`]: which context file a COPY or bind mount put at a
+//!   container path.
+//! - [`installs`]: what a Python install asks for, with its files traced
+//!   through the copies.
+//! - [`manifests`]: what installing a project brings (pyproject, setup.cfg,
+//!   setup.py, conda environment files).
 //! - [`copies`]: which files each COPY/ADD and bind mount takes.
 //! - [`rebuild`]: which steps a change rebuilds, with [`cost`] estimates.
 //! - [`suggest`]: a `.dockerignore` that drops the junk and keeps what the
@@ -16,7 +22,10 @@
 pub mod copies;
 pub mod cost;
 pub mod ignore;
+pub mod installs;
 pub mod junk;
+pub mod manifests;
+pub mod origins;
 pub mod project;
 pub mod rebuild;
 pub mod report;

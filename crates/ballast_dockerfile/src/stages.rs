@@ -261,6 +261,61 @@ impl StageGraph {
         let s = &self.stages[stage];
         std::iter::once(s.from).chain(s.body.clone())
     }
+
+    /// The working directory each instruction runs in (`/` by default),
+    /// inherited from the stage it is built `FROM`. Shared strings: a long
+    /// path is not copied once per instruction.
+    pub fn workdirs(&self, df: &Dockerfile) -> Vec<std::sync::Arc<str>> {
+        let root: std::sync::Arc<str> = "/".into();
+        let mut out = vec![root.clone(); df.instructions.len()];
+        let mut stage_end: Vec<std::sync::Arc<str>> = Vec::new();
+        for stage in &self.stages {
+            let mut wd = match stage.base {
+                Base::Stage(p) => stage_end.get(p).cloned().unwrap_or_else(|| root.clone()),
+                _ => root.clone(),
+            };
+            for i in std::iter::once(stage.from).chain(stage.body.clone()) {
+                let inst = &df.instructions[i];
+                if inst.keyword == Keyword::Workdir
+                    && let Some(v) = inst.values().first()
+                {
+                    let v = self.scopes[i].expand_keep_unknown(v, df.escape);
+                    wd = if v.starts_with('/') {
+                        v.into()
+                    } else {
+                        format!("{}/{v}", wd.trim_end_matches('/')).into()
+                    };
+                }
+                out[i] = wd.clone();
+            }
+            stage_end.push(wd);
+        }
+        out
+    }
+
+    /// The USER in force before each instruction (`None`: the base image's,
+    /// root unless it sets one), inherited from the stage it is built `FROM`.
+    pub fn users(&self, df: &Dockerfile) -> Vec<Option<std::sync::Arc<str>>> {
+        let mut out = vec![None; df.instructions.len()];
+        let mut stage_end: Vec<Option<std::sync::Arc<str>>> = Vec::new();
+        for stage in &self.stages {
+            let mut user = match stage.base {
+                Base::Stage(p) => stage_end.get(p).cloned().flatten(),
+                _ => None,
+            };
+            for i in std::iter::once(stage.from).chain(stage.body.clone()) {
+                out[i] = user.clone();
+                let inst = &df.instructions[i];
+                if inst.keyword == Keyword::User
+                    && let Some(v) = inst.values().first()
+                {
+                    user = Some(self.scopes[i].expand_keep_unknown(v, df.escape).into());
+                }
+            }
+            stage_end.push(user);
+        }
+        out
+    }
 }
 
 struct Builder<'a> {

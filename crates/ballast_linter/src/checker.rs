@@ -7,15 +7,18 @@
 use std::collections::BTreeSet;
 
 use ballast_context::copies::{ContextUse, Transfer, context_uses};
+use ballast_context::installs::resolve;
+use ballast_context::origins::Origins;
 use ballast_dockerfile::instructions::FromArgs;
 use ballast_dockerfile::stages::{Base, Scope, StageGraph, env_pairs};
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword, Span};
-use ballast_ml::images::{ImageRef, is_gpu_image};
+use ballast_ml::images::{ImageRef, is_accelerator_image, is_gpu_image, ships_torch};
 use ballast_ml::packages;
+use ballast_ml::torch::{TorchSource, source_of};
 use ballast_shell::Command;
 use ballast_shell::os::{Action, package_command};
-use ballast_shell::python::{Install, Tool, install};
-use ballast_shell::requirements::{Requirement, parse_requirement, parse_requirements_file};
+use ballast_shell::python::{Install, install};
+use ballast_shell::requirements::Requirement;
 
 use crate::runs::{Part, Run};
 use crate::settings::Settings;
@@ -66,6 +69,14 @@ pub struct PyInstall<'r> {
     pub cpu_source: Option<String>,
     /// What makes torch come from an explicit GPU source (a CUDA index).
     pub gpu_source: Option<String>,
+    /// What makes torch come from another accelerator's index (XPU,
+    /// Neuron, NPU), or the project's manifest choosing it per extra.
+    pub accelerator_source: Option<String>,
+    /// The project installed (its context directory), if the install is one.
+    pub project: Option<String>,
+    /// Requirement files or projects the install reads that are not where
+    /// the build puts them: what they bring is unknown.
+    pub unread: Vec<String>,
 }
 
 impl PyInstall<'_> {
@@ -98,6 +109,8 @@ pub struct Checker<'a> {
     pub uses: Vec<ContextUse>,
     /// What BuildKit transfers of the context for the target.
     pub transfer: Transfer,
+    /// Which context file a COPY or bind mount put at a container path.
+    pub origins: Origins<'a>,
     pub settings: &'a Settings,
     /// The working directory each instruction runs in (shared: a long path
     /// must not be copied once per instruction).
@@ -106,6 +119,20 @@ pub struct Checker<'a> {
     users: Vec<Option<std::sync::Arc<str>>>,
     /// Context files changed by earlier fixes.
     overlay: &'a std::collections::BTreeMap<String, String>,
+    /// Where torch already is before each instruction (computed on first use).
+    torch: std::cell::OnceCell<Vec<Option<TorchOrigin>>>,
+    /// The Dockerfile's path as shown, if any.
+    path: Option<&'a str>,
+}
+
+/// Where torch already is in a stage: installed by an earlier RUN (or
+/// shipped by the base image), and whether that was the CPU build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TorchOrigin {
+    /// The 1-based line of the instruction that put it there.
+    pub line: usize,
+    /// It came from a CPU-only source.
+    pub cpu: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -114,10 +141,11 @@ impl<'a> Checker<'a> {
         df: &'a Dockerfile,
         graph: StageGraph,
         target: usize,
-        context: Option<&'a BuildContext>,
-        settings: &'a Settings,
-        overlay: &'a std::collections::BTreeMap<String, String>,
+        options: &'a crate::LintOptions<'a>,
     ) -> Checker<'a> {
+        let context = options.context;
+        let settings = &options.settings;
+        let overlay = &options.overlay;
         let reachable = graph.reachable(target);
         let mut image_stages = graph.final_chain(target);
         image_stages.reverse();
@@ -133,8 +161,9 @@ impl<'a> Checker<'a> {
             .collect();
         let uses = context.map_or_else(Vec::new, |c| context_uses(df, &graph, &c.context));
         let transfer = Transfer::of(&uses, &reachable);
-        let workdirs = workdirs(df, &graph);
-        let users = users(df, &graph);
+        let origins = Origins::new(df, &graph, context.map(|c| &c.context));
+        let workdirs = graph.workdirs(df);
+        let users = graph.users(df);
         Checker {
             df,
             source: &df.source,
@@ -146,11 +175,38 @@ impl<'a> Checker<'a> {
             context,
             uses,
             transfer,
+            origins,
             settings,
             workdirs,
             users,
             overlay,
+            torch: std::cell::OnceCell::new(),
+            path: options.path.as_deref(),
         }
+    }
+
+    /// Whether the target is a development image, not one that ships: a
+    /// Dockerfile under `.devcontainer/` or named for development
+    /// (`Dockerfile.dev`, `dev.Dockerfile`), or a target stage named so
+    /// (`dev`, `test`, `ci`, `debug`, `notebook`, `lint`). Rules about what
+    /// a production image should not carry (dev tools, compilers, a full
+    /// base, root) do not judge these.
+    pub fn is_dev_image(&self) -> bool {
+        let by_path = self.path.is_some_and(|p| {
+            let p = p.replace('\\', "/").to_ascii_lowercase();
+            let name = p.rsplit('/').next().unwrap_or(&p);
+            let named_dev = ["dockerfile", "containerfile"].iter().any(|b| {
+                ["dev", "development"].iter().any(|d| {
+                    name == format!("{b}.{d}")
+                        || name == format!("{b}-{d}")
+                        || name == format!("{b}_{d}")
+                        || name == format!("{d}.{b}")
+                        || name.ends_with(&format!(".{d}.{b}"))
+                })
+            });
+            p.starts_with(".devcontainer/") || p.contains("/.devcontainer/") || named_dev
+        });
+        by_path || crate::rules::common::target_is_dev(self)
     }
 
     /// The working directory instruction `i` runs in (`/` when unknown).
@@ -197,6 +253,51 @@ impl<'a> Checker<'a> {
     pub fn in_image(&self, i: usize) -> bool {
         self.stage_of(i)
             .is_some_and(|s| self.image_stages.contains(&s))
+    }
+
+    /// Whether what stage `s` installs can end up in the image: it is an
+    /// image stage, or an image stage copies a directory out of it (a
+    /// builder's virtualenv or site-packages), directly or through other
+    /// stages. A stage only read for one file (`COPY --from=testing
+    /// /app/test_results.txt`) does not.
+    pub fn stage_reaches_image(&self, s: usize) -> bool {
+        let mut reached: Vec<usize> = self.image_stages.clone();
+        let mut i = 0;
+        while i < reached.len() {
+            let t = reached[i];
+            i += 1;
+            for d in &self.graph.stages[t].dependencies {
+                if d.kind != ballast_dockerfile::stages::DependencyKind::CopyFrom
+                    || reached.contains(&d.stage)
+                {
+                    continue;
+                }
+                let copies_dir =
+                    ballast_dockerfile::instructions::CopyArgs::parse(self.inst(d.instruction))
+                        .is_ok_and(|a| {
+                            a.sources.iter().any(|src| match src {
+                                ballast_dockerfile::instructions::CopySource::Path {
+                                    value,
+                                    ..
+                                } => {
+                                    let last = value
+                                        .trim_end_matches('/')
+                                        .rsplit('/')
+                                        .next()
+                                        .unwrap_or("");
+                                    value.ends_with('/')
+                                        || !last.contains('.')
+                                        || last.starts_with("python")
+                                }
+                                _ => false,
+                            })
+                        });
+                if copies_dir {
+                    reached.push(d.stage);
+                }
+            }
+        }
+        reached.contains(&s)
     }
 
     /// Whether the Dockerfile has stages whose files do not reach the image
@@ -286,169 +387,109 @@ impl<'a> Checker<'a> {
         self.overlay.get(key).cloned().or_else(|| ctx.read(rel))
     }
 
-    /// Reads a file an install names (`-r requirements.txt`), finding it in
-    /// the context: as written, relative to the context root, or as the
-    /// context file a COPY put at that place.
-    pub fn read_install_file(&self, path: &str) -> Option<(String, String)> {
-        self.context?;
-        if let Some(t) = self.read(path) {
-            return Some((path.trim_start_matches("./").to_string(), t));
-        }
-        let base = path.rsplit('/').next().unwrap_or(path);
-        for u in &self.uses {
-            for s in &u.sources {
-                for m in &s.matched {
-                    if m.rsplit('/').next() == Some(base)
-                        && let Some(t) = self.read(m)
-                    {
-                        return Some((m.clone(), t));
-                    }
-                }
-            }
-        }
-        None
-    }
-
-    /// The Python installs of a RUN, with everything they request.
+    /// The Python installs of a RUN, with everything they request: named
+    /// packages, requirement files and projects traced through the copies
+    /// to the context ([`ballast_context::installs`]).
     pub fn python_installs<'r>(&'r self, run: &'r Run) -> Vec<PyInstall<'r>> {
         let mut out = Vec::new();
-        for (part, cmd) in run.commands() {
-            let Some(inst) = install(cmd) else { continue };
-            let mut requested: Vec<Requested> = inst
-                .packages
-                .iter()
-                .map(|(r, w)| Requested {
-                    requirement: r.clone(),
-                    span: part.span(w.span),
-                    file: None,
-                })
-                .collect();
-            let mut cpu = cpu_evidence_in_install(&inst);
-            let mut gpu = gpu_evidence_in_install(&inst);
-            for (k, v) in cmd
-                .assignments
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .chain(
-                    [
-                        "PIP_INDEX_URL",
-                        "PIP_EXTRA_INDEX_URL",
-                        "UV_INDEX_URL",
-                        "UV_EXTRA_INDEX_URL",
-                        "UV_DEFAULT_INDEX",
-                        "UV_INDEX",
-                        "UV_TORCH_BACKEND",
-                    ]
-                    .iter()
-                    .filter_map(|k| self.var(run.index, k).map(|v| (*k, v))),
-                )
-            {
-                if k.starts_with("PIP_") || k.starts_with("UV_") {
-                    if is_cpu_source(v) {
-                        cpu.get_or_insert_with(|| format!("{k}={v}"));
-                    } else if is_gpu_source(v) {
-                        gpu.get_or_insert_with(|| format!("{k}={v}"));
-                    }
-                }
-            }
-            // Requirement files, following their includes.
-            let mut pending: Vec<(String, Span)> = Vec::new();
-            for (i, w) in cmd.words.iter().enumerate() {
-                if inst
-                    .requirement_files
-                    .iter()
-                    .any(|f| w.text == *f || w.text.ends_with(&format!("={f}")))
-                {
-                    pending.push((
-                        w.text.rsplit('=').next().unwrap_or(&w.text).to_string(),
-                        part.span(w.span),
-                    ));
-                } else if i > 0
-                    && matches!(
-                        cmd.words[i - 1].text.as_str(),
-                        "-r" | "--requirement" | "--file" | "-f"
-                    )
-                    && inst.requirement_files.contains(&w.text)
-                {
-                    pending.push((w.text.clone(), part.span(w.span)));
-                }
-            }
-            let mut seen = 0;
-            while let Some((file, span)) = pending.pop() {
-                seen += 1;
-                if seen > 20 {
-                    break;
-                }
-                let Some((rel, text)) = self.read_install_file(&file) else {
-                    continue;
+        for part in &run.parts {
+            let dirs = part.script.working_dirs(self.workdir(run.index));
+            for (cmd, cwd) in part.script.commands.iter().zip(dirs) {
+                let Some(inst) = install(cmd) else { continue };
+                let words: Vec<String> = cmd.words.iter().map(|w| w.text.clone()).collect();
+                let files = InstallFiles {
+                    cx: self,
+                    at: run.index,
+                    cmd,
                 };
-                let parsed = if rel.ends_with(".yml") || rel.ends_with(".yaml") {
-                    environment_yml(&text)
-                } else {
-                    parse_requirements_file(&text)
+                let r = resolve(&inst, &words, cwd.as_deref(), &files);
+                let word_span = |i: usize| {
+                    cmd.words
+                        .get(i)
+                        .map_or(part.span(cmd.span), |w| part.span(w.span))
                 };
-                for u in parsed.index_url.iter().chain(&parsed.extra_index_urls) {
-                    if is_cpu_source(u) {
-                        cpu.get_or_insert_with(|| format!("{u} in {rel}"));
-                    } else if is_gpu_source(u) {
-                        gpu.get_or_insert_with(|| format!("{u} in {rel}"));
-                    }
-                }
-                requested.extend(parsed.requirements.into_iter().map(|(line, r)| Requested {
-                    requirement: r,
-                    span,
-                    file: Some((rel.clone(), line)),
-                }));
-                let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-                pending.extend(parsed.includes.into_iter().map(|i| {
-                    let p = if dir.is_empty() {
-                        i
-                    } else {
-                        format!("{dir}/{i}")
-                    };
-                    (p, span)
-                }));
+                let requested = r
+                    .requested
+                    .into_iter()
+                    .map(|q| Requested {
+                        span: word_span(q.word),
+                        requirement: q.requirement,
+                        file: q.file,
+                    })
+                    .collect();
+                out.push(PyInstall {
+                    run,
+                    part,
+                    command: cmd,
+                    install: inst,
+                    requested,
+                    cpu_source: r.cpu_source,
+                    gpu_source: r.gpu_source,
+                    accelerator_source: r.accelerator_source.or(r.torch_chosen_by_project),
+                    project: r.project,
+                    unread: r.unread,
+                });
             }
-            // Project installs read pyproject.toml (and the lock files).
-            let project_install = matches!(inst.tool, Tool::UvSync | Tool::Poetry | Tool::Pdm)
-                || inst.local.iter().any(|l| l == "." || l == "./");
-            if project_install && let Some(text) = self.read("pyproject.toml") {
-                let span = part.span(cmd.span);
-                requested.extend(pyproject_requirements(&text).into_iter().map(|(line, r)| {
-                    Requested {
-                        requirement: r,
-                        span,
-                        file: Some(("pyproject.toml".to_string(), line)),
-                    }
-                }));
-                for lock in ["pyproject.toml", "uv.lock", "poetry.lock", "pdm.lock"] {
-                    if let Some(t) = if lock == "pyproject.toml" {
-                        Some(text.clone())
-                    } else {
-                        self.read(lock)
-                    } && (t.contains("download.pytorch.org/whl/cpu") || t.contains("+cpu\""))
-                    {
-                        cpu.get_or_insert_with(|| format!("the CPU index in {lock}"));
-                    }
-                }
-            }
-            if requested
-                .iter()
-                .any(|r| r.requirement.local_version() == Some("cpu"))
-            {
-                cpu.get_or_insert_with(|| "a +cpu version".to_string());
-            }
-            out.push(PyInstall {
-                run,
-                part,
-                command: cmd,
-                install: inst,
-                requested,
-                cpu_source: cpu,
-                gpu_source: gpu,
-            });
         }
         out
+    }
+
+    /// Where torch already is when instruction `i` runs: an earlier RUN of
+    /// its stage (or of the stages it is built on) installed it, or the
+    /// base image ships it. An install of packages that depend on torch
+    /// then keeps that torch instead of bringing the default CUDA build.
+    pub fn torch_before(&self, i: usize) -> Option<&TorchOrigin> {
+        self.torch
+            .get_or_init(|| self.torch_states())
+            .get(i)
+            .and_then(Option::as_ref)
+    }
+
+    fn torch_states(&self) -> Vec<Option<TorchOrigin>> {
+        let mut at = vec![None; self.df.instructions.len()];
+        let mut stage_end: Vec<Option<TorchOrigin>> = Vec::new();
+        for (s, stage) in self.graph.stages.iter().enumerate() {
+            let mut state = match &stage.base {
+                Base::Stage(p) => stage_end.get(*p).cloned().flatten(),
+                Base::Image(img) if ships_torch(&ImageRef::parse(img)) => Some(TorchOrigin {
+                    line: self.inst(stage.from).start_line,
+                    cpu: img.contains("cpu"),
+                }),
+                _ => None,
+            };
+            for i in self.graph.instructions_of(s) {
+                at[i] = state.clone();
+                let Some(run) = &self.runs[i] else { continue };
+                for p in self.python_installs(run) {
+                    let explicit = p.requested.iter().any(|r| {
+                        packages::TORCH_FAMILY.contains(
+                            &ballast_ml::python::normalize_name(&r.requirement.name).as_str(),
+                        )
+                    });
+                    let brings = explicit
+                        || (!p.install.without_dependencies()
+                            && p.requested.iter().any(|r| {
+                                packages::brings_torch(&r.requirement.name, &r.requirement.extras)
+                            }));
+                    if brings && (state.is_none() || explicit) {
+                        state = Some(TorchOrigin {
+                            line: self.inst(i).start_line,
+                            cpu: p.cpu_source.is_some(),
+                        });
+                    }
+                }
+                for (_, cmd) in run.commands() {
+                    let uninstall = cmd.name().is_some_and(|n| n.starts_with("pip"))
+                        && cmd.args().next() == Some("uninstall")
+                        && cmd.args().any(|a| a == "torch");
+                    if uninstall {
+                        state = None;
+                    }
+                }
+            }
+            stage_end.push(state);
+        }
+        at
     }
 
     /// Why the image is meant for a GPU, if anything says so: a GPU base
@@ -456,7 +497,8 @@ impl<'a> Checker<'a> {
     pub fn gpu_signal(&self) -> Option<String> {
         for &s in &self.reachable {
             if let Some((img, from)) = self.base_image(s)
-                && is_gpu_image(&ImageRef::parse(&img))
+                && (is_gpu_image(&ImageRef::parse(&img))
+                    || is_accelerator_image(&ImageRef::parse(&img)))
             {
                 return Some(format!(
                     "base image {img} (line {})",
@@ -487,7 +529,7 @@ impl<'a> Checker<'a> {
             }
             let Some(run) = &self.runs[i] else { continue };
             for p in self.python_installs(run) {
-                if let Some(g) = &p.gpu_source {
+                if let Some(g) = p.gpu_source.as_ref().or(p.accelerator_source.as_ref()) {
                     return Some(format!("{g} (line {})", inst.start_line));
                 }
                 if let Some(r) = p
@@ -503,6 +545,14 @@ impl<'a> Checker<'a> {
                 }
             }
             for (_, cmd) in run.commands() {
+                if let Some(url) = pip_config_index(cmd)
+                    && source_of(&url).is_some_and(|s| s != TorchSource::Cpu)
+                {
+                    return Some(format!(
+                        "pip configured with {url} (line {})",
+                        inst.start_line
+                    ));
+                }
                 if let Some(pc) = package_command(cmd).filter(|p| p.action == Action::Install)
                     && let Some(w) = pc.packages.iter().find(|w| {
                         let n = w.text.to_ascii_lowercase();
@@ -553,174 +603,49 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// The USER in force before each instruction, inherited from base stages.
-fn users(df: &Dockerfile, graph: &StageGraph) -> Vec<Option<std::sync::Arc<str>>> {
-    let mut out = vec![None; df.instructions.len()];
-    let mut stage_end: Vec<Option<std::sync::Arc<str>>> = Vec::new();
-    for stage in &graph.stages {
-        let mut user = match stage.base {
-            Base::Stage(p) => stage_end.get(p).cloned().flatten(),
-            _ => None,
-        };
-        for i in std::iter::once(stage.from).chain(stage.body.clone()) {
-            out[i] = user.clone();
-            let inst = &df.instructions[i];
-            if inst.keyword == Keyword::User
-                && let Some(v) = inst.values().first()
-            {
-                user = Some(graph.scopes[i].expand_keep_unknown(v, df.escape).into());
-            }
-        }
-        stage_end.push(user);
-    }
-    out
-}
-
-fn workdirs(df: &Dockerfile, graph: &StageGraph) -> Vec<std::sync::Arc<str>> {
-    let root: std::sync::Arc<str> = "/".into();
-    let mut out = vec![root.clone(); df.instructions.len()];
-    let mut stage_end: Vec<std::sync::Arc<str>> = Vec::new();
-    for stage in &graph.stages {
-        let mut wd = match stage.base {
-            Base::Stage(p) => stage_end.get(p).cloned().unwrap_or_else(|| root.clone()),
-            _ => root.clone(),
-        };
-        for i in std::iter::once(stage.from).chain(stage.body.clone()) {
-            let inst = &df.instructions[i];
-            if inst.keyword == Keyword::Workdir
-                && let Some(v) = inst.values().first()
-            {
-                let v = graph.scopes[i].expand_keep_unknown(v, df.escape);
-                wd = if v.starts_with('/') {
-                    v.into()
-                } else {
-                    format!("{}/{v}", wd.trim_end_matches('/')).into()
-                };
-            }
-            out[i] = wd.clone();
-        }
-        stage_end.push(wd);
-    }
-    out
-}
-
-/// Whether an index URL or backend selects CPU-only torch.
-pub fn is_cpu_source(v: &str) -> bool {
-    let v = v.to_ascii_lowercase();
-    v.contains("/whl/cpu") || v == "cpu" || v.ends_with("+cpu")
-}
-
-/// Whether an index URL or backend selects a GPU torch explicitly.
-pub fn is_gpu_source(v: &str) -> bool {
-    let v = v.to_ascii_lowercase();
-    v.contains("/whl/cu")
-        || v.contains("/whl/rocm")
-        || v.starts_with("cu1")
-        || v.starts_with("rocm")
-}
-
-fn cpu_evidence_in_install(inst: &Install) -> Option<String> {
-    inst.index_url
-        .iter()
-        .chain(&inst.extra_index_urls)
-        .find(|u| is_cpu_source(u))
-        .map(|u| format!("index {u}"))
-        .or_else(|| {
-            inst.torch_backend
-                .as_deref()
-                .filter(|b| *b == "cpu")
-                .map(|_| "--torch-backend=cpu".to_string())
-        })
-}
-
-fn gpu_evidence_in_install(inst: &Install) -> Option<String> {
-    inst.index_url
-        .iter()
-        .chain(&inst.extra_index_urls)
-        .find(|u| is_gpu_source(u))
-        .map(|u| format!("index {u}"))
-        .or_else(|| {
-            inst.torch_backend
-                .as_deref()
-                .filter(|b| is_gpu_source(b))
-                .map(|b| format!("--torch-backend={b}"))
-        })
-}
-
-/// The dependencies of a conda `environment.yml`: conda specs
-/// (`numpy=1.26`, `conda-forge::pytorch`) and the `pip:` list, with lines.
-/// A reader for the shape conda writes, not a YAML parser.
-pub fn environment_yml(text: &str) -> ballast_shell::requirements::RequirementsFile {
-    let mut out = ballast_shell::requirements::RequirementsFile::default();
-    let mut in_deps = false;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if !line.starts_with([' ', '\t', '-']) && !trimmed.is_empty() {
-            in_deps = trimmed.starts_with("dependencies:");
-            continue;
-        }
-        let Some(item) = trimmed.strip_prefix("- ") else {
-            continue;
-        };
-        let item = item
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches(['"', '\'']);
-        if !in_deps || item.is_empty() || item.ends_with(':') {
-            continue;
-        }
-        // `channel::name=version` and `name=version=build` are conda's forms.
-        let spec = item.rsplit("::").next().unwrap_or(item);
-        let spec = if spec.contains("==") || spec.contains(">=") || spec.contains('<') {
-            spec.to_string()
-        } else {
-            spec.replacen('=', "==", 1)
-        };
-        let spec: String = spec.split('=').take(3).collect::<Vec<_>>().join("=");
-        if let Some(r) = parse_requirement(&spec) {
-            out.requirements.push((i + 1, r));
-        }
-    }
-    out
-}
-
-/// Dependencies a pyproject.toml declares (`[project].dependencies`,
-/// `[tool.poetry.dependencies]`), with their lines.
-pub fn pyproject_requirements(text: &str) -> Vec<(usize, Requirement)> {
-    let Ok(doc) = text.parse::<toml::Table>() else {
-        return Vec::new();
+/// The index a `pip config set global.index-url|extra-index-url URL` sets.
+fn pip_config_index(cmd: &Command) -> Option<String> {
+    let args: Vec<&str> = cmd.args().collect();
+    let tail = match cmd.name()? {
+        n if n.starts_with("pip") => &args[..],
+        n if n.starts_with("python") && args.first() == Some(&"-m") => &args[2.min(args.len())..],
+        _ => return None,
     };
-    let mut names: Vec<String> = Vec::new();
-    if let Some(deps) = doc
-        .get("project")
-        .and_then(|p| p.get("dependencies"))
-        .and_then(|d| d.as_array())
-    {
-        names.extend(deps.iter().filter_map(|d| d.as_str().map(str::to_string)));
+    match tail {
+        ["config", "set", key, value, ..]
+            if key.ends_with("index-url") || key.ends_with("extra-index-url") =>
+        {
+            Some(value.to_string())
+        }
+        _ => None,
     }
-    if let Some(deps) = doc
-        .get("tool")
-        .and_then(|t| t.get("poetry"))
-        .and_then(|p| p.get("dependencies"))
-        .and_then(|d| d.as_table())
-    {
-        names.extend(deps.keys().filter(|k| *k != "python").cloned());
+}
+
+/// What an install reads, as the checker sees it: container paths traced
+/// to the context, files read (as changed by earlier fixes), variables in
+/// force at the RUN and on the command line.
+struct InstallFiles<'c, 'a> {
+    cx: &'c Checker<'a>,
+    at: usize,
+    cmd: &'c Command,
+}
+
+impl ballast_context::installs::Files for InstallFiles<'_, '_> {
+    fn locate(&self, abs: &str) -> Option<String> {
+        self.cx.origins.context_path(self.at, abs)
     }
-    names
-        .into_iter()
-        .filter_map(|raw| {
-            let req = parse_requirement(&raw)?;
-            let line = text
-                .lines()
-                .position(|l| {
-                    l.contains(&format!("\"{raw}\""))
-                        || l.trim_start().starts_with(&format!("{} ", req.name))
-                        || l.trim_start().starts_with(&format!("{}=", req.name))
-                })
-                .map_or(1, |p| p + 1);
-            Some((line, req))
-        })
-        .collect()
+
+    fn read(&self, rel: &str) -> Option<String> {
+        self.cx.read(rel)
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        self.cmd
+            .assignments
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| self.cx.var(self.at, name).map(str::to_string))
+    }
 }

@@ -79,6 +79,19 @@ pub enum LintError {
     NoStage,
 }
 
+/// Image bytes below which a size finding is info: worth knowing, not
+/// worth failing a build over (0.2 % of a 5 GB ML image).
+pub const SMALL_SAVINGS: u64 = 10_000_000;
+
+/// Whether a size finding's saving is known and small.
+fn is_small(rule: &Rule, f: &Finding) -> bool {
+    rule.family == Family::Size
+        && f.severity == Severity::Warning
+        && f.savings
+            .as_ref()
+            .is_some_and(|s| s.kind == SavingsKind::Image && s.bytes < SMALL_SAVINGS)
+}
+
 /// Lints a parsed Dockerfile.
 pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintError> {
     if let Some(e) = df.errors.first() {
@@ -106,14 +119,7 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
         None => graph.target(None).ok_or(LintError::NoStage)?,
     };
     let suppressions = suppress::Suppressions::parse(df, &graph);
-    let checker = Checker::new(
-        df,
-        graph,
-        target,
-        options.context,
-        &options.settings,
-        &options.overlay,
-    );
+    let checker = Checker::new(df, graph, target, options);
     let mut findings = Vec::new();
     for rule in options.settings.enabled_rules(options.path.as_deref()) {
         let before = findings.len();
@@ -124,6 +130,8 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
             // an override in the settings replaces both.
             if severity != rule.severity {
                 f.severity = severity;
+            } else if is_small(rule, f) {
+                f.severity = Severity::Info;
             }
         }
     }

@@ -92,14 +92,7 @@ pub fn restructure(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Restruc
     if df.escape != '\\' {
         return Err(no("the escape character is not `\\`"));
     }
-    let cx = Checker::new(
-        df,
-        graph,
-        target,
-        options.context,
-        &options.settings,
-        &options.overlay,
-    );
+    let cx = Checker::new(df, graph, target, options);
     let stage = &cx.graph.stages[target];
     let Base::Image(base) = &stage.base else {
         return Err(no("the stage is not built on an image"));

@@ -61,7 +61,7 @@ impl Run {
         if inst.keyword != Keyword::Run {
             return None;
         }
-        let vars = |name: &str| scope.value(name).map(str::to_string);
+        let outer = |name: &str| scope.value(name).map(str::to_string);
         let mut parts = Vec::new();
         let rest = inst
             .rest_span
@@ -69,7 +69,7 @@ impl Run {
         if inst.json {
             // Quote each argument so the shell reader sees the same words.
             let text = exec_form_script(&inst.values());
-            let script = ballast_shell::parse_with_vars(&text, &vars);
+            let script = ballast_shell::parse_with_vars(&text, &outer);
             parts.push(Part {
                 kind: PartKind::Shell,
                 offset: rest.start,
@@ -79,7 +79,24 @@ impl Run {
             });
         } else {
             let text = blank_non_shell(source, rest, escape);
-            let script = ballast_shell::parse_with_vars(&text, &vars);
+            // Shell variables the script sets (`ARGS="--no-dev" && uv sync
+            // $ARGS`) are known to the commands after them.
+            let first = ballast_shell::parse_with_vars(&text, &outer);
+            let local = shell_assignments(&first);
+            let vars = |name: &str| {
+                local
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| outer(name))
+            };
+            // Branches the build arguments' values rule out do not run.
+            let script = if local.is_empty() {
+                first
+            } else {
+                ballast_shell::parse_with_vars(&text, &vars)
+            }
+            .without_dead_branches();
             let empty = script.commands.is_empty();
             for h in &inst.heredocs {
                 let body = h.body_span.text(source).to_string();
@@ -97,7 +114,9 @@ impl Run {
                 };
                 let Some(kind) = kind else { continue };
                 let script = match kind {
-                    PartKind::Shell => ballast_shell::parse_with_vars(&body, &vars),
+                    PartKind::Shell => {
+                        ballast_shell::parse_with_vars(&body, &vars).without_dead_branches()
+                    }
                     PartKind::Python => Script::default(),
                 };
                 parts.push(Part {
@@ -189,6 +208,24 @@ impl Run {
         let last = main.script.commands.last()?;
         Some(main.offset + last.span.1)
     }
+}
+
+/// Variables a script sets with standalone assignments (`NAME=value` with
+/// no command), first value wins; values that themselves use unknown
+/// variables are left out.
+fn shell_assignments(script: &Script) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for c in &script.commands {
+        if !c.words.is_empty() {
+            continue;
+        }
+        for (k, v) in &c.assignments {
+            if !v.contains('$') && !out.iter().any(|(n, _)| n == k) {
+                out.push((k.clone(), v.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// The exec form as a shell script with each argument single-quoted.

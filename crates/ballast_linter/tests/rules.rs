@@ -6,7 +6,8 @@
 //! `#@ file PATH` (the following lines, up to the next `#@`, are a file of
 //! the build context), `#@ file PATH size=N` (N bytes of zeros),
 //! `#@ context` (lint with a build context even without files),
-//! `#@ target NAME`, `#@ build-arg K=V`, `#@ trusted REGISTRY`.
+//! `#@ target NAME`, `#@ build-arg K=V`, `#@ trusted REGISTRY`, `#@ path P`
+//! (the Dockerfile's path as shown).
 //! Each case is linted with only the rule selected; the snapshot shows
 //! every finding with its place, help, savings and fix, and the file after
 //! applying the fix.
@@ -24,6 +25,8 @@ struct Case {
     target: Option<String>,
     build_args: Vec<(String, String)>,
     trusted: Vec<String>,
+    /// The Dockerfile's path as shown (`#@ path .devcontainer/Dockerfile`).
+    path: Option<String>,
 }
 
 enum FileBody {
@@ -53,6 +56,7 @@ fn parse_fixture(text: &str) -> Vec<Case> {
                     target: None,
                     build_args: Vec::new(),
                     trusted: Vec::new(),
+                    path: None,
                 });
                 continue;
             }
@@ -83,6 +87,8 @@ fn parse_fixture(text: &str) -> Vec<Case> {
                 c.build_args.push((k.to_string(), v.to_string()));
             } else if let Some(r) = d.strip_prefix("trusted ") {
                 c.trusted.push(r.trim().to_string());
+            } else if let Some(p) = d.strip_prefix("path ") {
+                c.path = Some(p.trim().to_string());
             } else {
                 panic!("unknown directive {d}");
             }
@@ -128,6 +134,7 @@ fn run_case(rule: &registry::Rule, case: &Case) -> (String, usize) {
         settings,
         target: case.target.clone(),
         context: ctx.as_ref(),
+        path: case.path.clone(),
         ..LintOptions::default()
     };
     for (k, v) in &case.build_args {

@@ -203,6 +203,33 @@ pub fn is_gpu_image(image: &ImageRef<'_>) -> bool {
         || (name == "pytorch/pytorch" && !tag.contains("cpu") && tag != "latest" && !tag.is_empty())
 }
 
+/// Whether the image is built for an accelerator other than an NVIDIA or
+/// AMD GPU (AWS Neuron, Ascend NPU, Habana Gaudi, Intel XPU): torch there is
+/// neither the default CUDA build nor a CPU choice.
+pub fn is_accelerator_image(image: &ImageRef<'_>) -> bool {
+    let name = image.short_name().to_ascii_lowercase();
+    let tag = image.tag.unwrap_or("").to_ascii_lowercase();
+    [
+        "neuron",
+        "ascend",
+        "cann",
+        "habana",
+        "gaudi",
+        "xpu",
+        "intel-extension",
+        "ipex",
+    ]
+    .iter()
+    .any(|k| name.contains(k) || tag.contains(k))
+}
+
+/// Whether the image ships torch already (`pytorch/pytorch`,
+/// `nvcr.io/nvidia/pytorch`, `rocm/pytorch`: a repository named
+/// `pytorch`): an install of a package that depends on torch keeps it.
+pub fn ships_torch(image: &ImageRef<'_>) -> bool {
+    image.repository.rsplit('/').next() == Some("pytorch")
+}
+
 /// Whether the image uses musl libc (Alpine and images built on it).
 pub fn is_musl(image: &ImageRef<'_>) -> bool {
     let name = image.short_name();

@@ -3,7 +3,9 @@
 
 use crate::python::normalize_name;
 
-/// Tools for development, notebooks and plotting that a serving image rarely needs.
+/// Tools for development, testing and notebooks that a serving image rarely
+/// needs. Plotting libraries (matplotlib, seaborn, plotly) are not here:
+/// applications draw charts with them at run time.
 pub const DEV_PACKAGES: &[&str] = &[
     "jupyter",
     "jupyterlab",
@@ -18,9 +20,6 @@ pub const DEV_PACKAGES: &[&str] = &[
     "pytest",
     "pytest-cov",
     "pytest-asyncio",
-    "matplotlib",
-    "seaborn",
-    "plotly",
     "black",
     "flake8",
     "ruff",

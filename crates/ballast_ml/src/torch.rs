@@ -56,6 +56,61 @@ pub struct TorchEvidence<'a> {
     pub requires_nvidia: bool,
 }
 
+/// Where an install takes torch from, judged by an index URL, a uv
+/// `--torch-backend` / `UV_TORCH_BACKEND` value or a local version tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TorchSource {
+    /// A CPU-only build (`/whl/cpu`, `cpu`, `+cpu`).
+    Cpu,
+    /// An explicit GPU build: CUDA or ROCm (`/whl/cu124`, `/whl/rocm6.2`, `cu124`).
+    Gpu,
+    /// Another accelerator's index (Intel XPU, AWS Neuron, Ascend NPU,
+    /// Habana Gaudi): not the CUDA build, not a CPU choice either.
+    Accelerator,
+}
+
+/// Classifies an index URL, a backend name (`cpu`, `cu126`, `rocm6.2`,
+/// `xpu`, `auto`) or a local version (`2.5.1+cpu`).
+pub fn source_of(value: &str) -> Option<TorchSource> {
+    let v = value.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+    let local = v.rsplit_once('+').map(|(_, l)| l).unwrap_or("");
+    let whl = v
+        .split("/whl/")
+        .nth(1)
+        .map(|r| r.split('/').next().unwrap_or(""));
+    let tag = whl.unwrap_or(if v.contains('/') || v.contains(':') {
+        ""
+    } else if local.is_empty() {
+        v.as_str()
+    } else {
+        local
+    });
+    let accelerator = [
+        "neuron",
+        "habana",
+        "ascend",
+        "intel-extension",
+        "xpu",
+        "npu",
+        "gaudi",
+    ]
+    .iter()
+    .any(|k| v.contains(k));
+    if tag == "cpu" || tag.starts_with("cpu.") || tag.starts_with("cpu-") {
+        Some(TorchSource::Cpu)
+    } else if tag.starts_with("cu1")
+        || tag.starts_with("cu9")
+        || tag.starts_with("rocm")
+        || tag.starts_with("nightly/cu")
+    {
+        Some(TorchSource::Gpu)
+    } else if accelerator {
+        Some(TorchSource::Accelerator)
+    } else {
+        None
+    }
+}
+
 /// The variant from a version's local tag, if it has one.
 pub fn variant_from_version(version: &str) -> Option<TorchVariant> {
     let local = version.split_once('+')?.1.to_ascii_lowercase();
@@ -122,6 +177,35 @@ pub fn detect(e: &TorchEvidence<'_>) -> Option<TorchVariant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources() {
+        assert_eq!(
+            source_of("https://download.pytorch.org/whl/cpu"),
+            Some(TorchSource::Cpu)
+        );
+        assert_eq!(source_of("cpu"), Some(TorchSource::Cpu));
+        assert_eq!(source_of("2.4.1+cpu"), Some(TorchSource::Cpu));
+        assert_eq!(
+            source_of("https://download.pytorch.org/whl/cu121"),
+            Some(TorchSource::Gpu)
+        );
+        assert_eq!(
+            source_of("https://download.pytorch.org/whl/rocm6.2"),
+            Some(TorchSource::Gpu)
+        );
+        assert_eq!(source_of("2.7.1+cu128"), Some(TorchSource::Gpu));
+        assert_eq!(
+            source_of("https://download.pytorch.org/whl/xpu"),
+            Some(TorchSource::Accelerator)
+        );
+        assert_eq!(
+            source_of("https://pip.repos.neuron.amazonaws.com"),
+            Some(TorchSource::Accelerator)
+        );
+        assert_eq!(source_of("https://pypi.org/simple"), None);
+        assert_eq!(source_of("https://download.pytorch.org/whl/torch"), None);
+    }
 
     #[test]
     fn local_tags() {

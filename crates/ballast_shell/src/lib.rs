@@ -62,7 +62,14 @@ pub struct Command {
     pub sep: Sep,
     /// Nesting inside subshells, groups and compound commands.
     pub depth: u32,
+    /// The `if` arms it is in, outermost first: `(if id, arm)`, arm 0 the
+    /// condition, 1 the `then` body, 2/3 an `elif` condition and body, and
+    /// so on; [`ELSE_ARM`] the `else` body.
+    pub branches: Vec<(u32, u32)>,
 }
+
+/// The arm number of an `else` body in [`Command::branches`].
+pub const ELSE_ARM: u32 = u32::MAX;
 
 impl Command {
     /// The command name (the first word), without its directory.
@@ -94,6 +101,123 @@ impl Script {
     pub fn pipes_into_next(&self, i: usize) -> bool {
         self.commands.get(i + 1).is_some_and(|c| c.sep == Sep::Pipe)
     }
+}
+
+impl Script {
+    /// The directory each command runs in, following `cd` (and `pushd`)
+    /// from `start`: `None` where a `cd` to an unknown place came before.
+    /// A `cd` inside a subshell or group stays there.
+    pub fn working_dirs(&self, start: &str) -> Vec<Option<String>> {
+        // (depth of the `cd`, directory) in force, innermost last.
+        let mut stack: Vec<(u32, Option<String>)> = vec![(0, Some(start.to_string()))];
+        let mut out = Vec::with_capacity(self.commands.len());
+        for c in &self.commands {
+            while stack.len() > 1 && stack.last().is_some_and(|(d, _)| *d > c.depth) {
+                stack.pop();
+            }
+            let here = stack.last().and_then(|(_, d)| d.clone());
+            out.push(here.clone());
+            if matches!(c.name(), Some("cd" | "pushd")) {
+                let arg = c.words.get(1).map(|w| w.text.as_str());
+                let next = match arg {
+                    None | Some("~") => Some("/root".to_string()),
+                    Some(a) if a.contains('$') || a == "-" => None,
+                    Some(a) if a.starts_with('/') => Some(a.to_string()),
+                    Some(a) => here.map(|h| format!("{}/{a}", h.trim_end_matches('/'))),
+                };
+                let next = next.map(|n| clean_path(&n));
+                if stack.last().is_some_and(|(d, _)| *d == c.depth) {
+                    stack.pop();
+                    if stack.is_empty() {
+                        stack.push((0, None));
+                    }
+                }
+                stack.push((c.depth, next));
+            }
+        }
+        out
+    }
+}
+
+impl Script {
+    /// Drops the commands of `if` arms the conditions rule out, where a
+    /// condition is a `[`/`test` comparison of known words (`[ "false" =
+    /// "true" ]`, `[ -z "" ]`). Unknown conditions keep every arm.
+    pub fn without_dead_branches(mut self) -> Script {
+        let mut dead: Vec<(u32, u32)> = Vec::new();
+        let ids: std::collections::BTreeSet<u32> = self
+            .commands
+            .iter()
+            .flat_map(|c| c.branches.iter().map(|b| b.0))
+            .collect();
+        for id in ids {
+            let arm_of = |c: &Command| c.branches.iter().find(|b| b.0 == id).map(|b| b.1);
+            let mut arms: Vec<u32> = self.commands.iter().filter_map(arm_of).collect();
+            arms.sort_unstable();
+            arms.dedup();
+            let mut taken: Option<u32> = None;
+            let mut known = true;
+            let mut cond = 0;
+            while known && taken.is_none() {
+                let last = self
+                    .commands
+                    .iter()
+                    .rfind(|c| arm_of(c) == Some(cond));
+                match last.and_then(test_result) {
+                    Some(true) => taken = Some(cond + 1),
+                    Some(false) if arms.contains(&(cond + 2)) => cond += 2,
+                    Some(false) => taken = Some(ELSE_ARM),
+                    None => known = false,
+                }
+            }
+            if let Some(t) = taken {
+                dead.extend(
+                    arms.into_iter()
+                        .filter(|a| *a != t && *a % 2 == 1 || (*a == ELSE_ARM && t != ELSE_ARM))
+                        .map(|a| (id, a)),
+                );
+            }
+        }
+        self.commands
+            .retain(|c| !c.branches.iter().any(|b| dead.contains(b)));
+        self
+    }
+}
+
+/// The result of a `[ ... ]` / `test ...` / `[[ ... ]]` command whose words
+/// are all known.
+fn test_result(c: &Command) -> Option<bool> {
+    let words: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
+    let args: &[&str] = match words.as_slice() {
+        ["[", rest @ .., "]"] | ["[[", rest @ .., "]]"] => rest,
+        ["test", rest @ ..] => rest,
+        _ => return None,
+    };
+    if args.iter().any(|a| a.contains('$') || a.contains('`')) {
+        return None;
+    }
+    match args {
+        ["-z", x] => Some(x.is_empty()),
+        ["-n", x] => Some(!x.is_empty()),
+        [a, "=" | "==", b] => Some(a == b),
+        [a, "!=", b] => Some(a != b),
+        _ => None,
+    }
+}
+
+/// `/a/./b/../c` → `/a/c`.
+fn clean_path(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 const RESERVED_PREFIX: &[&str] = &[
@@ -144,11 +268,14 @@ pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
     let mut pending_sep = Sep::Start;
     let mut depth: u32 = 0;
     let mut in_case = 0u32;
+    let mut ifs: Vec<(u32, u32)> = Vec::new();
+    let mut next_if = 0u32;
     let flush = |cur: &mut Vec<Word>,
                  redirects: &mut Vec<String>,
                  commands: &mut Vec<Command>,
                  sep: Sep,
-                 depth: u32| {
+                 depth: u32,
+                 branches: &[(u32, u32)]| {
         let mut words = std::mem::take(cur);
         let redirects = std::mem::take(redirects);
         // Leading reserved words belong to the compound command, not to this command.
@@ -194,6 +321,7 @@ pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
             span: (start, end),
             sep,
             depth,
+            branches: branches.to_vec(),
         });
     };
     for tok in toks {
@@ -219,7 +347,27 @@ pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
                             in_case += 1;
                             continue;
                         }
-                        "then" | "do" | "else" | "elif" => {
+                        "if" => {
+                            ifs.push((next_if, 0));
+                            next_if += 1;
+                            continue;
+                        }
+                        "then" | "elif" | "else" => {
+                            if let Some(top) = ifs.last_mut() {
+                                top.1 = match w.text.as_str() {
+                                    "else" => ELSE_ARM,
+                                    _ if top.1 == ELSE_ARM => ELSE_ARM,
+                                    _ => top.1 + 1,
+                                };
+                            }
+                            sep = pending_sep;
+                            continue;
+                        }
+                        "fi" => {
+                            ifs.pop();
+                            continue;
+                        }
+                        "do" => {
                             sep = pending_sep;
                             continue;
                         }
@@ -237,7 +385,7 @@ pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
             }
             Tok::Newline(_) if in_case > 0 => {}
             Tok::Op(op, _) => {
-                flush(&mut cur, &mut redirects, &mut commands, sep, depth);
+                flush(&mut cur, &mut redirects, &mut commands, sep, depth, &ifs);
                 match op {
                     "(" => depth += 1,
                     ")" => depth = depth.saturating_sub(1),
@@ -252,7 +400,7 @@ pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
                 };
             }
             Tok::Newline(_) => {
-                flush(&mut cur, &mut redirects, &mut commands, sep, depth);
+                flush(&mut cur, &mut redirects, &mut commands, sep, depth, &ifs);
                 if !cur.is_empty() || pending_sep == Sep::Start {
                     pending_sep = Sep::Seq;
                 } else if !matches!(pending_sep, Sep::And | Sep::Or | Sep::Pipe) {
@@ -262,7 +410,7 @@ pub fn parse_with_vars(script: &str, vars: Vars<'_>) -> Script {
             }
         }
     }
-    flush(&mut cur, &mut redirects, &mut commands, sep, depth);
+    flush(&mut cur, &mut redirects, &mut commands, sep, depth, &ifs);
     Script { commands }
 }
 
@@ -617,6 +765,64 @@ mod tests {
                 "pip install nvidia-cudnn-cu12",
                 "echo cpu",
                 "pip install $p"
+            ]
+        );
+    }
+
+    #[test]
+    fn dead_branches_of_known_conditions() {
+        let vars = |n: &str| match n {
+            "FLASH" => Some("false".to_string()),
+            "MODELS" => Some(String::new()),
+            _ => None,
+        };
+        let s = parse_with_vars(
+            "if [ \"$FLASH\" == \"true\" ]; then pip install flash-attn; fi && if [ -z \"$MODELS\" ]; then echo all; else echo some; fi && if [ \"$X\" = 1 ]; then a; else b; fi",
+            &vars,
+        )
+        .without_dead_branches();
+        let names: Vec<String> = s
+            .commands
+            .iter()
+            .map(|c| {
+                c.words
+                    .iter()
+                    .map(|w| w.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "[ false == true ]",
+                "[ -z  ]",
+                "echo all",
+                "[ $X = 1 ]",
+                "a",
+                "b"
+            ]
+        );
+    }
+
+    #[test]
+    fn working_directories_follow_cd() {
+        let s = parse(
+            "cd /app && pip install . && (cd sub && make) && cd ../opt && ls && cd $X && pwd",
+        );
+        let dirs = s.working_dirs("/w");
+        let dirs: Vec<Option<&str>> = dirs.iter().map(|d| d.as_deref()).collect();
+        assert_eq!(
+            dirs,
+            [
+                Some("/w"),
+                Some("/app"),
+                Some("/app"),
+                Some("/app/sub"),
+                Some("/app"),
+                Some("/opt"),
+                Some("/opt"),
+                None
             ]
         );
     }

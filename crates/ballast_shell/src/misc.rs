@@ -18,10 +18,23 @@ pub fn removed_paths(cmd: &Command) -> Vec<String> {
 /// Caches a command cleans, as paths (`apt-get clean` empties the apt
 /// archives, `pip cache purge` the pip cache, ...).
 pub fn cleaned_caches(cmd: &Command) -> Vec<&'static str> {
-    let args: Vec<&str> = cmd.args().collect();
-    match (cmd.name(), args.as_slice()) {
+    let mut args: Vec<&str> = cmd.args().collect();
+    let mut name = cmd.name();
+    // `python -m pip cache purge` is `pip cache purge`.
+    if name.is_some_and(|n| n.starts_with("python"))
+        && args.first() == Some(&"-m")
+        && args.len() > 1
+    {
+        name = Some(args[1]);
+        args.drain(..2);
+    }
+    let name = name.map(|n| if n.starts_with("pip") { "pip" } else { n });
+    match (name, args.as_slice()) {
         (Some("apt-get" | "apt"), [.., "clean"]) => vec!["/var/cache/apt/archives"],
-        (Some("pip" | "pip3"), ["cache", "purge" | "remove", ..]) => vec!["/root/.cache/pip"],
+        (Some("pip"), ["cache", "purge" | "remove", ..]) => vec!["/root/.cache/pip"],
+        (Some("poetry"), ["cache", "clear", ..]) if args.contains(&"--all") => {
+            vec!["/root/.cache/pypoetry"]
+        }
         (Some("uv"), ["cache", "clean" | "prune", ..]) => vec!["/root/.cache/uv"],
         (Some("conda" | "mamba" | "micromamba"), ["clean", ..]) => vec!["/opt/conda/pkgs"],
         (Some("dnf" | "yum" | "microdnf"), ["clean", "all", ..]) => {

@@ -52,6 +52,31 @@ pub struct Install {
     pub trusted_hosts: Vec<String>,
     /// uv's `--torch-backend`.
     pub torch_backend: Option<String>,
+    /// Every option that takes a value, with its value (`--extra`, `cpu`).
+    pub values: Vec<(String, String)>,
+}
+
+impl Install {
+    /// The values given to any of the named options.
+    pub fn values_of<'a>(&'a self, names: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(k, _)| names.contains(&k.as_str()))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether a flag was given (`--no-deps`).
+    pub fn has_option(&self, names: &[&str]) -> bool {
+        self.options
+            .iter()
+            .any(|o| names.contains(&o.split('=').next().unwrap_or(o)))
+    }
+
+    /// Whether the install only adds named packages or the project itself,
+    /// without resolving dependencies (`--no-deps`, poetry's `--only-root`).
+    pub fn without_dependencies(&self) -> bool {
+        self.has_option(&["--no-deps", "--no-dependencies", "--only-root"])
+    }
 }
 
 fn opt_value<'a>(words: &'a [Word], i: usize, name: &str) -> (Option<&'a str>, usize) {
@@ -68,14 +93,28 @@ pub fn install(cmd: &Command) -> Option<Install> {
     let name = cmd.name()?;
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     // Find the tool and the index of its install subcommand.
+    let module = |name: &str| {
+        matches!(base, "python" | "py")
+            && w.get(1).is_some_and(|x| x.text == "-m")
+            && w.get(2).is_some_and(|x| {
+                x.text == name
+                    || (name == "pip" && x.text.trim_end_matches(char::is_numeric) == "pip")
+            })
+    };
+    let arg = |i: usize, t: &str| w.get(i).is_some_and(|x| x.text == t);
+    if matches!(base, "python" | "py")
+        && w.get(1).is_some_and(|x| x.text.ends_with("setup.py"))
+        && w.get(2)
+            .is_some_and(|x| matches!(x.text.as_str(), "install" | "develop"))
+    {
+        return Some(setup_py_install(w));
+    }
     let (tool, sub) = match base {
         "pip" => (Tool::Pip, 1),
-        "python" | "py"
-            if w.get(1).is_some_and(|x| x.text == "-m")
-                && w.get(2).is_some_and(|x| x.text.starts_with("pip")) =>
-        {
-            (Tool::Pip, 3)
-        }
+        _ if module("pip") => (Tool::Pip, 3),
+        _ if module("uv") && arg(3, "pip") => (Tool::UvPip, 4),
+        _ if module("uv") && (arg(3, "sync") || arg(3, "add")) => (Tool::UvSync, 3),
+        _ if module("poetry") => (Tool::Poetry, 3),
         "uv" if w.get(1).is_some_and(|x| x.text == "pip") => (Tool::UvPip, 2),
         "uv" if w.get(1).is_some_and(|x| x.text == "sync") => (Tool::UvSync, 1),
         "uv" if w.get(1).is_some_and(|x| x.text == "add") => (Tool::UvSync, 1),
@@ -122,7 +161,9 @@ pub fn install(cmd: &Command) -> Option<Install> {
         no_cache: false,
         trusted_hosts: Vec::new(),
         torch_backend: None,
+        values: Vec::new(),
     };
+    let conda = matches!(tool, Tool::Conda | Tool::Mamba | Tool::Micromamba);
     let mut i = sub;
     while i < w.len() {
         if i == s || (verb == "env" && i == s + 1) {
@@ -176,6 +217,18 @@ pub fn install(cmd: &Command) -> Option<Install> {
                         | "--upgrade-strategy"
                         | "--progress-bar"
                         | "--root-user-action"
+                        | "--extra"
+                        | "--only-group"
+                        | "--no-group"
+                        | "--package"
+                        | "--index-strategy"
+                        | "--config-settings"
+                        | "--channel"
+                        | "--src"
+                        | "--cache-dir"
+                        | "--log"
+                        | "--timeout"
+                        | "--retries"
                 )
             };
             match key {
@@ -185,8 +238,10 @@ pub fn install(cmd: &Command) -> Option<Install> {
             if takes_value(key) {
                 let (v, skip) = opt_value(w, i, key);
                 let v = v.unwrap_or("").to_string();
-                let conda = matches!(tool, Tool::Conda | Tool::Mamba | Tool::Micromamba);
+                inst.values.push((key.to_string(), v.clone()));
                 match key {
+                    // conda's `-c` is a channel, not a constraints file.
+                    "-c" | "--channel" if conda => {}
                     "--file" | "-f" if conda => inst.requirement_files.push(v),
                     "-r" | "--requirement" => inst.requirement_files.push(v),
                     "-c" | "--constraint" => inst.constraint_files.push(v),
@@ -203,13 +258,64 @@ pub fn install(cmd: &Command) -> Option<Install> {
             i += 1;
             continue;
         }
-        match parse_requirement(t) {
+        if tool == Tool::UvPip && verb == "sync" {
+            // `uv pip sync FILE...` installs exactly what the files list.
+            inst.requirement_files.push(t.to_string());
+            i += 1;
+            continue;
+        }
+        let spec = if conda { conda_spec(t) } else { t.to_string() };
+        match parse_requirement(&spec) {
             Some(r) => inst.packages.push((r, w[i].clone())),
             None => inst.local.push(t.to_string()),
         }
         i += 1;
     }
     Some(inst)
+}
+
+/// `python setup.py install|develop`: the project in the working directory.
+fn setup_py_install(w: &[Word]) -> Install {
+    Install {
+        tool: Tool::Pip,
+        subcommand: 2,
+        options: w[3..]
+            .iter()
+            .map(|x| x.text.clone())
+            .filter(|t| t.starts_with('-'))
+            .collect(),
+        packages: Vec::new(),
+        requirement_files: Vec::new(),
+        constraint_files: Vec::new(),
+        index_url: None,
+        extra_index_urls: Vec::new(),
+        local: vec![
+            w[1].text
+                .trim_end_matches("setup.py")
+                .trim_end_matches('/')
+                .to_string(),
+        ]
+        .into_iter()
+        .map(|d| if d.is_empty() { ".".to_string() } else { d })
+        .collect(),
+        no_cache: false,
+        trusted_hosts: Vec::new(),
+        torch_backend: None,
+        values: Vec::new(),
+    }
+}
+
+/// A conda match spec as a requirement: `numpy=1.26` → `numpy==1.26`,
+/// `conda-forge::pytorch` → `pytorch`, `pytorch-cuda=12.1` kept by name.
+fn conda_spec(t: &str) -> String {
+    let spec = t.rsplit("::").next().unwrap_or(t);
+    if spec.contains("==") || spec.contains(">=") || spec.contains('<') || spec.contains('>') {
+        return spec.to_string();
+    }
+    match spec.split_once('=') {
+        Some((name, ver)) => format!("{name}=={}", ver.split('=').next().unwrap_or(ver)),
+        None => spec.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -259,5 +365,31 @@ mod tests {
         let i = first("micromamba install -y -n base -f /tmp/env.yaml");
         assert_eq!(i.tool, Tool::Micromamba);
         assert_eq!(i.requirement_files, ["/tmp/env.yaml"]);
+        let i = first("conda install --yes pytorch==2.2.2 pytorch-cuda=12.1 -c pytorch -c nvidia");
+        assert!(i.constraint_files.is_empty(), "-c is a channel for conda");
+        let names: Vec<&str> = i.packages.iter().map(|(r, _)| r.name.as_str()).collect();
+        assert_eq!(names, ["pytorch", "pytorch-cuda"]);
+        assert_eq!(i.packages[1].0.pinned_version(), Some("12.1"));
+    }
+
+    #[test]
+    fn module_and_setup_py_forms() {
+        let i = first("python3 -m uv pip install --no-cache-dir -r /tmp/requirements.txt");
+        assert_eq!((i.tool, i.requirement_files.len()), (Tool::UvPip, 1));
+        assert_eq!(first("python -m uv sync --frozen").tool, Tool::UvSync);
+        assert_eq!(
+            first("python3 -m poetry install --no-root").tool,
+            Tool::Poetry
+        );
+        let i = first("python setup.py install");
+        assert_eq!(
+            (i.tool, i.local.as_slice()),
+            (Tool::Pip, [".".to_string()].as_slice())
+        );
+        let i = first("uv sync --extra cuda --no-dev --frozen");
+        assert_eq!(i.values_of(&["--extra"]).collect::<Vec<_>>(), ["cuda"]);
+        assert!(first("pip install --no-deps .").without_dependencies());
+        let i = first("uv pip sync requirements.lock");
+        assert_eq!(i.requirement_files, ["requirements.lock"]);
     }
 }

@@ -81,6 +81,128 @@ pub fn parse_requirement(raw: &str) -> Option<Requirement> {
     })
 }
 
+impl Requirement {
+    /// The environment marker (after `;`), if any.
+    pub fn marker(&self) -> Option<&str> {
+        self.spec.split_once(';').map(|(_, m)| m.trim())
+    }
+
+    /// Whether the requirement applies in a Linux x86_64 container: its
+    /// marker, when it tests the platform, says so. Markers on other
+    /// variables (Python version, extras) count as applying.
+    pub fn applies_on_linux(&self) -> bool {
+        self.marker()
+            .is_none_or(|m| marker_on_linux(m) != Some(false))
+    }
+}
+
+/// Evaluates a PEP 508 marker for Linux x86_64: `Some(bool)` for what
+/// platform tests decide, `None` when other variables decide.
+pub fn marker_on_linux(marker: &str) -> Option<bool> {
+    let tokens = marker_tokens(marker);
+    let mut pos = 0;
+    let v = marker_or(&tokens, &mut pos);
+    if pos == tokens.len() { v } else { None }
+}
+
+fn marker_tokens(m: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = m.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '(' || c == ')' {
+            out.push(c.to_string());
+            i += 1;
+        } else if c == '\'' || c == '"' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|x| *x == c)
+                .map_or(chars.len(), |p| i + 1 + p);
+            out.push(format!("'{}", chars[i + 1..end].iter().collect::<String>()));
+            i = end + 1;
+        } else if "=!<>~".contains(c) {
+            let start = i;
+            while i < chars.len() && "=!<>~".contains(chars[i]) {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else {
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() && !"()='\"!<>~".contains(chars[i]) {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        }
+    }
+    out
+}
+
+fn marker_or(t: &[String], pos: &mut usize) -> Option<bool> {
+    let mut v = marker_and(t, pos);
+    while t.get(*pos).is_some_and(|x| x == "or") {
+        *pos += 1;
+        let r = marker_and(t, pos);
+        v = match (v, r) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        };
+    }
+    v
+}
+
+fn marker_and(t: &[String], pos: &mut usize) -> Option<bool> {
+    let mut v = marker_atom(t, pos);
+    while t.get(*pos).is_some_and(|x| x == "and") {
+        *pos += 1;
+        let r = marker_atom(t, pos);
+        v = match (v, r) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        };
+    }
+    v
+}
+
+fn marker_atom(t: &[String], pos: &mut usize) -> Option<bool> {
+    if t.get(*pos).is_some_and(|x| x == "(") {
+        *pos += 1;
+        let v = marker_or(t, pos);
+        if t.get(*pos).is_some_and(|x| x == ")") {
+            *pos += 1;
+        }
+        return v;
+    }
+    let (Some(l), Some(op), Some(r)) = (t.get(*pos), t.get(*pos + 1), t.get(*pos + 2)) else {
+        *pos = t.len() + 1;
+        return None;
+    };
+    *pos += 3;
+    let value = |x: &str| -> Option<String> {
+        if let Some(lit) = x.strip_prefix('\'') {
+            return Some(lit.to_string());
+        }
+        match x {
+            "sys_platform" => Some("linux".into()),
+            "platform_system" => Some("Linux".into()),
+            "os_name" => Some("posix".into()),
+            "platform_machine" => Some("x86_64".into()),
+            _ => None,
+        }
+    };
+    let (l, r) = (value(l)?, value(r)?);
+    match op.as_str() {
+        "==" | "===" => Some(l == r),
+        "!=" => Some(l != r),
+        "in" => Some(r.contains(&l)),
+        _ => None,
+    }
+}
+
 /// A pip requirements file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequirementsFile {
@@ -185,6 +307,24 @@ mod tests {
             parse_requirement("pkg @ https://x/y.whl").unwrap().name,
             "pkg"
         );
+    }
+
+    #[test]
+    fn platform_markers() {
+        let on = |s: &str| parse_requirement(s).unwrap().applies_on_linux();
+        assert!(on("torch>=2.7.0,<3.0; sys_platform != 'darwin'"));
+        assert!(!on("torch>=2.7.0,<2.8.0; sys_platform == 'darwin'"));
+        assert!(!on("pywin32; platform_system == \"Windows\""));
+        assert!(on("numpy<2; python_version<='3.12'"));
+        assert!(!on(
+            "torch==2.7.1; sys_platform == 'linux' and platform_machine == 'aarch64'"
+        ));
+        assert!(on(
+            "torch==2.7.1+cpu; sys_platform != 'linux' or platform_machine != 'aarch64'"
+        ));
+        assert!(on(
+            "x; (sys_platform == 'linux' and platform_machine == 'x86_64') or sys_platform == 'win32'"
+        ));
     }
 
     #[test]

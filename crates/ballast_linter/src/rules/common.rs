@@ -7,7 +7,7 @@ use ballast_ml::python::normalize_name;
 use ballast_shell::Command;
 use ballast_shell::os::{Action, PackageCommand, package_command};
 
-use crate::checker::{Checker, Requested};
+use crate::checker::{Checker, PyInstall};
 use crate::finding::Edit;
 use crate::runs::{Part, Run};
 
@@ -22,23 +22,44 @@ pub(crate) fn typical(prefix: &str) -> (u64, String) {
     }
 }
 
-/// The installed bytes of a set of requirements (torch counted as the CUDA
-/// build unless `cpu`), with the basis.
-pub(crate) fn install_size(requested: &[Requested], cpu: bool) -> (u64, String) {
+/// The installed bytes an install adds, with the basis: its requirements
+/// sized from the dated table, torch counted as the CUDA build unless a CPU
+/// source is used, and not at all when the image already has torch (a
+/// dependent keeps it) or the install takes no dependencies. `None` when
+/// nothing it installs is known (a project or requirement file ballast
+/// could not read, a wheel or URL).
+pub(crate) fn install_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<(u64, String)> {
+    installs_size(cx, std::slice::from_ref(p))
+}
+
+/// [`install_size`] of several installs of one RUN, each package once.
+pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<(u64, String)> {
+    let p = installs.first()?;
+    let torch_there = cx.torch_before(p.run.index).is_some();
     let mut bytes = 0;
     let mut torch = false;
     let mut unknown = 0;
     let mut seen = std::collections::BTreeSet::new();
-    for r in requested {
+    let cpu = installs.iter().any(|p| p.cpu_source.is_some());
+    let unread: Vec<&str> = installs
+        .iter()
+        .flat_map(|p| p.unread.iter().map(String::as_str))
+        .collect();
+    for (r, no_deps) in installs.iter().flat_map(|p| {
+        p.requested
+            .iter()
+            .map(move |r| (r, p.install.without_dependencies()))
+    }) {
         let n = normalize_name(&r.requirement.name);
         if !seen.insert(n.clone()) {
             continue;
         }
-        if packages::brings_torch(&n, &r.requirement.extras) {
+        let family = packages::TORCH_FAMILY.contains(&n.as_str());
+        if family || (!no_deps && !torch_there && packages::brings_torch(&n, &r.requirement.extras))
+        {
             torch = true;
         }
-        if packages::TORCH_FAMILY.contains(&n.as_str()) || n.starts_with("nvidia-") || n == "triton"
-        {
+        if family || n.starts_with("nvidia-") || n == "triton" {
             continue;
         }
         match packages::installed_size(&n) {
@@ -49,6 +70,9 @@ pub(crate) fn install_size(requested: &[Requested], cpu: bool) -> (u64, String) 
             }
         }
     }
+    if seen.is_empty() {
+        return None;
+    }
     let mut basis = format!("estimate: {} package(s)", seen.len());
     if torch {
         if cpu {
@@ -58,15 +82,28 @@ pub(crate) fn install_size(requested: &[Requested], cpu: bool) -> (u64, String) 
             bytes += packages::cuda_torch_bytes();
             basis.push_str(", torch as the CUDA build with its nvidia-* wheels and triton");
         }
+    } else if let Some(t) = cx.torch_before(p.run.index)
+        && installs
+            .iter()
+            .flat_map(|p| &p.requested)
+            .any(|r| packages::brings_torch(&r.requirement.name, &r.requirement.extras))
+    {
+        basis.push_str(&format!(", torch already installed (line {})", t.line));
     }
     if unknown > 0 {
         basis.push_str(&format!(
-            ", {unknown} not in the size table at {} MB each",
-            UNKNOWN_PACKAGE / 1_000_000
+            ", {unknown} not in the size table at {} each",
+            human(UNKNOWN_PACKAGE)
+        ));
+    }
+    if !unread.is_empty() {
+        basis.push_str(&format!(
+            ", not counting what {} bring(s)",
+            unread.join(", ")
         ));
     }
     basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
-    (bytes, basis)
+    Some((bytes, basis))
 }
 
 /// Bytes for people, as every command prints them.
@@ -211,16 +248,6 @@ pub(crate) fn build_tools_size(tools: &[String]) -> (u64, String) {
         (false, n) => format!("{n} build package(s), {each_basis}"),
     };
     (bytes, basis)
-}
-
-/// Whether a context path is needed to install dependencies: a manifest,
-/// or the README a pyproject.toml names.
-pub(crate) fn is_dependency_manifest(path: &str) -> bool {
-    ballast_context::copies::is_dependency_manifest(path)
-        || path
-            .rsplit('/')
-            .next()
-            .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
 }
 
 /// The savings kind helper for a checker: whether the target stage looks

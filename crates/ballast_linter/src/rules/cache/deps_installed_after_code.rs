@@ -1,9 +1,18 @@
 //! ## What it does
-//! Flags a dependency install (pip, uv, poetry, pdm, conda, npm, ...) that
-//! runs after the application code, or the whole build context, was copied
-//! into the same stage. Copies of dependency manifests only
-//! (`requirements*.txt`, `pyproject.toml`, lock files) are fine; with a build
-//! context at hand, what a COPY takes is read from the context.
+//! Flags a RUN that installs dependencies (pip, uv, poetry, pdm, conda,
+//! npm, ...) after the application code, or the whole build context, was
+//! copied into its stage or a stage it is built on. One finding per RUN.
+//! Copies of build metadata do not count as code: dependency manifests by
+//! any name (`requirements-docker.txt`, `vectordb.requirements.txt`,
+//! `requirements/`, constraints, lock files, `pyproject.toml`,
+//! `poetry.toml`, `setup.cfg`), the README and license a manifest names,
+//! version and build-backend files, the Dockerfile itself. Nor do installs
+//! that cannot depend on the code or are cheap to rerun: packaging tools
+//! only (`pip install -U pip setuptools wheel`), and the project itself
+//! on top of dependencies installed before (`--no-deps`, `poetry install`
+//! after `--no-root`, `uv sync` after `--no-install-project`, `pip install
+//! -e .` after its dependencies). With a build context at hand, what a
+//! COPY takes is read from the context.
 //!
 //! ## Why it matters
 //! BuildKit reuses a step only if nothing before it changed. With the code
@@ -42,7 +51,8 @@ use ballast_shell::python::Tool;
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Finding, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{install_size, is_dependency_manifest};
+use crate::rules::common::installs_size;
+use ballast_context::copies::is_build_metadata;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL201",
@@ -56,121 +66,262 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-/// Whether COPY/ADD `i` brings application code (anything but manifests).
+/// Whether COPY/ADD `i` brings application code (anything but build
+/// metadata: manifests, README, version and build files, the Dockerfile).
 pub(crate) fn copies_code(cx: &Checker<'_>, i: usize) -> bool {
     let inst = cx.inst(i);
     if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) || inst.flag("from").is_some() {
         return false;
     }
+    let Ok(args) = CopyArgs::parse(inst) else {
+        return false;
+    };
+    // Files named one by one, like `COPY pkg/__init__.py pkg/`, are taken
+    // for their version, not their code.
+    let named_init = |path: &str| path.ends_with("/__init__.py") || path == "__init__.py";
     if let (Some(ctx), Some(u)) = (cx.context, cx.uses.iter().find(|u| u.instruction == i)) {
         return u.sources.iter().any(|s| {
             s.matched.iter().any(|m| {
+                let dir = ctx.context.get(m).is_none_or(|e| e.kind == Kind::Dir);
                 ctx.context.under(m).any(|e| {
-                    e.kind == Kind::File && !e.excluded && !is_dependency_manifest(&e.path)
+                    e.kind == Kind::File
+                        && !e.excluded
+                        && !is_build_metadata(&e.path)
+                        && (dir || s.wildcard || !named_init(&e.path))
                 })
             })
         });
     }
-    let Ok(args) = CopyArgs::parse(inst) else {
-        return false;
-    };
     args.sources.iter().any(|s| match s {
         CopySource::Path { value, .. } => {
-            !value.contains("://")
-                && !is_dependency_manifest(value)
-                && !value.contains("requirements")
+            !value.contains("://") && !is_build_metadata(value) && !named_init(value)
         }
         CopySource::Heredoc { .. } => false,
     })
 }
 
-/// Whether an install only adds the project itself on top of dependencies
-/// installed earlier (`uv sync` after `uv sync --no-install-project`,
-/// `poetry install` after `poetry install --no-root`, `pip install .`).
-fn is_project_install(p: &PyInstall<'_>) -> bool {
-    matches!(
-        p.install.tool,
-        Tool::UvSync | Tool::Poetry | Tool::Pdm | Tool::Pipenv
-    ) || (p
-        .requested
-        .iter()
-        .all(|r| r.file.as_ref().is_some_and(|(f, _)| f == "pyproject.toml"))
+/// Packaging tools: installing them does not depend on the code.
+const PACKAGING_TOOLS: &[&str] = &[
+    "pip",
+    "setuptools",
+    "wheel",
+    "uv",
+    "poetry",
+    "pdm",
+    "pipenv",
+    "hatchling",
+    "hatch",
+    "editables",
+    "packaging",
+    "pybind11",
+    "ninja",
+    "cmake",
+    "scikit-build",
+    "build",
+    "setuptools-scm",
+    "cython",
+    "virtualenv",
+];
+
+fn only_packaging_tools(p: &PyInstall<'_>) -> bool {
+    !p.requested.is_empty()
+        && p.project.is_none()
         && p.install.requirement_files.is_empty()
-        && p.install.local.iter().any(|l| l == "." || l == "./"))
+        && p.requested.iter().all(|r| {
+            PACKAGING_TOOLS
+                .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
+        })
+}
+
+/// What the stage (and the stages it is built on) installed before
+/// instruction `before`: requirement names and projects.
+struct Installed {
+    names: std::collections::BTreeSet<String>,
+    /// Projects whose dependencies were installed (context directories).
+    projects: Vec<String>,
+    /// A project tool already installed dependencies only
+    /// (`--no-install-project`, `--no-root`, `--no-self`).
+    deps_only_tool: bool,
+}
+
+fn installed_before(cx: &Checker<'_>, stage: usize, before: usize) -> Installed {
+    let mut out = Installed {
+        names: Default::default(),
+        projects: Vec::new(),
+        deps_only_tool: false,
+    };
+    for i in stage_chain_instructions(cx, stage)
+        .into_iter()
+        .filter(|i| *i < before || cx.stage_of(*i) != Some(stage))
+    {
+        let Some(run) = cx.runs[i].as_ref() else {
+            continue;
+        };
+        for p in cx.python_installs(run) {
+            if only_packaging_tools(&p) {
+                continue;
+            }
+            out.names.extend(
+                p.requested
+                    .iter()
+                    .map(|r| ballast_ml::python::normalize_name(&r.requirement.name)),
+            );
+            if p.install
+                .has_option(&["--no-install-project", "--no-root", "--no-self"])
+            {
+                out.deps_only_tool = true;
+            }
+            if let Some(d) = &p.project
+                && !p.install.without_dependencies()
+            {
+                out.projects.push(d.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The instructions of a stage and of the stages it is built on, base first.
+fn stage_chain_instructions(cx: &Checker<'_>, stage: usize) -> Vec<usize> {
+    let mut chain = cx.graph.final_chain(stage);
+    chain.reverse();
+    chain
+        .into_iter()
+        .flat_map(|s| cx.graph.instructions_of(s))
+        .collect()
+}
+
+/// Whether an install only adds the project itself on top of dependencies
+/// installed earlier in the stage: a project tool after its dependency-only
+/// run, or a pip/uv install of the project whose dependencies were all
+/// installed before.
+fn is_project_only(p: &PyInstall<'_>, before: &Installed) -> bool {
+    if p.install.without_dependencies() {
+        return true;
+    }
+    let tool = matches!(p.install.tool, Tool::UvSync | Tool::Poetry | Tool::Pdm);
+    if tool
+        && before.deps_only_tool
+        && !p
+            .install
+            .has_option(&["--no-install-project", "--no-root", "--no-self"])
+    {
+        return true;
+    }
+    let Some(project) = &p.project else {
+        return false;
+    };
+    p.install.requirement_files.is_empty()
+        && p.install.packages.is_empty()
+        && (before.projects.contains(project)
+            || (!p.requested.is_empty()
+                && p.requested.iter().all(|r| {
+                    before
+                        .names
+                        .contains(&ballast_ml::python::normalize_name(&r.requirement.name))
+                })))
+}
+
+/// The code copy the instructions before `i` make in its stage chain.
+fn code_copy_before(cx: &Checker<'_>, i: usize) -> Option<usize> {
+    let stage = cx.stage_of(i)?;
+    stage_chain_instructions(cx, stage)
+        .into_iter()
+        .filter(|j| *j < i || cx.stage_of(*j) != Some(stage))
+        .find(|j| copies_code(cx, *j))
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for &s in &cx.reachable {
-        let mut code_copy: Option<usize> = None;
-        let mut installed_before = false;
-        for i in cx.graph.instructions_of(s) {
-            if code_copy.is_none() && copies_code(cx, i) {
-                code_copy = Some(i);
-                continue;
-            }
-            let Some(run) = cx.runs[i].as_ref() else {
-                continue;
-            };
-            let Some(copy) = code_copy else {
-                installed_before |= !cx.python_installs(run).is_empty();
-                continue;
-            };
-            for p in cx.python_installs(run) {
-                let no_deps = p.install.options.iter().any(|o| {
-                    matches!(
-                        o.as_str(),
-                        "--no-deps" | "--no-dependencies" | "--only-root"
-                    )
-                });
-                let installs_deps = !p.requested.is_empty()
-                    || !p.install.requirement_files.is_empty()
-                    || !p.install.local.is_empty()
-                    || matches!(
-                        p.install.tool,
-                        Tool::UvSync | Tool::Poetry | Tool::Pdm | Tool::Pipenv
-                    );
-                // The dependencies were installed before the code: this
-                // step only adds the project, and is cheap to rerun.
-                if no_deps || !installs_deps || (installed_before && is_project_install(&p)) {
-                    continue;
-                }
-                let savings = (!p.requested.is_empty()).then(|| {
-                    let (bytes, basis) = install_size(&p.requested, p.cpu_source.is_some());
-                    Savings::rebuild(
-                        bytes,
-                        format!("{basis}; reinstalled after each code change"),
-                    )
-                });
-                let copy_inst = cx.inst(copy);
-                out.push(
-                    Finding::new(
-                        &RULE,
-                        p.span(),
-                        format!(
-                            "this install runs after line {} copies the code: every code change reinstalls {}",
-                            copy_inst.start_line,
-                            if p.requested.is_empty() { "the dependencies".to_string() } else { format!("{} package(s)", p.requested.len()) }
-                        ),
-                    )
-                    .help("copy only the dependency files first, install, then copy the code")
-                    .related(copy_inst.keyword_span, "the code is copied here")
-                    .maybe_savings(savings)
-                    .maybe_fix(crate::rules::reorder::fix(cx, copy, &p)),
+    for run in cx.reachable_runs() {
+        let Some(copy) = code_copy_before(cx, run.index) else {
+            continue;
+        };
+        let stage = cx.stage_of(run.index).unwrap_or(0);
+        let before = installed_before(cx, stage, run.index);
+        let copy_inst = cx.inst(copy);
+        let mut installs: Vec<PyInstall<'_>> = Vec::new();
+        for p in cx.python_installs(run) {
+            let installs_deps = !p.requested.is_empty()
+                || !p.install.requirement_files.is_empty()
+                || !p.install.local.is_empty()
+                || p.project.is_some()
+                || matches!(
+                    p.install.tool,
+                    Tool::UvSync | Tool::Poetry | Tool::Pdm | Tool::Pipenv
                 );
-            }
-            // Other ecosystems' installs.
-            for (part, cmd) in run.commands() {
-                let args: Vec<&str> = cmd.args().collect();
-                let js = matches!(cmd.name(), Some("npm" | "yarn" | "pnpm"))
-                    && matches!(args.first(), Some(&"install" | &"ci" | &"i") | None);
-                if js {
-                    out.push(
-                        Finding::new(&RULE, part.span(cmd.span), format!("`{}` runs after line {} copies the code: every code change reinstalls the dependencies", cmd.name().unwrap_or("npm"), cx.inst(copy).start_line))
-                            .help("copy package.json and the lock file first, install, then copy the code")
-                            .related(cx.inst(copy).keyword_span, "the code is copied here"),
-                    );
-                }
+            if installs_deps && !only_packaging_tools(&p) && !is_project_only(&p, &before) {
+                installs.push(p);
             }
         }
+        if let Some(first) = installs.first() {
+            out.push(python_finding(cx, copy, first, &installs));
+        }
+        // Other ecosystems' installs.
+        for (part, cmd) in run.commands() {
+            let args: Vec<&str> = cmd.args().collect();
+            let js = matches!(cmd.name(), Some("npm" | "yarn" | "pnpm" | "bun"))
+                && matches!(
+                    args.first(),
+                    Some(&"install" | &"ci" | &"i" | &"add") | None
+                );
+            if js {
+                out.push(
+                    Finding::new(&RULE, part.span(cmd.span), format!("`{}` runs after line {} copies the code: every code change reinstalls the dependencies", cmd.name().unwrap_or("npm"), copy_inst.start_line))
+                        .help("copy package.json and the lock file first, install, then copy the code")
+                        .related(copy_inst.keyword_span, "the code is copied here"),
+                );
+            }
+        }
+    }
+}
+
+fn python_finding(
+    cx: &Checker<'_>,
+    copy: usize,
+    first: &PyInstall<'_>,
+    installs: &[PyInstall<'_>],
+) -> Finding {
+    let copy_inst = cx.inst(copy);
+    let mut names: Vec<String> = Vec::new();
+    for p in installs {
+        for r in &p.requested {
+            if !names.contains(&r.requirement.name) {
+                names.push(r.requirement.name.clone());
+            }
+        }
+    }
+    let what = match names.len() {
+        0 => "the dependencies".to_string(),
+        1..=4 => format!("{} ({})", plural(names.len()), names.join(", ")),
+        n => format!("{} ({}, ...)", plural(n), names[..3].join(", ")),
+    };
+    let savings = installs_size(cx, installs).map(|(bytes, basis)| {
+        Savings::rebuild(
+            bytes,
+            format!("{basis}; reinstalled after each code change"),
+        )
+    });
+    let fix = (installs.len() == 1)
+        .then(|| crate::rules::reorder::fix(cx, copy, first))
+        .flatten();
+    Finding::new(
+        &RULE,
+        first.span(),
+        format!(
+            "this RUN installs {what} after line {} copies the code: every code change reinstalls them",
+            copy_inst.start_line
+        ),
+    )
+    .help("copy only the dependency files first, install, then copy the code")
+    .related(copy_inst.keyword_span, "the code is copied here")
+    .maybe_savings(savings)
+    .maybe_fix(fix)
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 package".to_string()
+    } else {
+        format!("{n} packages")
     }
 }

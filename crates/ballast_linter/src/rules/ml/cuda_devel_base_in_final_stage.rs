@@ -48,6 +48,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
+    // target) is meant to carry what a shipped image should not.
+    if cx.is_dev_image() {
+        return;
+    }
     for &s in &cx.image_stages {
         let Base::Image(image) = &cx.graph.stages[s].base else {
             continue;

@@ -65,15 +65,31 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     }
     for run in cx.reachable_runs() {
         for p in cx.python_installs(run) {
-            if p.cpu_source.is_some() || p.gpu_source.is_some() {
+            if p.cpu_source.is_some() || p.gpu_source.is_some() || p.accelerator_source.is_some() {
                 continue;
             }
+            let family = |r: &crate::checker::Requested| {
+                ballast_ml::packages::TORCH_FAMILY
+                    .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
+            };
+            // A dependent keeps the torch already there (or brings none
+            // with --no-deps); only naming torch itself replaces it.
+            let already = cx.torch_before(run.index).is_some();
             let Some(torch) = p.requested.iter().find(|r| {
-                brings_torch(&r.requirement.name, &r.requirement.extras)
-                    && !r.requirement.raw.contains("://")
+                !r.requirement.raw.contains("://")
+                    && (family(r)
+                        || (!already
+                            && !p.install.without_dependencies()
+                            && brings_torch(&r.requirement.name, &r.requirement.extras)))
             }) else {
                 continue;
             };
+            if family(torch)
+                && cx.torch_before(run.index).is_some_and(|t| t.cpu)
+                && torch.requirement.pinned_version().is_none()
+            {
+                continue;
+            }
             let cpu = installed_size("torch+cpu").map_or(0, |x| x.0);
             let bytes = cuda_torch_bytes().saturating_sub(cpu);
             let all_torch = p.requested.iter().all(|r| {

@@ -71,6 +71,11 @@ pub(crate) fn last_user(cx: &Checker<'_>) -> Option<(usize, String)> {
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
+    // target) is meant to carry what a shipped image should not.
+    if cx.is_dev_image() {
+        return;
+    }
     match last_user(cx) {
         Some((i, user)) if is_root_user(&user) => {
             out.push(

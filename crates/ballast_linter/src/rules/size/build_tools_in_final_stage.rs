@@ -43,6 +43,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
+    // target) is meant to carry what a shipped image should not.
+    if cx.is_dev_image() {
+        return;
+    }
     if !cx.has_builder_stages() {
         return;
     }

@@ -125,7 +125,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     produced.push(Produced {
                         path: dir.into(),
                         inst: i,
-                        bytes: Some(cache_size(&p)),
+                        bytes: cache_size(cx, &p),
                         what: "the package cache".into(),
                         context_root: None,
                     });

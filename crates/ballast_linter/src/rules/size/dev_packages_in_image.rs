@@ -27,13 +27,14 @@
 //! No automatic fix: whether the application imports one of these at run
 //! time is for you to check.
 
+use ballast_dockerfile::Keyword;
 use ballast_ml::packages::{installed_size, is_dev_package};
 use ballast_ml::python::normalize_name;
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{UNKNOWN_PACKAGE, target_is_dev};
+use crate::rules::common::UNKNOWN_PACKAGE;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL107",
@@ -48,29 +49,88 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    if target_is_dev(cx) {
+    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
+    // target) is meant to carry what a shipped image should not.
+    if cx.is_dev_image() {
         return;
     }
+    let serves_jupyter = runs_jupyter(cx);
     for run in cx.reachable_runs() {
+        if !cx
+            .stage_of(run.index)
+            .is_some_and(|s| cx.stage_reaches_image(s))
+        {
+            continue;
+        }
         for p in cx.python_installs(run) {
-            for r in &p.requested {
-                let name = normalize_name(&r.requirement.name);
-                if !is_dev_package(&name) {
-                    continue;
-                }
-                let (bytes, basis) = match installed_size(&name) {
-                    Some((b, basis)) => (b, basis.to_string()),
-                    None => (
-                        UNKNOWN_PACKAGE,
-                        "estimate: a package not in the size table, 10 MB".to_string(),
-                    ),
-                };
-                out.push(
-                    Finding::new(&RULE, r.span, format!("`{}` is a development tool installed in the image", r.describe()))
-                        .help("install development tools from a separate requirements file, outside the runtime image")
-                        .savings(Savings::image(bytes, basis)),
-                );
+            let dev: Vec<&crate::checker::Requested> = p
+                .requested
+                .iter()
+                .filter(|r| {
+                    let name = normalize_name(&r.requirement.name);
+                    is_dev_package(&name) && !(serves_jupyter && is_jupyter(&name))
+                })
+                .collect();
+            if dev.is_empty() {
+                continue;
             }
+            let mut bytes = 0;
+            let mut unknown = 0;
+            for r in &dev {
+                match installed_size(&normalize_name(&r.requirement.name)) {
+                    Some((b, _)) => bytes += b,
+                    None => {
+                        bytes += UNKNOWN_PACKAGE;
+                        unknown += 1;
+                    }
+                }
+            }
+            let mut basis = format!("estimate: {} package(s)", dev.len());
+            if unknown > 0 {
+                basis.push_str(&format!(", {unknown} not in the size table at 10 MB each"));
+            }
+            basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
+            let names: Vec<String> = dev.iter().map(|r| r.describe()).collect();
+            out.push(
+                Finding::new(
+                    &RULE,
+                    dev[0].span,
+                    format!("development tools installed in the image: {}", names.join(", ")),
+                )
+                .help("install development tools from a separate requirements file or group, outside the runtime image")
+                .savings(Savings::image(bytes, basis)),
+            );
         }
     }
+}
+
+fn is_jupyter(name: &str) -> bool {
+    name.starts_with("jupyter")
+        || name.starts_with("ipy")
+        || name == "notebook"
+        || name == "nbconvert"
+}
+
+/// Whether the image serves Jupyter: its CMD or ENTRYPOINT (or the script
+/// it starts) runs `jupyter`, or it installs a Jupyter server application.
+fn runs_jupyter(cx: &Checker<'_>) -> bool {
+    let installs_server = cx.reachable_runs().any(|run| {
+        cx.python_installs(run).iter().any(|p| {
+            p.requested.iter().any(|r| {
+                matches!(
+                    normalize_name(&r.requirement.name).as_str(),
+                    "jupyter-kernel-gateway"
+                        | "jupyterhub"
+                        | "jupyter-enterprise-gateway"
+                        | "voila"
+                )
+            })
+        })
+    });
+    installs_server
+        || cx.image_instructions().into_iter().any(|i| {
+            let inst = cx.inst(i);
+            matches!(inst.keyword, Keyword::Cmd | Keyword::Entrypoint)
+                && inst.values().iter().any(|v| v.contains("jupyter"))
+        })
 }

@@ -40,7 +40,9 @@ use ballast_shell::python::Tool;
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{deletes, insert_after_word, install_size, normalize_home, tool_label};
+use crate::rules::common::{
+    deletes, insert_after_word, install_size, installs_size, normalize_home, tool_label,
+};
 use crate::runs::Run;
 
 pub(crate) static RULE: Rule = Rule {
@@ -106,8 +108,21 @@ pub(crate) fn cache_avoided(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> b
     {
         return true;
     }
-    if off_var.is_some_and(|v| cx.truthy(run.index, Some(p.command), v)) {
-        return true;
+    // pip turns its cache off for any PIP_NO_CACHE_DIR value, `off` and
+    // `false` included (pip#5735); uv reads UV_NO_CACHE as a boolean.
+    let set = |v: &str| {
+        p.command
+            .assignments
+            .iter()
+            .any(|(k, val)| k == v && !val.is_empty())
+            || cx.var(run.index, v).is_some_and(|val| !val.is_empty())
+    };
+    match off_var {
+        Some(v @ "PIP_NO_CACHE_DIR") if set(v) => return true,
+        Some(v) if v != "PIP_NO_CACHE_DIR" && cx.truthy(run.index, Some(p.command), v) => {
+            return true;
+        }
+        _ => {}
     }
     let dir = cx
         .var(run.index, dir_var)
@@ -140,71 +155,131 @@ pub(crate) fn cache_avoided(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> b
     false
 }
 
-/// The estimated cache bytes an install leaves.
-pub(crate) fn cache_size(p: &PyInstall<'_>) -> (u64, String) {
-    let (installed, basis) = install_size(&p.requested, p.cpu_source.is_some());
-    let bytes = ballast_ml::packages::cache_bytes_for(installed.max(1_000_000));
-    (
+/// The estimated cache bytes an install leaves (`None`: what it installs
+/// is unknown).
+pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<(u64, String)> {
+    let (installed, basis) = install_size(cx, p)?;
+    let bytes = ballast_ml::packages::cache_bytes_for(installed);
+    Some((
         bytes,
         format!(
             "{basis}; downloaded wheels are {}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
             ballast_ml::packages::WHEEL_PER_INSTALLED_PERMILLE
         ),
-    )
+    ))
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.image_runs() {
+        // One finding per RUN and cache: several installs filling the same
+        // cache in one layer are one problem.
+        let mut groups: Vec<(String, Vec<PyInstall<'_>>)> = Vec::new();
         for p in cx.python_installs(run) {
             if cache_avoided(cx, run, &p) {
                 continue;
             }
-            let Some((dir, _, _, flag)) = cache_of(p.install.tool) else {
+            let Some(dir) = cache_dir(cx, run, &p) else {
                 continue;
             };
-            let (bytes, basis) = cache_size(&p);
-            let conda = dir == "/opt/conda/pkgs";
-            let mount_fix =
-                (cx.uses_buildkit() && cx.runs_as_root(run.index) && !run.json).then(|| {
-                    let at = cx.inst(run.index).keyword_span.end;
-                    Fix::safe(
-                        format!("Mount a cache on {dir}"),
-                        vec![Edit::insert(
-                            at,
-                            format!(" --mount=type=cache,target={dir}"),
-                        )],
-                    )
-                });
-            let fix = if mount_fix.is_some() {
-                mount_fix
-            } else if let Some(flag) = flag {
-                insert_after_word(p.part, p.command, p.install.subcommand, flag)
-                    .map(|e| Fix::safe(format!("Add `{flag}`"), vec![e]))
-            } else if conda && p.part.editable {
-                let tool = p.command.name().unwrap_or("conda");
-                Some(Fix::unsafe_(
-                    format!("Append `{tool} clean -afy`"),
-                    vec![Edit::insert(p.span().end, format!(" && {tool} clean -afy"))],
-                ))
-            } else {
-                None
-            };
-            let mount = format!("RUN --mount=type=cache,target={dir} ...");
-            out.push(
-                Finding::new(
-                    &RULE,
-                    p.span(),
-                    format!(
-                        "`{}` keeps downloaded packages in {dir} inside the layer",
-                        tool_label(p.install.tool)
-                    ),
-                )
-                .help(format!(
-                    "better: `{mount}` keeps the cache out of the image and reuses it across builds"
-                ))
-                .savings(Savings::image(bytes, basis))
-                .maybe_fix(fix),
-            );
+            match groups.iter_mut().find(|(d, _)| *d == dir) {
+                Some((_, v)) => v.push(p),
+                None => groups.push((dir, vec![p])),
+            }
+        }
+        for (dir, installs) in groups {
+            out.push(group_finding(cx, run, &dir, &installs));
         }
     }
+}
+
+/// The cache directory an install fills (its tool's default under the
+/// home directory, or the directory a variable names).
+fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Option<String> {
+    let (default_dir, dir_var, _, _) = cache_of(p.install.tool)?;
+    if let Some(d) = cx.var(run.index, dir_var) {
+        return Some(normalize_home(d));
+    }
+    if default_dir.ends_with("/pkgs") {
+        // conda keeps packages under its own prefix.
+        let prefix = cx
+            .var(run.index, "CONDA_DIR")
+            .map(str::to_string)
+            .or_else(|| {
+                p.command
+                    .words
+                    .first()
+                    .and_then(|w| w.text.strip_suffix("/bin/conda").map(str::to_string))
+            });
+        return Some(prefix.map_or(default_dir.to_string(), |p| format!("{p}/pkgs")));
+    }
+    let rest = default_dir.trim_start_matches("/root");
+    Some(match cx.var(run.index, "HOME") {
+        Some(home) if home != "/root" => format!("{}{rest}", home.trim_end_matches('/')),
+        Some(_) => default_dir.to_string(),
+        // Another user's home, wherever it is.
+        None if !cx.runs_as_root(run.index) => format!("~{rest}"),
+        None => default_dir.to_string(),
+    })
+}
+
+fn group_finding(cx: &Checker<'_>, run: &Run, dir: &str, installs: &[PyInstall<'_>]) -> Finding {
+    let first = &installs[0];
+    let savings = installs_size(cx, installs).map(|(installed, basis)| {
+        Savings::image(
+            ballast_ml::packages::cache_bytes_for(installed),
+            format!(
+                "{basis}; downloaded wheels are {}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
+                ballast_ml::packages::WHEEL_PER_INSTALLED_PERMILLE
+            ),
+        )
+    });
+    let conda = dir.ends_with("/pkgs");
+    let (_, _, _, flag) = cache_of(first.install.tool).unwrap_or(("", "", None, None));
+    let mount_fix = (cx.uses_buildkit() && cx.runs_as_root(run.index) && !run.json).then(|| {
+        let at = cx.inst(run.index).keyword_span.end;
+        Fix::safe(
+            format!("Mount a cache on {dir}"),
+            vec![Edit::insert(
+                at,
+                format!(" --mount=type=cache,target={dir}"),
+            )],
+        )
+    });
+    let fix = if mount_fix.is_some() {
+        mount_fix
+    } else if let Some(flag) = flag {
+        let edits: Option<Vec<Edit>> = installs
+            .iter()
+            .map(|p| insert_after_word(p.part, p.command, p.install.subcommand, flag))
+            .collect();
+        edits.map(|e| Fix::safe(format!("Add `{flag}`"), e))
+    } else if conda && installs.iter().all(|p| p.part.editable) {
+        let last = installs.last().unwrap_or(first);
+        let tool = last.command.name().unwrap_or("conda");
+        Some(Fix::unsafe_(
+            format!("Append `{tool} clean -afy`"),
+            vec![Edit::insert(
+                last.span().end,
+                format!(" && {tool} clean -afy"),
+            )],
+        ))
+    } else {
+        None
+    };
+    let mount = format!("RUN --mount=type=cache,target={dir} ...");
+    let what = if installs.len() > 1 {
+        format!("{} installs keep", installs.len())
+    } else {
+        format!("`{}` keeps", tool_label(first.install.tool))
+    };
+    Finding::new(
+        &RULE,
+        first.span(),
+        format!("{what} downloaded packages in {dir} inside the layer"),
+    )
+    .help(format!(
+        "better: `{mount}` keeps the cache out of the image and reuses it across builds"
+    ))
+    .maybe_savings(savings)
+    .maybe_fix(fix)
 }

@@ -1,0 +1,394 @@
+//! What a Python install asks for: the packages it names, the
+//! requirement files it reads (`-r`, their includes, conda `-f`), and the
+//! project it installs (`pip install .`, `-e .[extra]`, `uv sync`,
+//! `poetry install`, `python setup.py install`) with the dependencies its
+//! manifest declares, plus where torch comes from. Files are found where
+//! the build puts them: a container path is traced to the context file a
+//! COPY or bind mount placed there ([`crate::origins`]), never guessed by
+//! name. The linter and the rebuild cost both resolve installs here.
+
+use ballast_ml::torch::{TorchSource, source_of};
+use ballast_shell::python::{Install, Tool};
+use ballast_shell::requirements::{Requirement, parse_requirements_file};
+
+use crate::manifests::{Selection, environment_yml, project_deps};
+use crate::origins::absolute;
+
+/// How an install finds its files and environment.
+pub trait Files {
+    /// The context path at an absolute container path, if a COPY or bind
+    /// mount put one there.
+    fn locate(&self, abs: &str) -> Option<String>;
+    /// Reads a context file.
+    fn read(&self, rel: &str) -> Option<String>;
+    /// An environment variable in force (ARG/ENV, or a prefix assignment).
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// A requirement an install brings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requested {
+    pub requirement: Requirement,
+    /// The command word that brings it: the package, the `-r` file, the
+    /// project path, or [`WHOLE_COMMAND`] for `uv sync` / `poetry install`.
+    pub word: usize,
+    /// The file and 1-based line it is written on, when not the command line.
+    pub file: Option<(String, usize)>,
+}
+
+impl Requested {
+    /// `torch` or `torch (requirements.txt:3)`.
+    pub fn describe(&self) -> String {
+        match &self.file {
+            Some((f, line)) => format!("{} ({f}:{line})", self.requirement.name),
+            None => self.requirement.name.clone(),
+        }
+    }
+}
+
+/// An install, resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub requested: Vec<Requested>,
+    /// What makes torch come from a CPU-only source, if anything.
+    pub cpu_source: Option<String>,
+    /// What makes torch come from an explicit GPU (CUDA, ROCm) source.
+    pub gpu_source: Option<String>,
+    /// What makes torch come from another accelerator's index.
+    pub accelerator_source: Option<String>,
+    /// The project's manifest picks torch's build (per extra or group).
+    pub torch_chosen_by_project: Option<String>,
+    /// The project installed (its context directory), when it is one.
+    pub project: Option<String>,
+    /// Files or projects the install reads that the context does not hold
+    /// where the build puts them (what they bring is unknown).
+    pub unread: Vec<String>,
+}
+
+/// Variables that point pip and uv at an index.
+const INDEX_VARS: &[&str] = &[
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_TORCH_BACKEND",
+];
+
+/// [`Requested::word`] for what the whole command brings (`uv sync`).
+pub const WHOLE_COMMAND: usize = usize::MAX;
+
+/// The most requirement files one install follows through includes.
+const MAX_FILES: usize = 32;
+
+/// Resolves an install run in `cwd` (absolute; `None`: unknown after a
+/// `cd` to a variable). `words` are the command's words as text.
+pub fn resolve(
+    install: &Install,
+    words: &[String],
+    cwd: Option<&str>,
+    files: &dyn Files,
+) -> Resolved {
+    let mut out = Resolved::default();
+    let mut note = |slot: &mut Option<String>, what: String| {
+        slot.get_or_insert(what);
+    };
+    for (r, w) in &install.packages {
+        let word = words.iter().position(|t| *t == w.text).unwrap_or(0);
+        out.requested.push(Requested {
+            requirement: r.clone(),
+            word,
+            file: None,
+        });
+    }
+    // Index evidence: options, then the environment.
+    let urls = install
+        .index_url
+        .iter()
+        .chain(&install.extra_index_urls)
+        .map(|u| (u.clone(), format!("index {u}")))
+        .chain(
+            install
+                .torch_backend
+                .iter()
+                .map(|b| (b.clone(), format!("--torch-backend={b}"))),
+        )
+        .chain(
+            INDEX_VARS
+                .iter()
+                .filter_map(|k| files.var(k).map(|v| (v.clone(), format!("{k}={v}")))),
+        );
+    for (value, what) in urls.collect::<Vec<_>>() {
+        for v in value.split_whitespace() {
+            classify(&mut out, source_of(v), what.clone(), &mut note);
+        }
+    }
+    let cwd_known = cwd.map(str::to_string);
+    // Requirement files, following their includes.
+    let conda = matches!(install.tool, Tool::Conda | Tool::Mamba | Tool::Micromamba);
+    let mut pending: Vec<(String, usize)> = install
+        .requirement_files
+        .iter()
+        .map(|f| (f.clone(), word_of(words, f)))
+        .collect();
+    let mut seen = 0;
+    while let Some((file, word)) = pending.pop() {
+        seen += 1;
+        if seen > MAX_FILES {
+            break;
+        }
+        let abs = match (&cwd_known, file.starts_with('/')) {
+            (_, true) => absolute("/", &file),
+            (Some(c), false) => absolute(c, &file),
+            (None, false) => {
+                out.unread.push(file);
+                continue;
+            }
+        };
+        let Some((rel, text)) = files
+            .locate(&abs)
+            .and_then(|r| files.read(&r).map(|t| (r, t)))
+        else {
+            out.unread.push(file);
+            continue;
+        };
+        let parsed = if conda || rel.ends_with(".yml") || rel.ends_with(".yaml") {
+            environment_yml(&text)
+        } else {
+            parse_requirements_file(&text)
+        };
+        for u in parsed.index_url.iter().chain(&parsed.extra_index_urls) {
+            classify(&mut out, source_of(u), format!("{u} in {rel}"), &mut note);
+        }
+        for (line, r) in parsed.requirements {
+            if r.applies_on_linux() {
+                out.requested.push(Requested {
+                    requirement: r,
+                    word,
+                    file: Some((rel.clone(), line)),
+                });
+            }
+        }
+        let dir = abs
+            .rsplit_once('/')
+            .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+        pending.extend(
+            parsed
+                .includes
+                .into_iter()
+                .map(|i| (absolute(dir, &i), word)),
+        );
+    }
+    // The project itself.
+    let project_dirs: Vec<(String, usize, Option<String>)> = match install.tool {
+        Tool::UvSync | Tool::Poetry | Tool::Pdm => {
+            let dir = install
+                .values_of(&["--directory", "-C", "--project"])
+                .next()
+                .map(str::to_string)
+                .or_else(|| Some(".".to_string()));
+            // The whole command brings the project's dependencies.
+            dir.map(|d| (d, WHOLE_COMMAND, None)).into_iter().collect()
+        }
+        _ => install
+            .local
+            .iter()
+            .filter(|l| !l.ends_with(".whl") && !l.contains("://") && !l.starts_with("git+"))
+            .filter(|l| !l.ends_with(".tar.gz") && !l.ends_with(".zip"))
+            .map(|l| {
+                (
+                    l.split('[').next().unwrap_or(l).to_string(),
+                    word_of(words, l),
+                    Some(l.clone()),
+                )
+            })
+            .collect(),
+    };
+    for (dir, word, written) in project_dirs {
+        let Some(abs_dir) = (if dir.starts_with('/') {
+            Some(absolute("/", &dir))
+        } else {
+            cwd_known.as_deref().map(|c| absolute(c, &dir))
+        }) else {
+            out.unread.push(dir);
+            continue;
+        };
+        let ctx_dir = ["pyproject.toml", "setup.py", "setup.cfg"]
+            .iter()
+            .find_map(|m| {
+                let inside = format!("{}/{m}", abs_dir.trim_end_matches('/'));
+                files
+                    .locate(&inside)
+                    .filter(|r| files.read(r).is_some())
+                    .map(|r| {
+                        r.rsplit_once('/')
+                            .map_or(String::new(), |(d, _)| d.to_string())
+                    })
+            });
+        let Some(ctx_dir) = ctx_dir else {
+            out.unread.push(written.unwrap_or(dir));
+            continue;
+        };
+        out.project = Some(ctx_dir.clone());
+        if install.without_dependencies() {
+            continue;
+        }
+        let sel = Selection::of(install, written.as_deref());
+        let Some(p) = project_deps(&ctx_dir, &sel, &|r| files.read(r)) else {
+            continue;
+        };
+        if let Some((src, what)) = p.torch {
+            classify(&mut out, Some(src), what, &mut note);
+        }
+        if let Some(c) = p.torch_chosen_by_project {
+            out.torch_chosen_by_project.get_or_insert(c);
+        }
+        out.requested.extend(p.deps.into_iter().map(|d| Requested {
+            requirement: d.requirement,
+            word,
+            file: Some((d.file, d.line)),
+        }));
+    }
+    // A pinned `+cpu` (or `+cu121`) says where torch comes from.
+    let pins: Vec<(Option<TorchSource>, String)> = out
+        .requested
+        .iter()
+        .filter(|r| {
+            ballast_ml::packages::TORCH_FAMILY
+                .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
+        })
+        .filter_map(|r| {
+            r.requirement
+                .local_version()
+                .map(|l| (source_of(l), format!("a +{l} version ({})", r.describe())))
+        })
+        .collect();
+    for (src, what) in pins {
+        classify(&mut out, src, what, &mut note);
+    }
+    out
+}
+
+fn classify(
+    out: &mut Resolved,
+    src: Option<TorchSource>,
+    what: String,
+    note: &mut dyn FnMut(&mut Option<String>, String),
+) {
+    match src {
+        Some(TorchSource::Cpu) => note(&mut out.cpu_source, what),
+        Some(TorchSource::Gpu) => note(&mut out.gpu_source, what),
+        Some(TorchSource::Accelerator) => note(&mut out.accelerator_source, what),
+        None => {}
+    }
+}
+
+fn word_of(words: &[String], text: &str) -> usize {
+    words
+        .iter()
+        .position(|w| w == text || w.ends_with(&format!("={text}")))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fake {
+        placed: Vec<(&'static str, &'static str)>,
+        files: Vec<(&'static str, &'static str)>,
+        vars: Vec<(&'static str, &'static str)>,
+    }
+
+    impl Files for Fake {
+        fn locate(&self, abs: &str) -> Option<String> {
+            self.placed
+                .iter()
+                .find(|(a, _)| *a == abs)
+                .map(|(_, r)| r.to_string())
+        }
+        fn read(&self, rel: &str) -> Option<String> {
+            self.files
+                .iter()
+                .find(|(r, _)| *r == rel)
+                .map(|(_, t)| t.to_string())
+        }
+        fn var(&self, name: &str) -> Option<String> {
+            self.vars
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn run(cmd: &str, cwd: &str, fake: &Fake) -> Resolved {
+        let c = &ballast_shell::parse(cmd).commands[0];
+        let words: Vec<String> = c.words.iter().map(|w| w.text.clone()).collect();
+        resolve(
+            &ballast_shell::python::install(c).unwrap(),
+            &words,
+            Some(cwd),
+            fake,
+        )
+    }
+
+    #[test]
+    fn follows_the_copy_not_the_name() {
+        let fake = Fake {
+            placed: vec![("/tmp/reqs.txt", "deploy/requirements-prod.txt")],
+            files: vec![
+                (
+                    "deploy/requirements-prod.txt",
+                    "torch==2.4.1\n-r base.txt\n",
+                ),
+                ("requirements.txt", "fastapi\n"),
+            ],
+            vars: vec![],
+        };
+        let r = run("pip install -r /tmp/reqs.txt", "/app", &fake);
+        assert_eq!(r.requested.len(), 1);
+        assert_eq!(
+            r.requested[0].describe(),
+            "torch (deploy/requirements-prod.txt:1)"
+        );
+        assert_eq!(r.unread, ["/tmp/base.txt"]);
+        let r = run("pip install -r requirements.txt", "/app", &fake);
+        assert!(
+            r.requested.is_empty(),
+            "no COPY put requirements.txt in /app"
+        );
+        assert_eq!(r.unread, ["requirements.txt"]);
+    }
+
+    #[test]
+    fn projects_and_sources() {
+        let fake = Fake {
+            placed: vec![("/app/pyproject.toml", "libs/emb/pyproject.toml")],
+            files: vec![(
+                "libs/emb/pyproject.toml",
+                "[project]\nname='x'\ndependencies=['numpy']\n[project.optional-dependencies]\ncore=['torch']\n",
+            )],
+            vars: vec![(
+                "PIP_EXTRA_INDEX_URL",
+                "https://download.pytorch.org/whl/cpu https://x/y",
+            )],
+        };
+        let r = run("pip install -e '.[core]'", "/app", &fake);
+        let names: Vec<&str> = r
+            .requested
+            .iter()
+            .map(|q| q.requirement.name.as_str())
+            .collect();
+        assert_eq!(names, ["numpy", "torch"]);
+        assert_eq!(r.project.as_deref(), Some("libs/emb"));
+        assert!(r.cpu_source.unwrap().starts_with("PIP_EXTRA_INDEX_URL"));
+        let r = run("pip install --no-deps .", "/app", &fake);
+        assert!(r.requested.is_empty());
+        assert_eq!(r.project.as_deref(), Some("libs/emb"));
+        let r = run("uv sync --frozen", "/app", &fake);
+        assert_eq!(r.requested.len(), 1);
+        let r = run("pip install .", "/srv", &fake);
+        assert_eq!(r.unread, ["."]);
+    }
+}
