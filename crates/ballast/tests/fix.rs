@@ -391,9 +391,9 @@ fn check_reports_everything_in_one_go() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     for part in [
-        "Lint: 13 problems",
+        "Lint: 12 problems",
         "Estimated savings:",
-        "Build context: sends",
+        "Build context: BuildKit sends",
         "Rebuild: changing app/config.py rebuilds",
         "advice: COPY . . at line 7",
         "Restructured Dockerfile",
@@ -407,7 +407,7 @@ fn check_reports_everything_in_one_go() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], 1);
-    assert_eq!(v["lint"]["summary"]["findings"], 13);
+    assert_eq!(v["lint"]["summary"]["findings"], 12);
     assert!(v["context"]["total_bytes"].as_u64().unwrap() > 10_000);
     assert_eq!(v["rebuild"]["changed"], "app/config.py");
     assert!(

@@ -1,12 +1,18 @@
-//! What a build step costs when it runs again, without an image: COPY/ADD
-//! from the context by the bytes they take (measured), RUN by the packages it
-//! installs (the dated table of `ballast_ml::packages`), reading requirement
-//! files from the context when the install names them.
+//! What installing packages costs, without an image: the one home for
+//! sizing Python requirements (the dated table of `ballast_ml::packages`,
+//! torch counted once and as the build its source gives, unknown packages
+//! at a stated flat size) and OS packages. The linter's savings and the
+//! rebuild prediction both size installs here. Requirements are found as
+//! [`crate::installs`] resolves them: through the copies, never by name.
 
 use ballast_ml::packages;
+use ballast_ml::python::normalize_name;
+use ballast_ml::units::format_bytes;
 use ballast_shell::os::{Action, package_command};
-use ballast_shell::python::install;
-use ballast_shell::requirements::{Requirement, parse_requirements_file};
+use ballast_shell::requirements::Requirement;
+
+use crate::installs::{Files, run_installs};
+use crate::runs::Run;
 
 /// A cost and how it was worked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,82 +21,52 @@ pub struct Cost {
     pub basis: String,
 }
 
-/// Bytes assumed for a Python package missing from the table.
-const UNKNOWN_PYTHON_PACKAGE: u64 = 10_000_000;
+/// Bytes assumed for a Python package missing from the size table.
+pub const UNKNOWN_PYTHON_PACKAGE: u64 = 10_000_000;
 /// Bytes assumed for an OS package missing from the table.
-const UNKNOWN_OS_PACKAGE: u64 = 15_000_000;
+pub const UNKNOWN_OS_PACKAGE: u64 = 15_000_000;
 
-/// The requirements an install names, reading `-r` files (and their
-/// includes) through `read`, plus whether a CPU-only torch source is used.
-pub fn install_requirements(
-    script: &str,
-    read: &dyn Fn(&str) -> Option<String>,
-) -> (Vec<Requirement>, bool, Vec<String>) {
-    let mut reqs = Vec::new();
-    let mut cpu_index = false;
-    let mut files_read = Vec::new();
-    for cmd in ballast_shell::parse(script).commands {
-        let Some(inst) = install(&cmd) else { continue };
-        let is_cpu = |u: &str| u.contains("/whl/cpu") || u.contains("+cpu");
-        cpu_index |= inst.index_url.as_deref().is_some_and(is_cpu)
-            || inst.extra_index_urls.iter().any(|u| is_cpu(u))
-            || inst.torch_backend.as_deref() == Some("cpu");
-        reqs.extend(inst.packages.into_iter().map(|(r, _)| r));
-        let mut pending = inst.requirement_files.clone();
-        let mut depth = 0;
-        while let Some(f) = pending.pop() {
-            depth += 1;
-            if depth > 20 {
-                break;
-            }
-            let Some(text) = read(f.trim_start_matches("./")) else {
-                continue;
-            };
-            files_read.push(f.clone());
-            let parsed = parse_requirements_file(&text);
-            cpu_index |= parsed.index_url.as_deref().is_some_and(is_cpu)
-                || parsed.extra_index_urls.iter().any(|u| is_cpu(u));
-            reqs.extend(parsed.requirements.into_iter().map(|(_, r)| r));
-            let dir = f.rsplit_once('/').map_or("", |(d, _)| d);
-            pending.extend(parsed.includes.into_iter().map(|i| {
-                if dir.is_empty() {
-                    i
-                } else {
-                    format!("{dir}/{i}")
-                }
-            }));
-        }
-    }
-    (reqs, cpu_index, files_read)
+/// One requirement to size, and whether its install takes no dependencies.
+#[derive(Debug, Clone, Copy)]
+pub struct Sized<'a> {
+    pub requirement: &'a Requirement,
+    pub no_deps: bool,
 }
 
-/// Estimates the bytes a RUN adds to its layer.
-pub fn run_cost(script: &str, read: &dyn Fn(&str) -> Option<String>) -> Option<Cost> {
-    let (reqs, cpu_index, files) = install_requirements(script, read);
-    let mut bytes = 0u64;
-    let mut parts = Vec::new();
-    let torch = reqs
-        .iter()
-        .any(|r| packages::brings_torch(&r.name, &r.extras));
-    if torch {
-        let cpu = cpu_index || reqs.iter().any(|r| r.local_version() == Some("cpu"));
-        let t = if cpu {
-            packages::installed_size("torch+cpu").map_or(0, |x| x.0)
-        } else {
-            packages::cuda_torch_bytes()
-        };
-        bytes += t;
-        parts.push(if cpu {
-            "torch (CPU build)".to_string()
-        } else {
-            "torch with its CUDA libraries".to_string()
-        });
-    }
+/// What is known about torch where the packages are installed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TorchContext {
+    /// Torch comes from a CPU-only source.
+    pub cpu: bool,
+    /// Torch is already installed (by the line given): a dependent keeps it.
+    pub present: Option<usize>,
+}
+
+/// The installed bytes of a set of requirements, each package once, with
+/// the basis: torch as the CUDA build with its nvidia-* wheels unless a
+/// CPU source is used, and not at all when it is already present (unless
+/// named) or only reached through `--no-deps` installs. `unread` names
+/// files or projects whose requirements are unknown. `None` when nothing
+/// is known.
+pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -> Option<Cost> {
+    let mut bytes = 0;
+    let mut with_torch = false;
+    let mut dependent_kept = false;
     let mut unknown = 0;
-    for r in &reqs {
-        let n = ballast_ml::python::normalize_name(&r.name);
-        if packages::TORCH_FAMILY.contains(&n.as_str()) || n.starts_with("nvidia-") || n == "triton"
-        {
+    let mut seen = std::collections::BTreeSet::new();
+    for s in reqs {
+        let n = normalize_name(&s.requirement.name);
+        if !seen.insert(n.clone()) {
+            continue;
+        }
+        let family = packages::TORCH_FAMILY.contains(&n.as_str());
+        let dependent = packages::brings_torch(&n, &s.requirement.extras);
+        if family || (dependent && !s.no_deps && torch.present.is_none()) {
+            with_torch = true;
+        } else if dependent && torch.present.is_some() {
+            dependent_kept = true;
+        }
+        if family || n.starts_with("nvidia-") || n == "triton" {
             continue;
         }
         match packages::installed_size(&n) {
@@ -101,64 +77,172 @@ pub fn run_cost(script: &str, read: &dyn Fn(&str) -> Option<String>) -> Option<C
             }
         }
     }
-    for cmd in ballast_shell::parse(script).commands {
-        if let Some(p) = package_command(&cmd).filter(|p| p.action == Action::Install) {
+    if seen.is_empty() {
+        return None;
+    }
+    let mut basis = format!("estimate: {} package(s)", seen.len());
+    if with_torch {
+        if torch.cpu {
+            bytes += packages::installed_size("torch+cpu").map_or(0, |x| x.0);
+            basis.push_str(", torch as the CPU build");
+        } else {
+            bytes += packages::cuda_torch_bytes();
+            basis.push_str(", torch as the CUDA build with its nvidia-* wheels and triton");
+        }
+    } else if dependent_kept && let Some(line) = torch.present {
+        basis.push_str(&format!(", torch already installed (line {line})"));
+    }
+    if unknown > 0 {
+        basis.push_str(&format!(
+            ", {unknown} not in the size table at {} each",
+            format_bytes(UNKNOWN_PYTHON_PACKAGE)
+        ));
+    }
+    if !unread.is_empty() {
+        basis.push_str(&format!(
+            ", not counting what {} bring(s)",
+            unread.join(", ")
+        ));
+    }
+    basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
+    Some(Cost { bytes, basis })
+}
+
+/// Estimates the bytes a RUN adds to its layer: its Python installs
+/// (resolved through the copies) and its OS package installs.
+pub fn run_cost(
+    run: &Run,
+    workdir: &str,
+    files: &dyn Files,
+    torch_present: Option<usize>,
+) -> Option<Cost> {
+    let installs = run_installs(run, workdir, files);
+    let reqs: Vec<Sized<'_>> = installs
+        .iter()
+        .flat_map(|i| {
+            let no_deps = i.install.without_dependencies();
+            i.resolved.requested.iter().map(move |q| Sized {
+                requirement: &q.requirement,
+                no_deps,
+            })
+        })
+        .collect();
+    let unread: Vec<String> = installs
+        .iter()
+        .flat_map(|i| i.resolved.unread.iter().cloned())
+        .collect();
+    let torch = TorchContext {
+        cpu: installs.iter().any(|i| i.resolved.cpu_source.is_some()),
+        present: torch_present,
+    };
+    let py = python_cost(&reqs, torch, &unread);
+    let mut os_bytes = 0;
+    let mut os_count = 0;
+    for (_, cmd) in run.commands() {
+        if let Some(p) = package_command(cmd).filter(|p| p.action == Action::Install) {
             for pkg in &p.packages {
-                bytes += match pkg.text.as_str() {
+                os_count += 1;
+                os_bytes += match pkg.text.as_str() {
                     "build-essential" => {
                         packages::typical("C/C++ toolchain").map_or(UNKNOWN_OS_PACKAGE, |t| t.bytes)
                     }
                     _ => UNKNOWN_OS_PACKAGE,
                 };
             }
-            parts.push(format!("{} OS package(s)", p.packages.len()));
         }
     }
-    if reqs.is_empty() && parts.is_empty() {
-        return None;
+    match (py, os_count) {
+        (None, 0) => None,
+        (py, 0) => py,
+        (py, n) => {
+            let os_basis = format!(
+                "{n} OS package(s) at {} each (build-essential as the C/C++ toolchain), estimate 2026-11",
+                format_bytes(UNKNOWN_OS_PACKAGE)
+            );
+            Some(match py {
+                Some(c) => Cost {
+                    bytes: c.bytes + os_bytes,
+                    basis: format!("{}; {os_basis}", c.basis),
+                },
+                None => Cost {
+                    bytes: os_bytes,
+                    basis: format!("estimate: {os_basis}"),
+                },
+            })
+        }
     }
-    let from = if files.is_empty() {
-        String::new()
-    } else {
-        format!(" (from {})", files.join(", "))
-    };
-    let mut basis = format!("{} Python requirement(s){from}", reqs.len());
-    if !parts.is_empty() {
-        basis.push_str(&format!("; {}", parts.join(", ")));
-    }
-    if unknown > 0 {
-        basis.push_str(&format!(
-            "; {unknown} not in the size table counted as {} MB each",
-            UNKNOWN_PYTHON_PACKAGE / 1_000_000
-        ));
-    }
-    basis.push_str("; typical installed sizes, ballast_ml table of 2026-11");
-    Some(Cost { bytes, basis })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ballast_shell::requirements::parse_requirement;
 
     #[test]
-    fn reads_requirement_files_for_the_cost() {
-        let read = |p: &str| match p {
-            "requirements.txt" => Some("torch==2.5.1\nfastapi\n-r more.txt\n".to_string()),
-            "more.txt" => Some("numpy==1.26.4\n".to_string()),
-            _ => None,
-        };
-        let c = run_cost("pip install -r requirements.txt", &read).unwrap();
-        assert_eq!(
-            c.bytes,
-            packages::cuda_torch_bytes() + UNKNOWN_PYTHON_PACKAGE + 64_669_530
-        );
-        assert!(c.basis.contains("requirements.txt"), "{}", c.basis);
-        let c = run_cost(
-            "pip install torch --index-url https://download.pytorch.org/whl/cpu",
-            &read,
+    fn torch_counted_once_and_as_its_source_gives() {
+        let r: Vec<Requirement> = [
+            "torch==2.5.1",
+            "sentence-transformers",
+            "fastapi",
+            "numpy==1.26.4",
+        ]
+        .iter()
+        .map(|s| parse_requirement(s).unwrap())
+        .collect();
+        let sized: Vec<Sized<'_>> = r
+            .iter()
+            .map(|requirement| Sized {
+                requirement,
+                no_deps: false,
+            })
+            .collect();
+        let c = python_cost(&sized, TorchContext::default(), &[]).unwrap();
+        let known = packages::installed_size("sentence-transformers")
+            .map_or(UNKNOWN_PYTHON_PACKAGE, |x| x.0)
+            + packages::installed_size("fastapi").map_or(UNKNOWN_PYTHON_PACKAGE, |x| x.0)
+            + packages::installed_size("numpy").map_or(UNKNOWN_PYTHON_PACKAGE, |x| x.0);
+        assert_eq!(c.bytes, packages::cuda_torch_bytes() + known);
+        let c = python_cost(
+            &sized,
+            TorchContext {
+                cpu: true,
+                present: None,
+            },
+            &[],
         )
         .unwrap();
-        assert_eq!(c.bytes, 700_000_000);
-        assert!(run_cost("echo hi", &read).is_none());
+        assert_eq!(c.bytes, 700_000_000 + known);
+        // A dependent alone keeps the torch already there.
+        let st = [Sized {
+            requirement: &r[1],
+            no_deps: false,
+        }];
+        let c = python_cost(
+            &st,
+            TorchContext {
+                cpu: false,
+                present: Some(4),
+            },
+            &[],
+        )
+        .unwrap();
+        assert!(
+            c.basis.contains("torch already installed (line 4)"),
+            "{}",
+            c.basis
+        );
+        assert!(c.bytes < 1_000_000_000);
+        // `--no-deps` brings no torch either.
+        let st = [Sized {
+            requirement: &r[1],
+            no_deps: true,
+        }];
+        assert!(
+            python_cost(&st, TorchContext::default(), &[])
+                .unwrap()
+                .bytes
+                < 1_000_000_000
+        );
+        assert!(python_cost(&[], TorchContext::default(), &[".".into()]).is_none());
     }
 }

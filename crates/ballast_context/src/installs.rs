@@ -82,14 +82,59 @@ pub const WHOLE_COMMAND: usize = usize::MAX;
 /// The most requirement files one install follows through includes.
 const MAX_FILES: usize = 32;
 
+/// A Python install inside a RUN, resolved.
+#[derive(Debug, Clone)]
+pub struct RunInstall<'r> {
+    pub part: &'r crate::runs::Part,
+    pub command: &'r ballast_shell::Command,
+    pub install: Install,
+    pub resolved: Resolved,
+}
+
+/// The Python installs of a RUN whose working directory is `workdir`,
+/// each resolved in the directory it runs in (following `cd`).
+pub fn run_installs<'r>(
+    run: &'r crate::runs::Run,
+    workdir: &str,
+    files: &dyn Files,
+) -> Vec<RunInstall<'r>> {
+    let mut out = Vec::new();
+    for part in &run.parts {
+        let dirs = part.script.working_dirs(workdir);
+        for (cmd, cwd) in part.script.commands.iter().zip(dirs) {
+            let Some(install) = ballast_shell::python::install(cmd) else {
+                continue;
+            };
+            let resolved = resolve(&install, cmd, cwd.as_deref(), files);
+            out.push(RunInstall {
+                part,
+                command: cmd,
+                install,
+                resolved,
+            });
+        }
+    }
+    out
+}
+
 /// Resolves an install run in `cwd` (absolute; `None`: unknown after a
-/// `cd` to a variable). `words` are the command's words as text.
+/// `cd` to a variable).
 pub fn resolve(
     install: &Install,
-    words: &[String],
+    cmd: &ballast_shell::Command,
     cwd: Option<&str>,
     files: &dyn Files,
 ) -> Resolved {
+    let words: Vec<String> = cmd.words.iter().map(|w| w.text.clone()).collect();
+    let words = words.as_slice();
+    let var = |name: &str| {
+        cmd.assignments
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| files.var(name))
+    };
     let mut out = Resolved::default();
     let mut note = |slot: &mut Option<String>, what: String| {
         slot.get_or_insert(what);
@@ -117,7 +162,7 @@ pub fn resolve(
         .chain(
             INDEX_VARS
                 .iter()
-                .filter_map(|k| files.var(k).map(|v| (v.clone(), format!("{k}={v}")))),
+                .filter_map(|k| var(k).map(|v| (v.clone(), format!("{k}={v}")))),
         );
     for (value, what) in urls.collect::<Vec<_>>() {
         for v in value.split_whitespace() {
@@ -270,6 +315,118 @@ pub fn resolve(
     out
 }
 
+/// Packaging tools: installing only these does not depend on the code.
+const PACKAGING_TOOLS: &[&str] = &[
+    "pip",
+    "setuptools",
+    "wheel",
+    "uv",
+    "poetry",
+    "pdm",
+    "pipenv",
+    "hatchling",
+    "hatch",
+    "editables",
+    "packaging",
+    "pybind11",
+    "ninja",
+    "cmake",
+    "scikit-build",
+    "build",
+    "setuptools-scm",
+    "cython",
+    "virtualenv",
+];
+
+/// Whether an install only adds packaging tools (`pip install -U pip
+/// setuptools wheel`): it does not depend on the code.
+pub fn only_packaging_tools(install: &Install, r: &Resolved) -> bool {
+    !r.requested.is_empty()
+        && r.project.is_none()
+        && install.requirement_files.is_empty()
+        && r.requested.iter().all(|q| {
+            PACKAGING_TOOLS
+                .contains(&ballast_ml::python::normalize_name(&q.requirement.name).as_str())
+        })
+}
+
+/// What the installs of a stage (and the stages it is built on) left.
+#[derive(Debug, Clone, Default)]
+pub struct Installed {
+    /// Normalised names of the requirements installed.
+    pub names: std::collections::BTreeSet<String>,
+    /// Projects whose dependencies were installed (context directories).
+    pub projects: Vec<String>,
+    /// A project tool installed dependencies only (`--no-install-project`,
+    /// `--no-root`, `--no-self`).
+    pub deps_only_tool: bool,
+}
+
+impl Installed {
+    /// Records an install.
+    pub fn add(&mut self, install: &Install, r: &Resolved) {
+        if only_packaging_tools(install, r) {
+            return;
+        }
+        self.names.extend(
+            r.requested
+                .iter()
+                .map(|q| ballast_ml::python::normalize_name(&q.requirement.name)),
+        );
+        if install.has_option(&["--no-install-project", "--no-root", "--no-self"]) {
+            self.deps_only_tool = true;
+        }
+        if let Some(d) = &r.project
+            && !install.without_dependencies()
+        {
+            self.projects.push(d.clone());
+        }
+    }
+}
+
+/// Whether an install only adds the project itself on top of dependencies
+/// installed before: `--no-deps`, a project tool after its dependency-only
+/// run (`uv sync` after `--no-install-project`, `poetry install` after
+/// `--no-root`), or a pip/uv install of the project whose dependencies were
+/// all installed before. Rerunning it after a code change is cheap.
+pub fn is_project_only(install: &Install, r: &Resolved, before: &Installed) -> bool {
+    if install.without_dependencies() {
+        return true;
+    }
+    let tool = matches!(install.tool, Tool::UvSync | Tool::Poetry | Tool::Pdm);
+    if tool
+        && before.deps_only_tool
+        && !install.has_option(&["--no-install-project", "--no-root", "--no-self"])
+    {
+        return true;
+    }
+    let Some(project) = &r.project else {
+        return false;
+    };
+    install.requirement_files.is_empty()
+        && install.packages.is_empty()
+        && (before.projects.contains(project)
+            || (!r.requested.is_empty()
+                && r.requested.iter().all(|q| {
+                    before
+                        .names
+                        .contains(&ballast_ml::python::normalize_name(&q.requirement.name))
+                })))
+}
+
+/// Whether an install brings dependencies at all (a project tool always
+/// does, even when its manifest cannot be read).
+pub fn installs_dependencies(install: &Install, r: &Resolved) -> bool {
+    !r.requested.is_empty()
+        || !install.requirement_files.is_empty()
+        || !install.local.is_empty()
+        || r.project.is_some()
+        || matches!(
+            install.tool,
+            Tool::UvSync | Tool::Poetry | Tool::Pdm | Tool::Pipenv
+        )
+}
+
 fn classify(
     out: &mut Resolved,
     src: Option<TorchSource>,
@@ -324,10 +481,9 @@ mod tests {
 
     fn run(cmd: &str, cwd: &str, fake: &Fake) -> Resolved {
         let c = &ballast_shell::parse(cmd).commands[0];
-        let words: Vec<String> = c.words.iter().map(|w| w.text.clone()).collect();
         resolve(
             &ballast_shell::python::install(c).unwrap(),
-            &words,
+            c,
             Some(cwd),
             fake,
         )

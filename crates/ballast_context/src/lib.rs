@@ -14,6 +14,8 @@
 //!   through the copies.
 //! - [`manifests`]: what installing a project brings (pyproject, setup.cfg,
 //!   setup.py, conda environment files).
+//! - [`runs`]: what each RUN executes, read from its text (shell form,
+//!   exec form, heredocs), with known variables substituted.
 //! - [`copies`]: which files each COPY/ADD and bind mount takes.
 //! - [`rebuild`]: which steps a change rebuilds, with [`cost`] estimates.
 //! - [`suggest`]: a `.dockerignore` that drops the junk and keeps what the
@@ -29,5 +31,6 @@ pub mod origins;
 pub mod project;
 pub mod rebuild;
 pub mod report;
+pub mod runs;
 pub mod suggest;
 pub mod walk;

@@ -19,9 +19,13 @@ use ballast_dockerfile::stages::{Base, StageGraph};
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword};
 use serde::Serialize;
 
-use crate::copies::{ContextUse, is_dependency_manifest};
-use crate::cost::{Cost, install_requirements, run_cost};
+use crate::copies::{ContextUse, is_build_metadata};
+use crate::cost::{Cost, run_cost};
 use crate::ignore::IgnoreFile;
+use crate::installs::{Files, Installed, installs_dependencies, is_project_only, run_installs};
+use crate::origins::Origins;
+use crate::runs::Run;
+use crate::walk::Context;
 
 /// What happens to a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,6 +67,9 @@ pub struct Prediction {
     pub advice: Vec<String>,
     /// Sum of the costs of the rebuilt steps.
     pub rebuilt_bytes: u64,
+    /// Lines of rebuilt steps whose cost is unknown: `rebuilt_bytes` is then
+    /// a lower bound.
+    pub uncosted: Vec<usize>,
 }
 
 /// What changed, and what is known about the build.
@@ -81,6 +88,8 @@ pub struct Inputs<'a> {
     pub target: Option<&'a str>,
     /// Reads a context file (for requirement files).
     pub read: &'a dyn Fn(&str) -> Option<String>,
+    /// The walked context, to trace files through the copies.
+    pub context: Option<&'a Context>,
     /// Layers of a built image: (created_by, bytes), bottom first.
     pub image_layers: Option<&'a [(Option<String>, u64)]>,
 }
@@ -129,11 +138,21 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
         g.reachable(target)
     };
     let mut stage_rebuilt = vec![false; g.stages.len()];
+    // Bytes each stage's rebuilt steps produce: what a COPY --from of it moves again.
+    let mut stage_rebuilt_bytes = vec![0u64; g.stages.len()];
+    let mut stage_installed: Vec<(Installed, Option<usize>)> = Vec::new();
+    let origins = Origins::new(df, g, inp.context);
     let mut steps = Vec::new();
     let mut advice = Vec::new();
     for (s, stage) in g.stages.iter().enumerate() {
         let label = stage.label();
+        // What earlier steps of the stage chain installed, and where torch came in.
+        let (mut installed, mut torch_line) = match stage.base {
+            Base::Stage(p) => stage_installed.get(p).cloned().unwrap_or_default(),
+            _ => Default::default(),
+        };
         if !needed.contains(&s) {
+            stage_installed.push((installed, torch_line));
             for i in g.instructions_of(s) {
                 let inst = &df.instructions[i];
                 steps.push(Step {
@@ -204,8 +223,32 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
                 cost_bytes: None,
                 cost_basis: None,
             };
+            let run = Run::new(i, inst, &df.source, df.escape, &g.scopes[i]);
+            let files = StepFiles {
+                inp,
+                origins: &origins,
+                at: i,
+            };
+            let installs = run
+                .as_ref()
+                .map(|r| run_installs(r, origins.workdir(i), &files))
+                .unwrap_or_default();
             if status == Status::Rebuilt {
-                if let Some(c) = step_cost(inp, s == target, i, inst) {
+                let cost = match (inst.keyword, inst.flag("from").and_then(|f| f.value())) {
+                    (Keyword::Copy | Keyword::Add, Some(from)) => {
+                        let src = g.scopes[i].expand_keep_unknown(from, df.escape);
+                        g.find_stage(&src).filter(|p| *p < s).map(|p| Cost {
+                            bytes: stage_rebuilt_bytes[p],
+                            basis: format!(
+                                "at most what the rebuilt steps of stage {} produce",
+                                g.stages[p].label()
+                            ),
+                        })
+                    }
+                    _ => step_cost(inp, s == target, i, inst, run.as_ref(), &files, torch_line),
+                };
+                if let Some(c) = cost {
+                    stage_rebuilt_bytes[s] += c.bytes;
                     step.cost_bytes = Some(c.bytes);
                     step.cost_basis = Some(c.basis);
                 }
@@ -221,48 +264,92 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
                     Keyword::Run,
                 ) = (&invalid, inst.keyword)
                     && *line != inst.start_line
-                    && !is_dependency_manifest(file)
+                    && !is_build_metadata(file)
+                    && installs.iter().any(|ri| {
+                        installs_dependencies(&ri.install, &ri.resolved)
+                            && !is_project_only(&ri.install, &ri.resolved, &installed)
+                    })
                 {
-                    let run = inst
-                        .rest_span
-                        .map(|sp| &df.source[sp.start..sp.end])
-                        .unwrap_or("");
-                    let (reqs, _, files) = install_requirements(run, inp.read);
-                    if !reqs.is_empty()
-                        || !files.is_empty()
-                        || ballast_shell::parse(run)
-                            .commands
-                            .iter()
-                            .any(|c| ballast_shell::python::install(c).is_some())
-                    {
-                        let manifests = if files.is_empty() {
-                            "the dependency manifests".to_string()
-                        } else {
-                            files.join(", ")
-                        };
-                        advice.push(format!(
-                            "{instruction} at line {line} invalidates the dependency install at line {} when {file} changes; copy {manifests} first, install, then copy the rest",
-                            inst.start_line
-                        ));
-                    }
+                    let files: Vec<String> = installs
+                        .iter()
+                        .flat_map(|ri| {
+                            ri.resolved
+                                .requested
+                                .iter()
+                                .filter_map(|q| q.file.as_ref().map(|(f, _)| f.clone()))
+                        })
+                        .fold(Vec::new(), |mut acc, f| {
+                            if !acc.contains(&f) {
+                                acc.push(f);
+                            }
+                            acc
+                        });
+                    let manifests = if files.is_empty() {
+                        "the dependency manifests".to_string()
+                    } else {
+                        files.join(", ")
+                    };
+                    advice.push(format!(
+                        "{instruction} at line {line} invalidates the dependency install at line {} when {file} changes; copy {manifests} first, install, then copy the rest",
+                        inst.start_line
+                    ));
+                }
+            }
+            for ri in &installs {
+                installed.add(&ri.install, &ri.resolved);
+                let torch = ri.resolved.requested.iter().any(|q| {
+                    ballast_ml::packages::brings_torch(&q.requirement.name, &q.requirement.extras)
+                });
+                if torch && torch_line.is_none() {
+                    torch_line = Some(inst.start_line);
                 }
             }
             steps.push(step);
         }
         stage_rebuilt[s] = invalid.is_some();
+        stage_installed.push((installed, torch_line));
     }
     let rebuilt_bytes = steps
         .iter()
         .filter(|s| s.status == Status::Rebuilt)
         .filter_map(|s| s.cost_bytes)
         .sum();
+    let uncosted = steps
+        .iter()
+        .filter(|s| s.status == Status::Rebuilt && s.cost_bytes.is_none())
+        .map(|s| s.line)
+        .collect();
     Prediction {
-        schema_version: 1,
+        schema_version: 2,
         target: g.stages.get(target).map(|s| s.label()).unwrap_or_default(),
         changed: inp.changed.to_vec(),
         steps,
         advice,
         rebuilt_bytes,
+        uncosted,
+    }
+}
+
+/// The files a step's installs read: traced through the copies before it.
+struct StepFiles<'x, 'a> {
+    inp: &'x Inputs<'a>,
+    origins: &'x Origins<'a>,
+    at: usize,
+}
+
+impl Files for StepFiles<'_, '_> {
+    fn locate(&self, abs: &str) -> Option<String> {
+        self.origins.context_path(self.at, abs)
+    }
+
+    fn read(&self, rel: &str) -> Option<String> {
+        (self.inp.read)(rel)
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        self.inp.graph.scopes[self.at]
+            .value(name)
+            .map(str::to_string)
     }
 }
 
@@ -358,7 +445,15 @@ fn own_trigger(
     }
 }
 
-fn step_cost(inp: &Inputs<'_>, in_target: bool, i: usize, inst: &Instruction) -> Option<Cost> {
+fn step_cost(
+    inp: &Inputs<'_>,
+    in_target: bool,
+    i: usize,
+    inst: &Instruction,
+    run: Option<&Run>,
+    files: &StepFiles<'_, '_>,
+    torch_line: Option<usize>,
+) -> Option<Cost> {
     if in_target && let Some(layers) = inp.image_layers {
         let want = normalize_step(&inst.original);
         if let Some((_, bytes)) = layers
@@ -379,14 +474,7 @@ fn step_cost(inp: &Inputs<'_>, in_target: bool, i: usize, inst: &Instruction) ->
                 basis: "bytes it takes from the context".into(),
             })
         }
-        Keyword::Run => {
-            let text = inst
-                .rest_span
-                .map(|sp| &inp.df.source[sp.start..sp.end])
-                .unwrap_or("");
-            let expanded = inp.graph.scopes[i].expand_keep_unknown(text, inp.df.escape);
-            run_cost(&expanded, inp.read)
-        }
+        Keyword::Run => run.and_then(|r| run_cost(r, files.origins.workdir(i), files, torch_line)),
         _ => Some(Cost {
             bytes: 0,
             basis: "metadata only".into(),
@@ -405,7 +493,7 @@ mod tests {
             "RUN pip install -r requirements.txt"
         );
         assert_eq!(normalize_step("COPY . . # buildkit"), "COPY . .");
-        assert!(is_dependency_manifest("requirements-dev.txt"));
-        assert!(!is_dependency_manifest("app/main.py"));
+        assert!(is_build_metadata("requirements-dev.txt"));
+        assert!(!is_build_metadata("app/main.py"));
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use ballast_context::copies::{ContextUse, Transfer, context_uses};
-use ballast_context::installs::resolve;
+use ballast_context::installs::{RunInstall, run_installs};
 use ballast_context::origins::Origins;
 use ballast_dockerfile::instructions::FromArgs;
 use ballast_dockerfile::stages::{Base, Scope, StageGraph, env_pairs};
@@ -17,12 +17,12 @@ use ballast_ml::packages;
 use ballast_ml::torch::{TorchSource, source_of};
 use ballast_shell::Command;
 use ballast_shell::os::{Action, package_command};
-use ballast_shell::python::{Install, install};
+use ballast_shell::python::Install;
 use ballast_shell::requirements::Requirement;
 
-use crate::runs::{Part, Run};
 use crate::settings::Settings;
 use ballast_context::project::BuildContext;
+use ballast_context::runs::{Part, Run};
 
 /// Environment variables that say the image is meant for a GPU.
 const GPU_ENV: &[&str] = &[
@@ -88,6 +88,28 @@ impl PyInstall<'_> {
     /// The span of the whole command.
     pub fn span(&self) -> Span {
         self.part.span(self.command.span)
+    }
+
+    /// The install as [`ballast_context::installs`] resolves it (without
+    /// spans), for the judgements that live there.
+    pub fn resolved(&self) -> ballast_context::installs::Resolved {
+        ballast_context::installs::Resolved {
+            requested: self
+                .requested
+                .iter()
+                .map(|r| ballast_context::installs::Requested {
+                    requirement: r.requirement.clone(),
+                    word: 0,
+                    file: r.file.clone(),
+                })
+                .collect(),
+            cpu_source: self.cpu_source.clone(),
+            gpu_source: self.gpu_source.clone(),
+            accelerator_source: self.accelerator_source.clone(),
+            torch_chosen_by_project: None,
+            project: self.project.clone(),
+            unread: self.unread.clone(),
+        }
     }
 }
 
@@ -391,47 +413,60 @@ impl<'a> Checker<'a> {
     /// packages, requirement files and projects traced through the copies
     /// to the context ([`ballast_context::installs`]).
     pub fn python_installs<'r>(&'r self, run: &'r Run) -> Vec<PyInstall<'r>> {
-        let mut out = Vec::new();
-        for part in &run.parts {
-            let dirs = part.script.working_dirs(self.workdir(run.index));
-            for (cmd, cwd) in part.script.commands.iter().zip(dirs) {
-                let Some(inst) = install(cmd) else { continue };
-                let words: Vec<String> = cmd.words.iter().map(|w| w.text.clone()).collect();
-                let files = InstallFiles {
-                    cx: self,
-                    at: run.index,
-                    cmd,
-                };
-                let r = resolve(&inst, &words, cwd.as_deref(), &files);
-                let word_span = |i: usize| {
-                    cmd.words
-                        .get(i)
-                        .map_or(part.span(cmd.span), |w| part.span(w.span))
-                };
+        let files = InstallFiles {
+            cx: self,
+            at: run.index,
+        };
+        run_installs(run, self.workdir(run.index), &files)
+            .into_iter()
+            .map(|ri| {
+                let RunInstall {
+                    part,
+                    command,
+                    install,
+                    resolved: r,
+                } = ri;
                 let requested = r
                     .requested
                     .into_iter()
                     .map(|q| Requested {
-                        span: word_span(q.word),
+                        span: command
+                            .words
+                            .get(q.word)
+                            .map_or(part.span(command.span), |w| part.span(w.span)),
                         requirement: q.requirement,
                         file: q.file,
                     })
                     .collect();
-                out.push(PyInstall {
+                PyInstall {
                     run,
                     part,
-                    command: cmd,
-                    install: inst,
+                    command,
+                    install,
                     requested,
                     cpu_source: r.cpu_source,
                     gpu_source: r.gpu_source,
                     accelerator_source: r.accelerator_source.or(r.torch_chosen_by_project),
                     project: r.project,
                     unread: r.unread,
-                });
-            }
-        }
-        out
+                }
+            })
+            .collect()
+    }
+
+    /// What a RUN adds to its layer, estimated from its Python and OS
+    /// installs ([`ballast_context::cost::run_cost`]).
+    pub fn run_cost(&self, run: &Run) -> Option<ballast_context::cost::Cost> {
+        let files = InstallFiles {
+            cx: self,
+            at: run.index,
+        };
+        ballast_context::cost::run_cost(
+            run,
+            self.workdir(run.index),
+            &files,
+            self.torch_before(run.index).map(|t| t.line),
+        )
     }
 
     /// Where torch already is when instruction `i` runs: an earlier RUN of
@@ -627,7 +662,6 @@ fn pip_config_index(cmd: &Command) -> Option<String> {
 struct InstallFiles<'c, 'a> {
     cx: &'c Checker<'a>,
     at: usize,
-    cmd: &'c Command,
 }
 
 impl ballast_context::installs::Files for InstallFiles<'_, '_> {
@@ -640,12 +674,6 @@ impl ballast_context::installs::Files for InstallFiles<'_, '_> {
     }
 
     fn var(&self, name: &str) -> Option<String> {
-        self.cmd
-            .assignments
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| self.cx.var(self.at, name).map(str::to_string))
+        self.cx.var(self.at, name).map(str::to_string)
     }
 }

@@ -23,7 +23,6 @@ pub mod fix;
 pub mod registry;
 pub mod restructure;
 mod rules;
-pub mod runs;
 pub mod settings;
 pub mod suppress;
 
@@ -31,6 +30,7 @@ use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::stages::{BuildOptions, StageGraph};
 
 pub use ballast_context::project::{self, BuildContext};
+pub use ballast_context::runs;
 pub use checker::Checker;
 pub use finding::{Applicability, Edit, Finding, Fix, Savings, SavingsKind};
 pub use registry::{Family, FixAvailability, Rule, Severity};

@@ -97,7 +97,8 @@ fn rebuild_summary(p: &Prediction) -> (usize, usize, Vec<String>) {
         .map(|s| {
             let cost = s
                 .cost_bytes
-                .map_or(String::new(), |b| format!(" (~{})", format_bytes(b)));
+                .filter(|b| *b > 0)
+                .map_or(String::new(), |b| format!(" ({})", format_bytes(b)));
             format!(
                 "line {}: {}{cost}",
                 s.line,
@@ -158,9 +159,9 @@ pub fn terminal(c: &Check<'_>, color: bool) -> String {
         Some((file, p)) => {
             let (rebuilt, total, lines) = rebuild_summary(p);
             out.push_str(&format!(
-                "{} changing {file} rebuilds {rebuilt} of {total} steps, ~{} of layers\n",
+                "{} changing {file} rebuilds {rebuilt} of {total} steps, {} of layers (estimate)\n",
                 s.bold("Rebuild:"),
-                format_bytes(p.rebuilt_bytes)
+                crate::context::rebuilt_total(p)
             ));
             for l in lines {
                 out.push_str(&format!("  {l}\n"));
@@ -238,8 +239,8 @@ pub fn markdown(c: &Check<'_>) -> String {
         Some((file, p)) => {
             let (rebuilt, total, lines) = rebuild_summary(p);
             out.push_str(&format!(
-                "Changing `{file}` rebuilds {rebuilt} of {total} steps, ~{} of layers.\n\n",
-                format_bytes(p.rebuilt_bytes)
+                "Changing `{file}` rebuilds {rebuilt} of {total} steps, {} of layers (estimate).\n\n",
+                crate::context::rebuilt_total(p)
             ));
             for l in lines {
                 out.push_str(&format!("- {l}\n"));

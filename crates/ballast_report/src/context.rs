@@ -7,6 +7,21 @@ use crate::bytes::format_bytes;
 use crate::style::Style;
 use crate::table::{Align, shorten, text_table};
 
+/// The rebuilt bytes, saying "at least" and naming the steps with no cost
+/// when some rebuilt step could not be sized.
+pub fn rebuilt_total(p: &Prediction) -> String {
+    if p.uncosted.is_empty() {
+        return format_bytes(p.rebuilt_bytes);
+    }
+    let lines: Vec<String> = p.uncosted.iter().map(|l| l.to_string()).collect();
+    format!(
+        "at least {} (not counting line{} {}, whose size is unknown)",
+        format_bytes(p.rebuilt_bytes),
+        if lines.len() == 1 { "" } else { "s" },
+        lines.join(", ")
+    )
+}
+
 /// What BuildKit transfers, in one line.
 pub fn sent_line(r: &ContextReport, s: Style) -> String {
     let sent = s.bold(&format_bytes(r.sent_bytes));
@@ -173,11 +188,7 @@ pub fn rebuild_terminal(p: &Prediction, s: Style) -> String {
         ],
         &rows,
     ));
-    out.push_str(&format!(
-        "\n{} {}\n",
-        s.bold("Rebuilt:"),
-        format_bytes(p.rebuilt_bytes)
-    ));
+    out.push_str(&format!("\n{} {}\n", s.bold("Rebuilt:"), rebuilt_total(p)));
     for a in &p.advice {
         out.push_str(&format!("{} {a}\n", s.cyan("advice:")));
     }

@@ -159,10 +159,7 @@ impl Script {
             let mut known = true;
             let mut cond = 0;
             while known && taken.is_none() {
-                let last = self
-                    .commands
-                    .iter()
-                    .rfind(|c| arm_of(c) == Some(cond));
+                let last = self.commands.iter().rfind(|c| arm_of(c) == Some(cond));
                 match last.and_then(test_result) {
                     Some(true) => taken = Some(cond + 1),
                     Some(false) if arms.contains(&(cond + 2)) => cond += 2,

@@ -118,6 +118,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             changed_args: &[],
             target: args.project.target.as_deref(),
             read: &read,
+            context: Some(&ctx),
             image_layers: None,
         })
     });

@@ -143,6 +143,7 @@ pub fn run(args: RebuildArgs) -> Result<u8> {
         changed_args: &args.changed_arg,
         target: args.project.target.as_deref(),
         read: &read,
+        context: Some(&ctx),
         image_layers: layers.as_deref(),
     });
     let text = match args.format {

@@ -3,16 +3,15 @@
 
 use ballast_dockerfile::Span;
 use ballast_ml::packages;
-use ballast_ml::python::normalize_name;
 use ballast_shell::Command;
 use ballast_shell::os::{Action, PackageCommand, package_command};
 
 use crate::checker::{Checker, PyInstall};
 use crate::finding::Edit;
-use crate::runs::{Part, Run};
+use ballast_context::runs::{Part, Run};
 
 /// Bytes assumed for a Python package missing from the size table.
-pub(crate) const UNKNOWN_PACKAGE: u64 = 10_000_000;
+pub(crate) use ballast_context::cost::UNKNOWN_PYTHON_PACKAGE as UNKNOWN_PACKAGE;
 
 /// A typical size from the dated table, with its basis.
 pub(crate) fn typical(prefix: &str) -> (u64, String) {
@@ -22,88 +21,37 @@ pub(crate) fn typical(prefix: &str) -> (u64, String) {
     }
 }
 
-/// The installed bytes an install adds, with the basis: its requirements
-/// sized from the dated table, torch counted as the CUDA build unless a CPU
-/// source is used, and not at all when the image already has torch (a
-/// dependent keeps it) or the install takes no dependencies. `None` when
-/// nothing it installs is known (a project or requirement file ballast
-/// could not read, a wheel or URL).
+/// The installed bytes an install adds, with the basis
+/// ([`ballast_context::cost::python_cost`]): `None` when nothing it
+/// installs is known (a project or requirement file ballast could not
+/// read, a wheel or URL).
 pub(crate) fn install_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<(u64, String)> {
     installs_size(cx, std::slice::from_ref(p))
 }
 
 /// [`install_size`] of several installs of one RUN, each package once.
 pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<(u64, String)> {
-    let p = installs.first()?;
-    let torch_there = cx.torch_before(p.run.index).is_some();
-    let mut bytes = 0;
-    let mut torch = false;
-    let mut unknown = 0;
-    let mut seen = std::collections::BTreeSet::new();
-    let cpu = installs.iter().any(|p| p.cpu_source.is_some());
-    let unread: Vec<&str> = installs
+    use ballast_context::cost::{Sized, TorchContext, python_cost};
+    let first = installs.first()?;
+    let reqs: Vec<Sized<'_>> = installs
         .iter()
-        .flat_map(|p| p.unread.iter().map(String::as_str))
+        .flat_map(|p| {
+            let no_deps = p.install.without_dependencies();
+            p.requested.iter().map(move |r| Sized {
+                requirement: &r.requirement,
+                no_deps,
+            })
+        })
         .collect();
-    for (r, no_deps) in installs.iter().flat_map(|p| {
-        p.requested
-            .iter()
-            .map(move |r| (r, p.install.without_dependencies()))
-    }) {
-        let n = normalize_name(&r.requirement.name);
-        if !seen.insert(n.clone()) {
-            continue;
-        }
-        let family = packages::TORCH_FAMILY.contains(&n.as_str());
-        if family || (!no_deps && !torch_there && packages::brings_torch(&n, &r.requirement.extras))
-        {
-            torch = true;
-        }
-        if family || n.starts_with("nvidia-") || n == "triton" {
-            continue;
-        }
-        match packages::installed_size(&n) {
-            Some((b, _)) => bytes += b,
-            None => {
-                bytes += UNKNOWN_PACKAGE;
-                unknown += 1;
-            }
-        }
-    }
-    if seen.is_empty() {
-        return None;
-    }
-    let mut basis = format!("estimate: {} package(s)", seen.len());
-    if torch {
-        if cpu {
-            bytes += packages::installed_size("torch+cpu").map_or(0, |x| x.0);
-            basis.push_str(", torch as the CPU build");
-        } else {
-            bytes += packages::cuda_torch_bytes();
-            basis.push_str(", torch as the CUDA build with its nvidia-* wheels and triton");
-        }
-    } else if let Some(t) = cx.torch_before(p.run.index)
-        && installs
-            .iter()
-            .flat_map(|p| &p.requested)
-            .any(|r| packages::brings_torch(&r.requirement.name, &r.requirement.extras))
-    {
-        basis.push_str(&format!(", torch already installed (line {})", t.line));
-    }
-    if unknown > 0 {
-        basis.push_str(&format!(
-            ", {unknown} not in the size table at {} each",
-            human(UNKNOWN_PACKAGE)
-        ));
-    }
-    if !unread.is_empty() {
-        basis.push_str(&format!(
-            ", not counting what {} bring(s)",
-            unread.join(", ")
-        ));
-    }
-    basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
-    Some((bytes, basis))
+    let unread: Vec<String> = installs
+        .iter()
+        .flat_map(|p| p.unread.iter().cloned())
+        .collect();
+    let torch = TorchContext {
+        cpu: installs.iter().any(|p| p.cpu_source.is_some()),
+        present: cx.torch_before(first.run.index).map(|t| t.line),
+    };
+    python_cost(&reqs, torch, &unread).map(|c| (c.bytes, c.basis))
 }
 
 /// Bytes for people, as every command prints them.

@@ -46,7 +46,9 @@ use ballast_context::walk::Kind;
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 
-use ballast_shell::python::Tool;
+use ballast_context::installs::{
+    Installed, installs_dependencies, is_project_only, only_packaging_tools,
+};
 
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Finding, Savings};
@@ -100,56 +102,10 @@ pub(crate) fn copies_code(cx: &Checker<'_>, i: usize) -> bool {
     })
 }
 
-/// Packaging tools: installing them does not depend on the code.
-const PACKAGING_TOOLS: &[&str] = &[
-    "pip",
-    "setuptools",
-    "wheel",
-    "uv",
-    "poetry",
-    "pdm",
-    "pipenv",
-    "hatchling",
-    "hatch",
-    "editables",
-    "packaging",
-    "pybind11",
-    "ninja",
-    "cmake",
-    "scikit-build",
-    "build",
-    "setuptools-scm",
-    "cython",
-    "virtualenv",
-];
-
-fn only_packaging_tools(p: &PyInstall<'_>) -> bool {
-    !p.requested.is_empty()
-        && p.project.is_none()
-        && p.install.requirement_files.is_empty()
-        && p.requested.iter().all(|r| {
-            PACKAGING_TOOLS
-                .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
-        })
-}
-
 /// What the stage (and the stages it is built on) installed before
-/// instruction `before`: requirement names and projects.
-struct Installed {
-    names: std::collections::BTreeSet<String>,
-    /// Projects whose dependencies were installed (context directories).
-    projects: Vec<String>,
-    /// A project tool already installed dependencies only
-    /// (`--no-install-project`, `--no-root`, `--no-self`).
-    deps_only_tool: bool,
-}
-
+/// instruction `before`.
 fn installed_before(cx: &Checker<'_>, stage: usize, before: usize) -> Installed {
-    let mut out = Installed {
-        names: Default::default(),
-        projects: Vec::new(),
-        deps_only_tool: false,
-    };
+    let mut out = Installed::default();
     for i in stage_chain_instructions(cx, stage)
         .into_iter()
         .filter(|i| *i < before || cx.stage_of(*i) != Some(stage))
@@ -158,24 +114,7 @@ fn installed_before(cx: &Checker<'_>, stage: usize, before: usize) -> Installed 
             continue;
         };
         for p in cx.python_installs(run) {
-            if only_packaging_tools(&p) {
-                continue;
-            }
-            out.names.extend(
-                p.requested
-                    .iter()
-                    .map(|r| ballast_ml::python::normalize_name(&r.requirement.name)),
-            );
-            if p.install
-                .has_option(&["--no-install-project", "--no-root", "--no-self"])
-            {
-                out.deps_only_tool = true;
-            }
-            if let Some(d) = &p.project
-                && !p.install.without_dependencies()
-            {
-                out.projects.push(d.clone());
-            }
+            out.add(&p.install, &p.resolved());
         }
     }
     out
@@ -189,37 +128,6 @@ fn stage_chain_instructions(cx: &Checker<'_>, stage: usize) -> Vec<usize> {
         .into_iter()
         .flat_map(|s| cx.graph.instructions_of(s))
         .collect()
-}
-
-/// Whether an install only adds the project itself on top of dependencies
-/// installed earlier in the stage: a project tool after its dependency-only
-/// run, or a pip/uv install of the project whose dependencies were all
-/// installed before.
-fn is_project_only(p: &PyInstall<'_>, before: &Installed) -> bool {
-    if p.install.without_dependencies() {
-        return true;
-    }
-    let tool = matches!(p.install.tool, Tool::UvSync | Tool::Poetry | Tool::Pdm);
-    if tool
-        && before.deps_only_tool
-        && !p
-            .install
-            .has_option(&["--no-install-project", "--no-root", "--no-self"])
-    {
-        return true;
-    }
-    let Some(project) = &p.project else {
-        return false;
-    };
-    p.install.requirement_files.is_empty()
-        && p.install.packages.is_empty()
-        && (before.projects.contains(project)
-            || (!p.requested.is_empty()
-                && p.requested.iter().all(|r| {
-                    before
-                        .names
-                        .contains(&ballast_ml::python::normalize_name(&r.requirement.name))
-                })))
 }
 
 /// The code copy the instructions before `i` make in its stage chain.
@@ -241,15 +149,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let copy_inst = cx.inst(copy);
         let mut installs: Vec<PyInstall<'_>> = Vec::new();
         for p in cx.python_installs(run) {
-            let installs_deps = !p.requested.is_empty()
-                || !p.install.requirement_files.is_empty()
-                || !p.install.local.is_empty()
-                || p.project.is_some()
-                || matches!(
-                    p.install.tool,
-                    Tool::UvSync | Tool::Poetry | Tool::Pdm | Tool::Pipenv
-                );
-            if installs_deps && !only_packaging_tools(&p) && !is_project_only(&p, &before) {
+            let r = p.resolved();
+            if installs_dependencies(&p.install, &r)
+                && !only_packaging_tools(&p.install, &r)
+                && !is_project_only(&p.install, &r, &before)
+            {
                 installs.push(p);
             }
         }

@@ -36,7 +36,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::security::root_user::last_user;
-use crate::runs::PartKind;
+use ballast_context::runs::PartKind;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL305",

@@ -34,7 +34,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::cache::deps_installed_after_code::copies_code;
-use crate::runs::PartKind;
+use ballast_context::runs::PartKind;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL304",

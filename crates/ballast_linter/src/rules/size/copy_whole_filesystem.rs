@@ -21,7 +21,6 @@
 //! ## Fix safety
 //! No automatic fix: which directories matter depends on the build.
 
-use ballast_context::cost::run_cost;
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 
@@ -69,14 +68,12 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             sc.expand_keep_unknown(from, cx.df.escape)
         });
         let savings = cx.graph.find_stage(&from).and_then(|s| {
-            let read = |p: &str| cx.read(p);
             let mut bytes = 0;
             for j in cx.graph.instructions_of(s) {
-                if let Some(run) = &cx.runs[j] {
-                    let text: String = run.parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
-                    if let Some(c) = run_cost(&text, &read) {
-                        bytes += c.bytes;
-                    }
+                if let Some(run) = &cx.runs[j]
+                    && let Some(c) = cx.run_cost(run)
+                {
+                    bytes += c.bytes;
                 }
             }
             (bytes > 0).then(|| {

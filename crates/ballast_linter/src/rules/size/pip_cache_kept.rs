@@ -43,7 +43,7 @@ use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{
     deletes, insert_after_word, install_size, installs_size, normalize_home, tool_label,
 };
-use crate::runs::Run;
+use ballast_context::runs::Run;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL102",
