@@ -287,6 +287,7 @@ rule_tests! {
     build_tools_in_final_stage => "build-tools-in-final-stage",
     dev_packages_in_image => "dev-packages-in-image",
     copy_whole_filesystem => "copy-whole-filesystem",
+    chown_in_later_layer => "chown-in-later-layer",
     no_multistage_with_build_deps => "no-multistage-with-build-deps",
     os_package_cache_kept => "os-package-cache-kept",
     deps_installed_after_code => "deps-installed-after-code",

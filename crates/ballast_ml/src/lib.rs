@@ -5,6 +5,7 @@
 //! tables so an image finding and a Dockerfile finding about the same cause
 //! use the same words and the same estimates.
 //!
+//! - [`apt`]: what apt's recommended packages add (dated Debian/Ubuntu table).
 //! - [`paths`]: classify a file path (CUDA library, model weights, caches, ...).
 //! - [`python`]: dist-info RECORD / METADATA, name normalisation, pyvenv.cfg.
 //! - [`torch`]: which accelerator a torch build targets.
@@ -16,6 +17,7 @@
 //! - [`packages`]: package families (dev tools, GPU builds, OpenCV) and the
 //!   dated table of typical installed sizes used when no image is at hand.
 
+pub mod apt;
 pub mod dpkg;
 pub mod images;
 pub mod models;

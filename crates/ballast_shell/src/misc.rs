@@ -46,6 +46,22 @@ pub fn cleaned_caches(cmd: &Command) -> Vec<&'static str> {
     }
 }
 
+/// Whether a command installs OS packages through apt on its own:
+/// `playwright install-deps` and `playwright install --with-deps` (also run
+/// through `npx`, `uvx`, `python -m`) update the lists and install.
+pub fn installs_os_packages_itself(cmd: &Command) -> bool {
+    let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+    let Some(at) = words
+        .iter()
+        .position(|w| w.rsplit('/').next() == Some("playwright"))
+    else {
+        return false;
+    };
+    let rest = &words[at + 1..];
+    rest.first() == Some(&"install-deps")
+        || (rest.first() == Some(&"install") && rest.contains(&"--with-deps"))
+}
+
 const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ash", "python", "python3", "perl", "ruby",
 ];

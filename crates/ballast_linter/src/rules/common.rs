@@ -89,6 +89,38 @@ pub(crate) fn package_commands(run: &Run) -> Vec<(&Part, &Command, PackageComman
         .collect()
 }
 
+/// A later RUN of the build (in the stage or the stages built on it) that
+/// installs with apt without updating the lists first: it relies on lists an
+/// earlier RUN left. Returns its instruction.
+pub(crate) fn later_apt_install_without_update(cx: &Checker<'_>, after: usize) -> Option<usize> {
+    let stage = cx.stage_of(after)?;
+    cx.reachable_runs()
+        .filter(|r| r.index > after)
+        .filter(|r| {
+            cx.stage_of(r.index)
+                .is_some_and(|s| s == stage || cx.graph.final_chain(s).contains(&stage))
+        })
+        .find(|r| {
+            let mut updated = false;
+            for (_, c) in r.commands() {
+                if ballast_shell::misc::installs_os_packages_itself(c) {
+                    return false;
+                }
+                match package_command(c) {
+                    Some(pc) if pc.manager.is_apt() && pc.action == Action::Update => {
+                        updated = true
+                    }
+                    Some(pc) if pc.manager.is_apt() && pc.action == Action::Install => {
+                        return !updated;
+                    }
+                    _ => {}
+                }
+            }
+            false
+        })
+        .map(|r| r.index)
+}
+
 /// Whether a command deletes `path` (or a parent of it, or its contents).
 pub(crate) fn deletes(cmd: &Command, path: &str) -> bool {
     let path = path.trim_end_matches(['/', '*']);

@@ -27,6 +27,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &size::copy_whole_filesystem::RULE,
     &size::no_multistage_with_build_deps::RULE,
     &size::os_package_cache_kept::RULE,
+    &size::chown_in_later_layer::RULE,
     &cache::deps_installed_after_code::RULE,
     &cache::apt_update_alone::RULE,
     &cache::unpinned_base_image::RULE,

@@ -1,6 +1,9 @@
 //! ## What it does
-//! Flags a RUN that runs `apt-get update` (or `apt update`) without
-//! installing anything in the same RUN.
+//! Flags `apt-get update` in a RUN that installs nothing with the lists it
+//! fetched: an update alone, or an update with `apt-get upgrade` followed
+//! by a later RUN that installs without updating again. A RUN that runs a
+//! tool installing OS packages itself (`playwright install-deps`,
+//! `playwright install --with-deps`) uses its lists.
 //!
 //! ## Why it matters
 //! The build cache keeps that layer as long as its text does not change: a
@@ -27,9 +30,9 @@ use ballast_dockerfile::Keyword;
 use ballast_shell::os::Action;
 
 use crate::checker::Checker;
-use crate::finding::{Edit, Finding, Fix, Savings};
+use crate::finding::{Edit, Finding, Fix};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{package_commands, typical};
+use crate::rules::common::{later_apt_install_without_update, package_commands};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL202",
@@ -52,9 +55,23 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if cmds.iter().any(|(_, _, pc)| {
-            pc.manager.is_apt() && matches!(pc.action, Action::Install | Action::Upgrade)
-        }) {
+        // The lists are used in this RUN (an install, or a tool that
+        // installs OS packages itself) ...
+        let used_here = cmds
+            .iter()
+            .any(|(_, _, pc)| pc.manager.is_apt() && pc.action == Action::Install)
+            || run
+                .commands()
+                .any(|(_, c)| ballast_shell::misc::installs_os_packages_itself(c));
+        if used_here {
+            continue;
+        }
+        // ... or an upgrade uses them and no later RUN installs on them.
+        let upgrades = cmds
+            .iter()
+            .any(|(_, _, pc)| pc.manager.is_apt() && pc.action == Action::Upgrade);
+        let later = later_apt_install_without_update(cx, run.index);
+        if upgrades && later.is_none() {
             continue;
         }
         let inst = cx.inst(run.index);
@@ -80,15 +97,19 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 )
             })
         });
-        let savings = cx.in_image(run.index).then(|| {
-            let (b, basis) = typical("apt lists");
-            Savings::image(b, basis)
-        });
-        out.push(
-            Finding::new(&RULE, part.span(cmd.span), "`apt-get update` alone in a RUN: its cached lists go stale for the installs after it")
-                .help("run `apt-get update && apt-get install ...` in one RUN")
-                .maybe_savings(savings)
-                .maybe_fix(fix),
-        );
+        let message = match later {
+            Some(i) => format!(
+                "`apt-get update` runs without an install in its RUN; line {} installs with these lists, which go stale when this step stays cached",
+                cx.inst(i).start_line
+            ),
+            None => "`apt-get update` alone in a RUN: its cached lists go stale for the installs after it".to_string(),
+        };
+        let mut f = Finding::new(&RULE, part.span(cmd.span), message)
+            .help("run `apt-get update && apt-get install ...` in one RUN")
+            .maybe_fix(fix);
+        if let Some(i) = later {
+            f = f.related(cx.inst(i).keyword_span, "installs with the cached lists");
+        }
+        out.push(f);
     }
 }

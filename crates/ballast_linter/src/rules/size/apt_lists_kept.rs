@@ -28,7 +28,7 @@ use ballast_shell::os::Action;
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{deletes, package_commands, typical};
+use crate::rules::common::{deletes, later_apt_install_without_update, package_commands, typical};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL103",
@@ -58,9 +58,13 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let installs = cmds.iter().any(|(_, _, pc)| {
             pc.manager.is_apt() && matches!(pc.action, Action::Install | Action::Upgrade)
         });
+        // A later RUN that installs on these lists needs them: the problem
+        // is then apt-update-alone's (and a cleanup there is
+        // cleanup-in-later-layer's), and deleting them here would break it.
         if !installs
             || run.cache_mount_over(LISTS).is_some()
             || run.commands().any(|(_, c)| deletes(c, LISTS))
+            || later_apt_install_without_update(cx, run.index).is_some()
         {
             continue;
         }

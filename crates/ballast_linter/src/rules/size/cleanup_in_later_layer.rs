@@ -89,8 +89,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                         if d.is_empty() || d.contains('$') {
                             continue;
                         }
-                        if let Some(p) = produced.iter().find(|p| overlaps(&p.path, &d)) {
-                            out.push(finding(cx, part.span(cmd.span), &d, p));
+                        // Every earlier layer that wrote there keeps its bytes.
+                        let hit: Vec<&Produced> =
+                            produced.iter().filter(|p| overlaps(&p.path, &d)).collect();
+                        if !hit.is_empty() {
+                            out.push(finding(cx, part.span(cmd.span), &d, &hit));
                         }
                     }
                 }
@@ -154,21 +157,47 @@ fn overlaps(produced: &str, deleted: &str) -> bool {
         || deleted.starts_with(&format!("{produced}/"))
 }
 
-fn finding(cx: &Checker<'_>, span: Span, deleted: &str, p: &Produced) -> Finding {
-    let line = cx.inst(p.inst).start_line;
-    let bytes = part_bytes(cx, p, deleted).or_else(|| p.bytes.clone());
-    let size = match &bytes {
-        Some((b, _)) => format!(" ({})", human(*b)),
-        None => String::new(),
+fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Finding {
+    let mut lines: Vec<usize> = hit.iter().map(|p| cx.inst(p.inst).start_line).collect();
+    lines.dedup();
+    let sizes: Vec<Option<(u64, String)>> = hit
+        .iter()
+        .map(|p| part_bytes(cx, p, deleted).or_else(|| p.bytes.clone()))
+        .collect();
+    let known: Vec<&(u64, String)> = sizes.iter().flatten().collect();
+    let bytes: u64 = known.iter().map(|(b, _)| b).sum();
+    let size = if known.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", human(bytes))
     };
-    Finding::new(
+    let mut whats: Vec<&str> = hit.iter().map(|p| p.what.as_str()).collect();
+    whats.dedup();
+    let from = match lines.as_slice() {
+        [l] => format!("from line {l}{size} stays in that earlier layer"),
+        ls => format!(
+            "from lines {}{size} stays in those earlier layers",
+            ls.iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let basis = known
+        .iter()
+        .map(|(_, b)| b.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let mut f = Finding::new(
         &RULE,
         span,
-        format!("deletes {deleted}, but {} from line {line}{size} stays in that earlier layer", p.what),
+        format!("deletes {deleted}, but {} {from}", whats.join(" and ")),
     )
-    .help("delete it in the instruction that creates it, or avoid creating it (cache or bind mount, builder stage)")
-    .related(cx.inst(p.inst).keyword_span, "added here")
-    .maybe_savings(bytes.map(|(b, basis)| Savings::image(b, basis)))
+    .help("delete it in the instruction that creates it, or avoid creating it (cache or bind mount, builder stage)");
+    for p in hit {
+        f = f.related(cx.inst(p.inst).keyword_span, "added here");
+    }
+    f.maybe_savings((!known.is_empty()).then(|| Savings::image(bytes, basis)))
 }
 
 /// For a copy, the measured bytes of the part `deleted` names.

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Generates crates/ballast_ml/src/apt_table.rs: what `apt-get install` of a
+common package adds when recommended packages are installed too.
+
+For each distribution (Debian 12 bookworm, Debian 13 trixie, Ubuntu 22.04
+jammy, Ubuntu 24.04 noble) it downloads the amd64 package lists (main, plus universe on Ubuntu),
+then for each package of the list below computes two closures over
+Pre-Depends and Depends (first alternative, virtual packages through
+Provides): without and with Recommends (followed transitively, as apt does).
+The difference, less what the distribution's base image already holds
+(the Depends closure of every Priority: required package and apt, what a
+minbase debootstrap and the official images install), is what
+`--no-install-recommends` would leave out: its names and the sum of their
+Installed-Size.
+
+Re-run: python3 scripts/apt-recommends.py > crates/ballast_ml/src/apt_table.rs
+(needs network access to deb.debian.org and archive.ubuntu.com; about 60 MB
+downloaded). The table records the date it was made.
+"""
+
+import datetime
+import lzma
+import sys
+import urllib.request
+
+DISTROS = [
+    ("debian12", "http://deb.debian.org/debian", "bookworm", ["main"]),
+    ("debian13", "http://deb.debian.org/debian", "trixie", ["main"]),
+    ("ubuntu2204", "http://archive.ubuntu.com/ubuntu", "jammy", ["main", "universe"]),
+    ("ubuntu2404", "http://archive.ubuntu.com/ubuntu", "noble", ["main", "universe"]),
+]
+
+# Packages ML and web Dockerfiles install (the real-project corpus and the
+# usual suspects); names missing from a distribution are skipped there.
+PACKAGES = """
+build-essential gcc g++ make cmake ninja-build pkg-config gfortran git git-lfs curl wget
+ca-certificates gnupg software-properties-common python3 python3-pip python3-dev python3-venv
+python3-wheel python3-tk python-is-python3 pip ffmpeg libgl1 libgl1-mesa-glx libglx-mesa0
+libglib2.0-0 libsm6 libxext6 libxrender1 libfontconfig1 fontconfig libegl1 libgles2 libvulkan1
+libgomp1 libsndfile1 libsndfile1-dev libportaudio2 espeak-ng sox libmagic1 poppler-utils
+tesseract-ocr libtesseract-dev libleptonica-dev pandoc libreoffice libreoffice-core
+libreoffice-common chromium chromium-driver firefox-esr imagemagick xvfb x11vnc xfce4
+openjdk-17-jre-headless default-jre nodejs npm vim nano unzip zip sudo openssh-server
+supervisor nginx postgresql-client libpq-dev sqlite3 libsqlite3-0 swig musl-dev systemd procps
+net-tools netcat-openbsd iputils-ping htop less jq libopenblas-dev libomp-dev libssl-dev
+libffi-dev zlib1g-dev tzdata locales xz-utils openmpi-bin libopenmpi-dev libopencv-dev
+gosu iptables libjemalloc2 libnss3-tools docker.io clinfo ocl-icd-opencl-dev libclblast-dev
+libx11-dev libxml2-dev libxmlsec1-dev cargo rustc golang-go llvm clang
+""".split()
+
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=120) as r:
+        return r.read()
+
+
+def parse_packages(text):
+    pkgs, provides = {}, {}
+    for stanza in text.split("\n\n"):
+        fields, key = {}, None
+        for line in stanza.splitlines():
+            if line.startswith((" ", "\t")) and key:
+                fields[key] += " " + line.strip()
+            elif ":" in line:
+                key, _, value = line.partition(":")
+                fields[key] = value.strip()
+        name = fields.get("Package")
+        if not name or name in pkgs:
+            continue
+        pkgs[name] = fields
+        for p in fields.get("Provides", "").split(","):
+            p = p.strip().split(" ")[0]
+            if p:
+                provides.setdefault(p, name)
+    return pkgs, provides
+
+
+def relations(fields, keys):
+    out = []
+    for k in keys:
+        for group in fields.get(k, "").split(","):
+            alts = [a.strip().split(" ")[0].split(":")[0] for a in group.split("|") if a.strip()]
+            if alts:
+                out.append(alts)
+    return out
+
+
+def closure(root, pkgs, provides, keys, installed=frozenset()):
+    """Packages `root` brings in over `keys`; packages already `installed`
+    are not expanded (apt does not add recommendations of what is there)."""
+    seen, todo = set(), [root]
+    while todo:
+        name = todo.pop()
+        real = name if name in pkgs else provides.get(name)
+        if not real or real in seen:
+            continue
+        seen.add(real)
+        if real in installed:
+            continue
+        for alts in relations(pkgs[real], keys):
+            if any(a in seen for a in alts):
+                continue
+            todo.append(next((a for a in alts if a in pkgs or a in provides), alts[0]))
+    return seen
+
+
+def main():
+    date = datetime.date.today().isoformat()
+    rows, sizes = [], {}
+    for distro, mirror, suite, comps in DISTROS:
+        pkgs, provides = {}, {}
+        for comp in comps:
+            url = f"{mirror}/dists/{suite}/{comp}/binary-amd64/Packages.xz"
+            text = lzma.decompress(fetch(url)).decode("utf-8", "replace")
+            p, v = parse_packages(text)
+            for k, f in p.items():
+                pkgs.setdefault(k, f)
+            for k, n in v.items():
+                provides.setdefault(k, n)
+        roots = [n for n, f in pkgs.items() if f.get("Priority") == "required"] + ["apt"]
+        base_image = set()
+        for r in roots:
+            base_image |= closure(r, pkgs, provides, ["Pre-Depends", "Depends"])
+        for name in PACKAGES:
+            if name not in pkgs and name not in provides:
+                continue
+            base = closure(name, pkgs, provides, ["Pre-Depends", "Depends"], base_image)
+            full = closure(name, pkgs, provides, ["Pre-Depends", "Depends", "Recommends"], base_image)
+            extra = sorted(full - base - base_image)
+            direct = [alts[0] for alts in relations(pkgs.get(name) or pkgs[provides[name]], ["Recommends"])]
+            rows.append((distro, name, direct[:4], extra))
+            for p in extra:
+                sizes[(distro, p)] = int(pkgs[p].get("Installed-Size", "0") or 0) * 1024
+    out = sys.stdout
+    q = lambda xs: "&[" + ", ".join('"%s"' % x for x in xs) + "]"
+    out.write("// Generated by scripts/apt-recommends.py on %s. Do not edit.\n\n" % date)
+    out.write("/// When the table was made.\n")
+    out.write("pub const DATE: &str = \"%s\";\n\n" % date)
+    out.write("/// (distribution, package, its own Recommends, every package its\n")
+    out.write("/// recommendations add that the base image lacks).\n")
+    out.write("pub const ROWS: &[(&str, &str, &[&str], &[&str])] = &[\n")
+    for distro, name, direct, extra in rows:
+        out.write('    ("%s", "%s", %s, %s),\n' % (distro, name, q(direct), q(extra)))
+    out.write("];\n\n")
+    out.write("/// (distribution, package, Installed-Size in bytes) of every package above.\n")
+    out.write("pub const SIZES: &[(&str, &str, u64)] = &[\n")
+    for (distro, name), size in sorted(sizes.items()):
+        out.write('    ("%s", "%s", %d),\n' % (distro, name, size))
+    out.write("];\n")
+
+
+if __name__ == "__main__":
+    main()
