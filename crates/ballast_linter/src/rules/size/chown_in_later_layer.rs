@@ -168,7 +168,7 @@ fn written_under(cx: &Checker<'_>, before: usize, target: &str) -> Vec<Earlier> 
     let target = target.trim_end_matches('/');
     let inside = |p: &str| {
         let p = p.trim_end_matches('/');
-        p == target || p.starts_with(&format!("{target}/")) || target == ""
+        p == target || p.starts_with(&format!("{target}/")) || target.is_empty()
     };
     let mut out = Vec::new();
     for i in cx.image_instructions().into_iter().filter(|i| *i < before) {
