@@ -4,7 +4,7 @@
 //! a push to the registry and a pull back, and the image's main findings
 //! read from the registry. Images are removed at the end unless kept.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -280,19 +280,4 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
         variants: out,
         notes,
     })
-}
-
-/// An application file for the one-line change: among what the last
-/// COPY/ADD of the context takes, a Python file first, not `__init__.py`.
-pub fn pick_changed_file(candidates: &[String]) -> Option<PathBuf> {
-    let mut c: Vec<&String> = candidates.iter().collect();
-    c.sort_by_key(|p| {
-        (
-            !p.ends_with(".py"),
-            p.ends_with("__init__.py"),
-            p.matches('/').count() == 0,
-            p.as_str(),
-        )
-    });
-    c.first().map(|p| Path::new(p.as_str()).to_path_buf())
 }

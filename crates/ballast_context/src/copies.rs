@@ -134,6 +134,63 @@ pub fn is_build_metadata(path: &str) -> bool {
         || (name.ends_with(".py") && (stem.starts_with("build_") || stem.ends_with("_build")))
 }
 
+/// The file a typical code change touches: an application source file
+/// the build copies from the context into the image (or into a stage the
+/// target needs). Never junk (virtualenvs, caches, bytecode, VCS, ...),
+/// never ignored, never build metadata. A Python file outside tests is
+/// preferred, then any source file; one in a package directory, the
+/// shallowest first.
+pub fn typical_code_change(
+    ctx: &Context,
+    uses: &[ContextUse],
+    stages: &std::collections::BTreeSet<usize>,
+    image_stages: &[usize],
+) -> Option<String> {
+    let junk = crate::junk::find(ctx);
+    let in_junk = |p: &str| {
+        junk.iter()
+            .any(|j| p == j.path || p.starts_with(&format!("{}/", j.path)))
+    };
+    let mut candidates: Vec<(&str, bool)> = uses
+        .iter()
+        .filter(|u| stages.contains(&u.stage) && u.keyword != "RUN")
+        .flat_map(|u| {
+            let image = image_stages.contains(&u.stage);
+            u.sources
+                .iter()
+                .flat_map(|s| s.matched.iter())
+                .flat_map(|m| ctx.under(m))
+                .filter(|e| e.kind == Kind::File && !e.excluded)
+                .filter(|e| !u.excludes.is_excluded(&e.path))
+                .map(move |e| (e.path.as_str(), image))
+        })
+        .filter(|(p, _)| !is_build_metadata(p) && !in_junk(p))
+        .filter(|(p, _)| !p.split('/').any(|c| c.starts_with('.')))
+        .collect();
+    let source = |p: &str| {
+        [
+            ".py", ".ts", ".tsx", ".js", ".jsx", ".go", ".rs", ".java", ".rb",
+        ]
+        .iter()
+        .any(|s| p.ends_with(s))
+    };
+    let test = |p: &str| p.split('/').any(|c| c == "tests" || c == "test") || p.contains("test_");
+    candidates.sort_by_key(|(p, image)| {
+        (
+            !image,
+            !p.ends_with(".py"),
+            !source(p),
+            test(p),
+            p.ends_with("__init__.py"),
+            // Root-level files are scripts and configs more often than code.
+            !p.contains('/'),
+            p.matches('/').count(),
+            *p,
+        )
+    });
+    candidates.first().map(|(p, _)| p.to_string())
+}
+
 fn is_remote(src: &str) -> bool {
     src.starts_with("http://")
         || src.starts_with("https://")

@@ -86,9 +86,14 @@ const MAX_FILES: usize = 32;
 #[derive(Debug, Clone)]
 pub struct RunInstall<'r> {
     pub part: &'r crate::runs::Part,
+    /// The RUN's command: the install itself, or the `make` that runs it.
     pub command: &'r ballast_shell::Command,
     pub install: Install,
     pub resolved: Resolved,
+    /// The install runs inside another command's script (`make install`
+    /// running a Makefile recipe): where, e.g. `make install (Makefile:75)`.
+    /// Its words are not the Dockerfile's, so no fix can edit it there.
+    pub via: Option<String>,
 }
 
 /// The Python installs of a RUN whose working directory is `workdir`,
@@ -102,19 +107,115 @@ pub fn run_installs<'r>(
     for part in &run.parts {
         let dirs = part.script.working_dirs(workdir);
         for (cmd, cwd) in part.script.commands.iter().zip(dirs) {
-            let Some(install) = ballast_shell::python::install(cmd) else {
+            if let Some(install) = ballast_shell::python::install(cmd) {
+                let resolved = resolve(&install, cmd, cwd.as_deref(), files);
+                out.push(RunInstall {
+                    part,
+                    command: cmd,
+                    install,
+                    resolved,
+                    via: None,
+                });
                 continue;
-            };
-            let resolved = resolve(&install, cmd, cwd.as_deref(), files);
-            out.push(RunInstall {
-                part,
-                command: cmd,
-                install,
-                resolved,
-            });
+            }
+            // `make install`: the installs in the target's recipe.
+            for (recipe_cmd, dir, via) in make_recipe(cmd, cwd.as_deref(), files) {
+                if let Some(install) = ballast_shell::python::install(&recipe_cmd) {
+                    let resolved = resolve(&install, &recipe_cmd, Some(&dir), files);
+                    out.push(RunInstall {
+                        part,
+                        command: cmd,
+                        install,
+                        resolved,
+                        via: Some(via.clone()),
+                    });
+                }
+            }
         }
     }
     out
+}
+
+/// The commands of the recipe a `make [TARGET]` runs, read from the
+/// Makefile where the build put it, with the directory they run in and
+/// where the recipe is. Only the target's own recipe is read.
+fn make_recipe(
+    cmd: &ballast_shell::Command,
+    cwd: Option<&str>,
+    files: &dyn Files,
+) -> Vec<(ballast_shell::Command, String, String)> {
+    if !matches!(cmd.name(), Some("make" | "gmake")) {
+        return Vec::new();
+    }
+    let args: Vec<&str> = cmd.args().collect();
+    let mut dir = cwd.map(str::to_string);
+    let mut makefile = "Makefile".to_string();
+    let mut targets = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i] {
+            "-C" => {
+                dir = dir.zip(args.get(i + 1)).map(|(d, c)| absolute(&d, c));
+                i += 1;
+            }
+            "-f" => {
+                if let Some(f) = args.get(i + 1) {
+                    makefile = f.to_string();
+                }
+                i += 1;
+            }
+            a if a.starts_with('-') || a.contains('=') => {}
+            a => targets.push(a.to_string()),
+        }
+        i += 1;
+    }
+    let Some(dir) = dir else { return Vec::new() };
+    let Some(rel) = files.locate(&absolute(&dir, &makefile)) else {
+        return Vec::new();
+    };
+    let Some(text) = files.read(&rel) else {
+        return Vec::new();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let is_rule = |l: &str| {
+        !l.starts_with(['\t', ' ', '#', '.'])
+            && l.split_once(':').is_some_and(|(t, rest)| {
+                !t.contains('=') && !rest.starts_with('=') && !t.trim().is_empty()
+            })
+    };
+    let target = targets.first().cloned().or_else(|| {
+        lines
+            .iter()
+            .find(|l| is_rule(l))
+            .and_then(|l| l.split(':').next())
+            .map(|t| t.split_whitespace().next().unwrap_or("").to_string())
+    });
+    let Some(target) = target else {
+        return Vec::new();
+    };
+    let Some(at) = lines.iter().position(|l| {
+        is_rule(l)
+            && l.split(':')
+                .next()
+                .is_some_and(|t| t.split_whitespace().any(|n| n == target))
+    }) else {
+        return Vec::new();
+    };
+    let recipe: Vec<String> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.starts_with('\t'))
+        .map(|l| {
+            l.trim_start_matches('\t')
+                .trim_start_matches(['@', '-', '+'])
+                .to_string()
+        })
+        .collect();
+    let via = format!("make {target} ({rel}:{})", at + 1);
+    ballast_shell::parse(&recipe.join("\n"))
+        .commands
+        .into_iter()
+        .map(|c| (c, dir.clone(), via.clone()))
+        .collect()
 }
 
 /// Resolves an install run in `cwd` (absolute; `None`: unknown after a
@@ -515,6 +616,50 @@ mod tests {
             "no COPY put requirements.txt in /app"
         );
         assert_eq!(r.unread, ["requirements.txt"]);
+    }
+
+    #[test]
+    fn make_targets_are_followed() {
+        let fake = Fake {
+            placed: vec![
+                ("/root/Makefile", "Makefile"),
+                ("/root/setup.py", "setup.py"),
+            ],
+            files: vec![
+                (
+                    "Makefile",
+                    "test:\n\tpytest\ninstall:\t## install\n\tpip install -e .[all]\n\ndocs:\n\tmake html\n",
+                ),
+                (
+                    "setup.py",
+                    "setup(install_requires=['torch', 'numpy'], extras_require={'all': ['black']})\n",
+                ),
+            ],
+            vars: vec![],
+        };
+        let script = ballast_shell::parse("cd /root && make install");
+        let run = crate::runs::Run {
+            index: 0,
+            parts: vec![crate::runs::Part {
+                kind: crate::runs::PartKind::Shell,
+                text: String::new(),
+                offset: 0,
+                script,
+                editable: true,
+            }],
+            mounts: Vec::new(),
+            json: false,
+        };
+        let found = run_installs(&run, "/", &fake);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].via.as_deref(), Some("make install (Makefile:3)"));
+        let names: Vec<&str> = found[0]
+            .resolved
+            .requested
+            .iter()
+            .map(|q| q.requirement.name.as_str())
+            .collect();
+        assert_eq!(names, ["torch", "numpy", "black"]);
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct PyInstall<'r> {
     /// Requirement files or projects the install reads that are not where
     /// the build puts them: what they bring is unknown.
     pub unread: Vec<String>,
+    /// The install runs inside another command's script (`make install`):
+    /// where. Its words are not the Dockerfile's: no fix edits them.
+    pub via: Option<String>,
 }
 
 impl PyInstall<'_> {
@@ -88,6 +91,20 @@ impl PyInstall<'_> {
     /// The span of the whole command.
     pub fn span(&self) -> Span {
         self.part.span(self.command.span)
+    }
+
+    /// An insertion of ` text` after the install's subcommand (`pip
+    /// install`), when its words are the Dockerfile's.
+    pub fn insert_after_subcommand(&self, text: &str) -> Option<crate::finding::Edit> {
+        if self.via.is_some() {
+            return None;
+        }
+        crate::rules::common::insert_after_word(
+            self.part,
+            self.command,
+            self.install.subcommand,
+            text,
+        )
     }
 
     /// The install as [`ballast_context::installs`] resolves it (without
@@ -425,6 +442,7 @@ impl<'a> Checker<'a> {
                     command,
                     install,
                     resolved: r,
+                    via,
                 } = ri;
                 let requested = r
                     .requested
@@ -449,6 +467,7 @@ impl<'a> Checker<'a> {
                     accelerator_source: r.accelerator_source.or(r.torch_chosen_by_project),
                     project: r.project,
                     unread: r.unread,
+                    via,
                 }
             })
             .collect()

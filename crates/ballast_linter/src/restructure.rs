@@ -153,6 +153,13 @@ pub fn restructure(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Restruc
             "no Python dependency install to move into a builder stage",
         ));
     }
+    if let Some(p) = installs.iter().find(|p| p.via.is_some()) {
+        return Err(Refusal::Unsupported(format!(
+            "line {}: dependencies are installed through {}, which a restructure cannot rewrite",
+            cx.inst(p.run.index).start_line,
+            p.via.as_deref().unwrap_or("another command")
+        )));
+    }
     let deps: Vec<&PyInstall<'_>> = installs
         .iter()
         .filter(|p| {

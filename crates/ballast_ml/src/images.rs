@@ -254,6 +254,11 @@ pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
         || name == "mambaorg/micromamba"
         || name.starts_with("jupyter/")
         || (image.registry == Some("quay.io") && name.starts_with("jupyter/"))
+        // USER locust; the entrypoint drops to pypiserver with gosu; Software
+        // Collections images run as 1001.
+        || name == "locustio/locust"
+        || name == "pypiserver/pypiserver"
+        || (image.registry == Some("quay.io") && name.starts_with("sclorg/"))
 }
 
 #[cfg(test)]

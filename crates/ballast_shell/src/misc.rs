@@ -88,6 +88,53 @@ pub fn downloads_piped_to_shell(script: &Script) -> Vec<usize> {
     out
 }
 
+/// Model weights a `wget`/`curl` fetches: URLs of weight files
+/// (`.safetensors`, `.pt`, `.gguf`, `.onnx`, ...), of a Hugging Face
+/// `resolve/` path, or of an archive under a models or weights path
+/// (`.../models/embeddings/mpnet-base-v2.zip`).
+pub fn weight_downloads(cmd: &Command) -> Vec<String> {
+    if !matches!(cmd.name(), Some("wget" | "curl")) {
+        return Vec::new();
+    }
+    cmd.args()
+        .filter(|a| a.starts_with("http://") || a.starts_with("https://"))
+        .filter(|url| is_weights_url(url))
+        .map(str::to_string)
+        .collect()
+}
+
+fn is_weights_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let path = lower.split(['?', '#']).next().unwrap_or(&lower);
+    let file = path.rsplit('/').next().unwrap_or(path);
+    const WEIGHTS: &[&str] = &[
+        ".safetensors",
+        ".pt",
+        ".pth",
+        ".ckpt",
+        ".gguf",
+        ".ggml",
+        ".onnx",
+        ".h5",
+        ".tflite",
+        ".mlmodel",
+        ".pte",
+        ".engine",
+    ];
+    const ARCHIVES: &[&str] = &[".zip", ".tar.gz", ".tgz", ".tar", ".tar.xz", ".tar.zst"];
+    let model_path = path.split('/').any(|c| {
+        matches!(
+            c,
+            "models" | "model" | "weights" | "checkpoints" | "embeddings"
+        )
+    });
+    WEIGHTS.iter().any(|s| file.ends_with(s))
+        || (path.contains("huggingface.co/") && path.contains("/resolve/"))
+        || (file.ends_with(".bin")
+            && (model_path || file.starts_with("pytorch_model") || file.starts_with("model")))
+        || (model_path && ARCHIVES.iter().any(|s| file.ends_with(s)))
+}
+
 /// Model repositories a command downloads: `huggingface-cli download REPO`,
 /// `hf download REPO`, and Python one-liners calling `from_pretrained(...)`,
 /// `snapshot_download(...)`, `hf_hub_download(...)`, `SentenceTransformer(...)`.
@@ -157,20 +204,65 @@ pub fn python_calls(code: &str) -> Vec<String> {
     for call in CALLS {
         let mut rest = code;
         while let Some(p) = rest.find(call) {
+            let before = &rest[..p];
             let after = &rest[p + call.len()..];
-            let arg = after.trim_start();
-            let id = if let Some(q) = arg.chars().next().filter(|c| *c == '\'' || *c == '"') {
-                arg[1..].split(q).next().unwrap_or("").to_string()
-            } else {
-                call.trim_end_matches('(').to_string()
-            };
+            rest = after;
+            // A tokenizer is a small file, not weights.
+            if call == &"from_pretrained(" && before.trim_end_matches('.').ends_with("Tokenizer") {
+                continue;
+            }
+            let id = first_string_argument(after)
+                .unwrap_or_else(|| call.trim_end_matches('(').to_string());
             if !id.is_empty() && !out.contains(&id) {
                 out.push(id);
             }
-            rest = after;
         }
     }
     out
+}
+
+/// The model id a call names: its first positional string argument, or
+/// the string given to `model_name_or_path=` / `repo_id=` / `model=` /
+/// `pretrained_model_name_or_path=`.
+fn first_string_argument(args: &str) -> Option<String> {
+    let arg = args.trim_start();
+    let quoted = |s: &str| {
+        let q = s.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        s[1..].split(q).next().map(str::to_string)
+    };
+    if let Some(v) = quoted(arg) {
+        return Some(v);
+    }
+    let call: String = {
+        let mut depth = 0;
+        arg.chars()
+            .take_while(|c| {
+                match c {
+                    '(' => depth += 1,
+                    ')' if depth == 0 => return false,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                true
+            })
+            .collect()
+    };
+    for key in [
+        "model_name_or_path",
+        "pretrained_model_name_or_path",
+        "repo_id",
+        "model",
+    ] {
+        let mut rest = call.as_str();
+        while let Some(p) = rest.find(key) {
+            let tail = rest[p + key.len()..].trim_start();
+            if let Some(v) = tail.strip_prefix('=').and_then(|t| quoted(t.trim_start())) {
+                return Some(v);
+            }
+            rest = &rest[p + key.len()..];
+        }
+    }
+    None
 }
 
 /// Options that turn off TLS or signature verification, with what they are.
@@ -260,6 +352,30 @@ mod tests {
         );
         assert_eq!(cleaned_caches(&s.commands[1]), ["/var/cache/apt/archives"]);
         assert_eq!(cleaned_caches(&s.commands[2]), ["/root/.cache/pip"]);
+    }
+
+    #[test]
+    fn weights_by_url_and_model_ids() {
+        let c = &crate::parse(
+            "wget https://d3dg1063dc54p9.cloudfront.net/models/embeddings/mpnet-base-v2.zip",
+        )
+        .commands[0];
+        assert_eq!(weight_downloads(c).len(), 1);
+        let c =
+            &crate::parse("curl -L -o m.gguf https://huggingface.co/org/m/resolve/main/m.Q4.gguf")
+                .commands[0];
+        assert_eq!(weight_downloads(c).len(), 1);
+        let c = &crate::parse("wget https://github.com/x/y/releases/download/v1/tool.tar.gz")
+            .commands[0];
+        assert!(weight_downloads(c).is_empty());
+        assert_eq!(
+            python_calls(
+                "from sentence_transformers import SentenceTransformer; SentenceTransformer(model_name_or_path='nomic-ai/nomic-embed-text-v1', trust_remote_code=False)"
+            ),
+            ["nomic-ai/nomic-embed-text-v1"]
+        );
+        assert!(python_calls("from tokenizers import Tokenizer; Tokenizer.from_pretrained('nomic-ai/nomic-embed-text-v1')").is_empty());
+        assert!(python_calls("AutoTokenizer.from_pretrained('bert-base-uncased')").is_empty());
     }
 
     #[test]

@@ -7,10 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use ballast_bench::engine::Kind;
-use ballast_bench::run::{Options, Variant, pick_changed_file, run as bench};
-use ballast_context::copies::{context_uses, is_dependency_manifest};
-use ballast_context::walk::Kind as EntryKind;
-use ballast_dockerfile::Keyword;
+use ballast_bench::run::{Options, Variant, run as bench};
+use ballast_context::copies::{context_uses, typical_code_change};
 use ballast_linter::LintOptions;
 use ballast_linter::restructure::{Refusal, restructure};
 use ballast_report::Style;
@@ -118,24 +116,16 @@ pub fn run(args: BenchArgs) -> Result<u8> {
         None => {
             let walked = p.walk()?;
             let uses = context_uses(&p.df, &p.graph, &walked);
-            let last = uses
-                .iter()
-                .rev()
-                .find(|u| p.df.instructions[u.instruction].keyword != Keyword::Run);
-            let files: Vec<String> = last
-                .into_iter()
-                .flat_map(|u| u.sources.iter().flat_map(|s| s.matched.iter()))
-                .flat_map(|m| walked.under(m))
-                .filter(|e| {
-                    e.kind == EntryKind::File && !e.excluded && !is_dependency_manifest(&e.path)
-                })
-                .map(|e| e.path.clone())
-                .collect();
-            pick_changed_file(&files).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no application file to change: the last COPY takes none (pass --change PATH)"
-                )
-            })?
+            let target = p.graph.target(args.project.target.as_deref());
+            let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
+            let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
+            typical_code_change(&walked, &uses, &needed, &image_stages)
+                .map(std::path::PathBuf::from)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no application file to change: the build copies none (pass --change PATH)"
+                    )
+                })?
         }
     };
     let mut build_flags = Vec::new();

@@ -3,9 +3,8 @@
 //! typical code change rebuilds, and the restructured Dockerfile as a diff.
 
 use anyhow::Result;
-use ballast_context::copies::{context_uses, is_dependency_manifest};
+use ballast_context::copies::{context_uses, typical_code_change};
 use ballast_context::rebuild::{Inputs, predict};
-use ballast_context::walk::Kind;
 use ballast_context::{junk, report};
 use ballast_linter::restructure::{Refusal, restructure};
 use ballast_report::check::{Check, Restructure};
@@ -80,32 +79,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         &df_name,
     );
 
-    // A typical code change: an application source file a COPY takes.
+    // A typical code change: an application source file the build copies.
     let target = p.graph.target(args.project.target.as_deref());
     let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
-    let mut candidates: Vec<&str> = uses
-        .iter()
-        .filter(|u| needed.contains(&u.stage))
-        .flat_map(|u| u.sources.iter().flat_map(|s| s.matched.iter()))
-        .flat_map(|m| ctx.under(m))
-        .filter(|e| e.kind == Kind::File && !e.excluded && !is_dependency_manifest(&e.path))
-        .map(|e| e.path.as_str())
-        .filter(|path| {
-            !path
-                .rsplit('/')
-                .next()
-                .is_some_and(|n| n.starts_with("Dockerfile") || n == ".dockerignore")
-        })
-        .collect();
-    candidates.sort_by_key(|path| {
-        (
-            !path.ends_with(".py"),
-            path.ends_with("__init__.py"),
-            path.matches('/').count() == 0,
-            *path,
-        )
-    });
-    let changed_file = candidates.first().map(|s| s.to_string());
+    let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
+    let changed_file = typical_code_change(&ctx, &uses, &needed, &image_stages);
     let read = |rel: &str| p.read_context_file(rel);
     let prediction = changed_file.as_ref().map(|f| {
         predict(&Inputs {

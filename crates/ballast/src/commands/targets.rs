@@ -111,9 +111,28 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || lower.starts_with("containerfile.")
 }
 
-/// Dockerfiles under a directory, .gitignore respected, sorted.
+/// Suffixes of Dockerfile templates (Jinja, generic templates, autoconf
+/// inputs): not Dockerfiles until rendered.
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tpl",
+    ".tmpl",
+    ".template",
+    ".in",
+];
+
+/// Whether a Dockerfile-named file is a template to render first.
+pub fn is_template_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
+
+/// Dockerfiles under a directory, .gitignore respected, sorted. Templates
+/// (`Dockerfile.jinja2`) are left out, each with a note on stderr.
 fn discover(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+    let found: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
@@ -123,6 +142,16 @@ fn discover(dir: &Path) -> Vec<PathBuf> {
         .filter(|e| is_dockerfile_name(&e.file_name().to_string_lossy()))
         .map(|e| e.into_path())
         .collect();
+    let (templates, mut out): (Vec<PathBuf>, Vec<PathBuf>) = found.into_iter().partition(|p| {
+        p.file_name()
+            .is_some_and(|n| is_template_name(&n.to_string_lossy()))
+    });
+    for t in templates {
+        eprintln!(
+            "note: {}: skipped, a template (render it, then lint the result)",
+            crate::output::one_line(&t.display().to_string())
+        );
+    }
     out.sort();
     out
 }

@@ -143,7 +143,7 @@ fn line_span(source: &str, span: Span) -> Span {
 /// The reorder, or `None` when it cannot be done safely.
 pub(crate) fn fix(cx: &Checker<'_>, copy: usize, p: &PyInstall<'_>) -> Option<Fix> {
     let r = p.run.index;
-    if (copy + 1..r).any(|i| !independent_of_code(cx, i)) || p.run.json {
+    if (copy + 1..r).any(|i| !independent_of_code(cx, i)) || p.run.json || p.via.is_some() {
         return None;
     }
     // The manifests come from the code copy, or a copy between already

@@ -47,7 +47,12 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let r = ImageRef::parse(image);
-        if r.digest.is_some() || !stage.base_unresolved.is_empty() {
+        // No tag at all (or `latest`) is unpinned-base-image's case.
+        if r.digest.is_some()
+            || !stage.base_unresolved.is_empty()
+            || matches!(r.effective_tag(), None | Some("latest"))
+            || r.tag.is_none()
+        {
             continue;
         }
         let Some((span, _)) = cx.from_image_span(s) else {

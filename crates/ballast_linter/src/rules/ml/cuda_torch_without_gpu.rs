@@ -42,7 +42,6 @@ use ballast_shell::python::Tool;
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::insert_after_word;
 use crate::rules::cpu_torch::pyproject_with_cpu_torch;
 
 pub(crate) static RULE: Rule = Rule {
@@ -104,20 +103,16 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     } else {
                         format!("--extra-index-url {CPU_INDEX}")
                     };
-                    insert_after_word(p.part, p.command, p.install.subcommand, &flag).map(|e| {
+                    p.insert_after_subcommand(&flag).map(|e| {
                         Fix::unsafe_(
                             format!("Install torch from the CPU index (`{flag}`)"),
                             vec![e],
                         )
                     })
                 }
-                Tool::UvPip => insert_after_word(
-                    p.part,
-                    p.command,
-                    p.install.subcommand,
-                    "--torch-backend=cpu",
-                )
-                .map(|e| Fix::unsafe_("Add `--torch-backend=cpu`", vec![e])),
+                Tool::UvPip => p
+                    .insert_after_subcommand("--torch-backend=cpu")
+                    .map(|e| Fix::unsafe_("Add `--torch-backend=cpu`", vec![e])),
                 // Project tools: their configuration chooses the index.
                 tool @ (Tool::UvSync | Tool::Poetry | Tool::Pdm) => {
                     let family: Vec<&str> = ["torch", "torchvision", "torchaudio"]

@@ -1,8 +1,13 @@
 //! ## What it does
 //! Flags a RUN that downloads model weights while building:
-//! `huggingface-cli download` / `hf download`, and Python (`python -c` or a
-//! heredoc fed to python) calling `from_pretrained`, `snapshot_download`,
-//! `hf_hub_download`, `SentenceTransformer(...)` or `pipeline(...)`.
+//! `huggingface-cli download` / `hf download`, `wget`/`curl` of weight
+//! files (`.safetensors`, `.pt`, `.gguf`, `.onnx`, a Hugging Face
+//! `resolve/` URL) or of an archive under a models path, and Python
+//! (`python -c` or a heredoc fed to python) calling `from_pretrained`,
+//! `snapshot_download`, `hf_hub_download`, `SentenceTransformer(...)` or
+//! `pipeline(...)`. A tokenizer (`AutoTokenizer.from_pretrained`) is a small
+//! file, not weights. A download in a builder stage counts when the image
+//! copies that stage's files.
 //!
 //! ## Why it matters
 //! The weights are baked into a layer (hundreds of megabytes to tens of
@@ -28,7 +33,7 @@
 //! decision.
 
 use ballast_ml::models::estimated_size;
-use ballast_shell::misc::{model_downloads, python_calls};
+use ballast_shell::misc::{model_downloads, python_calls, weight_downloads};
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
@@ -52,7 +57,10 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.reachable_runs() {
         let mut found: Vec<(ballast_dockerfile::Span, String)> = Vec::new();
         for (part, cmd) in run.commands() {
-            for m in model_downloads(cmd) {
+            for m in model_downloads(cmd)
+                .into_iter()
+                .chain(weight_downloads(cmd))
+            {
                 found.push((part.span(cmd.span), m));
             }
         }
@@ -88,6 +96,15 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 None if cx.in_image(run.index) => (
                     format!(
                         "downloads `{model}` at build: the weights are baked into a layer every pull moves"
+                    ),
+                    size.map(|(b, basis)| Savings::image(b, basis)),
+                ),
+                None if stage.is_some_and(|s| cx.stage_reaches_image(s)) => (
+                    format!(
+                        "downloads `{model}` at build in stage {}, whose files the image copies: the weights are baked into a layer every pull moves",
+                        stage
+                            .map(|s| cx.graph.stages[s].label())
+                            .unwrap_or_default()
                     ),
                     size.map(|(b, basis)| Savings::image(b, basis)),
                 ),

@@ -93,6 +93,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             if base
                 .as_deref()
                 .is_some_and(|b| runs_as_non_root(&ImageRef::parse(b)))
+                || drops_privileges(cx)
             {
                 return;
             }
@@ -124,6 +125,55 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Tools an entrypoint uses to start the service as another user.
+const PRIVILEGE_DROPPERS: &[&str] = &[
+    "gosu",
+    "su-exec",
+    "setpriv",
+    "runuser",
+    "chpst",
+    "s6-setuidgid",
+    "setuidgid",
+];
+
+/// Whether the container starts as root only to drop to another user: its
+/// ENTRYPOINT (or CMD) runs `gosu`/`su-exec`/`setpriv`/`runuser`, directly or
+/// in the script it starts (read from the build context where a COPY put it).
+fn drops_privileges(cx: &Checker<'_>) -> bool {
+    let start = cx
+        .image_instructions()
+        .into_iter()
+        .filter(|i| matches!(cx.inst(*i).keyword, Keyword::Entrypoint | Keyword::Cmd))
+        .collect::<Vec<_>>();
+    let last = start
+        .iter()
+        .rev()
+        .find(|i| cx.inst(**i).keyword == Keyword::Entrypoint)
+        .or_else(|| start.last())
+        .copied();
+    let Some(i) = last else { return false };
+    let words: Vec<String> = cx.inst(i).values().iter().map(|v| v.to_string()).collect();
+    let script_says = |text: &str| {
+        let script = ballast_shell::parse(text);
+        script.commands.iter().any(|c| {
+            c.words
+                .iter()
+                .any(|w| PRIVILEGE_DROPPERS.contains(&w.text.rsplit('/').next().unwrap_or(&w.text)))
+                || (c.name() == Some("su") && c.args().any(|a| a == "-c"))
+        })
+    };
+    if script_says(&words.join(" ")) {
+        return true;
+    }
+    // The script the entrypoint runs, as the build context has it.
+    words
+        .iter()
+        .filter(|w| w.ends_with(".sh") || w.starts_with('/') || w.starts_with("./"))
+        .filter_map(|w| cx.origins.context_path(i, w))
+        .filter_map(|rel| cx.read(&rel))
+        .any(|text| script_says(&text))
 }
 
 /// Creates a user, owns the app's files and directory by it, switches to it.

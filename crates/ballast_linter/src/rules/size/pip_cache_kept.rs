@@ -40,9 +40,7 @@ use ballast_shell::python::Tool;
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{
-    deletes, insert_after_word, install_size, installs_size, normalize_home, tool_label,
-};
+use crate::rules::common::{deletes, install_size, installs_size, normalize_home, tool_label};
 use ballast_context::runs::Run;
 
 pub(crate) static RULE: Rule = Rule {
@@ -250,7 +248,7 @@ fn group_finding(cx: &Checker<'_>, run: &Run, dir: &str, installs: &[PyInstall<'
     } else if let Some(flag) = flag {
         let edits: Option<Vec<Edit>> = installs
             .iter()
-            .map(|p| insert_after_word(p.part, p.command, p.install.subcommand, flag))
+            .map(|p| p.insert_after_subcommand(flag))
             .collect();
         edits.map(|e| Fix::safe(format!("Add `{flag}`"), e))
     } else if conda && installs.iter().all(|p| p.part.editable) {
