@@ -682,11 +682,11 @@ fn write_ignore(
     let graph = StageGraph::new(new, &options.build);
     let uses = context_uses(new, &graph, &ctx.context);
     let found = junk::find(&ctx.context);
-    let s = suggest(&ctx.context, &found, &uses, None);
+    let s = suggest(&ctx.context, &found, &uses, None, None);
     if s.excluded_files == 0 {
         return None;
     }
-    let dropped = verify(&ctx.context, &uses, &s.text);
+    let dropped = verify(&ctx.context, &uses, &s.text, None);
     if !dropped.is_empty() {
         notes.push(format!(
             "no .dockerignore written: it would drop {}",

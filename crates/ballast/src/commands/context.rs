@@ -19,9 +19,14 @@ pub struct ContextArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
-    /// Print a .dockerignore that drops the junk and keeps what the Dockerfile copies.
+    /// Print the lines to add to the .dockerignore (or a new one) that drop
+    /// the junk and keep what the Dockerfile copies.
     #[arg(long)]
     pub suggest_dockerignore: bool,
+    /// With --suggest-dockerignore: print the whole file, the existing
+    /// lines with the additions.
+    #[arg(long, requires = "suggest_dockerignore")]
+    pub merged: bool,
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -36,26 +41,47 @@ pub enum Format {
 pub fn run(args: ContextArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
     if args.suggest_dockerignore {
-        // Junk and needs are judged on everything the directory holds.
+        // Junk and needs are judged on everything the directory holds,
+        // starting from the ignore file in force.
         let everything = walk::walk(&p.dir, &IgnoreFile::default())?;
         let junk = junk::find(&everything);
         let uses = context_uses(&p.df, &p.graph, &everything);
+        let existing = p.ignore_text();
         let s = suggest::suggest(
             &everything,
             &junk,
             &uses,
             p.dockerfile_in_context().as_deref(),
+            existing.as_deref(),
         );
-        let dropped = suggest::verify(&everything, &uses, &s.text);
+        let dropped = suggest::verify(&everything, &uses, &s.text, existing.as_deref());
         if !dropped.is_empty() {
             anyhow::bail!("could not keep every COPY source: {}", dropped.join(", "));
         }
-        emit(&s.text)?;
-        eprintln!(
-            "# keeps {:.1} MB in {} files out of the context; every COPY/ADD source is still sent",
-            s.excluded_bytes as f64 / 1e6,
-            s.excluded_files
-        );
+        let name = p
+            .ignore
+            .source
+            .clone()
+            .unwrap_or_else(|| ".dockerignore".to_string());
+        let out = match (existing.is_some(), args.merged) {
+            (_, true) | (false, _) => s.text.clone(),
+            (true, false) => s.additions.clone(),
+        };
+        emit(&out)?;
+        if existing.is_some() && s.additions.is_empty() {
+            eprintln!("# {name} already keeps out every kind of junk ballast knows");
+        } else {
+            eprintln!(
+                "# {} keeps {} in {} files out of the context; every COPY/ADD source is still sent",
+                if existing.is_some() && !args.merged {
+                    format!("adding these lines to {name}")
+                } else {
+                    "this file".to_string()
+                },
+                ballast_ml::units::format_bytes(s.excluded_bytes),
+                s.excluded_files
+            );
+        }
         return Ok(exit::OK);
     }
     let ctx = p.walk()?;

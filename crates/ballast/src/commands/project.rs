@@ -137,6 +137,12 @@ impl Project {
         read_in_context(&self.dir, rel)
     }
 
+    /// The text of the ignore file in force, if there is one.
+    pub fn ignore_text(&self) -> Option<String> {
+        let path = ignore_file_for(&self.dir, Some(&self.dockerfile_path))?;
+        read_text(&path).ok()
+    }
+
     /// What BuildKit transfers of the context for the target.
     pub fn transfer(&self, uses: &[ContextUse], target: Option<&str>) -> Transfer {
         let stages = self
