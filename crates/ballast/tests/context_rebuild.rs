@@ -302,7 +302,8 @@ fn context_report_and_suggested_dockerignore() {
         ],
     );
     let big = std::fs::File::create(dir.path().join("data/train.csv")).unwrap();
-    big.set_len(12_000_000).unwrap();
+    // Over 50 MB: a `data/` directory this big is a dataset.
+    big.set_len(60_000_000).unwrap();
     let out = ballast(dir.path())
         .args(["context", "--format", "json"])
         .output()

@@ -45,7 +45,7 @@ pub struct TorchContext {
 /// The installed bytes of a set of requirements, each package once, with
 /// the basis: torch as the CUDA build with its nvidia-* wheels unless a
 /// CPU source is used, and not at all when it is already present (unless
-/// named) or only reached through `--no-deps` installs. `unread` names
+/// pinned to a version) or only reached through `--no-deps` installs. `unread` names
 /// files or projects whose requirements are unknown. `None` when nothing
 /// is known.
 pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -> Option<Cost> {
@@ -61,7 +61,9 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
         }
         let family = packages::TORCH_FAMILY.contains(&n.as_str());
         let dependent = packages::brings_torch(&n, &s.requirement.extras);
-        if family || (dependent && !s.no_deps && torch.present.is_none()) {
+        // A torch already there satisfies an unpinned requirement on it.
+        let replaces = family && s.requirement.pinned_version().is_some();
+        if replaces || (dependent && !s.no_deps && torch.present.is_none()) {
             with_torch = true;
         } else if dependent && torch.present.is_some() {
             dependent_kept = true;

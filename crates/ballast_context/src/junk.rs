@@ -93,8 +93,10 @@ const DATASET_SUFFIXES: &[&str] = &[
 /// Files smaller than this are not called a dataset on their own.
 const DATASET_MIN_BYTES: u64 = 1 << 20;
 /// A `data/` directory smaller than this is more likely an application
-/// resource (templates, a small corpus) than a dataset.
-const DATASET_DIR_MIN_BYTES: u64 = 10 << 20;
+/// resource (templates, a demo corpus the app lists) than a dataset...
+const DATASET_DIR_MIN_BYTES: u64 = 50 << 20;
+/// ... unless it holds test fixtures (`tests/data`).
+const TEST_DATA_DIR_MIN_BYTES: u64 = 10 << 20;
 
 /// The class of a directory, from its name and contents.
 fn dir_class(ctx: &Context, path: &str, name: &str) -> Option<JunkClass> {
@@ -195,7 +197,13 @@ pub fn find(ctx: &Context) -> Vec<Junk> {
                 .fold((0, 0, false), |(b, n, s), x| {
                     (b + x.size, n + 1, s || !x.excluded)
                 });
-            if class == JunkClass::Dataset && totals.0 < DATASET_DIR_MIN_BYTES {
+            let in_tests = e.path.split('/').any(|c| c == "tests" || c == "test");
+            let min = if in_tests {
+                TEST_DATA_DIR_MIN_BYTES
+            } else {
+                DATASET_DIR_MIN_BYTES
+            };
+            if class == JunkClass::Dataset && totals.0 < min {
                 continue;
             }
             covered = Some(format!("{}/", e.path));
@@ -234,7 +242,8 @@ mod tests {
             ("app/__pycache__/main.cpython-311.pyc", 50),
             ("app/main.py", 10),
             ("notebooks/explore.ipynb", 300),
-            ("data/train.csv", 11_000_000),
+            ("data/train.csv", 60_000_000),
+            ("web/data/demo.json", 11_000_000),
             ("resources/data/templates.csv", 2_000),
             ("models/model.safetensors", 400),
             (".env.example", 20),
@@ -284,7 +293,7 @@ mod tests {
             "{junk:?}"
         );
         assert!(
-            junk.contains(&(JunkClass::Dataset, "data".into(), 11_000_000, true)),
+            junk.contains(&(JunkClass::Dataset, "data".into(), 60_000_000, true)),
             "{junk:?}"
         );
         assert!(
@@ -304,7 +313,8 @@ mod tests {
             !junk.iter().any(|j| j.1 == ".env.example"
                 || j.1 == "web/.env.production"
                 || j.1 == "small.csv"
-                || j.1.starts_with("resources")),
+                || j.1.starts_with("resources")
+                || j.1.starts_with("web/data")),
             "{junk:?}"
         );
         assert!(

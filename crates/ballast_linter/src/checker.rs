@@ -488,6 +488,31 @@ impl<'a> Checker<'a> {
         )
     }
 
+    /// What the Python installs of instruction `i`'s stage, and of the
+    /// stages it is built on, installed before it.
+    pub fn installed_before(&self, i: usize) -> ballast_context::installs::Installed {
+        let mut out = ballast_context::installs::Installed::default();
+        let Some(stage) = self.stage_of(i) else {
+            return out;
+        };
+        let mut chain = self.graph.final_chain(stage);
+        chain.reverse();
+        for j in chain
+            .into_iter()
+            .flat_map(|s| self.graph.instructions_of(s))
+        {
+            if j >= i && self.stage_of(j) == Some(stage) {
+                break;
+            }
+            if let Some(run) = self.runs[j].as_ref() {
+                for p in self.python_installs(run) {
+                    out.add(&p.install, &p.resolved());
+                }
+            }
+        }
+        out
+    }
+
     /// Where torch already is when instruction `i` runs: an earlier RUN of
     /// its stage (or of the stages it is built on) installed it, or the
     /// base image ships it. An install of packages that depend on torch

@@ -116,14 +116,25 @@ pub struct Savings {
     /// `measured: ...` (from the build context) or `estimate: ...` (from the
     /// dated tables of `ballast_ml`).
     pub basis: String,
+    /// The figure counts only the part that could be sized: the saving is
+    /// at least this.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
 }
 
 impl Savings {
+    /// The same saving, marked as a lower bound.
+    pub fn at_least(mut self, yes: bool) -> Savings {
+        self.at_least = yes;
+        self
+    }
+
     pub fn image(bytes: u64, basis: impl Into<String>) -> Savings {
         Savings {
             bytes,
             kind: SavingsKind::Image,
             basis: basis.into(),
+            at_least: false,
         }
     }
 
@@ -132,6 +143,7 @@ impl Savings {
             bytes,
             kind: SavingsKind::Rebuild,
             basis: basis.into(),
+            at_least: false,
         }
     }
 
@@ -140,6 +152,7 @@ impl Savings {
             bytes,
             kind: SavingsKind::Context,
             basis: basis.into(),
+            at_least: false,
         }
     }
 }

@@ -89,7 +89,7 @@ fn is_small(rule: &Rule, f: &Finding) -> bool {
         && f.severity == Severity::Warning
         && f.savings
             .as_ref()
-            .is_some_and(|s| s.kind == SavingsKind::Image && s.bytes < SMALL_SAVINGS)
+            .is_some_and(|s| s.kind == SavingsKind::Image && s.bytes < SMALL_SAVINGS && !s.at_least)
 }
 
 /// Lints a parsed Dockerfile.

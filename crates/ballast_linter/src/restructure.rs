@@ -489,6 +489,11 @@ fn plan_install(
         part.text[p.command.span.0..p.command.span.1].to_string()
     };
     Ok(match tool {
+        Tool::SetupPy => {
+            return Err(no(
+                "the project is installed with `python setup.py install`; install it with pip first",
+            ));
+        }
         Tool::Pip | Tool::UvPip => {
             let mut manifests = Vec::new();
             let mut installs = Vec::new();

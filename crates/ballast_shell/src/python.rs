@@ -13,6 +13,9 @@ pub enum Tool {
     Poetry,
     Pdm,
     Pipenv,
+    /// `python setup.py install|develop` (setuptools' own installer: no
+    /// pip, no cache).
+    SetupPy,
     Conda,
     Mamba,
     Micromamba,
@@ -21,7 +24,7 @@ pub enum Tool {
 impl Tool {
     /// Whether the tool keeps a cache of downloaded packages by default.
     pub fn caches(self) -> bool {
-        !matches!(self, Tool::Pipenv)
+        !matches!(self, Tool::Pipenv | Tool::SetupPy)
     }
 }
 
@@ -138,6 +141,7 @@ pub fn install(cmd: &Command) -> Option<Install> {
         Tool::Poetry => matches!(verb, "install" | "add" | "sync"),
         Tool::Pdm => matches!(verb, "install" | "sync" | "add"),
         Tool::Pipenv => matches!(verb, "install" | "sync"),
+        Tool::SetupPy => false, // recognised above
         Tool::Conda | Tool::Mamba | Tool::Micromamba => {
             matches!(verb, "install" | "create" | "update")
                 || (verb == "env"
@@ -277,7 +281,7 @@ pub fn install(cmd: &Command) -> Option<Install> {
 /// `python setup.py install|develop`: the project in the working directory.
 fn setup_py_install(w: &[Word]) -> Install {
     Install {
-        tool: Tool::Pip,
+        tool: Tool::SetupPy,
         subcommand: 2,
         options: w[3..]
             .iter()
@@ -384,7 +388,7 @@ mod tests {
         let i = first("python setup.py install");
         assert_eq!(
             (i.tool, i.local.as_slice()),
-            (Tool::Pip, [".".to_string()].as_slice())
+            (Tool::SetupPy, [".".to_string()].as_slice())
         );
         let i = first("uv sync --extra cuda --no-dev --frozen");
         assert_eq!(i.values_of(&["--extra"]).collect::<Vec<_>>(), ["cuda"]);

@@ -67,6 +67,7 @@ pub(crate) fn tool_label(tool: ballast_shell::python::Tool) -> &'static str {
         Tool::Poetry => "poetry install",
         Tool::Pdm => "pdm install",
         Tool::Pipenv => "pipenv install",
+        Tool::SetupPy => "setup.py install",
         Tool::Conda => "conda install",
         Tool::Mamba => "mamba install",
         Tool::Micromamba => "micromamba install",

@@ -70,6 +70,7 @@ fn manifests(cx: &Checker<'_>, copy: usize, p: &PyInstall<'_>) -> Option<Vec<Str
     let exists = |rel: &str| cx.context.is_none() || cx.read(rel).is_some();
     let mut out = Vec::new();
     match p.install.tool {
+        Tool::SetupPy => return None,
         // conda/mamba read `-f environment.yml` like pip reads `-r`.
         Tool::Pip | Tool::UvPip | Tool::Conda | Tool::Mamba | Tool::Micromamba => {
             if p.install.requirement_files.is_empty() {

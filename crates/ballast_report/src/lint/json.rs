@@ -68,6 +68,9 @@ struct JsonSavings<'a> {
     bytes: u64,
     kind: &'static str,
     basis: &'a str,
+    /// Only part could be sized: the saving is at least `bytes`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    at_least: bool,
 }
 
 fn finding<'a>(file: &'a LintedFile, f: &'a Finding) -> JsonFinding<'a> {
@@ -107,6 +110,7 @@ fn finding<'a>(file: &'a LintedFile, f: &'a Finding) -> JsonFinding<'a> {
             bytes: s.bytes,
             kind: s.kind.as_str(),
             basis: &s.basis,
+            at_least: s.at_least,
         }),
     }
 }

@@ -27,16 +27,19 @@ pub fn terminal(files: &[LintedFile], summary: &Summary, color: bool) -> String 
     let mut out = String::new();
     for file in files {
         for f in &file.findings {
-            let label = f.savings.as_ref().map(|s| match s.kind {
-                ballast_linter::SavingsKind::Image => {
-                    format!("~{} in the image", format_bytes(s.bytes))
-                }
-                ballast_linter::SavingsKind::Rebuild => format!(
-                    "~{} reinstalled on every code change",
-                    format_bytes(s.bytes)
-                ),
-                ballast_linter::SavingsKind::Context => {
-                    format!("~{} of build context", format_bytes(s.bytes))
+            let label = f.savings.as_ref().map(|s| {
+                let about = if s.at_least { "at least " } else { "~" };
+                match s.kind {
+                    ballast_linter::SavingsKind::Image => {
+                        format!("{about}{} in the image", format_bytes(s.bytes))
+                    }
+                    ballast_linter::SavingsKind::Rebuild => format!(
+                        "{about}{} reinstalled on every code change",
+                        format_bytes(s.bytes)
+                    ),
+                    ballast_linter::SavingsKind::Context => {
+                        format!("{about}{} of build context", format_bytes(s.bytes))
+                    }
                 }
             });
             let mut primary =

@@ -46,9 +46,7 @@ use ballast_context::walk::Kind;
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 
-use ballast_context::installs::{
-    Installed, installs_dependencies, is_project_only, only_packaging_tools,
-};
+use ballast_context::installs::{installs_dependencies, is_project_only, only_packaging_tools};
 
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Finding, Savings};
@@ -102,24 +100,6 @@ pub(crate) fn copies_code(cx: &Checker<'_>, i: usize) -> bool {
     })
 }
 
-/// What the stage (and the stages it is built on) installed before
-/// instruction `before`.
-fn installed_before(cx: &Checker<'_>, stage: usize, before: usize) -> Installed {
-    let mut out = Installed::default();
-    for i in stage_chain_instructions(cx, stage)
-        .into_iter()
-        .filter(|i| *i < before || cx.stage_of(*i) != Some(stage))
-    {
-        let Some(run) = cx.runs[i].as_ref() else {
-            continue;
-        };
-        for p in cx.python_installs(run) {
-            out.add(&p.install, &p.resolved());
-        }
-    }
-    out
-}
-
 /// The instructions of a stage and of the stages it is built on, base first.
 fn stage_chain_instructions(cx: &Checker<'_>, stage: usize) -> Vec<usize> {
     let mut chain = cx.graph.final_chain(stage);
@@ -144,8 +124,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let Some(copy) = code_copy_before(cx, run.index) else {
             continue;
         };
-        let stage = cx.stage_of(run.index).unwrap_or(0);
-        let before = installed_before(cx, stage, run.index);
+        let before = cx.installed_before(run.index);
         let copy_inst = cx.inst(copy);
         let mut installs: Vec<PyInstall<'_>> = Vec::new();
         for p in cx.python_installs(run) {

@@ -77,11 +77,19 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         return;
     }
     for run in cx.reachable_runs() {
+        // A package an earlier install brought is reported there.
+        let before = cx.installed_before(run.index);
         for p in cx.python_installs(run) {
             for r in &p.requested {
                 let Some(headless) = opencv_headless_variant(&r.requirement.name) else {
                     continue;
                 };
+                if before
+                    .names
+                    .contains(&ballast_ml::python::normalize_name(&r.requirement.name))
+                {
+                    continue;
+                }
                 let (bytes, basis) = typical("OpenCV GUI");
                 let name = &r.requirement.name;
                 let fix = match &r.file {

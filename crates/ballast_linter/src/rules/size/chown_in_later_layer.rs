@@ -126,7 +126,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 f = f.related(cx.inst(e.inst).keyword_span, "added here");
             }
             if measured > 0 {
-                f = f.savings(Savings::image(measured, basis));
+                f = f.savings(Savings::image(measured, basis).at_least(!unknown.is_empty()));
             }
             out.push(f);
         }
@@ -219,9 +219,14 @@ fn written_under(cx: &Checker<'_>, before: usize, target: &str) -> Vec<Earlier> 
                         Some("git") => {
                             args.first() == Some(&"clone") && args.last().is_some_and(|p| into(p))
                         }
-                        Some("wget" | "curl" | "unzip" | "tar" | "cp" | "mv") => {
-                            args.iter().any(|a| !a.starts_with('-') && into(a))
-                        }
+                        // Where they write: the destination, not the sources.
+                        Some("cp" | "mv") => args
+                            .iter()
+                            .rfind(|a| !a.starts_with('-'))
+                            .is_some_and(|a| into(a)),
+                        Some("wget" | "curl" | "unzip" | "tar") => args
+                            .iter()
+                            .any(|a| !a.starts_with('-') && !a.contains("://") && into(a)),
                         _ => false,
                     }
                 }) || cx.python_installs(run).iter().any(|p| {

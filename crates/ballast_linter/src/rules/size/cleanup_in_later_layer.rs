@@ -197,7 +197,8 @@ fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Fi
     for p in hit {
         f = f.related(cx.inst(p.inst).keyword_span, "added here");
     }
-    f.maybe_savings((!known.is_empty()).then(|| Savings::image(bytes, basis)))
+    let partial = known.len() < hit.len();
+    f.maybe_savings((!known.is_empty()).then(|| Savings::image(bytes, basis).at_least(partial)))
 }
 
 /// For a copy, the measured bytes of the part `deleted` names.

@@ -62,13 +62,17 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // A package an earlier install brought is reported there.
+        let before = cx.installed_before(run.index);
         for p in cx.python_installs(run) {
             let dev: Vec<&crate::checker::Requested> = p
                 .requested
                 .iter()
                 .filter(|r| {
                     let name = normalize_name(&r.requirement.name);
-                    is_dev_package(&name) && !(serves_jupyter && is_jupyter(&name))
+                    is_dev_package(&name)
+                        && !(serves_jupyter && is_jupyter(&name))
+                        && !before.names.contains(&name)
                 })
                 .collect();
             if dev.is_empty() {

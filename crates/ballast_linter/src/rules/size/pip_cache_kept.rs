@@ -88,7 +88,7 @@ fn cache_of(
         Tool::Conda | Tool::Mamba | Tool::Micromamba => {
             ("/opt/conda/pkgs", "CONDA_PKGS_DIRS", None, None)
         }
-        Tool::Pipenv => return None,
+        Tool::Pipenv | Tool::SetupPy => return None,
     })
 }
 
