@@ -19,6 +19,9 @@ use crate::runs::Run;
 pub struct Cost {
     pub bytes: u64,
     pub basis: String,
+    /// The part of `bytes` assumed for packages missing from the size
+    /// tables (a flat size each): a guess, not a figure to act on.
+    pub assumed: u64,
 }
 
 /// Bytes assumed for a Python package missing from the size table.
@@ -53,6 +56,7 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
     let mut with_torch = false;
     let mut dependent_kept = false;
     let mut unknown = 0;
+    let mut satisfied = 0;
     let mut seen = std::collections::BTreeSet::new();
     for s in reqs {
         let n = normalize_name(&s.requirement.name);
@@ -68,6 +72,10 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
         } else if dependent && torch.present.is_some() {
             dependent_kept = true;
         }
+        if family && !replaces && torch.present.is_some() {
+            satisfied += 1; // the torch already there is kept
+            continue;
+        }
         if family || n.starts_with("nvidia-") || n == "triton" {
             continue;
         }
@@ -82,7 +90,7 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
     if seen.is_empty() {
         return None;
     }
-    let mut basis = format!("estimate: {} package(s)", seen.len());
+    let mut basis = format!("estimate: {} package(s)", seen.len() - satisfied);
     if with_torch {
         if torch.cpu {
             bytes += packages::installed_size("torch+cpu").map_or(0, |x| x.0);
@@ -107,7 +115,11 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
         ));
     }
     basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
-    Some(Cost { bytes, basis })
+    Some(Cost {
+        bytes,
+        basis,
+        assumed: unknown * UNKNOWN_PYTHON_PACKAGE,
+    })
 }
 
 /// Estimates the bytes a RUN adds to its layer: its Python installs
@@ -140,6 +152,7 @@ pub fn run_cost(
     let py = python_cost(&reqs, torch, &unread);
     let mut os_bytes = 0;
     let mut os_count = 0;
+    let mut os_assumed = 0;
     for (_, cmd) in run.commands() {
         if let Some(p) = package_command(cmd).filter(|p| p.action == Action::Install) {
             for pkg in &p.packages {
@@ -148,7 +161,10 @@ pub fn run_cost(
                     "build-essential" => {
                         packages::typical("C/C++ toolchain").map_or(UNKNOWN_OS_PACKAGE, |t| t.bytes)
                     }
-                    _ => UNKNOWN_OS_PACKAGE,
+                    _ => {
+                        os_assumed += UNKNOWN_OS_PACKAGE;
+                        UNKNOWN_OS_PACKAGE
+                    }
                 };
             }
         }
@@ -165,10 +181,12 @@ pub fn run_cost(
                 Some(c) => Cost {
                     bytes: c.bytes + os_bytes,
                     basis: format!("{}; {os_basis}", c.basis),
+                    assumed: c.assumed + os_assumed,
                 },
                 None => Cost {
                     bytes: os_bytes,
                     basis: format!("estimate: {os_basis}"),
+                    assumed: os_assumed,
                 },
             })
         }

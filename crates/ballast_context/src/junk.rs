@@ -118,6 +118,11 @@ fn dir_class(ctx: &Context, path: &str, name: &str) -> Option<JunkClass> {
     }
 }
 
+/// Weight files below this are parameters the code loads (speaker tables,
+/// normalisation statistics, test fixtures) committed with the source, not
+/// checkpoints: every one in the 23 real projects is under 2 MB.
+const WEIGHTS_MIN_BYTES: u64 = 10_000_000;
+
 /// The most bytes of a file read to judge whether it holds a secret.
 const MAX_SECRET_READ: u64 = 64 << 10;
 
@@ -139,7 +144,7 @@ fn file_class(
         JunkClass::Notebooks
     } else if lower.ends_with(".pyc") {
         JunkClass::Pycache
-    } else if ballast_ml::paths::is_model_weights(path, name, false) {
+    } else if size >= WEIGHTS_MIN_BYTES && ballast_ml::paths::is_model_weights(path, name, false) {
         JunkClass::ModelWeights
     } else if size >= DATASET_MIN_BYTES && DATASET_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
         JunkClass::Dataset
@@ -245,7 +250,8 @@ mod tests {
             ("data/train.csv", 60_000_000),
             ("web/data/demo.json", 11_000_000),
             ("resources/data/templates.csv", 2_000),
-            ("models/model.safetensors", 400),
+            ("models/model.safetensors", 40_000_000),
+            ("app/voices/stats.pth", 9_000),
             (".env.example", 20),
             ("small.csv", 10),
         ] {
@@ -300,13 +306,18 @@ mod tests {
             junk.contains(&(
                 JunkClass::ModelWeights,
                 "models/model.safetensors".into(),
-                400,
+                40_000_000,
                 true
             )),
             "{junk:?}"
         );
         assert!(
             junk.contains(&(JunkClass::Secret, ".env".into(), 45, true)),
+            "{junk:?}"
+        );
+        // Small weight files are data the code loads, not checkpoints.
+        assert!(
+            !junk.iter().any(|j| j.1 == "app/voices/stats.pth"),
             "{junk:?}"
         );
         assert!(

@@ -128,6 +128,22 @@ pub fn project_deps(
     (!out.manifest.is_empty()).then_some(out)
 }
 
+/// The distribution name of the project in context directory `dir`: its
+/// pyproject `[project] name` or `[tool.poetry] name`.
+pub fn project_name(dir: &str, read: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let path = if dir.is_empty() {
+        "pyproject.toml".to_string()
+    } else {
+        format!("{}/pyproject.toml", dir.trim_end_matches('/'))
+    };
+    let doc = read(&path)?.parse::<toml::Table>().ok()?;
+    let name = doc
+        .get("project")
+        .and_then(|p| p.get("name"))
+        .or_else(|| poetry(&doc).and_then(|p| p.get("name")))?;
+    name.as_str().map(str::to_string)
+}
+
 fn legacy(
     dir: &str,
     sel: &Selection,

@@ -243,6 +243,7 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
                                 "at most what the rebuilt steps of stage {} produce",
                                 g.stages[p].label()
                             ),
+                            assumed: 0,
                         })
                     }
                     _ => step_cost(inp, s == target, i, inst, run.as_ref(), &files, torch_line),
@@ -464,6 +465,7 @@ fn step_cost(
             return Some(Cost {
                 bytes: *bytes,
                 basis: "measured in the image".into(),
+                assumed: 0,
             });
         }
     }
@@ -472,12 +474,14 @@ fn step_cost(
             inp.uses.iter().find(|u| u.instruction == i).map(|u| Cost {
                 bytes: u.bytes,
                 basis: "bytes it takes from the context".into(),
+                assumed: 0,
             })
         }
         Keyword::Run => run.and_then(|r| run_cost(r, files.origins.workdir(i), files, torch_line)),
         _ => Some(Cost {
             bytes: 0,
             basis: "metadata only".into(),
+            assumed: 0,
         }),
     }
 }

@@ -160,8 +160,21 @@ pub struct Checker<'a> {
     overlay: &'a std::collections::BTreeMap<String, String>,
     /// Where torch already is before each instruction (computed on first use).
     torch: std::cell::OnceCell<Vec<Option<TorchOrigin>>>,
+    /// What the container runs at start (computed on first use).
+    start: std::cell::OnceCell<Vec<String>>,
     /// The Dockerfile's path as shown, if any.
     path: Option<&'a str>,
+}
+
+/// Whether a shell text installs a Python project editable
+/// (`pip install -e`, `--editable`, also through uv).
+fn installs_editable(text: &str) -> bool {
+    ballast_shell::parse(text).commands.iter().any(|c| {
+        ballast_shell::python::install(c).is_some_and(|i| {
+            let editable = ["-e", "--editable"];
+            i.has_option(&editable) || i.values_of(&editable).next().is_some()
+        })
+    })
 }
 
 /// Where torch already is in a stage: installed by an earlier RUN (or
@@ -220,19 +233,24 @@ impl<'a> Checker<'a> {
             users,
             overlay,
             torch: std::cell::OnceCell::new(),
+            start: std::cell::OnceCell::new(),
             path: options.path.as_deref(),
         }
     }
 
     /// Whether the target is a development image, not one that ships: a
-    /// Dockerfile under `.devcontainer/` or named for development
+    /// Dockerfile under `.devcontainer/` or a test directory (`tests/`,
+    /// `e2e/`, `loadtest/`), or named for development
     /// (`Dockerfile.dev`, `dev.Dockerfile`), or a target stage named so
     /// (`dev`, `test`, `ci`, `debug`, `notebook`, `lint`). Rules about what
     /// a production image should not carry (dev tools, compilers, a full
-    /// base, root) do not judge these.
+    /// base, root) do not judge these. A container that installs the
+    /// project editable when it starts (`pip install -e .` in its start
+    /// script) is one too: it is made to work on the code; so is a
+    /// workstation image that installs a graphical desktop (xfce4, ...).
     pub fn is_dev_image(&self) -> bool {
-        let by_path = self.path.is_some_and(|p| {
-            let p = p.replace('\\', "/").to_ascii_lowercase();
+        let by_path = self.project_path().is_some_and(|p| {
+            let p = p.to_ascii_lowercase();
             let name = p.rsplit('/').next().unwrap_or(&p);
             let named_dev = ["dockerfile", "containerfile"].iter().any(|b| {
                 ["dev", "development"].iter().any(|d| {
@@ -243,9 +261,103 @@ impl<'a> Checker<'a> {
                         || name.ends_with(&format!(".{d}.{b}"))
                 })
             });
-            p.starts_with(".devcontainer/") || p.contains("/.devcontainer/") || named_dev
+            // Images for the test suite: mocks, load tests, end-to-end runs.
+            let dirs: Vec<&str> = p.split('/').rev().skip(1).collect();
+            let test_dir = dirs.iter().any(|d| {
+                [
+                    "test",
+                    "tests",
+                    "testing",
+                    "e2e",
+                    "loadtest",
+                    "load-test",
+                    "load_test",
+                ]
+                .contains(d)
+            });
+            named_dev || test_dir
         });
-        by_path || crate::rules::common::target_is_dev(self)
+        // A `.devcontainer` directory is one wherever the project lives.
+        let devcontainer = self.path.is_some_and(|p| {
+            std::path::Path::new(p)
+                .parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|d| d == ".devcontainer")
+        });
+        by_path
+            || devcontainer
+            || crate::rules::common::target_is_dev(self)
+            || self.start_texts().iter().any(|t| installs_editable(t))
+            || self.image_runs().any(|r| {
+                crate::rules::common::package_commands(r)
+                    .iter()
+                    .any(|(_, _, pc)| {
+                        pc.packages
+                            .iter()
+                            .any(|w| ballast_ml::packages::is_desktop_environment(&w.text))
+                    })
+            })
+    }
+
+    /// The Dockerfile's path inside the project: as given when relative
+    /// (from where the user works), else relative to the build context when
+    /// it is in it, else its file name alone (directories above the project
+    /// say nothing about it).
+    fn project_path(&self) -> Option<String> {
+        let shown = std::path::Path::new(self.path?);
+        let rel = if shown.is_relative() {
+            shown.to_path_buf()
+        } else {
+            let inside = self.context.and_then(|c| {
+                let root = std::path::absolute(&c.root).ok()?;
+                shown.strip_prefix(root).ok().map(|r| r.to_path_buf())
+            });
+            match inside {
+                Some(r) => r,
+                None => std::path::PathBuf::from(shown.file_name()?),
+            }
+        };
+        Some(
+            rel.to_string_lossy()
+                .replace('\\', "/")
+                .trim_start_matches("./")
+                .to_string(),
+        )
+    }
+
+    /// What the container runs when it starts: the command line of the
+    /// last ENTRYPOINT (else CMD) of the image, then the text of each
+    /// script it names, read from the build context where a COPY put it.
+    pub fn start_texts(&self) -> &[String] {
+        self.start.get_or_init(|| {
+            let start: Vec<usize> = self
+                .image_instructions()
+                .into_iter()
+                .filter(|i| matches!(self.inst(*i).keyword, Keyword::Entrypoint | Keyword::Cmd))
+                .collect();
+            let last = start
+                .iter()
+                .rev()
+                .find(|i| self.inst(**i).keyword == Keyword::Entrypoint)
+                .or_else(|| start.last())
+                .copied();
+            let Some(i) = last else { return Vec::new() };
+            let words: Vec<String> = self
+                .inst(i)
+                .values()
+                .iter()
+                .map(|v| v.to_string())
+                .collect();
+            let mut out = vec![words.join(" ")];
+            out.extend(
+                words
+                    .iter()
+                    .filter(|w| w.ends_with(".sh") || w.starts_with('/') || w.starts_with("./"))
+                    .filter_map(|w| self.origins.context_path(i, w))
+                    .filter_map(|rel| self.read(&rel)),
+            );
+            out
+        })
     }
 
     /// The working directory instruction `i` runs in (`/` when unknown).
@@ -351,6 +463,45 @@ impl<'a> Checker<'a> {
             .iter()
             .flat_map(|s| self.graph.instructions_of(*s))
             .collect()
+    }
+
+    /// Why the image compiles native code when it runs, if it does: a
+    /// distribution that JIT-compiles kernels (deepspeed, vLLM, FlashInfer;
+    /// `ballast_ml::packages::COMPILES_AT_RUNTIME`) installed in an image
+    /// stage, or `ENV TORCH_CUDA_ARCH_LIST` set for torch's extension
+    /// builder. Such an image needs its compilers and CUDA toolkit.
+    pub fn runtime_compiler(&self) -> Option<String> {
+        for run in self.image_runs() {
+            for p in self.python_installs(run) {
+                let project = p.project.as_deref().and_then(|dir| {
+                    ballast_context::manifests::project_name(dir, &|f| self.read(f))
+                });
+                let names = p
+                    .requested
+                    .iter()
+                    .map(|r| r.requirement.name.clone())
+                    .chain(project);
+                for name in names {
+                    if let Some(how) = ballast_ml::packages::compiles_at_runtime(&name) {
+                        let line = self.inst(run.index).start_line;
+                        return Some(format!("{name} (line {line}) {how}"));
+                    }
+                }
+            }
+        }
+        self.image_instructions().into_iter().find_map(|i| {
+            let inst = self.inst(i);
+            (inst.keyword == Keyword::Env
+                && env_pairs(inst)
+                    .iter()
+                    .any(|(k, _)| k == "TORCH_CUDA_ARCH_LIST"))
+            .then(|| {
+                format!(
+                    "ENV TORCH_CUDA_ARCH_LIST (line {}) sets up torch's CUDA extension builds",
+                    inst.start_line
+                )
+            })
+        })
     }
 
     /// RUNs whose layers are in the image, in build order.

@@ -120,6 +120,14 @@ pub struct Savings {
     /// at least this.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub at_least: bool,
+    /// The part of `bytes` assumed for packages missing from the size
+    /// tables: it does not make a finding a warning.
+    #[serde(rename = "assumed_bytes", skip_serializing_if = "is_zero")]
+    pub assumed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Savings {
@@ -129,12 +137,19 @@ impl Savings {
         self
     }
 
+    /// The same saving, `assumed` bytes of it assumed (capped at the whole).
+    pub fn assumed(mut self, assumed: u64) -> Savings {
+        self.assumed = assumed.min(self.bytes);
+        self
+    }
+
     pub fn image(bytes: u64, basis: impl Into<String>) -> Savings {
         Savings {
             bytes,
             kind: SavingsKind::Image,
             basis: basis.into(),
             at_least: false,
+            assumed: 0,
         }
     }
 
@@ -144,6 +159,7 @@ impl Savings {
             kind: SavingsKind::Rebuild,
             basis: basis.into(),
             at_least: false,
+            assumed: 0,
         }
     }
 
@@ -153,6 +169,7 @@ impl Savings {
             kind: SavingsKind::Context,
             basis: basis.into(),
             at_least: false,
+            assumed: 0,
         }
     }
 }

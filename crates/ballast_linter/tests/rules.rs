@@ -306,6 +306,7 @@ rule_tests! {
     add_instead_of_copy => "add-instead-of-copy",
     remote_script_piped_to_shell => "remote-script-piped-to-shell",
     sudo_in_run => "sudo-in-run",
+    secret_written_to_image => "secret-written-to-image",
     tls_verification_disabled => "tls-verification-disabled",
     untrusted_registry => "untrusted-registry",
     missing_dockerignore => "missing-dockerignore",

@@ -10,6 +10,7 @@
 
 use crate::images::ImageRef;
 
+#[rustfmt::skip]
 #[path = "apt_table.rs"]
 pub mod apt_table;
 
@@ -67,6 +68,63 @@ pub fn distro_of(image: &ImageRef<'_>) -> (Distro, bool) {
     }
 }
 
+/// Third-party apt sources Dockerfiles add, by a text that names them in
+/// the RUN that adds them, with the packages taken from them: the
+/// distribution's table says nothing about those packages' Recommends.
+pub const THIRD_PARTY_SOURCES: &[(&str, &str, &[&str])] = &[
+    ("deb.nodesource.com", "NodeSource", &["nodejs"]),
+    ("ppa:deadsnakes", "the deadsnakes PPA", &["python3."]),
+    (
+        "dl.google.com/linux/chrome",
+        "Google's repository",
+        &["google-chrome"],
+    ),
+    (
+        "developer.download.nvidia.com",
+        "NVIDIA's repository",
+        &[
+            "cuda-",
+            "libcudnn",
+            "libnccl",
+            "libcublas",
+            "libnvinfer",
+            "tensorrt",
+        ],
+    ),
+    (
+        "packages.microsoft.com",
+        "Microsoft's repository",
+        &["msodbcsql", "mssql-tools", "dotnet-", "powershell"],
+    ),
+    (
+        "download.docker.com",
+        "Docker's repository",
+        &[
+            "docker-ce",
+            "containerd.io",
+            "docker-buildx-plugin",
+            "docker-compose-plugin",
+        ],
+    ),
+    (
+        "apt.postgresql.org",
+        "the PostgreSQL repository",
+        &["postgresql-", "libpq"],
+    ),
+];
+
+/// The third-party source `package` comes from, when a RUN text in
+/// `build_text` adds one that ships it.
+pub fn third_party_source(package: &str, build_text: &[&str]) -> Option<&'static str> {
+    THIRD_PARTY_SOURCES
+        .iter()
+        .find(|(marker, _, pkgs)| {
+            pkgs.iter().any(|p| package.starts_with(p))
+                && build_text.iter().any(|t| t.contains(marker))
+        })
+        .map(|(_, label, _)| *label)
+}
+
 /// What the recommendations of some packages add.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recommended {
@@ -74,8 +132,9 @@ pub struct Recommended {
     pub bytes: u64,
     /// How many packages.
     pub packages: usize,
-    /// Named packages with their own Recommends.
-    pub direct: Vec<(&'static str, &'static [&'static str])>,
+    /// Named packages with their own Recommends (those the install does
+    /// not bring anyway).
+    pub direct: Vec<(&'static str, Vec<&'static str>)>,
     /// The largest packages added, biggest first (at most four).
     pub largest: Vec<&'static str>,
     /// Named packages the table does not cover.
@@ -86,26 +145,42 @@ pub struct Recommended {
 /// covers none of them.
 pub fn recommended(distro: Distro, packages: &[&str]) -> Option<Recommended> {
     let key = distro.key();
+    let names: Vec<&str> = packages
+        .iter()
+        .map(|p| p.split(['=', '/']).next().unwrap_or(p))
+        .collect();
+    let rows: Vec<_> = names
+        .iter()
+        .filter_map(|n| apt_table::ROWS.iter().find(|r| r.0 == key && r.1 == *n))
+        .collect();
+    // What the install brings anyway, recommendations or not.
+    let needed = |a: &str| names.contains(&a) || rows.iter().any(|r| r.4.contains(&a));
     let mut added: Vec<&'static str> = Vec::new();
-    let mut direct = Vec::new();
-    let mut unknown = Vec::new();
-    for p in packages {
-        let name = p.split(['=', '/']).next().unwrap_or(p);
-        match apt_table::ROWS.iter().find(|r| r.0 == key && r.1 == name) {
-            Some(row) => {
-                if !row.2.is_empty() {
-                    direct.push((row.1, row.2));
-                }
-                for a in row.3 {
-                    // What the install names itself is installed anyway.
-                    if !added.contains(a) && !packages.contains(a) {
-                        added.push(a);
-                    }
-                }
+    for row in &rows {
+        for a in row.3 {
+            if !added.contains(a) && !needed(a) {
+                added.push(a);
             }
-            None => unknown.push(name.to_string()),
         }
     }
+    let direct = rows
+        .iter()
+        .map(|r| {
+            (
+                r.1,
+                r.2.iter()
+                    .copied()
+                    .filter(|a| !needed(a))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, recs)| !recs.is_empty())
+        .collect();
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|n| !rows.iter().any(|r| r.1 == **n))
+        .map(|n| n.to_string())
+        .collect();
     if unknown.len() == packages.len() {
         return None;
     }
@@ -145,6 +220,26 @@ mod tests {
         let both = recommended(Distro::Debian12, &["python3-pip", "build-essential"]).unwrap();
         let alone = recommended(Distro::Debian12, &["build-essential"]).unwrap();
         assert!(both.bytes < r.bytes + alone.bytes);
+        assert_eq!(
+            third_party_source(
+                "nodejs",
+                &["curl https://deb.nodesource.com/setup_20.x | bash -"]
+            ),
+            Some("NodeSource")
+        );
+        assert_eq!(
+            third_party_source("nodejs", &["apt-get install -y curl"]),
+            None
+        );
+        // A compiler installed on purpose is not a recommendation's cost.
+        assert!(
+            !both
+                .largest
+                .iter()
+                .any(|p| p.starts_with("gcc-12") || p.starts_with("g++-12")),
+            "{both:?}"
+        );
+        assert!(both.bytes < r.bytes, "{both:?} vs {r:?}");
         assert_eq!(recommended(Distro::Debian12, &["no-such-package"]), None);
         let (d, exact) = distro_of(&ImageRef::parse("nvidia/cuda:12.4.1-base-ubuntu22.04"));
         assert_eq!((d, exact), (Distro::Ubuntu2204, true));

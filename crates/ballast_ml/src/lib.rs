@@ -11,6 +11,7 @@
 //! - [`torch`]: which accelerator a torch build targets.
 //! - [`dpkg`]: Debian package status and file lists.
 //! - [`images`]: what a base image reference says (slim, CUDA flavour, musl).
+//! - [`installers`]: official `curl | sh` installers of tools.
 //! - [`models`]: typical sizes of model weights downloaded at build time.
 //! - [`secrets`]: what a secret looks like (names, token shapes, files).
 //! - [`units`]: byte sizes as every command prints and parses them.
@@ -20,6 +21,7 @@
 pub mod apt;
 pub mod dpkg;
 pub mod images;
+pub mod installers;
 pub mod models;
 pub mod packages;
 pub mod paths;

@@ -125,6 +125,88 @@ pub const BUILD_TOOLS: &[&str] = &[
     "gcc-c++",
 ];
 
+/// OS packages of a graphical desktop: an image that installs one is a
+/// workstation (a remote desktop, a computer-use sandbox), where compilers,
+/// headers and recommended extras are part of what it offers.
+pub const DESKTOP_ENVIRONMENTS: &[&str] = &[
+    "xfce4",
+    "xfce4-session",
+    "lxde",
+    "lxde-core",
+    "lxqt",
+    "mate-desktop-environment",
+    "gnome-session",
+    "ubuntu-desktop",
+    "kde-plasma-desktop",
+    "cinnamon",
+];
+
+/// Whether an OS package is a graphical desktop environment.
+pub fn is_desktop_environment(package: &str) -> bool {
+    DESKTOP_ENVIRONMENTS.contains(&package.split(['=', '/']).next().unwrap_or(package))
+}
+
+/// Python distributions that compile native code while the program runs,
+/// with how: their image needs a compiler (and, for CUDA kernels, the CUDA
+/// toolkit of a devel base) at run time, not only at build time.
+pub const COMPILES_AT_RUNTIME: &[(&str, &str)] = &[
+    (
+        "deepspeed",
+        "builds its CUDA ops with nvcc and ninja on first use",
+    ),
+    ("flashinfer-python", "JIT-compiles its CUDA kernels"),
+    ("flashinfer", "JIT-compiles its CUDA kernels"),
+    (
+        "vllm",
+        "JIT-compiles FlashInfer and Triton kernels at engine start",
+    ),
+    (
+        "sglang",
+        "JIT-compiles FlashInfer and Triton kernels at start",
+    ),
+    (
+        "xinference",
+        "installs model dependencies into virtualenvs at run time",
+    ),
+    (
+        "liger-kernel",
+        "compiles Triton kernels (C launchers) at run time",
+    ),
+    (
+        "unsloth",
+        "compiles Triton kernels (C launchers) at run time",
+    ),
+];
+
+/// How a distribution compiles at run time, when it does.
+pub fn compiles_at_runtime(name: &str) -> Option<&'static str> {
+    let n = crate::python::normalize_name(name);
+    COMPILES_AT_RUNTIME
+        .iter()
+        .find(|(p, _)| *p == n)
+        .map(|(_, how)| *how)
+}
+
+/// OS packages a program that compiles at run time needs: the C/C++
+/// compilers, make and ninja, Python's headers.
+pub fn is_runtime_compiler(package: &str) -> bool {
+    let name = package.split(['=', '/']).next().unwrap_or(package);
+    [
+        "build-essential",
+        "gcc",
+        "g++",
+        "clang",
+        "make",
+        "ninja-build",
+        "libc6-dev",
+    ]
+    .contains(&name)
+        || name.starts_with("gcc-")
+        || name.starts_with("g++-")
+        || (name.starts_with("python3") && name.ends_with("-dev"))
+        || (name.starts_with("libpython3") && name.ends_with("-dev"))
+}
+
 /// Whether an OS package is a compiler, build system or development package
 /// (`*-dev`, `*-devel`, `*-headers`).
 pub fn is_build_tool(package: &str) -> bool {

@@ -51,15 +51,16 @@ pub fn cleaned_caches(cmd: &Command) -> Vec<&'static str> {
 /// through `npx`, `uvx`, `python -m`) update the lists and install.
 pub fn installs_os_packages_itself(cmd: &Command) -> bool {
     let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
-    let Some(at) = words
-        .iter()
-        .position(|w| w.rsplit('/').next() == Some("playwright"))
-    else {
-        return false;
-    };
-    let rest = &words[at + 1..];
-    rest.first() == Some(&"install-deps")
-        || (rest.first() == Some(&"install") && rest.contains(&"--with-deps"))
+    // Any `playwright` word: `uvx --from playwright playwright install-deps`
+    // names it twice.
+    words.iter().enumerate().any(|(at, w)| {
+        if w.rsplit('/').next() != Some("playwright") {
+            return false;
+        }
+        let rest = &words[at + 1..];
+        rest.first() == Some(&"install-deps")
+            || (rest.first() == Some(&"install") && rest.contains(&"--with-deps"))
+    })
 }
 
 const SHELLS: &[&str] = &[
@@ -340,6 +341,22 @@ pub fn uses_sudo(cmd: &Command) -> bool {
 mod tests {
     use super::*;
     use crate::parse;
+
+    #[test]
+    fn playwright_installs_its_own_os_packages() {
+        for (text, yes) in [
+            ("playwright install-deps chromium", true),
+            (
+                "uvx --quiet --from playwright playwright install-deps chromium",
+                true,
+            ),
+            ("npx playwright install --with-deps", true),
+            ("playwright install chromium", false),
+        ] {
+            let s = parse(text);
+            assert_eq!(installs_os_packages_itself(&s.commands[0]), yes, "{text}");
+        }
+    }
 
     #[test]
     fn deletions_and_cleans() {

@@ -32,9 +32,14 @@ impl Requirement {
     }
 }
 
-/// Parses a requirement, or `None` for paths, URLs and options.
+/// Parses a requirement, or `None` for paths, URLs and options. A wheel
+/// file (a path or URL) names its distribution and version in its file
+/// name, and is read as `name==version`.
 pub fn parse_requirement(raw: &str) -> Option<Requirement> {
     let s = raw.trim();
+    if let Some(r) = wheel_requirement(s) {
+        return Some(r);
+    }
     let direct_reference = s
         .split_once('@')
         .is_some_and(|(n, _)| !n.contains("://") && !n.contains('/'));
@@ -77,6 +82,29 @@ pub fn parse_requirement(raw: &str) -> Option<Requirement> {
         name: name.to_string(),
         extras,
         spec: rest.to_string(),
+        raw: s.to_string(),
+    })
+}
+
+/// `name==version` from a wheel file name (`{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`,
+/// PEP 427), given as a path or URL; `None` for anything else.
+fn wheel_requirement(s: &str) -> Option<Requirement> {
+    let path = s.split(['?', '#']).next().unwrap_or(s);
+    let file = path.rsplit('/').next()?.strip_suffix(".whl")?;
+    let file = file.replace("%2B", "+").replace("%2b", "+");
+    let parts: Vec<&str> = file.split('-').collect();
+    let valid = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+' | '!'))
+    };
+    if !(5..=6).contains(&parts.len()) || !parts.iter().all(|p| valid(p)) {
+        return None;
+    }
+    Some(Requirement {
+        name: parts[0].to_string(),
+        extras: Vec::new(),
+        spec: format!("=={}", parts[1]),
         raw: s.to_string(),
     })
 }
@@ -302,6 +330,20 @@ mod tests {
             Some("2.4.1")
         );
         assert!(parse_requirement("./wheels/x.whl").is_none());
+        let w = parse_requirement(
+            "flashinfer_python-0.2.2.post1+cu124torch2.6-cp38-abi3-linux_x86_64.whl",
+        )
+        .unwrap();
+        assert_eq!(
+            (w.name.as_str(), w.pinned_version()),
+            ("flashinfer_python", Some("0.2.2.post1+cu124torch2.6"))
+        );
+        let w = parse_requirement(
+            "https://download.pytorch.org/whl/cpu/torch-2.1.0%2Bcpu-cp310-cp310-linux_x86_64.whl",
+        )
+        .unwrap();
+        assert_eq!((w.name.as_str(), w.local_version()), ("torch", Some("cpu")));
+        assert!(parse_requirement("dist/*.whl").is_none());
         assert!(parse_requirement("git+https://github.com/a/b").is_none());
         assert_eq!(
             parse_requirement("pkg @ https://x/y.whl").unwrap().name,

@@ -14,4 +14,5 @@ pub mod corpus;
 pub mod engine;
 pub mod hostile;
 pub mod image;
+pub mod projects;
 pub mod registry;

@@ -21,16 +21,18 @@ pub(crate) fn typical(prefix: &str) -> (u64, String) {
     }
 }
 
+pub(crate) use ballast_context::cost::Cost;
+
 /// The installed bytes an install adds, with the basis
 /// ([`ballast_context::cost::python_cost`]): `None` when nothing it
 /// installs is known (a project or requirement file ballast could not
 /// read, a wheel or URL).
-pub(crate) fn install_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<(u64, String)> {
+pub(crate) fn install_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Cost> {
     installs_size(cx, std::slice::from_ref(p))
 }
 
 /// [`install_size`] of several installs of one RUN, each package once.
-pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<(u64, String)> {
+pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<Cost> {
     use ballast_context::cost::{Sized, TorchContext, python_cost};
     let first = installs.first()?;
     let reqs: Vec<Sized<'_>> = installs
@@ -51,7 +53,7 @@ pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Opt
         cpu: installs.iter().any(|p| p.cpu_source.is_some()),
         present: cx.torch_before(first.run.index).map(|t| t.line),
     };
-    python_cost(&reqs, torch, &unread).map(|c| (c.bytes, c.basis))
+    python_cost(&reqs, torch, &unread)
 }
 
 /// Bytes for people, as every command prints them.

@@ -44,6 +44,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &security::add_instead_of_copy::RULE,
     &security::remote_script_piped_to_shell::RULE,
     &security::sudo_in_run::RULE,
+    &security::secret_written_to_image::RULE,
     &security::tls_verification_disabled::RULE,
     &security::untrusted_registry::RULE,
     &context::missing_dockerignore::RULE,

@@ -100,6 +100,34 @@ pub(crate) fn copies_code(cx: &Checker<'_>, i: usize) -> bool {
     })
 }
 
+/// What a code COPY takes and which changes it carries, for a message:
+/// `copies the code: every code change` for the whole context, else its
+/// sources.
+fn copied(cx: &Checker<'_>, i: usize) -> String {
+    const WHOLE: &str = "copies the code: every code change";
+    let Ok(args) = CopyArgs::parse(cx.inst(i)) else {
+        return WHOLE.into();
+    };
+    let paths: Vec<&str> = args
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            CopySource::Path { value, .. } => Some(value.as_str()),
+            CopySource::Heredoc { .. } => None,
+        })
+        .collect();
+    if paths.is_empty()
+        || paths
+            .iter()
+            .any(|p| matches!(p.trim_end_matches('/'), "." | "./" | ""))
+    {
+        return WHOLE.into();
+    }
+    let shown: Vec<String> = paths.iter().take(2).map(|p| format!("`{p}`")).collect();
+    let more = if paths.len() > 2 { ", ..." } else { "" };
+    format!("copies {}{more}: every change there", shown.join(", "))
+}
+
 /// The instructions of a stage and of the stages it is built on, base first.
 fn stage_chain_instructions(cx: &Checker<'_>, stage: usize) -> Vec<usize> {
     let mut chain = cx.graph.final_chain(stage);
@@ -149,9 +177,18 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 );
             if js {
                 out.push(
-                    Finding::new(&RULE, part.span(cmd.span), format!("`{}` runs after line {} copies the code: every code change reinstalls the dependencies", cmd.name().unwrap_or("npm"), copy_inst.start_line))
-                        .help("copy package.json and the lock file first, install, then copy the code")
-                        .related(copy_inst.keyword_span, "the code is copied here"),
+                    Finding::new(
+                        &RULE,
+                        part.span(cmd.span),
+                        format!(
+                            "`{}` runs after line {} {} reinstalls the dependencies",
+                            cmd.name().unwrap_or("npm"),
+                            copy_inst.start_line,
+                            copied(cx, copy)
+                        ),
+                    )
+                    .help("copy package.json and the lock file first, install, then copy the code")
+                    .related(copy_inst.keyword_span, "the code is copied here"),
                 );
             }
         }
@@ -165,10 +202,18 @@ fn python_finding(
     installs: &[PyInstall<'_>],
 ) -> Finding {
     let copy_inst = cx.inst(copy);
+    // An unpinned torch requirement is satisfied by a torch already there.
+    let torch_there = cx.torch_before(first.run.index).is_some();
+    let satisfied = |r: &ballast_shell::requirements::Requirement| {
+        torch_there
+            && r.pinned_version().is_none()
+            && ballast_ml::packages::TORCH_FAMILY
+                .contains(&ballast_ml::python::normalize_name(&r.name).as_str())
+    };
     let mut names: Vec<String> = Vec::new();
     for p in installs {
         for r in &p.requested {
-            if !names.contains(&r.requirement.name) {
+            if !names.contains(&r.requirement.name) && !satisfied(&r.requirement) {
                 names.push(r.requirement.name.clone());
             }
         }
@@ -178,11 +223,12 @@ fn python_finding(
         1..=4 => format!("{} ({})", plural(names.len()), names.join(", ")),
         n => format!("{} ({}, ...)", plural(n), names[..3].join(", ")),
     };
-    let savings = installs_size(cx, installs).map(|(bytes, basis)| {
+    let savings = installs_size(cx, installs).map(|c| {
         Savings::rebuild(
-            bytes,
-            format!("{basis}; reinstalled after each code change"),
+            c.bytes,
+            format!("{}; reinstalled after each code change", c.basis),
         )
+        .assumed(c.assumed)
     });
     let fix = (installs.len() == 1)
         .then(|| crate::rules::reorder::fix(cx, copy, first))
@@ -191,8 +237,9 @@ fn python_finding(
         &RULE,
         first.span(),
         format!(
-            "this RUN installs {what} after line {} copies the code: every code change reinstalls them",
-            copy_inst.start_line
+            "this RUN installs {what} after line {} {} reinstalls them",
+            copy_inst.start_line,
+            copied(cx, copy)
         ),
     )
     .help("copy only the dependency files first, install, then copy the code")

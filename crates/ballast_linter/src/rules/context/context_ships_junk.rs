@@ -15,7 +15,9 @@
 //! `COPY . .` bakes it into the image: a stray `.venv` or checkpoint adds
 //! gigabytes, a `.env` leaks credentials to anyone who pulls the image.
 //! Junk under 10 MB is reported as info: worth tidying, not worth failing
-//! a build over. A secret is an error whatever its size.
+//! a build over. A secret is an error whatever its size. A development
+//! image (see `Checker::is_dev_image`) is made to work on the project:
+//! its notebooks, data and model files are what it is for, not junk.
 //!
 //! ## Example
 //! `.dockerignore`:
@@ -63,9 +65,15 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     let ignore_name = ignore_path
         .file_name()
         .map_or(".dockerignore".into(), |n| n.to_string_lossy().into_owned());
+    let dev = cx.is_dev_image();
     let mut by_class: BTreeMap<JunkClass, Vec<Junk>> = BTreeMap::new();
     for j in junk::find_sent(&ctx.context, &cx.transfer) {
-        if j.sent {
+        let wanted = dev
+            && matches!(
+                j.class,
+                JunkClass::Notebooks | JunkClass::Dataset | JunkClass::ModelWeights
+            );
+        if j.sent && !wanted {
             by_class.entry(j.class).or_default().push(j);
         }
     }

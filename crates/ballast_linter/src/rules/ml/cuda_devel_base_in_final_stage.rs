@@ -8,7 +8,9 @@
 //! top of the runtime: `9.0-cudnn7-devel` is 2.58 GB against 1.15 GB for
 //! `9.0-cudnn7-runtime`. They are needed to compile CUDA extensions
 //! (flash-attn, custom kernels), in a builder stage; running needs only the
-//! runtime.
+//! runtime. An image that compiles CUDA code while it runs (deepspeed's
+//! ops, vLLM's and FlashInfer's JIT kernels, `TORCH_CUDA_ARCH_LIST` set for
+//! extension builds) needs the toolkit: that is info, without a fix.
 //!
 //! ## Example
 //! ```dockerfile
@@ -69,15 +71,25 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             let new = span.text(cx.source).replacen("-devel", "-runtime", 1);
             Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
         });
-        out.push(
-            Finding::new(
+        let f = Finding::new(
+            &RULE,
+            span,
+            format!("`{image}` is a CUDA devel image: compilers and headers ship in the image"),
+        );
+        // A program that compiles CUDA code while it runs needs the toolkit:
+        // no saving to claim, no fix to offer.
+        out.push(match cx.runtime_compiler() {
+            Some(why) => Finding::new(
                 &RULE,
                 span,
-                format!("`{image}` is a CUDA devel image: compilers and headers ship in the image"),
+                format!("`{image}` is a CUDA devel image, which the image needs: {why}"),
             )
-            .help("compile in a builder stage on the devel image and run on the runtime flavour")
-            .savings(Savings::image(bytes, basis))
-            .maybe_fix(fix),
-        );
+            .help("keep it, or prebuild what compiles at run time in a builder stage and run on the runtime flavour")
+            .severity(Severity::Info),
+            None => f
+                .help("compile in a builder stage on the devel image and run on the runtime flavour")
+                .savings(Savings::image(bytes, basis))
+                .maybe_fix(fix),
+        });
     }
 }

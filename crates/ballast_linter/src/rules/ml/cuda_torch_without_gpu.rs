@@ -74,13 +74,21 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             // A dependent keeps the torch already there (or brings none
             // with --no-deps); only naming torch itself replaces it.
             let already = cx.torch_before(run.index).is_some();
-            let Some(torch) = p.requested.iter().find(|r| {
-                !r.requirement.raw.contains("://")
-                    && (family(r)
-                        || (!already
+            // torch itself when named, else the first package that brings it.
+            let named = |r: &&crate::checker::Requested| !r.requirement.raw.contains("://");
+            let Some(torch) = p
+                .requested
+                .iter()
+                .filter(named)
+                .find(|r| family(r))
+                .or_else(|| {
+                    p.requested.iter().filter(named).find(|r| {
+                        !already
                             && !p.install.without_dependencies()
-                            && brings_torch(&r.requirement.name, &r.requirement.extras)))
-            }) else {
+                            && brings_torch(&r.requirement.name, &r.requirement.extras)
+                    })
+                })
+            else {
                 continue;
             };
             if family(torch)

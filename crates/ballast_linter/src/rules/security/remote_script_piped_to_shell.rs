@@ -8,6 +8,10 @@
 //! access to build secrets: a compromised or hijacked URL owns the image.
 //! The script can also change between two builds of the same Dockerfile.
 //!
+//! A vendor's own installer served over HTTPS (rustup, uv, Poetry, Bun,
+//! NodeSource, get-pip, ...; `ballast_ml::installers`) is reported as info:
+//! trusting it is trusting the vendor, and what remains is reproducibility.
+//!
 //! ## Example
 //! ```dockerfile
 //! RUN curl -LsSf https://astral.sh/uv/install.sh | sh
@@ -45,19 +49,25 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 let dl = &part.script.commands[i];
                 let sh = &part.script.commands[i + 1];
                 let url = dl.args().find(|a| a.contains("://")).unwrap_or("a URL");
+                let vendor = ballast_ml::installers::vendor_installer(url);
                 let help = if url.contains("astral.sh/uv") {
-                    "copy uv from its image instead: `COPY --from=ghcr.io/astral-sh/uv:<version> /uv /uvx /bin/`".to_string()
+                    "copy uv from its image instead: `COPY --from=ghcr.io/astral-sh/uv:<version> /uv /uvx /bin/`"
+                } else if vendor.is_some() {
+                    "pin what it installs (a version argument or a versioned URL), or download the script, verify its SHA-256, then run it"
                 } else {
-                    "download to a file, verify its SHA-256, then run it; or install a pinned package".to_string()
+                    "download to a file, verify its SHA-256, then run it; or install a pinned package"
                 };
-                out.push(
-                    Finding::new(
-                        &RULE,
-                        part.span((dl.span.0, sh.span.1)),
-                        format!("runs the script at {url} without checking it"),
-                    )
-                    .help(help),
-                );
+                let message = match vendor {
+                    Some(what) => format!(
+                        "runs the {what} installer from {url} unpinned: each build may install something else"
+                    ),
+                    None => format!("runs the script at {url} without checking it"),
+                };
+                let f = Finding::new(&RULE, part.span((dl.span.0, sh.span.1)), message).help(help);
+                out.push(match vendor {
+                    Some(_) => f.severity(Severity::Info),
+                    None => f,
+                });
             }
         }
     }

@@ -4,6 +4,11 @@
 //! base image is not known to set a non-root user (distroless `:nonroot`,
 //! Chainguard and Bitnami images are).
 //!
+//! A Dockerfile whose image stages have no `CMD`, `ENTRYPOINT` or `EXPOSE`
+//! and copy nothing from the build context builds a base for other images:
+//! it is reported as info, since the images built on it are where the user
+//! is chosen.
+//!
 //! ## Why it matters
 //! A process running as root in the container is root on the host's kernel
 //! if it escapes, can rewrite the application's own files, and trips
@@ -118,13 +123,34 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 .last()
                 .copied();
             let fix = non_root_fix(cx, base.as_deref(), &body, tail_start);
-            out.push(
-                Finding::new(&RULE, from.keyword_span, "no USER: the image runs as root")
-                    .help("create an unprivileged user and add `USER` before CMD/ENTRYPOINT")
-                    .maybe_fix(fix),
-            );
+            let f = Finding::new(&RULE, from.keyword_span, "no USER: the image runs as root")
+                .help("create an unprivileged user and add `USER` before CMD/ENTRYPOINT")
+                .maybe_fix(fix);
+            out.push(if is_base_image(cx) {
+                // Images built on it choose their user; base images stay
+                // root so that they can still install packages.
+                f.severity(Severity::Info).help(
+                    "a base image (no CMD, ENTRYPOINT, EXPOSE or project files of its own): the images built on it should switch to an unprivileged user",
+                )
+            } else {
+                f
+            });
         }
     }
+}
+
+/// Whether the Dockerfile builds an image for other images to start from:
+/// none of its image stages says what to run or which port it serves, and
+/// none copies the project in (a service run with a command given at run
+/// time still copies its code).
+fn is_base_image(cx: &Checker<'_>) -> bool {
+    !cx.image_instructions().into_iter().any(|i| {
+        let inst = cx.inst(i);
+        matches!(
+            inst.keyword,
+            Keyword::Cmd | Keyword::Entrypoint | Keyword::Expose
+        ) || (matches!(inst.keyword, Keyword::Copy | Keyword::Add) && inst.flag("from").is_none())
+    })
 }
 
 /// Tools an entrypoint uses to start the service as another user.
@@ -142,38 +168,14 @@ const PRIVILEGE_DROPPERS: &[&str] = &[
 /// ENTRYPOINT (or CMD) runs `gosu`/`su-exec`/`setpriv`/`runuser`, directly or
 /// in the script it starts (read from the build context where a COPY put it).
 fn drops_privileges(cx: &Checker<'_>) -> bool {
-    let start = cx
-        .image_instructions()
-        .into_iter()
-        .filter(|i| matches!(cx.inst(*i).keyword, Keyword::Entrypoint | Keyword::Cmd))
-        .collect::<Vec<_>>();
-    let last = start
-        .iter()
-        .rev()
-        .find(|i| cx.inst(**i).keyword == Keyword::Entrypoint)
-        .or_else(|| start.last())
-        .copied();
-    let Some(i) = last else { return false };
-    let words: Vec<String> = cx.inst(i).values().iter().map(|v| v.to_string()).collect();
-    let script_says = |text: &str| {
-        let script = ballast_shell::parse(text);
-        script.commands.iter().any(|c| {
+    cx.start_texts().iter().any(|text| {
+        ballast_shell::parse(text).commands.iter().any(|c| {
             c.words
                 .iter()
                 .any(|w| PRIVILEGE_DROPPERS.contains(&w.text.rsplit('/').next().unwrap_or(&w.text)))
                 || (c.name() == Some("su") && c.args().any(|a| a == "-c"))
         })
-    };
-    if script_says(&words.join(" ")) {
-        return true;
-    }
-    // The script the entrypoint runs, as the build context has it.
-    words
-        .iter()
-        .filter(|w| w.ends_with(".sh") || w.starts_with('/') || w.starts_with("./"))
-        .filter_map(|w| cx.origins.context_path(i, w))
-        .filter_map(|rel| cx.read(&rel))
-        .any(|text| script_says(&text))
+    })
 }
 
 /// Creates a user, owns the app's files and directory by it, switches to it.

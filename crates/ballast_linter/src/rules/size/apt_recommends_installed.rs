@@ -9,7 +9,9 @@
 //! the base image; Debian 13 when it does not say), from the dated table of
 //! `ballast_ml::apt`, made from the distributions' package lists. When the
 //! table says the packages recommend nothing the base image lacks, there is
-//! no finding.
+//! no finding. Packages a third-party source added earlier in the build
+//! provides (NodeSource's `nodejs`, ...) are not in that table: when only
+//! such packages are installed, the finding is info.
 //!
 //! ## Why it matters
 //! Recommended packages are extras: documentation, GUI helpers, alternative
@@ -59,7 +61,10 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let mut configured = false;
+    // The text of every RUN so far: where third-party apt sources are added.
+    let mut build_text: Vec<&str> = Vec::new();
     for run in cx.image_runs() {
+        build_text.extend(run.parts.iter().map(|p| p.text.as_str()));
         for (part, cmd, pc) in package_commands(run) {
             if !pc.manager.is_apt() || pc.action != Action::Install {
                 continue;
@@ -67,7 +72,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             if configured || pc.no_recommends() {
                 continue;
             }
-            let names: Vec<&str> = pc.packages.iter().map(|w| w.text.as_str()).collect();
+            let (third, names): (Vec<&str>, Vec<&str>) = pc
+                .packages
+                .iter()
+                .map(|w| w.text.as_str())
+                .partition(|n| ballast_ml::apt::third_party_source(n, &build_text).is_some());
             let base = cx
                 .stage_of(run.index)
                 .and_then(|s| cx.base_image(s))
@@ -78,7 +87,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             let rec = recommended(distro, &names);
             if rec
                 .as_ref()
-                .is_some_and(|r| r.packages == 0 && r.unknown.is_empty())
+                .is_some_and(|r| r.packages == 0 && r.unknown.is_empty() && third.is_empty())
             {
                 continue; // nothing recommended that the base lacks
             }
@@ -131,11 +140,26 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     None,
                 ),
             };
+            let only_third_party = names.is_empty() && !third.is_empty();
+            let (message, severity) = if only_third_party {
+                let source =
+                    ballast_ml::apt::third_party_source(third[0], &build_text).unwrap_or("");
+                (
+                    format!(
+                        "`{tool} install` also installs what {} from {source} recommends (ballast's table covers only the distribution's own packages)",
+                        third.join(", ")
+                    ),
+                    Severity::Info,
+                )
+            } else {
+                (message, RULE.severity)
+            };
             out.push(
                 Finding::new(&RULE, part.span(cmd.span), message)
                     .help("add `--no-install-recommends` and list what the image needs")
                     .maybe_savings(savings)
-                    .maybe_fix(fix),
+                    .maybe_fix(fix)
+                    .severity(severity),
             );
         }
         // Configuration written by this RUN applies to the following ones.

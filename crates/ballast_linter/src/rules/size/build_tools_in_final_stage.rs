@@ -4,6 +4,9 @@
 //! by the OS package manager in a stage whose files end up in the image,
 //! unless the same RUN removes them again.
 //!
+//! Compilers are not counted when the image compiles while it runs
+//! (`Checker::runtime_compiler`: deepspeed, vLLM, FlashInfer, ...).
+//!
 //! ## Why it matters
 //! The Dockerfile already has a builder stage: compiling there and copying
 //! the result (a virtualenv, wheels) leaves the toolchain out of the image.
@@ -48,11 +51,17 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     if cx.is_dev_image() {
         return;
     }
+    // Compilers a program uses while it runs (a JIT) are not build tools.
+    let jit = cx.runtime_compiler().is_some();
+    let needed_at_runtime = |n: &str| jit && ballast_ml::packages::is_runtime_compiler(n);
     if !cx.has_builder_stages() {
         return;
     }
     for run in cx.image_runs() {
-        let tools = build_tools_kept(run);
+        let tools = build_tools_kept(run)
+            .into_iter()
+            .filter(|(_, n)| !needed_at_runtime(n))
+            .collect::<Vec<_>>();
         let Some((first, _)) = tools.first() else {
             continue;
         };

@@ -60,10 +60,16 @@ struct Produced {
     path: String,
     inst: usize,
     /// Bytes under `path`, when known.
-    bytes: Option<(u64, String)>,
+    bytes: Option<Savings>,
     what: String,
     /// For copies: the context path that became `path`, to size a part of it.
     context_root: Option<String>,
+}
+
+/// A typical size from the dated table as a saving.
+fn typical_savings(what: &str) -> Savings {
+    let (bytes, basis) = typical(what);
+    Savings::image(bytes, basis)
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
@@ -109,7 +115,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                         produced.push(Produced {
                             path: "/var/lib/apt/lists".into(),
                             inst: i,
-                            bytes: Some(typical("apt lists")),
+                            bytes: Some(typical_savings("apt lists")),
                             what: "the apt package lists".into(),
                             context_root: None,
                         });
@@ -160,12 +166,13 @@ fn overlaps(produced: &str, deleted: &str) -> bool {
 fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Finding {
     let mut lines: Vec<usize> = hit.iter().map(|p| cx.inst(p.inst).start_line).collect();
     lines.dedup();
-    let sizes: Vec<Option<(u64, String)>> = hit
+    let sizes: Vec<Option<Savings>> = hit
         .iter()
         .map(|p| part_bytes(cx, p, deleted).or_else(|| p.bytes.clone()))
         .collect();
-    let known: Vec<&(u64, String)> = sizes.iter().flatten().collect();
-    let bytes: u64 = known.iter().map(|(b, _)| b).sum();
+    let known: Vec<&Savings> = sizes.iter().flatten().collect();
+    let bytes: u64 = known.iter().map(|s| s.bytes).sum();
+    let assumed: u64 = known.iter().map(|s| s.assumed).sum();
     let size = if known.is_empty() {
         String::new()
     } else {
@@ -185,7 +192,7 @@ fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Fi
     };
     let basis = known
         .iter()
-        .map(|(_, b)| b.as_str())
+        .map(|s| s.basis.as_str())
         .collect::<Vec<_>>()
         .join(" + ");
     let mut f = Finding::new(
@@ -198,11 +205,15 @@ fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Fi
         f = f.related(cx.inst(p.inst).keyword_span, "added here");
     }
     let partial = known.len() < hit.len();
-    f.maybe_savings((!known.is_empty()).then(|| Savings::image(bytes, basis).at_least(partial)))
+    f.maybe_savings((!known.is_empty()).then(|| {
+        Savings::image(bytes, basis)
+            .at_least(partial)
+            .assumed(assumed)
+    }))
 }
 
 /// For a copy, the measured bytes of the part `deleted` names.
-fn part_bytes(cx: &Checker<'_>, p: &Produced, deleted: &str) -> Option<(u64, String)> {
+fn part_bytes(cx: &Checker<'_>, p: &Produced, deleted: &str) -> Option<Savings> {
     let root = p.context_root.as_ref()?;
     let ctx = &cx.context?.context;
     let sub = if deleted.len() > p.path.len() {
@@ -220,7 +231,7 @@ fn part_bytes(cx: &Checker<'_>, p: &Produced, deleted: &str) -> Option<(u64, Str
         .filter(|e| e.kind == Kind::File && !e.excluded)
         .map(|e| e.size)
         .sum();
-    Some((
+    Some(Savings::image(
         bytes,
         format!(
             "measured: {} in the build context",

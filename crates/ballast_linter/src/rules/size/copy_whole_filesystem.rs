@@ -68,12 +68,13 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             sc.expand_keep_unknown(from, cx.df.escape)
         });
         let savings = cx.graph.find_stage(&from).and_then(|s| {
-            let mut bytes = 0;
+            let (mut bytes, mut assumed) = (0, 0);
             for j in cx.graph.instructions_of(s) {
                 if let Some(run) = &cx.runs[j]
                     && let Some(c) = cx.run_cost(run)
                 {
                     bytes += c.bytes;
+                    assumed += c.assumed;
                 }
             }
             (bytes > 0).then(|| {
@@ -81,6 +82,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     bytes,
                     format!("estimate: what stage `{from}` installs comes along whole; typical installed sizes, ballast_ml table of 2026-11"),
                 )
+                .assumed(assumed)
             })
         });
         out.push(

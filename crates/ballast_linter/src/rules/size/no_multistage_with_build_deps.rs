@@ -3,6 +3,9 @@
 //! build systems or `-dev` packages (`build-essential`, `gcc`, `cmake`,
 //! `python3-dev`, ...) and does not remove them in the same RUN.
 //!
+//! Compilers are not counted when the image compiles while it runs
+//! (`Checker::runtime_compiler`: deepspeed, vLLM, FlashInfer, ...).
+//!
 //! ## Why it matters
 //! Build dependencies are needed to compile wheels, not to run them. In a
 //! single-stage build they ship in the image: `build-essential` alone is
@@ -54,6 +57,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     if cx.is_dev_image() {
         return;
     }
+    // Compilers a program uses while it runs (a JIT) are not build tools.
+    let jit = cx.runtime_compiler().is_some();
+    let needed_at_runtime = |n: &str| jit && ballast_ml::packages::is_runtime_compiler(n);
     if cx.has_builder_stages() {
         return;
     }
@@ -61,6 +67,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     let mut first = None;
     for run in cx.image_runs() {
         for (span, name) in build_tools_kept(run) {
+            if needed_at_runtime(&name) {
+                continue;
+            }
             first.get_or_insert((run.index, span));
             if !names.contains(&name) {
                 names.push(name);

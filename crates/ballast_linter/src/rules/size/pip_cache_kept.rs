@@ -40,7 +40,9 @@ use ballast_shell::python::Tool;
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{deletes, install_size, installs_size, normalize_home, tool_label};
+use crate::rules::common::{
+    Cost, deletes, install_size, installs_size, normalize_home, tool_label,
+};
 use ballast_context::runs::Run;
 
 pub(crate) static RULE: Rule = Rule {
@@ -155,16 +157,21 @@ pub(crate) fn cache_avoided(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> b
 
 /// The estimated cache bytes an install leaves (`None`: what it installs
 /// is unknown).
-pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<(u64, String)> {
-    let (installed, basis) = install_size(cx, p)?;
-    let bytes = ballast_ml::packages::cache_bytes_for(installed);
-    Some((
-        bytes,
+pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Savings> {
+    install_size(cx, p).map(cache_savings)
+}
+
+/// What a package cache keeps for installs of the given cost.
+fn cache_savings(installed: Cost) -> Savings {
+    use ballast_ml::packages::{WHEEL_PER_INSTALLED_PERMILLE, cache_bytes_for};
+    Savings::image(
+        cache_bytes_for(installed.bytes),
         format!(
-            "{basis}; downloaded wheels are {}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
-            ballast_ml::packages::WHEEL_PER_INSTALLED_PERMILLE
+            "{}; downloaded wheels are {WHEEL_PER_INSTALLED_PERMILLE}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
+            installed.basis
         ),
-    ))
+    )
+    .assumed(cache_bytes_for(installed.assumed))
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
@@ -222,15 +229,7 @@ fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Option<String> {
 
 fn group_finding(cx: &Checker<'_>, run: &Run, dir: &str, installs: &[PyInstall<'_>]) -> Finding {
     let first = &installs[0];
-    let savings = installs_size(cx, installs).map(|(installed, basis)| {
-        Savings::image(
-            ballast_ml::packages::cache_bytes_for(installed),
-            format!(
-                "{basis}; downloaded wheels are {}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
-                ballast_ml::packages::WHEEL_PER_INSTALLED_PERMILLE
-            ),
-        )
-    });
+    let savings = installs_size(cx, installs).map(cache_savings);
     let conda = dir.ends_with("/pkgs");
     let (_, _, _, flag) = cache_of(first.install.tool).unwrap_or(("", "", None, None));
     let mount_fix = (cx.uses_buildkit() && cx.runs_as_root(run.index) && !run.json).then(|| {
