@@ -49,12 +49,27 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
+/// What an ENV value holds once built: variables expanded as BuildKit
+/// does (an undeclared one is empty); a reference to a build argument
+/// whose value comes with the build is kept, since that value is baked in.
+fn env_value(cx: &Checker<'_>, i: usize, raw: &str) -> String {
+    let Some(scope) = cx.scope(i) else {
+        return raw.to_string();
+    };
+    match scope.expand(raw, cx.df.escape) {
+        Ok(x) if x.unmatched.iter().any(|n| scope.get(n).is_some()) => raw.to_string(),
+        Ok(x) => x.result,
+        Err(_) => raw.to_string(),
+    }
+}
+
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for (i, inst) in cx.df.instructions.iter().enumerate() {
         let global = cx.stage_of(i).is_none();
         match inst.keyword {
             Keyword::Env if cx.in_image(i) => {
-                for (k, v) in env_pairs(inst) {
+                for (k, raw) in env_pairs(inst) {
+                    let v = env_value(cx, i, &raw);
                     if is_secret_value(&v) {
                         out.push(Finding::new(&RULE, inst.span, format!("ENV `{k}` holds what looks like a real token; it is stored in the image config")).help("revoke the token, and pass secrets with `RUN --mount=type=secret`"));
                     } else if is_secret_name(&k) && !is_placeholder(&v) {
