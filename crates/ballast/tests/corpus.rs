@@ -494,3 +494,46 @@ fn readme_precision_table_is_the_labels() {
         "README.md's precision table differs from the labels (BALLAST_BLESS=1 rewrites it)"
     );
 }
+
+/// `ballast lint DIR` on a project finds exactly its Dockerfiles (every
+/// naming the corpus uses: `GPUDockerfile`, `cuda.Dockerfile`,
+/// `Dockerfile.dev`, ...), skips its templates with a note, and exits 0 or 1.
+#[test]
+fn directory_discovery_finds_every_dockerfile_of_each_project() {
+    let Some(c) = corpus() else { return };
+    let mut failures = Vec::new();
+    for p in &c.projects {
+        let dir = c.root.join(&p.name);
+        let out = ballast(
+            &dir,
+            &[
+                "lint",
+                "--format",
+                "json",
+                "--failure-threshold",
+                "none",
+                ".",
+            ],
+        );
+        let want = p
+            .dockerfiles
+            .iter()
+            .filter(|d| d.kind != "template")
+            .count();
+        let templates = p.dockerfiles.len() - want;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let doc = json(&out, "lint DIR");
+        let found = doc["summary"]["files"].as_u64().unwrap_or(0) as usize;
+        if out.status.code() != Some(0) || found != want {
+            failures.push(format!(
+                "{}: {found} of {want} Dockerfiles, exit {:?}: {stderr}",
+                p.name,
+                out.status.code()
+            ));
+        }
+        if templates > 0 && !stderr.contains("template") {
+            failures.push(format!("{}: no note about its template: {stderr}", p.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

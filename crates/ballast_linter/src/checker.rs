@@ -162,6 +162,8 @@ pub struct Checker<'a> {
     torch: std::cell::OnceCell<Vec<Option<TorchOrigin>>>,
     /// What the container runs at start (computed on first use).
     start: std::cell::OnceCell<Vec<String>>,
+    /// Whether the target is a development image (computed on first use).
+    dev: std::cell::OnceCell<bool>,
     /// The Dockerfile's path as shown, if any.
     path: Option<&'a str>,
 }
@@ -234,6 +236,7 @@ impl<'a> Checker<'a> {
             overlay,
             torch: std::cell::OnceCell::new(),
             start: std::cell::OnceCell::new(),
+            dev: std::cell::OnceCell::new(),
             path: options.path.as_deref(),
         }
     }
@@ -249,6 +252,10 @@ impl<'a> Checker<'a> {
     /// script) is one too: it is made to work on the code; so is a
     /// workstation image that installs a graphical desktop (xfce4, ...).
     pub fn is_dev_image(&self) -> bool {
+        *self.dev.get_or_init(|| self.judge_dev_image())
+    }
+
+    fn judge_dev_image(&self) -> bool {
         let by_path = self.project_path().is_some_and(|p| {
             let p = p.to_ascii_lowercase();
             let name = p.rsplit('/').next().unwrap_or(&p);

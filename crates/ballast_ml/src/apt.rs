@@ -1,6 +1,8 @@
 //! What `apt-get install` adds when recommended packages are installed
 //! too, from a dated table made from the Debian 12 and Ubuntu 22.04/24.04
-//! package lists (`scripts/apt-recommends.py`; see [`apt_table::DATE`]).
+//! package lists (`scripts/apt-recommends.py`, `data/apt-recommends.tsv`;
+//! see [`table_date`]). The table is text read on first use: no start-up
+//! cost for the commands that never ask.
 //!
 //! For each common package the table holds its own Recommends and every
 //! package those bring (transitively, as apt does) that neither
@@ -10,9 +12,62 @@
 
 use crate::images::ImageRef;
 
-#[rustfmt::skip]
-#[path = "apt_table.rs"]
-pub mod apt_table;
+/// The generated table (see `scripts/apt-recommends.py` for its format).
+const TABLE: &str = include_str!("../data/apt-recommends.tsv");
+
+/// One package of the table.
+struct Row {
+    package: &'static str,
+    /// Its own Recommends (the first few).
+    recommends: Vec<&'static str>,
+    /// What its recommendations add that the base image lacks, with sizes.
+    added: Vec<(&'static str, u64)>,
+    /// What it needs without them that the base image lacks, itself included.
+    needs: Vec<&'static str>,
+}
+
+/// The table's lines by (distribution, package), indexed on first use.
+fn index() -> &'static std::collections::HashMap<(&'static str, &'static str), &'static str> {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<(&str, &str), &str>> =
+        std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut cols = l.splitn(3, '\t');
+                Some(((cols.next()?, cols.next()?), l))
+            })
+            .collect()
+    })
+}
+
+fn row(distro: Distro, package: &str) -> Option<Row> {
+    let line = index().get(&(distro.key(), package))?;
+    let cols: Vec<&'static str> = line.split('\t').collect();
+    let list = |i: usize| {
+        cols.get(i)
+            .map_or(Vec::new(), |c| c.split_whitespace().collect())
+    };
+    Some(Row {
+        package: cols[1],
+        recommends: list(2),
+        added: list(3)
+            .into_iter()
+            .filter_map(|e| e.split_once('='))
+            .map(|(n, b)| (n, b.parse().unwrap_or(0)))
+            .collect(),
+        needs: list(4),
+    })
+}
+
+/// When the table was made (`YYYY-MM-DD`).
+pub fn table_date() -> &'static str {
+    TABLE
+        .lines()
+        .find_map(|l| l.strip_prefix("date\t"))
+        .unwrap_or("unknown")
+}
 
 /// A distribution the table covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,53 +199,42 @@ pub struct Recommended {
 /// The recommendations `packages` bring on `distro`; `None` when the table
 /// covers none of them.
 pub fn recommended(distro: Distro, packages: &[&str]) -> Option<Recommended> {
-    let key = distro.key();
     let names: Vec<&str> = packages
         .iter()
         .map(|p| p.split(['=', '/']).next().unwrap_or(p))
         .collect();
-    let rows: Vec<_> = names
-        .iter()
-        .filter_map(|n| apt_table::ROWS.iter().find(|r| r.0 == key && r.1 == *n))
-        .collect();
+    let rows: Vec<Row> = names.iter().filter_map(|n| row(distro, n)).collect();
     // What the install brings anyway, recommendations or not.
-    let needed = |a: &str| names.contains(&a) || rows.iter().any(|r| r.4.contains(&a));
-    let mut added: Vec<&'static str> = Vec::new();
-    for row in &rows {
-        for a in row.3 {
-            if !added.contains(a) && !needed(a) {
-                added.push(a);
+    let needed = |a: &str| names.contains(&a) || rows.iter().any(|r| r.needs.contains(&a));
+    let mut by_size: Vec<(&'static str, u64)> = Vec::new();
+    for r in &rows {
+        for &(a, bytes) in &r.added {
+            if !needed(a) && !by_size.iter().any(|(n, _)| *n == a) {
+                by_size.push((a, bytes));
             }
         }
     }
     let direct = rows
         .iter()
         .map(|r| {
-            (
-                r.1,
-                r.2.iter()
-                    .copied()
-                    .filter(|a| !needed(a))
-                    .collect::<Vec<_>>(),
-            )
+            let recs: Vec<&'static str> = r
+                .recommends
+                .iter()
+                .copied()
+                .filter(|a| !needed(a))
+                .collect();
+            (r.package, recs)
         })
         .filter(|(_, recs)| !recs.is_empty())
         .collect();
     let unknown: Vec<String> = names
         .iter()
-        .filter(|n| !rows.iter().any(|r| r.1 == **n))
+        .filter(|n| !rows.iter().any(|r| r.package == **n))
         .map(|n| n.to_string())
         .collect();
     if unknown.len() == packages.len() {
         return None;
     }
-    let size = |n: &str| {
-        apt_table::SIZES
-            .iter()
-            .find(|s| s.0 == key && s.1 == n)
-            .map_or(0, |s| s.2)
-    };
-    let mut by_size: Vec<(&'static str, u64)> = added.iter().map(|a| (*a, size(a))).collect();
     by_size.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     Some(Recommended {
         bytes: by_size.iter().map(|(_, b)| b).sum(),

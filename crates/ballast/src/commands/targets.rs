@@ -20,7 +20,8 @@ use crate::input::read_text;
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
     /// Dockerfiles, or directories to search (Dockerfile, Containerfile,
-    /// *.Dockerfile, Dockerfile.*; .gitignore respected); `-` reads standard input.
+    /// *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*; templates and
+    /// .gitignore'd files skipped); `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Rules to run (codes, names, families, code prefixes, ALL), replacing the configured selection.
@@ -103,12 +104,14 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     if lower.ends_with(".dockerignore") {
         return false;
     }
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
+    // `Dockerfile`, `GPUDockerfile`, `api.Dockerfile`; `Dockerfile.prod`,
+    // `Dockerfile-prod`, `Dockerfile_prod`; the same for Containerfile.
+    ["dockerfile", "containerfile"].iter().any(|base| {
+        lower.ends_with(base)
+            || [".", "-", "_"]
+                .iter()
+                .any(|sep| lower.starts_with(&format!("{base}{sep}")))
+    })
 }
 
 /// Suffixes of Dockerfile templates (Jinja, generic templates, autoconf
@@ -263,7 +266,7 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
             let found = discover(p);
             if found.is_empty() {
                 bail!(
-                    "{}: no Dockerfile found (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)",
+                    "{}: no Dockerfile found (looked for Dockerfile, Containerfile, *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*)",
                     p.display()
                 );
             }
@@ -398,5 +401,35 @@ pub fn describe_error(job: &Job, e: &LintError) -> String {
     match e {
         LintError::UnknownTarget(_) | LintError::NoStage => format!("{}: {e}", job.display),
         _ => format!("{}:{e}", job.display),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_dockerfile_name;
+
+    #[test]
+    fn dockerfile_names() {
+        for yes in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "GPUDockerfile",
+            "api.Dockerfile",
+            "Dockerfile.prod",
+            "Dockerfile-cuda",
+            "Dockerfile_dev",
+            "Containerfile.arm",
+        ] {
+            assert!(is_dockerfile_name(yes), "{yes}");
+        }
+        for no in [
+            "Dockerfile.dockerignore",
+            "dockerfiles",
+            "README.md",
+            "docker-compose.yml",
+        ] {
+            assert!(!is_dockerfile_name(no), "{no}");
+        }
     }
 }

@@ -130,7 +130,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                                 r.packages,
                                 distro.label(),
                                 distro.label(),
-                                ballast_ml::apt::apt_table::DATE
+                                ballast_ml::apt::table_date()
                             ),
                         )),
                     )
