@@ -537,3 +537,68 @@ fn directory_discovery_finds_every_dockerfile_of_each_project() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The in-process materializer recreates a project exactly as the corpus's
+/// own `materialize.sh` does: same paths, kinds, sizes, link targets and
+/// executable bits (checked on a project with symlinks and one without).
+#[test]
+fn materialized_trees_match_materialize_sh() {
+    let Some(c) = corpus() else { return };
+    let script = ballast_testkit::corpus::corpus_dir()
+        .unwrap()
+        .join("real-projects/materialize.sh");
+    for name in ["SciPhi-AI__R2R", "PromtEngineer__localGPT"] {
+        let p = c.projects.iter().find(|p| p.name == name).unwrap();
+        let dest = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("sh")
+            .arg(&script)
+            .arg(&p.dir)
+            .arg(dest.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(listing(dest.path()), listing(&c.root.join(name)), "{name}");
+    }
+}
+
+/// (path, kind, size, link target, executable) of every entry under `root`.
+fn listing(root: &Path) -> Vec<(String, char, u64, String, bool)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let path = e.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let (kind, size, link) = if meta.file_type().is_symlink() {
+                (
+                    'l',
+                    0,
+                    std::fs::read_link(&path)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            } else if meta.is_dir() {
+                stack.push(path.clone());
+                ('d', 0, String::new())
+            } else {
+                ('f', meta.len(), String::new())
+            };
+            let exec = kind == 'f' && meta.permissions().mode() & 0o111 != 0;
+            out.push((rel, kind, size, link, exec));
+        }
+    }
+    out.sort();
+    out
+}

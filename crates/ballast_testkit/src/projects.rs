@@ -89,8 +89,8 @@ fn dockerfiles(meta: &str) -> Vec<ProjectDockerfile> {
 
 /// Recreates a project's tree under `dest`: every `tree.tsv` entry, with
 /// the real content from `files/` where there is one, a sparse file of the
-/// recorded size elsewhere; symlinks with their recorded target; gitlinks
-/// as empty directories.
+/// recorded size elsewhere; symlinks with their recorded target (a
+/// placeholder file when none is recorded); gitlinks as empty directories.
 pub fn materialize(project: &Path, dest: &Path) -> std::io::Result<usize> {
     let tree = std::fs::read_to_string(project.join("tree.tsv"))?;
     let files = project.join("files");
@@ -106,7 +106,7 @@ pub fn materialize(project: &Path, dest: &Path) -> std::io::Result<usize> {
         }
         match mode {
             "160000" => std::fs::create_dir_all(&target)?,
-            "120000" => {
+            "120000" if cols.clone().next().is_some_and(|l| !l.is_empty()) => {
                 let link = unescape(cols.next().unwrap_or(""));
                 let _ = std::fs::remove_file(&target);
                 std::os::unix::fs::symlink(link, &target)?;
