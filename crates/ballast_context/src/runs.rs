@@ -198,15 +198,21 @@ impl Run {
         })
     }
 
-    /// The end of the last command of the main shell text, where a command
-    /// can be appended with ` && ...` (`None` for the exec form).
+    /// The end of the main shell text (after the last command and its
+    /// redirections), where a command can be appended with ` && ...`
+    /// (`None` for the exec form, or a text ending in `;` or `&`).
     pub fn append_point(&self) -> Option<usize> {
         let main = self.parts.first()?;
         if !main.editable {
             return None;
         }
         let last = main.script.commands.last()?;
-        Some(main.offset + last.span.1)
+        let end = main.text.trim_end().len().max(last.span.1);
+        let tail = &main.text[..end];
+        if tail.ends_with(';') || (tail.ends_with('&') && !tail.ends_with("&&")) {
+            return None;
+        }
+        Some(main.offset + end)
     }
 }
 

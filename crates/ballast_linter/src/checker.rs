@@ -168,6 +168,31 @@ pub struct Checker<'a> {
     path: Option<&'a str>,
 }
 
+/// System locations: what the build installs there is read, not written,
+/// by the app.
+pub fn is_system_path(path: &str) -> bool {
+    let p = path.trim_end_matches('/');
+    p.is_empty()
+        || [
+            "/usr",
+            "/etc",
+            "/lib",
+            "/lib64",
+            "/bin",
+            "/sbin",
+            "/var/lib",
+            "/var/cache",
+            "/proc",
+            "/sys",
+            "/boot",
+            "/root",
+        ]
+        .iter()
+        .any(|s| p == *s || p.starts_with(&format!("{s}/")))
+        || p == "/opt"
+        || p == "/var"
+}
+
 /// Whether a shell text installs a Python project editable
 /// (`pip install -e`, `--editable`, also through uv).
 fn installs_editable(text: &str) -> bool {
@@ -507,6 +532,76 @@ impl<'a> Checker<'a> {
                     "ENV TORCH_CUDA_ARCH_LIST (line {}) sets up torch's CUDA extension builds",
                     inst.start_line
                 )
+            })
+        })
+    }
+
+    /// Directories the image's RUNs create with `mkdir` for the app to use:
+    /// (absolute path, 1-based line). System locations (`/usr`, `/etc`,
+    /// `/var/lib`, ...) hold what the build installs, not what the app
+    /// writes, and are left out.
+    pub fn created_dirs(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for run in self.image_runs() {
+            for (_, cmd) in run.commands() {
+                if cmd.name() != Some("mkdir") {
+                    continue;
+                }
+                for a in cmd.args().filter(|a| !a.starts_with('-')) {
+                    let abs = self.absolute(run.index, a);
+                    if !is_system_path(&abs) && !out.iter().any(|(d, _)| *d == abs) {
+                        out.push((abs, self.inst(run.index).start_line));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A user the image's RUNs create (`useradd`, `adduser`), if any.
+    pub fn created_user(&self) -> Option<String> {
+        self.image_runs().find_map(|run| {
+            run.commands().find_map(|(_, cmd)| {
+                if !matches!(cmd.name(), Some("useradd" | "adduser")) {
+                    return None;
+                }
+                // The name is the last word that is not an option or its value.
+                let args: Vec<&str> = cmd.args().collect();
+                let mut name = None;
+                let mut k = 0;
+                while k < args.len() {
+                    let a = args[k];
+                    if a.starts_with('-') {
+                        let takes_value = !a.contains('=')
+                            && matches!(
+                                a,
+                                "-u" | "--uid"
+                                    | "-g"
+                                    | "--gid"
+                                    | "-G"
+                                    | "--groups"
+                                    | "-d"
+                                    | "--home"
+                                    | "--home-dir"
+                                    | "-s"
+                                    | "--shell"
+                                    | "-c"
+                                    | "--comment"
+                                    | "--gecos"
+                                    | "--ingroup"
+                                    | "-K"
+                                    | "-k"
+                                    | "--skel"
+                                    | "-e"
+                                    | "-f"
+                            );
+                        k += 1 + usize::from(takes_value);
+                        continue;
+                    }
+                    name = Some(a.to_string());
+                    k += 1;
+                }
+                name
             })
         })
     }

@@ -2,7 +2,9 @@
 //! some rules in a file of the build context); fixes whose edits do not
 //! overlap are applied together, whole or not at all, and the file is linted
 //! and fixed again until nothing changes (like ruff). Every round's result
-//! must parse, or the round is undone.
+//! must parse and pass the preservation check against the original
+//! ([`crate::preserve`]): a fix whose result loses something of the
+//! original is not applied, and is reported with what it would lose.
 
 use std::collections::BTreeMap;
 
@@ -110,9 +112,23 @@ pub struct AppliedFix {
     pub files: Vec<String>,
 }
 
+/// A fix that was not applied because its result would lose something of
+/// the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// 1-based line of the finding, in the text the round fixed.
+    pub line: usize,
+    pub message: String,
+    pub losses: Vec<crate::preserve::Loss>,
+}
+
 /// What fixing a Dockerfile produced.
 #[derive(Debug, Clone, Default)]
 pub struct Fixed {
+    /// Fixes not applied, with what they would have lost.
+    pub rejected: Vec<Rejected>,
     /// The fixed Dockerfile.
     pub text: String,
     /// Context files changed (context-relative path → new text).
@@ -139,55 +155,83 @@ pub fn fix_until_stable(
     max: Applicability,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Fixed, LintError> {
+    let original = Dockerfile::parse(source);
+    let before = options.with_overlay(options.overlay.clone());
     let mut text = source.to_string();
     let mut out = Fixed::default();
+    // Fixes found to lose something, by what they edit: never tried again.
+    let mut refused: Vec<String> = Vec::new();
     for round in 1..=MAX_ROUNDS {
         let df = Dockerfile::parse(&text);
         let outcome = lint(&df, options)?;
-        let chosen = plan(&outcome.findings, max);
-        if chosen.is_empty() {
-            out.text = text;
-            out.rounds = round - 1;
-            out.converged = true;
-            out.remaining = outcome.findings;
-            return Ok(out);
-        }
-        let mut by_file: BTreeMap<Option<String>, Vec<&Edit>> = BTreeMap::new();
-        for i in &chosen {
-            for e in &outcome.findings[*i].fix.as_ref().expect("fix").edits {
-                by_file.entry(e.file.clone()).or_default().push(e);
-            }
-        }
-        let mut new_text = text.clone();
-        let mut new_files = out.files.clone();
-        let mut ok = true;
-        for (file, edits) in &by_file {
-            match file {
-                None => match apply_edits(&text, edits) {
-                    Some(t) => new_text = t,
-                    None => ok = false,
-                },
-                Some(path) => {
-                    let current = new_files.get(path).cloned().or_else(|| read(path));
-                    match current.and_then(|c| apply_edits(&c, edits)) {
-                        Some(t) => {
-                            new_files.insert(path.clone(), t);
-                        }
-                        None => ok = false,
-                    }
+        let allowed: Vec<Finding> = outcome
+            .findings
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                if f.fix.as_ref().is_some_and(|x| {
+                    refused.contains(&signature(&text, f.rule.code, x)) || already_applied(&text, x)
+                }) {
+                    f.fix = None;
                 }
+                f
+            })
+            .collect();
+        let mut chosen = plan(&allowed, max);
+        // Drop the fixes whose result loses something, one by one.
+        let round_result = loop {
+            if chosen.is_empty() {
+                break None;
             }
-        }
-        // Every round's Dockerfile must parse; otherwise stop before it.
-        if !ok || !Dockerfile::parse(&new_text).is_ok() {
+            let Some((new_text, new_files)) =
+                apply_round(&text, &out.files, &allowed, &chosen, read)
+            else {
+                break None;
+            };
+            let after = options.with_overlay(merged(&options.overlay, &new_files));
+            let losses =
+                crate::preserve::check(&original, &Dockerfile::parse(&new_text), &before, &after)?;
+            if losses.is_empty() {
+                break Some((new_text, new_files));
+            }
+            let culprits = culprits(
+                &text, &out.files, &allowed, &chosen, read, &original, &before, options,
+            )?;
+            if culprits.is_empty() {
+                // Only together do they lose something: apply the first alone.
+                chosen.truncate(1);
+                continue;
+            }
+            for (i, losses) in culprits {
+                let f = &allowed[i];
+                let fix = f.fix.as_ref().expect("fix");
+                refused.push(signature(&text, f.rule.code, fix));
+                out.rejected.push(Rejected {
+                    code: f.rule.code,
+                    name: f.rule.name,
+                    line: df.line_col(f.span.start).0,
+                    message: fix.message.clone(),
+                    losses,
+                });
+                chosen.retain(|c| *c != i);
+            }
+        };
+        let Some((new_text, new_files)) = round_result else {
             out.text = text;
             out.rounds = round - 1;
-            out.converged = false;
+            out.converged = plan(&allowed, max).iter().all(|i| {
+                let f = &allowed[*i];
+                refused.contains(&signature(
+                    &df.source,
+                    f.rule.code,
+                    f.fix.as_ref().expect("fix"),
+                ))
+            });
             out.remaining = outcome.findings;
             return Ok(out);
-        }
+        };
         for i in &chosen {
-            let f = &outcome.findings[*i];
+            let f = &allowed[*i];
             let fix = f.fix.as_ref().expect("fix");
             out.applied.push(AppliedFix {
                 code: f.rule.code,
@@ -197,6 +241,14 @@ pub fn fix_until_stable(
                 applicability: fix.applicability,
                 files: fix.edits.iter().filter_map(|e| e.file.clone()).collect(),
             });
+        }
+        if new_text == text && new_files == out.files {
+            // The edits are already there: nothing more will change.
+            out.text = text;
+            out.rounds = round;
+            out.converged = true;
+            out.remaining = outcome.findings;
+            return Ok(out);
         }
         text = new_text;
         for (k, v) in &new_files {
@@ -209,5 +261,113 @@ pub fn fix_until_stable(
     out.converged = plan(&out.remaining, max).is_empty();
     out.text = text;
     out.rounds = MAX_ROUNDS;
+    Ok(out)
+}
+
+/// Whether a fix's Dockerfile edits are already in the text: an insertion
+/// whose content is right there, a replacement that changes nothing. Such a
+/// fix is not applied again, so the loop converges.
+fn already_applied(text: &str, fix: &crate::finding::Fix) -> bool {
+    let own: Vec<&Edit> = fix.edits.iter().filter(|e| e.file.is_none()).collect();
+    !own.is_empty()
+        && own.iter().all(|e| {
+            let (s, t) = (e.span.start, e.span.end);
+            if s == t {
+                !e.content.trim().is_empty()
+                    && (text
+                        .get(..s)
+                        .is_some_and(|b| b.ends_with(e.content.as_str()))
+                        || text
+                            .get(s..)
+                            .is_some_and(|a| a.starts_with(e.content.as_str())))
+            } else {
+                text.get(s..t) == Some(e.content.as_str())
+            }
+        })
+}
+
+/// A fix by what it does to the text: the rule, and each edit's replaced
+/// text and content.
+fn signature(text: &str, code: &str, fix: &crate::finding::Fix) -> String {
+    let mut s = code.to_string();
+    for e in &fix.edits {
+        let old = if e.file.is_none() {
+            text.get(e.span.start..e.span.end).unwrap_or("")
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "|{}:{old}->{}",
+            e.file.as_deref().unwrap_or(""),
+            e.content
+        ));
+    }
+    s
+}
+
+fn merged(
+    overlay: &BTreeMap<String, String>,
+    files: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut m = overlay.clone();
+    m.extend(files.iter().map(|(k, v)| (k.clone(), v.clone())));
+    m
+}
+
+/// The Dockerfile and context files after the chosen fixes; `None` when an
+/// edit does not apply or the result does not parse.
+fn apply_round(
+    text: &str,
+    files: &BTreeMap<String, String>,
+    findings: &[Finding],
+    chosen: &[usize],
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, BTreeMap<String, String>)> {
+    let mut by_file: BTreeMap<Option<String>, Vec<&Edit>> = BTreeMap::new();
+    for i in chosen {
+        for e in &findings[*i].fix.as_ref().expect("fix").edits {
+            by_file.entry(e.file.clone()).or_default().push(e);
+        }
+    }
+    let mut new_text = text.to_string();
+    let mut new_files = files.clone();
+    for (file, edits) in &by_file {
+        match file {
+            None => new_text = apply_edits(text, edits)?,
+            Some(path) => {
+                let current = new_files.get(path).cloned().or_else(|| read(path))?;
+                new_files.insert(path.clone(), apply_edits(&current, edits)?);
+            }
+        }
+    }
+    Dockerfile::parse(&new_text)
+        .is_ok()
+        .then_some((new_text, new_files))
+}
+
+/// The chosen fixes that lose something when applied alone, with what.
+#[allow(clippy::too_many_arguments)]
+fn culprits(
+    text: &str,
+    files: &BTreeMap<String, String>,
+    findings: &[Finding],
+    chosen: &[usize],
+    read: &dyn Fn(&str) -> Option<String>,
+    original: &Dockerfile,
+    before: &LintOptions<'_>,
+    options: &LintOptions<'_>,
+) -> Result<Vec<(usize, Vec<crate::preserve::Loss>)>, LintError> {
+    let mut out = Vec::new();
+    for &i in chosen {
+        let Some((t, f)) = apply_round(text, files, findings, &[i], read) else {
+            out.push((i, Vec::new()));
+            continue;
+        };
+        let after = options.with_overlay(merged(&options.overlay, &f));
+        let losses = crate::preserve::check(original, &Dockerfile::parse(&t), before, &after)?;
+        if !losses.is_empty() {
+            out.push((i, losses));
+        }
+    }
     Ok(out)
 }

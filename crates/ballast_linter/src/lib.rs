@@ -20,6 +20,7 @@ pub mod checker;
 pub mod docs;
 pub mod finding;
 pub mod fix;
+pub mod preserve;
 pub mod registry;
 pub mod restructure;
 mod rules;
@@ -49,6 +50,23 @@ pub struct LintOptions<'a> {
     /// Context files as changed by earlier fixes (context-relative path →
     /// text), read instead of the files on disk.
     pub overlay: std::collections::BTreeMap<String, String>,
+}
+
+impl<'a> LintOptions<'a> {
+    /// The same options reading the context files as `overlay` has them.
+    pub fn with_overlay(
+        &self,
+        overlay: std::collections::BTreeMap<String, String>,
+    ) -> LintOptions<'a> {
+        LintOptions {
+            settings: self.settings.clone(),
+            build: self.build.clone(),
+            target: self.target.clone(),
+            context: self.context,
+            path: self.path.clone(),
+            overlay,
+        }
+    }
 }
 
 /// The result of linting one file.
@@ -94,8 +112,13 @@ fn is_small(rule: &Rule, f: &Finding) -> bool {
         })
 }
 
-/// Lints a parsed Dockerfile.
-pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintError> {
+/// The stage model of a parsed Dockerfile and the target stage, or why
+/// there is none (a parse error, a broken stage reference, an unknown
+/// target). Every command that judges a Dockerfile starts here.
+pub fn stage_model(
+    df: &Dockerfile,
+    options: &LintOptions<'_>,
+) -> Result<(StageGraph, usize), LintError> {
     if let Some(e) = df.errors.first() {
         let more = match df.errors.len() {
             1 => String::new(),
@@ -120,6 +143,12 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
             .ok_or_else(|| LintError::UnknownTarget(t.clone()))?,
         None => graph.target(None).ok_or(LintError::NoStage)?,
     };
+    Ok((graph, target))
+}
+
+/// Lints a parsed Dockerfile.
+pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintError> {
+    let (graph, target) = stage_model(df, options)?;
     let suppressions = suppress::Suppressions::parse(df, &graph);
     let checker = Checker::new(df, graph, target, options);
     let mut findings = Vec::new();

@@ -70,22 +70,7 @@ struct Plan {
 
 /// Restructures the target stage of `df`.
 pub fn restructure(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Restructured, Refusal> {
-    if let Some(e) = df.errors.first() {
-        return Err(Refusal::Lint(LintError::Parse {
-            line: e.line,
-            column: e.column,
-            message: e.message.clone(),
-        }));
-    }
-    let graph = StageGraph::new(df, &options.build);
-    let target = match &options.target {
-        Some(t) => graph
-            .find_stage(t)
-            .ok_or_else(|| Refusal::Lint(LintError::UnknownTarget(t.clone())))?,
-        None => graph
-            .target(None)
-            .ok_or(Refusal::Lint(LintError::NoStage))?,
-    };
+    let (graph, target) = crate::stage_model(df, options).map_err(Refusal::Lint)?;
     if graph.stages.len() != 1 {
         return Err(no("the Dockerfile already has several stages"));
     }

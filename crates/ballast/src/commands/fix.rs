@@ -33,6 +33,12 @@ pub struct FixArgs {
     /// Write nothing; exit 1 when a fix would apply.
     #[arg(long)]
     pub check: bool,
+    /// Check that REWRITTEN still builds what ORIGINAL built (requirements,
+    /// OS packages, commands, metadata, copies, writable directories); print
+    /// what it lost and exit 1 when it lost anything. The context and
+    /// options apply to both.
+    #[arg(long, num_args = 2, value_names = ["ORIGINAL", "REWRITTEN"], conflicts_with_all = ["restructure", "diff", "check", "unsafe_fixes"])]
+    pub verify: Option<Vec<PathBuf>>,
 }
 
 /// What fixing one file produced.
@@ -121,6 +127,22 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
             out.changes.push((root.join(rel), old, text.clone()));
         }
     }
+    for r in &fixed.rejected {
+        let losses: Vec<String> = r.losses.iter().map(|l| l.to_string()).collect();
+        out.notes.push(format!(
+            "{}:{}: {} {}: not applied ({}): it would lose {}",
+            job.display,
+            r.line,
+            r.code,
+            r.name,
+            r.message,
+            if losses.is_empty() {
+                "what it edits".to_string()
+            } else {
+                losses.join("; ")
+            }
+        ));
+    }
     let unsafe_left = fixed
         .remaining
         .iter()
@@ -156,7 +178,78 @@ fn unified_diff(path: &Path, old: &str, new: &str) -> String {
         .to_string()
 }
 
+/// `--verify ORIGINAL REWRITTEN`.
+fn verify(args: &FixArgs, pair: &[PathBuf]) -> Result<u8> {
+    let mut targets = args.targets.clone();
+    targets.paths = vec![pair[0].clone()];
+    let prepared = prepare(&targets)?;
+    let Some(job) = prepared.jobs.first() else {
+        return Ok(exit::ERROR);
+    };
+    let parse = |path: &Path, text: Result<String, String>| match text {
+        Ok(t) => {
+            let df = ballast_dockerfile::Dockerfile::parse(&t);
+            match df.errors.first() {
+                Some(e) => Err(format!(
+                    "{}:{}:{}: {}",
+                    path.display(),
+                    e.line,
+                    e.column,
+                    e.message
+                )),
+                None => Ok(df),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let original = parse(&pair[0], prepared.source(job));
+    let rewritten = parse(
+        &pair[1],
+        crate::input::read_text(&pair[1]).map_err(|e| format!("{e:#}")),
+    );
+    let (original, rewritten) = match (original, rewritten) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            crate::output::print_error(e);
+            return Ok(exit::ERROR);
+        }
+    };
+    let options = prepared.options(job);
+    let losses = match ballast_linter::preserve::check(&original, &rewritten, &options, &options) {
+        Ok(l) => l,
+        Err(e) => {
+            crate::output::print_error(describe_error(job, &e));
+            return Ok(exit::ERROR);
+        }
+    };
+    let mut text = String::new();
+    for l in &losses {
+        text.push_str(&format!(
+            "{}: {l} (of {})\n",
+            pair[1].display(),
+            pair[0].display()
+        ));
+    }
+    text.push_str(&match losses.len() {
+        0 => format!(
+            "{} keeps everything {} builds.\n",
+            pair[1].display(),
+            pair[0].display()
+        ),
+        n => format!("{n} thing(s) of {} lost.\n", pair[0].display()),
+    });
+    emit(&text)?;
+    Ok(if losses.is_empty() {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}
+
 pub fn run(args: FixArgs) -> Result<u8> {
+    if let Some(pair) = &args.verify {
+        return verify(&args, pair);
+    }
     let prepared = prepare(&args.targets)?;
     let outcomes = prepared.map(|job| fix_job(&prepared, job, &args));
     let mut text = String::new();

@@ -35,9 +35,12 @@
 //! Unsafe: the fix creates an `app` user (uid 10001) before the first copy
 //! of the build context into the image, owns the working directory by it,
 //! gives it what COPY/ADD bring from the context (`--chown=app:app`), and
-//! switches to it before `CMD` / `ENTRYPOINT`. Images without a shell
-//! (distroless, scratch) get `USER 65532`. Files the process writes
-//! elsewhere must be made writable by hand.
+//! switches to it before `CMD` / `ENTRYPOINT`, first giving it the
+//! directories the Dockerfile creates with `mkdir` (outside system paths).
+//! When the Dockerfile already creates a user, the fix switches to that one
+//! instead. Images without a shell (distroless, scratch) get `USER 65532`.
+//! No fix when the app lives in a system directory (`/root`, `/usr/...`).
+//! Files the process writes elsewhere must be made writable by hand.
 
 use ballast_dockerfile::Keyword;
 use ballast_ml::images::{ImageRef, is_musl, is_root_user, runs_as_non_root};
@@ -210,6 +213,23 @@ fn non_root_fix(
             vec![user_at("USER 65532")],
         ));
     }
+    // The directories the app creates, given to the user before it takes over.
+    let dirs: Vec<String> = cx.created_dirs().into_iter().map(|(d, _)| d).collect();
+    let switch = |user: &str| {
+        if dirs.is_empty() {
+            format!("USER {user}")
+        } else {
+            format!("RUN chown {user}:{user} {}\nUSER {user}", dirs.join(" "))
+        }
+    };
+    // A user the Dockerfile already creates (and gives the app's data to)
+    // is the one to switch to.
+    if let Some(user) = cx.created_user() {
+        return Some(Fix::unsafe_(
+            format!("Switch to the `{user}` user the Dockerfile creates"),
+            vec![user_at(&switch(&user))],
+        ));
+    }
     let musl = base.is_some_and(|b| is_musl(&ImageRef::parse(b)));
     let create = if musl {
         "adduser -D -u 10001 app"
@@ -223,6 +243,11 @@ fn non_root_fix(
     });
     let at = context_copy.or(tail_start);
     let wd = at.map_or_else(|| "/".to_string(), |i| cx.workdir(i).to_string());
+    // The app lives in a system directory (`/`, `/root`, `/usr/...`): giving
+    // it to a user, or running from it without, is not a mechanical change.
+    if wd != "/" && crate::checker::is_system_path(&wd) {
+        return None;
+    }
     let own = if wd != "/" {
         format!(" && mkdir -p {wd} && chown app:app {wd}")
     } else {
@@ -233,9 +258,9 @@ fn non_root_fix(
     match at {
         Some(i) if Some(i) != tail_start => {
             edits.push(Edit::insert(line_start(i), format!("{run}\n")));
-            edits.push(user_at("USER app"));
+            edits.push(user_at(&switch("app")));
         }
-        _ => edits.push(user_at(&format!("{run}\nUSER app"))),
+        _ => edits.push(user_at(&format!("{run}\n{}", switch("app")))),
     }
     for i in body
         .iter()
