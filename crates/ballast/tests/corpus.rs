@@ -12,116 +12,11 @@
 
 mod common;
 
+use common::corpus::{Job, ballast, corpus, jobs, json, run_all};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use ballast_testkit::projects::{self, Project, ProjectDockerfile};
-
-/// The corpus materialized once for the whole file.
-struct Corpus {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    projects: Vec<Project>,
-}
-
-fn corpus() -> Option<&'static Corpus> {
-    static CORPUS: OnceLock<Option<Corpus>> = OnceLock::new();
-    CORPUS
-        .get_or_init(|| {
-            let dir = ballast_testkit::corpus::corpus_dir()?;
-            let projects = projects::projects(&dir);
-            assert_eq!(projects.len(), 23, "the corpus has 23 projects");
-            let tmp = tempfile::tempdir().unwrap();
-            for p in &projects {
-                projects::materialize(&p.dir, &tmp.path().join(&p.name)).unwrap();
-            }
-            Some(Corpus {
-                root: tmp.path().to_path_buf(),
-                _dir: tmp,
-                projects,
-            })
-        })
-        .as_ref()
-}
-
-/// One Dockerfile to run: its project, and its paths in the materialized
-/// tree. Commands run from the project's root with relative paths, as a
-/// user in the repository would.
-struct Job<'a> {
-    project: &'a str,
-    dockerfile: &'a ProjectDockerfile,
-    root: PathBuf,
-}
-
-impl Job<'_> {
-    fn file(&self) -> &str {
-        &self.dockerfile.path
-    }
-
-    fn context(&self) -> &str {
-        &self.dockerfile.context
-    }
-}
-
-fn jobs(c: &Corpus) -> Vec<Job<'_>> {
-    let mut out = Vec::new();
-    for p in &c.projects {
-        for d in &p.dockerfiles {
-            if d.kind == "template" {
-                continue;
-            }
-            out.push(Job {
-                project: &p.name,
-                dockerfile: d,
-                root: c.root.join(&p.name),
-            });
-        }
-    }
-    out
-}
-
-/// `f` over every job on all cores, results in job order.
-fn run_all<T: Send>(jobs: &[Job<'_>], f: impl Fn(&Job<'_>) -> T + Sync) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut results: Vec<(usize, T)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        mine.push((i, f(job)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, t)| t).collect()
-}
-
-fn ballast(dir: &Path, args: &[&str]) -> Output {
-    common::ballast(dir).args(args).output().unwrap()
-}
-
-fn json(out: &Output, what: &str) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: not JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 /// Why a command may exit 2 on a corpus Dockerfile, by `project/dockerfile`.
 /// Each is a property of the repository, not of ballast.
@@ -475,24 +370,7 @@ fn precision_table() -> String {
 
 #[test]
 fn readme_precision_table_is_the_labels() {
-    const START: &str = "<!-- corpus-precision:start -->\n";
-    const END: &str = "<!-- corpus-precision:end -->";
-    let readme_path = common::root().join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).unwrap();
-    let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
-        panic!("README.md has no {START} ... {END} section");
-    };
-    let table = precision_table();
-    let current = &readme[a + START.len()..b];
-    if std::env::var_os("BALLAST_BLESS").is_some() {
-        let new = format!("{}{START}{table}{}", &readme[..a], &readme[b..]);
-        std::fs::write(&readme_path, new).unwrap();
-        return;
-    }
-    assert_eq!(
-        current, table,
-        "README.md's precision table differs from the labels (BALLAST_BLESS=1 rewrites it)"
-    );
+    common::readme_section("corpus-precision", &precision_table());
 }
 
 /// `ballast lint DIR` on a project finds exactly its Dockerfiles (every

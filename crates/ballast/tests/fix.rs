@@ -259,9 +259,32 @@ fn unsafe_fixes_leave_no_fixable_size_or_cache_finding_on_the_example() {
     );
 }
 
+/// The example without its baked token: what a user has after following the
+/// restructure's refusal.
+fn example_without_secret() -> tempfile::TempDir {
+    let dir = example();
+    common::drop_baked_token(&dir.path().join("Dockerfile"));
+    dir
+}
+
 #[test]
 fn the_example_restructures_to_the_expected_file() {
+    // As shipped, the example bakes a token: refused, naming it, nothing written.
     let dir = example();
+    let out = ballast(dir.path())
+        .args(["fix", "--restructure", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("Dockerfile: not restructured: line 15: ENV `HF_TOKEN` looks like a secret")
+            && err.contains("docker run -e"),
+        "{err}"
+    );
+    assert!(!dir.path().join(".dockerignore").exists());
+
+    let dir = example_without_secret();
     let out = ballast(dir.path())
         .args(["fix", "--restructure", "."])
         .output()
@@ -286,16 +309,31 @@ fn the_example_restructures_to_the_expected_file() {
         assert_ne!(f["code"], "BL201", "dependencies before code");
         assert_ne!(f["code"], "BL501", ".dockerignore written");
     }
-    // Restructuring the result is refused: it already has stages.
+    // The result still holds what the original held.
+    let original = dir.path().join("original.Dockerfile");
+    std::fs::write(
+        &original,
+        std::fs::read_to_string(example_without_secret().path().join("Dockerfile")).unwrap(),
+    )
+    .unwrap();
     let out = ballast(dir.path())
-        .args(["fix", "--restructure", "."])
+        .args(["fix", "--verify", "original.Dockerfile", "Dockerfile"])
         .output()
         .unwrap();
     assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("not restructured: the Dockerfile already has several stages")
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
+    // Restructuring the result again: the stage-by-stage fixes find nothing.
+    let out = ballast(dir.path())
+        .args(["fix", "--restructure", "Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains(
+        "not restructured: the Dockerfile already has several stages, and no fix applies"
+    ));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
         dockerfile
@@ -307,20 +345,16 @@ fn restructure_refuses_what_it_cannot_do_safely() {
     for (df, why) in [
         (
             "FROM python:3.11-alpine\nRUN pip install x\n",
-            "not a Debian-based python image",
+            "line 1: `python:3.11-alpine` is a musl (Alpine) image",
         ),
-        (
-            "FROM ubuntu:24.04\nRUN pip install x\n",
-            "is not an official python image",
-        ),
-        ("FROM python:3.11\nRUN conda install -y numpy\n", "conda"),
-        (
-            "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n",
-            "the project itself is installed",
-        ),
+        ("FROM python:3.11\nRUN conda install -y numpy\n", "line 2: "),
         (
             "FROM python:3.11\nCMD [\"python\"]\n",
             "no Python dependency install",
+        ),
+        (
+            "FROM python:3.11\nENV OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789\nRUN pip install x\n",
+            "line 2: ENV `OPENAI_API_KEY` holds what looks like a real token",
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
@@ -329,13 +363,23 @@ fn restructure_refuses_what_it_cannot_do_safely() {
             .args(["fix", "--restructure", "Dockerfile"])
             .output()
             .unwrap();
-        assert!(out.status.success());
-        let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains(why), "{df}: {text}");
+        assert_eq!(out.status.code(), Some(1), "{df}");
+        assert!(out.stdout.is_empty(), "{df}");
+        let text = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            text.starts_with("Dockerfile: not restructured: ") && text.contains(why),
+            "{df}: {text}"
+        );
+        assert_eq!(text.lines().count(), 1, "{text}");
         assert_eq!(
             std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
             df,
             "unchanged"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "nothing written"
         );
     }
 }
@@ -345,12 +389,12 @@ fn restructure_uses_each_tool_idiom() {
     let cases = [
         (
             "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install uv && uv sync --frozen\nCMD [\"python\", \"-m\", \"svc\"]\n",
-            "uv sync --frozen --no-install-project --no-dev",
-            "UV_PROJECT_ENVIRONMENT=/opt/venv",
+            "pip install uv && uv sync --frozen --no-install-project\n",
+            "ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy",
         ),
         (
             "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install poetry\nRUN poetry install\nCMD [\"python\", \"-m\", \"svc\"]\n",
-            "poetry install --no-root --only main",
+            "poetry install --no-root\n",
             "POETRY_VIRTUALENVS_CREATE=false",
         ),
     ];
@@ -375,6 +419,15 @@ fn restructure_uses_each_tool_idiom() {
             .unwrap();
         let diff = String::from_utf8(out.stdout).unwrap();
         assert!(diff.contains(install) && diff.contains(env), "{df}\n{diff}");
+        // The dependency layer comes before the code and after the tool.
+        let layer = diff.find(install).unwrap();
+        assert!(layer < diff.find("COPY . .").unwrap(), "{diff}");
+        if let Some(tool) = diff.find("+RUN pip install poetry") {
+            assert!(tool < layer, "{diff}");
+        }
+        // Only the environment goes to the runtime: the installer stays behind.
+        let runtime = &diff[diff.rfind("+FROM").unwrap()..];
+        assert!(!runtime.contains("pip install"), "{runtime}");
         assert!(
             diff.contains("+FROM python:") && diff.contains("-slim\n"),
             "{diff}"
@@ -396,8 +449,8 @@ fn check_reports_everything_in_one_go() {
         "Build context: BuildKit sends",
         "Rebuild: changing app/config.py rebuilds",
         "advice: COPY . . at line 7",
-        "Restructured Dockerfile",
-        "+FROM python:3.11-slim",
+        "Fits: unsafe fixes (`ballast fix --unsafe-fixes`)",
+        "restructure (`ballast fix --restructure`): refused: line 15: ENV `HF_TOKEN`",
     ] {
         assert!(text.contains(part), "{part} missing:\n{text}");
     }
@@ -417,18 +470,45 @@ fn check_reports_everything_in_one_go() {
             > 1_000_000_000
     );
     assert!(
+        v["restructure"]["refused"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 15: ENV `HF_TOKEN`")
+    );
+    assert_eq!(v["paths"]["fits"], "unsafe fixes");
+    let ways = v["paths"]["ways"].as_array().unwrap();
+    assert_eq!(ways.len(), 3);
+    assert_eq!(ways[0]["changes"], 1, "{ways:?}");
+    assert!(
+        ways[1]["left"].as_array().unwrap().len() < ways[0]["left"].as_array().unwrap().len(),
+        "{ways:?}"
+    );
+
+    // Once the token is gone, the restructure fits, and leaves least.
+    let dir = example_without_secret();
+    let out = ballast(dir.path())
+        .args(["check", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["paths"]["fits"], "restructure", "{}", v["paths"]);
+    let ways = v["paths"]["ways"].as_array().unwrap();
+    assert!(ways[2]["left"].as_array().unwrap().len() < ways[1]["left"].as_array().unwrap().len());
+    assert!(
         v["restructure"]["diff"]
             .as_str()
             .unwrap()
             .contains("+FROM python:3.11 AS builder")
     );
-    let out = ballast(&root())
-        .args(["check", "--format", "markdown", "examples/rag-service"])
+    let out = ballast(dir.path())
+        .args(["check", "--format", "markdown", "."])
         .output()
         .unwrap();
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(
-        md.starts_with("## ballast check:") && md.contains("```diff\n"),
+        md.starts_with("## ballast check:")
+            && md.contains("**restructure (`ballast fix --restructure`)**")
+            && md.contains("```diff\n"),
         "{md}"
     );
 }

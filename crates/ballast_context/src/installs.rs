@@ -416,29 +416,6 @@ pub fn resolve(
     out
 }
 
-/// Packaging tools: installing only these does not depend on the code.
-const PACKAGING_TOOLS: &[&str] = &[
-    "pip",
-    "setuptools",
-    "wheel",
-    "uv",
-    "poetry",
-    "pdm",
-    "pipenv",
-    "hatchling",
-    "hatch",
-    "editables",
-    "packaging",
-    "pybind11",
-    "ninja",
-    "cmake",
-    "scikit-build",
-    "build",
-    "setuptools-scm",
-    "cython",
-    "virtualenv",
-];
-
 /// Whether an install only adds packaging tools (`pip install -U pip
 /// setuptools wheel`): it does not depend on the code.
 pub fn only_packaging_tools(install: &Install, r: &Resolved) -> bool {
@@ -446,8 +423,9 @@ pub fn only_packaging_tools(install: &Install, r: &Resolved) -> bool {
         && r.project.is_none()
         && install.requirement_files.is_empty()
         && r.requested.iter().all(|q| {
-            PACKAGING_TOOLS
-                .contains(&ballast_ml::python::normalize_name(&q.requirement.name).as_str())
+            ballast_ml::packages::is_packaging_tool(&ballast_ml::python::normalize_name(
+                &q.requirement.name,
+            ))
         })
 }
 

@@ -606,6 +606,63 @@ impl<'a> Checker<'a> {
         })
     }
 
+    /// Why the image stages compile code, if they do: a compiler or build
+    /// system run (`nvcc`, `cmake`, `make`, `gcc`, `python setup.py build`),
+    /// or, with `installs`, a Python install that builds from source
+    /// (`--no-build-isolation`, `CMAKE_ARGS`, llama-cpp-python, flash-attn).
+    pub fn compiles_in_image(&self, installs: bool) -> Option<String> {
+        for run in self.image_runs() {
+            let line = self.inst(run.index).start_line;
+            for (_, cmd) in run.commands() {
+                let name = cmd.name().unwrap_or("");
+                let setup_build = name.starts_with("python")
+                    && cmd.args().next() == Some("setup.py")
+                    && cmd.args().nth(1).is_some_and(|a| {
+                        matches!(
+                            a,
+                            "build" | "build_ext" | "install" | "develop" | "bdist_wheel"
+                        )
+                    });
+                if matches!(
+                    name,
+                    "nvcc"
+                        | "cmake"
+                        | "make"
+                        | "ninja"
+                        | "gcc"
+                        | "g++"
+                        | "cc"
+                        | "c++"
+                        | "clang"
+                        | "cargo"
+                ) || setup_build
+                {
+                    return Some(format!("line {line} runs `{name}`"));
+                }
+            }
+            if installs {
+                for p in self.python_installs(run) {
+                    let env_build = p
+                        .command
+                        .assignments
+                        .iter()
+                        .any(|(k, _)| k == "CMAKE_ARGS" || k.starts_with("NVCC"));
+                    let source = p
+                        .requested
+                        .iter()
+                        .find(|r| ballast_ml::packages::built_from_source(&r.requirement.name));
+                    if p.install.has_option(&["--no-build-isolation"])
+                        || env_build
+                        || source.is_some()
+                    {
+                        return Some(format!("line {line} builds Python packages from source"));
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// RUNs whose layers are in the image, in build order.
     pub fn image_runs(&self) -> impl Iterator<Item = &Run> {
         self.image_instructions()

@@ -29,6 +29,14 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Settings that run only the named rules, with their default severities.
+    pub fn only(rules: &[&str]) -> Settings {
+        Settings {
+            select: rules.iter().map(|r| r.to_string()).collect(),
+            ..Settings::default()
+        }
+    }
+
     /// Checks every selector names at least one rule.
     pub fn validate(&self) -> Result<(), String> {
         let all = self

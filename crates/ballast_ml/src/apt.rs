@@ -192,6 +192,8 @@ pub struct Recommended {
     pub direct: Vec<(&'static str, Vec<&'static str>)>,
     /// The largest packages added, biggest first (at most four).
     pub largest: Vec<&'static str>,
+    /// Every package added.
+    pub added: Vec<&'static str>,
     /// Named packages the table does not cover.
     pub unknown: Vec<String>,
 }
@@ -241,6 +243,7 @@ pub fn recommended(distro: Distro, packages: &[&str]) -> Option<Recommended> {
         packages: by_size.len(),
         direct,
         largest: by_size.iter().take(4).map(|(n, _)| *n).collect(),
+        added: by_size.iter().map(|(n, _)| *n).collect(),
         unknown,
     })
 }

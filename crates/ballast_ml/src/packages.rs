@@ -178,6 +178,23 @@ pub const COMPILES_AT_RUNTIME: &[(&str, &str)] = &[
     ),
 ];
 
+/// Python distributions whose install compiles native (often CUDA) code
+/// from source: their install needs the toolchain of a devel image.
+pub const BUILT_FROM_SOURCE: &[&str] = &[
+    "llama-cpp-python",
+    "flash-attn",
+    "apex",
+    "auto-gptq",
+    "mamba-ssm",
+    "causal-conv1d",
+    "exllamav2",
+];
+
+/// Whether installing a distribution compiles it from source.
+pub fn built_from_source(name: &str) -> bool {
+    BUILT_FROM_SOURCE.contains(&crate::python::normalize_name(name).as_str())
+}
+
 /// How a distribution compiles at run time, when it does.
 pub fn compiles_at_runtime(name: &str) -> Option<&'static str> {
     let n = crate::python::normalize_name(name);
@@ -201,6 +218,23 @@ pub fn is_runtime_compiler(package: &str) -> bool {
         "libc6-dev",
     ]
     .contains(&name)
+        || name.starts_with("gcc-")
+        || name.starts_with("g++-")
+        || (name.starts_with("python3") && name.ends_with("-dev"))
+        || (name.starts_with("libpython3") && name.ends_with("-dev"))
+}
+
+/// Whether an OS package is only a toolchain (a compiler, a build system,
+/// Python's headers): what it installs serves builds alone. A library's
+/// `-dev` package is not: it brings the runtime library with it, which
+/// what was built links to.
+pub fn is_toolchain(package: &str) -> bool {
+    let name = package
+        .split(['=', '/'])
+        .next()
+        .unwrap_or(package)
+        .to_ascii_lowercase();
+    (BUILD_TOOLS.contains(&name.as_str()) && name != "musl-dev" && name != "linux-headers")
         || name.starts_with("gcc-")
         || name.starts_with("g++-")
         || (name.starts_with("python3") && name.ends_with("-dev"))
@@ -488,6 +522,36 @@ pub fn cuda_torch_bytes() -> u64 {
 /// The typical size entry whose description starts with `prefix`.
 pub fn typical(prefix: &str) -> Option<&'static TypicalSize> {
     TYPICAL_SIZES.iter().find(|t| t.what.starts_with(prefix))
+}
+
+/// Packaging tools: installing only these does not depend on the code, and
+/// an image needs them only when it runs them.
+const PACKAGING_TOOLS: &[&str] = &[
+    "pip",
+    "setuptools",
+    "wheel",
+    "uv",
+    "poetry",
+    "pdm",
+    "pipenv",
+    "hatchling",
+    "hatch",
+    "editables",
+    "packaging",
+    "pybind11",
+    "ninja",
+    "cmake",
+    "scikit-build",
+    "build",
+    "setuptools-scm",
+    "cython",
+    "virtualenv",
+];
+
+/// Whether a (normalized) distribution name is a packaging tool: an
+/// installer, a build backend or a build helper.
+pub fn is_packaging_tool(name: &str) -> bool {
+    PACKAGING_TOOLS.contains(&name)
 }
 
 #[cfg(test)]

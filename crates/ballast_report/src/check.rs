@@ -27,6 +27,55 @@ pub struct Check<'a> {
     /// The file a code change was assumed to touch, and what it rebuilds.
     pub rebuild: Option<(&'a str, &'a Prediction)>,
     pub restructure: &'a Restructure,
+    /// The three ways to improve the file and what each leaves behind.
+    pub paths: &'a ballast_linter::paths::Paths,
+}
+
+/// One line per way: what it does and what it leaves; then which fits.
+fn path_lines(p: &ballast_linter::paths::Paths) -> (Vec<String>, String) {
+    let mut lines = Vec::new();
+    for o in &p.outcomes {
+        let what = match &o.refused {
+            Some(why) => format!("refused: {why}"),
+            None if o.changes == 0 => "changes nothing".to_string(),
+            None => {
+                let done = if o.way == ballast_linter::paths::Way::Restructure {
+                    "builder + runtime stages".to_string()
+                } else {
+                    format!(
+                        "{} fix{}",
+                        o.changes,
+                        if o.changes == 1 { "" } else { "es" }
+                    )
+                };
+                let withheld = if o.withheld > 0 {
+                    format!(" ({} withheld: they would lose something)", o.withheld)
+                } else {
+                    String::new()
+                };
+                let mut codes: Vec<&str> = o.left.iter().map(|f| f.rule.code).collect();
+                codes.dedup();
+                let left = if o.left.is_empty() {
+                    "leaves no warning".to_string()
+                } else {
+                    let k = o.left.len();
+                    let what = if k == 1 {
+                        "warning or error"
+                    } else {
+                        "warnings or errors"
+                    };
+                    format!("leaves {k} {what} ({})", codes.join(", "))
+                };
+                format!("{done}{withheld}; {left}")
+            }
+        };
+        lines.push(format!("{} (`{}`): {what}", o.way.name(), o.way.command()));
+    }
+    let fits = match p.fits() {
+        Some(w) => format!("{} (`{}`)", w.name(), w.command()),
+        None => "none: no way changes the file".to_string(),
+    };
+    (lines, fits)
 }
 
 fn n(count: usize, what: &str) -> String {
@@ -176,6 +225,12 @@ pub fn terminal(c: &Check<'_>, color: bool) -> String {
         )),
     }
     out.push('\n');
+    let (lines, fits) = path_lines(c.paths);
+    out.push_str(&format!("{} {fits}\n", s.bold("Fits:")));
+    for l in lines {
+        out.push_str(&format!("  {l}\n"));
+    }
+    out.push('\n');
     match c.restructure {
         Restructure::Diff { diff, notes } => {
             out.push_str(&format!(
@@ -187,10 +242,8 @@ pub fn terminal(c: &Check<'_>, color: bool) -> String {
             }
             out.push_str(diff);
         }
-        Restructure::Refused(why) => out.push_str(&format!(
-            "{} not restructured: {why}\n",
-            s.bold("Restructure:")
-        )),
+        // The refusal is the restructure's line under "Fits".
+        Restructure::Refused(_) => {}
     }
     out
 }
@@ -250,6 +303,11 @@ pub fn markdown(c: &Check<'_>) -> String {
             }
         }
         None => out.push_str("No application file is copied from the context.\n"),
+    }
+    let (lines, fits) = path_lines(c.paths);
+    out.push_str(&format!("\n### Which fix fits\n\n**{fits}**\n\n"));
+    for l in lines {
+        out.push_str(&format!("- {l}\n"));
     }
     out.push_str("\n### Restructured Dockerfile\n\n");
     match c.restructure {

@@ -332,6 +332,60 @@ pub fn is_tls_bypass_env(key: &str, value: &str) -> bool {
     }
 }
 
+/// What a command downloads into the running user's home directory
+/// (`~/.cache/ms-playwright`, `~/.cache/huggingface`, `~/nltk_data`), and
+/// the environment variable that puts it elsewhere: `(what, variable)`.
+pub fn home_downloads(cmd: &Command) -> Option<(&'static str, &'static str)> {
+    let args: Vec<&str> = cmd.args().collect();
+    let name = cmd.name()?;
+    let playwright = |a: &[&str]| a.first() == Some(&"install");
+    match name {
+        "playwright" if playwright(&args) => {
+            return Some((
+                "`playwright install` (browsers)",
+                "PLAYWRIGHT_BROWSERS_PATH",
+            ));
+        }
+        "huggingface-cli" | "hf" if args.first() == Some(&"download") => {
+            let elsewhere = args
+                .iter()
+                .any(|a| a.starts_with("--local-dir") || a.starts_with("--cache-dir"));
+            return (!elsewhere).then_some(("a Hugging Face download", "HF_HOME"));
+        }
+        _ => {}
+    }
+    if name.starts_with("python") {
+        if args
+            .windows(2)
+            .any(|w| w[0] == "-m" && w[1] == "playwright")
+        {
+            let rest: Vec<&str> = args
+                .iter()
+                .skip_while(|a| **a != "playwright")
+                .skip(1)
+                .copied()
+                .collect();
+            if playwright(&rest) {
+                return Some((
+                    "`playwright install` (browsers)",
+                    "PLAYWRIGHT_BROWSERS_PATH",
+                ));
+            }
+        }
+        let nltk = args
+            .windows(2)
+            .any(|w| w[0] == "-m" && w[1] == "nltk.downloader")
+            || args.iter().any(|a| a.contains("nltk.download("));
+        if nltk && !args.contains(&"-d") {
+            return Some(("an NLTK data download", "NLTK_DATA"));
+        }
+        if !model_downloads(cmd).is_empty() {
+            return Some(("a Hugging Face download", "HF_HOME"));
+        }
+    }
+    None
+}
+
 /// Whether the command runs through sudo.
 pub fn uses_sudo(cmd: &Command) -> bool {
     cmd.name() == Some("sudo")
@@ -355,6 +409,42 @@ mod tests {
         ] {
             let s = parse(text);
             assert_eq!(installs_os_packages_itself(&s.commands[0]), yes, "{text}");
+        }
+    }
+
+    #[test]
+    fn downloads_into_the_home_directory() {
+        for (text, env) in [
+            (
+                "playwright install --with-deps chromium",
+                Some("PLAYWRIGHT_BROWSERS_PATH"),
+            ),
+            (
+                "python -m playwright install chromium",
+                Some("PLAYWRIGHT_BROWSERS_PATH"),
+            ),
+            ("playwright install-deps", None),
+            ("python -m nltk.downloader punkt", Some("NLTK_DATA")),
+            (
+                "python -m nltk.downloader -d /usr/share/nltk_data punkt",
+                None,
+            ),
+            (
+                "huggingface-cli download BAAI/bge-small-en",
+                Some("HF_HOME"),
+            ),
+            (
+                "huggingface-cli download BAAI/bge-small-en --local-dir /models",
+                None,
+            ),
+            (
+                "python -c \"from sentence_transformers import SentenceTransformer; SentenceTransformer('all-MiniLM-L6-v2')\"",
+                Some("HF_HOME"),
+            ),
+            ("pip install playwright", None),
+        ] {
+            let s = parse(text);
+            assert_eq!(home_downloads(&s.commands[0]).map(|d| d.1), env, "{text}");
         }
     }
 

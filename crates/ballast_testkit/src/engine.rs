@@ -532,13 +532,16 @@ pub fn python_bases(d: &Dockerd, wheel_port: u16) -> Result<(), String> {
     Ok(())
 }
 
-/// Copies a directory tree.
+/// Copies a directory tree, symbolic links as links.
 pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for e in std::fs::read_dir(from)? {
         let e = e?;
         let dest = to.join(e.file_name());
-        if e.file_type()?.is_dir() {
+        let kind = e.file_type()?;
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path())?, &dest)?;
+        } else if kind.is_dir() {
             copy_tree(&e.path(), &dest)?;
         } else {
             std::fs::copy(e.path(), dest)?;

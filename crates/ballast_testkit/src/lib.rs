@@ -9,10 +9,13 @@
 //!   token/rate-limit/redirect front server.
 //! - [`engine`]: a real dockerd in a temporary directory, and locally made
 //!   Debian/Python base images and wheelhouses for end-to-end builds.
+//! - [`proof`]: a corpus project built as written and restructured, and the
+//!   two images compared from inside.
 
 pub mod corpus;
 pub mod engine;
 pub mod hostile;
 pub mod image;
 pub mod projects;
+pub mod proof;
 pub mod registry;

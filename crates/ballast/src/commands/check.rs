@@ -6,7 +6,7 @@ use anyhow::Result;
 use ballast_context::copies::{context_uses, typical_code_change};
 use ballast_context::rebuild::{Inputs, predict};
 use ballast_context::{junk, report};
-use ballast_linter::restructure::{Refusal, restructure};
+use ballast_linter::restructure::Refusal;
 use ballast_report::check::{Check, Restructure};
 use ballast_report::lint::summarize;
 use clap::{Args, ValueEnum};
@@ -103,7 +103,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
 
     // The restructured Dockerfile, as a diff.
     let options = prepared.options(job);
-    let restructured = match restructure(&p.df, &options) {
+    let paths = ballast_linter::paths::compare(&p.df, &options, &read)?;
+    let restructured = match paths.restructured.clone() {
         Ok(r) => {
             let name = p
                 .dockerfile_path
@@ -137,6 +138,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         context: &context,
         rebuild: changed_file.as_deref().zip(prediction.as_ref()),
         restructure: &restructured,
+        paths: &paths,
     };
     let text = match args.format {
         Format::Terminal => ballast_report::check::terminal(&check, args.color.enabled()),
@@ -154,6 +156,20 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                     serde_json::json!({"diff": null, "notes": [], "refused": why})
                 }
             };
+            let ways: Vec<serde_json::Value> = paths
+                .outcomes
+                .iter()
+                .map(|o| {
+                    serde_json::json!({
+                        "way": o.way.name(),
+                        "command": o.way.command(),
+                        "changes": o.changes,
+                        "withheld": o.withheld,
+                        "refused": o.refused,
+                        "left": o.left.iter().map(|f| f.rule.code).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
             let v = serde_json::json!({
                 "version": 1,
                 "dockerfile": p.dockerfile_path.display().to_string(),
@@ -161,6 +177,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                 "context": context,
                 "rebuild": {"changed": changed_file, "prediction": prediction},
                 "restructure": restructure,
+                "paths": {"fits": paths.fits().map(|w| w.name()), "ways": ways},
             });
             format!("{}\n", serde_json::to_string_pretty(&v)?)
         }

@@ -51,6 +51,8 @@ struct Outcome {
     /// What is left, or why nothing was done.
     notes: Vec<String>,
     error: Option<String>,
+    /// Why the restructure was refused.
+    refused: Option<String>,
     stdin: bool,
 }
 
@@ -61,6 +63,7 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         applied: Vec::new(),
         notes: Vec::new(),
         error: None,
+        refused: None,
         stdin: job.is_stdin(),
     };
     let source = match prepared.source(job) {
@@ -86,10 +89,16 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
                     out.changes
                         .push((root.join(".dockerignore"), String::new(), text));
                 }
+                for (rel, text) in r.files {
+                    if let Some(root) = &root {
+                        let old = read(&rel).unwrap_or_default();
+                        out.changes.push((root.join(rel), old, text));
+                    }
+                }
             }
             Err(restructure::Refusal::Lint(e)) => out.error = Some(describe_error(job, &e)),
             Err(restructure::Refusal::Unsupported(why)) => {
-                out.notes.push(format!("not restructured: {why}"));
+                out.refused = Some(format!("{}: not restructured: {why}", job.display));
             }
         }
         return out;
@@ -171,10 +180,16 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let name = path.display().to_string();
     let name = name.strip_prefix("./").unwrap_or(&name);
+    // A file the change creates reads from /dev/null, as git shows it.
+    let from = if path.exists() {
+        format!("a/{name}")
+    } else {
+        "/dev/null".to_string()
+    };
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .header(&from, &format!("b/{name}"))
         .to_string()
 }
 
@@ -255,10 +270,16 @@ pub fn run(args: FixArgs) -> Result<u8> {
     let mut text = String::new();
     let mut errors = false;
     let mut changed = 0usize;
+    let mut refused = false;
     for o in &outcomes {
         if let Some(e) = &o.error {
             crate::output::print_error(e);
             errors = true;
+            continue;
+        }
+        if let Some(why) = &o.refused {
+            eprintln!("{why}");
+            refused = true;
             continue;
         }
         changed += o.changes.len();
@@ -325,7 +346,8 @@ pub fn run(args: FixArgs) -> Result<u8> {
                 .count()
         })
         .sum();
-    if !args.diff && !outcomes.iter().any(|o| o.stdin) {
+    let all_refused = outcomes.iter().all(|o| o.refused.is_some());
+    if !args.diff && !outcomes.iter().any(|o| o.stdin) && !all_refused {
         let verb = if args.check {
             "would be fixed"
         } else {
@@ -343,7 +365,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
     emit(&text)?;
     Ok(if errors {
         exit::ERROR
-    } else if (args.check || args.diff) && changed > 0 {
+    } else if refused || ((args.check || args.diff) && changed > 0) {
         exit::FINDINGS
     } else {
         exit::OK

@@ -1,6 +1,8 @@
 //! Helpers shared by the command-line tests.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -44,4 +46,39 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), dest).unwrap();
         }
     }
+}
+
+/// Checks that the README's `<!-- NAME:start -->` ... `<!-- NAME:end -->`
+/// section is `content`; with `BALLAST_BLESS` set, writes it instead.
+pub fn readme_section(name: &str, content: &str) {
+    let start = format!("<!-- {name}:start -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (Some(a), Some(b)) = (readme.find(&start), readme.find(&end)) else {
+        panic!("README.md has no {start} ... {end} section");
+    };
+    if std::env::var_os("BALLAST_BLESS").is_some() {
+        let new = format!("{}{start}{content}{}", &readme[..a], &readme[b..]);
+        std::fs::write(&path, new).unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[a + start.len()..b],
+        content,
+        "README.md's {name} section is out of date (BALLAST_BLESS=1 rewrites it)"
+    );
+}
+
+/// Removes the example's baked token (`ENV HF_TOKEN=...`) from a copy of
+/// its Dockerfile, as the restructure's refusal asks.
+pub fn drop_baked_token(dockerfile: &Path) {
+    let text = std::fs::read_to_string(dockerfile).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.starts_with("ENV HF_TOKEN="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(kept, text, "no baked token in {}", dockerfile.display());
+    std::fs::write(dockerfile, kept).unwrap();
 }

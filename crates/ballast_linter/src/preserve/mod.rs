@@ -22,6 +22,8 @@
 
 mod model;
 
+pub(crate) use model::venv_created;
+
 use ballast_dockerfile::Dockerfile;
 
 use crate::checker::Checker;
@@ -93,7 +95,15 @@ fn python(a: &Model, b: &Model, out: &mut Vec<Loss>) {
                 && (x.reaches_image || !r.reaches_image)
         })
     };
-    for r in a.python.iter().filter(|r| !found(r)) {
+    // A packaging tool (uv, poetry, pip) may stay in the builder when the
+    // image never runs it.
+    let moved_tool = |r: &Req| {
+        r.reaches_image
+            && ballast_ml::packages::is_packaging_tool(&r.name)
+            && b.python.iter().any(|x| x.name == r.name)
+            && !b.runs_tool(&r.name)
+    };
+    for r in a.python.iter().filter(|r| !found(r) && !moved_tool(r)) {
         let why = match b.python.iter().find(|x| same_package(&r.name, &x.name)) {
             Some(x) if x.extras != r.extras || x.spec != r.spec => format!(
                 "installed as `{}{}{}` instead",
@@ -118,19 +128,26 @@ fn python(a: &Model, b: &Model, out: &mut Vec<Loss>) {
             ),
         });
     }
-    for (dir, line, reaches) in &a.projects {
-        let kept = b
+    for (dir, line, reaches, code) in &a.projects {
+        let shown = if dir.is_empty() { "." } else { dir };
+        let installed: Vec<_> = b
             .projects
             .iter()
-            .any(|(d, _, r)| d == dir && (*r || !reaches));
-        if !kept {
-            let shown = if dir.is_empty() { "." } else { dir };
+            .filter(|(d, _, r, _)| d == dir && (*r || !reaches))
+            .collect();
+        if installed.is_empty() {
             out.push(Loss {
                 line: *line,
                 in_rewrite: false,
                 what: format!(
                     "the project `{shown}` is no longer installed where the image gets it"
                 ),
+            });
+        } else if *code && !installed.iter().any(|(_, _, _, c)| *c) {
+            out.push(Loss {
+                line: *line,
+                in_rewrite: false,
+                what: format!("the project `{shown}` is installed without its code"),
             });
         }
     }
@@ -171,6 +188,8 @@ fn commands(a: &Model, b: &Model, out: &mut Vec<Loss>) {
                 left.remove(k);
             }
             None if replaced_by_copy_chown(c, b) => {}
+            // A virtualenv made in a builder and copied whole into the image.
+            None if c.venv.as_ref().is_some_and(|v| b.copies_from_stage(v)) => {}
             None => out.push(Loss {
                 line: c.line,
                 in_rewrite: false,
@@ -197,6 +216,17 @@ fn replaced_by_copy_chown(c: &model::Cmd, b: &Model) -> bool {
 }
 
 impl Model {
+    /// Whether a `COPY --from` of a stage puts `path` in the image whole.
+    fn copies_from_stage(&self, path: &str) -> bool {
+        self.placements.iter().any(|p| {
+            p.from
+                .as_deref()
+                .is_some_and(|f| f.starts_with("stage on ") || f == "a stage")
+                && p.source.trim_end_matches('/') == path
+                && p.dest.trim_end_matches('/') == path
+        })
+    }
+
     /// Whether a COPY with `--chown`/`--chmod` puts files at or under `path`.
     fn copied_with_owner(&self, path: &str) -> bool {
         let path = path.trim_end_matches('/');
@@ -376,6 +406,29 @@ fn writable(
     let (graph, target) = crate::stage_model(rewritten, after)?;
     let cx = Checker::new(rewritten, graph, target, after);
     let name = user.split(':').next().unwrap_or(user);
+    // What a root RUN downloads into /root, which the user cannot read.
+    for i in cx.image_instructions() {
+        let Some(run) = &cx.runs[i] else { continue };
+        if cx
+            .user_at(i)
+            .is_some_and(|u| !matches!(u.split(':').next(), Some("root" | "0")))
+        {
+            continue;
+        }
+        for (_, cmd) in run.commands() {
+            if let Some((what, env)) = ballast_shell::misc::home_downloads(cmd)
+                && cx.var(i, env).is_none()
+            {
+                out.push(Loss {
+                    line: cx.inst(i).start_line,
+                    in_rewrite: true,
+                    what: format!(
+                        "{what} puts its files under /root as the build runs as root, but the image now runs as `{name}`, who cannot read them (set {env})"
+                    ),
+                });
+            }
+        }
+    }
     for (dir, line) in &a.created_dirs {
         if !writable_by(&cx, dir, name) {
             out.push(Loss {

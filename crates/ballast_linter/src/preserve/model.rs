@@ -34,6 +34,8 @@ pub(crate) struct Cmd {
     pub line: usize,
     /// Run in a stage of the image (the target and the stages it is built on).
     pub in_image: bool,
+    /// The virtualenv it creates (`python -m venv X`, `uv venv X`), absolute.
+    pub venv: Option<String>,
 }
 
 /// Where a COPY/ADD puts a source: `(source, from, destination)`.
@@ -104,8 +106,9 @@ pub(crate) struct Meta {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Model {
     pub python: Vec<Req>,
-    /// Projects installed from the context (`pip install .`): (dir, line).
-    pub projects: Vec<(String, usize, bool)>,
+    /// Projects installed from the context (`pip install .`): (dir, line,
+    /// reaches the image, its code was copied before the install).
+    pub projects: Vec<(String, usize, bool, bool)>,
     /// OS packages installed: (name, line, in an image stage).
     pub os: Vec<(String, usize, bool)>,
     pub commands: Vec<Cmd>,
@@ -118,6 +121,26 @@ pub(crate) struct Model {
 }
 
 impl Model {
+    /// Whether the image runs `tool` (as a command or `python -m tool`):
+    /// in ENTRYPOINT, CMD, HEALTHCHECK or a RUN of an image stage.
+    pub fn runs_tool(&self, tool: &str) -> bool {
+        let starts = [
+            &self.meta.entrypoint,
+            &self.meta.cmd,
+            &self.meta.healthcheck,
+        ];
+        let texts = starts.into_iter().flatten().map(|(t, _)| t.as_str()).chain(
+            self.commands
+                .iter()
+                .filter(|c| c.in_image)
+                .map(|c| c.text.as_str()),
+        );
+        texts.into_iter().any(|t| {
+            t.split(|c: char| c.is_whitespace() || "\"',[]".contains(c))
+                .any(|w| w == tool || w.ends_with(&format!("/{tool}")))
+        })
+    }
+
     pub fn of(cx: &Checker<'_>) -> Model {
         let mut m = Model::default();
         for run in cx.reachable_runs() {
@@ -140,7 +163,8 @@ impl Model {
                     });
                 }
                 if let Some(dir) = &p.project {
-                    m.projects.push((dir.clone(), line, reaches));
+                    m.projects
+                        .push((dir.clone(), line, reaches, code_before(cx, run.index, dir)));
                 }
             }
             for (_, cmd) in run.commands() {
@@ -166,10 +190,12 @@ impl Model {
                     continue;
                 }
                 if let Some(text) = normalized(cmd) {
+                    let venv = venv_created(cmd).map(|d| cx.absolute(run.index, &d));
                     m.commands.push(Cmd {
                         text,
                         line,
                         in_image,
+                        venv,
                     });
                 }
             }
@@ -198,6 +224,66 @@ fn without_sudo(cmd: &Command) -> Option<Command> {
     let mut c = cmd.clone();
     c.words.drain(..at);
     Some(c)
+}
+
+/// The directory `python -m venv DIR` (or `virtualenv DIR`, `uv venv DIR`) creates.
+pub(crate) fn venv_created(cmd: &Command) -> Option<String> {
+    let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+    let name = words.first()?.rsplit('/').next()?;
+    let rest: &[&str] = if name.starts_with("python")
+        && words.get(1) == Some(&"-m")
+        && matches!(words.get(2), Some(&"venv" | &"virtualenv"))
+    {
+        &words[3..]
+    } else if name == "virtualenv" {
+        &words[1..]
+    } else if name == "uv" && words.get(1) == Some(&"venv") {
+        &words[2..]
+    } else {
+        return None;
+    };
+    // Options that take a value (`--python 3.11`).
+    let mut k = 0;
+    while k < rest.len() {
+        let w = rest[k];
+        if w.starts_with('-') {
+            k += 1 + usize::from(matches!(w, "--python" | "-p" | "--prompt"));
+            continue;
+        }
+        return Some(w.trim_end_matches('/').to_string());
+    }
+    None
+}
+
+/// Whether a COPY before instruction `at`, in its stage or those it is
+/// built on, brings code of the project in context directory `dir`.
+fn code_before(cx: &Checker<'_>, at: usize, dir: &str) -> bool {
+    let Some(stage) = cx.stage_of(at) else {
+        return false;
+    };
+    let chain: Vec<usize> = cx
+        .graph
+        .final_chain(stage)
+        .into_iter()
+        .flat_map(|s| cx.graph.instructions_of(s))
+        .collect();
+    chain
+        .into_iter()
+        .filter(|&j| j < at || cx.stage_of(j) != Some(stage))
+        .any(|j| {
+            crate::rules::cache::deps_installed_after_code::copies_code(cx, j)
+                && cx.uses.iter().filter(|u| u.instruction == j).any(|u| {
+                    u.sources.iter().any(|s| {
+                        s.matched.iter().any(|m| {
+                            m.is_empty()
+                                || dir.is_empty()
+                                || dir == m
+                                || dir.starts_with(&format!("{m}/"))
+                                || m.starts_with(&format!("{dir}/"))
+                        })
+                    })
+                })
+        })
 }
 
 /// `==2.4.1+cpu` compares as `==2.4.1`: the local version is the build

@@ -26,8 +26,9 @@
 //! ```
 //!
 //! ## Fix safety
-//! Unsafe: the fix switches the tag to the runtime flavour; anything that
-//! compiles in this stage then fails.
+//! Unsafe: the fix switches the tag to the runtime flavour. No fix when a
+//! step of the image compiles (`nvcc`, `cmake`, `make`, a Python install
+//! built from source): it needs the devel toolkit.
 
 use ballast_dockerfile::stages::Base;
 use ballast_ml::images::{ImageRef, cuda_flavor};
@@ -67,7 +68,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let (bytes, basis) = typical("CUDA devel");
-        let fix = (literal && r.digest.is_none()).then(|| {
+        // Steps of the image compile: they need the devel toolkit.
+        let compiles = cx.compiles_in_image(true);
+        let fix = (literal && r.digest.is_none() && compiles.is_none()).then(|| {
             let new = span.text(cx.source).replacen("-devel", "-runtime", 1);
             Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
         });

@@ -31,7 +31,8 @@
 //!
 //! ## Fix safety
 //! Unsafe: a program may rely on a package that was only recommended; check
-//! the image still works.
+//! the image still works. No fix when the recommendations bring a compiler
+//! and a later step installs Python packages, which may build with it.
 
 use ballast_ml::apt::{Distro, distro_of, recommended};
 use ballast_ml::images::ImageRef;
@@ -91,7 +92,18 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             {
                 continue; // nothing recommended that the base lacks
             }
+            // A compiler that comes as a recommendation may be what a later
+            // pip install builds with: leaving it out is not mechanical.
+            let brings_compiler = rec.as_ref().is_some_and(|r| {
+                r.added
+                    .iter()
+                    .any(|p| ballast_ml::packages::is_toolchain(p))
+            });
+            let later_python = cx
+                .reachable_runs()
+                .any(|r| r.index > run.index && !cx.python_installs(r).is_empty());
             let fix = insert_after_word(part, cmd, pc.action_word, "--no-install-recommends")
+                .filter(|_| !(brings_compiler && later_python))
                 .map(|e| Fix::unsafe_("Add `--no-install-recommends`", vec![e]));
             let tool = cmd.name().unwrap_or("apt-get");
             let (message, savings) = match &rec {

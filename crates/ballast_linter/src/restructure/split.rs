@@ -1,0 +1,989 @@
+//! A single-stage Python service split into a builder that installs the
+//! dependencies into a virtualenv and a runtime stage that copies it.
+//!
+//! The builder replays the stage up to its last dependency install: the
+//! same base, ARGs, ENVs, WORKDIRs, OS packages and setup steps; the files
+//! the installs read are copied first (a requirements file or a project's
+//! manifests, at the paths the original gave them), so that the install
+//! layer is rebuilt only when they change. The runtime stage is the
+//! original stage, in its order, with the dependency installs (and the
+//! installers and compilers they needed) replaced by a copy of the
+//! virtualenv where the first install was. Libraries' `-dev` packages stay:
+//! they bring the runtime libraries what was built links to.
+
+use ballast_dockerfile::Keyword;
+use ballast_dockerfile::instructions::{CopyArgs, CopySource};
+use ballast_ml::packages::is_toolchain;
+use ballast_shell::os::{Action, package_command};
+use ballast_shell::python::Tool;
+
+use super::text::{
+    bare_text, blank_lines_before, delete_commands, delete_words, deletes_all, edited_run,
+    inst_text, script_parts,
+};
+use super::{Refusal, no, no_at};
+use crate::checker::{Checker, PyInstall};
+use crate::finding::Edit;
+use crate::rules::cpu_torch::CPU_INDEX;
+
+/// The two stages, as text.
+pub(super) struct Split {
+    pub builder: String,
+    pub runtime: String,
+    pub notes: Vec<String>,
+}
+
+/// What a command of the stage is, for the split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Installs Python dependencies: moves to the builder.
+    Deps,
+    /// Installs an installer (`pip install uv`), upgrades pip, or creates
+    /// the virtualenv: the builder needs it, the runtime gets the result.
+    Tooling,
+    /// Anything else: stays where it is.
+    Other,
+}
+
+struct Plan<'c> {
+    installs: Vec<PyInstall<'c>>,
+    /// Instruction of the last dependency install.
+    last: usize,
+    venv: String,
+    /// The original creates the virtualenv itself.
+    own_venv: bool,
+    tool: Tool,
+    cpu_torch: bool,
+}
+
+pub(super) fn split(cx: &Checker<'_>, runtime_from: &str) -> Result<Split, Refusal> {
+    let plan = plan(cx)?;
+    let mut notes = Vec::new();
+    let builder = builder(cx, &plan, &mut notes)?;
+    let runtime = runtime(cx, &plan, runtime_from, &mut notes)?;
+    if plan.cpu_torch {
+        notes.push(match plan.tool {
+            Tool::Pip | Tool::UvPip => "torch comes from the PyTorch CPU index: nothing in the build uses a GPU".into(),
+            _ => "torch: nothing uses a GPU; `ballast fix --unsafe-fixes` points pyproject.toml at the PyTorch CPU index".into(),
+        });
+    }
+    Ok(Split {
+        builder,
+        runtime,
+        notes,
+    })
+}
+
+fn plan<'c>(cx: &'c Checker<'c>) -> Result<Plan<'c>, Refusal> {
+    let body: Vec<usize> = cx.graph.stages[cx.target].body.clone().collect();
+    let mut installs: Vec<PyInstall<'c>> = Vec::new();
+    for &i in &body {
+        if let Some(run) = &cx.runs[i] {
+            installs.extend(
+                cx.python_installs(run)
+                    .into_iter()
+                    .filter(|p| role_of(p) == Role::Deps),
+            );
+        }
+    }
+    let Some(first) = installs.first() else {
+        return Err(no(
+            "no Python dependency install to move into a builder stage",
+        ));
+    };
+    let line = |p: &PyInstall<'_>| cx.inst(p.run.index).start_line;
+    let tool = first.install.tool;
+    for p in &installs {
+        if let Some(via) = &p.via {
+            return Err(no_at(
+                line(p),
+                format!(
+                    "dependencies are installed through {via}, which a restructure cannot rewrite"
+                ),
+            ));
+        }
+        match p.install.tool {
+            Tool::Conda | Tool::Mamba | Tool::Micromamba => {
+                return Err(no_at(
+                    line(p),
+                    "a conda environment needs conda-pack to move between stages",
+                ));
+            }
+            Tool::SetupPy => {
+                return Err(no_at(
+                    line(p),
+                    "`python setup.py install` is not a pip install",
+                ));
+            }
+            Tool::Pdm | Tool::Pipenv => {
+                return Err(no_at(
+                    line(p),
+                    "pdm and pipenv projects are not restructured (pip, uv and poetry are)",
+                ));
+            }
+            t if t != tool
+                && !(matches!(t, Tool::Pip | Tool::UvPip)
+                    && matches!(tool, Tool::Pip | Tool::UvPip)) =>
+            {
+                return Err(no_at(
+                    line(p),
+                    "dependencies are installed with several tools",
+                ));
+            }
+            _ => {}
+        }
+        if p.command.words.first().is_some_and(|w| {
+            w.text.starts_with('/')
+                && !w.text.contains("/bin/pip")
+                && !w.text.contains("/bin/python")
+        }) {
+            return Err(no_at(
+                line(p),
+                "the installer is called by an absolute path outside a virtualenv",
+            ));
+        }
+    }
+    let first_i = installs[0].run.index;
+    let last = installs.last().map(|p| p.run.index).unwrap_or(first_i);
+    let (venv, own_venv) = venv_of(cx, &installs);
+    let torch = installs.iter().any(|p| {
+        p.requested
+            .iter()
+            .any(|r| ballast_ml::packages::brings_torch(&r.requirement.name, &r.requirement.extras))
+    });
+    let cpu_torch = torch
+        && cx.gpu_signal().is_none()
+        && installs.iter().all(|p| {
+            p.gpu_source.is_none() && p.accelerator_source.is_none() && p.cpu_source.is_none()
+        });
+    Ok(Plan {
+        installs,
+        last,
+        venv,
+        own_venv,
+        tool,
+        cpu_torch,
+    })
+}
+
+/// Whether an install brings dependencies or only tooling.
+fn role_of(p: &PyInstall<'_>) -> Role {
+    let r = p.resolved();
+    if ballast_context::installs::only_packaging_tools(&p.install, &r) {
+        Role::Tooling
+    } else if ballast_context::installs::installs_dependencies(&p.install, &r) {
+        Role::Deps
+    } else {
+        Role::Tooling
+    }
+}
+
+/// The virtualenv the dependencies go to: the one the original creates
+/// (`python -m venv X` with its `bin` on PATH, or `VIRTUAL_ENV`), the
+/// project environment of uv, else `/opt/venv`.
+fn venv_of(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> (String, bool) {
+    let first = installs[0].run.index;
+    if installs[0].install.tool == Tool::UvSync {
+        let env = cx
+            .var(first, "UV_PROJECT_ENVIRONMENT")
+            .map(|v| cx.absolute(first, v));
+        return (env.unwrap_or_else(|| cx.absolute(first, ".venv")), true);
+    }
+    if let Some(v) = cx.var(first, "VIRTUAL_ENV") {
+        return (cx.absolute(first, v), true);
+    }
+    for run in cx.image_runs().filter(|r| r.index <= first) {
+        for (_, cmd) in run.commands() {
+            if let Some(dir) = crate::preserve::venv_created(cmd) {
+                return (cx.absolute(run.index, &dir), true);
+            }
+        }
+    }
+    ("/opt/venv".into(), false)
+}
+
+/// The role of command `k` of a RUN part, given the stage's dependency installs.
+fn command_role(
+    plan: &Plan<'_>,
+    cx: &Checker<'_>,
+    run: &crate::runs::Run,
+    cmd: &ballast_shell::Command,
+) -> Role {
+    if plan.installs.iter().any(|p| std::ptr::eq(p.command, cmd)) {
+        return Role::Deps;
+    }
+    if crate::preserve::venv_created(cmd).is_some() {
+        return Role::Tooling;
+    }
+    let tooling = cx
+        .python_installs(run)
+        .iter()
+        .any(|p| std::ptr::eq(p.command, cmd) && role_of(p) == Role::Tooling);
+    if tooling { Role::Tooling } else { Role::Other }
+}
+
+fn builder(cx: &Checker<'_>, plan: &Plan<'_>, notes: &mut Vec<String>) -> Result<String, Refusal> {
+    let df = cx.df;
+    let stage = &cx.graph.stages[cx.target];
+    let mut b = String::new();
+    b.push_str(&from_as_builder(cx));
+    if matches!(plan.tool, Tool::UvSync | Tool::UvPip) {
+        // As uv's Docker guide: bytecode compiled once at build time, and
+        // copies (not links) out of the cache mount.
+        b.push_str("ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy\n");
+    }
+    // Code copies before the last install.
+    let code_copies: Vec<usize> = stage
+        .body
+        .clone()
+        .filter(|&i| {
+            i < plan.last && crate::rules::cache::deps_installed_after_code::copies_code(cx, i)
+        })
+        .collect();
+    // A step between a code copy and the last install that is not an install
+    // may need the code: the builder then copies it as the original does.
+    // So does an install of the project itself.
+    let projects = plan.installs.iter().any(|p| p.project.is_some());
+    let needs_code = projects
+        || code_copies.iter().any(|&c| {
+            stage
+                .body
+                .clone()
+                .filter(|&j| j > c && j < plan.last)
+                .any(|j| {
+                    cx.runs[j].as_ref().is_some_and(|run| {
+                        run.commands().any(|(_, cmd)| {
+                            command_role(plan, cx, run, cmd) == Role::Other
+                                && package_command(cmd).is_none()
+                        })
+                    })
+                })
+        });
+    let mut venv_made = plan.own_venv;
+    let mut layered = false;
+    let mut hoisted: Vec<usize> = Vec::new();
+    for i in stage.body.clone().filter(|&i| i <= plan.last) {
+        if hoisted.contains(&i) {
+            continue;
+        }
+        let inst = cx.inst(i);
+        b.push_str(&blank_lines_before(df, i));
+        match inst.keyword {
+            Keyword::Arg
+            | Keyword::Env
+            | Keyword::Workdir
+            | Keyword::Shell
+            | Keyword::User
+            | Keyword::Label => {
+                b.push_str(&inst_text(df, i));
+            }
+            Keyword::Copy | Keyword::Add if code_copies.contains(&i) && !needs_code => {
+                b.push_str(&read_files_copy(cx, plan, i)?);
+            }
+            Keyword::Copy | Keyword::Add if code_copies.contains(&i) && projects && !layered => {
+                // The project's dependencies first, from its manifests alone.
+                if let Some(layer) = dependency_layer(cx, plan, i) {
+                    if !venv_made {
+                        b.push_str(&make_venv(cx, plan));
+                        venv_made = true;
+                    }
+                    // The tool installs (`pip install poetry`) come first:
+                    // they read no code, and the layer needs the tool.
+                    for j in tooling_runs_before_project(cx, plan, i) {
+                        b.push_str(&inst_text(df, j));
+                        hoisted.push(j);
+                    }
+                    b.push_str(&layer);
+                    layered = true;
+                }
+                b.push_str(&inst_text(df, i));
+            }
+            Keyword::Copy | Keyword::Add => b.push_str(&inst_text(df, i)),
+            Keyword::Run => {
+                let run = cx.runs[i].as_ref().expect("run");
+                let has_deps = run
+                    .commands()
+                    .any(|(_, c)| command_role(plan, cx, run, c) == Role::Deps);
+                // Every Python install goes into the virtualenv, tools too:
+                // what the image needs of them comes with its copy.
+                if !venv_made && !cx.python_installs(run).is_empty() {
+                    b.push_str(&make_venv(cx, plan));
+                    venv_made = true;
+                }
+                b.push_str(&builder_run(cx, plan, i, has_deps)?);
+            }
+            _ => {}
+        }
+    }
+    if layered {
+        notes.push("the builder installs the project's dependencies before copying the code, so a code change reinstalls only the project".into());
+        if matches!(plan.tool, Tool::Pip | Tool::UvPip) {
+            notes.push("the dependency layer lists the project's requirements as its manifest has them today; the project install after the code copy still installs whatever a later edit adds".into());
+        }
+    } else if !code_copies.is_empty() && !needs_code {
+        notes.push("the builder copies only the files the installs read, so a code change keeps the installed dependencies cached".into());
+    } else if !code_copies.is_empty() {
+        notes.push("a step before the install needs the code, so the builder copies it as the original does".into());
+    }
+    Ok(b)
+}
+
+/// The RUNs after code COPY `i` and before the first project install that
+/// only install tooling (an installer, a pip upgrade, a virtualenv).
+fn tooling_runs_before_project(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Vec<usize> {
+    let Some(first_project) = plan
+        .installs
+        .iter()
+        .find(|p| p.project.is_some())
+        .map(|p| p.run.index)
+    else {
+        return Vec::new();
+    };
+    cx.graph.stages[cx.target]
+        .body
+        .clone()
+        .filter(|&j| j > i && j < first_project)
+        .filter(|&j| {
+            cx.runs[j].as_ref().is_some_and(|run| {
+                run.commands().count() > 0
+                    && run
+                        .commands()
+                        .all(|(_, c)| command_role(plan, cx, run, c) == Role::Tooling)
+            })
+        })
+        .collect()
+}
+
+/// Before code COPY `i`: the manifests of the projects the installs
+/// install, and an install of their dependencies only (pip and uv pip:
+/// the requirements the manifests list; uv sync: `--no-install-project`;
+/// poetry: `--no-root`). `None` when a project's dependencies are unknown.
+fn dependency_layer(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Option<String> {
+    let mut copies = String::new();
+    let mut runs = String::new();
+    let mut copied: Vec<String> = Vec::new();
+    for p in plan.installs.iter().filter(|p| p.project.is_some()) {
+        runs.push_str(&deps_only_run(cx, plan, p)?);
+        // pip installs the listed requirements: it reads no manifest.
+        if matches!(p.install.tool, Tool::Pip | Tool::UvPip) {
+            continue;
+        }
+        // The manifests the project tool reads, where the copy puts them.
+        let manifests: Vec<&str> = p
+            .requested
+            .iter()
+            .filter_map(|q| q.file.as_ref().map(|(f, _)| f.as_str()))
+            .collect();
+        let lock_name = match p.install.tool {
+            Tool::UvSync => "uv.lock",
+            _ => "poetry.lock",
+        };
+        let lock = match p.project.as_deref() {
+            Some("") | None => lock_name.to_string(),
+            Some(d) => format!("{d}/{lock_name}"),
+        };
+        let lock = cx.read(&lock).is_some().then_some(lock);
+        for f in manifests.iter().map(|s| s.to_string()).chain(lock) {
+            if copied.contains(&f) {
+                continue;
+            }
+            let dest = container_path_of(cx, i, &f)?;
+            copies.push_str(&format!("COPY {f} {dest}\n"));
+            copied.push(f);
+        }
+    }
+    (!runs.is_empty()).then(|| format!("{copies}{runs}"))
+}
+
+/// The install of a project's dependencies only, in its tool's way.
+fn deps_only_run(cx: &Checker<'_>, plan: &Plan<'_>, p: &PyInstall<'_>) -> Option<String> {
+    let cmd = p.command;
+    let cache = match p.install.tool {
+        Tool::Pip => "/root/.cache/pip",
+        Tool::Poetry => "/root/.cache/pypoetry",
+        _ => "/root/.cache/uv",
+    };
+    let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+    let text = match p.install.tool {
+        Tool::Pip | Tool::UvPip => {
+            let deps: Vec<String> = p
+                .requested
+                .iter()
+                .filter(|q| q.file.is_some())
+                .map(|q| format!("'{}'", q.requirement.raw.replace('\'', "")))
+                .collect();
+            if deps.is_empty() {
+                return None;
+            }
+            // The command without the project (and its `-e`).
+            let mut kept: Vec<String> = Vec::new();
+            let mut k = 0;
+            while k < words.len() {
+                let w = words[k];
+                if matches!(w, "-e" | "--editable") {
+                    k += 2;
+                    continue;
+                }
+                if p.install.local.iter().any(|l| l == w)
+                    || matches!(w, "--no-cache-dir" | "--no-cache" | "--system" | "--user")
+                {
+                    k += 1;
+                    continue;
+                }
+                kept.push(shell_quote(w));
+                k += 1;
+            }
+            let torch = if plan.cpu_torch {
+                match p.install.tool {
+                    Tool::Pip => format!(" --extra-index-url {CPU_INDEX}"),
+                    _ => " --torch-backend=cpu".to_string(),
+                }
+            } else {
+                String::new()
+            };
+            format!("{}{torch} {}", kept.join(" "), deps.join(" "))
+        }
+        Tool::UvSync if !words.contains(&"--no-install-project") => {
+            format!("{} --no-install-project", words.join(" "))
+        }
+        Tool::Poetry if !words.contains(&"--no-root") && !words.contains(&"--only-root") => {
+            format!("{} --no-root", words.join(" "))
+        }
+        _ => return None,
+    };
+    // The tool installed earlier in the same RUN (`pip install uv && uv sync`).
+    let run = p.run;
+    let tools: Vec<&str> = p
+        .part
+        .script
+        .commands
+        .iter()
+        .take_while(|c| !std::ptr::eq(*c, cmd))
+        .filter(|c| command_role(plan, cx, run, c) == Role::Tooling)
+        .map(|c| &p.part.text[c.span.0..c.span.1])
+        .collect();
+    let prefix: String = tools.iter().map(|t| format!("{t} && ")).collect();
+    Some(format!(
+        "RUN --mount=type=cache,target={cache} {prefix}{text}\n"
+    ))
+}
+
+/// A word as the shell reads it back.
+fn shell_quote(w: &str) -> String {
+    if w.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The original FROM, named `builder`.
+fn from_as_builder(cx: &Checker<'_>) -> String {
+    let from = cx.graph.stages[cx.target].from;
+    let text = bare_text(cx.df, from);
+    let line = text.trim_end();
+    let base = match line.to_ascii_lowercase().rfind(" as ") {
+        Some(at) => &line[..at],
+        None => line,
+    };
+    format!("{base} AS builder\n")
+}
+
+/// The virtualenv the builder installs into. On a base without Python of
+/// its own (Debian, Ubuntu, CUDA images with Python from apt), the venv
+/// module comes from the distribution's `-venv` package.
+fn make_venv(cx: &Checker<'_>, plan: &Plan<'_>) -> String {
+    let v = &plan.venv;
+    let poetry = if plan.tool == Tool::Poetry {
+        " POETRY_VIRTUALENVS_CREATE=false"
+    } else {
+        ""
+    };
+    let (python, venv_pkg) = match apt_python(cx) {
+        Some((python, pkg)) if !base_has_python(cx) => (python, pkg),
+        _ => ("python".to_string(), None),
+    };
+    let install = venv_pkg.map_or(String::new(), |p| {
+        format!("RUN apt-get update && apt-get install -y --no-install-recommends {p} && rm -rf /var/lib/apt/lists/*\n")
+    });
+    // On a base that ships Python packages (torch in a PyTorch image), the
+    // virtualenv sees them, as the system install did.
+    let system = if uses_official_python(cx) {
+        ""
+    } else {
+        " --system-site-packages"
+    };
+    format!(
+        "{install}RUN {python} -m venv{system} {v}\nENV VIRTUAL_ENV={v} PATH=\"{v}/bin:$PATH\"{poetry}\n"
+    )
+}
+
+/// Whether the base image brings its own Python (official python images,
+/// PyTorch and conda images, images named for Python).
+fn base_has_python(cx: &Checker<'_>) -> bool {
+    cx.base_image(cx.target).is_some_and(|(b, _)| {
+        let image = ballast_ml::images::ImageRef::parse(&b);
+        let name = image.short_name().to_ascii_lowercase();
+        let tag = image.effective_tag().unwrap_or("").to_ascii_lowercase();
+        ballast_ml::images::python_flavor(&image).is_some()
+            || ballast_ml::images::ships_torch(&image)
+            || name.contains("python")
+            || tag.contains("python")
+            || name.contains("conda")
+            || name.contains("pytorch")
+    })
+}
+
+/// The interpreter the stage installs with apt (`python3`, `python3.12`)
+/// and the venv package it lacks, if any.
+fn apt_python(cx: &Checker<'_>) -> Option<(String, Option<String>)> {
+    let mut pythons: Vec<String> = Vec::new();
+    let mut has_venv = false;
+    for run in cx.image_runs() {
+        for (_, cmd) in run.commands() {
+            let Some(pc) = package_command(cmd)
+                .filter(|pc| pc.action == Action::Install && pc.manager.is_apt())
+            else {
+                continue;
+            };
+            for w in &pc.packages {
+                let n = w.text.split(['=', '/']).next().unwrap_or(&w.text);
+                if n.ends_with("-venv") {
+                    has_venv = true;
+                }
+                let versioned = n
+                    .strip_prefix("python3.")
+                    .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()));
+                if versioned || n == "python3" || n == "python3-pip" || n == "pip" {
+                    let py = if versioned {
+                        n.to_string()
+                    } else {
+                        "python3".to_string()
+                    };
+                    if !pythons.contains(&py) {
+                        pythons.push(py);
+                    }
+                }
+            }
+        }
+    }
+    // A versioned interpreter (deadsnakes) wins over the distribution's.
+    let python = pythons
+        .iter()
+        .find(|p| p.contains('.'))
+        .or(pythons.first())?
+        .clone();
+    let pkg = (!has_venv).then(|| format!("{python}-venv"));
+    Some((python, pkg))
+}
+
+fn uses_official_python(cx: &Checker<'_>) -> bool {
+    cx.base_image(cx.target).is_some_and(|(b, _)| {
+        ballast_ml::images::python_flavor(&ballast_ml::images::ImageRef::parse(&b)).is_some()
+    })
+}
+
+/// A COPY of the files the installs read from what instruction `i` copies,
+/// each at the path the original gave it.
+fn read_files_copy(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Result<String, Refusal> {
+    let mut lines = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    for p in &plan.installs {
+        let at = p.run.index;
+        let mut paths: Vec<String> = p
+            .install
+            .requirement_files
+            .iter()
+            .chain(&p.install.constraint_files)
+            .cloned()
+            .collect();
+        // Files the requirement files include (`-r base.txt`) and project manifests.
+        for q in &p.requested {
+            if let Some((file, _)) = &q.file
+                && !paths.contains(file)
+            {
+                paths.push(format!("@ctx:{file}"));
+            }
+        }
+        for path in paths {
+            let (ctx_path, container) = match path.strip_prefix("@ctx:") {
+                Some(ctx_file) => match container_path_of(cx, i, ctx_file) {
+                    Some(c) => (ctx_file.to_string(), c),
+                    None => continue,
+                },
+                None => {
+                    let abs = cx.absolute(at, &path);
+                    match cx.origins.context_path(at, &path) {
+                        Some(c) if copied_by(cx, i, &c) => (c, abs),
+                        _ => continue,
+                    }
+                }
+            };
+            if seen.contains(&ctx_path) {
+                continue;
+            }
+            seen.push(ctx_path.clone());
+            lines.push_str(&format!("COPY {ctx_path} {container}\n"));
+        }
+    }
+    if lines.is_empty() {
+        // The install reads nothing known from this copy: keep it.
+        return Ok(inst_text(cx.df, i));
+    }
+    let _ = plan;
+    Ok(lines)
+}
+
+/// Whether COPY `i` takes context path `ctx`.
+fn copied_by(cx: &Checker<'_>, i: usize, ctx: &str) -> bool {
+    cx.uses.iter().filter(|u| u.instruction == i).any(|u| {
+        u.sources.iter().any(|s| {
+            s.matched
+                .iter()
+                .any(|m| m.is_empty() || ctx == m || ctx.starts_with(&format!("{m}/")))
+        })
+    })
+}
+
+/// Where COPY `i` puts context file `ctx` (absolute), if it takes it.
+fn container_path_of(cx: &Checker<'_>, i: usize, ctx: &str) -> Option<String> {
+    let inst = cx.inst(i);
+    let args = CopyArgs::parse(inst).ok()?;
+    let dest = cx.absolute(i, &args.dest);
+    let into_dir = args.dest.ends_with('/')
+        || args.sources.len() > 1
+        || matches!(args.dest.as_str(), "." | "./");
+    for s in &args.sources {
+        let CopySource::Path { value, .. } = s else {
+            continue;
+        };
+        let src = value.trim_start_matches("./").trim_end_matches('/');
+        let src = if src == "." { "" } else { src };
+        let is_dir = src.is_empty()
+            || cx
+                .context
+                .and_then(|c| c.context.get(src))
+                .is_some_and(|e| e.kind == ballast_context::walk::Kind::Dir);
+        let d = dest.trim_end_matches('/');
+        if is_dir {
+            let rel = if src.is_empty() {
+                Some(ctx)
+            } else {
+                ctx.strip_prefix(&format!("{src}/"))
+            };
+            if let Some(rel) = rel {
+                return Some(format!("{d}/{rel}"));
+            }
+        } else if src == ctx {
+            let name = ctx.rsplit('/').next().unwrap_or(ctx);
+            return Some(if into_dir {
+                format!("{d}/{name}")
+            } else {
+                d.to_string()
+            });
+        }
+    }
+    None
+}
+
+/// A RUN of the builder: the original, with its dependency installs made
+/// to install into the virtualenv (no `--system`/`--user`), with a cache
+/// mount, and from the CPU index when nothing uses a GPU.
+fn builder_run(
+    cx: &Checker<'_>,
+    plan: &Plan<'_>,
+    i: usize,
+    has_deps: bool,
+) -> Result<String, Refusal> {
+    let run = cx.runs[i].as_ref().expect("run");
+    if !has_deps {
+        return Ok(inst_text(cx.df, i));
+    }
+    let cache = match plan.tool {
+        Tool::Pip => "/root/.cache/pip",
+        Tool::UvPip | Tool::UvSync => "/root/.cache/uv",
+        Tool::Poetry => "/root/.cache/pypoetry",
+        _ => "",
+    };
+    let mount = !cache.is_empty()
+        && run
+            .mounts
+            .iter()
+            .all(|m| m.target.as_deref() != Some(cache))
+        && cx.runs_as_root(i);
+    let mut edits: Vec<Edit> = Vec::new();
+    for p in plan.installs.iter().filter(|p| p.run.index == i) {
+        let part = p.part;
+        for (k, w) in p.command.words.iter().enumerate() {
+            // Into the virtualenv; and with the cache mount, the cache kept.
+            let cacheless = mount && matches!(w.text.as_str(), "--no-cache-dir" | "--no-cache");
+            if matches!(w.text.as_str(), "--system" | "--user") || cacheless {
+                edits.extend(delete_words(part, p.command, &[k]));
+            }
+        }
+        if plan.cpu_torch
+            && !part.text[p.command.span.0..p.command.span.1].contains("download.pytorch.org")
+        {
+            let flag = match p.install.tool {
+                Tool::Pip => Some(format!(" --extra-index-url {CPU_INDEX}")),
+                Tool::UvPip => Some(" --torch-backend=cpu".to_string()),
+                _ => None,
+            };
+            if let (Some(flag), Some(w)) = (flag, p.command.words.get(p.install.subcommand)) {
+                edits.push(Edit::insert(part.offset + w.span.1, flag));
+            }
+        }
+    }
+    // What the RUN does after its last install serves the image, not the
+    // build (`playwright install`): it runs in the runtime stage only.
+    for (_, part) in script_parts(run) {
+        let cmds = &part.script.commands;
+        let Some(last) = cmds
+            .iter()
+            .rposition(|c| command_role(plan, cx, run, c) != Role::Other)
+        else {
+            continue;
+        };
+        let after: Vec<usize> = (last + 1..cmds.len()).collect();
+        if !after.is_empty()
+            && let Some(e) = delete_commands(part, &after)
+        {
+            edits.extend(e);
+        }
+    }
+    let mut text = edited_run(cx.df, i, &edits)
+        .ok_or_else(|| no_at(cx.inst(i).start_line, "the install cannot be edited"))?;
+    if mount {
+        let kw = cx.inst(i).keyword_span;
+        let at = kw.end - super::text::comment_start(cx.df, i);
+        text.insert_str(at, &format!(" --mount=type=cache,target={cache}"));
+    }
+    Ok(text)
+}
+
+fn runtime(
+    cx: &Checker<'_>,
+    plan: &Plan<'_>,
+    runtime_from: &str,
+    notes: &mut Vec<String>,
+) -> Result<String, Refusal> {
+    let df = cx.df;
+    let body: Vec<usize> = cx.graph.stages[cx.target].body.clone().collect();
+    let mut build_pkgs: Vec<String> = Vec::new();
+    // Each RUN as the runtime has it: (text or dropped, moved an install).
+    let mut runs: std::collections::BTreeMap<usize, (Option<String>, bool)> = Default::default();
+    for &i in &body {
+        if cx.inst(i).keyword == Keyword::Run {
+            runs.insert(i, runtime_run(cx, plan, i, &mut build_pkgs)?);
+        }
+    }
+    let mut r = String::from(runtime_from);
+    let mut venv_copied = false;
+    // Code copies wait below the OS package installs that follow them, so
+    // a code change rebuilds only the last layers.
+    let mut deferred: Vec<usize> = Vec::new();
+    for (k, &i) in body.iter().enumerate() {
+        let inst = cx.inst(i);
+        let passable = runs.contains_key(&i) && only_os_packages(cx, plan, i);
+        if !passable {
+            flush_deferred(cx, &mut deferred, &mut r);
+        }
+        let Some((text, moved)) = runs.get(&i) else {
+            let code = matches!(inst.keyword, Keyword::Copy | Keyword::Add)
+                && crate::rules::cache::deps_installed_after_code::copies_code(cx, i);
+            if code
+                && body[k + 1..]
+                    .iter()
+                    .any(|n| runs.get(n).is_some_and(|(_, m)| *m))
+            {
+                deferred.push(i);
+            } else {
+                r.push_str(&blank_lines_before(df, i));
+                r.push_str(&inst_text(df, i));
+            }
+            continue;
+        };
+        r.push_str(&blank_lines_before(df, i));
+        if *moved && !venv_copied {
+            r.push_str(&format!("COPY --from=builder {v} {v}\n", v = plan.venv));
+            if !plan.own_venv {
+                r.push_str(&format!(
+                    "ENV VIRTUAL_ENV={v} PATH=\"{v}/bin:$PATH\"\n",
+                    v = plan.venv
+                ));
+            }
+            venv_copied = true;
+        }
+        if let Some(t) = text {
+            r.push_str(t);
+        }
+    }
+    flush_deferred(cx, &mut deferred, &mut r);
+    if !build_pkgs.is_empty() {
+        notes.push(format!(
+            "compilers stay in the builder stage: {}",
+            build_pkgs.join(", ")
+        ));
+    }
+    Ok(r)
+}
+
+/// Writes the deferred code copies. A comment that speaks of the install
+/// (now in the builder) is dropped with it.
+fn flush_deferred(cx: &Checker<'_>, deferred: &mut Vec<usize>, r: &mut String) {
+    for i in deferred.drain(..) {
+        let speaks = cx
+            .inst(i)
+            .comments
+            .iter()
+            .any(|c| c.text.to_ascii_lowercase().contains("install"));
+        if !r.ends_with("\n\n") {
+            r.push('\n');
+        }
+        r.push_str(&if speaks {
+            bare_text(cx.df, i)
+        } else {
+            inst_text(cx.df, i)
+        });
+    }
+}
+
+/// Whether RUN `i` only installs, updates or cleans OS packages from
+/// repositories (no local `.deb`) or moved to the builder: it reads no
+/// code, so a code copy may come after it.
+fn only_os_packages(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> bool {
+    let Some(run) = cx.runs[i].as_ref() else {
+        return false;
+    };
+    run.parts
+        .iter()
+        .all(|p| p.kind == crate::runs::PartKind::Shell)
+        && run.commands().all(|(_, c)| {
+            if command_role(plan, cx, run, c) != Role::Other {
+                return true;
+            }
+            if let Some(pc) = package_command(c) {
+                return pc
+                    .packages
+                    .iter()
+                    .all(|w| !w.text.contains('/') && !w.text.ends_with(".deb"));
+            }
+            !ballast_shell::misc::cleaned_caches(c).is_empty()
+                && ballast_shell::misc::removed_paths(c)
+                    .iter()
+                    .all(|p| p.starts_with("/var/lib/apt") || p.starts_with("/var/cache"))
+        })
+}
+
+/// RUN `i` as the runtime stage has it: without the dependency installs,
+/// installers and virtualenv creation (they are in the builder), and
+/// without the compilers installed for them; `None` when nothing is left.
+fn runtime_run(
+    cx: &Checker<'_>,
+    plan: &Plan<'_>,
+    i: usize,
+    build_pkgs: &mut Vec<String>,
+) -> Result<(Option<String>, bool), Refusal> {
+    let df = cx.df;
+    let inst = cx.inst(i);
+    let run = cx.runs[i].as_ref().expect("run");
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut moved_deps = false;
+    let mut emptied = true;
+    for (_, part) in script_parts(run) {
+        let mut cut: Vec<usize> = Vec::new();
+        for (k, cmd) in part.script.commands.iter().enumerate() {
+            match command_role(plan, cx, run, cmd) {
+                Role::Deps => {
+                    moved_deps = true;
+                    cut.push(k);
+                }
+                Role::Tooling => cut.push(k),
+                // Compilers installed up to the last dependency install
+                // serve it, and stay in the builder; later ones serve the image.
+                Role::Other if i <= plan.last => {
+                    let Some(pc) = package_command(cmd).filter(|pc| pc.action == Action::Install)
+                    else {
+                        continue;
+                    };
+                    let tools: Vec<usize> = pc
+                        .packages
+                        .iter()
+                        .filter(|w| is_toolchain(&w.text))
+                        .filter_map(|w| cmd.words.iter().position(|x| x.span == w.span))
+                        .collect();
+                    for &t in &tools {
+                        let name = &cmd.words[t].text;
+                        if !build_pkgs.contains(name) {
+                            build_pkgs.push(name.clone());
+                        }
+                    }
+                    if !tools.is_empty() && tools.len() == pc.packages.len() {
+                        cut.push(k);
+                    } else {
+                        edits.extend(delete_words(part, cmd, &tools));
+                    }
+                }
+                Role::Other => {}
+            }
+        }
+        if cut.is_empty() {
+            emptied = false;
+            continue;
+        }
+        if !deletes_all(part, &cut) {
+            emptied = false;
+        }
+        match delete_commands(part, &cut) {
+            Some(e) => edits.extend(e),
+            None if cut
+                .iter()
+                .all(|&k| command_role(plan, cx, run, &part.script.commands[k]) != Role::Deps) =>
+            {
+                // Tools inside shell logic: they stay in the image.
+                emptied = false;
+            }
+            None => {
+                return Err(no_at(
+                    inst.start_line,
+                    "the dependency install is inside shell logic (a group, `if`, pipe, `||` or a heredoc), which a restructure does not split",
+                ));
+            }
+        }
+    }
+    if emptied {
+        return Ok((None, moved_deps));
+    }
+    if edits.is_empty() {
+        return Ok((Some(inst_text(df, i)), moved_deps));
+    }
+    let text = edited_run(df, i, &edits)
+        .ok_or_else(|| no_at(inst.start_line, "the step cannot be edited"))?;
+    let text = drop_empty_apt(&text);
+    Ok(((!text.is_empty()).then_some(text), moved_deps))
+}
+
+/// A RUN left with `apt-get update` and a cleanup but no install (its
+/// packages were all build tools) does nothing: it is dropped.
+fn drop_empty_apt(text: &str) -> String {
+    let df = ballast_dockerfile::Dockerfile::parse(text);
+    let useless = df.instructions.first().is_some_and(|inst| {
+        let runs = crate::runs::Run::new(0, inst, &df.source, df.escape, &Default::default());
+        runs.is_some_and(|run| {
+            run.commands().all(|(_, c)| {
+                package_command(c)
+                    .is_some_and(|pc| matches!(pc.action, Action::Update | Action::Clean))
+                    || (c.name() == Some("rm")
+                        && c.args()
+                            .all(|a| a.starts_with('-') || a.starts_with("/var/lib/apt/lists")))
+            })
+        })
+    });
+    if useless {
+        String::new()
+    } else {
+        text.to_string()
+    }
+}

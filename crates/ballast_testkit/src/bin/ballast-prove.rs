@@ -1,0 +1,174 @@
+//! Issue 14's proof by building, for benchmark scripts: the corpus cases of
+//! `ballast_testkit::proof` built as written and restructured in a throwaway
+//! dockerd, each pair compared from inside; with `--bench`, `ballast bench`
+//! on each (sizes, rebuild after a one-line code change) as a Markdown table.
+//!
+//!   ballast-prove --ballast PATH [--full] [--bench] [NAME...]
+//!
+//! `--full` keeps every requirement (torch included: gigabytes of wheels
+//! from the package index); NAME picks the cases whose name contains it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use ballast_testkit::engine::{Dockerd, WheelServer, python_bases, wheels};
+use ballast_testkit::proof::{self, CASES};
+
+struct Options {
+    ballast: PathBuf,
+    full: bool,
+    bench: bool,
+    names: Vec<String>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        ballast: PathBuf::new(),
+        full: false,
+        bench: false,
+        names: Vec::new(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--ballast" => {
+                o.ballast = args
+                    .next()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .unwrap_or_default()
+            }
+            "--full" => o.full = true,
+            "--bench" => o.bench = true,
+            _ if a.starts_with('-') => fail(&format!("unknown option {a}")),
+            _ => o.names.push(a),
+        }
+    }
+    if o.ballast.as_os_str().is_empty() {
+        fail("usage: ballast-prove --ballast PATH [--full] [--bench] [NAME...]");
+    }
+    o
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(2)
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+fn main() {
+    let o = options();
+    let corpus = ballast_testkit::corpus::corpus_dir()
+        .unwrap_or_else(|| fail("no corpus (set BALLAST_CORPUS)"))
+        .join("real-projects");
+    let cases: Vec<_> = CASES
+        .iter()
+        .filter(|c| o.names.is_empty() || o.names.iter().any(|n| c.name().contains(n.as_str())))
+        .collect();
+    let work = tempfile::tempdir().unwrap_or_else(|e| fail(&e.to_string()));
+    let wheel_dir = work.path().join("wheels");
+    std::fs::create_dir_all(&wheel_dir).unwrap_or_else(|e| fail(&e.to_string()));
+    let mut prepared = Vec::new();
+    for case in &cases {
+        let dir = proof::materialize(&corpus, case, work.path()).unwrap_or_else(|e| fail(&e));
+        proof::prepare(case, &dir, o.full).unwrap_or_else(|e| fail(&e));
+        let specs = proof::wheel_specs(case, &dir, o.full).unwrap_or_else(|e| fail(&e));
+        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        let got = wheels(&specs).unwrap_or_else(|e| fail(&e));
+        for f in std::fs::read_dir(&got).unwrap_or_else(|e| fail(&e.to_string())) {
+            let f = f.unwrap_or_else(|e| fail(&e.to_string()));
+            let dest = wheel_dir.join(f.file_name());
+            if !dest.exists() && std::fs::hard_link(f.path(), &dest).is_err() {
+                std::fs::copy(f.path(), &dest).unwrap_or_else(|e| fail(&e.to_string()));
+            }
+        }
+        prepared.push((case, dir));
+    }
+    let d = Dockerd::start().unwrap_or_else(|e| fail(&e));
+    let server = WheelServer::start(&wheel_dir).unwrap_or_else(|e| fail(&e));
+    python_bases(&d, server.port).unwrap_or_else(|e| fail(&e));
+    proof::tag_bases(&d).unwrap_or_else(|e| fail(&e));
+
+    let mut failed = false;
+    let mut rows = Vec::new();
+    for (case, dir) in &prepared {
+        let p = match proof::prove(&d, &o.ballast, dir, case) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("{}: {e}", case.name());
+                failed = true;
+                continue;
+            }
+        };
+        let problems = p.problems();
+        eprintln!(
+            "{}: {} -> {}, {} distributions, code change rebuild {:.1} s, {}",
+            case.name(),
+            mib(p.original_bytes),
+            mib(p.restructured_bytes),
+            p.restructured.libraries().len(),
+            p.code_change_rebuild.as_secs_f64(),
+            if problems.is_empty() {
+                "same contents".to_string()
+            } else {
+                problems.join("; ")
+            }
+        );
+        failed |= !problems.is_empty();
+        if o.bench {
+            rows.push(bench_row(&o, &d, case, dir, &p));
+        }
+    }
+    if o.bench {
+        println!(
+            "| Dockerfile | image before | image after | code-change rebuild before | after | distributions |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for r in rows {
+            println!("{r}");
+        }
+    }
+    std::process::exit(i32::from(failed));
+}
+
+/// `ballast bench` on the prepared (not restructured) project: the original
+/// against ballast's restructure, as one Markdown row.
+fn bench_row(
+    o: &Options,
+    d: &Dockerd,
+    case: &proof::Case,
+    dir: &std::path::Path,
+    p: &proof::Proof,
+) -> String {
+    let context = dir.join(case.context);
+    let out = Command::new(&o.ballast)
+        .arg("bench")
+        .arg(&context)
+        .arg("-f")
+        .arg(dir.join(case.dockerfile))
+        .args(["--change", case.code_file, "--format", "json"])
+        .env("DOCKER_HOST", format!("unix://{}", d.socket.display()))
+        .env("DOCKER_CONFIG", d.root.path().join("config"))
+        .output()
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        fail(&format!(
+            "{}: bench: {}",
+            case.name(),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    });
+    let variant = |i: usize, key: &str| v["variants"][i][key].clone();
+    let secs = |x: serde_json::Value| format!("{:.1} s", x.as_f64().unwrap_or(f64::NAN));
+    format!(
+        "| `{}` | {} | {} | {} | {} | {} |",
+        case.name(),
+        mib(variant(0, "size_bytes").as_u64().unwrap_or(0)),
+        mib(variant(1, "size_bytes").as_u64().unwrap_or(0)),
+        secs(variant(0, "code_change_rebuild_seconds")),
+        secs(variant(1, "code_change_rebuild_seconds")),
+        p.restructured.libraries().len()
+    )
+}
