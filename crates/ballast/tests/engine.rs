@@ -13,7 +13,7 @@
 //! the restructured build must reuse the dependency layer and the naive
 //! build must not.
 //!
-//! Then issue 14's proof by building (`ballast_testkit::proof`): six
+//! Then issue 14's proof by building (`ballast_testkit::proof`): seven
 //! corpus projects built as written and as restructured, each pair compared
 //! from inside (same Python distributions but packaging tools, `pip check`
 //! clean, no dpkg package added, the start command resolves, the app's

@@ -285,6 +285,23 @@ fn the_example_restructures_to_the_expected_file() {
     assert!(!dir.path().join(".dockerignore").exists());
 
     let dir = example_without_secret();
+    // The diff first: the new .dockerignore reads from /dev/null, as git shows it.
+    let out = ballast(dir.path())
+        .args(["fix", "--restructure", "--diff", "."])
+        .output()
+        .unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        diff.contains("--- /dev/null\n+++ b/.dockerignore\n")
+            || diff.contains("--- /dev/null\n+++ b/./.dockerignore\n"),
+        "{diff}"
+    );
+    // The comment the restructure makes false goes with the moved install.
+    assert!(
+        diff.contains("\n-# Copy the whole project, then install everything.\n")
+            && !diff.contains("\n # Copy the whole project"),
+        "{diff}"
+    );
     let out = ballast(dir.path())
         .args(["fix", "--restructure", "."])
         .output()

@@ -42,6 +42,10 @@ pub struct Case {
     pub code_file: &'static str,
     /// Directories the app creates (absolute), which its user must write.
     pub writable: &'static [&'static str],
+    /// Lines removed from a context file in both sets: `(file, text)`, for
+    /// a requirement with no wheel on the package index (an sdist cannot be
+    /// installed offline here).
+    pub drop: &'static [(&'static str, &'static str)],
 }
 
 /// The projects built in CI: single-stage Python services on Debian-based
@@ -67,6 +71,7 @@ pub const CASES: &[Case] = &[
             "/app/shared_uploads",
             "/app/logs",
         ],
+        drop: &[],
     },
     Case {
         project: "PromtEngineer__localGPT",
@@ -81,6 +86,7 @@ pub const CASES: &[Case] = &[
             "/app/lancedb",
             "/app/logs",
         ],
+        drop: &[],
     },
     Case {
         project: "onyx-dot-app__onyx",
@@ -90,6 +96,7 @@ pub const CASES: &[Case] = &[
         light: &["fastapi==0.136.3", "uvicorn==0.49.0"],
         code_file: "mock_llm/app.py",
         writable: &[],
+        drop: &[],
     },
     Case {
         project: "onyx-dot-app__onyx",
@@ -99,6 +106,7 @@ pub const CASES: &[Case] = &[
         light: &["pydantic-core>=2.28.0", "fastapi", "uvicorn"],
         code_file: "main.py",
         writable: &[],
+        drop: &[],
     },
     Case {
         project: "assafelovic__gpt-researcher",
@@ -117,6 +125,7 @@ pub const CASES: &[Case] = &[
         ],
         code_file: "utils.py",
         writable: &[],
+        drop: &[],
     },
     Case {
         project: "arc53__DocsGPT",
@@ -135,6 +144,42 @@ pub const CASES: &[Case] = &[
         ],
         code_file: "kernel-launch.sh",
         writable: &[],
+        drop: &[],
+    },
+    Case {
+        project: "weaviate__Verba",
+        dockerfile: "Dockerfile",
+        context: "",
+        requirements: None,
+        light: &[
+            "setuptools",
+            "wheel",
+            "weaviate-client==4.9.6",
+            "python-dotenv==1.0.0",
+            "openpyxl==3.1.5",
+            "wasabi==1.1.2",
+            "fastapi==0.111.1",
+            "uvicorn[standard]==0.29.0",
+            "gunicorn==22.0.0",
+            "click==8.1.7",
+            "xlrd==2.0.2",
+            "asyncio==3.4.3",
+            "tiktoken==0.6.0",
+            "requests==2.31.0",
+            "pypdf==4.3.1",
+            "python-docx==1.1.2",
+            "scikit-learn==1.5.1",
+            "langchain-text-splitters==0.2.2",
+            "spacy==3.7.5",
+            "aiohttp==3.9.5",
+            "markdownify==0.13.1",
+            "aiofiles==24.1.0",
+            "assemblyai==0.33.0",
+            "beautifulsoup4==4.12.3",
+        ],
+        code_file: "goldenverba/server/api.py",
+        writable: &[],
+        drop: &[("setup.py", "\"langdetect==1.0.9\",")],
     },
 ];
 
@@ -186,6 +231,18 @@ pub fn prepare(case: &Case, project: &Path, full: bool) -> Result<(), String> {
     let df = project.join(case.dockerfile);
     let text = std::fs::read_to_string(&df).map_err(|e| format!("{}: {e}", df.display()))?;
     std::fs::write(&df, strip_digests(&text)).map_err(|e| e.to_string())?;
+    for (file, text) in case.drop {
+        let path = project.join(case.context).join(file);
+        let old = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let kept: String = old
+            .split_inclusive('\n')
+            .filter(|l| !l.contains(text))
+            .collect();
+        if kept == old {
+            return Err(format!("{}: no line holds {text}", path.display()));
+        }
+        std::fs::write(&path, kept).map_err(|e| e.to_string())?;
+    }
     if let (Some(req), false) = (case.requirements, full) {
         let kept = wheel_specs(case, project, false)?;
         let path = project.join(case.context).join(req);
@@ -362,11 +419,23 @@ impl Proof {
         for d in &self.restructured.not_writable {
             out.push(format!("{d} is not writable by the image's user"));
         }
-        if self.dependency_steps.is_empty() {
-            out.push("no dependency step found in the rebuild log".into());
+        // A project install reads the code: it and the virtualenv's copy
+        // rerun; the dependency layer before the code must not.
+        let project = self
+            .dependency_steps
+            .iter()
+            .any(|(s, _)| is_project_install(s));
+        if !self
+            .dependency_steps
+            .iter()
+            .any(|(s, cached)| *cached && !s.contains("COPY --from=builder"))
+        {
+            out.push("no dependency install reused after a code change".into());
         }
         for (step, cached) in &self.dependency_steps {
-            if !cached {
+            let may_rerun =
+                is_project_install(step) || (project && step.contains("COPY --from=builder"));
+            if !cached && !may_rerun {
                 out.push(format!("a code change rebuilt `{step}`"));
             }
         }
@@ -381,6 +450,19 @@ impl Proof {
             .map(String::as_str)
             .collect()
     }
+}
+
+/// Whether a build step installs the project from its code (`pip install
+/// .`, `-e .`, `uv sync` without `--no-install-project`, `poetry install`
+/// without `--no-root`).
+fn is_project_install(step: &str) -> bool {
+    let words: Vec<&str> = step.split_whitespace().collect();
+    let dot = words
+        .iter()
+        .any(|w| matches!(w.trim_matches(['\'', '"']), "." | "./"));
+    (step.contains("pip install") && dot)
+        || (step.contains("uv sync") && !step.contains("--no-install-project"))
+        || (step.contains("poetry install") && !step.contains("--no-root"))
 }
 
 /// The steps of a BuildKit plain log whose text contains one of `needles`,
@@ -507,6 +589,14 @@ mod tests {
             "FROM python:3.13-slim\n"
         );
         assert_eq!(requirement_name("Pillow>=9"), "pillow");
+        assert!(is_project_install("[builder 6/6] RUN pip install '.'"));
+        assert!(is_project_install("[builder 5/6] RUN uv sync --frozen"));
+        assert!(!is_project_install(
+            "[builder 4/6] RUN uv sync --frozen --no-install-project"
+        ));
+        assert!(!is_project_install(
+            "[builder 4/6] RUN pip install -r requirements.txt"
+        ));
         assert_eq!(requirement_name("python_dotenv"), "python-dotenv");
         let log = "#7 [builder 3/4] RUN pip install -r r.txt\n#7 CACHED\n#9 [stage-1 4/6] COPY --from=builder /opt/venv /opt/venv\n#9 DONE 0.1s\n";
         assert_eq!(

@@ -353,14 +353,16 @@ pub fn run(args: FixArgs) -> Result<u8> {
         } else {
             "fixed"
         };
-        text.push_str(&format!(
-            "{fixes} problem(s) {verb}, {changed} file(s) {}.\n",
-            if args.check {
-                "would change"
-            } else {
-                "changed"
-            }
-        ));
+        let would = if args.check {
+            "would change"
+        } else {
+            "changed"
+        };
+        text.push_str(&if args.restructure {
+            format!("Restructured: {changed} file(s) {would}.\n")
+        } else {
+            format!("{fixes} problem(s) {verb}, {changed} file(s) {would}.\n")
+        });
     }
     emit(&text)?;
     Ok(if errors {
