@@ -124,6 +124,11 @@ pub struct Savings {
     /// tables: it does not make a finding a warning.
     #[serde(rename = "assumed_bytes", skip_serializing_if = "is_zero")]
     pub assumed: u64,
+    /// The parts of `bytes` that are one identifiable thing in the image
+    /// (`/root/.cache/pip@12`: the pip cache line 12 left): another finding
+    /// about the same thing shares the figure, and totals count it once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<(String, u64)>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -134,6 +139,12 @@ impl Savings {
     /// The same saving, marked as a lower bound.
     pub fn at_least(mut self, yes: bool) -> Savings {
         self.at_least = yes;
+        self
+    }
+
+    /// The same saving, all of it the thing `key` names (see [`Savings::shared`]).
+    pub fn shared_as(mut self, key: impl Into<String>) -> Savings {
+        self.shared = vec![(key.into(), self.bytes)];
         self
     }
 
@@ -150,6 +161,7 @@ impl Savings {
             basis: basis.into(),
             at_least: false,
             assumed: 0,
+            shared: Vec::new(),
         }
     }
 
@@ -160,6 +172,7 @@ impl Savings {
             basis: basis.into(),
             at_least: false,
             assumed: 0,
+            shared: Vec::new(),
         }
     }
 
@@ -170,6 +183,7 @@ impl Savings {
             basis: basis.into(),
             at_least: false,
             assumed: 0,
+            shared: Vec::new(),
         }
     }
 }

@@ -103,7 +103,9 @@ fn finding_lines(c: &Check<'_>, md: bool) -> Vec<String> {
                     SavingsKind::Rebuild => "per code change",
                     SavingsKind::Context => "context",
                 };
-                format!(" (~{} {what})", format_bytes(s.bytes))
+                crate::bytes::saving_size(s).map_or(String::new(), |size| {
+                    format!(" ({size} {what}, {})", crate::bytes::saving_basis_kind(s))
+                })
             });
             let fix = f.fix.as_ref().map_or("", |x| {
                 if x.applicability == ballast_linter::Applicability::Safe {

@@ -321,8 +321,9 @@ fn write_ignore(
         return None;
     }
     notes.push(format!(
-        "a .dockerignore keeps {} file(s), {} bytes, out of the context",
-        s.excluded_files, s.excluded_bytes
+        "a .dockerignore keeps {} file(s), {}, out of the context",
+        s.excluded_files,
+        ballast_ml::units::format_bytes(s.excluded_bytes)
     ));
     Some(s.text)
 }

@@ -37,12 +37,10 @@ pub fn github(files: &[LintedFile]) -> String {
                 Severity::Info => "notice",
             };
             let mut message = f.message.clone();
-            if let Some(s) = &f.savings {
-                message.push_str(&format!(
-                    " (saves ~{} {})",
-                    crate::bytes::format_bytes(s.bytes),
-                    s.kind.as_str()
-                ));
+            if let Some(size) = f.savings.as_ref().and_then(|s| {
+                crate::bytes::saving_size(s).map(|size| format!("{size} {}", s.kind.as_str()))
+            }) {
+                message.push_str(&format!(" (saves {size})"));
             }
             out.push_str(&format!(
                 "::{command} file={},line={l1},col={c1},endLine={l2},endColumn={c2},title={}::{}\n",

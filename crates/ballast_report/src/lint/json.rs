@@ -71,6 +71,16 @@ struct JsonSavings<'a> {
     /// Only part could be sized: the saving is at least `bytes`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     at_least: bool,
+    /// Parts that are one thing another finding may also name; the summary
+    /// counts each once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    shared: Vec<JsonShared<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonShared<'a> {
+    thing: &'a str,
+    bytes: u64,
 }
 
 fn finding<'a>(file: &'a LintedFile, f: &'a Finding) -> JsonFinding<'a> {
@@ -111,6 +121,14 @@ fn finding<'a>(file: &'a LintedFile, f: &'a Finding) -> JsonFinding<'a> {
             kind: s.kind.as_str(),
             basis: &s.basis,
             at_least: s.at_least,
+            shared: s
+                .shared
+                .iter()
+                .map(|(thing, bytes)| JsonShared {
+                    thing,
+                    bytes: *bytes,
+                })
+                .collect(),
         }),
     }
 }

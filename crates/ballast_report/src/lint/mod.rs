@@ -107,6 +107,9 @@ pub fn summarize(files: &[LintedFile]) -> Summary {
             s.input_errors += 1;
         }
         let mut seen: Vec<(usize, usize, SavingsKind, u64)> = Vec::new();
+        // Bytes several findings name (the same cache, the same lists):
+        // counted once, at the largest figure given.
+        let mut shared: std::collections::BTreeMap<(SavingsKind, &str), u64> = Default::default();
         for f in &file.findings {
             s.findings += 1;
             match f.severity {
@@ -120,14 +123,23 @@ pub fn summarize(files: &[LintedFile]) -> Summary {
                 None => {}
             }
             if let Some(sv) = &f.savings {
+                let mut own = sv.bytes;
+                for (thing, bytes) in &sv.shared {
+                    let entry = shared.entry((sv.kind, thing.as_str())).or_default();
+                    *entry = (*entry).max(*bytes);
+                    own = own.saturating_sub(*bytes);
+                }
                 let key = (f.span.start, f.span.end, sv.kind);
                 match seen.iter_mut().find(|(a, b, k, _)| (*a, *b, *k) == key) {
-                    Some(entry) => entry.3 = entry.3.max(sv.bytes),
-                    None => seen.push((key.0, key.1, key.2, sv.bytes)),
+                    Some(entry) => entry.3 = entry.3.max(own),
+                    None => seen.push((key.0, key.1, key.2, own)),
                 }
             }
         }
-        for (_, _, kind, bytes) in seen {
+        let shared = shared
+            .into_iter()
+            .map(|((kind, _), bytes)| (0, 0, kind, bytes));
+        for (_, _, kind, bytes) in seen.into_iter().chain(shared) {
             match kind {
                 SavingsKind::Image => s.savings.image_bytes += bytes,
                 SavingsKind::Rebuild => s.savings.rebuild_bytes += bytes,

@@ -6,7 +6,6 @@ use ballast_linter::{Applicability, Severity};
 
 use super::{LintedFile, Summary};
 use crate::Style;
-use crate::bytes::format_bytes;
 
 fn level(s: Severity) -> Level<'static> {
     match s {
@@ -27,20 +26,15 @@ pub fn terminal(files: &[LintedFile], summary: &Summary, color: bool) -> String 
     let mut out = String::new();
     for file in files {
         for f in &file.findings {
-            let label = f.savings.as_ref().map(|s| {
-                let about = if s.at_least { "at least " } else { "~" };
-                match s.kind {
-                    ballast_linter::SavingsKind::Image => {
-                        format!("{about}{} in the image", format_bytes(s.bytes))
+            let label = f.savings.as_ref().and_then(|s| {
+                let size = crate::bytes::saving_size(s)?;
+                Some(match s.kind {
+                    ballast_linter::SavingsKind::Image => format!("{size} in the image"),
+                    ballast_linter::SavingsKind::Rebuild => {
+                        format!("{size} reinstalled on every code change")
                     }
-                    ballast_linter::SavingsKind::Rebuild => format!(
-                        "{about}{} reinstalled on every code change",
-                        format_bytes(s.bytes)
-                    ),
-                    ballast_linter::SavingsKind::Context => {
-                        format!("{about}{} of build context", format_bytes(s.bytes))
-                    }
-                }
+                    ballast_linter::SavingsKind::Context => format!("{size} of build context"),
+                })
             });
             let mut primary =
                 AnnotationKind::Primary.span(f.span.start..f.span.end.max(f.span.start));

@@ -78,7 +78,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(&RULE, part.span(cmd.span), "the package lists `apt-get update` downloads stay in this layer")
                 .help("delete them in the same RUN: `&& rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists")
-                .savings(Savings::image(bytes, basis))
+                .savings(Savings::image(bytes, basis).shared_as(
+                    crate::rules::size::pip_cache_kept::shared_key(LISTS, cx.inst(run.index).start_line),
+                ))
                 .maybe_fix(fix),
         );
     }

@@ -34,13 +34,12 @@ use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 use ballast_dockerfile::{Keyword, Span};
 use ballast_shell::misc::{cleaned_caches, removed_paths};
 use ballast_shell::os::Action;
-use ballast_shell::python::Tool;
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{deletes, human, package_commands, typical};
-use crate::rules::size::pip_cache_kept::{cache_avoided, cache_size};
+use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir, cache_size, shared_key};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL105",
@@ -125,14 +124,12 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                     if cache_avoided(cx, run, &p) {
                         continue;
                     }
-                    let dir = match p.install.tool {
-                        Tool::Pip => "/root/.cache/pip",
-                        Tool::UvPip | Tool::UvSync => "/root/.cache/uv",
-                        Tool::Conda | Tool::Mamba | Tool::Micromamba => "/opt/conda/pkgs",
-                        _ => continue,
+                    // Where pip-cache-kept says it is: the two share the figure.
+                    let Some(dir) = cache_dir(cx, run, &p) else {
+                        continue;
                     };
                     produced.push(Produced {
-                        path: dir.into(),
+                        path: dir,
                         inst: i,
                         bytes: cache_size(cx, &p),
                         what: "the package cache".into(),
@@ -166,9 +163,16 @@ fn overlaps(produced: &str, deleted: &str) -> bool {
 fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Finding {
     let mut lines: Vec<usize> = hit.iter().map(|p| cx.inst(p.inst).start_line).collect();
     lines.dedup();
+    // A whole cache or list directory is the thing its own finding names.
     let sizes: Vec<Option<Savings>> = hit
         .iter()
-        .map(|p| part_bytes(cx, p, deleted).or_else(|| p.bytes.clone()))
+        .map(|p| match part_bytes(cx, p, deleted) {
+            Some(part) => Some(part),
+            None => p.bytes.clone().map(|s| {
+                let key = shared_key(&p.path, cx.inst(p.inst).start_line);
+                s.shared_as(key)
+            }),
+        })
         .collect();
     let known: Vec<&Savings> = sizes.iter().flatten().collect();
     let bytes: u64 = known.iter().map(|s| s.bytes).sum();
@@ -205,10 +209,13 @@ fn finding(cx: &Checker<'_>, span: Span, deleted: &str, hit: &[&Produced]) -> Fi
         f = f.related(cx.inst(p.inst).keyword_span, "added here");
     }
     let partial = known.len() < hit.len();
+    let shared: Vec<(String, u64)> = known.iter().flat_map(|s| s.shared.clone()).collect();
     f.maybe_savings((!known.is_empty()).then(|| {
-        Savings::image(bytes, basis)
+        let mut s = Savings::image(bytes, basis)
             .at_least(partial)
-            .assumed(assumed)
+            .assumed(assumed);
+        s.shared = shared;
+        s
     }))
 }
 

@@ -155,6 +155,12 @@ pub(crate) fn cache_avoided(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> b
     false
 }
 
+/// What names the bytes `dir` holds after the RUN at `line`, for findings
+/// about the same bytes to share one figure.
+pub(crate) fn shared_key(dir: &str, line: usize) -> String {
+    format!("{}@{line}", dir.trim_end_matches(['/', '*']))
+}
+
 /// The estimated cache bytes an install leaves (`None`: what it installs
 /// is unknown).
 pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Savings> {
@@ -199,7 +205,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
 
 /// The cache directory an install fills (its tool's default under the
 /// home directory, or the directory a variable names).
-fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Option<String> {
+pub(crate) fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Option<String> {
     let (default_dir, dir_var, _, _) = cache_of(p.install.tool)?;
     if let Some(d) = cx.var(run.index, dir_var) {
         return Some(normalize_home(d));
@@ -229,7 +235,9 @@ fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Option<String> {
 
 fn group_finding(cx: &Checker<'_>, run: &Run, dir: &str, installs: &[PyInstall<'_>]) -> Finding {
     let first = &installs[0];
-    let savings = installs_size(cx, installs).map(cache_savings);
+    let savings = installs_size(cx, installs)
+        .map(cache_savings)
+        .map(|s| s.shared_as(shared_key(dir, cx.inst(run.index).start_line)));
     let conda = dir.ends_with("/pkgs");
     let (_, _, _, flag) = cache_of(first.install.tool).unwrap_or(("", "", None, None));
     let mount_fix = (cx.uses_buildkit() && cx.runs_as_root(run.index) && !run.json).then(|| {

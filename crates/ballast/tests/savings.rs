@@ -1,0 +1,154 @@
+//! Totals that count each thing once (issue 15): the pip cache an install
+//! leaves is named by `pip-cache-kept` and by `cleanup-in-later-layer`
+//! where a later RUN deletes it, the apt lists by `apt-lists-kept` and the
+//! cleanup; the summary counts each such thing once.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{ballast, write};
+use serde_json::Value;
+
+fn lint(dir: &std::path::Path) -> Value {
+    let out = ballast(dir)
+        .args(["lint", "--format", "json", "Dockerfile"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A finding's image saving: rule name, bytes, shared things with their bytes.
+type Saved = (String, u64, Vec<(String, u64)>);
+
+/// The image savings of each finding, by rule name.
+fn by_rule(v: &Value) -> Vec<Saved> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["savings"]["kind"] == "image")
+        .map(|f| {
+            let things = f["savings"]["shared"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| {
+                            (
+                                t["thing"].as_str().unwrap().to_string(),
+                                t["bytes"].as_u64().unwrap(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["savings"]["bytes"].as_u64().unwrap(),
+                things,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_cache_deleted_later_is_counted_once() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[(
+            "Dockerfile",
+            "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nRUN pip install fastapi==0.115.5 numpy\nRUN rm -rf /root/.cache/pip /var/lib/apt/lists/*\nCMD [\"python\"]\n",
+        )],
+    );
+    let v = lint(d.path());
+    let found = by_rule(&v);
+    let rule = |name: &str| -> Vec<&Saved> { found.iter().filter(|f| f.0 == name).collect() };
+    let pip = rule("pip-cache-kept");
+    let lists = rule("apt-lists-kept");
+    let cleanups = rule("cleanup-in-later-layer");
+    assert_eq!((pip.len(), lists.len()), (1, 1), "{found:?}");
+    assert_eq!(pip[0].2, vec![("/root/.cache/pip@3".to_string(), pip[0].1)]);
+    assert_eq!(
+        lists[0].2,
+        vec![("/var/lib/apt/lists@2".to_string(), lists[0].1)]
+    );
+    // The cleanup names both things, with the same figures.
+    let named: Vec<&(String, u64)> = cleanups.iter().flat_map(|c| &c.2).collect();
+    assert!(
+        named.contains(&&pip[0].2[0]) && named.contains(&&lists[0].2[0]),
+        "{found:?}"
+    );
+    // The total counts each once: the cleanups add nothing to it.
+    let without_cleanups: u64 = found
+        .iter()
+        .filter(|f| f.0 != "cleanup-in-later-layer")
+        .map(|f| f.1)
+        .sum();
+    assert_eq!(
+        v["summary"]["savings"]["image_bytes"].as_u64().unwrap(),
+        without_cleanups
+    );
+}
+
+#[test]
+fn corpus_totals_never_count_a_thing_twice() {
+    let Some(corpus) = common::corpus::corpus() else {
+        return;
+    };
+    let jobs = common::corpus::jobs(corpus);
+    let results = common::corpus::run_all(&jobs, |job| {
+        let out = common::corpus::ballast(
+            &job.root,
+            &[
+                "lint",
+                "--format",
+                "json",
+                "--context",
+                job.context(),
+                job.file(),
+            ],
+        );
+        let v = common::corpus::json(&out, job.file());
+        let found = by_rule(&v);
+        let total = v["summary"]["savings"]["image_bytes"].as_u64().unwrap();
+        // Every finding's figure, each shared thing once at its largest.
+        let mut things: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut own = 0;
+        for (_, bytes, shared) in &found {
+            let mut rest = *bytes;
+            for (t, part) in shared {
+                let e = things.entry(t.as_str()).or_default();
+                *e = (*e).max(*part);
+                rest = rest.saturating_sub(*part);
+            }
+            own += rest;
+        }
+        let expected = own + things.values().sum::<u64>();
+        let sum: u64 = found.iter().map(|f| f.1).sum();
+        (
+            format!("{}/{}", job.project, job.file()),
+            total,
+            expected,
+            sum,
+        )
+    });
+    let mut deduplicated = 0;
+    for (name, total, expected, sum) in &results {
+        assert!(
+            total <= sum,
+            "{name}: total {total} above the findings' sum {sum}"
+        );
+        assert!(
+            total <= expected,
+            "{name}: total {total} counts a shared thing twice (at most {expected})"
+        );
+        if total < sum {
+            deduplicated += 1;
+        }
+    }
+    eprintln!(
+        "{} Dockerfiles, {deduplicated} with a thing two findings name",
+        results.len()
+    );
+}
