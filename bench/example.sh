@@ -15,7 +15,9 @@ cd "$(dirname "$0")/.."
 set_="${1:-light}"
 R=bench/results/example
 mkdir -p "$R"
-cargo build --release -q -p ballast -p ballast_testkit
+# PROFILE=debug reuses the test build (the figures are the engine's).
+profile="${PROFILE:-release}"
+if [ "$profile" = release ]; then cargo build --release -q -p ballast -p ballast_testkit; else cargo build -q -p ballast -p ballast_testkit; fi
 W="$R/wheels-$set_"
 if [ ! -f "$W/.done" ]; then
   rm -rf "$W"
@@ -36,9 +38,9 @@ cp -r examples/rag-service "$work/rag-service"
 sed -i '/^ENV HF_TOKEN=/d' "$work/rag-service/Dockerfile"
 [ "$set_" = full ] || printf 'fastapi==0.115.5\nuvicorn==0.32.1\n' > "$work/rag-service/requirements.txt"
 mkfifo "$work/ctl"
-target/release/ballast-dockerd --wheels "$W" < "$work/ctl" > "$work/env" &
+"target/$profile/ballast-dockerd" --wheels "$W" < "$work/ctl" > "$work/env" &
 exec 3> "$work/ctl"
 until grep -q DOCKER_CONFIG "$work/env" 2>/dev/null; do sleep 0.5; done
 set -a; . "$work/env"; set +a
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB RAM, $(. /etc/os-release; echo "$PRETTY_NAME"), $(/usr/bin/docker version --format 'Docker {{.Server.Version}}')"
-PATH=/usr/bin:$PATH target/release/ballast bench "$work/rag-service" --format markdown | tee "$R/table-$set_.md"
+PATH=/usr/bin:$PATH "target/$profile/ballast" bench "$work/rag-service" --format markdown | tee "$R/table-$set_.md"

@@ -152,3 +152,50 @@ fn corpus_totals_never_count_a_thing_twice() {
         results.len()
     );
 }
+
+#[test]
+fn the_cache_of_torch_is_sized_as_the_cpu_build_the_other_fix_installs() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[(
+            "Dockerfile",
+            "FROM python:3.11-slim\nRUN pip install torch==2.4.1\nCMD [\"python\"]\n",
+        )],
+    );
+    let v = lint(d.path());
+    let found = by_rule(&v);
+    let get = |name: &str| {
+        found
+            .iter()
+            .find(|f| f.0 == name)
+            .unwrap_or_else(|| panic!("{found:?}"))
+    };
+    let cuda = get("cuda-torch-without-gpu");
+    let cache = get("pip-cache-kept");
+    // CPU torch wheels are about 200 MB; the CUDA build's cache is gigabytes.
+    assert!(cache.1 < 500_000_000, "{found:?}");
+    assert!(cuda.1 > 2_000_000_000, "{found:?}");
+    let basis = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "pip-cache-kept")
+        .unwrap()["savings"]["basis"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(basis.contains("cuda-torch-without-gpu's fix"), "{basis}");
+    // With a GPU signal, the cache is the CUDA build's.
+    write(
+        d.path(),
+        &[(
+            "Dockerfile",
+            "FROM python:3.11-slim\nENV NVIDIA_VISIBLE_DEVICES=all\nRUN pip install torch==2.4.1\nCMD [\"python\"]\n",
+        )],
+    );
+    let found = by_rule(&lint(d.path()));
+    let cache = found.iter().find(|f| f.0 == "pip-cache-kept").unwrap();
+    assert!(cache.1 > 1_000_000_000, "{found:?}");
+    assert!(!found.iter().any(|f| f.0 == "cuda-torch-without-gpu"));
+}

@@ -23,16 +23,36 @@ pub(crate) fn typical(prefix: &str) -> (u64, String) {
 
 pub(crate) use ballast_context::cost::Cost;
 
-/// The installed bytes an install adds, with the basis
-/// ([`ballast_context::cost::python_cost`]): `None` when nothing it
-/// installs is known (a project or requirement file ballast could not
-/// read, a wheel or URL).
-pub(crate) fn install_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Cost> {
-    installs_size(cx, std::slice::from_ref(p))
+/// The installed bytes the installs of one RUN add, each package once,
+/// with the basis ([`ballast_context::cost::python_cost`]): `None` when
+/// nothing they install is known (a project or requirement file ballast
+/// could not read, a wheel or URL).
+pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<Cost> {
+    sized(cx, installs, false)
 }
 
-/// [`install_size`] of several installs of one RUN, each package once.
-pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<Cost> {
+/// [`installs_size`] with `cuda-torch-without-gpu`'s fix applied: torch
+/// as the CPU build where that finding fires. What other findings save on
+/// the install (its cache) is their effect with that fix made, so the two
+/// do not count the CUDA wheels twice.
+pub(crate) fn installs_size_after_fixes(
+    cx: &Checker<'_>,
+    installs: &[PyInstall<'_>],
+) -> Option<Cost> {
+    let cpu = installs
+        .iter()
+        .any(|p| crate::rules::ml::cuda_torch_without_gpu::cuda_torch_of(cx, p).is_some());
+    let mut cost = sized(cx, installs, cpu)?;
+    if cpu {
+        cost.basis = format!(
+            "{}, with torch from the CPU index (cuda-torch-without-gpu's fix)",
+            cost.basis
+        );
+    }
+    Some(cost)
+}
+
+fn sized(cx: &Checker<'_>, installs: &[PyInstall<'_>], cpu_torch: bool) -> Option<Cost> {
     use ballast_context::cost::{Sized, TorchContext, python_cost};
     let first = installs.first()?;
     let reqs: Vec<Sized<'_>> = installs
@@ -50,7 +70,7 @@ pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Opt
         .flat_map(|p| p.unread.iter().cloned())
         .collect();
     let torch = TorchContext {
-        cpu: installs.iter().any(|p| p.cpu_source.is_some()),
+        cpu: cpu_torch || installs.iter().any(|p| p.cpu_source.is_some()),
         present: cx.torch_before(first.run.index).map(|t| t.line),
     };
     python_cost(&reqs, torch, &unread)

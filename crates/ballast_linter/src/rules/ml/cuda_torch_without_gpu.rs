@@ -58,45 +58,57 @@ pub(crate) static RULE: Rule = Rule {
 
 pub(crate) const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
 
-fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    if cx.gpu_signal().is_some() {
-        return;
+/// The requirement through which install `p` brings CUDA torch to an
+/// image where nothing uses a GPU: the finding's subject. Other findings
+/// size what the install leaves as if its fix were applied.
+pub(crate) fn cuda_torch_of<'p>(
+    cx: &Checker<'_>,
+    p: &'p crate::checker::PyInstall<'_>,
+) -> Option<&'p crate::checker::Requested> {
+    if cx.gpu_signal().is_some()
+        || p.cpu_source.is_some()
+        || p.gpu_source.is_some()
+        || p.accelerator_source.is_some()
+    {
+        return None;
     }
+    let run = p.run;
+    let family = |r: &crate::checker::Requested| {
+        ballast_ml::packages::TORCH_FAMILY
+            .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
+    };
+    // A dependent keeps the torch already there (or brings none
+    // with --no-deps); only naming torch itself replaces it.
+    let already = cx.torch_before(run.index).is_some();
+    // torch itself when named, else the first package that brings it.
+    let named = |r: &&crate::checker::Requested| !r.requirement.raw.contains("://");
+    let torch = p
+        .requested
+        .iter()
+        .filter(named)
+        .find(|r| family(r))
+        .or_else(|| {
+            p.requested.iter().filter(named).find(|r| {
+                !already
+                    && !p.install.without_dependencies()
+                    && brings_torch(&r.requirement.name, &r.requirement.extras)
+            })
+        })?;
+    if family(torch)
+        && cx.torch_before(run.index).is_some_and(|t| t.cpu)
+        && torch.requirement.pinned_version().is_none()
+    {
+        return None;
+    }
+    Some(torch)
+}
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.reachable_runs() {
         for p in cx.python_installs(run) {
-            if p.cpu_source.is_some() || p.gpu_source.is_some() || p.accelerator_source.is_some() {
-                continue;
-            }
-            let family = |r: &crate::checker::Requested| {
-                ballast_ml::packages::TORCH_FAMILY
-                    .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
-            };
-            // A dependent keeps the torch already there (or brings none
-            // with --no-deps); only naming torch itself replaces it.
-            let already = cx.torch_before(run.index).is_some();
-            // torch itself when named, else the first package that brings it.
-            let named = |r: &&crate::checker::Requested| !r.requirement.raw.contains("://");
-            let Some(torch) = p
-                .requested
-                .iter()
-                .filter(named)
-                .find(|r| family(r))
-                .or_else(|| {
-                    p.requested.iter().filter(named).find(|r| {
-                        !already
-                            && !p.install.without_dependencies()
-                            && brings_torch(&r.requirement.name, &r.requirement.extras)
-                    })
-                })
-            else {
+            let Some(torch) = cuda_torch_of(cx, &p) else {
                 continue;
             };
-            if family(torch)
-                && cx.torch_before(run.index).is_some_and(|t| t.cpu)
-                && torch.requirement.pinned_version().is_none()
-            {
-                continue;
-            }
             let cpu = installed_size("torch+cpu").map_or(0, |x| x.0);
             let bytes = cuda_torch_bytes().saturating_sub(cpu);
             let all_torch = p.requested.iter().all(|r| {

@@ -40,9 +40,7 @@ use ballast_shell::python::Tool;
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{
-    Cost, deletes, install_size, installs_size, normalize_home, tool_label,
-};
+use crate::rules::common::{Cost, deletes, installs_size_after_fixes, normalize_home, tool_label};
 use ballast_context::runs::Run;
 
 pub(crate) static RULE: Rule = Rule {
@@ -164,7 +162,7 @@ pub(crate) fn shared_key(dir: &str, line: usize) -> String {
 /// The estimated cache bytes an install leaves (`None`: what it installs
 /// is unknown).
 pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Savings> {
-    install_size(cx, p).map(cache_savings)
+    installs_size_after_fixes(cx, std::slice::from_ref(p)).map(cache_savings)
 }
 
 /// What a package cache keeps for installs of the given cost.
@@ -235,7 +233,7 @@ pub(crate) fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Optio
 
 fn group_finding(cx: &Checker<'_>, run: &Run, dir: &str, installs: &[PyInstall<'_>]) -> Finding {
     let first = &installs[0];
-    let savings = installs_size(cx, installs)
+    let savings = installs_size_after_fixes(cx, installs)
         .map(cache_savings)
         .map(|s| s.shared_as(shared_key(dir, cx.inst(run.index).start_line)));
     let conda = dir.ends_with("/pkgs");
