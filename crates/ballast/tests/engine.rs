@@ -27,9 +27,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use ballast_testkit::engine::{
-    Dockerd, WheelServer, engine_available, free_port, python_bases, wheels,
-};
+use ballast_testkit::engine::{Dockerd, WheelServer, engine_available, free_port, python_bases};
 use ballast_testkit::proof::{self, Case};
 use common::{ballast, copy_dir, root};
 
@@ -64,23 +62,12 @@ fn example_and_restructured_build_run_and_compare() {
     let work = tempfile::tempdir().unwrap();
     let cases = prepare_cases(work.path());
     let wheel_dir = work.path().join("wheels");
-    std::fs::create_dir_all(&wheel_dir).unwrap();
     let mut sets = vec![vec![
         "fastapi==0.115.5".to_string(),
         "uvicorn==0.32.1".to_string(),
     ]];
     sets.extend(cases.iter().map(|(_, _, specs)| specs.clone()));
-    for set in &sets {
-        let specs: Vec<&str> = set.iter().map(String::as_str).collect();
-        let dir = wheels(&specs).unwrap_or_else(|e| panic!("{set:?}: {e}"));
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let f = f.unwrap();
-            let dest = wheel_dir.join(f.file_name());
-            if !dest.exists() && std::fs::hard_link(f.path(), &dest).is_err() {
-                std::fs::copy(f.path(), &dest).unwrap();
-            }
-        }
-    }
+    proof::wheelhouse(&sets, &wheel_dir).expect("wheels");
     let server = WheelServer::start(&wheel_dir).expect("wheel server");
     python_bases(&d, server.port).expect("base images");
     proof::tag_bases(&d).expect("base tags");
@@ -269,16 +256,7 @@ fn prepare_cases(work: &Path) -> Vec<(Case, PathBuf, Vec<String>)> {
     let Some(corpus) = ballast_testkit::corpus::corpus_dir() else {
         return Vec::new();
     };
-    let corpus = corpus.join("real-projects");
-    proof::CASES
-        .iter()
-        .map(|case| {
-            let dir = proof::materialize(&corpus, case, work).unwrap();
-            proof::prepare(case, &dir, false).unwrap();
-            let specs = proof::wheel_specs(case, &dir, false).unwrap();
-            (*case, dir, specs)
-        })
-        .collect()
+    proof::prepare_cases(&corpus.join("real-projects"), proof::CASES, work, false).unwrap()
 }
 
 /// Issue 14's proof by building: each corpus case built as written and

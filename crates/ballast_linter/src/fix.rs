@@ -124,6 +124,17 @@ pub struct Rejected {
     pub losses: Vec<crate::preserve::Loss>,
 }
 
+impl Rejected {
+    /// What applying it would lose, as one line.
+    pub fn lost(&self) -> String {
+        if self.losses.is_empty() {
+            return "what it edits".to_string();
+        }
+        let lost: Vec<String> = self.losses.iter().map(|l| l.to_string()).collect();
+        lost.join("; ")
+    }
+}
+
 /// What fixing a Dockerfile produced.
 #[derive(Debug, Clone, Default)]
 pub struct Fixed {

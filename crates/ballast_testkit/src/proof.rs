@@ -563,6 +563,43 @@ impl Case {
     }
 }
 
+/// Every case materialized from `corpus` under `work` and prepared, with
+/// the pip specifiers of the wheels each needs.
+pub fn prepare_cases(
+    corpus: &Path,
+    cases: &[Case],
+    work: &Path,
+    full: bool,
+) -> Result<Vec<(Case, PathBuf, Vec<String>)>, String> {
+    cases
+        .iter()
+        .map(|case| {
+            let dir = materialize(corpus, case, work)?;
+            prepare(case, &dir, full)?;
+            let specs = wheel_specs(case, &dir, full)?;
+            Ok((*case, dir, specs))
+        })
+        .collect()
+}
+
+/// One directory `dest` of the wheels for every set of pip specifiers
+/// (each set resolved on its own: their pins may differ), to serve builds.
+pub fn wheelhouse(sets: &[Vec<String>], dest: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dest).map_err(|e| e.to_string())?;
+    for set in sets {
+        let specs: Vec<&str> = set.iter().map(String::as_str).collect();
+        let dir = crate::engine::wheels(&specs).map_err(|e| format!("{set:?}: {e}"))?;
+        for f in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            let f = f.map_err(|e| e.to_string())?;
+            let to = dest.join(f.file_name());
+            if !to.exists() && std::fs::hard_link(f.path(), &to).is_err() {
+                std::fs::copy(f.path(), &to).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The corpus's materialized copy of `case`'s project under `dest`.
 pub fn materialize(corpus: &Path, case: &Case, dest: &Path) -> Result<PathBuf, String> {
     let dir = dest.join(

@@ -137,7 +137,6 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         }
     }
     for r in &fixed.rejected {
-        let losses: Vec<String> = r.losses.iter().map(|l| l.to_string()).collect();
         out.notes.push(format!(
             "{}:{}: {} {}: not applied ({}): it would lose {}",
             job.display,
@@ -145,11 +144,7 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
             r.code,
             r.name,
             r.message,
-            if losses.is_empty() {
-                "what it edits".to_string()
-            } else {
-                losses.join("; ")
-            }
+            r.lost()
         ));
     }
     let unsafe_left = fixed

@@ -213,12 +213,11 @@ fn single(cx: &Checker<'_>, options: &LintOptions<'_>) -> Result<Restructured, R
                 .map(|a| format!("{} ({})", a.message, a.name)),
         );
         notes.extend(fixed.rejected.iter().map(|r| {
-            let lost: Vec<String> = r.losses.iter().map(|l| l.to_string()).collect();
             format!(
                 "not applied: {} ({}): it would lose {}",
                 r.message,
                 r.name,
-                lost.join("; ")
+                r.lost()
             )
         }));
         text = fixed.text;

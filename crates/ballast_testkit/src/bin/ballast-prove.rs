@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use ballast_testkit::engine::{Dockerd, WheelServer, python_bases, wheels};
+use ballast_testkit::engine::{Dockerd, WheelServer, python_bases};
 use ballast_testkit::proof::{self, CASES};
 
 struct Options {
@@ -63,29 +63,17 @@ fn main() {
     let corpus = ballast_testkit::corpus::corpus_dir()
         .unwrap_or_else(|| fail("no corpus (set BALLAST_CORPUS)"))
         .join("real-projects");
-    let cases: Vec<_> = CASES
+    let cases: Vec<proof::Case> = CASES
         .iter()
         .filter(|c| o.names.is_empty() || o.names.iter().any(|n| c.name().contains(n.as_str())))
+        .copied()
         .collect();
     let work = tempfile::tempdir().unwrap_or_else(|e| fail(&e.to_string()));
+    let prepared =
+        proof::prepare_cases(&corpus, &cases, work.path(), o.full).unwrap_or_else(|e| fail(&e));
     let wheel_dir = work.path().join("wheels");
-    std::fs::create_dir_all(&wheel_dir).unwrap_or_else(|e| fail(&e.to_string()));
-    let mut prepared = Vec::new();
-    for case in &cases {
-        let dir = proof::materialize(&corpus, case, work.path()).unwrap_or_else(|e| fail(&e));
-        proof::prepare(case, &dir, o.full).unwrap_or_else(|e| fail(&e));
-        let specs = proof::wheel_specs(case, &dir, o.full).unwrap_or_else(|e| fail(&e));
-        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
-        let got = wheels(&specs).unwrap_or_else(|e| fail(&e));
-        for f in std::fs::read_dir(&got).unwrap_or_else(|e| fail(&e.to_string())) {
-            let f = f.unwrap_or_else(|e| fail(&e.to_string()));
-            let dest = wheel_dir.join(f.file_name());
-            if !dest.exists() && std::fs::hard_link(f.path(), &dest).is_err() {
-                std::fs::copy(f.path(), &dest).unwrap_or_else(|e| fail(&e.to_string()));
-            }
-        }
-        prepared.push((case, dir));
-    }
+    let sets: Vec<Vec<String>> = prepared.iter().map(|(_, _, s)| s.clone()).collect();
+    proof::wheelhouse(&sets, &wheel_dir).unwrap_or_else(|e| fail(&e));
     let d = Dockerd::start().unwrap_or_else(|e| fail(&e));
     let server = WheelServer::start(&wheel_dir).unwrap_or_else(|e| fail(&e));
     python_bases(&d, server.port).unwrap_or_else(|e| fail(&e));
@@ -93,7 +81,7 @@ fn main() {
 
     let mut failed = false;
     let mut rows = Vec::new();
-    for (case, dir) in &prepared {
+    for (case, dir, _) in &prepared {
         let p = match proof::prove(&d, &o.ballast, dir, case) {
             Ok(p) => p,
             Err(e) => {
