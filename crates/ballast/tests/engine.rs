@@ -281,6 +281,13 @@ fn prove_cases(d: &Dockerd, cases: &[(Case, PathBuf, Vec<String>)]) {
             p.code_change_rebuild,
             p.dependency_steps
         );
+        let (before, after, saving) = p.predicted.errors(p.original_bytes, p.restructured_bytes);
+        eprintln!(
+            "{}: predicted {} -> {} bytes on the local bases (errors {before:+.2}, {after:+.2}, saving {saving:+.2})",
+            case.name(),
+            p.predicted.original.on_local_base(),
+            p.predicted.restructured.on_local_base(),
+        );
         assert!(
             !p.original.libraries().is_empty(),
             "{}: no distributions read",

@@ -5,6 +5,10 @@
 //! rebuild prediction both size installs here. Requirements are found as
 //! [`crate::installs`] resolves them: through the copies, never by name.
 
+use ballast_ml::apt::{self, Distro};
+use ballast_ml::bases;
+use ballast_ml::distributions::{self, Installs};
+use ballast_ml::images::ImageRef;
 use ballast_ml::packages;
 use ballast_ml::python::normalize_name;
 use ballast_ml::units::format_bytes;
@@ -22,6 +26,9 @@ pub struct Cost {
     /// The part of `bytes` assumed for packages missing from the size
     /// tables (a flat size each): a guess, not a figure to act on.
     pub assumed: u64,
+    /// Bytes downloaded for it (the wheels a package cache keeps), when
+    /// it installs packages.
+    pub download: u64,
 }
 
 /// Bytes assumed for a Python package missing from the size table.
@@ -45,17 +52,24 @@ pub struct TorchContext {
     pub present: Option<usize>,
 }
 
-/// The installed bytes of a set of requirements, each package once, with
-/// the basis: torch as the CUDA build with its nvidia-* wheels unless a
-/// CPU source is used, and not at all when it is already present (unless
-/// pinned to a version) or only reached through `--no-deps` installs. `unread` names
-/// files or projects whose requirements are unknown. `None` when nothing
-/// is known.
+/// Whether a distribution is part of what torch's CUDA build installs:
+/// torch itself, its nvidia-* and cuda-* libraries and triton.
+fn torch_part(name: &str) -> bool {
+    ballast_ml::packages::is_cuda_torch_part(name)
+}
+
+/// The installed bytes of a set of requirements, each distribution once
+/// (the dependency closures of the measured table,
+/// [`ballast_ml::distributions`]), with the basis: torch as the CUDA build
+/// with its nvidia-* wheels unless a CPU source is used, and not at all
+/// when it is already present (unless pinned to a version) or only reached
+/// through `--no-deps` installs. `unread` names files or projects whose
+/// requirements are unknown. `None` when nothing is known.
 pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -> Option<Cost> {
-    let mut bytes = 0;
-    let mut with_torch = false;
+    let mut installs = Installs::default();
+    let mut keeps_torch = false;
+    let mut replaces_torch = false;
     let mut dependent_kept = false;
-    let mut unknown = 0;
     let mut satisfied = 0;
     let mut seen = std::collections::BTreeSet::new();
     for s in reqs {
@@ -64,45 +78,52 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
             continue;
         }
         let family = packages::TORCH_FAMILY.contains(&n.as_str());
-        let dependent = packages::brings_torch(&n, &s.requirement.extras);
         // A torch already there satisfies an unpinned requirement on it.
         let replaces = family && s.requirement.pinned_version().is_some();
-        if replaces || (dependent && !s.no_deps && torch.present.is_none()) {
-            with_torch = true;
-        } else if dependent && torch.present.is_some() {
-            dependent_kept = true;
-        }
-        if family && !replaces && torch.present.is_some() {
-            satisfied += 1; // the torch already there is kept
-            continue;
-        }
-        if family || n.starts_with("nvidia-") || n == "triton" {
-            continue;
-        }
-        match packages::installed_size(&n) {
-            Some((b, _)) => bytes += b,
-            None => {
-                bytes += UNKNOWN_PYTHON_PACKAGE;
-                unknown += 1;
+        replaces_torch |= replaces;
+        if torch.present.is_some() && !replaces {
+            if family {
+                satisfied += 1; // the torch already there is kept
+                continue;
             }
+            if packages::brings_torch(&n, &s.requirement.extras) {
+                dependent_kept = true;
+            }
+            keeps_torch = true;
+        }
+        installs.add(&n, s.no_deps);
+        if n == "transformers" && s.requirement.extras.iter().any(|e| e == "torch") {
+            installs.add("torch", false);
         }
     }
     if seen.is_empty() {
         return None;
     }
-    let mut basis = format!("estimate: {} package(s)", seen.len() - satisfied);
-    if with_torch {
-        if torch.cpu {
-            bytes += packages::installed_size("torch+cpu").map_or(0, |x| x.0);
-            basis.push_str(", torch as the CPU build");
-        } else {
-            bytes += packages::cuda_torch_bytes();
-            basis.push_str(", torch as the CUDA build with its nvidia-* wheels and triton");
-        }
+    // A torch already there is kept unless a pin replaces it.
+    let with_torch = (replaces_torch || !keeps_torch) && installs.distributions.contains("torch");
+    let cpu_torch = with_torch && torch.cpu;
+    let skip = |d: &str| torch_part(d) && (!with_torch || cpu_torch);
+    let mut bytes = installs.installed_bytes(skip);
+    let mut download = installs.wheel_bytes(skip);
+    let unknown = installs.unknown.len() as u64;
+    let mut basis = format!(
+        "estimate: {} requested, {} distribution(s) with their dependencies",
+        seen.len() - satisfied,
+        installs.distributions.iter().filter(|d| !skip(d)).count()
+    );
+    if cpu_torch {
+        let cpu = packages::installed_size("torch+cpu").map_or(0, |x| x.0);
+        bytes += cpu;
+        download += packages::cache_bytes_for(cpu);
+        basis.push_str(", torch as the CPU build (an estimate: the CPU index is not measured)");
+    } else if with_torch {
+        basis.push_str(", torch as the CUDA build with its nvidia-* wheels and triton");
     } else if dependent_kept && let Some(line) = torch.present {
         basis.push_str(&format!(", torch already installed (line {line})"));
     }
     if unknown > 0 {
+        bytes += unknown * UNKNOWN_PYTHON_PACKAGE;
+        download += packages::cache_bytes_for(unknown * UNKNOWN_PYTHON_PACKAGE);
         basis.push_str(&format!(
             ", {unknown} not in the size table at {} each",
             format_bytes(UNKNOWN_PYTHON_PACKAGE)
@@ -114,11 +135,15 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
             unread.join(", ")
         ));
     }
-    basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
+    basis.push_str(&format!(
+        "; installed sizes of the newest releases measured {} (bench/distribution-sizes.sh)",
+        distributions::table_date()
+    ));
     Some(Cost {
         bytes,
         basis,
         assumed: unknown * UNKNOWN_PYTHON_PACKAGE,
+        download,
     })
 }
 
@@ -129,6 +154,7 @@ pub fn run_cost(
     workdir: &str,
     files: &dyn Files,
     torch_present: Option<usize>,
+    os: OsBase,
 ) -> Option<Cost> {
     let installs = run_installs(run, workdir, files);
     let reqs: Vec<Sized<'_>> = installs
@@ -150,47 +176,111 @@ pub fn run_cost(
         present: torch_present,
     };
     let py = python_cost(&reqs, torch, &unread);
-    let mut os_bytes = 0;
-    let mut os_count = 0;
-    let mut os_assumed = 0;
+    match (py, os_cost(run, os)) {
+        (None, None) => None,
+        (Some(c), None) | (None, Some(c)) => Some(c),
+        (Some(p), Some(o)) => Some(Cost {
+            bytes: p.bytes + o.bytes,
+            basis: format!("{}; {}", p.basis, o.basis.trim_start_matches("estimate: ")),
+            assumed: p.assumed + o.assumed,
+            download: p.download + o.download,
+        }),
+    }
+}
+
+/// What the base image is, for sizing OS package installs on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OsBase {
+    pub distro: Distro,
+    /// Whether the image says its distribution (else Debian 13 is assumed).
+    pub exact: bool,
+    /// A full `python:3.x` image (buildpack-deps): compilers, make, curl,
+    /// git and many -dev packages are there already.
+    pub buildpack: bool,
+}
+
+impl OsBase {
+    /// The OS base of an image reference (`None`: an unknown base).
+    pub fn of(image: Option<&str>) -> OsBase {
+        let Some(image) = image else {
+            return OsBase {
+                distro: Distro::Debian13,
+                exact: false,
+                buildpack: false,
+            };
+        };
+        let r = ImageRef::parse(image);
+        let (distro, exact) = apt::distro_of(&r);
+        OsBase {
+            distro,
+            exact,
+            buildpack: bases::is_buildpack_based(&r),
+        }
+    }
+}
+
+/// What a RUN's OS package installs add: apt installs from the Debian and
+/// Ubuntu package tables (what the base lacks, recommendations included
+/// unless left out), other managers at a flat size per package.
+pub fn os_cost(run: &Run, os: OsBase) -> Option<Cost> {
+    let mut bytes = 0;
+    let mut assumed = 0;
+    let mut named = 0;
+    let mut recommends = 0;
     for (_, cmd) in run.commands() {
-        if let Some(p) = package_command(cmd).filter(|p| p.action == Action::Install) {
-            for pkg in &p.packages {
-                os_count += 1;
-                os_bytes += match pkg.text.as_str() {
-                    "build-essential" => {
-                        packages::typical("C/C++ toolchain").map_or(UNKNOWN_OS_PACKAGE, |t| t.bytes)
-                    }
-                    _ => {
-                        os_assumed += UNKNOWN_OS_PACKAGE;
-                        UNKNOWN_OS_PACKAGE
-                    }
-                };
-            }
+        let Some(p) = package_command(cmd).filter(|p| p.action == Action::Install) else {
+            continue;
+        };
+        let names: Vec<&str> = p.packages.iter().map(|w| w.text.as_str()).collect();
+        named += names.len();
+        if !p.manager.is_apt() {
+            bytes += names.len() as u64 * UNKNOWN_OS_PACKAGE;
+            assumed += names.len() as u64 * UNKNOWN_OS_PACKAGE;
+            continue;
+        }
+        let added = apt::installed(os.distro, &names, os.buildpack);
+        let flat = added.unknown.len() as u64 * UNKNOWN_OS_PACKAGE;
+        bytes += added.bytes + flat;
+        assumed += flat;
+        if !p.no_recommends()
+            && let Some(r) = apt::recommended(os.distro, &names, os.buildpack)
+        {
+            bytes += r.bytes;
+            recommends += r.bytes;
         }
     }
-    match (py, os_count) {
-        (None, 0) => None,
-        (py, 0) => py,
-        (py, n) => {
-            let os_basis = format!(
-                "{n} OS package(s) at {} each (build-essential as the C/C++ toolchain), estimate 2026-11",
-                format_bytes(UNKNOWN_OS_PACKAGE)
-            );
-            Some(match py {
-                Some(c) => Cost {
-                    bytes: c.bytes + os_bytes,
-                    basis: format!("{}; {os_basis}", c.basis),
-                    assumed: c.assumed + os_assumed,
-                },
-                None => Cost {
-                    bytes: os_bytes,
-                    basis: format!("estimate: {os_basis}"),
-                    assumed: os_assumed,
-                },
-            })
-        }
+    if named == 0 {
+        return None;
     }
+    let on = if os.buildpack {
+        format!("{} with buildpack-deps", os.distro.label())
+    } else if os.exact {
+        os.distro.label().to_string()
+    } else {
+        format!("{} (assumed)", os.distro.label())
+    };
+    let mut basis = format!(
+        "estimate: {named} OS package(s) as the Installed-Size of what they need that {on} lacks"
+    );
+    if recommends > 0 {
+        basis.push_str(&format!(
+            ", {} of it recommendations",
+            format_bytes(recommends)
+        ));
+    }
+    if assumed > 0 {
+        basis.push_str(&format!(
+            ", packages missing from the {} package lists at {} each",
+            apt::table_date(),
+            format_bytes(UNKNOWN_OS_PACKAGE)
+        ));
+    }
+    Some(Cost {
+        bytes,
+        basis,
+        assumed,
+        download: 0,
+    })
 }
 
 #[cfg(test)]
@@ -217,11 +307,14 @@ mod tests {
             })
             .collect();
         let c = python_cost(&sized, TorchContext::default(), &[]).unwrap();
-        let known = packages::installed_size("sentence-transformers")
-            .map_or(UNKNOWN_PYTHON_PACKAGE, |x| x.0)
-            + packages::installed_size("fastapi").map_or(UNKNOWN_PYTHON_PACKAGE, |x| x.0)
-            + packages::installed_size("numpy").map_or(UNKNOWN_PYTHON_PACKAGE, |x| x.0);
-        assert_eq!(c.bytes, packages::cuda_torch_bytes() + known);
+        let mut all = Installs::default();
+        for n in ["torch", "sentence-transformers", "fastapi", "numpy"] {
+            all.add(n, false);
+        }
+        // Each distribution once, torch as the CUDA build.
+        assert_eq!(c.bytes, all.installed_bytes(|_| false));
+        assert_eq!(c.download, all.wheel_bytes(|_| false));
+        assert!(c.bytes > packages::cuda_torch_bytes());
         let c = python_cost(
             &sized,
             TorchContext {
@@ -231,7 +324,10 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(c.bytes, 700_000_000 + known);
+        assert_eq!(
+            c.bytes,
+            700_000_000 + all.installed_bytes(packages::is_cuda_torch_part)
+        );
         // A dependent alone keeps the torch already there.
         let st = [Sized {
             requirement: &r[1],

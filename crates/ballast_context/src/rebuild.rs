@@ -20,7 +20,7 @@ use ballast_dockerfile::{Dockerfile, Instruction, Keyword};
 use serde::Serialize;
 
 use crate::copies::{ContextUse, is_build_metadata};
-use crate::cost::{Cost, run_cost};
+use crate::cost::{Cost, OsBase, run_cost};
 use crate::ignore::IgnoreFile;
 use crate::installs::{Files, Installed, installs_dependencies, is_project_only, run_installs};
 use crate::origins::Origins;
@@ -244,6 +244,7 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
                                 g.stages[p].label()
                             ),
                             assumed: 0,
+                            download: 0,
                         })
                     }
                     _ => step_cost(inp, s == target, i, inst, run.as_ref(), &files, torch_line),
@@ -466,6 +467,7 @@ fn step_cost(
                 bytes: *bytes,
                 basis: "measured in the image".into(),
                 assumed: 0,
+                download: 0,
             });
         }
     }
@@ -475,13 +477,27 @@ fn step_cost(
                 bytes: u.bytes,
                 basis: "bytes it takes from the context".into(),
                 assumed: 0,
+                download: 0,
             })
         }
-        Keyword::Run => run.and_then(|r| run_cost(r, files.origins.workdir(i), files, torch_line)),
+        Keyword::Run => {
+            let stage = inp.graph.stage_of.get(i).copied().flatten();
+            let base = stage.and_then(|s| inp.graph.base_image(s));
+            run.and_then(|r| {
+                run_cost(
+                    r,
+                    files.origins.workdir(i),
+                    files,
+                    torch_line,
+                    OsBase::of(base.map(|(img, _)| img)),
+                )
+            })
+        }
         _ => Some(Cost {
             bytes: 0,
             basis: "metadata only".into(),
             assumed: 0,
+            download: 0,
         }),
     }
 }

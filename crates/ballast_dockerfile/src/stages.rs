@@ -256,6 +256,16 @@ impl StageGraph {
         chain
     }
 
+    /// The external image a stage is built on, following `FROM <stage>`,
+    /// with the index of the FROM naming it (`None`: `scratch`).
+    pub fn base_image(&self, stage: usize) -> Option<(&str, usize)> {
+        let root = *self.final_chain(stage).last()?;
+        match &self.stages[root].base {
+            Base::Image(img) => Some((img.as_str(), self.stages[root].from)),
+            _ => None,
+        }
+    }
+
     /// The instruction indices of a stage, FROM included.
     pub fn instructions_of(&self, stage: usize) -> impl Iterator<Item = usize> + '_ {
         let s = &self.stages[stage];

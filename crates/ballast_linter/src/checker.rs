@@ -686,16 +686,9 @@ impl<'a> Checker<'a> {
     /// The external image a stage is built on (following `FROM <stage>`),
     /// with the index of the FROM naming it.
     pub fn base_image(&self, stage: usize) -> Option<(String, usize)> {
-        let mut cur = stage;
-        for _ in 0..=self.graph.stages.len() {
-            let s = &self.graph.stages[cur];
-            match &s.base {
-                Base::Image(img) => return Some((img.clone(), s.from)),
-                Base::Stage(p) => cur = *p,
-                Base::Scratch => return None,
-            }
-        }
-        None
+        self.graph
+            .base_image(stage)
+            .map(|(img, from)| (img.to_string(), from))
     }
 
     /// The span of the image word of a stage's FROM, and whether it is
@@ -795,7 +788,14 @@ impl<'a> Checker<'a> {
             self.workdir(run.index),
             &files,
             self.torch_before(run.index).map(|t| t.line),
+            self.os_base(run.index),
         )
+    }
+
+    /// The base image instruction `i` runs on, for sizing OS packages.
+    pub fn os_base(&self, i: usize) -> ballast_context::cost::OsBase {
+        let base = self.stage_of(i).and_then(|s| self.base_image(s));
+        ballast_context::cost::OsBase::of(base.as_ref().map(|(img, _)| img.as_str()))
     }
 
     /// What the Python installs of instruction `i`'s stage, and of the

@@ -20,6 +20,7 @@ pub mod checker;
 pub mod docs;
 pub mod finding;
 pub mod fix;
+pub mod model;
 pub mod paths;
 pub mod preserve;
 pub mod registry;

@@ -48,6 +48,8 @@ pub struct Outcome {
     pub left: Vec<Finding>,
     /// Why this way was refused.
     pub refused: Option<String>,
+    /// The image the result builds, as the model predicts it.
+    pub predicted_bytes: Option<u64>,
 }
 
 /// The three outcomes, and the restructure itself when it was done.
@@ -89,12 +91,15 @@ pub fn compare(
     ] {
         let mut opts = options.with_overlay(options.overlay.clone());
         let fixed = fix_until_stable(&df.source, &mut opts, max, read)?;
+        let after = options.with_overlay(fixed.files.clone());
+        let predicted = crate::model::predict_text(&fixed.text, &after)?.bytes;
         outcomes.push(Outcome {
             way,
             changes: fixed.applied.len(),
             withheld: fixed.rejected.len(),
             left: serious(fixed.remaining),
             refused: None,
+            predicted_bytes: Some(predicted),
         });
     }
     let restructured = restructure(df, options);
@@ -103,6 +108,7 @@ pub fn compare(
             let after = options.with_overlay(r.files.clone());
             let mut left =
                 serious(crate::lint(&Dockerfile::parse(&r.dockerfile), &after)?.findings);
+            let predicted = crate::model::predict_text(&r.dockerfile, &after)?.bytes;
             // The .dockerignore the restructure writes answers this one.
             if r.dockerignore.is_some() {
                 left.retain(|f| f.rule.name != "missing-dockerignore");
@@ -113,6 +119,7 @@ pub fn compare(
                 withheld: 0,
                 left,
                 refused: None,
+                predicted_bytes: Some(predicted),
             }
         }
         Err(Refusal::Unsupported(why)) => Outcome {
@@ -121,6 +128,7 @@ pub fn compare(
             withheld: 0,
             left: Vec::new(),
             refused: Some(why.clone()),
+            predicted_bytes: None,
         },
         Err(Refusal::Lint(e)) => return Err(e.clone()),
     });

@@ -22,8 +22,26 @@ struct Row {
     recommends: Vec<&'static str>,
     /// What its recommendations add that the base image lacks, with sizes.
     added: Vec<(&'static str, u64)>,
-    /// What it needs without them that the base image lacks, itself included.
-    needs: Vec<&'static str>,
+    /// What it needs without them that the base image lacks, itself
+    /// included, with sizes.
+    needs: Vec<(&'static str, u64)>,
+}
+
+impl Row {
+    fn needs(&self, name: &str) -> bool {
+        self.needs.iter().any(|(n, _)| *n == name)
+    }
+}
+
+/// `name=bytes` entries of a table column.
+fn sized(entries: Vec<&'static str>) -> Vec<(&'static str, u64)> {
+    entries
+        .into_iter()
+        .map(|e| match e.split_once('=') {
+            Some((n, b)) => (n, b.parse().unwrap_or(0)),
+            None => (e, 0),
+        })
+        .collect()
 }
 
 /// The table's lines by (distribution, package), indexed on first use.
@@ -52,12 +70,8 @@ fn row(distro: Distro, package: &str) -> Option<Row> {
     Some(Row {
         package: cols[1],
         recommends: list(2),
-        added: list(3)
-            .into_iter()
-            .filter_map(|e| e.split_once('='))
-            .map(|(n, b)| (n, b.parse().unwrap_or(0)))
-            .collect(),
-        needs: list(4),
+        added: sized(list(3)),
+        needs: sized(list(4)),
     })
 }
 
@@ -200,14 +214,18 @@ pub struct Recommended {
 
 /// The recommendations `packages` bring on `distro`; `None` when the table
 /// covers none of them.
-pub fn recommended(distro: Distro, packages: &[&str]) -> Option<Recommended> {
+pub fn recommended(distro: Distro, packages: &[&str], buildpack: bool) -> Option<Recommended> {
     let names: Vec<&str> = packages
         .iter()
         .map(|p| p.split(['=', '/']).next().unwrap_or(p))
         .collect();
     let rows: Vec<Row> = names.iter().filter_map(|n| row(distro, n)).collect();
     // What the install brings anyway, recommendations or not.
-    let needed = |a: &str| names.contains(&a) || rows.iter().any(|r| r.needs.contains(&a));
+    let needed = |a: &str| {
+        names.contains(&a)
+            || rows.iter().any(|r| r.needs(a))
+            || (buildpack && in_buildpack_deps(distro, a))
+    };
     let mut by_size: Vec<(&'static str, u64)> = Vec::new();
     for r in &rows {
         for &(a, bytes) in &r.added {
@@ -248,13 +266,65 @@ pub fn recommended(distro: Distro, packages: &[&str]) -> Option<Recommended> {
     })
 }
 
+/// What installing some packages adds to an image, without their
+/// recommendations: the union of what each needs that the base lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// Installed-Size of the packages added, each once.
+    pub bytes: u64,
+    /// How many packages are added.
+    pub packages: usize,
+    /// Named packages the table does not cover.
+    pub unknown: Vec<String>,
+}
+
+/// The bytes `apt-get install --no-install-recommends PACKAGES` adds on
+/// `distro`, counting nothing the base image already has: the
+/// distribution's base, and with `buildpack` the packages of buildpack-deps
+/// (under the full `python:3.x` images), where gcc, make, curl and git are
+/// already installed.
+pub fn installed(distro: Distro, packages: &[&str], buildpack: bool) -> Installed {
+    let present = if buildpack {
+        row(distro, "@buildpack-deps").map_or(Vec::new(), |r| r.needs)
+    } else {
+        Vec::new()
+    };
+    let mut added: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut unknown = Vec::new();
+    for p in packages {
+        let name = p.split(['=', '/']).next().unwrap_or(p);
+        match row(distro, name) {
+            Some(r) => {
+                for (n, b) in r.needs {
+                    if !present.iter().any(|(m, _)| *m == n) {
+                        added.insert(n, b);
+                    }
+                }
+            }
+            None if present.iter().any(|(m, _)| *m == name) => {}
+            None => unknown.push(name.to_string()),
+        }
+    }
+    Installed {
+        bytes: added.values().sum(),
+        packages: added.len(),
+        unknown,
+    }
+}
+
+/// Whether buildpack-deps (the full `python:3.x` images' base) has `package`.
+pub fn in_buildpack_deps(distro: Distro, package: &str) -> bool {
+    let name = package.split(['=', '/']).next().unwrap_or(package);
+    row(distro, "@buildpack-deps").is_some_and(|r| r.needs(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn python3_pip_brings_a_compiler() {
-        let r = recommended(Distro::Debian12, &["python3-pip"]).unwrap();
+        let r = recommended(Distro::Debian12, &["python3-pip"], false).unwrap();
         assert!(r.direct[0].1.contains(&"build-essential"), "{r:?}");
         assert!(
             r.largest
@@ -264,8 +334,9 @@ mod tests {
         );
         assert!(r.bytes > 100_000_000, "{r:?}");
         // Shared recommendations count once.
-        let both = recommended(Distro::Debian12, &["python3-pip", "build-essential"]).unwrap();
-        let alone = recommended(Distro::Debian12, &["build-essential"]).unwrap();
+        let both =
+            recommended(Distro::Debian12, &["python3-pip", "build-essential"], false).unwrap();
+        let alone = recommended(Distro::Debian12, &["build-essential"], false).unwrap();
         assert!(both.bytes < r.bytes + alone.bytes);
         assert_eq!(
             third_party_source(
@@ -287,7 +358,19 @@ mod tests {
             "{both:?}"
         );
         assert!(both.bytes < r.bytes, "{both:?} vs {r:?}");
-        assert_eq!(recommended(Distro::Debian12, &["no-such-package"]), None);
+        assert_eq!(
+            recommended(Distro::Debian12, &["no-such-package"], false),
+            None
+        );
+        // On the full python images (buildpack-deps) a compiler is there.
+        let on_full = recommended(Distro::Debian12, &["python3-pip"], true).unwrap();
+        assert!(on_full.bytes < r.bytes / 2, "{on_full:?}");
+        let gcc = installed(Distro::Debian12, &["gcc", "make"], false);
+        assert!(gcc.bytes > 50_000_000 && gcc.unknown.is_empty(), "{gcc:?}");
+        assert_eq!(installed(Distro::Debian12, &["gcc", "git"], true).bytes, 0);
+        assert!(in_buildpack_deps(Distro::Debian12, "libpq-dev"));
+        let ffmpeg = installed(Distro::Debian12, &["ffmpeg", "nope"], true);
+        assert!(ffmpeg.bytes > 0 && ffmpeg.unknown == ["nope"], "{ffmpeg:?}");
         let (d, exact) = distro_of(&ImageRef::parse("nvidia/cuda:12.4.1-base-ubuntu22.04"));
         assert_eq!((d, exact), (Distro::Ubuntu2204, true));
         assert_eq!(

@@ -19,6 +19,8 @@
 //!   dated table of typical installed sizes used when no image is at hand.
 
 pub mod apt;
+pub mod bases;
+pub mod distributions;
 pub mod dpkg;
 pub mod images;
 pub mod installers;

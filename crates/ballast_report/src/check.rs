@@ -66,7 +66,10 @@ fn path_lines(p: &ballast_linter::paths::Paths) -> (Vec<String>, String) {
                     };
                     format!("leaves {k} {what} ({})", codes.join(", "))
                 };
-                format!("{done}{withheld}; {left}")
+                let size = o.predicted_bytes.map_or(String::new(), |b| {
+                    format!(", image about {} (estimate)", format_bytes(b))
+                });
+                format!("{done}{withheld}{size}; {left}")
             }
         };
         lines.push(format!("{} (`{}`): {what}", o.way.name(), o.way.command()));
@@ -161,10 +164,38 @@ fn rebuild_summary(p: &Prediction) -> (usize, usize, Vec<String>) {
 }
 
 /// The audit for a terminal.
+/// The image now and after the fixes, in one line: `6.9 GB now, about
+/// 1.3 GB after the fixes (1.2 GB with the safe ones alone; estimate: ...)`.
+pub fn image_line(sm: &crate::lint::Summary) -> Option<String> {
+    let img = sm.image.as_ref()?;
+    let safe = if img.safe_after_fixes_bytes != img.predicted_after_fixes_bytes {
+        format!(
+            ", {} with the safe ones alone",
+            format_bytes(img.safe_after_fixes_bytes)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "about {} now, about {} after the fixes{safe} ({})",
+        format_bytes(img.predicted_bytes),
+        format_bytes(img.predicted_after_fixes_bytes),
+        img.basis
+    ))
+}
+
 pub fn terminal(c: &Check<'_>, color: bool) -> String {
     let s = Style { color };
     let mut out = String::new();
     let sm = c.summary;
+    if let Some(line) = image_line(sm) {
+        out.push_str(&format!(
+            "{} {line}
+
+",
+            s.bold("Image:")
+        ));
+    }
     out.push_str(&format!(
         "{} {} ({}, {}, {}); {} fixable with `ballast fix`, {} more with `--unsafe-fixes`\n",
         s.bold("Lint:"),
@@ -254,6 +285,9 @@ pub fn terminal(c: &Check<'_>, color: bool) -> String {
 pub fn markdown(c: &Check<'_>) -> String {
     let sm = c.summary;
     let mut out = format!("## ballast check: {}\n\n", c.lint.path);
+    if let Some(line) = image_line(sm) {
+        out.push_str(&format!("Image: {line}\n\n"));
+    }
     out.push_str(&format!(
         "**{}** ({}, {}, {}). Estimated savings: **{}**.\n\n",
         n(sm.findings, "problem"),

@@ -390,6 +390,90 @@ pub struct Proof {
     /// Steps that install or copy the dependencies, and whether the code
     /// change rebuild reused each.
     pub dependency_steps: Vec<(String, bool)>,
+    /// What ballast's image model predicted for the two images (issue 15).
+    pub predicted: Validation,
+}
+
+/// The model's prediction of one image, beside the image built.
+#[derive(Debug, Clone, Default)]
+pub struct Predicted {
+    /// The whole image, the base from ballast's table.
+    pub bytes: u64,
+    /// The bytes the steps add above the base.
+    pub above_base: u64,
+    /// The final stage's base image, as the model names it.
+    pub base_image: String,
+    /// That base as built here (the local stand-in for the official image).
+    pub base_measured: u64,
+}
+
+impl Predicted {
+    /// The image with the base as measured here instead of the table's.
+    pub fn on_local_base(&self) -> u64 {
+        self.above_base + self.base_measured
+    }
+}
+
+/// The predictions for a case's two images.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    pub original: Predicted,
+    pub restructured: Predicted,
+}
+
+impl Validation {
+    /// The prediction errors, as fractions of what was measured, with the
+    /// local bases measured: (original, restructured, the saving between them).
+    pub fn errors(&self, original_bytes: u64, restructured_bytes: u64) -> (f64, f64, f64) {
+        let err = |p: u64, m: u64| (p as f64 - m as f64) / (m.max(1) as f64);
+        let (a, b) = (
+            self.original.on_local_base(),
+            self.restructured.on_local_base(),
+        );
+        (
+            err(a, original_bytes),
+            err(b, restructured_bytes),
+            err(
+                a.saturating_sub(b),
+                original_bytes.saturating_sub(restructured_bytes),
+            ),
+        )
+    }
+}
+
+/// `ballast lint --format json` on a prepared project: the predicted image.
+fn predict(d: &Dockerd, ballast: &Path, root: &Path, case: &Case) -> Result<Predicted, String> {
+    let out = Command::new(ballast)
+        .current_dir(root)
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--context",
+            case.context_or_dot(),
+        ])
+        .arg(case.dockerfile)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{}: lint JSON: {e}", case.dockerfile))?;
+    let img = &v["images"][0];
+    let bytes = img["predicted_bytes"]
+        .as_u64()
+        .ok_or_else(|| format!("{}: no predicted image", case.dockerfile))?;
+    let base = img["base"]["bytes"].as_u64().unwrap_or(0);
+    let base_image = img["base"]["image"].as_str().unwrap_or("").to_string();
+    let base_measured = if base_image.is_empty() {
+        0
+    } else {
+        d.image_size(&base_image)?
+    };
+    Ok(Predicted {
+        bytes,
+        above_base: bytes - base,
+        base_image,
+        base_measured,
+    })
 }
 
 impl Proof {
@@ -522,6 +606,10 @@ pub fn prove(d: &Dockerd, ballast: &Path, dir: &Path, case: &Case) -> Result<Pro
     let restructured = probe(d, &format!("{tag}:restructured"), case.writable)?;
     let original_bytes = d.image_size(&format!("{tag}:original"))?;
     let restructured_bytes = d.image_size(&format!("{tag}:restructured"))?;
+    let predicted = Validation {
+        original: predict(d, ballast, dir, case)?,
+        restructured: predict(d, ballast, &restructured_dir, case)?,
+    };
 
     let code = restructured_dir.join(case.context).join(case.code_file);
     let text = std::fs::read_to_string(&code).map_err(|e| format!("{}: {e}", code.display()))?;
@@ -545,6 +633,7 @@ pub fn prove(d: &Dockerd, ballast: &Path, dir: &Path, case: &Case) -> Result<Pro
         restructured_build,
         code_change_rebuild,
         dependency_steps,
+        predicted,
     })
 }
 

@@ -167,6 +167,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                         "withheld": o.withheld,
                         "refused": o.refused,
                         "left": o.left.iter().map(|f| f.rule.code).collect::<Vec<_>>(),
+                        "predicted_bytes": o.predicted_bytes,
                     })
                 })
                 .collect();

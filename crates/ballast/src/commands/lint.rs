@@ -86,12 +86,17 @@ pub fn lint_job(prepared: &Prepared, job: &Job) -> LintedFile {
                 source: String::new(),
                 findings: Vec::new(),
                 error: Some(e),
+                image: None,
             };
         }
     };
     let df = Dockerfile::parse(&source);
-    match lint(&df, &prepared.options(job)) {
+    let options = prepared.options(job);
+    match lint(&df, &options) {
         Ok(outcome) => {
+            let ctx = prepared.context(job);
+            let read = |p: &str| ctx.and_then(|c| c.read(p));
+            let image = ballast_linter::model::estimate(&source, &options, &read).ok();
             for (line, problem) in &outcome.pragma_problems {
                 eprintln!(
                     "warning: {}",
@@ -103,6 +108,7 @@ pub fn lint_job(prepared: &Prepared, job: &Job) -> LintedFile {
                 source,
                 findings: outcome.findings,
                 error: None,
+                image,
             }
         }
         Err(e) => LintedFile {
@@ -110,6 +116,7 @@ pub fn lint_job(prepared: &Prepared, job: &Job) -> LintedFile {
             source,
             findings: Vec::new(),
             error: Some(describe_error(job, &e)),
+            image: None,
         },
     }
 }

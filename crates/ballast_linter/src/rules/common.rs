@@ -28,6 +28,12 @@ pub(crate) use ballast_context::cost::Cost;
 /// nothing they install is known (a project or requirement file ballast
 /// could not read, a wheel or URL).
 pub(crate) fn installs_size(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> Option<Cost> {
+    let all: Vec<&PyInstall<'_>> = installs.iter().collect();
+    sized(cx, &all, false)
+}
+
+/// [`installs_size`] of some of a RUN's installs.
+pub(crate) fn some_installs_size(cx: &Checker<'_>, installs: &[&PyInstall<'_>]) -> Option<Cost> {
     sized(cx, installs, false)
 }
 
@@ -42,7 +48,8 @@ pub(crate) fn installs_size_after_fixes(
     let cpu = installs
         .iter()
         .any(|p| crate::rules::ml::cuda_torch_without_gpu::cuda_torch_of(cx, p).is_some());
-    let mut cost = sized(cx, installs, cpu)?;
+    let all: Vec<&PyInstall<'_>> = installs.iter().collect();
+    let mut cost = sized(cx, &all, cpu)?;
     if cpu {
         cost.basis = format!(
             "{}, with torch from the CPU index (cuda-torch-without-gpu's fix)",
@@ -52,7 +59,7 @@ pub(crate) fn installs_size_after_fixes(
     Some(cost)
 }
 
-fn sized(cx: &Checker<'_>, installs: &[PyInstall<'_>], cpu_torch: bool) -> Option<Cost> {
+fn sized(cx: &Checker<'_>, installs: &[&PyInstall<'_>], cpu_torch: bool) -> Option<Cost> {
     use ballast_context::cost::{Sized, TorchContext, python_cost};
     let first = installs.first()?;
     let reqs: Vec<Sized<'_>> = installs

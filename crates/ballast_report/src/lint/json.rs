@@ -15,7 +15,20 @@ struct Report<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    /// Each file's predicted image, step by step.
+    images: Vec<JsonImage<'a>>,
     summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct JsonImage<'a> {
+    path: &'a str,
+    #[serde(flatten)]
+    estimate: &'a ballast_linter::model::ImageEstimate,
+    base: &'a Option<ballast_linter::model::Base>,
+    steps: &'a [ballast_linter::model::Step],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    not_sized: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -151,6 +164,18 @@ pub fn json(files: &[LintedFile], summary: &Summary) -> String {
                 f.error.as_deref().map(|m| JsonError {
                     path: &f.path,
                     message: m,
+                })
+            })
+            .collect(),
+        images: files
+            .iter()
+            .filter_map(|f| {
+                f.image.as_ref().map(|e| JsonImage {
+                    path: &f.path,
+                    estimate: e,
+                    base: &e.model.base,
+                    steps: &e.model.steps,
+                    not_sized: &e.model.not_sized,
                 })
             })
             .collect(),

@@ -6,6 +6,7 @@ mod json;
 mod sarif;
 mod terminal;
 
+use ballast_linter::model::ImageEstimate;
 use ballast_linter::{Applicability, Finding, SavingsKind, Severity};
 use serde::Serialize;
 
@@ -23,6 +24,8 @@ pub struct LintedFile {
     pub findings: Vec<Finding>,
     /// Why the file could not be linted.
     pub error: Option<String>,
+    /// The image it builds, now and after the fixes (when predicted).
+    pub image: Option<ImageEstimate>,
 }
 
 impl LintedFile {
@@ -55,6 +58,19 @@ pub struct Summary {
     pub input_errors: usize,
     pub fixable: Fixable,
     pub savings: SavingsTotals,
+    /// The images the files build, added up (see [`ImageTotals`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageTotals>,
+}
+
+/// The predicted images, now and with the fixes applied, added up over
+/// the files; `savings.image_bytes` is their difference.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct ImageTotals {
+    pub predicted_bytes: u64,
+    pub predicted_after_fixes_bytes: u64,
+    pub safe_after_fixes_bytes: u64,
+    pub basis: String,
 }
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
@@ -141,10 +157,20 @@ pub fn summarize(files: &[LintedFile]) -> Summary {
             .map(|((kind, _), bytes)| (0, 0, kind, bytes));
         for (_, _, kind, bytes) in seen.into_iter().chain(shared) {
             match kind {
-                SavingsKind::Image => s.savings.image_bytes += bytes,
+                // The image's saving is the model's (below) when it predicted one.
+                SavingsKind::Image if file.image.is_none() => s.savings.image_bytes += bytes,
+                SavingsKind::Image => {}
                 SavingsKind::Rebuild => s.savings.rebuild_bytes += bytes,
                 SavingsKind::Context => s.savings.context_bytes += bytes,
             }
+        }
+        if let Some(img) = &file.image {
+            let t = s.image.get_or_insert_with(ImageTotals::default);
+            t.predicted_bytes += img.predicted_bytes;
+            t.predicted_after_fixes_bytes += img.predicted_after_fixes_bytes;
+            t.safe_after_fixes_bytes += img.safe_after_fixes_bytes;
+            t.basis = img.basis.clone();
+            s.savings.image_bytes += img.savings_bytes();
         }
     }
     s

@@ -132,6 +132,16 @@ fn summary_lines(s: &Summary, style: &Style) -> String {
         out.push_str(&line);
         out.push_str(".\n");
     }
+    if let Some(img) = &s.image {
+        out.push_str(&format!(
+            "{} about {} now, about {} with every fix ({} with the safe ones); {}.\n",
+            style.bold("Estimated image:"),
+            crate::bytes::format_bytes(img.predicted_bytes),
+            crate::bytes::format_bytes(img.predicted_after_fixes_bytes),
+            crate::bytes::format_bytes(img.safe_after_fixes_bytes),
+            img.basis
+        ));
+    }
     let savings = super::savings_parts(&s.savings);
     if !savings.is_empty() {
         out.push_str(&format!(

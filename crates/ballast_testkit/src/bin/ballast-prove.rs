@@ -81,6 +81,7 @@ fn main() {
 
     let mut failed = false;
     let mut rows = Vec::new();
+    let mut checks = Vec::new();
     for (case, dir, _) in &prepared {
         let p = match proof::prove(&d, &o.ballast, dir, case) {
             Ok(p) => p,
@@ -105,6 +106,7 @@ fn main() {
             }
         );
         failed |= !problems.is_empty();
+        checks.push(validation_row(case, &p));
         if o.bench {
             rows.push(bench_row(&o, &d, case, dir, &p));
         }
@@ -118,7 +120,41 @@ fn main() {
             println!("{r}");
         }
     }
+    println!();
+    println!(
+        "| Dockerfile | base (local) | built before | predicted | error | built after | predicted | error | saving built | predicted | error |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in checks {
+        println!("{r}");
+    }
     std::process::exit(i32::from(failed));
+}
+
+/// The model's predictions beside the built images (issue 15): the
+/// predicted bytes above the base plus the local base as measured.
+fn validation_row(case: &proof::Case, p: &proof::Proof) -> String {
+    let v = &p.predicted;
+    let (a, b, s) = v.errors(p.original_bytes, p.restructured_bytes);
+    let pct = |x: f64| format!("{:+.0}%", x * 100.0);
+    format!(
+        "| {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        case.name(),
+        v.original.base_image,
+        mib(v.original.base_measured),
+        mib(p.original_bytes),
+        mib(v.original.on_local_base()),
+        pct(a),
+        mib(p.restructured_bytes),
+        mib(v.restructured.on_local_base()),
+        pct(b),
+        mib(p.original_bytes.saturating_sub(p.restructured_bytes)),
+        mib(v
+            .original
+            .on_local_base()
+            .saturating_sub(v.restructured.on_local_base())),
+        pct(s)
+    )
 }
 
 /// `ballast bench` on the prepared (not restructured) project: the original

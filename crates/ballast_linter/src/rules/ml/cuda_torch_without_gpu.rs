@@ -9,9 +9,11 @@
 //!
 //! ## Why it matters
 //! On Linux x86_64 the default index serves the CUDA build of torch, which
-//! pulls about a dozen nvidia-* wheels and triton: measured at 5.2 GB
-//! installed for torch 2.5.1, against about 0.7 GB for the CPU build. An
-//! image that never sees a GPU carries 4.5 GB of dead weight, in every pull.
+//! pulls about fifteen nvidia-* and cuda-* wheels and triton: measured at
+//! 5.2 GB installed for torch 2.5.1 (CUDA 12) and 5.8 GB for torch 2.15
+//! (CUDA 13, `bench/distribution-sizes.sh`, 2026-12-05), against about
+//! 0.7 GB for the CPU build. An image that never sees a GPU carries about
+//! 5 GB of dead weight, in every pull.
 //!
 //! ## Example
 //! ```dockerfile
@@ -177,7 +179,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 .help(format!("install torch from the CPU index ({CPU_INDEX}) or with `uv pip install --torch-backend=cpu`"))
                 .savings(Savings::image(
                     bytes,
-                    "measured: torch 2.5.1 CUDA build with its nvidia-* wheels and triton, 5.21 GB installed (2026-11-26), less an estimated 0.7 GB for the CPU build",
+                    format!(
+                        "estimate: torch's CUDA build with its nvidia-*, cuda-* and triton wheels, {} installed (measured {}, bench/distribution-sizes.sh), less an estimated 0.7 GB for the CPU build",
+                        crate::rules::common::human(cuda_torch_bytes()),
+                        ballast_ml::distributions::table_date()
+                    ),
                 ))
                 .maybe_fix(fix),
             );

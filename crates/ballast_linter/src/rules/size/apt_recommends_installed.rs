@@ -34,8 +34,7 @@
 //! the image still works. No fix when the recommendations bring a compiler
 //! and a later step installs Python packages, which may build with it.
 
-use ballast_ml::apt::{Distro, distro_of, recommended};
-use ballast_ml::images::ImageRef;
+use ballast_ml::apt::recommended;
 use ballast_shell::os::Action;
 
 use crate::checker::Checker;
@@ -78,14 +77,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 .iter()
                 .map(|w| w.text.as_str())
                 .partition(|n| ballast_ml::apt::third_party_source(n, &build_text).is_some());
-            let base = cx
-                .stage_of(run.index)
-                .and_then(|s| cx.base_image(s))
-                .map(|(img, _)| img);
-            let (distro, exact) = base.as_deref().map_or((Distro::Debian13, false), |b| {
-                distro_of(&ImageRef::parse(b))
-            });
-            let rec = recommended(distro, &names);
+            let os = cx.os_base(run.index);
+            let (distro, exact) = (os.distro, os.exact);
+            let rec = recommended(distro, &names, os.buildpack);
             if rec
                 .as_ref()
                 .is_some_and(|r| r.packages == 0 && r.unknown.is_empty() && third.is_empty())
@@ -138,9 +132,14 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                         Some(Savings::image(
                             r.bytes,
                             format!(
-                                "estimate: Installed-Size of the {} package(s) the recommendations add on {}{assumed}{not_counted}, from the {} package lists of {}",
+                                "estimate: Installed-Size of the {} package(s) the recommendations add on {}{}{assumed}{not_counted}, from the {} package lists of {}",
                                 r.packages,
                                 distro.label(),
+                                if os.buildpack {
+                                    " with buildpack-deps (the full python image)"
+                                } else {
+                                    ""
+                                },
                                 distro.label(),
                                 ballast_ml::apt::table_date()
                             ),

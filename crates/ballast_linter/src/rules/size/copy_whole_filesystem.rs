@@ -80,7 +80,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             (bytes > 0).then(|| {
                 Savings::image(
                     bytes,
-                    format!("estimate: what stage `{from}` installs comes along whole; typical installed sizes, ballast_ml table of 2026-11"),
+                    format!("estimate: what stage `{from}` installs comes along whole, sized as the image model sizes installs"),
                 )
                 .assumed(assumed)
             })

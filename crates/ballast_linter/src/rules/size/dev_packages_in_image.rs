@@ -28,10 +28,11 @@
 //! time is for you to check.
 
 use ballast_dockerfile::Keyword;
-use ballast_ml::packages::{installed_size, is_dev_package};
+use ballast_ml::distributions::Installs;
+use ballast_ml::packages::is_dev_package;
 use ballast_ml::python::normalize_name;
 
-use crate::checker::Checker;
+use crate::checker::{Checker, PyInstall, Requested};
 use crate::finding::{Finding, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::UNKNOWN_PACKAGE;
@@ -78,22 +79,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             if dev.is_empty() {
                 continue;
             }
-            let mut bytes = 0;
-            let mut unknown = 0;
-            for r in &dev {
-                match installed_size(&normalize_name(&r.requirement.name)) {
-                    Some((b, _)) => bytes += b,
-                    None => {
-                        bytes += UNKNOWN_PACKAGE;
-                        unknown += 1;
-                    }
-                }
-            }
-            let mut basis = format!("estimate: {} package(s)", dev.len());
-            if unknown > 0 {
-                basis.push_str(&format!(", {unknown} not in the size table at 10 MB each"));
-            }
-            basis.push_str("; installed sizes from the ballast_ml table of 2026-11");
+            let (bytes, basis) = dev_bytes(&p, &dev);
             let names: Vec<String> = dev.iter().map(|r| r.describe()).collect();
             out.push(
                 Finding::new(
@@ -106,6 +92,43 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// What leaving the development packages out saves: the install's
+/// dependency closure less the closure of the rest (what only they bring),
+/// from the measured table; a name it lacks at a flat size.
+fn dev_bytes(p: &PyInstall<'_>, dev: &[&Requested]) -> (u64, String) {
+    let no_deps = p.install.without_dependencies();
+    let mut all = Installs::default();
+    let mut rest = Installs::default();
+    for r in &p.requested {
+        all.add(&r.requirement.name, no_deps);
+        if !dev.iter().any(|d| std::ptr::eq(*d, r)) {
+            rest.add(&r.requirement.name, no_deps);
+        }
+    }
+    // Torch is sized by its own rule; a dev tool rarely brings it.
+    let torch = ballast_ml::packages::is_cuda_torch_part;
+    let unknown = dev
+        .iter()
+        .filter(|d| all.unknown.contains(&normalize_name(&d.requirement.name)))
+        .count() as u64;
+    let bytes = all
+        .installed_bytes(torch)
+        .saturating_sub(rest.installed_bytes(torch))
+        + unknown * UNKNOWN_PACKAGE;
+    let mut basis = format!(
+        "estimate: what {} package(s) install that the rest of the install does not",
+        dev.len()
+    );
+    if unknown > 0 {
+        basis.push_str(&format!(", {unknown} not in the size table at 10 MB each"));
+    }
+    basis.push_str(&format!(
+        "; installed sizes of the newest releases measured {} (bench/distribution-sizes.sh)",
+        ballast_ml::distributions::table_date()
+    ));
+    (bytes, basis)
 }
 
 fn is_jupyter(name: &str) -> bool {

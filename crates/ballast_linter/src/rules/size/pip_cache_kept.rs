@@ -8,8 +8,8 @@
 //!
 //! ## Why it matters
 //! pip and uv keep every downloaded wheel. For an ML stack that is gigabytes:
-//! the wheels of torch 2.5.1 with its CUDA libraries and a transformers stack
-//! weigh 3.05 GB next to the 5.39 GB they install. Deleting the cache in a
+//! the wheels of torch with its CUDA libraries weigh about 3 GB next to the
+//! 4.5 GB they install (`bench/distribution-sizes.sh` measures each wheel). Deleting the cache in a
 //! later RUN does not help: the bytes stay in the install's layer.
 //!
 //! ## Example
@@ -167,11 +167,11 @@ pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Savings>
 
 /// What a package cache keeps for installs of the given cost.
 fn cache_savings(installed: Cost) -> Savings {
-    use ballast_ml::packages::{WHEEL_PER_INSTALLED_PERMILLE, cache_bytes_for};
+    use ballast_ml::packages::cache_bytes_for;
     Savings::image(
-        cache_bytes_for(installed.bytes),
+        installed.download,
         format!(
-            "{}; downloaded wheels are {WHEEL_PER_INSTALLED_PERMILLE}/1000 of installed bytes (measured 2026-11-26, bench/inspect.sh)",
+            "{}; the cache keeps the wheels downloaded, their bytes measured per distribution",
             installed.basis
         ),
     )

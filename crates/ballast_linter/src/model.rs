@@ -1,0 +1,336 @@
+//! The image a Dockerfile builds, predicted step by step: the base image's
+//! bytes, then each step of the stages whose files end up in the image
+//! with its parts (packages with their dependencies, the caches and lists
+//! it leaves, the bytes it copies from the context or another stage).
+//! Every command that states an image size starts here, and the image
+//! "after the fixes" is this model of the fixed Dockerfile, so a total
+//! saving is a difference of two predictions and can never exceed the
+//! image.
+//!
+//! Sources: [`ballast_ml::bases`] for base images,
+//! [`ballast_ml::distributions`] (through [`ballast_context::cost`]) for
+//! Python packages and their downloads, [`ballast_ml::apt`] for OS
+//! packages, the walked context for copies.
+
+use ballast_dockerfile::Keyword;
+use ballast_dockerfile::instructions::{CopyArgs, CopySource};
+use ballast_ml::images::ImageRef;
+use ballast_shell::os::{Action, package_command};
+use serde::Serialize;
+
+use crate::checker::{Checker, PyInstall};
+use crate::rules::common::deletes;
+use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir};
+use ballast_context::runs::Run;
+
+/// One part of a step's layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    /// What it is: `packages`, `pip cache /root/.cache/pip`, `apt lists`,
+    /// `context`, `stage builder`.
+    pub what: String,
+    pub bytes: u64,
+    pub basis: String,
+}
+
+/// One step of an image stage and the bytes its layer is predicted to hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub stage: String,
+    /// 1-based first line.
+    pub line: usize,
+    pub instruction: String,
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+}
+
+/// The base image and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Base {
+    pub image: String,
+    pub bytes: u64,
+    pub basis: String,
+}
+
+/// The predicted image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageModel {
+    /// `None` for `scratch` or a base the table does not know (then named
+    /// in `not_sized`).
+    pub base: Option<Base>,
+    pub steps: Vec<Step>,
+    /// The base and every step.
+    pub bytes: u64,
+    /// What could not be sized (the prediction is then lower than the image).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_sized: Vec<String>,
+}
+
+/// Predicts the image the checker's target builds.
+pub fn predict(cx: &Checker<'_>) -> ImageModel {
+    let mut not_sized = Vec::new();
+    let base = base_of(cx, &mut not_sized);
+    let mut steps = Vec::new();
+    for i in cx.image_instructions() {
+        let inst = cx.inst(i);
+        let parts = match inst.keyword {
+            Keyword::Run => cx.runs[i]
+                .as_ref()
+                .map_or(Vec::new(), |run| run_parts(cx, run)),
+            Keyword::Copy | Keyword::Add => copy_parts(cx, i, &mut not_sized),
+            _ => Vec::new(),
+        };
+        let stage = cx
+            .stage_of(i)
+            .map_or_else(String::new, |s| cx.graph.stages[s].label());
+        steps.push(Step {
+            stage,
+            line: inst.start_line,
+            instruction: short(&inst.original),
+            bytes: parts.iter().map(|p| p.bytes).sum(),
+            parts,
+        });
+    }
+    let bytes = base.as_ref().map_or(0, |b| b.bytes) + steps.iter().map(|s| s.bytes).sum::<u64>();
+    ImageModel {
+        base,
+        steps,
+        bytes,
+        not_sized,
+    }
+}
+
+fn short(text: &str) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(80) {
+        Some((at, _)) => format!("{}...", &one[..at]),
+        None => one,
+    }
+}
+
+fn base_of(cx: &Checker<'_>, not_sized: &mut Vec<String>) -> Option<Base> {
+    let (image, _) = cx.base_image(cx.target)?;
+    match ballast_ml::bases::base_size(&ImageRef::parse(&image)) {
+        Some(s) => Some(Base {
+            image,
+            bytes: s.bytes,
+            basis: s.basis.to_string(),
+        }),
+        None => {
+            not_sized.push(format!("the base image {image}"));
+            None
+        }
+    }
+}
+
+/// The parts of a RUN's layer: what it installs, and the package caches
+/// and apt lists it leaves behind.
+fn run_parts(cx: &Checker<'_>, run: &Run) -> Vec<Part> {
+    let mut parts = Vec::new();
+    if let Some(c) = cx.run_cost(run) {
+        parts.push(Part {
+            what: "packages".into(),
+            bytes: c.bytes,
+            basis: c.basis,
+        });
+    }
+    let installs = cx.python_installs(run);
+    let mut caches: Vec<(String, Vec<&PyInstall<'_>>)> = Vec::new();
+    for p in &installs {
+        if cache_avoided(cx, run, p) {
+            continue;
+        }
+        let Some(dir) = cache_dir(cx, run, p) else {
+            continue;
+        };
+        match caches.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, v)) => v.push(p),
+            None => caches.push((dir, vec![p])),
+        }
+    }
+    for (dir, group) in caches {
+        if let Some(c) = crate::rules::common::some_installs_size(cx, &group) {
+            parts.push(Part {
+                what: format!("package cache {dir}"),
+                bytes: c.download,
+                basis: format!(
+                    "{}; the cache keeps the wheels downloaded, measured per distribution",
+                    c.basis
+                ),
+            });
+        }
+    }
+    if let Some(lists) = apt_lists_left(run) {
+        parts.push(lists);
+    }
+    parts
+}
+
+/// The apt lists an `apt-get update` leaves in the layer.
+fn apt_lists_left(run: &Run) -> Option<Part> {
+    const LISTS: &str = "/var/lib/apt/lists";
+    let updates = run.commands().any(|(_, c)| {
+        package_command(c).is_some_and(|p| p.manager.is_apt() && p.action == Action::Update)
+    });
+    if !updates
+        || run.cache_mount_over(LISTS).is_some()
+        || run.commands().any(|(_, c)| deletes(c, LISTS))
+    {
+        return None;
+    }
+    let t = ballast_ml::packages::typical("apt lists")?;
+    Some(Part {
+        what: "apt lists".into(),
+        bytes: t.bytes,
+        basis: format!("estimate: {}", t.basis),
+    })
+}
+
+/// What a COPY or ADD puts in its layer: the bytes it takes from the
+/// context, or what the stage it copies from installed.
+fn copy_parts(cx: &Checker<'_>, i: usize, not_sized: &mut Vec<String>) -> Vec<Part> {
+    let inst = cx.inst(i);
+    let line = inst.start_line;
+    if let Some(from) = inst.flag("from").and_then(|f| f.value()) {
+        return stage_copy(cx, i, from).unwrap_or_else(|| {
+            not_sized.push(format!("line {line}: what it copies from {from}"));
+            Vec::new()
+        });
+    }
+    match cx.uses.iter().find(|u| u.instruction == i) {
+        Some(u) => vec![Part {
+            what: "context".into(),
+            bytes: u.bytes,
+            basis: format!("measured: {} file(s) it takes from the context", u.files),
+        }],
+        None if cx.context.is_none() => {
+            not_sized.push(format!(
+                "line {line}: what it takes from the context (none given)"
+            ));
+            Vec::new()
+        }
+        None => {
+            not_sized.push(format!("line {line}: what it downloads"));
+            Vec::new()
+        }
+    }
+}
+
+/// Paths where a builder stage's Python installs land.
+fn is_python_prefix(path: &str) -> bool {
+    let p = path.trim_end_matches('/');
+    p.contains("venv")
+        || p.contains("site-packages")
+        || p.ends_with("/.local")
+        || p == "/usr/local"
+        || p.starts_with("/usr/local/lib/python")
+        || p == "/install"
+        || p.starts_with("/opt/conda")
+}
+
+/// A COPY from a stage: what that stage (and those it is built on)
+/// installed with Python, when the copied path is where installs land.
+fn stage_copy(cx: &Checker<'_>, i: usize, from: &str) -> Option<Vec<Part>> {
+    let inst = cx.inst(i);
+    let stage = cx
+        .graph
+        .find_stage(from)
+        .filter(|s| cx.reachable.contains(s))?;
+    let args = CopyArgs::parse(inst).ok()?;
+    let python = |s: &CopySource| match s {
+        CopySource::Path { value, .. } => {
+            let path = cx.scope(i).map_or_else(
+                || value.clone(),
+                |sc| sc.expand_keep_unknown(value, cx.df.escape),
+            );
+            is_python_prefix(&path)
+        }
+        CopySource::Heredoc { .. } => false,
+    };
+    if args.sources.is_empty() || !args.sources.iter().all(python) {
+        return None;
+    }
+    let mut bytes = 0;
+    for s in cx.graph.final_chain(stage) {
+        for j in cx.graph.instructions_of(s) {
+            if let Some(run) = &cx.runs[j] {
+                let installs = cx.python_installs(run);
+                if let Some(c) = crate::rules::common::installs_size(cx, &installs) {
+                    bytes += c.bytes;
+                }
+            }
+        }
+    }
+    let label = cx.graph.stages[stage].label();
+    Some(vec![Part {
+        what: format!("stage {label}"),
+        bytes,
+        basis: format!("estimate: the Python packages stage {label} installs"),
+    }])
+}
+
+/// The image now and with the fixes `ballast fix` offers applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageEstimate {
+    /// The predicted image as written.
+    pub predicted_bytes: u64,
+    /// With every offered fix applied, safe and unsafe.
+    pub predicted_after_fixes_bytes: u64,
+    /// With the safe fixes applied.
+    pub safe_after_fixes_bytes: u64,
+    /// What the predictions rest on.
+    pub basis: String,
+    /// The prediction, step by step.
+    #[serde(skip)]
+    pub model: ImageModel,
+}
+
+impl ImageEstimate {
+    /// What the fixes save: a difference of two predictions, so never more
+    /// than the image.
+    pub fn savings_bytes(&self) -> u64 {
+        self.predicted_bytes
+            .saturating_sub(self.predicted_after_fixes_bytes)
+    }
+}
+
+/// Predicts the image `source` builds, and the images its fixes (safe, then
+/// all) would build: each is this module's model of the fixed Dockerfile.
+pub fn estimate(
+    source: &str,
+    options: &crate::LintOptions<'_>,
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Result<ImageEstimate, crate::LintError> {
+    let now = predict_text(source, options)?;
+    let after = |max| -> Result<u64, crate::LintError> {
+        let mut opts = options.with_overlay(options.overlay.clone());
+        let fixed = crate::fix::fix_until_stable(source, &mut opts, max, read)?;
+        let opts = options.with_overlay(fixed.files.clone());
+        Ok(predict_text(&fixed.text, &opts)?.bytes)
+    };
+    let safe = after(crate::Applicability::Safe)?;
+    let all = after(crate::Applicability::Unsafe)?;
+    let mut basis = "estimate: base image table, Python distributions measured from their wheels, Debian and Ubuntu package lists, the build context".to_string();
+    if !now.not_sized.is_empty() {
+        basis.push_str(&format!("; not sized: {}", now.not_sized.join(", ")));
+    }
+    Ok(ImageEstimate {
+        predicted_bytes: now.bytes,
+        predicted_after_fixes_bytes: all,
+        safe_after_fixes_bytes: safe,
+        basis,
+        model: now,
+    })
+}
+
+/// The model of a Dockerfile's text (as a fix or the restructure wrote it).
+pub(crate) fn predict_text(
+    text: &str,
+    options: &crate::LintOptions<'_>,
+) -> Result<ImageModel, crate::LintError> {
+    let df = ballast_dockerfile::Dockerfile::parse(text);
+    let (graph, target) = crate::stage_model(&df, options)?;
+    let cx = Checker::new(&df, graph, target, options);
+    Ok(predict(&cx))
+}

@@ -1,0 +1,131 @@
+//! The image model (issue 15): each step's parts come from the tables and
+//! the context, the image after the fixes is the model of the fixed
+//! Dockerfile, and the saving is their difference.
+
+use ballast_dockerfile::Dockerfile;
+use ballast_linter::model::{ImageEstimate, estimate};
+use ballast_linter::{BuildContext, LintOptions};
+use ballast_ml::distributions::{Installs, closure};
+
+fn estimate_of(dockerfile: &str, files: &[(&str, &str)]) -> ImageEstimate {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, text) in files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    let ctx = BuildContext::load(dir.path(), None).unwrap();
+    let options = LintOptions {
+        context: Some(&ctx),
+        ..LintOptions::default()
+    };
+    assert!(Dockerfile::parse(dockerfile).errors.is_empty());
+    estimate(dockerfile, &options, &|p| ctx.read(p)).unwrap()
+}
+
+fn closure_of(names: &[&str]) -> Installs {
+    let mut i = Installs::default();
+    for n in names {
+        assert!(closure(n).is_some(), "{n} is in the closure table");
+        i.add(n, false);
+    }
+    i
+}
+
+fn part(e: &ImageEstimate, line: usize, what: &str) -> Option<u64> {
+    e.model
+        .steps
+        .iter()
+        .find(|s| s.line == line)?
+        .parts
+        .iter()
+        .find(|p| p.what.starts_with(what))
+        .map(|p| p.bytes)
+}
+
+#[test]
+fn steps_are_the_base_the_closure_the_cache_and_the_context() {
+    let app = "print('hello')\n".repeat(40);
+    let e = estimate_of(
+        "FROM python:3.11-slim\nWORKDIR /app\nRUN pip install fastapi uvicorn\nCOPY app.py .\nCMD [\"python\", \"app.py\"]\n",
+        &[("app.py", &app)],
+    );
+    let want = closure_of(&["fastapi", "uvicorn"]);
+    let packages = part(&e, 3, "packages").unwrap();
+    let cache = part(&e, 3, "package cache /root/.cache/pip").unwrap();
+    assert_eq!(packages, want.installed_bytes(|_| false));
+    assert_eq!(cache, want.wheel_bytes(|_| false));
+    assert!(cache > 0 && cache < packages);
+    assert_eq!(part(&e, 4, "context"), Some(app.len() as u64));
+    let base = e.model.base.as_ref().unwrap();
+    assert_eq!(base.image, "python:3.11-slim");
+    assert_eq!(
+        e.predicted_bytes,
+        base.bytes + packages + cache + app.len() as u64
+    );
+    // The safe fix (`--no-cache-dir`) drops exactly the cache.
+    assert_eq!(e.safe_after_fixes_bytes, e.predicted_bytes - cache);
+    assert!(e.predicted_after_fixes_bytes <= e.safe_after_fixes_bytes);
+    assert_eq!(
+        e.savings_bytes(),
+        e.predicted_bytes - e.predicted_after_fixes_bytes
+    );
+}
+
+#[test]
+fn shared_dependencies_count_once_and_torch_follows_its_source() {
+    let e = estimate_of(
+        "FROM python:3.11-slim\nRUN pip install --no-cache-dir transformers sentence-transformers\n",
+        &[],
+    );
+    let both = closure_of(&["transformers", "sentence-transformers"]);
+    assert_eq!(
+        part(&e, 2, "packages"),
+        Some(both.installed_bytes(|_| false))
+    );
+    assert!(part(&e, 2, "package cache").is_none());
+    // sentence-transformers brings torch: the CUDA build from the default
+    // index, the CPU build from PyTorch's CPU index.
+    let cuda = part(&e, 2, "packages").unwrap();
+    assert!(cuda > 3_000_000_000, "{cuda}");
+    let cpu = estimate_of(
+        "FROM python:3.11-slim\nRUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu sentence-transformers\n",
+        &[],
+    );
+    let cpu = part(&cpu, 2, "packages").unwrap();
+    assert!(cpu < cuda / 2, "{cpu} vs {cuda}");
+}
+
+#[test]
+fn the_full_python_image_already_has_a_compiler() {
+    let slim = estimate_of(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc git && rm -rf /var/lib/apt/lists/*\n",
+        &[],
+    );
+    let full = estimate_of(
+        "FROM python:3.11\nRUN apt-get update && apt-get install -y --no-install-recommends gcc git && rm -rf /var/lib/apt/lists/*\n",
+        &[],
+    );
+    assert!(part(&slim, 2, "packages").unwrap() > 50_000_000);
+    assert_eq!(part(&full, 2, "packages"), Some(0));
+    assert!(part(&full, 2, "apt lists").is_none());
+}
+
+#[test]
+fn a_stage_copy_carries_what_the_builder_installed() {
+    let e = estimate_of(
+        "FROM python:3.11-slim AS build\nRUN python -m venv /venv && /venv/bin/pip install --no-cache-dir numpy\nFROM python:3.11-slim\nCOPY --from=build /venv /venv\nCOPY --from=build /etc/hostname /x\n",
+        &[],
+    );
+    let numpy = closure_of(&["numpy"]).installed_bytes(|_| false);
+    assert_eq!(part(&e, 4, "stage build"), Some(numpy));
+    // Not a place installs land: said, not guessed.
+    assert!(part(&e, 5, "stage").is_none());
+    assert!(
+        e.model.not_sized.iter().any(|n| n.contains("line 5")),
+        "{:?}",
+        e.model.not_sized
+    );
+    assert!(e.basis.contains("not sized: line 5"), "{}", e.basis);
+}

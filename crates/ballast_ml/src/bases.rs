@@ -1,0 +1,144 @@
+//! How many bytes a base image brings, for a prediction made without the
+//! image. No registry of public images is reachable where ballast is built,
+//! so these are dated estimates of the uncompressed linux/amd64 images (what
+//! `docker images` shows and what an image's layers unpack to), from the
+//! figures the images' users and the tables below name; `--image` replaces
+//! them with the measured layers. The Debian and Ubuntu package tables
+//! (`apt.rs`) give the same order: Debian 12's required packages add up to
+//! 174 MB of Installed-Size, buildpack-deps' packages 733 MB more.
+
+use crate::images::{CudaFlavor, ImageRef, PythonFlavor, cuda_flavor, python_flavor};
+
+/// A base image's size and where the figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseSize {
+    pub bytes: u64,
+    pub basis: &'static str,
+}
+
+const MB: u64 = 1_000_000;
+
+const fn size(bytes: u64, basis: &'static str) -> Option<BaseSize> {
+    Some(BaseSize { bytes, basis })
+}
+
+/// The estimated size of a base image, `None` when the table does not know
+/// it (a private or uncommon image).
+pub fn base_size(image: &ImageRef<'_>) -> Option<BaseSize> {
+    let name = image.short_name().to_ascii_lowercase();
+    let tag = image.effective_tag().unwrap_or("").to_ascii_lowercase();
+    if let Some(flavor) = python_flavor(image) {
+        return match flavor {
+            PythonFlavor::Full => size(
+                1_020 * MB,
+                "estimate: python:3.x (bookworm/trixie, on buildpack-deps) about 1.0 GB unpacked, 2025-2026",
+            ),
+            PythonFlavor::Slim => size(
+                130 * MB,
+                "estimate: python:3.x-slim about 130 MB unpacked, 2025-2026",
+            ),
+            PythonFlavor::Alpine => size(
+                55 * MB,
+                "estimate: python:3.x-alpine about 55 MB unpacked, 2025-2026",
+            ),
+            PythonFlavor::Windows => None,
+        };
+    }
+    if let Some(flavor) = cuda_flavor(image) {
+        return cuda_size(&name, flavor);
+    }
+    match name.as_str() {
+        "debian" if tag.contains("slim") => size(
+            75 * MB,
+            "estimate: debian:*-slim about 75 MB unpacked, 2025-2026",
+        ),
+        "debian" => size(
+            120 * MB,
+            "estimate: debian:bookworm/trixie about 120 MB unpacked, 2025-2026",
+        ),
+        "ubuntu" => size(
+            78 * MB,
+            "estimate: ubuntu:22.04/24.04 about 78 MB unpacked, 2025-2026",
+        ),
+        "alpine" => size(
+            8 * MB,
+            "estimate: alpine:3.x about 8 MB unpacked, 2025-2026",
+        ),
+        "buildpack-deps" => size(
+            900 * MB,
+            "estimate: buildpack-deps:bookworm about 0.9 GB unpacked, 2025-2026",
+        ),
+        "nvidia/cuda" if tag.contains("base") => size(
+            240 * MB,
+            "estimate: nvidia/cuda:12.x-base-ubuntu22.04 about 240 MB unpacked, 2025",
+        ),
+        "ghcr.io/astral-sh/uv" | "astral-sh/uv" => None,
+        _ => None,
+    }
+}
+
+fn cuda_size(name: &str, flavor: CudaFlavor) -> Option<BaseSize> {
+    let pytorch = name == "pytorch/pytorch";
+    match (pytorch, flavor) {
+        (false, CudaFlavor::Base) => size(
+            240 * MB,
+            "estimate: nvidia/cuda:12.x-base-ubuntu22.04 about 240 MB unpacked, 2025",
+        ),
+        (false, CudaFlavor::Runtime) => size(
+            3_400 * MB,
+            "estimate: nvidia/cuda:12.x-runtime-ubuntu22.04 about 3.4 GB unpacked, 2025",
+        ),
+        (false, CudaFlavor::CudnnRuntime) => size(
+            4_400 * MB,
+            "estimate: nvidia/cuda:12.x-cudnn-runtime-ubuntu22.04 about 4.4 GB unpacked, 2025",
+        ),
+        (false, CudaFlavor::Devel) => size(
+            7_000 * MB,
+            "estimate: nvidia/cuda:12.x-devel-ubuntu22.04 about 7 GB unpacked, 2025",
+        ),
+        (false, CudaFlavor::CudnnDevel) => size(
+            9_000 * MB,
+            "estimate: nvidia/cuda:12.x-cudnn-devel-ubuntu22.04 about 9 GB unpacked, 2025",
+        ),
+        (true, CudaFlavor::Devel | CudaFlavor::CudnnDevel) => size(
+            15_000 * MB,
+            "estimate: pytorch/pytorch:2.x-cuda12.x-cudnn9-devel about 15 GB unpacked, 2025",
+        ),
+        (true, _) => size(
+            7_500 * MB,
+            "estimate: pytorch/pytorch:2.x-cuda12.x-cudnn9-runtime about 7.5 GB unpacked, 2025",
+        ),
+    }
+}
+
+/// Whether the base is one of the full `python:3.x` images, built on
+/// buildpack-deps: compilers, make, curl, git and many `-dev` packages are
+/// already there.
+pub fn is_buildpack_based(image: &ImageRef<'_>) -> bool {
+    python_flavor(image) == Some(PythonFlavor::Full)
+        || image.short_name().eq_ignore_ascii_case("buildpack-deps")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_the_flavour() {
+        let b = |r: &str| base_size(&ImageRef::parse(r)).map(|s| s.bytes);
+        assert!(b("python:3.11").unwrap() > 5 * b("python:3.11-slim").unwrap());
+        assert!(b("python:3.11-alpine").unwrap() < b("python:3.11-slim").unwrap());
+        assert!(
+            b("nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04").unwrap()
+                > b("nvidia/cuda:12.4.1-runtime-ubuntu22.04").unwrap()
+        );
+        assert!(
+            b("nvidia/cuda:12.4.1-runtime-ubuntu22.04").unwrap()
+                > b("nvidia/cuda:12.4.1-base-ubuntu22.04").unwrap()
+        );
+        assert_eq!(b("ubuntu:22.04"), Some(78 * MB));
+        assert_eq!(b("example.com/private/thing:1"), None);
+        assert!(is_buildpack_based(&ImageRef::parse("python:3.11-bookworm")));
+        assert!(!is_buildpack_based(&ImageRef::parse("python:3.11-slim")));
+    }
+}
