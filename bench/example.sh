@@ -4,8 +4,11 @@
 # pull them from), wheels downloaded on the host and served to the builds,
 # the example as shipped against ballast's restructured version.
 #
-#   bench/example.sh [light|full]
+#   bench/example.sh [light|full] [ladder]
 #
+# ladder: `ballast bench --ladder`, the lesson's rungs generated from the
+#   example (slim base, multi-stage, CPU torch, .dockerignore + non-root),
+#   each measured beside the image model's prediction.
 # light (default): the example with its requirements cut to the web stack
 #   (fastapi, uvicorn); the application answers without the embedding model.
 # full: the example's own requirements (torch with its CUDA wheels,
@@ -13,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 set_="${1:-light}"
+mode="${2:-}"
 R=bench/results/example
 mkdir -p "$R"
 # PROFILE=debug reuses the test build (the figures are the engine's).
@@ -43,4 +47,8 @@ exec 3> "$work/ctl"
 until grep -q DOCKER_CONFIG "$work/env" 2>/dev/null; do sleep 0.5; done
 set -a; . "$work/env"; set +a
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB RAM, $(. /etc/os-release; echo "$PRETTY_NAME"), $(/usr/bin/docker version --format 'Docker {{.Server.Version}}')"
-PATH=/usr/bin:$PATH "target/$profile/ballast" bench "$work/rag-service" --format markdown | tee "$R/table-$set_.md"
+if [ "$mode" = ladder ]; then
+  PATH=/usr/bin:$PATH "target/$profile/ballast" bench --ladder "$work/rag-service" --format markdown | tee "$R/ladder-$set_.md"
+else
+  PATH=/usr/bin:$PATH "target/$profile/ballast" bench "$work/rag-service" --format markdown | tee "$R/table-$set_.md"
+fi

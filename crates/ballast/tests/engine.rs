@@ -183,19 +183,26 @@ fn example_and_restructured_build_run_and_compare() {
     // variant reusing its dependency layer after a code change.
     let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
     let host = format!("unix://{}", d.socket.display());
-    let out = ballast(&naive)
-        .args(["bench", "--format", "json", "."])
-        .env("DOCKER_HOST", &host)
-        .env("DOCKER_CONFIG", d.root.path().join("config"))
-        .env("PATH", &path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // `ballast bench ARGS... .` on the naive copy against the test daemon.
+    let bench = |args: &[&str]| {
+        let out = ballast(&naive)
+            .arg("bench")
+            .args(args)
+            .args(["--format", "json", "."])
+            .env("DOCKER_HOST", &host)
+            .env("DOCKER_CONFIG", d.root.path().join("config"))
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (report, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (report, _) = bench(&[]);
     eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
     let v = report["variants"].as_array().unwrap();
     assert_eq!(v.len(), 2);
@@ -216,6 +223,53 @@ fn example_and_restructured_build_run_and_compare() {
             "{m}"
         );
     }
+    // Each variant carries the model's prediction beside what was built.
+    for m in v {
+        let predicted = m["predicted_bytes"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{m}"));
+        eprintln!(
+            "bench {}: built {} predicted {predicted}",
+            m["name"], m["size_bytes"]
+        );
+    }
+
+    // The lesson's ladder, generated from the naive copy: each rung built
+    // and measured, with its prediction.
+    let (ladder, stderr) = bench(&["--ladder"]);
+    let rungs = ladder["variants"].as_array().unwrap();
+    let names: Vec<&str> = rungs.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    // The light requirements hold no torch: the CPU torch rung changes nothing.
+    assert_eq!(
+        names,
+        [
+            "as written",
+            "slim base",
+            "multi-stage",
+            ".dockerignore + non-root"
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing to change for CPU torch"));
+    let size = |i: usize| rungs[i]["size_bytes"].as_u64().unwrap();
+    // The local full base is the slim one with compilers (not all of
+    // buildpack-deps), so the slim rung alone may not shrink here; the
+    // multi-stage rung and the whole ladder do.
+    let last = rungs.len() - 1;
+    assert!(size(2) < size(1) && size(last) < size(0), "{ladder}");
+    for r in rungs {
+        eprintln!(
+            "ladder {}: built {} predicted {} pushed {} cold {} code change {}",
+            r["name"],
+            r["size_bytes"],
+            r["predicted_bytes"],
+            r["compressed_bytes"],
+            r["cold_build_seconds"],
+            r["code_change_rebuild_seconds"]
+        );
+        assert!(r["predicted_bytes"].as_u64().is_some(), "{r}");
+    }
+
     // The changed file was put back, and no image was left behind.
     assert!(
         !std::fs::read_to_string(naive.join("app/config.py"))

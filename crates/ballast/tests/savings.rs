@@ -97,10 +97,21 @@ fn a_cache_deleted_later_is_counted_once() {
     assert_eq!(predicted - after, without_cleanups, "{v}");
 }
 
-/// One corpus Dockerfile's figures: (name, the model's total saving, the
-/// predicted image, after the safe fixes, after all fixes, the findings'
-/// image savings each thing counted once, their plain sum).
-type Figures = (String, u64, u64, u64, u64, u64, u64);
+/// One corpus Dockerfile's figures.
+struct Figures {
+    name: String,
+    /// The model's saving: the image less the image with every fix.
+    total: u64,
+    /// What the changes ballast advises but does not write save besides.
+    advised: u64,
+    predicted: u64,
+    safe: u64,
+    after: u64,
+    /// The findings' image savings, each thing counted once.
+    once: u64,
+    /// Their plain sum.
+    sum: u64,
+}
 
 fn corpus_figures() -> Vec<Figures> {
     let Some(corpus) = common::corpus::corpus() else {
@@ -139,15 +150,18 @@ fn corpus_figures() -> Vec<Figures> {
             }
             own += rest;
         }
-        (
-            format!("{}/{}", job.project, job.file()),
-            v["summary"]["savings"]["image_bytes"].as_u64().unwrap(),
-            get("predicted_bytes"),
-            get("safe_after_fixes_bytes"),
-            get("predicted_after_fixes_bytes"),
-            own + things.values().sum::<u64>(),
-            found.iter().map(|f| f.1).sum(),
-        )
+        Figures {
+            name: format!("{}/{}", job.project, job.file()),
+            total: v["summary"]["savings"]["image_bytes"].as_u64().unwrap(),
+            advised: v["summary"]["savings"]["advised_image_bytes"]
+                .as_u64()
+                .unwrap(),
+            predicted: get("predicted_bytes"),
+            safe: get("safe_after_fixes_bytes"),
+            after: get("predicted_after_fixes_bytes"),
+            once: own + things.values().sum::<u64>(),
+            sum: found.iter().map(|f| f.1).sum(),
+        }
     })
 }
 
@@ -155,25 +169,44 @@ fn corpus_figures() -> Vec<Figures> {
 fn corpus_savings_never_exceed_the_image() {
     let results = corpus_figures();
     let mut deduplicated = 0;
-    for (name, total, predicted, safe, after, once, sum) in &results {
-        assert_eq!(*total, predicted.saturating_sub(*after), "{name}");
+    let mut advised = 0;
+    for f in &results {
+        let name = &f.name;
+        assert_eq!(f.total, f.predicted.saturating_sub(f.after), "{name}");
         // A fix may add a little: deps-installed-after-code copies the
         // dependency manifests before the code, so their bytes are stored twice.
         assert!(
-            *after <= predicted + 1_000_000 && *safe <= predicted + 1_000_000,
-            "{name}: a fix makes the image larger: {predicted} -> safe {safe}, all {after}"
+            f.after <= f.predicted + 1_000_000 && f.safe <= f.predicted + 1_000_000,
+            "{name}: a fix makes the image larger: {} -> safe {}, all {}",
+            f.predicted,
+            f.safe,
+            f.after
+        );
+        // The findings add up to at most the fixes' total and the advice.
+        assert!(
+            f.once <= f.total + f.advised,
+            "{name}: the findings save {} but the fixes {} and the advice {}",
+            f.once,
+            f.total,
+            f.advised
         );
         assert!(
-            once <= predicted,
-            "{name}: the findings save {once} of a {predicted}-byte image"
+            f.total + f.advised <= f.predicted,
+            "{name}: {} + {} saved of a {}-byte image",
+            f.total,
+            f.advised,
+            f.predicted
         );
-        assert!(once <= sum, "{name}");
-        if once < sum {
+        assert!(f.once <= f.sum, "{name}");
+        if f.once < f.sum {
             deduplicated += 1;
+        }
+        if f.advised > 0 {
+            advised += 1;
         }
     }
     eprintln!(
-        "{} Dockerfiles, {deduplicated} with a thing two findings name",
+        "{} Dockerfiles, {deduplicated} with a thing two findings name, {advised} with advice",
         results.len()
     );
 }
@@ -223,4 +256,195 @@ fn the_cache_of_torch_is_sized_as_the_cpu_build_the_other_fix_installs() {
     let cache = found.iter().find(|f| f.0 == "pip-cache-kept").unwrap();
     assert!(cache.1 > 1_000_000_000, "{found:?}");
     assert!(!found.iter().any(|f| f.0 == "cuda-torch-without-gpu"));
+}
+
+/// With `--image`, each step the image's history names takes its layer's
+/// bytes and the layers below the first step are the base: the prediction
+/// is the built image, and the basis says so.
+#[test]
+fn a_built_image_calibrates_every_step() {
+    use ballast_testkit::image::{Format, ImageSpec, Layer, text, zeros};
+    let d = tempfile::tempdir().unwrap();
+    let dockerfile = "FROM python:3.11-slim\nWORKDIR /app\nRUN pip install fastapi\nCOPY app.py .\nCMD [\"python\", \"app.py\"]\n";
+    write(
+        d.path(),
+        &[("Dockerfile", dockerfile), ("app.py", "print('hi')\n")],
+    );
+    let spec = ImageSpec::new(vec![
+        Layer::new("ADD file:abc in / ", vec![zeros("usr/lib/base.so", 70_000)]),
+        Layer::new(
+            "RUN /bin/sh -c set -eux; python",
+            vec![zeros("usr/local/lib/libpython.so", 30_000)],
+        ),
+        Layer::new(
+            "RUN /bin/sh -c pip install fastapi # buildkit",
+            vec![zeros(
+                "usr/local/lib/python3.11/site-packages/fastapi/x.so",
+                12_345,
+            )],
+        ),
+        Layer::new(
+            "COPY app.py . # buildkit",
+            vec![text("app/app.py", "print('hi')\n")],
+        ),
+    ]);
+    let archive = d.path().join("image.tar");
+    spec.write(Format::DockerArchive, &archive).unwrap();
+    let out = ballast(d.path())
+        .args(["lint", "--format", "json", "--image"])
+        .arg(&archive)
+        .arg("Dockerfile")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let img = &v["images"][0];
+    let step = |line: u64| {
+        img["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["line"] == line)
+            .unwrap()["bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(step(3), 12_345, "{img}");
+    assert_eq!(step(4), 12, "{img}");
+    assert_eq!(img["base"]["bytes"], 100_000, "{img}");
+    assert_eq!(img["predicted_bytes"], 100_000 + 12_345 + 12);
+    assert_eq!(img["measured_bytes"], 100_000 + 12_345 + 12);
+    let summary = &v["summary"]["image"];
+    assert_eq!(summary["measured_bytes"], 100_000 + 12_345 + 12);
+    assert!(
+        summary["basis"]
+            .as_str()
+            .unwrap()
+            .starts_with("measured: 2 of"),
+        "{summary}"
+    );
+    // The safe fix changes the install's text: that step is estimated
+    // again (without a cache), the rest stays measured.
+    let safe = summary["safe_after_fixes_bytes"].as_u64().unwrap();
+    assert!(safe > 100_000, "{summary}");
+    // More than one Dockerfile with one image is refused.
+    let out = ballast(d.path())
+        .args(["lint", "--image"])
+        .arg(&archive)
+        .args(["Dockerfile", "Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A fix is sized with the other fixes made, by the model: on the full
+/// python image build-essential costs nothing (buildpack-deps has it), so
+/// the slim base saves the bases' difference less what build-essential adds
+/// on slim; alone, the rule would claim the whole difference.
+#[test]
+fn a_finding_saves_its_marginal_effect_in_the_model() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[(
+            "Dockerfile",
+            "FROM python:3.11\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir fastapi\nCMD [\"python\"]\n",
+        )],
+    );
+    let v = lint(d.path());
+    let found = by_rule(&v);
+    let base = found
+        .iter()
+        .find(|f| f.0 == "full-python-base")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    let total = v["summary"]["savings"]["image_bytes"].as_u64().unwrap();
+    assert_eq!(base.1, total, "the one fix saves the model's total: {v}");
+    let basis = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "full-python-base")
+        .unwrap()["savings"]["basis"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let alone = basis
+        .split("(alone: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{basis}"));
+    let alone = ballast_ml::units::parse_bytes(alone.trim_end_matches(')')).unwrap();
+    assert!(
+        base.1 + 100_000_000 < alone,
+        "{} vs alone {alone}: {basis}",
+        base.1
+    );
+}
+
+/// A finding without a fix ballast writes is advice: the fixes' total
+/// leaves it out, `advised_image_bytes` states it.
+#[test]
+fn advice_is_stated_apart_from_the_fixes() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[(
+            "Dockerfile",
+            "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir fastapi\nCMD [\"python\"]\n",
+        )],
+    );
+    let v = lint(d.path());
+    let found = by_rule(&v);
+    // A multi-stage build would leave the compilers behind: no text fix.
+    let tools = found
+        .iter()
+        .find(|f| f.0 == "no-multistage-with-build-deps")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    let savings = &v["summary"]["savings"];
+    let advised = savings["advised_image_bytes"].as_u64().unwrap();
+    assert_eq!(advised, tools.1, "{v}");
+    assert!(tools.1 > 100_000_000, "{v}");
+    let image = &v["summary"]["image"];
+    let predicted = image["predicted_bytes"].as_u64().unwrap();
+    let after = image["predicted_after_fixes_bytes"].as_u64().unwrap();
+    assert_eq!(savings["image_bytes"].as_u64().unwrap(), predicted - after);
+    assert!(savings["image_bytes"].as_u64().unwrap() + advised <= predicted);
+}
+
+/// `fix` states the image before and after in the figures `lint` gives:
+/// the same model, the safe fixes by default, every fix with
+/// `--unsafe-fixes`.
+#[test]
+fn fix_states_the_image_lint_predicts() {
+    use ballast_ml::units::format_bytes;
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[(
+            "Dockerfile",
+            "FROM python:3.11\nRUN pip install fastapi numpy\nCMD [\"python\"]\n",
+        )],
+    );
+    let v = lint(d.path());
+    let image = &v["summary"]["image"];
+    let figure = |k: &str| format_bytes(image[k].as_u64().unwrap());
+    for (flags, after) in [
+        (vec!["--check"], figure("safe_after_fixes_bytes")),
+        (
+            vec!["--check", "--unsafe-fixes"],
+            figure("predicted_after_fixes_bytes"),
+        ),
+    ] {
+        let out = ballast(d.path())
+            .arg("fix")
+            .args(&flags)
+            .arg("Dockerfile")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let want = format!(
+            "Dockerfile: image about {} before, about {after} after",
+            figure("predicted_bytes")
+        );
+        assert!(text.contains(&want), "{flags:?}: {want}\n{text}");
+    }
 }

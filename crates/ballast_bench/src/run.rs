@@ -18,6 +18,11 @@ use crate::{BenchError, Result};
 pub struct Variant {
     pub name: String,
     pub dockerfile: PathBuf,
+    /// The image ballast's model predicts for it, when one was made.
+    pub predicted_bytes: Option<u64>,
+    /// The base image in that prediction and its bytes from ballast's
+    /// table: the engine's own copy is measured instead when it has one.
+    pub predicted_base: Option<(String, u64)>,
 }
 
 /// What to run.
@@ -52,6 +57,11 @@ pub struct Measured {
     pub dockerfile: String,
     /// Uncompressed, as the engine reports it.
     pub size_bytes: u64,
+    /// What ballast's image model predicted, before building.
+    pub predicted_bytes: Option<u64>,
+    /// What the prediction rests on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_basis: Option<String>,
     /// As pushed and pulled (the layer blobs).
     pub compressed_bytes: Option<u64>,
     pub layers: usize,
@@ -173,17 +183,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
     let mut created: Vec<String> = Vec::new();
     let result = (|| -> Result<()> {
         for v in &opts.variants {
-            let slug: String = v
-                .name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
+            let slug = repository_slug(&v.name);
             let tag = format!("ballast-bench/{slug}:{nonce}");
             created.push(tag.clone());
             progress(&format!("{}: cold build", v.name));
@@ -212,10 +212,13 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
                     .map_err(|e| BenchError::Io(format!("{}: {e}", changed.display())))?;
                 engine.build(&opts.context, &v.dockerfile, &tag, false, &opts.build_flags)?
             };
+            let (predicted_bytes, predicted_basis) = prediction(&engine, v);
             let mut m = Measured {
                 name: v.name.clone(),
                 dockerfile: v.dockerfile.display().to_string(),
                 size_bytes: size,
+                predicted_bytes,
+                predicted_basis,
                 compressed_bytes: None,
                 layers,
                 cold_build_seconds: secs(cold),
@@ -280,4 +283,59 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
         variants: out,
         notes,
     })
+}
+
+/// The variant's prediction with its base as the engine has it (measured
+/// after the build, which pulled or found it), else as the table says.
+fn prediction(engine: &Engine, v: &Variant) -> (Option<u64>, Option<String>) {
+    let Some(bytes) = v.predicted_bytes else {
+        return (None, None);
+    };
+    match &v.predicted_base {
+        Some((image, table)) => match engine.size(image) {
+            Ok(measured) => (
+                Some(bytes.saturating_sub(*table) + measured),
+                Some(format!(
+                    "estimate above the base; the base {image} measured in the engine"
+                )),
+            ),
+            Err(_) => (
+                Some(bytes),
+                Some(format!("estimate; the base {image} from ballast's table")),
+            ),
+        },
+        None => (Some(bytes), Some("estimate".to_string())),
+    }
+}
+
+/// A variant's name as a repository path component Docker accepts: lower-case
+/// alphanumeric words joined by single dashes (".dockerignore + non-root"
+/// becomes "dockerignore-non-root").
+fn repository_slug(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if words.is_empty() {
+        "variant".to_string()
+    } else {
+        words.join("-")
+    }
+}
+
+#[cfg(test)]
+mod slug_tests {
+    use super::repository_slug;
+
+    #[test]
+    fn names_become_valid_repository_components() {
+        assert_eq!(
+            repository_slug(".dockerignore + non-root"),
+            "dockerignore-non-root"
+        );
+        assert_eq!(repository_slug("as written"), "as-written");
+        assert_eq!(repository_slug("CPU torch"), "cpu-torch");
+        assert_eq!(repository_slug("+++"), "variant");
+    }
 }

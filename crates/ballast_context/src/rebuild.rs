@@ -92,9 +92,15 @@ pub struct Inputs<'a> {
     pub context: Option<&'a Context>,
     /// Layers of a built image: (created_by, bytes), bottom first.
     pub image_layers: Option<&'a [(Option<String>, u64)]>,
+    /// The image model's bytes for the steps of the image stages, by
+    /// 1-based line, with their basis: preferred to this module's own
+    /// estimate, so `rebuild` and `lint` state the same figure.
+    pub model_steps: &'a [(usize, u64, String)],
 }
 
-fn normalize_step(s: &str) -> String {
+/// A history entry or an instruction in one form, to match a step to the
+/// layer it made: `/bin/sh -c`, `# buildkit` and spacing dropped.
+pub fn normalize_step(s: &str) -> String {
     let s = s.trim();
     let s = s.strip_suffix("# buildkit").unwrap_or(s).trim();
     let s = s
@@ -470,6 +476,19 @@ fn step_cost(
                 download: 0,
             });
         }
+    }
+    if let Some((_, bytes, basis)) = inp
+        .model_steps
+        .iter()
+        .find(|(line, _, _)| *line == inst.start_line)
+        .filter(|(_, b, _)| *b > 0 || inst.keyword != Keyword::Run)
+    {
+        return Some(Cost {
+            bytes: *bytes,
+            basis: basis.clone(),
+            assumed: 0,
+            download: 0,
+        });
     }
     match inst.keyword {
         Keyword::Copy | Keyword::Add => {

@@ -20,6 +20,8 @@ pub mod checker;
 pub mod docs;
 pub mod finding;
 pub mod fix;
+pub mod ladder;
+pub mod marginal;
 pub mod model;
 pub mod paths;
 pub mod preserve;

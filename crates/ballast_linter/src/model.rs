@@ -43,6 +43,9 @@ pub struct Step {
     pub bytes: u64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// The instruction as a history entry would show it, to find its layer.
+    #[serde(skip)]
+    key: String,
 }
 
 /// The base image and its bytes.
@@ -52,6 +55,10 @@ pub struct Base {
     pub bytes: u64,
     pub basis: String,
 }
+
+/// A built image of the Dockerfile: its layers bottom first, each with the
+/// history entry that made it and its regular-file bytes.
+pub type Layers<'a> = &'a [(Option<String>, u64)];
 
 /// The predicted image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,6 +72,75 @@ pub struct ImageModel {
     /// What could not be sized (the prediction is then lower than the image).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_sized: Vec<String>,
+    /// Steps whose bytes were measured in a built image (`--image`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub measured_steps: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl ImageModel {
+    /// Each step's bytes by 1-based line, with the basis of its parts (what
+    /// `rebuild` costs a rebuilt step with).
+    pub fn step_bytes(&self) -> Vec<(usize, u64, String)> {
+        self.steps
+            .iter()
+            .map(|s| {
+                let basis: Vec<&str> = s.parts.iter().map(|p| p.basis.as_str()).collect();
+                let basis = if basis.is_empty() {
+                    "metadata only".to_string()
+                } else {
+                    format!("the image model: {}", basis.join(" + "))
+                };
+                (s.line, s.bytes, basis)
+            })
+            .collect()
+    }
+
+    /// Replaces estimates with what a built image measured: each step whose
+    /// layer the history names (in order) takes that layer's bytes, and
+    /// the layers below the first of them are the base, when the base is
+    /// the one the image was built on (`same_base`).
+    pub fn calibrate(&mut self, layers: Layers<'_>, same_base: bool) {
+        let keys: Vec<Option<String>> = layers
+            .iter()
+            .map(|(c, _)| c.as_deref().map(ballast_context::rebuild::normalize_step))
+            .collect();
+        let mut next = 0;
+        let mut first = None;
+        for step in &mut self.steps {
+            let Some(at) = (next..layers.len()).find(|&j| keys[j].as_deref() == Some(&step.key))
+            else {
+                continue;
+            };
+            first.get_or_insert(at);
+            next = at + 1;
+            step.bytes = layers[at].1;
+            step.parts = vec![Part {
+                what: "layer".into(),
+                bytes: layers[at].1,
+                basis: format!("measured: layer {} of the image", at + 1),
+            }];
+            self.measured_steps += 1;
+        }
+        if let (Some(first), true) = (first, same_base) {
+            let bytes = layers[..first].iter().map(|(_, b)| b).sum();
+            let image = self
+                .base
+                .as_ref()
+                .map_or_else(|| "the base".to_string(), |b| b.image.clone());
+            self.base = Some(Base {
+                image,
+                bytes,
+                basis: format!("measured: the {first} layer(s) below the first step's"),
+            });
+            self.not_sized.retain(|n| !n.starts_with("the base image"));
+        }
+        self.bytes = self.base.as_ref().map_or(0, |b| b.bytes)
+            + self.steps.iter().map(|s| s.bytes).sum::<u64>();
+    }
 }
 
 /// Predicts the image the checker's target builds.
@@ -90,6 +166,7 @@ pub fn predict(cx: &Checker<'_>) -> ImageModel {
             instruction: short(&inst.original),
             bytes: parts.iter().map(|p| p.bytes).sum(),
             parts,
+            key: ballast_context::rebuild::normalize_step(&inst.original),
         });
     }
     let bytes = base.as_ref().map_or(0, |b| b.bytes) + steps.iter().map(|s| s.bytes).sum::<u64>();
@@ -98,6 +175,7 @@ pub fn predict(cx: &Checker<'_>) -> ImageModel {
         steps,
         bytes,
         not_sized,
+        measured_steps: 0,
     }
 }
 
@@ -279,6 +357,12 @@ pub struct ImageEstimate {
     pub predicted_after_fixes_bytes: u64,
     /// With the safe fixes applied.
     pub safe_after_fixes_bytes: u64,
+    /// The built image's bytes (`--image`): its layers' regular files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_bytes: Option<u64>,
+    /// What the changes findings advise but `ballast fix` does not write
+    /// would save besides (each thing once; see [`crate::marginal`]).
+    pub advised_savings_bytes: u64,
     /// What the predictions rest on.
     pub basis: String,
     /// The prediction, step by step.
@@ -301,17 +385,24 @@ pub fn estimate(
     source: &str,
     options: &crate::LintOptions<'_>,
     read: &dyn Fn(&str) -> Option<String>,
+    image: Option<Layers<'_>>,
 ) -> Result<ImageEstimate, crate::LintError> {
-    let now = predict_text(source, options)?;
-    let after = |max| -> Result<u64, crate::LintError> {
-        let mut opts = options.with_overlay(options.overlay.clone());
-        let fixed = crate::fix::fix_until_stable(source, &mut opts, max, read)?;
-        let opts = options.with_overlay(fixed.files.clone());
-        Ok(predict_text(&fixed.text, &opts)?.bytes)
-    };
+    let mut now = predict_text(source, options)?;
+    let original_base = now.base.as_ref().map(|b| b.image.clone());
+    if let Some(layers) = image {
+        now.calibrate(layers, true);
+    }
+    let after = |max| after_fixes(source, options, read, image, original_base.as_deref(), max);
     let safe = after(crate::Applicability::Safe)?;
     let all = after(crate::Applicability::Unsafe)?;
-    let mut basis = "estimate: base image table, Python distributions measured from their wheels, Debian and Ubuntu package lists, the build context".to_string();
+    let mut basis = match image {
+        Some(_) => format!(
+            "measured: {} of {} steps' layers and the base in the image; the rest estimated from the tables",
+            now.measured_steps,
+            now.steps.len()
+        ),
+        None => "estimate: base image table, Python distributions measured from their wheels, Debian and Ubuntu package lists, the build context".to_string(),
+    };
     if !now.not_sized.is_empty() {
         basis.push_str(&format!("; not sized: {}", now.not_sized.join(", ")));
     }
@@ -319,13 +410,37 @@ pub fn estimate(
         predicted_bytes: now.bytes,
         predicted_after_fixes_bytes: all,
         safe_after_fixes_bytes: safe,
+        measured_bytes: image.map(|l| l.iter().map(|(_, b)| b).sum()),
+        advised_savings_bytes: 0,
         basis,
         model: now,
     })
 }
 
+/// The predicted image once `ballast fix` has applied every fix up to `max`
+/// (calibrated with `image` where given; its base layers count only while the
+/// fixes keep `original_base`).
+pub fn after_fixes(
+    source: &str,
+    options: &crate::LintOptions<'_>,
+    read: &dyn Fn(&str) -> Option<String>,
+    image: Option<Layers<'_>>,
+    original_base: Option<&str>,
+    max: crate::Applicability,
+) -> Result<u64, crate::LintError> {
+    let mut opts = options.with_overlay(options.overlay.clone());
+    let fixed = crate::fix::fix_until_stable(source, &mut opts, max, read)?;
+    let opts = options.with_overlay(fixed.files.clone());
+    let mut m = predict_text(&fixed.text, &opts)?;
+    if let Some(layers) = image {
+        let same = m.base.as_ref().map(|b| b.image.as_str()) == original_base;
+        m.calibrate(layers, same);
+    }
+    Ok(m.bytes)
+}
+
 /// The model of a Dockerfile's text (as a fix or the restructure wrote it).
-pub(crate) fn predict_text(
+pub fn predict_text(
     text: &str,
     options: &crate::LintOptions<'_>,
 ) -> Result<ImageModel, crate::LintError> {

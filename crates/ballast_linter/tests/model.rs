@@ -7,13 +7,19 @@ use ballast_linter::model::{ImageEstimate, estimate};
 use ballast_linter::{BuildContext, LintOptions};
 use ballast_ml::distributions::{Installs, closure};
 
-fn estimate_of(dockerfile: &str, files: &[(&str, &str)]) -> ImageEstimate {
+/// A build context holding `files`.
+fn context_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (p, text) in files {
         let path = dir.path().join(p);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
+    dir
+}
+
+fn estimate_of(dockerfile: &str, files: &[(&str, &str)]) -> ImageEstimate {
+    let dir = context_dir(files);
     std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
     let ctx = BuildContext::load(dir.path(), None).unwrap();
     let options = LintOptions {
@@ -21,7 +27,7 @@ fn estimate_of(dockerfile: &str, files: &[(&str, &str)]) -> ImageEstimate {
         ..LintOptions::default()
     };
     assert!(Dockerfile::parse(dockerfile).errors.is_empty());
-    estimate(dockerfile, &options, &|p| ctx.read(p)).unwrap()
+    estimate(dockerfile, &options, &|p| ctx.read(p), None).unwrap()
 }
 
 fn closure_of(names: &[&str]) -> Installs {
@@ -128,4 +134,65 @@ fn a_stage_copy_carries_what_the_builder_installed() {
         e.model.not_sized
     );
     assert!(e.basis.contains("not sized: line 5"), "{}", e.basis);
+}
+
+#[test]
+fn the_ladder_applies_each_kind_of_fix_on_the_rung_before() {
+    let dockerfile = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN apt-get update\nRUN apt-get install -y build-essential curl git\nRUN pip install -r requirements.txt\nEXPOSE 8000\nCMD [\"uvicorn\", \"app.main:app\"]\n";
+    let dir = context_dir(&[
+        ("Dockerfile", dockerfile),
+        ("requirements.txt", "torch==2.5.1\nfastapi\nuvicorn\n"),
+        ("app/main.py", "app = None\n"),
+        ("notebooks/explore.ipynb", "{}\n"),
+    ]);
+    let ctx = BuildContext::load(dir.path(), None).unwrap();
+    let options = LintOptions {
+        context: Some(&ctx),
+        ..LintOptions::default()
+    };
+    let (rungs, stopped) =
+        ballast_linter::ladder::ladder(&Dockerfile::parse(dockerfile), &options, &|p| ctx.read(p))
+            .unwrap();
+    assert_eq!(stopped, None);
+    let names: Vec<&str> = rungs.iter().map(|r| r.name).collect();
+    assert_eq!(
+        names,
+        [
+            "as written",
+            "slim base",
+            "multi-stage",
+            "CPU torch",
+            ".dockerignore + non-root"
+        ]
+    );
+    assert!(rungs[1].dockerfile.contains("FROM python:3.11-slim"));
+    assert!(
+        !rungs[1].dockerfile.contains(" AS "),
+        "{}",
+        rungs[1].dockerfile
+    );
+    assert!(
+        rungs[2].dockerfile.contains(" AS "),
+        "{}",
+        rungs[2].dockerfile
+    );
+    assert!(
+        !rungs[2].dockerfile.contains("USER "),
+        "{}",
+        rungs[2].dockerfile
+    );
+    assert!(
+        rungs[4].dockerfile.contains("USER "),
+        "{}",
+        rungs[4].dockerfile
+    );
+    assert!(rungs[4].dockerignore.is_some());
+    // Each rung is predicted; the slim base and CPU torch rungs shrink it.
+    assert!(rungs[1].predicted_bytes < rungs[0].predicted_bytes);
+    // The restructure leaves torch to its own rung.
+    assert!(!rungs[2].dockerfile.contains("download.pytorch.org/whl/cpu"));
+    let cpu = &rungs[3];
+    assert_eq!(cpu.same_as_before, None);
+    assert!(cpu.dockerfile.contains("download.pytorch.org/whl/cpu"));
+    assert!(cpu.predicted_bytes < rungs[2].predicted_bytes / 2);
 }

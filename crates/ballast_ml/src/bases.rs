@@ -111,6 +111,20 @@ fn cuda_size(name: &str, flavor: CudaFlavor) -> Option<BaseSize> {
     }
 }
 
+/// What building on `to` instead of `from` saves, by the same table, with
+/// both figures as the basis: `None` when either is not in the table.
+pub fn saving(from: &ImageRef<'_>, to: &ImageRef<'_>) -> Option<(u64, String)> {
+    let (a, b) = (base_size(from)?, base_size(to)?);
+    Some((
+        a.bytes.saturating_sub(b.bytes),
+        format!(
+            "{} vs {}",
+            a.basis,
+            b.basis.trim_start_matches("estimate: ")
+        ),
+    ))
+}
+
 /// Whether the base is one of the full `python:3.x` images, built on
 /// buildpack-deps: compilers, make, curl, git and many `-dev` packages are
 /// already there.
@@ -138,6 +152,20 @@ mod tests {
         );
         assert_eq!(b("ubuntu:22.04"), Some(78 * MB));
         assert_eq!(b("example.com/private/thing:1"), None);
+        let (bytes, basis) = saving(
+            &ImageRef::parse("nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"),
+            &ImageRef::parse("nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"),
+        )
+        .unwrap();
+        assert_eq!(bytes, 4_600 * MB);
+        assert!(basis.contains("devel") && basis.contains("vs"), "{basis}");
+        assert_eq!(
+            saving(
+                &ImageRef::parse("corp/x:1"),
+                &ImageRef::parse("python:3.11")
+            ),
+            None
+        );
         assert!(is_buildpack_based(&ImageRef::parse("python:3.11-bookworm")));
         assert!(!is_buildpack_based(&ImageRef::parse("python:3.11-slim")));
     }

@@ -28,9 +28,10 @@ fn ratio(a: f64, b: f64) -> String {
     }
 }
 
-const HEAD: [&str; 9] = [
+const HEAD: [&str; 10] = [
     "variant",
     "size",
+    "predicted",
     "pushed",
     "layers",
     "cold build",
@@ -44,6 +45,7 @@ fn row(m: &Measured) -> Vec<String> {
     vec![
         m.name.clone(),
         format_bytes(m.size_bytes),
+        opt(m.predicted_bytes, |p| predicted_cell(p, m.size_bytes)),
         opt(m.compressed_bytes, format_bytes),
         m.layers.to_string(),
         secs(m.cold_build_seconds),
@@ -62,10 +64,37 @@ fn row(m: &Measured) -> Vec<String> {
     ]
 }
 
+/// The prediction with its error against the built size: `1.1 GB (+17%)`.
+fn predicted_cell(predicted: u64, built: u64) -> String {
+    if built == 0 {
+        return format_bytes(predicted);
+    }
+    let error = (predicted as f64 - built as f64) / built as f64 * 100.0;
+    format!("{} ({error:+.0}%)", format_bytes(predicted))
+}
+
+/// What the predictions rest on, each basis once.
+fn prediction_notes(r: &BenchReport) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for m in &r.variants {
+        if let Some(b) = &m.predicted_basis {
+            let line = format!("predicted ({}): {b}", m.name);
+            if !notes.iter().any(|n| n.ends_with(b.as_str())) {
+                notes.push(line);
+            }
+        }
+    }
+    notes
+}
+
 fn ratio_row(m: &Measured, base: &Measured) -> Vec<String> {
     vec![
         format!("  vs {}", base.name),
         ratio(m.size_bytes as f64, base.size_bytes as f64),
+        match (m.predicted_bytes, base.predicted_bytes) {
+            (Some(a), Some(b)) => ratio(a as f64, b as f64),
+            _ => "-".into(),
+        },
         match (m.compressed_bytes, base.compressed_bytes) {
             (Some(a), Some(b)) => ratio(a as f64, b as f64),
             _ => "-".into(),
@@ -110,18 +139,13 @@ pub fn terminal(r: &BenchReport, s: Style) -> String {
             .map_or("no registry".to_string(), |a| format!("registry {a}")),
         r.changed_file
     );
-    let align = [
-        Align::Left,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-    ];
+    // One alignment per column: the name left, the figures right.
+    let mut align = [Align::Right; HEAD.len()];
+    align[0] = Align::Left;
     out.push_str(&text_table(&HEAD, &align, &rows(r)));
+    for n in prediction_notes(r) {
+        out.push_str(&format!("{n}\n"));
+    }
     for m in &r.variants {
         if m.findings.is_empty() {
             continue;
@@ -159,6 +183,13 @@ pub fn markdown(r: &BenchReport) -> String {
     for row in rows(r) {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
+    let notes = prediction_notes(r);
+    if !notes.is_empty() {
+        out.push('\n');
+    }
+    for n in notes {
+        out.push_str(&format!("{n}.  \n"));
+    }
     out.push_str(&format!(
         "\n{} engine, {}; one-line change to `{}`.\n",
         r.engine,
@@ -168,4 +199,51 @@ pub fn markdown(r: &BenchReport) -> String {
         r.changed_file
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(name: &str, size: u64, predicted: Option<u64>, basis: &str) -> Measured {
+        Measured {
+            name: name.into(),
+            dockerfile: "Dockerfile".into(),
+            size_bytes: size,
+            predicted_bytes: predicted,
+            predicted_basis: predicted.map(|_| basis.to_string()),
+            compressed_bytes: None,
+            layers: 5,
+            cold_build_seconds: 10.0,
+            code_change_rebuild_seconds: 1.0,
+            no_change_rebuild_seconds: 0.1,
+            dependency_install_cached: Some(true),
+            push_seconds: None,
+            pull_seconds: None,
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn predictions_show_their_error_and_basis_once() {
+        let basis = "estimate above the base; the base python:3.11 measured in the engine";
+        let r = BenchReport {
+            schema_version: 1,
+            engine: "docker".into(),
+            registry: None,
+            context: ".".into(),
+            changed_file: "app.py".into(),
+            variants: vec![
+                measured("as written", 1_000_000_000, Some(1_100_000_000), basis),
+                measured("slim base", 500_000_000, Some(400_000_000), basis),
+                measured("given", 300_000_000, None, ""),
+            ],
+            notes: Vec::new(),
+        };
+        let md = markdown(&r);
+        assert!(md.contains("| 1.1 GB (+10%) |"), "{md}");
+        assert!(md.contains("| 400 MB (-20%) |"), "{md}");
+        assert_eq!(md.matches(basis).count(), 1, "{md}");
+        assert!(terminal(&r, Style { color: false }).contains(basis));
+    }
 }

@@ -176,8 +176,18 @@ pub fn image_line(sm: &crate::lint::Summary) -> Option<String> {
     } else {
         String::new()
     };
+    let measured = img.measured_bytes.map_or(String::new(), |m| {
+        format!(" (the built image: {})", format_bytes(m))
+    });
+    let advised = match sm.savings.advised_image_bytes {
+        0 => String::new(),
+        a => format!(
+            "; about {} less with the changes ballast advises but does not write",
+            format_bytes(a)
+        ),
+    };
     Some(format!(
-        "about {} now, about {} after the fixes{safe} ({})",
+        "about {} now{measured}, about {} after the fixes{safe}{advised} ({})",
         format_bytes(img.predicted_bytes),
         format_bytes(img.predicted_after_fixes_bytes),
         img.basis

@@ -280,11 +280,16 @@ impl Drop for Dockerd {
     }
 }
 
+/// apt's hooks that delete downloaded packages after each install, as the
+/// official Debian images set them.
+const APT_CLEAN: &str = "DPkg::Post-Invoke { \"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true\"; };\nAPT::Update::Post-Invoke { \"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true\"; };\nDir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\n";
+
 /// A Debian bookworm root filesystem tarball (debootstrap minbase with the
 /// given packages), cached under [`cache_dir`] by its package list.
 pub fn debian_rootfs(include: &[&str]) -> Result<PathBuf, String> {
     let key = include.join(",");
-    let name = format!("rootfs-bookworm-{:016x}.tar", fnv(&key));
+    // The apt settings below are part of what is cached: their version too.
+    let name = format!("rootfs-bookworm-{:016x}.tar", fnv(&format!("{key};apt-v2")));
     let tar = cache_dir().join(&name);
     if tar.is_file() {
         return Ok(tar);
@@ -313,6 +318,22 @@ pub fn debian_rootfs(include: &[&str]) -> Result<PathBuf, String> {
     for entry in glob_dirs(&rootfs.join("usr/lib"), "python3") {
         let _ = std::fs::remove_file(entry.join("EXTERNALLY-MANAGED"));
     }
+    // Like the official Debian images: apt deletes the packages it
+    // downloaded, keeps its lists gzipped and fetches no translations, so an
+    // `apt-get install` stores what the image model predicts.
+    let conf = rootfs.join("etc/apt/apt.conf.d");
+    std::fs::create_dir_all(&conf).map_err(|e| e.to_string())?;
+    std::fs::write(conf.join("docker-clean"), APT_CLEAN).map_err(|e| e.to_string())?;
+    std::fs::write(
+        conf.join("docker-gzip-indexes"),
+        "Acquire::GzipIndexes \"true\";\n",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        conf.join("docker-no-languages"),
+        "Acquire::Languages \"none\";\n",
+    )
+    .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(rootfs.join("var/cache/apt/archives"));
     let _ = std::fs::create_dir_all(rootfs.join("var/cache/apt/archives/partial"));
     let partial = dir.path().join("rootfs.tar");

@@ -3,7 +3,7 @@
 //! measured comparison.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use ballast_bench::engine::Kind;
@@ -38,6 +38,11 @@ pub struct BenchArgs {
     /// Keep the images built.
     #[arg(long)]
     pub keep: bool,
+    /// Build the lesson's ladder: the Dockerfile as written, then with a
+    /// slim base, restructured into stages, with CPU torch, with a
+    /// .dockerignore and a non-root user, each rung on the one before.
+    #[arg(long)]
+    pub ladder: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
@@ -59,6 +64,87 @@ pub enum Format {
     Markdown,
 }
 
+/// Writes a variant's Dockerfile in its own directory beside its
+/// `.dockerignore` (its own, else the project's), so the user's context is
+/// untouched.
+fn write_variant(
+    scratch: &Path,
+    name: &str,
+    dockerfile: &str,
+    dockerignore: Option<&str>,
+    ctx: &ballast_linter::BuildContext,
+) -> Result<PathBuf> {
+    let dir = scratch.join(name.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("Dockerfile");
+    std::fs::write(&path, dockerfile)?;
+    if let Some(ignore) = dockerignore {
+        std::fs::write(dir.join("Dockerfile.dockerignore"), ignore)?;
+    } else if let Some(existing) = &ctx.ignore_path {
+        std::fs::copy(existing, dir.join("Dockerfile.dockerignore"))?;
+    }
+    Ok(path)
+}
+
+/// The ladder's rungs as variants; a rung equal to the one before, or one
+/// that edits context files, is not built (a note says why).
+fn ladder_variants(
+    p: &project::Project,
+    options: &LintOptions<'_>,
+    read: &dyn Fn(&str) -> Option<String>,
+    ctx: &ballast_linter::BuildContext,
+    scratch: &Path,
+) -> Result<Vec<Variant>> {
+    let (rungs, stopped) = ballast_linter::ladder::ladder(&p.df, options, read)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", p.dockerfile_path.display()))?;
+    let mut out = Vec::new();
+    for r in &rungs {
+        if let Some(why) = &r.same_as_before {
+            eprintln!("note: {why}");
+            continue;
+        }
+        if !r.files.is_empty() {
+            let names: Vec<&str> = r.files.keys().map(String::as_str).collect();
+            eprintln!(
+                "note: `{}` is not built: it edits {} in the context",
+                r.name,
+                names.join(", ")
+            );
+            continue;
+        }
+        let dockerfile = if out.is_empty() {
+            p.dockerfile_path.clone()
+        } else {
+            write_variant(
+                scratch,
+                r.name,
+                &r.dockerfile,
+                r.dockerignore.as_deref(),
+                ctx,
+            )?
+        };
+        out.push(Variant {
+            name: r.name.to_string(),
+            dockerfile,
+            predicted_bytes: Some(r.predicted_bytes),
+            predicted_base: r.predicted_base.clone(),
+        });
+    }
+    if let Some(s) = stopped {
+        eprintln!("note: the ladder stops before `{}`: {}", s.at, s.why);
+    }
+    Ok(out)
+}
+
+/// The image model's prediction of a Dockerfile, with the base it took from
+/// the table (the engine measures its own copy instead).
+fn prediction(text: &str, options: &LintOptions<'_>) -> (Option<u64>, Option<(String, u64)>) {
+    match ballast_linter::model::predict_text(text, options) {
+        Ok(m) => (Some(m.bytes), m.base.map(|b| (b.image, b.bytes))),
+        Err(_) => (None, None),
+    }
+}
+
 pub fn run(args: BenchArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
     // The variants: given, or the project's Dockerfile and its restructured form.
@@ -75,33 +161,47 @@ pub fn run(args: BenchArgs) -> Result<u8> {
         variants.push(Variant {
             name: name.to_string(),
             dockerfile: path,
+            predicted_bytes: None,
+            predicted_base: None,
         });
     }
-    if variants.is_empty() {
+    let ctx = ballast_linter::BuildContext::load(&p.dir, Some(&p.dockerfile_path))?;
+    let options = LintOptions {
+        build: project::build_options(&args.project.build_args)?,
+        target: args.project.target.clone(),
+        context: Some(&ctx),
+        ..LintOptions::default()
+    };
+    let read = |rel: &str| ctx.read(rel);
+    if args.ladder {
+        if !args.variants.is_empty() {
+            bail!("--ladder makes its own variants: drop --variant");
+        }
+        variants = ladder_variants(&p, &options, &read, &ctx, scratch.path())?;
+    } else if variants.is_empty() {
+        let (predicted_bytes, predicted_base) = prediction(&p.df.source, &options);
         variants.push(Variant {
             name: "original".into(),
             dockerfile: p.dockerfile_path.clone(),
+            predicted_bytes,
+            predicted_base,
         });
-        let ctx = ballast_linter::BuildContext::load(&p.dir, Some(&p.dockerfile_path))?;
-        let options = LintOptions {
-            build: project::build_options(&args.project.build_args)?,
-            target: args.project.target.clone(),
-            context: Some(&ctx),
-            ..LintOptions::default()
-        };
         match restructure(&p.df, &options) {
             Ok(r) => {
-                // Beside its own ignore file, so the user's context is untouched.
-                let path = scratch.path().join("Dockerfile");
-                std::fs::write(&path, &r.dockerfile)?;
-                if let Some(ignore) = &r.dockerignore {
-                    std::fs::write(scratch.path().join("Dockerfile.dockerignore"), ignore)?;
-                } else if let Some(existing) = &ctx.ignore_path {
-                    std::fs::copy(existing, scratch.path().join("Dockerfile.dockerignore"))?;
-                }
+                let path = write_variant(
+                    scratch.path(),
+                    "restructured",
+                    &r.dockerfile,
+                    r.dockerignore.as_deref(),
+                    &ctx,
+                )?;
+                let after = options.with_overlay(r.files.clone());
+                let (predicted_bytes, predicted_base) = prediction(&r.dockerfile, &after);
                 variants.push(Variant {
                     name: "restructured".into(),
                     dockerfile: path,
+                    predicted_bytes,
+                    predicted_base,
                 });
             }
             Err(Refusal::Unsupported(why)) => {

@@ -27,6 +27,10 @@ pub struct CheckArgs {
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// A built image of the Dockerfile (any source `inspect` reads): the
+    /// image model takes each step's and the base's bytes from its layers.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -56,7 +60,12 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     };
     let prepared = prepare(&targets)?;
     let job = &prepared.jobs[0];
-    let linted = lint_job(&prepared, job);
+    let layers = args
+        .image
+        .as_deref()
+        .map(crate::commands::images::history_layers)
+        .transpose()?;
+    let linted = lint_job(&prepared, job, layers.as_deref());
     if let Some(e) = &linted.error {
         anyhow::bail!("{e}");
     }
@@ -85,6 +94,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
     let changed_file = typical_code_change(&ctx, &uses, &needed, &image_stages);
     let read = |rel: &str| p.read_context_file(rel);
+    let model_steps = linted
+        .image
+        .as_ref()
+        .map(|e| e.model.step_bytes())
+        .unwrap_or_default();
     let prediction = changed_file.as_ref().map(|f| {
         predict(&Inputs {
             df: &p.df,
@@ -97,7 +111,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             target: args.project.target.as_deref(),
             read: &read,
             context: Some(&ctx),
-            image_layers: None,
+            image_layers: layers.as_deref(),
+            model_steps: &model_steps,
         })
     });
 

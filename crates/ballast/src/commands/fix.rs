@@ -77,12 +77,23 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
     let root = ctx.map(|c| c.root.clone());
     let read = |p: &str| ctx.and_then(|c| c.read(p));
     let mut options = prepared.options(job);
+    // The image as written, before a fix changes the options' files.
+    let before = ballast_linter::model::predict_text(&source, &options)
+        .ok()
+        .map(|m| m.bytes);
     if args.restructure {
         let df = ballast_dockerfile::Dockerfile::parse(&source);
         match restructure::restructure(&df, &options) {
             Ok(r) => {
                 out.applied
                     .extend(r.notes.iter().map(|n| format!("restructure: {n}")));
+                out.notes.extend(image_note(
+                    &job.display,
+                    before,
+                    &r.dockerfile,
+                    &r.files,
+                    &options,
+                ));
                 out.changes
                     .push((job.path.clone(), source.clone(), r.dockerfile));
                 if let (Some(text), Some(root)) = (r.dockerignore, &root) {
@@ -124,6 +135,15 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         out.applied.push(format!(
             "{}:{}: {} {}: {}{files}",
             job.display, a.line, a.code, a.name, a.message
+        ));
+    }
+    if fixed.text != source || !fixed.files.is_empty() {
+        out.notes.extend(image_note(
+            &job.display,
+            before,
+            &fixed.text,
+            &fixed.files,
+            &options,
         ));
     }
     if fixed.text != source {
@@ -367,4 +387,23 @@ pub fn run(args: FixArgs) -> Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// The image before and after the rewrite, as ballast's image model
+/// predicts them: `None` when either cannot be predicted.
+fn image_note(
+    display: &str,
+    before: Option<u64>,
+    after: &str,
+    files: &std::collections::BTreeMap<String, String>,
+    options: &ballast_linter::LintOptions<'_>,
+) -> Option<String> {
+    use ballast_report::bytes::format_bytes;
+    let new =
+        ballast_linter::model::predict_text(after, &options.with_overlay(files.clone())).ok()?;
+    Some(format!(
+        "{display}: image about {} before, about {} after (estimate: ballast's image model; `ballast lint --format json` gives it step by step)",
+        format_bytes(before?),
+        format_bytes(new.bytes)
+    ))
 }

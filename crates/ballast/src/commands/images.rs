@@ -153,6 +153,17 @@ impl Progress for Bar {
 }
 
 /// Loads and analyses an image; `keep_files` also returns the final files.
+/// A built image's layers, bottom first: the history entry that made each
+/// and its regular-file bytes (what `--image` calibrates predictions with).
+pub fn history_layers(reference: &str) -> Result<Vec<(Option<String>, u64)>> {
+    let (report, _) = load_and_analyze(reference, &ImageArgs::quiet(), false)?;
+    Ok(report
+        .layers
+        .iter()
+        .map(|l| (l.created_by.clone(), l.file_bytes))
+        .collect())
+}
+
 pub fn load_and_analyze(
     reference: &str,
     args: &ImageArgs,

@@ -8,9 +8,11 @@ use ballast_linter::{Severity, lint};
 use ballast_report::lint::{LintedFile, summarize};
 use clap::{Args, ValueEnum};
 
+use crate::commands::images::history_layers;
 use crate::commands::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
 use crate::exit;
 use crate::output::{ColorChoice, emit};
+use ballast_linter::model::Layers;
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
@@ -25,6 +27,10 @@ pub struct LintArgs {
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// A built image of the Dockerfile (any source `inspect` reads): the
+    /// image model takes each step's and the base's bytes from its layers.
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -76,8 +82,8 @@ impl Threshold {
     }
 }
 
-/// Lints one job.
-pub fn lint_job(prepared: &Prepared, job: &Job) -> LintedFile {
+/// Lints one job; `image` is a built image's layers for the image model.
+pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> LintedFile {
     let source = match prepared.source(job) {
         Ok(t) => t,
         Err(e) => {
@@ -93,10 +99,24 @@ pub fn lint_job(prepared: &Prepared, job: &Job) -> LintedFile {
     let df = Dockerfile::parse(&source);
     let options = prepared.options(job);
     match lint(&df, &options) {
-        Ok(outcome) => {
+        Ok(mut outcome) => {
             let ctx = prepared.context(job);
             let read = |p: &str| ctx.and_then(|c| c.read(p));
-            let image = ballast_linter::model::estimate(&source, &options, &read).ok();
+            let mut estimate =
+                ballast_linter::model::estimate(&source, &options, &read, image).ok();
+            if let Some(e) = estimate.as_mut() {
+                // The findings' savings become their marginal effects in
+                // the model; a failure leaves their own estimates.
+                let _ = ballast_linter::marginal::apportion(
+                    &mut outcome.findings,
+                    e,
+                    &source,
+                    &options,
+                    &read,
+                    image,
+                );
+            }
+            let image = estimate;
             for (line, problem) in &outcome.pragma_problems {
                 eprintln!(
                     "warning: {}",
@@ -128,7 +148,17 @@ pub fn run(args: LintArgs) -> Result<u8> {
         .iter()
         .map(|j| Threshold::for_job(args.failure_threshold, j))
         .collect::<Result<_>>()?;
-    let files: Vec<LintedFile> = prepared.map(|job| lint_job(&prepared, job));
+    let layers = match &args.image {
+        Some(_) if prepared.jobs.len() != 1 => {
+            anyhow::bail!(
+                "--image: {} Dockerfiles given; an image is the build of one",
+                prepared.jobs.len()
+            )
+        }
+        Some(img) => Some(history_layers(img)?),
+        None => None,
+    };
+    let files: Vec<LintedFile> = prepared.map(|job| lint_job(&prepared, job, layers.as_deref()));
     let failing = files
         .iter()
         .zip(&thresholds)

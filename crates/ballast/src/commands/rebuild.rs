@@ -13,7 +13,7 @@ use ballast_report::Style;
 use clap::Args;
 
 use crate::commands::context::Format;
-use crate::commands::images::{ImageArgs, load_and_analyze};
+use crate::commands::images::history_layers;
 use crate::commands::project::{self, ProjectArgs};
 use crate::exit;
 use crate::output::{ColorChoice, emit};
@@ -119,19 +119,8 @@ pub fn run(args: RebuildArgs) -> Result<u8> {
         ),
     };
     let old = old_text.as_deref().map(Dockerfile::parse);
-    let layers = match &args.image {
-        Some(img) => {
-            let (report, _) = load_and_analyze(img, &ImageArgs::quiet(), false)?;
-            Some(
-                report
-                    .layers
-                    .iter()
-                    .map(|l| (l.created_by.clone(), l.file_bytes))
-                    .collect::<Vec<_>>(),
-            )
-        }
-        None => None,
-    };
+    let layers = args.image.as_deref().map(history_layers).transpose()?;
+    let model_steps = project::model_steps(&p, &args.project)?;
     let read = |rel: &str| p.read_context_file(rel);
     let prediction = predict(&Inputs {
         df: &p.df,
@@ -145,6 +134,7 @@ pub fn run(args: RebuildArgs) -> Result<u8> {
         read: &read,
         context: Some(&ctx),
         image_layers: layers.as_deref(),
+        model_steps: &model_steps,
     });
     let text = match args.format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&prediction)?),

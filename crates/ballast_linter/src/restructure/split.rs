@@ -150,7 +150,14 @@ fn plan<'c>(cx: &'c Checker<'c>) -> Result<Plan<'c>, Refusal> {
             .iter()
             .any(|r| ballast_ml::packages::brings_torch(&r.requirement.name, &r.requirement.extras))
     });
+    // A user who turned cuda-torch-without-gpu off keeps torch as written.
+    let cpu_rule_on = cx
+        .settings
+        .enabled_rules(None)
+        .iter()
+        .any(|r| r.name == "cuda-torch-without-gpu");
     let cpu_torch = torch
+        && cpu_rule_on
         && cx.gpu_signal().is_none()
         && installs.iter().all(|p| {
             p.gpu_source.is_none() && p.accelerator_source.is_none() && p.cpu_source.is_none()

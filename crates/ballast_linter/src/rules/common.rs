@@ -21,6 +21,15 @@ pub(crate) fn typical(prefix: &str) -> (u64, String) {
     }
 }
 
+/// What building on `to` instead of `from` saves, from the base-image table
+/// the image model uses; the typical figure `fallback` names when the
+/// table does not know one of them.
+pub(crate) fn base_saving(from: &str, to: &str, fallback: &str) -> (u64, String) {
+    use ballast_ml::images::ImageRef;
+    ballast_ml::bases::saving(&ImageRef::parse(from), &ImageRef::parse(to))
+        .unwrap_or_else(|| typical(fallback))
+}
+
 pub(crate) use ballast_context::cost::Cost;
 
 /// The installed bytes the installs of one RUN add, each package once,

@@ -70,6 +70,9 @@ pub struct ImageTotals {
     pub predicted_bytes: u64,
     pub predicted_after_fixes_bytes: u64,
     pub safe_after_fixes_bytes: u64,
+    /// The built image's bytes, with `--image`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_bytes: Option<u64>,
     pub basis: String,
 }
 
@@ -85,7 +88,12 @@ pub struct Fixable {
 /// same bytes do not double the total.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct SavingsTotals {
+    /// What `ballast fix`'s fixes save: the model's image less its image
+    /// with the fixes made.
     pub image_bytes: u64,
+    /// What the findings without a fix ballast writes would save besides,
+    /// each thing once: advice, not in `image_bytes`.
+    pub advised_image_bytes: u64,
     pub rebuild_bytes: u64,
     pub context_bytes: u64,
 }
@@ -96,6 +104,12 @@ pub fn savings_parts(t: &SavingsTotals) -> Vec<String> {
     let mut parts = Vec::new();
     if t.image_bytes > 0 {
         parts.push(format!("{} smaller image", format_bytes(t.image_bytes)));
+    }
+    if t.advised_image_bytes > 0 {
+        parts.push(format!(
+            "{} more from changes ballast advises but does not write",
+            format_bytes(t.advised_image_bytes)
+        ));
     }
     if t.rebuild_bytes > 0 {
         parts.push(format!(
@@ -169,8 +183,12 @@ pub fn summarize(files: &[LintedFile]) -> Summary {
             t.predicted_bytes += img.predicted_bytes;
             t.predicted_after_fixes_bytes += img.predicted_after_fixes_bytes;
             t.safe_after_fixes_bytes += img.safe_after_fixes_bytes;
+            if let Some(m) = img.measured_bytes {
+                *t.measured_bytes.get_or_insert(0) += m;
+            }
             t.basis = img.basis.clone();
             s.savings.image_bytes += img.savings_bytes();
+            s.savings.advised_image_bytes += img.advised_savings_bytes;
         }
     }
     s

@@ -36,7 +36,7 @@ use ballast_ml::images::{ImageRef, cuda_flavor};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::typical;
+use crate::rules::common::base_saving;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL302",
@@ -67,7 +67,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let Some((span, literal)) = cx.from_image_span(s) else {
             continue;
         };
-        let (bytes, basis) = typical("CUDA devel");
+        let (bytes, basis) = base_saving(
+            image,
+            &image.replacen("-devel", "-runtime", 1),
+            "CUDA devel",
+        );
         // Steps of the image compile: they need the devel toolkit.
         let compiles = cx.compiles_in_image(true);
         let fix = (literal && r.digest.is_none() && compiles.is_none()).then(|| {

@@ -33,7 +33,7 @@ use ballast_ml::packages::brings_torch;
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::typical;
+use crate::rules::common::base_saving;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL303",
@@ -79,19 +79,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let Some((span, literal)) = cx.from_image_span(s) else {
             continue;
         };
-        let (bytes, basis) = typical("CUDA runtime or cuDNN base");
+        let (bytes, basis) = base_saving(image, &base_flavour(image), "CUDA runtime or cuDNN base");
         let fix = (literal && r.digest.is_none() && r.short_name() == "nvidia/cuda").then(|| {
-            let text = span.text(cx.source);
-            let new = [
-                "-cudnn9-runtime",
-                "-cudnn8-runtime",
-                "-cudnn-runtime",
-                "-runtime",
-            ]
-            .iter()
-            .find(|f| text.contains(*f))
-            .map(|f| text.replacen(f, "-base", 1))
-            .unwrap_or_else(|| text.to_string());
+            let new = base_flavour(span.text(cx.source));
             Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
         });
         let what = if flavor == CudaFlavor::CudnnRuntime {
@@ -113,4 +103,18 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             .maybe_fix(fix),
         );
     }
+}
+
+/// The same nvidia/cuda reference on the `-base` flavour.
+fn base_flavour(text: &str) -> String {
+    [
+        "-cudnn9-runtime",
+        "-cudnn8-runtime",
+        "-cudnn-runtime",
+        "-runtime",
+    ]
+    .iter()
+    .find(|f| text.contains(*f))
+    .map(|f| text.replacen(f, "-base", 1))
+    .unwrap_or_else(|| text.to_string())
 }

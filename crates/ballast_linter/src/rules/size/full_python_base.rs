@@ -30,7 +30,7 @@ use ballast_ml::images::{ImageRef, PythonFlavor, python_flavor, slim_tag};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::registry::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::typical;
+use crate::rules::common::base_saving;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL101",
@@ -62,9 +62,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let Some((span, literal)) = cx.from_image_span(s) else {
             continue;
         };
-        let (bytes, basis) = typical("full python");
         let tag = r.effective_tag().unwrap_or("latest");
         let slim = slim_tag(tag);
+        let (bytes, basis) = base_saving(image, &format!("python:{slim}"), "full python");
         let fix = (literal && r.digest.is_none()).then(|| {
             let text = span.text(cx.source);
             let new = match r.tag {
