@@ -232,6 +232,7 @@ fn example_and_restructured_build_run_and_compare() {
             "bench {}: built {} predicted {predicted}",
             m["name"], m["size_bytes"]
         );
+        within_aim(m);
     }
 
     // The lesson's ladder, generated from the naive copy: each rung built
@@ -267,7 +268,7 @@ fn example_and_restructured_build_run_and_compare() {
             r["cold_build_seconds"],
             r["code_change_rebuild_seconds"]
         );
-        assert!(r["predicted_bytes"].as_u64().is_some(), "{r}");
+        within_aim(r);
     }
 
     // The changed file was put back, and no image was left behind.
@@ -322,6 +323,7 @@ fn prove_cases(d: &Dockerd, cases: &[(Case, PathBuf, Vec<String>)]) {
     );
     let ballast = PathBuf::from(env!("CARGO_BIN_EXE_ballast"));
     let mut failures = Vec::new();
+    let mut off_aim = Vec::new();
     for (case, dir, _) in cases {
         let p = proof::prove(d, &ballast, dir, case)
             .unwrap_or_else(|e| panic!("{}: {e}\n{}", case.name(), d.log_tail()));
@@ -335,13 +337,18 @@ fn prove_cases(d: &Dockerd, cases: &[(Case, PathBuf, Vec<String>)]) {
             p.code_change_rebuild,
             p.dependency_steps
         );
-        let (before, after, saving) = p.predicted.errors(p.original_bytes, p.restructured_bytes);
+        let (before, after) = p.predicted.errors(p.original_bytes, p.restructured_bytes);
+        let (built, predicted, ratio) = p.predicted.saving(p.original_bytes, p.restructured_bytes);
         eprintln!(
-            "{}: predicted {} -> {} bytes on the local bases (errors {before:+.2}, {after:+.2}, saving {saving:+.2})",
+            "{}: predicted {} -> {} bytes on the local bases (errors {before:+.2}, {after:+.2}; saving built {built}, predicted {predicted}, error {ratio:?})",
             case.name(),
             p.predicted.original.on_local_base(),
             p.predicted.restructured.on_local_base(),
         );
+        // Issue 15's aims: sizes within 25%, savings within 30%.
+        if before.abs() > 0.25 || after.abs() > 0.25 || ratio.is_some_and(|r| r.abs() > 0.30) {
+            off_aim.push(case.name());
+        }
         assert!(
             !p.original.libraries().is_empty(),
             "{}: no distributions read",
@@ -354,4 +361,29 @@ fn prove_cases(d: &Dockerd, cases: &[(Case, PathBuf, Vec<String>)]) {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Verba is the one known miss (its pinned releases are smaller than the
+    // newest ones the tables measured); any other is a regression.
+    off_aim.retain(|n| !n.starts_with("weaviate__Verba"));
+    assert!(off_aim.is_empty(), "predictions off the aim: {off_aim:?}");
+}
+
+/// Issue 15's aim: without an image, the predicted size within 25% of the
+/// built one (the base measured in the engine, as `bench` states).
+fn within_aim(m: &serde_json::Value) {
+    let built = m["size_bytes"].as_u64().unwrap() as f64;
+    let predicted = m["predicted_bytes"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no prediction: {m}")) as f64;
+    assert!(
+        m["predicted_basis"]
+            .as_str()
+            .is_some_and(|b| b.contains("measured in the engine")),
+        "{m}"
+    );
+    let error = (predicted - built) / built;
+    assert!(
+        error.abs() <= 0.25,
+        "{}: predicted {predicted} vs built {built}",
+        m["name"]
+    );
 }

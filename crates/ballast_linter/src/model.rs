@@ -329,23 +329,62 @@ fn stage_copy(cx: &Checker<'_>, i: usize, from: &str) -> Option<Vec<Part>> {
     if args.sources.is_empty() || !args.sources.iter().all(python) {
         return None;
     }
-    let mut bytes = 0;
+    // Every install of the stage sized together: a project installed after
+    // its pinned requirements brings the same distributions, stored once.
+    let mut installs = Vec::new();
     for s in cx.graph.final_chain(stage) {
         for j in cx.graph.instructions_of(s) {
             if let Some(run) = &cx.runs[j] {
-                let installs = cx.python_installs(run);
-                if let Some(c) = crate::rules::common::installs_size(cx, &installs) {
-                    bytes += c.bytes;
-                }
+                installs.extend(cx.python_installs(run));
             }
         }
     }
+    let bytes = crate::rules::common::installs_size(cx, &installs).map_or(0, |c| c.bytes);
     let label = cx.graph.stages[stage].label();
-    Some(vec![Part {
+    let mut parts = vec![Part {
         what: format!("stage {label}"),
         bytes,
         basis: format!("estimate: the Python packages stage {label} installs"),
-    }])
+    }];
+    if seeds_venv(cx, stage) {
+        parts.extend(venv_seed());
+    }
+    Some(parts)
+}
+
+/// Whether the stage (or one it is built on) makes a virtualenv with
+/// `python -m venv` or `virtualenv`, which seed it with pip (and
+/// setuptools up to Python 3.11); `uv venv` seeds nothing.
+fn seeds_venv(cx: &Checker<'_>, stage: usize) -> bool {
+    cx.graph.final_chain(stage).into_iter().any(|s| {
+        cx.graph.instructions_of(s).any(|j| {
+            cx.runs[j].as_ref().is_some_and(|run| {
+                run.commands().any(|(_, c)| {
+                    let words: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
+                    let venv = words.windows(2).any(|w| w == ["-m", "venv"])
+                        || words.first().is_some_and(|w| w.ends_with("virtualenv"));
+                    venv && !words.contains(&"--without-pip")
+                })
+            })
+        })
+    })
+}
+
+/// The pip and setuptools a new virtualenv holds, from the measured table.
+fn venv_seed() -> Option<Part> {
+    let bytes: u64 = ["pip", "setuptools"]
+        .iter()
+        .filter_map(|n| ballast_ml::distributions::distribution(n))
+        .map(|d| d.installed_bytes)
+        .sum();
+    (bytes > 0).then(|| Part {
+        what: "the virtualenv's own pip and setuptools".into(),
+        bytes,
+        basis: format!(
+            "estimate: pip and setuptools as measured {} (bench/distribution-sizes.sh)",
+            ballast_ml::distributions::table_date()
+        ),
+    })
 }
 
 /// The image now and with the fixes `ballast fix` offers applied.

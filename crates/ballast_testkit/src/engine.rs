@@ -495,9 +495,13 @@ impl WheelServer {
                     match (path.contains(".."), std::fs::File::open(&file)) {
                         (false, Ok(mut f)) => {
                             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                            // Cacheable as PyPI's file host serves wheels, so
+                            // pip keeps them in its cache as it does there
+                            // (its HTTP cache wants a Date with max-age).
+                            let date = httpdate::fmt_http_date(std::time::SystemTime::now());
                             let _ = write!(
                                 s,
-                                "HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n"
+                                "HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nDate: {date}\r\nCache-Control: max-age=365000000, immutable, public\r\n\r\n"
                             );
                             let _ = std::io::copy(&mut f, &mut s);
                         }
@@ -523,7 +527,8 @@ impl Drop for WheelServer {
 /// rootfs: Python 3.11 with pip and venv, pip set to install offline from
 /// the wheel server on the host (builds use the host network), so the
 /// wheels never enter an image; the full image adds compilers, curl and
-/// git, like the official one.
+/// git, like the official one. The wheel server is a trusted host, so pip
+/// caches what it downloads as it does from PyPI over HTTPS.
 pub fn python_bases(d: &Dockerd, wheel_port: u16) -> Result<(), String> {
     let rootfs = debian_rootfs(&[
         "python3",
@@ -540,7 +545,7 @@ pub fn python_bases(d: &Dockerd, wheel_port: u16) -> Result<(), String> {
     let ctx = tempfile::tempdir().map_err(|e| e.to_string())?;
     std::fs::write(
         ctx.path().join("Dockerfile"),
-        format!("FROM ballast-test/rootfs:bookworm\nENV LANG=C.UTF-8 PIP_NO_INDEX=1 PIP_FIND_LINKS=http://127.0.0.1:{wheel_port}/ PIP_DISABLE_PIP_VERSION_CHECK=1\nCMD [\"python3\"]\n"),
+        format!("FROM ballast-test/rootfs:bookworm\nENV LANG=C.UTF-8 PIP_NO_INDEX=1 PIP_FIND_LINKS=http://127.0.0.1:{wheel_port}/ PIP_TRUSTED_HOST=127.0.0.1 PIP_DISABLE_PIP_VERSION_CHECK=1\nCMD [\"python3\"]\n"),
     )
     .map_err(|e| e.to_string())?;
     d.build(ctx.path(), "python:3.11-slim", &[])?;

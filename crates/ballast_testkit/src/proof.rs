@@ -423,23 +423,32 @@ pub struct Validation {
 
 impl Validation {
     /// The prediction errors, as fractions of what was measured, with the
-    /// local bases measured: (original, restructured, the saving between them).
-    pub fn errors(&self, original_bytes: u64, restructured_bytes: u64) -> (f64, f64, f64) {
+    /// local bases measured: (original, restructured). The saving is
+    /// compared in [`Validation::saving`].
+    pub fn errors(&self, original_bytes: u64, restructured_bytes: u64) -> (f64, f64) {
         let err = |p: u64, m: u64| (p as f64 - m as f64) / (m.max(1) as f64);
-        let (a, b) = (
-            self.original.on_local_base(),
-            self.restructured.on_local_base(),
-        );
         (
-            err(a, original_bytes),
-            err(b, restructured_bytes),
-            err(
-                a.saturating_sub(b),
-                original_bytes.saturating_sub(restructured_bytes),
-            ),
+            err(self.original.on_local_base(), original_bytes),
+            err(self.restructured.on_local_base(), restructured_bytes),
         )
     }
+
+    /// The saving (negative: the restructured image is larger), built and
+    /// predicted, with the error as a fraction of the built saving when that
+    /// is at least [`SAVING_FOR_A_RATIO`] either way (a relative error of a
+    /// near-zero saving says nothing).
+    pub fn saving(&self, original_bytes: u64, restructured_bytes: u64) -> (i64, i64, Option<f64>) {
+        let built = original_bytes as i64 - restructured_bytes as i64;
+        let predicted =
+            self.original.on_local_base() as i64 - self.restructured.on_local_base() as i64;
+        let ratio = (built.unsigned_abs() >= SAVING_FOR_A_RATIO)
+            .then(|| (predicted - built) as f64 / built.unsigned_abs() as f64);
+        (built, predicted, ratio)
+    }
 }
+
+/// The smallest saving whose prediction error is stated as a ratio: 50 MB.
+pub const SAVING_FOR_A_RATIO: u64 = 50_000_000;
 
 /// `ballast lint --format json` on a prepared project: the predicted image.
 fn predict(d: &Dockerd, ballast: &Path, root: &Path, case: &Case) -> Result<Predicted, String> {

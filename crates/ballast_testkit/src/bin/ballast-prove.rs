@@ -135,8 +135,14 @@ fn main() {
 /// predicted bytes above the base plus the local base as measured.
 fn validation_row(case: &proof::Case, p: &proof::Proof) -> String {
     let v = &p.predicted;
-    let (a, b, s) = v.errors(p.original_bytes, p.restructured_bytes);
+    let (a, b) = v.errors(p.original_bytes, p.restructured_bytes);
+    let (built, predicted, ratio) = v.saving(p.original_bytes, p.restructured_bytes);
     let pct = |x: f64| format!("{:+.0}%", x * 100.0);
+    let signed = |x: i64| {
+        let m = mib(x.unsigned_abs());
+        if x < 0 { format!("-{m}") } else { m }
+    };
+    let saving_error = ratio.map_or_else(|| signed(predicted - built), pct);
     format!(
         "| {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         case.name(),
@@ -148,12 +154,9 @@ fn validation_row(case: &proof::Case, p: &proof::Proof) -> String {
         mib(p.restructured_bytes),
         mib(v.restructured.on_local_base()),
         pct(b),
-        mib(p.original_bytes.saturating_sub(p.restructured_bytes)),
-        mib(v
-            .original
-            .on_local_base()
-            .saturating_sub(v.restructured.on_local_base())),
-        pct(s)
+        signed(built),
+        signed(predicted),
+        saving_error
     )
 }
 
