@@ -166,12 +166,7 @@ pub fn run(args: BenchArgs) -> Result<u8> {
         });
     }
     let ctx = ballast_linter::BuildContext::load(&p.dir, Some(&p.dockerfile_path))?;
-    let options = LintOptions {
-        build: project::build_options(&args.project.build_args)?,
-        target: args.project.target.clone(),
-        context: Some(&ctx),
-        ..LintOptions::default()
-    };
+    let options = project::lint_options(&args.project, &ctx)?;
     let read = |rel: &str| ctx.read(rel);
     if args.ladder {
         if !args.variants.is_empty() {

@@ -163,16 +163,25 @@ impl Project {
     }
 }
 
+/// Lint options for the project's Dockerfile with its build arguments and
+/// target, reading `ctx`.
+pub fn lint_options<'a>(
+    args: &ProjectArgs,
+    ctx: &'a ballast_linter::BuildContext,
+) -> Result<ballast_linter::LintOptions<'a>> {
+    Ok(ballast_linter::LintOptions {
+        build: build_options(&args.build_args)?,
+        target: args.target.clone(),
+        context: Some(ctx),
+        ..ballast_linter::LintOptions::default()
+    })
+}
+
 /// The image model's bytes for each step of the image stages (by line), as
 /// `lint` predicts them: `rebuild` and `check` cost rebuilt steps with them.
 pub fn model_steps(p: &Project, args: &ProjectArgs) -> Result<Vec<(usize, u64, String)>> {
     let ctx = ballast_linter::BuildContext::load(&p.dir, Some(&p.dockerfile_path))?;
-    let options = ballast_linter::LintOptions {
-        build: build_options(&args.build_args)?,
-        target: args.target.clone(),
-        context: Some(&ctx),
-        ..ballast_linter::LintOptions::default()
-    };
+    let options = lint_options(args, &ctx)?;
     Ok(ballast_linter::model::predict_text(&p.df.source, &options)
         .map(|m| m.step_bytes())
         .unwrap_or_default())
