@@ -70,6 +70,7 @@ fn ping(socket: &Path) -> bool {
 impl Dockerd {
     /// Starts dockerd with its data, exec root and socket in a new temporary directory.
     pub fn start() -> Result<Dockerd, String> {
+        sweep_stale_roots(Path::new("/tmp"));
         // Short paths: unix sockets are limited to about 107 bytes.
         let root = tempfile::Builder::new()
             .prefix("bd")
@@ -192,6 +193,17 @@ impl Dockerd {
             ));
         }
         Ok((log, elapsed))
+    }
+
+    /// Removes images by tag and every build cache record: a run that builds
+    /// many images keeps only what it still needs on disk (each corpus proof
+    /// holds gigabytes of layers and cache).
+    pub fn remove_images(&self, tags: &[&str]) -> Result<(), String> {
+        let mut args = vec!["image", "rm", "--force"];
+        args.extend_from_slice(tags);
+        self.run(&args)?;
+        self.run(&["builder", "prune", "--all", "--force"])?;
+        Ok(())
     }
 
     /// An image's size in bytes (`docker image inspect`).
@@ -659,6 +671,38 @@ impl PodmanService {
         }
         Ok(out)
     }
+}
+
+/// Removes the state directories of daemons that a killed test run left
+/// behind under `tmp` (a run that dies skips [`Dockerd`]'s `Drop`, and each
+/// holds gigabytes). Only directories this module made (a `daemon.json` and a
+/// `dockerd.log`), whose daemon is gone, and untouched for ten minutes.
+fn sweep_stale_roots(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for dir in entries.flatten().map(|e| e.path()) {
+        let ours = dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("bd"))
+            && dir.join("daemon.json").is_file()
+            && dir.join("dockerd.log").is_file();
+        let idle = std::fs::metadata(dir.join("dockerd.log"))
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|e| e > Duration::from_secs(600)));
+        if ours && idle && !daemon_alive(&dir.join("docker.pid")) {
+            unmount_below(&dir);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+/// Whether the process a pid file names is running.
+fn daemon_alive(pidfile: &Path) -> bool {
+    std::fs::read_to_string(pidfile)
+        .ok()
+        .and_then(|p| p.trim().parse::<u32>().ok())
+        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
 }
 
 /// Unmounts what an engine left mounted (netns, overlay) under its state

@@ -633,6 +633,8 @@ pub fn prove(d: &Dockerd, ballast: &Path, dir: &Path, case: &Case) -> Result<Pro
             "COPY --from=builder",
         ],
     );
+    // Everything is measured: the next case needs the disk more.
+    d.remove_images(&[&format!("{tag}:original"), &format!("{tag}:restructured")])?;
     Ok(Proof {
         original,
         restructured,
