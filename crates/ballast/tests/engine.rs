@@ -179,6 +179,10 @@ fn example_and_restructured_build_run_and_compare() {
     assert_eq!(predicted_pip_status(&naive), "rebuilt");
     assert_eq!(predicted_pip_status(&fixed), "cached");
 
+    // With the built image, the model is the image, and the safe fixes'
+    // saving is what the fixed image, built, stores less.
+    calibrated_savings_match_a_build(&d, &naive, work.path());
+
     // `ballast bench` on the naive copy: the table, with the restructured
     // variant reusing its dependency layer after a code change.
     let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
@@ -306,6 +310,70 @@ fn example_and_restructured_build_run_and_compare() {
     d.remove_images(&["rag:naive", "rag:restructured"])
         .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
     prove_cases(&d, &cases);
+}
+
+/// Issue 15's aim with `--image`: `lint --image daemon://rag:naive` states
+/// the built image to the byte, sizes the pip cache finding from the image,
+/// and its image after the safe fixes is what `ballast fix` then builds.
+fn calibrated_savings_match_a_build(d: &Dockerd, naive: &Path, work: &Path) {
+    let host = format!("unix://{}", d.socket.display());
+    let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
+    let run = |dir: &Path, args: &[&str]| {
+        let out = ballast(dir)
+            .args(args)
+            .env("DOCKER_HOST", &host)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        // 1 is "problems found"; 2 an error.
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()
+    };
+    let lint = run(
+        naive,
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--image",
+            "daemon://rag:naive",
+            "Dockerfile",
+        ],
+    );
+    let image = &lint["summary"]["image"];
+    assert_eq!(image["predicted_bytes"], image["measured_bytes"], "{image}");
+    let cache = lint["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "pip-cache-kept")
+        .unwrap_or_else(|| panic!("{lint:#}"));
+    assert!(
+        cache["savings"]["basis"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("measured")),
+        "{cache}"
+    );
+    let safe = work.join("safe");
+    std::fs::create_dir_all(&safe).unwrap();
+    copy_dir(naive, &safe);
+    run(&safe, &["fix", "Dockerfile"]);
+    d.build(&safe, "rag:safe", &[])
+        .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
+    let built = run(&safe, &["inspect", "--format", "json", "daemon://rag:safe"]);
+    let built = built["totals"]["stored_bytes"].as_u64().unwrap() as f64;
+    let predicted = image["safe_after_fixes_bytes"].as_u64().unwrap() as f64;
+    let error = (predicted - built) / built;
+    eprintln!(
+        "--image: predicted after the safe fixes {predicted} bytes, built {built} ({error:+.4}); pip cache {}",
+        cache["savings"]["bytes"]
+    );
+    assert!(error.abs() < 0.01, "predicted {predicted} vs built {built}");
+    d.remove_images(&["rag:safe"]).unwrap();
 }
 
 /// The corpus cases materialized and prepared under `work`, with the wheels

@@ -258,12 +258,32 @@ fn the_cache_of_torch_is_sized_as_the_cpu_build_the_other_fix_installs() {
     assert!(!found.iter().any(|f| f.0 == "cuda-torch-without-gpu"));
 }
 
+/// `lint --format json --image` of `dir`'s Dockerfile with `spec` written as
+/// a docker archive in `dir`: the report and the archive's path.
+fn lint_with_image(
+    dir: &std::path::Path,
+    spec: &ballast_testkit::image::ImageSpec,
+) -> (Value, std::path::PathBuf) {
+    let archive = dir.join("image.tar");
+    spec.write(ballast_testkit::image::Format::DockerArchive, &archive)
+        .unwrap();
+    let out = ballast(dir)
+        .args(["lint", "--format", "json", "--image"])
+        .arg(&archive)
+        .arg("Dockerfile")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (v, archive)
+}
+
 /// With `--image`, each step the image's history names takes its layer's
 /// bytes and the layers below the first step are the base: the prediction
 /// is the built image, and the basis says so.
 #[test]
 fn a_built_image_calibrates_every_step() {
-    use ballast_testkit::image::{Format, ImageSpec, Layer, text, zeros};
+    use ballast_testkit::image::{ImageSpec, Layer, text, zeros};
     let d = tempfile::tempdir().unwrap();
     let dockerfile = "FROM python:3.11-slim\nWORKDIR /app\nRUN pip install fastapi\nCOPY app.py .\nCMD [\"python\", \"app.py\"]\n";
     write(
@@ -288,16 +308,7 @@ fn a_built_image_calibrates_every_step() {
             vec![text("app/app.py", "print('hi')\n")],
         ),
     ]);
-    let archive = d.path().join("image.tar");
-    spec.write(Format::DockerArchive, &archive).unwrap();
-    let out = ballast(d.path())
-        .args(["lint", "--format", "json", "--image"])
-        .arg(&archive)
-        .arg("Dockerfile")
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (v, archive) = lint_with_image(d.path(), &spec);
     let img = &v["images"][0];
     let step = |line: u64| {
         img["steps"]
@@ -335,6 +346,93 @@ fn a_built_image_calibrates_every_step() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// With `--image`, the savings of cache and cleanup findings are what the
+/// image holds: the pip cache the install's layer stores, the lists and the
+/// copied archive the later `rm` hides (its layer's whiteouts), exactly.
+#[test]
+fn a_built_image_makes_cache_and_cleanup_savings_exact() {
+    use ballast_testkit::image::{Entry, ImageSpec, Layer, zeros};
+    let d = tempfile::tempdir().unwrap();
+    let dockerfile = "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nRUN pip install fastapi\nCOPY model.tar.gz /tmp/\nRUN mkdir -p /srv && tar -xzf /tmp/model.tar.gz -C /srv\nRUN rm -rf /var/lib/apt/lists/* /tmp/model.tar.gz\nCMD [\"python\"]\n";
+    let archive_bytes = "x".repeat(3_000);
+    write(
+        d.path(),
+        &[("Dockerfile", dockerfile), ("model.tar.gz", &archive_bytes)],
+    );
+    let run = |cmd: &str| format!("RUN /bin/sh -c {cmd} # buildkit");
+    let spec = ImageSpec::new(vec![
+        Layer::new("ADD file:abc in / ", vec![zeros("usr/lib/base.so", 70_000)]),
+        Layer::new(
+            &run("apt-get update && apt-get install -y --no-install-recommends curl"),
+            vec![
+                zeros("var/lib/apt/lists/deb.debian.org_Packages", 40_000),
+                zeros("usr/bin/curl", 5_000),
+            ],
+        ),
+        Layer::new(
+            &run("pip install fastapi"),
+            vec![
+                zeros("root/.cache/pip/http-v2/a/b/c", 7_777),
+                zeros(
+                    "usr/local/lib/python3.11/site-packages/fastapi/x.so",
+                    12_345,
+                ),
+            ],
+        ),
+        Layer::new(
+            "COPY model.tar.gz /tmp/ # buildkit",
+            vec![zeros("tmp/model.tar.gz", 3_000)],
+        ),
+        Layer::new(
+            &run("mkdir -p /srv && tar -xzf /tmp/model.tar.gz -C /srv"),
+            vec![zeros("srv/model.bin", 9_000)],
+        ),
+        Layer::new(
+            &run("rm -rf /var/lib/apt/lists/* /tmp/model.tar.gz"),
+            vec![
+                Entry::Whiteout("var/lib/apt/lists/deb.debian.org_Packages".into()),
+                Entry::Whiteout("tmp/model.tar.gz".into()),
+            ],
+        ),
+    ]);
+    let (v, _) = lint_with_image(d.path(), &spec);
+    let findings = v["findings"].as_array().unwrap();
+    let saving = |rule: &str, line: u64, what: &str| {
+        let f = findings
+            .iter()
+            .find(|f| {
+                f["name"] == rule
+                    && f["line"] == line
+                    && f["message"].as_str().unwrap().contains(what)
+            })
+            .unwrap_or_else(|| panic!("no {rule} on line {line}: {v:#}"));
+        let s = &f["savings"];
+        assert!(
+            s["basis"].as_str().unwrap().starts_with("measured"),
+            "{f:#}"
+        );
+        s["bytes"].as_u64().unwrap()
+    };
+    assert_eq!(saving("pip-cache-kept", 3, "pip"), 7_777);
+    assert_eq!(saving("cleanup-in-later-layer", 6, "lists"), 40_000);
+    assert_eq!(saving("cleanup-in-later-layer", 6, "model.tar.gz"), 3_000);
+    assert_eq!(saving("apt-lists-kept", 2, "lists"), 40_000);
+    // The image with the safe fixes (lists removed where they are made,
+    // no pip cache) stores exactly the measured lists and cache less.
+    let summary = &v["summary"]["image"];
+    let predicted = summary["predicted_bytes"].as_u64().unwrap();
+    assert_eq!(predicted, 70_000 + 45_000 + 7_777 + 12_345 + 3_000 + 9_000);
+    let safe = summary["safe_after_fixes_bytes"].as_u64().unwrap();
+    assert_eq!(predicted.checked_sub(safe), Some(47_777), "{summary}");
+    // The advice beyond the fixes: the copied archive the later layer hides
+    // (the lists are the fix's already).
+    assert_eq!(
+        v["summary"]["savings"]["advised_image_bytes"], 3_000,
+        "{:#}",
+        v["summary"]
+    );
 }
 
 /// A fix is sized with the other fixes made, by the model: on the full

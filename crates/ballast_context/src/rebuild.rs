@@ -90,12 +90,36 @@ pub struct Inputs<'a> {
     pub read: &'a dyn Fn(&str) -> Option<String>,
     /// The walked context, to trace files through the copies.
     pub context: Option<&'a Context>,
-    /// Layers of a built image: (created_by, bytes), bottom first.
-    pub image_layers: Option<&'a [(Option<String>, u64)]>,
+    /// Layers of a built image, bottom first.
+    pub image_layers: Option<&'a [MeasuredLayer]>,
     /// The image model's bytes for the steps of the image stages, by
     /// 1-based line, with their basis: preferred to this module's own
     /// estimate, so `rebuild` and `lint` state the same figure.
     pub model_steps: &'a [(usize, u64, String)],
+}
+
+/// A layer of a built image as `--image` measured it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeasuredLayer {
+    /// The history entry that made it.
+    pub created_by: Option<String>,
+    /// Regular-file bytes it stores.
+    pub bytes: u64,
+    /// Bytes of earlier layers' files it deletes (stored all the same).
+    pub deleted_below: u64,
+    /// Of `bytes`, what package caches and lists hold, by class.
+    pub caches: Vec<(ballast_ml::paths::Class, u64)>,
+}
+
+impl MeasuredLayer {
+    /// The bytes of one cache class the layer stores.
+    pub fn cache(&self, class: ballast_ml::paths::Class) -> u64 {
+        self.caches
+            .iter()
+            .filter(|(c, _)| *c == class)
+            .map(|(_, b)| b)
+            .sum()
+    }
 }
 
 /// A history entry or an instruction in one form, to match a step to the
@@ -464,13 +488,13 @@ fn step_cost(
 ) -> Option<Cost> {
     if in_target && let Some(layers) = inp.image_layers {
         let want = normalize_step(&inst.original);
-        if let Some((_, bytes)) = layers
+        if let Some(layer) = layers
             .iter()
             .rev()
-            .find(|(c, _)| c.as_deref().map(normalize_step).as_deref() == Some(want.as_str()))
+            .find(|l| l.created_by.as_deref().map(normalize_step).as_deref() == Some(want.as_str()))
         {
             return Some(Cost {
-                bytes: *bytes,
+                bytes: layer.bytes,
                 basis: "measured in the image".into(),
                 assumed: 0,
                 download: 0,

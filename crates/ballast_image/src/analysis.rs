@@ -2,9 +2,11 @@
 //! image boundary, dive's figures and the ML breakdown.
 
 use crate::dive::dive_figures;
-use crate::layer::EntryKind;
+use crate::layer::{Entry, EntryKind};
 use crate::ml;
-use crate::report::{DiveCompat, ImageInfo, LayerReport, Report, SCHEMA_VERSION, Totals};
+use crate::report::{
+    ClassBytes, DiveCompat, ImageInfo, LayerReport, Report, SCHEMA_VERSION, Totals,
+};
 use crate::source::LoadedImage;
 use crate::spec::History;
 use crate::tree::FileTree;
@@ -48,6 +50,24 @@ pub fn base_layers_from_history(history: &[History]) -> Option<usize> {
 }
 
 /// Analyses a loaded image.
+/// The regular-file bytes a layer stores in package caches and lists.
+fn cache_bytes(entries: &[Entry]) -> Vec<ClassBytes> {
+    let mut out: Vec<ClassBytes> = Vec::new();
+    for e in entries {
+        let EntryKind::File(size) = e.kind else {
+            continue;
+        };
+        let Some(class) = ballast_ml::paths::cache_class(&String::from_utf8_lossy(&e.path)) else {
+            continue;
+        };
+        match out.iter_mut().find(|c| c.class == class) {
+            Some(c) => c.bytes += size,
+            None => out.push(ClassBytes { class, bytes: size }),
+        }
+    }
+    out
+}
+
 pub fn analyze(image: LoadedImage, opts: &AnalyzeOptions) -> Report {
     analyze_with_files(image, opts, false).0
 }
@@ -93,6 +113,7 @@ pub fn analyze_with_files(
     let mut tree = FileTree::new();
     let mut layer_meta = Vec::with_capacity(image.layers.len());
     let mut unsupported = Vec::new();
+    let mut caches = Vec::with_capacity(image.layers.len());
     for (index, layer) in image.layers.into_iter().enumerate() {
         let mut types: Vec<u8> = layer
             .scan
@@ -116,6 +137,7 @@ pub fn analyze_with_files(
                 shown.join(", ")
             ));
         }
+        caches.push(cache_bytes(&layer.scan.entries));
         layer_meta.push((
             layer.digest,
             layer.diff_id,
@@ -153,6 +175,8 @@ pub fn analyze_with_files(
                 },
                 visible_bytes: b.visible,
                 wasted_bytes: b.wasted(),
+                deleted_below_bytes: b.deleted_below,
+                cache_bytes: std::mem::take(&mut caches[index]),
                 base: index < base_layers,
             },
         )

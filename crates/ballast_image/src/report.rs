@@ -96,8 +96,26 @@ pub struct LayerReport {
     pub visible_bytes: u64,
     /// Of `file_bytes`, hidden or deleted by later layers.
     pub wasted_bytes: u64,
+    /// Bytes of earlier layers' files this layer deletes: stored all the
+    /// same, so a cleanup here saved nothing.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub deleted_below_bytes: u64,
+    /// Of `file_bytes`, what package caches and lists hold, by class.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cache_bytes: Vec<ClassBytes>,
     /// Part of the base image.
     pub base: bool,
+}
+
+/// Bytes of one class of paths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassBytes {
+    pub class: ballast_ml::paths::Class,
+    pub bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// dive's own figures, computed by dive's formulas.

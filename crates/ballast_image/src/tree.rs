@@ -65,6 +65,9 @@ pub struct LayerBytes {
     pub visible: u64,
     /// Regular files, links and special files (directories and whiteout markers excluded).
     pub files: u64,
+    /// Bytes of earlier layers' files that this layer's whiteouts delete
+    /// (their last path gone): what a cleanup in this layer did not save.
+    pub deleted_below: u64,
 }
 
 impl LayerBytes {
@@ -132,7 +135,8 @@ impl FileTree {
                 EntryKind::Whiteout => {
                     // `.wh.` alone names no file: the root is never removed.
                     if let Some(id) = self.lookup(&e.path).filter(|&id| id != ROOT) {
-                        self.remove(id);
+                        let freed = self.remove(id);
+                        self.layers[layer as usize].deleted_below += freed;
                     }
                 }
                 EntryKind::Opaque => {
@@ -141,7 +145,8 @@ impl FileTree {
                     {
                         let children: Vec<NodeId> = self.nodes[id as usize].children.clone();
                         for c in children {
-                            self.remove(c);
+                            let freed = self.remove(c);
+                            self.layers[layer as usize].deleted_below += freed;
                         }
                     }
                 }
@@ -187,13 +192,20 @@ impl FileTree {
         Some(cur)
     }
 
-    /// Unlinks a subtree, releasing its content references.
-    fn remove(&mut self, id: NodeId) {
+    /// Unlinks a subtree, releasing its content references; returns the
+    /// bytes of earlier layers' contents it released the last path of.
+    fn remove(&mut self, id: NodeId) -> u64 {
+        let current = self.layers.len().saturating_sub(1) as u16;
+        let mut freed = 0;
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
             let node = &mut self.nodes[n as usize];
             if let NodeKind::File(c) = node.kind {
-                self.contents[c as usize].refs -= 1;
+                let content = &mut self.contents[c as usize];
+                content.refs -= 1;
+                if content.refs == 0 && content.layer < current {
+                    freed += content.size;
+                }
             }
             node.kind = NodeKind::Other;
             stack.extend(std::mem::take(&mut node.children));
@@ -206,6 +218,7 @@ impl FileTree {
         {
             self.nodes[parent as usize].children.remove(pos);
         }
+        freed
     }
 
     /// The directory for `path`, creating (or replacing non-directories with)
@@ -219,7 +232,7 @@ impl FileTree {
             cur = match self.child(cur, comp) {
                 Some(id) if self.nodes[id as usize].kind == NodeKind::Dir => id,
                 Some(id) => {
-                    self.remove(id);
+                    let _ = self.remove(id);
                     self.new_node(cur, comp, NodeKind::Dir, layer)
                 }
                 None => self.new_node(cur, comp, NodeKind::Dir, layer),
@@ -290,7 +303,7 @@ impl FileTree {
                 self.nodes[existing as usize].layer = layer; // metadata change; children stay
                 return;
             }
-            self.remove(existing);
+            let _ = self.remove(existing);
         }
         self.new_node(parent, name, kind, layer);
     }
@@ -476,6 +489,28 @@ mod tests {
         assert_eq!(t.final_bytes(), 5);
         assert_eq!(t.kind("root/.cache"), Some(&NodeKind::Dir));
         assert_eq!(t.kind("root/.cache/pip"), None);
+    }
+
+    #[test]
+    fn a_layer_counts_what_its_whiteouts_delete_below() {
+        let mut t = FileTree::new();
+        t.apply(vec![file("tmp/model.tar.gz", 3_000), file("etc/x", 7)]);
+        // A hard link keeps the content alive: deleting one name frees nothing.
+        t.apply(vec![
+            file("srv/w", 50),
+            kind("srv/w2", EntryKind::Hardlink(b"srv/w".as_slice().into())),
+        ]);
+        t.apply(vec![
+            kind("tmp/model.tar.gz", EntryKind::Whiteout),
+            kind("srv/w", EntryKind::Whiteout),
+        ]);
+        // Overwriting is not deleting.
+        t.apply(vec![file("etc/x", 9)]);
+        let l = t.layer_bytes();
+        assert_eq!(l[2].deleted_below, 3_000);
+        assert_eq!(l[3].deleted_below, 0);
+        t.apply(vec![kind("srv", EntryKind::Opaque)]);
+        assert_eq!(t.layer_bytes()[4].deleted_below, 50);
     }
 
     #[test]

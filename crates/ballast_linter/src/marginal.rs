@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, SavingsKind};
-use crate::model::{ImageEstimate, Layers, after_fixes};
+use crate::model::{ImageEstimate, Layers, Measured, after_fixes, measure_findings};
 use crate::{Applicability, LintError, LintOptions};
 
 /// The findings' image savings made marginal, and the estimate's advice
@@ -31,10 +31,16 @@ pub fn apportion(
     read: &dyn Fn(&str) -> Option<String>,
     image: Option<Layers<'_>>,
 ) -> Result<(), LintError> {
+    let measured = image.map(|layers| Measured {
+        layers,
+        model: &estimate.model,
+    });
+    if let Some(m) = measured {
+        measure_findings(findings, m);
+    }
     let sized: Vec<usize> = (0..findings.len())
         .filter(|&i| image_bytes(&findings[i]) > 0)
         .collect();
-    let base = estimate.model.base.as_ref().map(|b| b.image.clone());
     let total = estimate.savings_bytes();
     let mut fixed: Vec<usize> = Vec::new();
     let mut advice: Vec<usize> = Vec::new();
@@ -44,22 +50,25 @@ pub fn apportion(
             .copied()
             .filter(|&i| findings[i].fix.is_some())
             .collect();
+        // When no other finding has a fix, the image without the group's
+        // fixes is the image as written.
+        let alone = findings
+            .iter()
+            .enumerate()
+            .all(|(i, f)| f.fix.is_none() || writable.contains(&i));
         let marginal = if writable.is_empty() {
             0
+        } else if alone {
+            estimate
+                .predicted_bytes
+                .saturating_sub(estimate.predicted_after_fixes_bytes)
         } else {
             let mut opts = options.with_overlay(options.overlay.clone());
             for &i in &writable {
                 opts.settings.ignore.push(findings[i].rule.code.to_string());
             }
-            after_fixes(
-                source,
-                &opts,
-                read,
-                image,
-                base.as_deref(),
-                Applicability::Unsafe,
-            )?
-            .saturating_sub(estimate.predicted_after_fixes_bytes)
+            after_fixes(source, &opts, read, measured, Applicability::Unsafe)?
+                .saturating_sub(estimate.predicted_after_fixes_bytes)
         };
         if marginal == 0 {
             advice.extend(&group);

@@ -6,6 +6,7 @@ use ballast_dockerfile::Dockerfile;
 use ballast_linter::model::{ImageEstimate, estimate};
 use ballast_linter::{BuildContext, LintOptions};
 use ballast_ml::distributions::{Installs, closure};
+use ballast_ml::packages::CacheLayout;
 
 /// A build context holding `files`.
 fn context_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -50,6 +51,34 @@ fn part(e: &ImageEstimate, line: usize, what: &str) -> Option<u64> {
         .map(|p| p.bytes)
 }
 
+/// uv hard-links the environment from its cache (its default on Linux): the
+/// layer stores the files once and the cache adds its metadata; with
+/// `UV_LINK_MODE=copy` the cache is a second copy of what is installed
+/// (bench/cache-ratios.sh measured both).
+#[test]
+fn a_uv_cache_costs_what_its_link_mode_stores() {
+    let want = closure_of(&["fastapi", "uvicorn"]);
+    let (wheels, installed) = (want.wheel_bytes(|_| false), want.installed_bytes(|_| false));
+    let cache_of = |text: &str| {
+        let e = estimate_of(text, &[]);
+        part(&e, 3, "package cache /root/.cache/uv").unwrap()
+    };
+    let linked = cache_of(
+        "FROM python:3.11-slim\nWORKDIR /app\nRUN uv pip install --system fastapi uvicorn\n",
+    );
+    assert_eq!(linked, CacheLayout::UvLinked.layer_bytes(wheels, installed));
+    assert!(linked < wheels / 10, "{linked} of {wheels}");
+    let copied = cache_of(
+        "FROM python:3.11-slim\nENV UV_LINK_MODE=copy\nRUN uv pip install --system fastapi uvicorn\n",
+    );
+    assert_eq!(copied, CacheLayout::UvCopied.layer_bytes(wheels, installed));
+    assert!(copied > installed, "{copied} of {installed}");
+    let flag = cache_of(
+        "FROM python:3.11-slim\nWORKDIR /app\nRUN uv pip install --system --link-mode=copy fastapi uvicorn\n",
+    );
+    assert_eq!(flag, copied);
+}
+
 #[test]
 fn steps_are_the_base_the_closure_the_cache_and_the_context() {
     let app = "print('hello')\n".repeat(40);
@@ -61,8 +90,9 @@ fn steps_are_the_base_the_closure_the_cache_and_the_context() {
     let packages = part(&e, 3, "packages").unwrap();
     let cache = part(&e, 3, "package cache /root/.cache/pip").unwrap();
     assert_eq!(packages, want.installed_bytes(|_| false));
-    assert_eq!(cache, want.wheel_bytes(|_| false));
-    assert!(cache > 0 && cache < packages);
+    let wheels = want.wheel_bytes(|_| false);
+    assert_eq!(cache, CacheLayout::Wheels.layer_bytes(wheels, packages));
+    assert!(cache >= wheels && cache < packages);
     assert_eq!(part(&e, 4, "context"), Some(app.len() as u64));
     let base = e.model.base.as_ref().unwrap();
     assert_eq!(base.image, "python:3.11-slim");

@@ -125,6 +125,24 @@ pub fn classify(path: &str) -> Vec<Class> {
     out
 }
 
+/// The package cache or package lists a path is in (pip, uv, poetry and
+/// the like, conda's `pkgs`, apt's lists and archives), if any: what a
+/// layer keeps that an install with its cache avoided would not.
+pub fn cache_class(path: &str) -> Option<Class> {
+    const CACHES: [Class; 5] = [
+        Class::PipCache,
+        Class::UvCache,
+        Class::OtherPackageCache,
+        Class::CondaPkgs,
+        Class::Apt,
+    ];
+    // Most paths are none of them: skip the full classification.
+    if !(path.contains("cache") || path.contains("pkgs/") || path.starts_with("var/lib/apt/")) {
+        return None;
+    }
+    classify(path).into_iter().find(|c| CACHES.contains(c))
+}
+
 /// Whether the path is inside a `site-packages` or `dist-packages` directory.
 pub fn is_in_site_packages(path: &str) -> bool {
     path.contains("site-packages/") || path.contains("dist-packages/")
@@ -328,6 +346,39 @@ mod tests {
 
     fn has(path: &str, c: Class) -> bool {
         classify(path).contains(&c)
+    }
+
+    #[test]
+    fn package_caches_and_lists() {
+        assert_eq!(
+            cache_class("root/.cache/pip/http-v2/a/b"),
+            Some(Class::PipCache)
+        );
+        assert_eq!(
+            cache_class("home/app/.cache/uv/wheels-v1/x"),
+            Some(Class::UvCache)
+        );
+        assert_eq!(
+            cache_class("root/.cache/pypoetry/cache/x"),
+            Some(Class::OtherPackageCache)
+        );
+        assert_eq!(
+            cache_class("opt/conda/pkgs/numpy-1.26/info/x"),
+            Some(Class::CondaPkgs)
+        );
+        assert_eq!(
+            cache_class("var/lib/apt/lists/deb.debian.org_Packages"),
+            Some(Class::Apt)
+        );
+        assert_eq!(
+            cache_class("var/cache/apt/archives/curl.deb"),
+            Some(Class::Apt)
+        );
+        assert_eq!(cache_class("root/.cache/huggingface/hub/x"), None);
+        assert_eq!(
+            cache_class("usr/local/lib/python3.11/site-packages/pip/cache.py"),
+            None
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use anyhow::Result;
+use ballast_context::rebuild::MeasuredLayer;
 use ballast_image::layer::Progress;
 use ballast_image::limits::Limits;
 use ballast_image::registry::RemoteOptions;
@@ -152,18 +153,23 @@ impl Progress for Bar {
     }
 }
 
-/// Loads and analyses an image; `keep_files` also returns the final files.
 /// A built image's layers, bottom first: the history entry that made each
 /// and its regular-file bytes (what `--image` calibrates predictions with).
-pub fn history_layers(reference: &str) -> Result<Vec<(Option<String>, u64)>> {
+pub fn history_layers(reference: &str) -> Result<Vec<MeasuredLayer>> {
     let (report, _) = load_and_analyze(reference, &ImageArgs::quiet(), false)?;
     Ok(report
         .layers
         .iter()
-        .map(|l| (l.created_by.clone(), l.file_bytes))
+        .map(|l| MeasuredLayer {
+            created_by: l.created_by.clone(),
+            bytes: l.file_bytes,
+            deleted_below: l.deleted_below_bytes,
+            caches: l.cache_bytes.iter().map(|c| (c.class, c.bytes)).collect(),
+        })
         .collect())
 }
 
+/// Loads and analyses an image; `keep_files` also returns the final files.
 pub fn load_and_analyze(
     reference: &str,
     args: &ImageArgs,

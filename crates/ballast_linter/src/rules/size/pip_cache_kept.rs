@@ -7,10 +7,15 @@
 //! directory, or a cache cleanup in the same RUN.
 //!
 //! ## Why it matters
-//! pip and uv keep every downloaded wheel. For an ML stack that is gigabytes:
+//! pip keeps every downloaded wheel. For an ML stack that is gigabytes:
 //! the wheels of torch with its CUDA libraries weigh about 3 GB next to the
-//! 4.5 GB they install (`bench/distribution-sizes.sh` measures each wheel). Deleting the cache in a
-//! later RUN does not help: the bytes stay in the install's layer.
+//! 4.5 GB they install (`bench/distribution-sizes.sh` measures each wheel).
+//! uv keeps the unpacked wheels; by its default on Linux it hard-links the
+//! environment from them, so the layer stores the files once and the cache
+//! adds little (4% of the wheels' bytes), but with `UV_LINK_MODE=copy` (or
+//! `--link-mode copy`) the cache is a second copy of everything installed
+//! (`bench/cache-ratios.sh` measures both). Deleting the cache in a later
+//! RUN does not help: the bytes stay in the install's layer.
 //!
 //! ## Example
 //! ```dockerfile
@@ -34,6 +39,7 @@
 //! installed. For conda the fix appends `conda clean -afy`, which is unsafe
 //! only because it joins the RUN's command list.
 
+use ballast_ml::packages::CacheLayout;
 use ballast_shell::misc::cleaned_caches;
 use ballast_shell::python::Tool;
 
@@ -162,20 +168,38 @@ pub(crate) fn shared_key(dir: &str, line: usize) -> String {
 /// The estimated cache bytes an install leaves (`None`: what it installs
 /// is unknown).
 pub(crate) fn cache_size(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Savings> {
-    installs_size_after_fixes(cx, std::slice::from_ref(p)).map(cache_savings)
+    installs_size_after_fixes(cx, std::slice::from_ref(p))
+        .map(|c| cache_savings(c, cache_layout(cx, p)))
 }
 
-/// What a package cache keeps for installs of the given cost.
-fn cache_savings(installed: Cost) -> Savings {
+/// How the install's cache sits in its layer: the one judgement the rules
+/// and the image model share.
+pub(crate) fn cache_layout(cx: &Checker<'_>, p: &PyInstall<'_>) -> CacheLayout {
+    if !matches!(p.install.tool, Tool::UvPip | Tool::UvSync) {
+        return CacheLayout::Wheels;
+    }
+    let words: Vec<&str> = p.command.words.iter().map(|w| w.text.as_str()).collect();
+    let flag = words
+        .iter()
+        .position(|w| *w == "--link-mode")
+        .and_then(|i| words.get(i + 1).copied())
+        .or_else(|| words.iter().find_map(|w| w.strip_prefix("--link-mode=")));
+    // `clone` falls back to copying where reflinks are not supported (overlayfs).
+    match flag.or_else(|| cx.var(p.run.index, "UV_LINK_MODE")) {
+        Some("copy" | "clone") => CacheLayout::UvCopied,
+        _ => CacheLayout::UvLinked,
+    }
+}
+
+/// What a package cache adds to the layer for installs of the given cost.
+pub(crate) fn cache_savings(installed: Cost, layout: CacheLayout) -> Savings {
     use ballast_ml::packages::cache_bytes_for;
+    let assumed = layout.layer_bytes(cache_bytes_for(installed.assumed), installed.assumed);
     Savings::image(
-        installed.download,
-        format!(
-            "{}; the cache keeps the wheels downloaded, their bytes measured per distribution",
-            installed.basis
-        ),
+        layout.layer_bytes(installed.download, installed.bytes),
+        format!("{}; {}", installed.basis, layout.basis()),
     )
-    .assumed(cache_bytes_for(installed.assumed))
+    .assumed(assumed)
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
@@ -234,7 +258,7 @@ pub(crate) fn cache_dir(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> Optio
 fn group_finding(cx: &Checker<'_>, run: &Run, dir: &str, installs: &[PyInstall<'_>]) -> Finding {
     let first = &installs[0];
     let savings = installs_size_after_fixes(cx, installs)
-        .map(cache_savings)
+        .map(|c| cache_savings(c, cache_layout(cx, first)))
         .map(|s| s.shared_as(shared_key(dir, cx.inst(run.index).start_line)));
     let conda = dir.ends_with("/pkgs");
     let (_, _, _, flag) = cache_of(first.install.tool).unwrap_or(("", "", None, None));

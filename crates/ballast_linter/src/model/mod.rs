@@ -12,16 +12,21 @@
 //! Python packages and their downloads, [`ballast_ml::apt`] for OS
 //! packages, the walked context for copies.
 
+use ballast_context::rebuild::MeasuredLayer;
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 use ballast_ml::images::ImageRef;
+use ballast_ml::paths::Class;
 use ballast_shell::os::{Action, package_command};
 use serde::Serialize;
 
 use crate::checker::{Checker, PyInstall};
 use crate::rules::common::deletes;
-use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir};
+use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir, cache_layout, cache_savings};
 use ballast_context::runs::Run;
+
+mod calibrate;
+pub use calibrate::{Measured, measure_findings};
 
 /// One part of a step's layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,6 +36,20 @@ pub struct Part {
     pub what: String,
     pub bytes: u64,
     pub basis: String,
+    /// The package cache or lists it is, which a built image measures.
+    #[serde(skip)]
+    pub cache: Option<Class>,
+}
+
+impl Part {
+    fn new(what: impl Into<String>, bytes: u64, basis: impl Into<String>) -> Part {
+        Part {
+            what: what.into(),
+            bytes,
+            basis: basis.into(),
+            cache: None,
+        }
+    }
 }
 
 /// One step of an image stage and the bytes its layer is predicted to hold.
@@ -46,6 +65,15 @@ pub struct Step {
     /// The instruction as a history entry would show it, to find its layer.
     #[serde(skip)]
     key: String,
+    /// The parts as the tables predict them (kept when `parts` is measured).
+    #[serde(skip)]
+    estimated: Vec<Part>,
+    /// The layer of the built image it made (0-based), when measured.
+    #[serde(skip)]
+    layer: Option<usize>,
+    /// The instruction's bytes in the Dockerfile, to find its findings.
+    #[serde(skip)]
+    span: ballast_dockerfile::Span,
 }
 
 /// The base image and its bytes.
@@ -56,9 +84,8 @@ pub struct Base {
     pub basis: String,
 }
 
-/// A built image of the Dockerfile: its layers bottom first, each with the
-/// history entry that made it and its regular-file bytes.
-pub type Layers<'a> = &'a [(Option<String>, u64)];
+/// A built image of the Dockerfile: its layers bottom first.
+pub type Layers<'a> = &'a [MeasuredLayer];
 
 /// The predicted image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,49 +125,6 @@ impl ImageModel {
             })
             .collect()
     }
-
-    /// Replaces estimates with what a built image measured: each step whose
-    /// layer the history names (in order) takes that layer's bytes, and
-    /// the layers below the first of them are the base, when the base is
-    /// the one the image was built on (`same_base`).
-    pub fn calibrate(&mut self, layers: Layers<'_>, same_base: bool) {
-        let keys: Vec<Option<String>> = layers
-            .iter()
-            .map(|(c, _)| c.as_deref().map(ballast_context::rebuild::normalize_step))
-            .collect();
-        let mut next = 0;
-        let mut first = None;
-        for step in &mut self.steps {
-            let Some(at) = (next..layers.len()).find(|&j| keys[j].as_deref() == Some(&step.key))
-            else {
-                continue;
-            };
-            first.get_or_insert(at);
-            next = at + 1;
-            step.bytes = layers[at].1;
-            step.parts = vec![Part {
-                what: "layer".into(),
-                bytes: layers[at].1,
-                basis: format!("measured: layer {} of the image", at + 1),
-            }];
-            self.measured_steps += 1;
-        }
-        if let (Some(first), true) = (first, same_base) {
-            let bytes = layers[..first].iter().map(|(_, b)| b).sum();
-            let image = self
-                .base
-                .as_ref()
-                .map_or_else(|| "the base".to_string(), |b| b.image.clone());
-            self.base = Some(Base {
-                image,
-                bytes,
-                basis: format!("measured: the {first} layer(s) below the first step's"),
-            });
-            self.not_sized.retain(|n| !n.starts_with("the base image"));
-        }
-        self.bytes = self.base.as_ref().map_or(0, |b| b.bytes)
-            + self.steps.iter().map(|s| s.bytes).sum::<u64>();
-    }
 }
 
 /// Predicts the image the checker's target builds.
@@ -167,6 +151,9 @@ pub fn predict(cx: &Checker<'_>) -> ImageModel {
             bytes: parts.iter().map(|p| p.bytes).sum(),
             parts,
             key: ballast_context::rebuild::normalize_step(&inst.original),
+            estimated: Vec::new(),
+            layer: None,
+            span: inst.span,
         });
     }
     let bytes = base.as_ref().map_or(0, |b| b.bytes) + steps.iter().map(|s| s.bytes).sum::<u64>();
@@ -207,11 +194,7 @@ fn base_of(cx: &Checker<'_>, not_sized: &mut Vec<String>) -> Option<Base> {
 fn run_parts(cx: &Checker<'_>, run: &Run) -> Vec<Part> {
     let mut parts = Vec::new();
     if let Some(c) = cx.run_cost(run) {
-        parts.push(Part {
-            what: "packages".into(),
-            bytes: c.bytes,
-            basis: c.basis,
-        });
+        parts.push(Part::new("packages", c.bytes, c.basis));
     }
     let installs = cx.python_installs(run);
     let mut caches: Vec<(String, Vec<&PyInstall<'_>>)> = Vec::new();
@@ -229,13 +212,10 @@ fn run_parts(cx: &Checker<'_>, run: &Run) -> Vec<Part> {
     }
     for (dir, group) in caches {
         if let Some(c) = crate::rules::common::some_installs_size(cx, &group) {
+            let cache = cache_savings(c, cache_layout(cx, group[0]));
             parts.push(Part {
-                what: format!("package cache {dir}"),
-                bytes: c.download,
-                basis: format!(
-                    "{}; the cache keeps the wheels downloaded, measured per distribution",
-                    c.basis
-                ),
+                cache: cache_class_of(&dir),
+                ..Part::new(format!("package cache {dir}"), cache.bytes, cache.basis)
             });
         }
     }
@@ -245,9 +225,17 @@ fn run_parts(cx: &Checker<'_>, run: &Run) -> Vec<Part> {
     parts
 }
 
+/// The cache class of a directory an install fills, as an image's paths
+/// are classed (so the two meet when `--image` measures it).
+fn cache_class_of(dir: &str) -> Option<Class> {
+    let rel = dir.trim_start_matches('/').trim_end_matches('/');
+    ballast_ml::paths::cache_class(&format!("{rel}/f"))
+}
+
 /// The apt lists an `apt-get update` leaves in the layer.
+const LISTS: &str = "/var/lib/apt/lists";
+
 fn apt_lists_left(run: &Run) -> Option<Part> {
-    const LISTS: &str = "/var/lib/apt/lists";
     let updates = run.commands().any(|(_, c)| {
         package_command(c).is_some_and(|p| p.manager.is_apt() && p.action == Action::Update)
     });
@@ -259,9 +247,8 @@ fn apt_lists_left(run: &Run) -> Option<Part> {
     }
     let t = ballast_ml::packages::typical("apt lists")?;
     Some(Part {
-        what: "apt lists".into(),
-        bytes: t.bytes,
-        basis: format!("estimate: {}", t.basis),
+        cache: cache_class_of(LISTS),
+        ..Part::new("apt lists", t.bytes, format!("estimate: {}", t.basis))
     })
 }
 
@@ -277,11 +264,11 @@ fn copy_parts(cx: &Checker<'_>, i: usize, not_sized: &mut Vec<String>) -> Vec<Pa
         });
     }
     match cx.uses.iter().find(|u| u.instruction == i) {
-        Some(u) => vec![Part {
-            what: "context".into(),
-            bytes: u.bytes,
-            basis: format!("measured: {} file(s) it takes from the context", u.files),
-        }],
+        Some(u) => vec![Part::new(
+            "context",
+            u.bytes,
+            format!("measured: {} file(s) it takes from the context", u.files),
+        )],
         None if cx.context.is_none() => {
             not_sized.push(format!(
                 "line {line}: what it takes from the context (none given)"
@@ -341,11 +328,11 @@ fn stage_copy(cx: &Checker<'_>, i: usize, from: &str) -> Option<Vec<Part>> {
     }
     let bytes = crate::rules::common::installs_size(cx, &installs).map_or(0, |c| c.bytes);
     let label = cx.graph.stages[stage].label();
-    let mut parts = vec![Part {
-        what: format!("stage {label}"),
+    let mut parts = vec![Part::new(
+        format!("stage {label}"),
         bytes,
-        basis: format!("estimate: the Python packages stage {label} installs"),
-    }];
+        format!("estimate: the Python packages stage {label} installs"),
+    )];
     if seeds_venv(cx, stage) {
         parts.extend(venv_seed());
     }
@@ -377,13 +364,15 @@ fn venv_seed() -> Option<Part> {
         .filter_map(|n| ballast_ml::distributions::distribution(n))
         .map(|d| d.installed_bytes)
         .sum();
-    (bytes > 0).then(|| Part {
-        what: "the virtualenv's own pip and setuptools".into(),
-        bytes,
-        basis: format!(
-            "estimate: pip and setuptools as measured {} (bench/distribution-sizes.sh)",
-            ballast_ml::distributions::table_date()
-        ),
+    (bytes > 0).then(|| {
+        Part::new(
+            "the virtualenv's own pip and setuptools",
+            bytes,
+            format!(
+                "estimate: pip and setuptools as measured {} (bench/distribution-sizes.sh)",
+                ballast_ml::distributions::table_date()
+            ),
+        )
     })
 }
 
@@ -427,13 +416,26 @@ pub fn estimate(
     image: Option<Layers<'_>>,
 ) -> Result<ImageEstimate, crate::LintError> {
     let mut now = predict_text(source, options)?;
-    let original_base = now.base.as_ref().map(|b| b.image.clone());
     if let Some(layers) = image {
         now.calibrate(layers, true);
     }
-    let after = |max| after_fixes(source, options, read, image, original_base.as_deref(), max);
-    let safe = after(crate::Applicability::Safe)?;
-    let all = after(crate::Applicability::Unsafe)?;
+    let measured = image.map(|layers| Measured {
+        layers,
+        model: &now,
+    });
+    let (safe, left) = fixed_model(source, options, read, measured, crate::Applicability::Safe)?;
+    // Only a fix the safe run left could change the image further.
+    let all = if left.iter().any(|f| f.fix.is_some()) {
+        after_fixes(
+            source,
+            options,
+            read,
+            measured,
+            crate::Applicability::Unsafe,
+        )?
+    } else {
+        safe
+    };
     let mut basis = match image {
         Some(_) => format!(
             "measured: {} of {} steps' layers and the base in the image; the rest estimated from the tables",
@@ -449,7 +451,7 @@ pub fn estimate(
         predicted_bytes: now.bytes,
         predicted_after_fixes_bytes: all,
         safe_after_fixes_bytes: safe,
-        measured_bytes: image.map(|l| l.iter().map(|(_, b)| b).sum()),
+        measured_bytes: image.map(|l| l.iter().map(|l| l.bytes).sum()),
         advised_savings_bytes: 0,
         basis,
         model: now,
@@ -457,25 +459,33 @@ pub fn estimate(
 }
 
 /// The predicted image once `ballast fix` has applied every fix up to `max`
-/// (calibrated with `image` where given; its base layers count only while the
-/// fixes keep `original_base`).
+/// (calibrated with the built image where `measured` gives one).
 pub fn after_fixes(
     source: &str,
     options: &crate::LintOptions<'_>,
     read: &dyn Fn(&str) -> Option<String>,
-    image: Option<Layers<'_>>,
-    original_base: Option<&str>,
+    measured: Option<Measured<'_>>,
     max: crate::Applicability,
 ) -> Result<u64, crate::LintError> {
+    Ok(fixed_model(source, options, read, measured, max)?.0)
+}
+
+/// [`after_fixes`], with the findings the fixes leave.
+fn fixed_model(
+    source: &str,
+    options: &crate::LintOptions<'_>,
+    read: &dyn Fn(&str) -> Option<String>,
+    measured: Option<Measured<'_>>,
+    max: crate::Applicability,
+) -> Result<(u64, Vec<crate::Finding>), crate::LintError> {
     let mut opts = options.with_overlay(options.overlay.clone());
     let fixed = crate::fix::fix_until_stable(source, &mut opts, max, read)?;
     let opts = options.with_overlay(fixed.files.clone());
     let mut m = predict_text(&fixed.text, &opts)?;
-    if let Some(layers) = image {
-        let same = m.base.as_ref().map(|b| b.image.as_str()) == original_base;
-        m.calibrate(layers, same);
+    if let Some(measured) = measured {
+        measured.apply(&mut m);
     }
-    Ok(m.bytes)
+    Ok((m.bytes, fixed.remaining))
 }
 
 /// The model of a Dockerfile's text (as a fix or the restructure wrote it).
