@@ -65,6 +65,7 @@ fn example_and_restructured_build_run_and_compare() {
     let mut sets = vec![vec![
         "fastapi==0.115.5".to_string(),
         "uvicorn==0.32.1".to_string(),
+        "uv".to_string(),
     ]];
     sets.extend(cases.iter().map(|(_, _, specs)| specs.clone()));
     proof::wheelhouse(&sets, &wheel_dir).expect("wheels");
@@ -182,6 +183,7 @@ fn example_and_restructured_build_run_and_compare() {
     // With the built image, the model is the image, and the safe fixes'
     // saving is what the fixed image, built, stores less.
     calibrated_savings_match_a_build(&d, &naive, work.path());
+    uv_cache_shares_its_bytes(&d, work.path(), server.port);
 
     // `ballast bench` on the naive copy: the table, with the restructured
     // variant reusing its dependency layer after a code change.
@@ -374,6 +376,62 @@ fn calibrated_savings_match_a_build(d: &Dockerd, naive: &Path, work: &Path) {
     );
     assert!(error.abs() < 0.01, "predicted {predicted} vs built {built}");
     d.remove_images(&["rag:safe"]).unwrap();
+}
+
+/// uv hard-links the environment from its cache, and BuildKit's layer keeps
+/// the link: the cache a `uv pip install` leaves adds little to the layer,
+/// as the model says (`CacheLayout::UvLinked`), and `--image` measures it so.
+fn uv_cache_shares_its_bytes(d: &Dockerd, work: &Path, wheel_port: u16) {
+    let dir = work.join("uv");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!(
+            "FROM python:3.11\nRUN pip install --no-cache-dir uv\nENV UV_NO_INDEX=1 UV_FIND_LINKS=http://127.0.0.1:{wheel_port}/\nRUN uv venv /venv && uv pip install --python /venv/bin/python fastapi==0.115.5\n"
+        ),
+    )
+    .unwrap();
+    d.build(&dir, "uv:cache", &[])
+        .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
+    let host = format!("unix://{}", d.socket.display());
+    let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());
+    let cache_saving = |image: Option<&str>| {
+        let mut cmd = ballast(&dir);
+        cmd.args(["lint", "--format", "json"]);
+        if let Some(i) = image {
+            cmd.args(["--image", i]);
+        }
+        let out = cmd
+            .arg("Dockerfile")
+            .env("DOCKER_HOST", &host)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "pip-cache-kept" && f["line"] == 4)
+            .cloned()
+            .unwrap_or_else(|| panic!("{v:#}"));
+        let step = v["images"][0]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["line"] == 4)
+            .unwrap()["bytes"]
+            .as_u64()
+            .unwrap();
+        (f["savings"]["bytes"].as_u64().unwrap(), step)
+    };
+    let (predicted, _) = cache_saving(None);
+    let (measured, layer) = cache_saving(Some("daemon://uv:cache"));
+    eprintln!("uv cache: predicted {predicted} bytes, measured {measured} of a {layer}-byte layer");
+    assert!(measured * 20 < layer, "{measured} of {layer}");
+    assert!(predicted * 20 < layer, "{predicted} of {layer}");
+    d.remove_images(&["uv:cache"]).unwrap();
 }
 
 /// The corpus cases materialized and prepared under `work`, with the wheels

@@ -5,6 +5,8 @@
 //! rebuild prediction both size installs here. Requirements are found as
 //! [`crate::installs`] resolves them: through the copies, never by name.
 
+use std::collections::BTreeSet;
+
 use ballast_ml::apt::{self, Distro};
 use ballast_ml::bases;
 use ballast_ml::distributions::{self, Installs};
@@ -45,11 +47,23 @@ pub struct Sized<'a> {
 
 /// What is known about torch where the packages are installed.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct TorchContext {
+pub struct TorchContext<'a> {
     /// Torch comes from a CPU-only source.
     pub cpu: bool,
     /// Torch is already installed (by the line given): a dependent keeps it.
     pub present: Option<usize>,
+    /// Distributions earlier steps installed where these packages go: found
+    /// satisfied, they are not counted again.
+    pub installed: Option<&'a BTreeSet<&'static str>>,
+}
+
+/// What earlier steps left where a RUN installs.
+#[derive(Debug, Clone, Copy)]
+pub struct Present<'a> {
+    /// The line that installed torch, if any.
+    pub torch: Option<usize>,
+    /// The Python distributions installed.
+    pub python: &'a BTreeSet<&'static str>,
 }
 
 /// Whether a distribution is part of what torch's CUDA build installs:
@@ -65,7 +79,7 @@ fn torch_part(name: &str) -> bool {
 /// when it is already present (unless pinned to a version) or only reached
 /// through `--no-deps` installs. `unread` names files or projects whose
 /// requirements are unknown. `None` when nothing is known.
-pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -> Option<Cost> {
+pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String]) -> Option<Cost> {
     let mut installs = Installs::default();
     let mut keeps_torch = false;
     let mut replaces_torch = false;
@@ -102,7 +116,8 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
     // A torch already there is kept unless a pin replaces it.
     let with_torch = (replaces_torch || !keeps_torch) && installs.distributions.contains("torch");
     let cpu_torch = with_torch && torch.cpu;
-    let skip = |d: &str| torch_part(d) && (!with_torch || cpu_torch);
+    let before = |d: &str| torch.installed.is_some_and(|i| i.contains(d));
+    let skip = |d: &str| (torch_part(d) && (!with_torch || cpu_torch)) || before(d);
     let mut bytes = installs.installed_bytes(skip);
     let mut download = installs.wheel_bytes(skip);
     let unknown = installs.unknown.len() as u64;
@@ -111,6 +126,12 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext, unread: &[String]) -
         seen.len() - satisfied,
         installs.distributions.iter().filter(|d| !skip(d)).count()
     );
+    let again = installs.distributions.iter().filter(|d| before(d)).count();
+    if again > 0 {
+        basis.push_str(&format!(
+            " ({again} more already installed by earlier steps, not counted again)"
+        ));
+    }
     if cpu_torch {
         let cpu = packages::installed_size("torch+cpu").map_or(0, |x| x.0);
         bytes += cpu;
@@ -153,7 +174,7 @@ pub fn run_cost(
     run: &Run,
     workdir: &str,
     files: &dyn Files,
-    torch_present: Option<usize>,
+    present: Present<'_>,
     os: OsBase,
 ) -> Option<Cost> {
     let installs = run_installs(run, workdir, files);
@@ -173,7 +194,8 @@ pub fn run_cost(
         .collect();
     let torch = TorchContext {
         cpu: installs.iter().any(|i| i.resolved.cpu_source.is_some()),
-        present: torch_present,
+        present: present.torch,
+        installed: Some(present.python),
     };
     let py = python_cost(&reqs, torch, &unread);
     match (py, os_cost(run, os)) {
@@ -319,7 +341,7 @@ mod tests {
             &sized,
             TorchContext {
                 cpu: true,
-                present: None,
+                ..Default::default()
             },
             &[],
         )
@@ -336,8 +358,8 @@ mod tests {
         let c = python_cost(
             &st,
             TorchContext {
-                cpu: false,
                 present: Some(4),
+                ..Default::default()
             },
             &[],
         )

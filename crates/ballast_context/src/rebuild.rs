@@ -527,11 +527,18 @@ fn step_cost(
             let stage = inp.graph.stage_of.get(i).copied().flatten();
             let base = stage.and_then(|s| inp.graph.base_image(s));
             run.and_then(|r| {
+                // What earlier steps installed is the image model's to
+                // know (`model_steps`); this fallback counts each RUN whole.
+                static NONE: std::collections::BTreeSet<&'static str> =
+                    std::collections::BTreeSet::new();
                 run_cost(
                     r,
                     files.origins.workdir(i),
                     files,
-                    torch_line,
+                    crate::cost::Present {
+                        torch: torch_line,
+                        python: &NONE,
+                    },
                     OsBase::of(base.map(|(img, _)| img)),
                 )
             })

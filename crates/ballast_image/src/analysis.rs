@@ -50,14 +50,27 @@ pub fn base_layers_from_history(history: &[History]) -> Option<usize> {
 }
 
 /// Analyses a loaded image.
-/// The regular-file bytes a layer stores in package caches and lists.
+/// The regular-file bytes a layer stores in package caches and lists. A
+/// cached file that a path outside the caches hard-links (uv's default
+/// install) is not the cache's: dropping the cache would not free it.
 fn cache_bytes(entries: &[Entry]) -> Vec<ClassBytes> {
+    let class_of = |path: &[u8]| ballast_ml::paths::cache_class(&String::from_utf8_lossy(path));
+    let shared: std::collections::HashSet<&[u8]> = entries
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Hardlink(target) if class_of(&e.path).is_none() => Some(target.as_ref()),
+            _ => None,
+        })
+        .collect();
     let mut out: Vec<ClassBytes> = Vec::new();
     for e in entries {
         let EntryKind::File(size) = e.kind else {
             continue;
         };
-        let Some(class) = ballast_ml::paths::cache_class(&String::from_utf8_lossy(&e.path)) else {
+        if shared.contains(e.path.as_ref()) {
+            continue;
+        }
+        let Some(class) = class_of(&e.path) else {
             continue;
         };
         match out.iter_mut().find(|c| c.class == class) {
@@ -266,6 +279,35 @@ pub fn analyze_with_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(path: &str, kind: EntryKind) -> Entry {
+        Entry {
+            path: path.as_bytes().into(),
+            kind,
+            captured: None,
+        }
+    }
+
+    #[test]
+    fn a_cache_file_the_environment_hard_links_is_not_the_caches() {
+        let pip = "root/.cache/pip/http-v2/a";
+        let uv = "root/.cache/uv/archive-v0/x/numpy/core.so";
+        let got = cache_bytes(&[
+            entry(pip, EntryKind::File(700)),
+            entry(uv, EntryKind::File(5_000)),
+            entry("root/.cache/uv/archive-v0/x/METADATA", EntryKind::File(40)),
+            entry(
+                "venv/lib/python3.11/site-packages/numpy/core.so",
+                EntryKind::Hardlink(uv.as_bytes().into()),
+            ),
+            entry("var/lib/apt/lists/x_Packages", EntryKind::File(900)),
+        ]);
+        let of = |class| got.iter().find(|c| c.class == class).map(|c| c.bytes);
+        use ballast_ml::paths::Class;
+        assert_eq!(of(Class::PipCache), Some(700));
+        assert_eq!(of(Class::UvCache), Some(40));
+        assert_eq!(of(Class::Apt), Some(900));
+    }
 
     fn h(created_by: &str, empty: bool) -> History {
         History {

@@ -160,6 +160,7 @@ pub struct Checker<'a> {
     overlay: &'a std::collections::BTreeMap<String, String>,
     /// Where torch already is before each instruction (computed on first use).
     torch: std::cell::OnceCell<Vec<Option<TorchOrigin>>>,
+    installed: std::cell::OnceCell<Vec<BTreeSet<&'static str>>>,
     /// What the container runs at start (computed on first use).
     start: std::cell::OnceCell<Vec<String>>,
     /// Whether the target is a development image (computed on first use).
@@ -260,6 +261,7 @@ impl<'a> Checker<'a> {
             users,
             overlay,
             torch: std::cell::OnceCell::new(),
+            installed: std::cell::OnceCell::new(),
             start: std::cell::OnceCell::new(),
             dev: std::cell::OnceCell::new(),
             path: options.path.as_deref(),
@@ -787,7 +789,10 @@ impl<'a> Checker<'a> {
             run,
             self.workdir(run.index),
             &files,
-            self.torch_before(run.index).map(|t| t.line),
+            ballast_context::cost::Present {
+                torch: self.torch_before(run.index).map(|t| t.line),
+                python: self.python_installed_before(run.index),
+            },
             self.os_base(run.index),
         )
     }
@@ -875,6 +880,39 @@ impl<'a> Checker<'a> {
                         state = None;
                     }
                 }
+            }
+            stage_end.push(state);
+        }
+        at
+    }
+
+    /// The Python distributions of the size table that earlier RUNs of the
+    /// stage (or of the stages it is built on) installed before
+    /// instruction `i`: pip finds them satisfied, so a later install adds
+    /// only the rest (one home for "installed once": the model, the
+    /// savings and `rebuild` all size installs through it).
+    pub fn python_installed_before(&self, i: usize) -> &BTreeSet<&'static str> {
+        &self.installed.get_or_init(|| self.installed_states())[i]
+    }
+
+    fn installed_states(&self) -> Vec<BTreeSet<&'static str>> {
+        let mut at = vec![BTreeSet::new(); self.df.instructions.len()];
+        let mut stage_end: Vec<BTreeSet<&'static str>> = Vec::new();
+        for (s, stage) in self.graph.stages.iter().enumerate() {
+            let mut state = match &stage.base {
+                Base::Stage(p) => stage_end.get(*p).cloned().unwrap_or_default(),
+                _ => BTreeSet::new(),
+            };
+            for i in self.graph.instructions_of(s) {
+                at[i] = state.clone();
+                let Some(run) = &self.runs[i] else { continue };
+                let mut installs = ballast_ml::distributions::Installs::default();
+                for p in self.python_installs(run) {
+                    for r in &p.requested {
+                        installs.add(&r.requirement.name, p.install.without_dependencies());
+                    }
+                }
+                state.extend(installs.distributions);
             }
             stage_end.push(state);
         }

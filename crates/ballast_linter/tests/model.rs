@@ -79,6 +79,26 @@ fn a_uv_cache_costs_what_its_link_mode_stores() {
     assert_eq!(flag, copied);
 }
 
+/// A later install counts only what the earlier ones did not bring: pip
+/// finds the rest satisfied. A stage built on another inherits its installs.
+#[test]
+fn what_an_earlier_step_installed_counts_once() {
+    let e = estimate_of(
+        "FROM python:3.11-slim AS base\nRUN pip install --no-cache-dir fastapi\nFROM base\nRUN pip install --no-cache-dir fastapi uvicorn\n",
+        &[],
+    );
+    let first = part(&e, 2, "packages").unwrap();
+    let second = part(&e, 4, "packages").unwrap();
+    let both = closure_of(&["fastapi", "uvicorn"]).installed_bytes(|_| false);
+    assert_eq!(first, closure_of(&["fastapi"]).installed_bytes(|_| false));
+    assert_eq!(first + second, both, "{first} + {second}");
+    let basis = &e.model.steps.iter().find(|s| s.line == 4).unwrap().parts[0].basis;
+    assert!(
+        basis.contains("already installed by earlier steps"),
+        "{basis}"
+    );
+}
+
 #[test]
 fn steps_are_the_base_the_closure_the_cache_and_the_context() {
     let app = "print('hello')\n".repeat(40);

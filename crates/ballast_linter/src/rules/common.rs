@@ -88,6 +88,7 @@ fn sized(cx: &Checker<'_>, installs: &[&PyInstall<'_>], cpu_torch: bool) -> Opti
     let torch = TorchContext {
         cpu: cpu_torch || installs.iter().any(|p| p.cpu_source.is_some()),
         present: cx.torch_before(first.run.index).map(|t| t.line),
+        installed: Some(cx.python_installed_before(first.run.index)),
     };
     python_cost(&reqs, torch, &unread)
 }
