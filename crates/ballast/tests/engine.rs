@@ -387,7 +387,7 @@ fn uv_cache_shares_its_bytes(d: &Dockerd, work: &Path, wheel_port: u16) {
     std::fs::write(
         dir.join("Dockerfile"),
         format!(
-            "FROM python:3.11\nRUN pip install --no-cache-dir uv\nENV UV_NO_INDEX=1 UV_FIND_LINKS=http://127.0.0.1:{wheel_port}/\nRUN uv venv /venv && uv pip install --python /venv/bin/python fastapi==0.115.5\n"
+            "FROM python:3.11\nRUN pip install --no-cache-dir uv\nRUN uv venv /venv && uv pip install --python /venv/bin/python --no-index --find-links http://127.0.0.1:{wheel_port}/ fastapi==0.115.5\n"
         ),
     )
     .unwrap();
@@ -413,14 +413,14 @@ fn uv_cache_shares_its_bytes(d: &Dockerd, work: &Path, wheel_port: u16) {
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["name"] == "pip-cache-kept" && f["line"] == 4)
+            .find(|f| f["name"] == "pip-cache-kept" && f["line"] == 3)
             .cloned()
             .unwrap_or_else(|| panic!("{v:#}"));
         let step = v["images"][0]["steps"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|s| s["line"] == 4)
+            .find(|s| s["line"] == 3)
             .unwrap()["bytes"]
             .as_u64()
             .unwrap();

@@ -103,13 +103,14 @@ pub(crate) fn cache_avoided(cx: &Checker<'_>, run: &Run, p: &PyInstall<'_>) -> b
     let Some((default_dir, dir_var, off_var, _)) = cache_of(p.install.tool) else {
         return true;
     };
-    // Nothing downloaded: no index, or only the project itself.
-    if p.install.no_cache
-        || p.install
-            .options
-            .iter()
-            .any(|o| o == "--no-index" || o == "--only-root")
-    {
+    // Nothing downloaded: no index (and no find-links page on the
+    // network), or only the project itself.
+    let remote_links = p.install.values.iter().any(|(k, v)| {
+        (k == "-f" || k == "--find-links")
+            && (v.starts_with("http://") || v.starts_with("https://"))
+    });
+    let offline = p.install.options.iter().any(|o| o == "--no-index") && !remote_links;
+    if p.install.no_cache || offline || p.install.options.iter().any(|o| o == "--only-root") {
         return true;
     }
     // pip turns its cache off for any PIP_NO_CACHE_DIR value, `off` and
