@@ -55,6 +55,44 @@ pub struct TorchContext<'a> {
     /// Distributions earlier steps installed where these packages go: found
     /// satisfied, they are not counted again.
     pub installed: Option<&'a BTreeSet<&'static str>>,
+    /// Distributions the same RUN uninstalls after installing: not in its
+    /// layer.
+    pub removed: Option<&'a BTreeSet<String>>,
+}
+
+/// The distributions a RUN removes with `pip uninstall` (or `uv pip
+/// uninstall`, `python -m pip uninstall`); with `after_install`, only
+/// those removed after a pip install of the RUN (what its installs leave
+/// out of the layer; an uninstall before the install makes room for it).
+pub fn uninstalled(run: &Run, after_install: bool) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut installed = false;
+    for (_, cmd) in run.commands() {
+        let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
+        let pip_at = |verb: &str| {
+            let at = words.iter().position(|w| *w == verb)?;
+            words[..at]
+                .iter()
+                .any(|w| w.rsplit('/').next().is_some_and(|n| n.starts_with("pip")))
+                .then_some(at)
+        };
+        if pip_at("install").is_some() {
+            installed = true;
+        }
+        let Some(at) = pip_at("uninstall") else {
+            continue;
+        };
+        if after_install && !installed {
+            continue;
+        }
+        out.extend(
+            words[at + 1..]
+                .iter()
+                .filter(|w| !w.starts_with('-'))
+                .map(|w| normalize_name(w)),
+        );
+    }
+    out
 }
 
 /// What earlier steps left where a RUN installs.
@@ -116,7 +154,10 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
     // A torch already there is kept unless a pin replaces it.
     let with_torch = (replaces_torch || !keeps_torch) && installs.distributions.contains("torch");
     let cpu_torch = with_torch && torch.cpu;
-    let before = |d: &str| torch.installed.is_some_and(|i| i.contains(d));
+    let before = |d: &str| {
+        torch.installed.is_some_and(|i| i.contains(d))
+            || torch.removed.is_some_and(|r| r.contains(d))
+    };
     let skip = |d: &str| (torch_part(d) && (!with_torch || cpu_torch)) || before(d);
     let mut bytes = installs.installed_bytes(skip);
     let mut download = installs.wheel_bytes(skip);
@@ -126,7 +167,15 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
         seen.len() - satisfied,
         installs.distributions.iter().filter(|d| !skip(d)).count()
     );
-    let again = installs.distributions.iter().filter(|d| before(d)).count();
+    let removed = installs
+        .distributions
+        .iter()
+        .filter(|d| torch.removed.is_some_and(|r| r.contains(**d)))
+        .count();
+    let again = installs.distributions.iter().filter(|d| before(d)).count() - removed;
+    if removed > 0 {
+        basis.push_str(&format!(" ({removed} uninstalled in the same step)"));
+    }
     if again > 0 {
         basis.push_str(&format!(
             " ({again} more already installed by earlier steps, not counted again)"
@@ -192,10 +241,12 @@ pub fn run_cost(
         .iter()
         .flat_map(|i| i.resolved.unread.iter().cloned())
         .collect();
+    let removed = uninstalled(run, true);
     let torch = TorchContext {
         cpu: installs.iter().any(|i| i.resolved.cpu_source.is_some()),
         present: present.torch,
         installed: Some(present.python),
+        removed: Some(&removed),
     };
     let py = python_cost(&reqs, torch, &unread);
     match (py, os_cost(run, os)) {

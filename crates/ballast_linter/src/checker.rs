@@ -912,7 +912,13 @@ impl<'a> Checker<'a> {
                         installs.add(&r.requirement.name, p.install.without_dependencies());
                     }
                 }
+                // Uninstalled anywhere in the RUN, then installed, then what
+                // it uninstalls after installing.
+                let any = ballast_context::cost::uninstalled(run, false);
+                state.retain(|d| !any.contains(*d));
                 state.extend(installs.distributions);
+                let after = ballast_context::cost::uninstalled(run, true);
+                state.retain(|d| !after.contains(*d));
             }
             stage_end.push(state);
         }

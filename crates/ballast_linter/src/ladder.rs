@@ -50,12 +50,22 @@ const LATER: &[&str] = &[
     "missing-dockerignore",
 ];
 
+/// The CPU index the CPU-torch rung installs from.
+pub const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
+
+/// The CPU-torch rung's name when the CPU index cannot be reached.
+pub const CPU_TORCH_STAND_IN: &str = "CPU torch (stand-in: no CUDA wheels)";
+
 /// Builds the ladder; `read` gives a context file's text. A rung that the
 /// restructure refuses ends the ladder there (the rungs before it stand).
+/// Without `cpu_index` (the CPU index is not reachable), the CPU-torch rung
+/// is a stand-in: torch from the default index with its CUDA libraries
+/// uninstalled in the same step ([`CPU_TORCH_STAND_IN`]).
 pub fn ladder(
     df: &Dockerfile,
     options: &LintOptions<'_>,
     read: &dyn Fn(&str) -> Option<String>,
+    cpu_index: bool,
 ) -> Result<(Vec<Rung>, Option<Stopped>), LintError> {
     let mut rungs = vec![rung(
         "as written",
@@ -93,7 +103,13 @@ pub fn ladder(
         options,
     )?);
     let cpu = fixed_with(&rungs[2], CPU_TORCH, options, read)?;
-    rungs.push(rung("CPU torch", &cpu.0, None, cpu.1, options)?);
+    let stand_in = (!cpu_index)
+        .then(|| without_cuda_libraries(&cpu.0))
+        .flatten();
+    match stand_in {
+        Some(text) => rungs.push(rung(CPU_TORCH_STAND_IN, &text, None, cpu.1, options)?),
+        None => rungs.push(rung("CPU torch", &cpu.0, None, cpu.1, options)?),
+    }
     let user = fixed_with(&rungs[3], NON_ROOT, options, read)?;
     rungs.push(rung(
         ".dockerignore + non-root",
@@ -103,6 +119,64 @@ pub fn ladder(
         options,
     )?);
     Ok((same_marked(rungs), None))
+}
+
+/// The CPU-torch rung without the CPU index: each shell-form RUN that names
+/// it installs from the default index instead and uninstalls torch's CUDA
+/// libraries (its nvidia-* wheels and triton) in the same step, so the
+/// layer holds torch without them. `None` when no RUN names the index, or
+/// one cannot be rewritten (exec form, heredoc).
+fn without_cuda_libraries(text: &str) -> Option<String> {
+    let df = Dockerfile::parse(text);
+    let flags = [
+        format!(" --extra-index-url {CPU_INDEX}"),
+        format!(" --extra-index-url={CPU_INDEX}"),
+        format!(" --index-url {CPU_INDEX}"),
+        format!(" --index-url={CPU_INDEX}"),
+    ];
+    let libraries = ballast_ml::packages::torch_cuda_libraries().join(" ");
+    let mut out = text.to_string();
+    let mut changed = false;
+    // Last instruction first: earlier offsets stay valid.
+    for inst in df.instructions.iter().rev() {
+        let body = &text[inst.span.start..inst.span.end];
+        let Some(flag) = flags.iter().find(|f| body.contains(f.as_str())) else {
+            continue;
+        };
+        if inst.keyword != ballast_dockerfile::Keyword::Run || inst.json || body.contains("<<") {
+            return None;
+        }
+        // The installer the flag was given to, called again to uninstall.
+        let at = body.find(flag.as_str())?;
+        let before = &body[..at];
+        let start = before.rfind(['&', ';', '|', '\n']).map_or(0, |i| i + 1);
+        let words: Vec<&str> = before[start..].split_whitespace().collect();
+        let cut = words.iter().rposition(|w| *w == "install")?;
+        // Past the keyword, its flags and variable assignments.
+        let installer: Vec<&str> = words[..cut]
+            .iter()
+            .copied()
+            .skip_while(|w| w.eq_ignore_ascii_case("run") || w.starts_with("--") || w.contains('='))
+            .collect();
+        if installer.is_empty() {
+            return None;
+        }
+        let installer = installer.join(" ");
+        let yes = if installer.starts_with("uv ") {
+            ""
+        } else {
+            " -y"
+        };
+        let end = inst.span.start + body.trim_end().len();
+        out.insert_str(
+            end,
+            &format!(" \\\n    && {installer} uninstall{yes} {libraries}"),
+        );
+        let flag_at = inst.span.start + at;
+        out.replace_range(flag_at..flag_at + flag.len(), "");
+        changed = true;
+    }
+    changed.then_some(out)
 }
 
 /// `prev`'s Dockerfile with the fixes of `rules` (safe and unsafe) applied.

@@ -79,6 +79,40 @@ fn a_uv_cache_costs_what_its_link_mode_stores() {
     assert_eq!(flag, copied);
 }
 
+/// What a step uninstalls after installing is not in its layer, and a
+/// later step installing it again counts it again.
+#[test]
+fn what_a_step_uninstalls_is_not_in_its_layer() {
+    let with = estimate_of(
+        "FROM python:3.11-slim\nRUN pip install --no-cache-dir fastapi uvicorn\n",
+        &[],
+    );
+    let without = estimate_of(
+        "FROM python:3.11-slim\nRUN pip install --no-cache-dir fastapi uvicorn && pip uninstall -y uvicorn\nRUN pip install --no-cache-dir uvicorn\n",
+        &[],
+    );
+    let uvicorn = ballast_ml::distributions::distribution("uvicorn")
+        .unwrap()
+        .installed_bytes;
+    let (a, b) = (
+        part(&with, 2, "packages").unwrap(),
+        part(&without, 2, "packages").unwrap(),
+    );
+    assert_eq!(a - b, uvicorn);
+    let basis = &without.model.steps[1].parts[0].basis;
+    assert!(basis.contains("uninstalled in the same step"), "{basis}");
+    assert_eq!(part(&without, 3, "packages"), Some(uvicorn));
+    // An uninstall before the install makes room for it: all counted.
+    let room = estimate_of(
+        "FROM python:3.11-slim\nRUN pip uninstall -y uvicorn && pip install --no-cache-dir uvicorn\n",
+        &[],
+    );
+    assert_eq!(
+        part(&room, 2, "packages"),
+        Some(closure_of(&["uvicorn"]).installed_bytes(|_| false))
+    );
+}
+
 /// A later install counts only what the earlier ones did not bring: pip
 /// finds the rest satisfied. A stage built on another inherits its installs.
 #[test]
@@ -200,9 +234,16 @@ fn the_ladder_applies_each_kind_of_fix_on_the_rung_before() {
         context: Some(&ctx),
         ..LintOptions::default()
     };
-    let (rungs, stopped) =
-        ballast_linter::ladder::ladder(&Dockerfile::parse(dockerfile), &options, &|p| ctx.read(p))
-            .unwrap();
+    let ladder = |cpu_index| {
+        ballast_linter::ladder::ladder(
+            &Dockerfile::parse(dockerfile),
+            &options,
+            &|p| ctx.read(p),
+            cpu_index,
+        )
+        .unwrap()
+    };
+    let (rungs, stopped) = ladder(true);
     assert_eq!(stopped, None);
     let names: Vec<&str> = rungs.iter().map(|r| r.name).collect();
     assert_eq!(
@@ -245,4 +286,46 @@ fn the_ladder_applies_each_kind_of_fix_on_the_rung_before() {
     assert_eq!(cpu.same_as_before, None);
     assert!(cpu.dockerfile.contains("download.pytorch.org/whl/cpu"));
     assert!(cpu.predicted_bytes < rungs[2].predicted_bytes / 2);
+    // Without the CPU index, the rung is a stand-in, named so: torch from
+    // the default index, its CUDA libraries uninstalled in the same step,
+    // and the model sizes that (torch's own CUDA build stays).
+    let (stand_in, _) = ladder(false);
+    let s = &stand_in[3];
+    assert_eq!(s.name, ballast_linter::ladder::CPU_TORCH_STAND_IN);
+    assert!(
+        !s.dockerfile.contains("download.pytorch.org"),
+        "{}",
+        s.dockerfile
+    );
+    let uninstall = s
+        .dockerfile
+        .lines()
+        .find(|l| l.contains("uninstall -y"))
+        .unwrap_or_else(|| panic!("{}", s.dockerfile));
+    for name in [
+        "nvidia-cublas",
+        "nvidia-cublas-cu12",
+        "nvidia-curand-cu12",
+        "triton",
+    ] {
+        assert!(
+            uninstall.contains(&format!(" {name}")),
+            "{name}: {uninstall}"
+        );
+    }
+    assert!(!uninstall.contains(" torch"), "{uninstall}");
+    let torch_own = ballast_ml::distributions::distribution("torch")
+        .unwrap()
+        .installed_bytes;
+    assert!(
+        s.predicted_bytes < rungs[2].predicted_bytes - 1_000_000_000
+            && s.predicted_bytes > cpu.predicted_bytes,
+        "{} vs {} and {}",
+        s.predicted_bytes,
+        rungs[2].predicted_bytes,
+        cpu.predicted_bytes
+    );
+    assert!(s.predicted_bytes >= torch_own, "{}", s.predicted_bytes);
+    // The rungs after it build on it.
+    assert!(stand_in[4].dockerfile.contains("uninstall -y"));
 }

@@ -576,6 +576,40 @@ pub fn is_cuda_torch_part(name: &str) -> bool {
     name == "torch" || name == "triton" || name.starts_with("nvidia-") || name.starts_with("cuda-")
 }
 
+/// The nvidia-* wheels torch's CUDA 12 builds on the package index require
+/// (torch 2.5.1's METADATA, as downloaded for bench/example.sh full, and
+/// the later 2.x releases' additions): the measured closure names the
+/// newest release's, which a pinned older torch does not use.
+const TORCH_CUDA12_LIBRARIES: &[&str] = &[
+    "nvidia-cublas-cu12",
+    "nvidia-cuda-cupti-cu12",
+    "nvidia-cuda-nvrtc-cu12",
+    "nvidia-cuda-runtime-cu12",
+    "nvidia-cudnn-cu12",
+    "nvidia-cufft-cu12",
+    "nvidia-cufile-cu12",
+    "nvidia-curand-cu12",
+    "nvidia-cusolver-cu12",
+    "nvidia-cusparse-cu12",
+    "nvidia-cusparselt-cu12",
+    "nvidia-nccl-cu12",
+    "nvidia-nvjitlink-cu12",
+    "nvidia-nvshmem-cu12",
+    "nvidia-nvtx-cu12",
+];
+
+/// The CUDA libraries torch's default builds bring beside torch itself
+/// (nvidia-* wheels and triton): the measured closure's and those of the
+/// CUDA 12 builds, so a pinned older torch's are named too.
+pub fn torch_cuda_libraries() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = torch_cuda_parts().filter(|d| *d != "torch").collect();
+    all.extend(TORCH_CUDA12_LIBRARIES);
+    all.push("triton");
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 /// The distributions of torch's closure that its CUDA build brings.
 fn torch_cuda_parts() -> impl Iterator<Item = &'static str> {
     crate::distributions::closure("torch")

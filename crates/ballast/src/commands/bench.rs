@@ -41,6 +41,9 @@ pub struct BenchArgs {
     /// Build the lesson's ladder: the Dockerfile as written, then with a
     /// slim base, restructured into stages, with CPU torch, with a
     /// .dockerignore and a non-root user, each rung on the one before.
+    /// Where the PyTorch CPU index cannot be reached, the CPU-torch rung is
+    /// a stand-in, named so: torch from the default index with its CUDA
+    /// libraries uninstalled in the same step.
     #[arg(long)]
     pub ladder: bool,
     /// Output format.
@@ -86,6 +89,17 @@ fn write_variant(
     Ok(path)
 }
 
+/// Whether the PyTorch CPU index answers a TCP connection (3 s at most).
+fn cpu_index_reachable() -> bool {
+    use std::net::ToSocketAddrs;
+    let Ok(addrs) = ("download.pytorch.org", 443).to_socket_addrs() else {
+        return false;
+    };
+    addrs.into_iter().any(|a| {
+        std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(3)).is_ok()
+    })
+}
+
 /// The ladder's rungs as variants; a rung equal to the one before, or one
 /// that edits context files, is not built (a note says why).
 fn ladder_variants(
@@ -95,7 +109,15 @@ fn ladder_variants(
     ctx: &ballast_linter::BuildContext,
     scratch: &Path,
 ) -> Result<Vec<Variant>> {
-    let (rungs, stopped) = ballast_linter::ladder::ladder(&p.df, options, read)
+    let cpu_index = cpu_index_reachable();
+    if !cpu_index {
+        eprintln!(
+            "note: the CPU index ({}) is not reachable: the CPU-torch rung is a stand-in, torch from the default index with its CUDA libraries uninstalled in the same step (`{}`)",
+            ballast_linter::ladder::CPU_INDEX,
+            ballast_linter::ladder::CPU_TORCH_STAND_IN
+        );
+    }
+    let (rungs, stopped) = ballast_linter::ladder::ladder(&p.df, options, read, cpu_index)
         .map_err(|e| anyhow::anyhow!("{}: {e}", p.dockerfile_path.display()))?;
     let mut out = Vec::new();
     for r in &rungs {

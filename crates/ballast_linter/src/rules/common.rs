@@ -85,10 +85,12 @@ fn sized(cx: &Checker<'_>, installs: &[&PyInstall<'_>], cpu_torch: bool) -> Opti
         .iter()
         .flat_map(|p| p.unread.iter().cloned())
         .collect();
+    let removed = ballast_context::cost::uninstalled(first.run, true);
     let torch = TorchContext {
         cpu: cpu_torch || installs.iter().any(|p| p.cpu_source.is_some()),
         present: cx.torch_before(first.run.index).map(|t| t.line),
         installed: Some(cx.python_installed_before(first.run.index)),
+        removed: Some(&removed),
     };
     python_cost(&reqs, torch, &unread)
 }
