@@ -12,11 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 reqs=("$@")
 [ ${#reqs[@]} -gt 0 ] || reqs=(fastapi==0.115.5 uvicorn==0.32.1 numpy==1.26.4 pandas==2.2.3 scikit-learn==1.5.2)
-V="${XDG_CACHE_HOME:-$HOME/.cache}/ballast/distribution-sizes"
-if [ ! -x "$V/bin/uv" ]; then
-  python3 -m venv "$V"
-  "$V/bin/pip" install -q --upgrade pip uv packaging
-fi
+. bench/measure-venv.sh
 work="$(mktemp -d)"
 trap 'exec 3>&- 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 bytes() { du -sb "$@" | awk '{s+=$1} END {print s}'; }

@@ -6,11 +6,7 @@
 #   bench/distribution-sizes.sh            JOBS=4 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
-V="${XDG_CACHE_HOME:-$HOME/.cache}/ballast/distribution-sizes"
-if [ ! -x "$V/bin/uv" ]; then
-  python3 -m venv "$V"
-  "$V/bin/pip" install -q --upgrade pip uv packaging
-fi
+. bench/measure-venv.sh
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$V/bin/python" bench/distribution_sizes.py "$V/bin/uv" "$V/bin/python" "$work"

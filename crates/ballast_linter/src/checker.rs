@@ -872,13 +872,8 @@ impl<'a> Checker<'a> {
                         });
                     }
                 }
-                for (_, cmd) in run.commands() {
-                    let uninstall = cmd.name().is_some_and(|n| n.starts_with("pip"))
-                        && cmd.args().next() == Some("uninstall")
-                        && cmd.args().any(|a| a == "torch");
-                    if uninstall {
-                        state = None;
-                    }
+                if ballast_context::cost::uninstalled(run, false).contains("torch") {
+                    state = None;
                 }
             }
             stage_end.push(state);
