@@ -7,7 +7,8 @@ release with its dependencies (uv pip compile, for this interpreter: CPython
 3.11 on Linux x86_64, what python:3.11 images run), downloads each resolved
 wheel once from the package index, installs it without dependencies (uv, compiling
 .pyc files as an image's `pip install` does) and measures each one's files
-from its RECORD (its .pyc included), takes the wheel's bytes from the
+from its RECORD (its .pyc included, and counted apart: uv without
+--compile-bytecode writes none), takes the wheel's bytes from the
 index's JSON listing, then
 writes two tables into crates/ballast_ml/data:
 
@@ -147,15 +148,18 @@ def wheel_size(name, version):
 
 
 def installed_sizes(site):
-    """Installed bytes and files of each distribution in `site`, from its
-    RECORD, with the .pyc compiled for each of its .py files."""
+    """Installed bytes, files and .pyc bytes of each distribution in `site`,
+    from its RECORD, with the .pyc compiled for each of its .py files (an
+    install without bytecode, uv's default, writes all but those)."""
     out = {}
     for info in pathlib.Path(site).glob("*.dist-info"):
         meta = (info / "METADATA").read_text(errors="replace")
         name = canonicalize_name(re.search(r"^Name: *(.+)$", meta, re.M).group(1).strip())
-        total = files = 0
+        total = files = pyc_total = 0
+        paths = set()
         for row in (info / "RECORD").read_text(errors="replace").splitlines():
             path = row.rsplit(",", 2)[0].strip('"')
+            paths.add(path)
             full = pathlib.Path(site) / path
             if not full.is_file() or full.is_symlink():
                 continue
@@ -165,8 +169,9 @@ def installed_sizes(site):
                 pyc = full.parent / "__pycache__" / f"{full.stem}.cpython-311.pyc"
                 if pyc.is_file():
                     total += pyc.stat().st_size
+                    pyc_total += pyc.stat().st_size
                     files += 1
-        out[name] = (total, files)
+        out[name] = (total, files, pyc_total, frozenset(paths))
     return out
 
 
@@ -224,12 +229,25 @@ def main():
                 got.update(one)
                 if e:
                     failed[pin[0]] = " ".join(e)
+        # Distributions that install the same files (tensorflow and
+        # tensorflow-cpu, cuda-python and cuda-bindings) overwrite each other
+        # in one target: measure each of them alone.
+        owners = {}
+        for name, (*_, paths) in got.items():
+            for path in paths:
+                owners.setdefault(path, set()).add(name)
+        clashing = set().union(*[o for o in owners.values() if len(o) > 1])
+        for pin in [p for p in part if p[0] in clashing]:
+            one, e = measure_batch(uv, python, [pin], work)
+            got.update(one)
+            if e:
+                failed[pin[0]] = " ".join(e)
         with futures.ThreadPoolExecutor(8) as pool:
             wheels = dict(zip([n for n, _ in part],
                               pool.map(lambda p: wheel_size(*p), part)))
         for name, version in part:
             if name in got and wheels[name][0]:
-                sizes[name] = (version, wheels[name][0], *got[name])
+                sizes[name] = (version, wheels[name][0], *got[name][:3])
             elif name not in failed:
                 failed[name] = wheels[name][1] or "not installed"
         print(f"  measured {min(i + batch, len(todo))}/{len(todo)}", file=sys.stderr, flush=True)
@@ -247,11 +265,11 @@ def header(python, what):
 def write_tables(closures, unresolved, sizes, failed, python):
     DATA.mkdir(parents=True, exist_ok=True)
     with open(DATA / "distributions.tsv", "w") as out:
-        out.write(header(python, "Installed size of each distribution, alone (its files and .pyc), and its wheel"))
-        out.write("# name\tversion\twheel_bytes\tinstalled_bytes\tfiles\n")
+        out.write(header(python, "Installed size of each distribution, alone (its files and .pyc), the .pyc part, and its wheel"))
+        out.write("# name\tversion\twheel_bytes\tinstalled_bytes\tfiles\tpyc_bytes\n")
         for name in sorted(sizes):
-            version, wheel, installed, files = sizes[name]
-            out.write(f"{name}\t{version}\t{wheel}\t{installed}\t{files}\n")
+            version, wheel, installed, files, pyc = sizes[name]
+            out.write(f"{name}\t{version}\t{wheel}\t{installed}\t{files}\t{pyc}\n")
         for name in sorted(failed):
             out.write(f"# not measured: {name}: {failed[name]}\n")
     with open(DATA / "closures.tsv", "w") as out:

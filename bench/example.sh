@@ -32,6 +32,13 @@ if [ ! -f "$W/.done" ]; then
   if [ "$set_" = full ]; then reqs=(-r examples/rag-service/requirements.txt); else reqs=(fastapi==0.115.5 uvicorn==0.32.1); fi
   "$PY" -m pip download -q --dest "$W" --only-binary=:all: --python-version 3.11 --implementation cp \
     --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 --platform any "${reqs[@]}"
+  # pip evaluates markers with the interpreter it runs on, not the one it
+  # downloads for: the stand-in bases run Debian bookworm's Python 3.11.2,
+  # where redis also needs async-timeout (`python_full_version < "3.11.3"`).
+  if [ "$set_" = full ]; then
+    "$PY" -m pip download -q --dest "$W" --only-binary=:all: --python-version 3.11 --implementation cp \
+      --platform any 'async-timeout>=4.0.3'
+  fi
   touch "$W/.done"
 fi
 work=$(mktemp -d)

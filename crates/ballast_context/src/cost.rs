@@ -43,6 +43,8 @@ pub const UNKNOWN_OS_PACKAGE: u64 = 15_000_000;
 pub struct Sized<'a> {
     pub requirement: &'a Requirement,
     pub no_deps: bool,
+    /// The install writes `.pyc` files ([`Install::compiles_bytecode`]).
+    pub bytecode: bool,
 }
 
 /// What is known about torch where the packages are installed.
@@ -102,6 +104,8 @@ pub struct Present<'a> {
     pub torch: Option<usize>,
     /// The Python distributions installed.
     pub python: &'a BTreeSet<&'static str>,
+    /// `UV_COMPILE_BYTECODE` is true in the environment the RUN sees.
+    pub uv_compile_bytecode: bool,
 }
 
 /// Whether a distribution is part of what torch's CUDA build installs:
@@ -119,6 +123,8 @@ fn torch_part(name: &str) -> bool {
 /// requirements are unknown. `None` when nothing is known.
 pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String]) -> Option<Cost> {
     let mut installs = Installs::default();
+    // What installs that compile bytecode bring: the rest is sized without .pyc.
+    let mut compiled = Installs::default();
     let mut keeps_torch = false;
     let mut replaces_torch = false;
     let mut dependent_kept = false;
@@ -143,9 +149,16 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
             }
             keeps_torch = true;
         }
-        installs.add(&n, s.no_deps);
-        if n == "transformers" && s.requirement.extras.iter().any(|e| e == "torch") {
-            installs.add("torch", false);
+        let torch_extra = n == "transformers" && s.requirement.extras.iter().any(|e| e == "torch");
+        let add = |set: &mut Installs| {
+            set.add(&n, s.no_deps);
+            if torch_extra {
+                set.add("torch", false);
+            }
+        };
+        add(&mut installs);
+        if s.bytecode {
+            add(&mut compiled);
         }
     }
     if seen.is_empty() {
@@ -159,7 +172,9 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
             || torch.removed.is_some_and(|r| r.contains(d))
     };
     let skip = |d: &str| (torch_part(d) && (!with_torch || cpu_torch)) || before(d);
-    let mut bytes = installs.installed_bytes(skip);
+    let uncompiled = |d: &str| skip(d) || compiled.distributions.contains(d);
+    let no_pyc = installs.pyc_bytes(uncompiled);
+    let mut bytes = installs.installed_bytes(skip) - no_pyc;
     let mut download = installs.wheel_bytes(skip);
     let unknown = installs.unknown.len() as u64;
     let mut basis = format!(
@@ -173,6 +188,9 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
         .filter(|d| torch.removed.is_some_and(|r| r.contains(**d)))
         .count();
     let again = installs.distributions.iter().filter(|d| before(d)).count() - removed;
+    if no_pyc > 0 {
+        basis.push_str(" without .pyc files (uv compiles none unless told to)");
+    }
     if removed > 0 {
         basis.push_str(&format!(" ({removed} uninstalled in the same step)"));
     }
@@ -231,9 +249,20 @@ pub fn run_cost(
         .iter()
         .flat_map(|i| {
             let no_deps = i.install.without_dependencies();
+            let inline = i
+                .command
+                .assignments
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "UV_COMPILE_BYTECODE")
+                .map(|(_, v)| ballast_shell::python::truthy(v));
+            let bytecode = i
+                .install
+                .compiles_bytecode(inline.unwrap_or(present.uv_compile_bytecode));
             i.resolved.requested.iter().map(move |q| Sized {
                 requirement: &q.requirement,
                 no_deps,
+                bytecode,
             })
         })
         .collect();
@@ -377,6 +406,7 @@ mod tests {
             .map(|requirement| Sized {
                 requirement,
                 no_deps: false,
+                bytecode: true,
             })
             .collect();
         let c = python_cost(&sized, TorchContext::default(), &[]).unwrap();
@@ -405,6 +435,7 @@ mod tests {
         let st = [Sized {
             requirement: &r[1],
             no_deps: false,
+            bytecode: true,
         }];
         let c = python_cost(
             &st,
@@ -425,6 +456,7 @@ mod tests {
         let st = [Sized {
             requirement: &r[1],
             no_deps: true,
+            bytecode: true,
         }];
         assert!(
             python_cost(&st, TorchContext::default(), &[])

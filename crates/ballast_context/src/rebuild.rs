@@ -538,6 +538,7 @@ fn step_cost(
                     crate::cost::Present {
                         torch: torch_line,
                         python: &NONE,
+                        uv_compile_bytecode: false,
                     },
                     OsBase::of(base.map(|(img, _)| img)),
                 )

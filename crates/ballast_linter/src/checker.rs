@@ -716,12 +716,9 @@ impl<'a> Checker<'a> {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         });
-        inline.or_else(|| self.var(i, name)).is_some_and(|v| {
-            matches!(
-                v.trim_matches(['"', '\'']).to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on"
-            )
-        })
+        inline
+            .or_else(|| self.var(i, name))
+            .is_some_and(ballast_shell::python::truthy)
     }
 
     /// Reads a file of the build context (as changed by earlier fixes).
@@ -792,6 +789,7 @@ impl<'a> Checker<'a> {
             ballast_context::cost::Present {
                 torch: self.torch_before(run.index).map(|t| t.line),
                 python: self.python_installed_before(run.index),
+                uv_compile_bytecode: self.truthy(run.index, None, "UV_COMPILE_BYTECODE"),
             },
             self.os_base(run.index),
         )

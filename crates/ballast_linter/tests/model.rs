@@ -58,7 +58,9 @@ fn part(e: &ImageEstimate, line: usize, what: &str) -> Option<u64> {
 #[test]
 fn a_uv_cache_costs_what_its_link_mode_stores() {
     let want = closure_of(&["fastapi", "uvicorn"]);
-    let (wheels, installed) = (want.wheel_bytes(|_| false), want.installed_bytes(|_| false));
+    // uv compiles no bytecode by default: what it installs has no .pyc.
+    let wheels = want.wheel_bytes(|_| false);
+    let installed = want.installed_bytes(|_| false) - want.pyc_bytes(|_| false);
     let cache_of = |text: &str| {
         let e = estimate_of(text, &[]);
         part(&e, 3, "package cache /root/.cache/uv").unwrap()
@@ -130,6 +132,42 @@ fn what_an_earlier_step_installed_counts_once() {
     assert!(
         basis.contains("already installed by earlier steps"),
         "{basis}"
+    );
+}
+
+/// pip compiles `.pyc` files as it installs (unless `--no-compile`); uv
+/// does only with `--compile-bytecode` or `UV_COMPILE_BYTECODE`, so the
+/// same packages take less room installed by uv as it comes.
+#[test]
+fn packages_hold_bytecode_only_where_the_installer_compiles_it() {
+    let want = closure_of(&["fastapi", "uvicorn"]);
+    let (all, pyc) = (want.installed_bytes(|_| false), want.pyc_bytes(|_| false));
+    assert!(pyc > all / 10, "{pyc} of {all}");
+    let packages = |run: &str| {
+        let e = estimate_of(&format!("FROM python:3.11-slim\n{run}\n"), &[]);
+        part(&e, 2, "packages").unwrap_or_else(|| panic!("{run}: {:#?}", e.model.steps))
+    };
+    assert_eq!(packages("RUN pip install fastapi uvicorn"), all);
+    assert_eq!(
+        packages("RUN pip install --no-compile fastapi uvicorn"),
+        all - pyc
+    );
+    assert_eq!(
+        packages("RUN uv pip install --system fastapi uvicorn"),
+        all - pyc
+    );
+    for compiled in [
+        "RUN uv pip install --system --compile-bytecode fastapi uvicorn",
+        "RUN UV_COMPILE_BYTECODE=1 uv pip install --system fastapi uvicorn",
+        "ENV UV_COMPILE_BYTECODE=1\nRUN uv pip install --system fastapi uvicorn",
+    ] {
+        let e = estimate_of(&format!("FROM python:3.11-slim\n{compiled}\n"), &[]);
+        let line = if compiled.starts_with("ENV") { 3 } else { 2 };
+        assert_eq!(part(&e, line, "packages"), Some(all), "{compiled}");
+    }
+    assert_eq!(
+        packages("RUN UV_COMPILE_BYTECODE=0 uv pip install --system fastapi uvicorn"),
+        all - pyc
     );
 }
 

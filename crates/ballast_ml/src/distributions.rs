@@ -24,6 +24,9 @@ pub struct Distribution {
     pub wheel_bytes: u64,
     /// Its files installed alone, `.pyc` included.
     pub installed_bytes: u64,
+    /// The `.pyc` part of `installed_bytes`: what an install that compiles
+    /// no bytecode (uv's default) does not write.
+    pub pyc_bytes: u64,
 }
 
 fn sizes() -> &'static HashMap<&'static str, Distribution> {
@@ -39,6 +42,7 @@ fn sizes() -> &'static HashMap<&'static str, Distribution> {
                     version: c.next()?,
                     wheel_bytes: c.next()?.parse().ok()?,
                     installed_bytes: c.next()?.parse().ok()?,
+                    pyc_bytes: c.nth(1)?.parse().ok()?,
                 };
                 Some((d.name, d))
             })
@@ -127,6 +131,11 @@ impl Installs {
         self.each(skip).map(|d| d.installed_bytes).sum()
     }
 
+    /// The `.pyc` part of [`Installs::installed_bytes`].
+    pub fn pyc_bytes(&self, skip: impl Fn(&str) -> bool) -> u64 {
+        self.each(skip).map(|d| d.pyc_bytes).sum()
+    }
+
     /// Wheel bytes of the measured distributions, except those `skip` names.
     pub fn wheel_bytes(&self, skip: impl Fn(&str) -> bool) -> u64 {
         self.each(skip).map(|d| d.wheel_bytes).sum()
@@ -153,6 +162,9 @@ mod tests {
         assert!(torch.contains(&"torch") && torch.iter().any(|d| d.starts_with("nvidia-")));
         let t = distribution("Torch").unwrap();
         assert!(t.installed_bytes > t.wheel_bytes && t.wheel_bytes > 100_000_000);
+        // A pure-Python distribution's bytecode is a large part of it.
+        let f = distribution("fastapi").unwrap();
+        assert!(f.pyc_bytes > f.installed_bytes / 4 && f.pyc_bytes < f.installed_bytes);
         // Shared dependencies count once.
         let mut both = Installs::default();
         both.add("transformers", false);

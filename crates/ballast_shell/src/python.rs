@@ -80,6 +80,32 @@ impl Install {
     pub fn without_dependencies(&self) -> bool {
         self.has_option(&["--no-deps", "--no-dependencies", "--only-root"])
     }
+
+    /// Whether the install writes `.pyc` files beside what it installs:
+    /// pip compiles unless told `--no-compile`; uv compiles only with
+    /// `--compile-bytecode` or `UV_COMPILE_BYTECODE` true in the command's
+    /// environment (`uv_env`), and `--no-compile-bytecode` wins.
+    pub fn compiles_bytecode(&self, uv_env: bool) -> bool {
+        match self.tool {
+            Tool::UvPip | Tool::UvSync => {
+                !self.has_option(&["--no-compile-bytecode"])
+                    && (uv_env || self.has_option(&["--compile-bytecode", "--compile"]))
+            }
+            _ => !self.has_option(&["--no-compile"]),
+        }
+    }
+}
+
+/// Whether an environment value means true, as pip and uv read booleans
+/// (`1`, `true`, `yes`, `on`, any case, quotes ignored).
+pub fn truthy(value: &str) -> bool {
+    matches!(
+        value
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase()
+            .as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }
 
 fn opt_value<'a>(words: &'a [Word], i: usize, name: &str) -> (Option<&'a str>, usize) {
