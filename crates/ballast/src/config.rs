@@ -41,6 +41,10 @@ pub struct LintConfig {
     pub trusted_registries: Vec<String>,
     #[serde(default)]
     pub disable_pragmas: bool,
+    /// BuildKit's check controls for every file (`skip=...;error=true`),
+    /// in place of each file's `# check=` directive, as the
+    /// `BUILDKIT_DOCKERFILE_CHECK` build argument.
+    pub buildkit_check: Option<String>,
 }
 
 /// CI gates for `ballast inspect`.

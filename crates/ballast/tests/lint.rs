@@ -571,3 +571,62 @@ fn real_world_dockerfiles_lint_without_errors() {
         insta::assert_snapshot!("lint-real-world", lines.join("\n"));
     });
 }
+
+/// BuildKit's check controls from the file, `ballast.toml`, the flag and
+/// `BUILDKIT_DOCKERFILE_CHECK`, each replacing the one before; a malformed
+/// directive is one line naming the file and line, exit 2.
+#[test]
+fn buildkit_check_controls_layer_like_buildkit() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[(
+            "Dockerfile",
+            "# check=skip=FromAsCasing\nFROM python:3.11-slim as base\nCMD python app.py\n",
+        )],
+    );
+    let buildkit = ["--no-context", "--select", "buildkit", "Dockerfile"];
+    let (v, code) = json(dir.path(), &buildkit);
+    assert_eq!(codes(&v), ["BL607"], "the directive skips FromAsCasing");
+    assert_eq!(code, 1);
+    write(
+        dir.path(),
+        &[("ballast.toml", "[lint]\nbuildkit-check = \"skip=all\"\n")],
+    );
+    let (v, code) = json(dir.path(), &buildkit);
+    assert_eq!(
+        codes(&v),
+        Vec::<String>::new(),
+        "the setting replaces the directive"
+    );
+    assert_eq!(code, 0);
+    let out = ballast(dir.path())
+        .args(["lint", "--format", "json"])
+        .args(buildkit)
+        .env(
+            "BUILDKIT_DOCKERFILE_CHECK",
+            "skip=JSONArgsRecommended;error=true",
+        )
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(codes(&v), ["BL602"]);
+    assert_eq!(v["findings"][0]["severity"], "error");
+    // Without the setting, the file's directive is read, and checked.
+    std::fs::remove_file(dir.path().join("ballast.toml")).unwrap();
+    write(
+        dir.path(),
+        &[("bad/Dockerfile", "# check=skip=NoSuchCheck\nFROM scratch\n")],
+    );
+    let out = ballast(dir.path())
+        .args(["lint", "bad/Dockerfile"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("bad/Dockerfile:1:") && err.contains("NoSuchCheck"),
+        "{err}"
+    );
+}

@@ -2,8 +2,10 @@
 //!
 //! Scoping follows BuildKit: ARGs before the first FROM are global and only
 //! usable in FROM lines unless a stage redeclares them (`ARG NAME`); an ARG
-//! inside a stage is visible from its declaration to the end of the stage;
-//! ENV accumulates through a stage and is inherited by `FROM <stage>`; the
+//! inside a stage is visible from its declaration to the end of the stage
+//! and in the stages built `FROM` it (BuildKit copies the base stage's
+//! build arguments); ENV accumulates through a stage and is inherited by
+//! `FROM <stage>`; the
 //! platform ARGs (`TARGETARCH`, `BUILDPLATFORM`, ...) are predefined in the
 //! global scope and must be declared to be used inside a stage.
 
@@ -336,7 +338,7 @@ struct Builder<'a> {
     stage_of: Vec<Option<usize>>,
     scopes: Vec<Scope>,
     errors: Vec<SemanticError>,
-    /// ENV set by each stage (and inherited), for `FROM <stage>`.
+    /// ENV and ARGs set by each stage (and inherited), for `FROM <stage>`.
     stage_env: Vec<Scope>,
     /// Bytes of variable values computed so far (bounded by `MAX_VALUE_BYTES`).
     value_bytes: usize,
@@ -417,9 +419,11 @@ impl<'a> Builder<'a> {
                     self.declare_args(inst, &mut global, None);
                     self.global = global;
                 }
-                (Keyword::Arg, Some(_)) => {
+                (Keyword::Arg, Some(s)) => {
                     let global = self.global.clone();
                     self.declare_args(inst, &mut scope, Some(&global));
+                    // Stages built FROM this one see its ARGs too.
+                    self.stage_env[s] = scope.clone();
                 }
                 (Keyword::Env, Some(s)) => {
                     self.check_instruction(inst);
@@ -486,14 +490,9 @@ impl<'a> Builder<'a> {
         };
         let name = from.name.as_ref().map(|n| n.to_ascii_lowercase());
         if let (Some(n), Some(span)) = (&name, from.name_span) {
+            // A duplicate name builds (BuildKit warns: DuplicateStageName).
             if !is_valid_stage_name(n) {
                 self.error(format!("invalid name for build stage: {n:?}, name can't start with a number or contain symbols"), span);
-            } else if self
-                .stages
-                .iter()
-                .any(|s| s.name.as_deref() == Some(n.as_str()))
-            {
-                self.error(format!("duplicate stage name {n:?}"), span);
             }
         }
         // FROM sees only the global scope.
@@ -685,6 +684,10 @@ mod tests {
         assert_eq!(g.stages[1].base, Base::Stage(0));
         assert_eq!(g.scopes[3].value("X"), Some("1"));
         assert_eq!(g.scopes[5].value("X"), None);
+        // So are a stage's ARGs (BuildKit copies the base stage's build args).
+        let (_, g) = graph("FROM a AS one\nARG A=1\nFROM one\nRUN x\nFROM b\nRUN y\n");
+        assert_eq!(g.scopes[3].value("A"), Some("1"));
+        assert_eq!(g.scopes[5].value("A"), None);
     }
 
     #[test]

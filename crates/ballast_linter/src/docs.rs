@@ -23,11 +23,14 @@ pub fn rule_markdown(r: &Rule, heading: &str) -> String {
     writeln!(out, "{heading} {} `{}`\n", r.code, r.name).unwrap();
     writeln!(
         out,
-        "{}. Family: {}; default severity: {}; fix: {}{}{}.\n",
+        "{}. Family: {}; default severity: {}; fix: {}{}{}{}.\n",
         r.summary,
         r.family.as_str(),
         r.severity,
         r.fix.as_str(),
+        r.buildkit
+            .map(|b| format!("; BuildKit's `{b}` (the name is accepted too)"))
+            .unwrap_or_default(),
         if r.hadolint.is_empty() {
             String::new()
         } else {
@@ -95,5 +98,6 @@ fn family_title(f: Family) -> &'static str {
         Family::Ml => "ML",
         Family::Security => "Security",
         Family::Context => "Context",
+        Family::Buildkit => "BuildKit checks",
     }
 }

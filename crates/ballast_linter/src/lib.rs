@@ -16,6 +16,7 @@
 //! made of text edits marked safe or unsafe. Suppression comments are read
 //! by [`suppress`].
 
+pub mod check_directive;
 pub mod checker;
 pub mod docs;
 pub mod finding;
@@ -99,6 +100,8 @@ pub enum LintError {
     Build { line: usize, message: String },
     #[error("no FROM instruction: nothing to build")]
     NoStage,
+    #[error("{0}")]
+    Check(String),
 }
 
 /// Image bytes below which a size finding is info: worth knowing, not
@@ -153,13 +156,27 @@ pub fn stage_model(
 /// Lints a parsed Dockerfile.
 pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintError> {
     let (graph, target) = stage_model(df, options)?;
+    let controls =
+        check_directive::CheckDirective::of(df, options.settings.buildkit_check.as_deref())
+            .map_err(|(line, message)| match line {
+                Some(line) => LintError::Build { line, message },
+                None => LintError::Check(message),
+            })?;
     let suppressions = suppress::Suppressions::parse(df, &graph);
     let checker = Checker::new(df, graph, target, options);
     let mut findings = Vec::new();
-    for rule in options.settings.enabled_rules(options.path.as_deref()) {
+    let mut rules = options.settings.enabled_rules(options.path.as_deref());
+    let experimental: Vec<&Rule> = registry::all()
+        .iter()
+        .copied()
+        .filter(|r| controls.enables(r) && !rules.contains(r))
+        .collect();
+    rules.extend(experimental);
+    rules.retain(|r| !controls.skips(r));
+    for rule in rules {
         let before = findings.len();
         (rule.check)(&checker, &mut findings);
-        let severity = options.settings.severity_of(rule);
+        let severity = controls.severity(rule, options.settings.severity_of(rule));
         for f in &mut findings[before..] {
             // A rule may raise or lower its own default for one finding;
             // an override in the settings replaces both.
@@ -175,9 +192,16 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
         ..Outcome::default()
     };
     for f in findings {
-        let inst = df.instructions.iter().position(|i| {
-            i.span.start <= f.span.start && f.span.start < i.span.end.max(i.span.start + 1)
-        });
+        // The instruction holding the finding: the last one starting at or
+        // before it (instructions are in file order), if it reaches that far.
+        let inst = df
+            .instructions
+            .partition_point(|i| i.span.start <= f.span.start)
+            .checked_sub(1)
+            .filter(|&k| {
+                let i = &df.instructions[k];
+                f.span.start < i.span.end.max(i.span.start + 1)
+            });
         let stage = inst.and_then(|i| checker.stage_of(i));
         if !options.settings.disable_pragmas && suppressions.covers(f.rule, inst, stage) {
             outcome.suppressed += 1;

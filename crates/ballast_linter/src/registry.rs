@@ -57,15 +57,18 @@ pub enum Family {
     Security,
     /// The build context.
     Context,
+    /// BuildKit's own build checks (`docker build --check`), by its names.
+    Buildkit,
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::Size,
         Family::Cache,
         Family::Ml,
         Family::Security,
         Family::Context,
+        Family::Buildkit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Family {
             Family::Ml => "ml",
             Family::Security => "security",
             Family::Context => "context",
+            Family::Buildkit => "buildkit",
         }
     }
 }
@@ -118,8 +122,12 @@ pub struct Rule {
     /// hadolint checks that are the same check: `# hadolint ignore=` with
     /// these codes suppresses this rule.
     pub hadolint: &'static [&'static str],
-    /// Only runs when the settings ask for it (needs configuration).
+    /// Only runs when the settings ask for it (needs configuration, or
+    /// experimental in BuildKit: `# check=experimental=`).
     pub needs_config: bool,
+    /// BuildKit's name for the same check (`StageNameCasing`): accepted
+    /// wherever a rule is named, and by `# check=skip=`.
+    pub buildkit: Option<&'static str>,
     /// Runs the rule over a Dockerfile.
     pub check: fn(&Checker<'_>, &mut Vec<Finding>),
 }
@@ -148,13 +156,36 @@ pub fn all() -> &'static [&'static Rule] {
     crate::rules::RULES
 }
 
-/// A rule by code (`BL101`, any case) or name (`full-python-base`).
+/// A rule by code (`BL101`, any case), name (`full-python-base`) or
+/// BuildKit name (`StageNameCasing`, any case).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     let key = code_or_name.trim();
-    all()
-        .iter()
-        .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key.to_ascii_lowercase())
+    all().iter().copied().find(|r| {
+        r.code.eq_ignore_ascii_case(key)
+            || r.name == key.to_ascii_lowercase()
+            || r.buildkit.is_some_and(|b| b.eq_ignore_ascii_case(key))
+    })
+}
+
+/// A BuildKit check name in kebab case, as its documentation addresses
+/// it: `JSONArgsRecommended` → `json-args-recommended`.
+pub fn kebab_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// Rules a selector names: a code, a name, a family (`size`), a code

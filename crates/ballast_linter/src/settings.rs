@@ -26,6 +26,10 @@ pub struct Settings {
     pub trusted_registries: Vec<String>,
     /// Ignore `# ballast:` and `# hadolint` pragmas.
     pub disable_pragmas: bool,
+    /// BuildKit's check controls (`skip=...;error=true;experimental=...`),
+    /// replacing each file's `# check=` directive as the
+    /// `BUILDKIT_DOCKERFILE_CHECK` build argument does.
+    pub buildkit_check: Option<String>,
 }
 
 impl Settings {
@@ -55,6 +59,10 @@ impl Settings {
         }
         for (glob, _) in &self.per_path_ignores {
             glob_regex(glob).map_err(|e| format!("per-path ignore `{glob}`: {e}"))?;
+        }
+        if let Some(c) = &self.buildkit_check {
+            crate::check_directive::CheckDirective::parse(c)
+                .map_err(|e| format!("buildkit-check {c:?}: {e}"))?;
         }
         Ok(())
     }

@@ -10,6 +10,11 @@
 //!   that are the same check as the hadolint code (see each rule's
 //!   `hadolint` list); other hadolint codes are left to hadolint.
 //!
+//! - `# check=skip=StageNameCasing,JSONArgsRecommended` (or `skip=all`)
+//!   right above an instruction — BuildKit's check names, for that
+//!   instruction; the same directive at the top of the file is BuildKit's
+//!   own and covers the file ([`crate::check_directive`]).
+//!
 //! Anything after the list (`# ballast: ignore=BL401 -- runs as root by
 //! design`) is a free-form reason.
 
@@ -29,6 +34,8 @@ enum Scope {
 #[derive(Debug, Clone)]
 enum Target {
     All,
+    /// Every rule BuildKit has a name for.
+    Buildkit,
     Rule(&'static str),
 }
 
@@ -36,6 +43,7 @@ impl Target {
     fn covers(&self, rule: &Rule) -> bool {
         match self {
             Target::All => true,
+            Target::Buildkit => rule.buildkit.is_some(),
             Target::Rule(code) => *code == rule.code,
         }
     }
@@ -65,6 +73,17 @@ impl Suppressions {
             for t in targets {
                 if t.eq_ignore_ascii_case("all") && tool == "ballast" {
                     resolved.push(Target::All);
+                    continue;
+                }
+                if tool == "buildkit" {
+                    match registry::find(&t).filter(|r| r.buildkit.is_some()) {
+                        _ if t.eq_ignore_ascii_case("all") => resolved.push(Target::Buildkit),
+                        Some(r) => resolved.push(Target::Rule(r.code)),
+                        None => out.problems.push((
+                            c.line,
+                            format!("`# check=skip=` names `{t}`, not a BuildKit check"),
+                        )),
+                    }
                     continue;
                 }
                 if tool == "hadolint" {
@@ -141,6 +160,9 @@ fn next_instruction(df: &Dockerfile, line: usize) -> Option<usize> {
 /// `(scope, targets, tool)` of a pragma comment's text (without the `#`).
 fn parse_pragma(text: &str) -> Option<(Scope, Vec<String>, &'static str)> {
     let t = text.trim_start_matches('#').trim_start();
+    if let Some(v) = t.strip_prefix("check=") {
+        return check_skip(v);
+    }
     let (tool, rest) = if let Some(r) = t.strip_prefix("ballast:") {
         ("ballast", r)
     } else if let Some(r) = t.strip_prefix("hadolint ") {
@@ -181,6 +203,19 @@ fn parse_pragma(text: &str) -> Option<(Scope, Vec<String>, &'static str)> {
     Some((scope, targets, tool))
 }
 
+/// The rules a `check=` comment's `skip=` part names.
+fn check_skip(value: &str) -> Option<(Scope, Vec<String>, &'static str)> {
+    let skip = value
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("skip="))?;
+    let names = skip.split(',').map(|n| n.trim().to_string());
+    Some((
+        Scope::Next,
+        names.filter(|n| !n.is_empty()).collect(),
+        "buildkit",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +234,8 @@ mod tests {
             (Scope::Stage, vec!["DL3042".to_string()], "hadolint")
         );
         assert!(parse_pragma("# just a comment").is_none());
+        let (s, t, tool) = parse_pragma("# check=skip=JSONArgsRecommended,FromAsCasing").unwrap();
+        assert_eq!((s, tool), (Scope::Next, "buildkit"));
+        assert_eq!(t, ["JSONArgsRecommended", "FromAsCasing"]);
     }
 }

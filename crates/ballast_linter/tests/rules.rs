@@ -7,7 +7,9 @@
 //! the build context), `#@ file PATH size=N` (N bytes of zeros),
 //! `#@ context` (lint with a build context even without files),
 //! `#@ target NAME`, `#@ build-arg K=V`, `#@ trusted REGISTRY`, `#@ path P`
-//! (the Dockerfile's path as shown).
+//! (the Dockerfile's path as shown), `#@ expect LINE MESSAGE` (the case
+//! reports exactly the findings listed, each on the line with the message:
+//! BuildKit's own lint test cases are written so).
 //! Each case is linted with only the rule selected; the snapshot shows
 //! every finding with its place, help, savings and fix, and the file after
 //! applying the fix.
@@ -27,6 +29,8 @@ struct Case {
     trusted: Vec<String>,
     /// The Dockerfile's path as shown (`#@ path .devcontainer/Dockerfile`).
     path: Option<String>,
+    /// Exactly the findings to report, as (line, message).
+    expect: Vec<(usize, String)>,
 }
 
 enum FileBody {
@@ -57,6 +61,7 @@ fn parse_fixture(text: &str) -> Vec<Case> {
                     build_args: Vec::new(),
                     trusted: Vec::new(),
                     path: None,
+                    expect: Vec::new(),
                 });
                 continue;
             }
@@ -89,6 +94,10 @@ fn parse_fixture(text: &str) -> Vec<Case> {
                 c.trusted.push(r.trim().to_string());
             } else if let Some(p) = d.strip_prefix("path ") {
                 c.path = Some(p.trim().to_string());
+            } else if let Some(e) = d.strip_prefix("expect ") {
+                let (line, message) = e.split_once(' ').expect("expect LINE MESSAGE");
+                c.expect
+                    .push((line.parse().expect("expect line"), message.to_string()));
             } else {
                 panic!("unknown directive {d}");
             }
@@ -108,7 +117,7 @@ fn parse_fixture(text: &str) -> Vec<Case> {
     cases
 }
 
-fn run_case(rule: &registry::Rule, case: &Case) -> (String, usize) {
+fn run_case(rule: &registry::Rule, case: &Case) -> (String, Vec<(usize, String)>) {
     let dir = tempfile::tempdir().unwrap();
     for (path, body) in &case.files {
         let p = dir.path().join(path);
@@ -224,7 +233,12 @@ fn run_case(rule: &registry::Rule, case: &Case) -> (String, usize) {
             }
         }
     }
-    (out, outcome.findings.len())
+    let found = outcome
+        .findings
+        .iter()
+        .map(|f| (df.line_col(f.span.start).0, f.message.clone()))
+        .collect();
+    (out, found)
 }
 
 fn check_rule(name: &str) {
@@ -242,7 +256,11 @@ fn check_rule(name: &str) {
     );
     let mut snapshot = String::new();
     for case in &cases {
-        let (rendered, n) = run_case(rule, case);
+        let (rendered, found) = run_case(rule, case);
+        let n = found.len();
+        if !case.expect.is_empty() {
+            assert_eq!(found, case.expect, "{name}: case `{}`", case.title);
+        }
         if case.title.starts_with("fires") {
             assert!(n > 0, "{name}: case `{}` must report", case.title);
         } else {
@@ -311,6 +329,26 @@ rule_tests! {
     untrusted_registry => "untrusted-registry",
     missing_dockerignore => "missing-dockerignore",
     context_ships_junk => "context-ships-junk",
+    stage_name_casing => "stage-name-casing",
+    from_as_casing => "from-as-casing",
+    no_empty_continuation => "no-empty-continuation",
+    consistent_instruction_casing => "consistent-instruction-casing",
+    duplicate_stage_name => "duplicate-stage-name",
+    reserved_stage_name => "reserved-stage-name",
+    json_args_recommended => "json-args-recommended",
+    maintainer_deprecated => "maintainer-deprecated",
+    undefined_arg_in_from => "undefined-arg-in-from",
+    workdir_relative_path => "workdir-relative-path",
+    multiple_instructions_disallowed => "multiple-instructions-disallowed",
+    legacy_key_value_format => "legacy-key-value-format",
+    redundant_target_platform => "redundant-target-platform",
+    invalid_default_arg_in_from => "invalid-default-arg-in-from",
+    from_platform_flag_const_disallowed => "from-platform-flag-const-disallowed",
+    expose_proto_casing => "expose-proto-casing",
+    expose_invalid_format => "expose-invalid-format",
+    invalid_definition_description => "invalid-definition-description",
+    copy_ignored_file => "copy-ignored-file",
+    undefined_var => "undefined-var",
 }
 
 #[test]

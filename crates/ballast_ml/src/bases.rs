@@ -133,6 +133,35 @@ pub fn is_buildpack_based(image: &ImageRef<'_>) -> bool {
         || image.short_name().eq_ignore_ascii_case("buildpack-deps")
 }
 
+/// The environment variables a base image defines, for telling a variable
+/// the Dockerfile never set from one the image provides; `None` when the
+/// table does not know the image (most, and every CUDA or vendor image:
+/// their lists are long and change by tag). Written from the official
+/// images' Dockerfiles (docker-library, 2024-2026), with every variable any
+/// supported tag sets, so a known image never makes a set variable look
+/// unset. `scratch` has the PATH BuildKit gives an image without one.
+pub fn base_env(image: &ImageRef<'_>) -> Option<&'static [&'static str]> {
+    const PATH_ONLY: &[&str] = &["PATH"];
+    const PYTHON: &[&str] = &[
+        "PATH",
+        "LANG",
+        "GPG_KEY",
+        "PYTHON_VERSION",
+        "PYTHON_SHA256",
+        "PYTHON_PIP_VERSION",
+        "PYTHON_SETUPTOOLS_VERSION",
+        "PYTHON_GET_PIP_URL",
+        "PYTHON_GET_PIP_SHA256",
+    ];
+    if python_flavor(image).is_some() {
+        return Some(PYTHON);
+    }
+    ["scratch", "debian", "ubuntu", "alpine", "busybox"]
+        .iter()
+        .any(|n| image.is_official(n))
+        .then_some(PATH_ONLY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,16 +20,7 @@ pub struct ImageRef<'a> {
 impl<'a> ImageRef<'a> {
     /// Splits a reference. Does not validate it.
     pub fn parse(reference: &'a str) -> ImageRef<'a> {
-        let (rest, digest) = match reference.split_once('@') {
-            Some((r, d)) => (r, Some(d)),
-            None => (reference, None),
-        };
-        // A tag is after the last ':' that comes after the last '/'.
-        let slash = rest.rfind('/').map_or(0, |i| i + 1);
-        let (name, tag) = match rest[slash..].rfind(':') {
-            Some(i) => (&rest[..slash + i], Some(&rest[slash + i + 1..])),
-            None => (rest, None),
-        };
+        let (name, tag, digest) = split(reference);
         let (registry, repository) = match name.split_once('/') {
             Some((first, path))
                 if first.contains('.') || first.contains(':') || first == "localhost" =>
@@ -44,6 +35,24 @@ impl<'a> ImageRef<'a> {
             tag,
             digest,
         }
+    }
+
+    /// Whether the reference is well formed, by the grammar of the
+    /// distribution project's `reference` package that BuildKit parses
+    /// with: lowercase path components, an optional registry host and
+    /// port, a tag of at most 128 word characters, dots and dashes, and a
+    /// digest `algorithm:hex`. An empty reference is not.
+    pub fn is_valid(reference: &str) -> bool {
+        let (name, tag, digest) = split(reference);
+        let parts: Vec<&str> = name.split('/').collect();
+        let path = match parts.as_slice() {
+            [first, rest @ ..] if !rest.is_empty() && is_domain(first) => rest,
+            all => all,
+        };
+        name.len() <= 255
+            && path.iter().all(|c| is_path_component(c))
+            && tag.is_none_or(is_tag)
+            && digest.is_none_or(is_digest)
     }
 
     /// The repository without Docker Hub's `library/` prefix, lower-cased
@@ -92,6 +101,89 @@ pub enum PythonFlavor {
     Alpine,
     /// Windows Server Core images.
     Windows,
+}
+
+/// A reference's name, tag and digest: the digest after `@`, the tag after
+/// the last `:` that comes after the last `/`.
+fn split(reference: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match reference.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (reference, None),
+    };
+    let slash = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[slash..].rfind(':') {
+        Some(i) => (&rest[..slash + i], Some(&rest[slash + i + 1..]), digest),
+        None => (rest, None, digest),
+    }
+}
+
+/// `[a-z0-9]+` runs joined by `.`, `_`, `__` or dashes.
+fn is_path_component(c: &str) -> bool {
+    let b = c.as_bytes();
+    let alnum = |x: u8| x.is_ascii_lowercase() || x.is_ascii_digit();
+    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if alnum(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !alnum(b[i]) {
+            i += 1;
+        }
+        let sep = &c[start..i];
+        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-')) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A registry host (`[a-zA-Z0-9-]` labels joined by dots, or a bracketed
+/// IPv6 address) with an optional port.
+fn is_domain(d: &str) -> bool {
+    let (host, port) = match d.rsplit_once(':') {
+        Some((h, p)) if !d.starts_with('[') || h.ends_with(']') => (h, Some(p)),
+        _ => (d, None),
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|x| x.is_ascii_alphanumeric() || x == b'-')
+    };
+    let host_ok = if host.starts_with('[') && host.ends_with(']') {
+        host[1..host.len() - 1]
+            .bytes()
+            .all(|x| x.is_ascii_hexdigit() || x == b':')
+    } else {
+        host.split('.').all(label)
+    };
+    host_ok && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|x| x.is_ascii_digit()))
+}
+
+fn is_tag(t: &str) -> bool {
+    let word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
+    let b = t.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && word(b[0])
+        && b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
+}
+
+fn is_digest(d: &str) -> bool {
+    let Some((algorithm, hex)) = d.split_once(':') else {
+        return false;
+    };
+    !algorithm.is_empty()
+        && algorithm
+            .bytes()
+            .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || b"+._-".contains(&x))
+        && hex.len() >= 32
+        && hex.bytes().all(|x| x.is_ascii_hexdigit())
 }
 
 /// The flavour of an official `python` image, `None` for other images.
@@ -264,6 +356,32 @@ pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_validated_as_the_distribution_grammar_says() {
+        for ok in [
+            "python:3.11-slim",
+            "nvcr.io/nvidia/pytorch:24.01-py3",
+            "localhost:5000/team/app",
+            "busybox:stable",
+            "ghcr.io/a__b/c-d.e",
+            "python@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(ImageRef::is_valid(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "busybox:",
+            ":latest",
+            "Python:3",
+            "a//b",
+            "x:-tag",
+            "x@sha256:12",
+            "a-:1",
+        ] {
+            assert!(!ImageRef::is_valid(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn references() {

@@ -55,6 +55,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         context: Some(p.dir.clone()),
         no_context: false,
         disable_pragmas: false,
+        buildkit_check: None,
         config: None,
         stdin_filename: "-".into(),
     };

@@ -93,6 +93,7 @@ pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> Li
                 findings: Vec::new(),
                 error: Some(e),
                 image: None,
+                line_starts: Default::default(),
             };
         }
     };
@@ -129,6 +130,7 @@ pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> Li
                 findings: outcome.findings,
                 error: None,
                 image,
+                line_starts: Default::default(),
             }
         }
         Err(e) => LintedFile {
@@ -137,6 +139,7 @@ pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> Li
             findings: Vec::new(),
             error: Some(describe_error(job, &e)),
             image: None,
+            line_starts: Default::default(),
         },
     }
 }

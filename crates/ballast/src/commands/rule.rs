@@ -33,6 +33,7 @@ fn json_rule(r: &registry::Rule) -> serde_json::Value {
         "summary": r.summary,
         "hadolint": r.hadolint,
         "needs_config": r.needs_config,
+        "buildkit": r.buildkit,
         "doc": r.doc(),
     })
 }

@@ -63,6 +63,11 @@ pub struct TargetArgs {
     /// Ignore `# ballast:` and `# hadolint` suppression comments.
     #[arg(long, env = "BALLAST_LINT_DISABLE_PRAGMAS")]
     pub disable_pragmas: bool,
+    /// BuildKit's check controls for every file (`skip=Rule1,Rule2|all;
+    /// error=true;experimental=Rule`), in place of each file's `# check=`
+    /// directive, as BuildKit's build argument of the same name.
+    #[arg(long, value_name = "CONTROLS", env = "BUILDKIT_DOCKERFILE_CHECK")]
+    pub buildkit_check: Option<String>,
     /// The configuration file (default: ballast.toml or pyproject.toml found upward).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -185,6 +190,10 @@ fn settings_for(
             args.trusted_registries.clone()
         },
         disable_pragmas: args.disable_pragmas || cfg.disable_pragmas,
+        buildkit_check: args
+            .buildkit_check
+            .clone()
+            .or_else(|| cfg.buildkit_check.clone()),
         ..Settings::default()
     };
     for (rule, level) in &cfg.severity {

@@ -18,7 +18,10 @@ pub fn ballast(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("ballast").unwrap();
     c.current_dir(dir).env("NO_COLOR", "1");
     for (k, _) in std::env::vars() {
-        if k.starts_with("BALLAST_LINT") || k == "BALLAST_TRUSTED_REGISTRIES" {
+        if k.starts_with("BALLAST_LINT")
+            || k == "BALLAST_TRUSTED_REGISTRIES"
+            || k == "BUILDKIT_DOCKERFILE_CHECK"
+        {
             c.env_remove(k);
         }
     }

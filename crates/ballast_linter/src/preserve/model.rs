@@ -435,6 +435,14 @@ fn known_cleanup(words: &[&str]) -> bool {
     }
 }
 
+/// A port as the engine records `EXPOSE` it: the host address and port
+/// dropped, the protocol lowercase, and `tcp` (the default) left out.
+fn exposed_port(spec: &str) -> String {
+    let port = spec.rsplit(':').next().unwrap_or(spec).to_lowercase();
+    port.strip_suffix("/tcp")
+        .map_or(port.clone(), str::to_string)
+}
+
 fn meta(cx: &Checker<'_>) -> Meta {
     let mut m = Meta::default();
     let image = cx.image_instructions();
@@ -454,7 +462,7 @@ fn meta(cx: &Checker<'_>) -> Meta {
             Keyword::Expose => m.expose.extend(
                 inst.values()
                     .iter()
-                    .map(|v| (expand(cx, i, v), inst.start_line)),
+                    .map(|v| (exposed_port(&expand(cx, i, v)), inst.start_line)),
             ),
             Keyword::Volume => m.volumes.extend(
                 inst.values()
@@ -472,7 +480,10 @@ fn meta(cx: &Checker<'_>) -> Meta {
                     .map(|(k, _)| (k, inst.start_line)),
             ),
             Keyword::From => {
-                if let Some(p) = inst.flag("platform").and_then(|f| f.value()) {
+                // `$TARGETPLATFORM` is what a FROM without the flag builds for.
+                if let Some(p) = inst.flag("platform").and_then(|f| f.value())
+                    && !matches!(p, "$TARGETPLATFORM" | "${TARGETPLATFORM}")
+                {
                     m.platform = Some((p.to_string(), inst.start_line));
                 }
             }

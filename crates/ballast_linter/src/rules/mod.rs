@@ -2,6 +2,7 @@
 //! documentation (what it does, why, an example, fix safety) as a `//!`
 //! comment; the build script collects those into [`RULE_DOCS`].
 
+pub(crate) mod buildkit;
 pub(crate) mod cache;
 pub(crate) mod common;
 pub(crate) mod context;
@@ -49,6 +50,26 @@ pub(crate) static RULES: &[&Rule] = &[
     &security::untrusted_registry::RULE,
     &context::missing_dockerignore::RULE,
     &context::context_ships_junk::RULE,
+    &buildkit::stage_name_casing::RULE,
+    &buildkit::from_as_casing::RULE,
+    &buildkit::no_empty_continuation::RULE,
+    &buildkit::consistent_instruction_casing::RULE,
+    &buildkit::duplicate_stage_name::RULE,
+    &buildkit::reserved_stage_name::RULE,
+    &buildkit::json_args_recommended::RULE,
+    &buildkit::maintainer_deprecated::RULE,
+    &buildkit::undefined_arg_in_from::RULE,
+    &buildkit::workdir_relative_path::RULE,
+    &buildkit::multiple_instructions_disallowed::RULE,
+    &buildkit::legacy_key_value_format::RULE,
+    &buildkit::redundant_target_platform::RULE,
+    &buildkit::invalid_default_arg_in_from::RULE,
+    &buildkit::from_platform_flag_const_disallowed::RULE,
+    &buildkit::expose_proto_casing::RULE,
+    &buildkit::expose_invalid_format::RULE,
+    &buildkit::invalid_definition_description::RULE,
+    &buildkit::copy_ignored_file::RULE,
+    &buildkit::undefined_var::RULE,
 ];
 
 /// The documentation of a rule by name.

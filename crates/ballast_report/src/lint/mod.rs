@@ -26,16 +26,23 @@ pub struct LintedFile {
     pub error: Option<String>,
     /// The image it builds, now and after the fixes (when predicted).
     pub image: Option<ImageEstimate>,
+    /// Where each line of `source` starts (filled on first use; leave it
+    /// `Default::default()`): positions of many findings cost a search each.
+    pub line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl LintedFile {
     /// 1-based (line, column) of a byte offset.
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.source.len());
-        let before = &self.source[..offset];
-        let line = before.matches('\n').count() + 1;
-        let start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[start..].chars().count() + 1)
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.source.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset);
+        let start = starts[line - 1];
+        (line, self.source[start..offset].chars().count() + 1)
     }
 
     /// (line, column, end line, end column) of a finding.

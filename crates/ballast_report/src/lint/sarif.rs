@@ -48,7 +48,7 @@ fn rule_descriptor(r: &registry::Rule) -> Value {
         };
         properties["security-severity"] = json!(score);
     }
-    json!({
+    let mut descriptor = json!({
         "id": r.code,
         "name": r.name,
         "shortDescription": { "text": r.summary },
@@ -56,7 +56,16 @@ fn rule_descriptor(r: &registry::Rule) -> Value {
         "help": { "text": r.doc(), "markdown": r.doc() },
         "defaultConfiguration": { "level": level(r.severity) },
         "properties": properties,
-    })
+    });
+    if let Some(b) = r.buildkit {
+        // BuildKit's name, under which `docker build --check` reports it.
+        descriptor["properties"]["buildkit"] = json!(b);
+        descriptor["helpUri"] = json!(format!(
+            "https://docs.docker.com/go/dockerfile/rule/{}/",
+            registry::kebab_case(b)
+        ));
+    }
+    descriptor
 }
 
 /// The SARIF log.

@@ -2,7 +2,7 @@
 //! the totals: counts, fixes, and the estimated savings.
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use ballast_linter::{Applicability, Severity};
+use ballast_linter::{Applicability, Finding, Severity};
 
 use super::{LintedFile, Summary};
 use crate::Style;
@@ -36,19 +36,23 @@ pub fn terminal(files: &[LintedFile], summary: &Summary, color: bool) -> String 
                     ballast_linter::SavingsKind::Context => format!("{size} of build context"),
                 })
             });
+            // Only the lines the spans cover go to the renderer: handing it
+            // the whole file for each finding costs the file's length each.
+            let (at, window) = window(file, f);
             let mut primary =
-                AnnotationKind::Primary.span(f.span.start..f.span.end.max(f.span.start));
+                AnnotationKind::Primary.span(f.span.start - at..f.span.end.max(f.span.start) - at);
             if let Some(l) = &label {
                 primary = primary.label(l.as_str());
             }
-            let mut snippet = Snippet::source(file.source.as_str())
+            let mut snippet = Snippet::source(window)
+                .line_start(file.line_col(at).0)
                 .path(file.path.as_str())
                 .fold(true)
                 .annotation(primary);
             for (span, text) in &f.related {
                 snippet = snippet.annotation(
                     AnnotationKind::Context
-                        .span(span.start..span.end)
+                        .span(span.start - at..span.end - at)
                         .label(text.as_str()),
                 );
             }
@@ -78,6 +82,26 @@ pub fn terminal(files: &[LintedFile], summary: &Summary, color: bool) -> String 
     }
     out.push_str(&summary_lines(summary, &style));
     out
+}
+
+/// The whole lines a finding's spans cover, and where they start.
+fn window<'a>(file: &'a LintedFile, f: &Finding) -> (usize, &'a str) {
+    let src = file.source.as_str();
+    let spans = std::iter::once(f.span).chain(f.related.iter().map(|(s, _)| *s));
+    let lo = spans
+        .clone()
+        .map(|s| s.start)
+        .min()
+        .unwrap_or(0)
+        .min(src.len());
+    let hi = spans
+        .map(|s| s.end.max(s.start))
+        .max()
+        .unwrap_or(0)
+        .min(src.len());
+    let start = src[..lo].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[hi..].find('\n').map_or(src.len(), |i| hi + i);
+    (start, &src[start..end])
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -43,6 +43,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "apt-get update runs in its own RUN, so its cached lists go stale",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -37,6 +37,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A base image is pinned by tag, not by digest",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

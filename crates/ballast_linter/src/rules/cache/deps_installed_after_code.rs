@@ -63,6 +63,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Dependencies are installed after the code is copied, so every code change reinstalls them",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -41,6 +41,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A base image has no tag or uses latest",
     hadolint: &["DL3006", "DL3007"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -51,6 +51,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "The .dockerignore lets junk, data or secrets into the context",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -45,6 +45,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "The build context has no .dockerignore",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -47,6 +47,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "The image is built on a CUDA devel base",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

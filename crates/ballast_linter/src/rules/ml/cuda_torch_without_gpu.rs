@@ -10,7 +10,7 @@
 //! ## Why it matters
 //! On Linux x86_64 the default index serves the CUDA build of torch, which
 //! pulls about fifteen nvidia-* and cuda-* wheels and triton: measured at
-//! 5.2 GB installed for torch 2.5.1 (CUDA 12) and 5.8 GB for torch 2.15
+//! 5.2 GB installed for torch 2.5.1 (CUDA 12) and 5.5 GB for torch 2.15
 //! (CUDA 13, `bench/distribution-sizes.sh`, 2026-12-05), against about
 //! 0.7 GB for the CPU build. An image that never sees a GPU carries about
 //! 5 GB of dead weight, in every pull.
@@ -55,6 +55,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "torch from the default index brings CUDA libraries to an image with no GPU",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

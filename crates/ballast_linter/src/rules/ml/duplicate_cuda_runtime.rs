@@ -44,6 +44,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A CUDA runtime base duplicates the CUDA libraries pip's torch brings",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

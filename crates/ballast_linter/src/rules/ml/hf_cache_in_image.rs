@@ -47,6 +47,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A Hugging Face hub cache ends up in the image",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

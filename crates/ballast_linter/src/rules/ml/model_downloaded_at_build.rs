@@ -50,6 +50,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Model weights are downloaded during the build",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -43,6 +43,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Packages without musl wheels are installed on an Alpine base",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

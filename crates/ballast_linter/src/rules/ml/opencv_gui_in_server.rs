@@ -42,6 +42,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "OpenCV's GUI build is installed where the headless one would do",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

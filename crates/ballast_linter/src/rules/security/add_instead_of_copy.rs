@@ -43,6 +43,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "ADD is used to copy plain local files",
     hadolint: &["DL3020"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -39,6 +39,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A downloaded script is piped straight into a shell",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

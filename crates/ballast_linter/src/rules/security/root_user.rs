@@ -58,6 +58,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "The image runs as root",
     hadolint: &["DL3002"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -25,6 +25,18 @@
 //! ```
 //! built with `docker build --secret id=hf_token,env=HF_TOKEN .`.
 //!
+//! ## BuildKit's SecretsUsedInArgOrEnv
+//! This rule answers to BuildKit's name too (`# check=skip=SecretsUsedInArgOrEnv`
+//! silences it), but judges differently, on purpose. BuildKit flags any
+//! name with `key`, `token`, `secret`, `password`, `auth` or `apikey` as
+//! an underscore-separated part, so `KEY_NAME` and `AUTH_MODE` are
+//! reported (buildkit#5775); ballast matches name segments against the
+//! shapes secrets take (`*_API_KEY`, `*_TOKEN`, `*_PASSWORD`), so on BuildKit's own
+//! test file it is silent on `auth=bar` (a name alone, no secret shape)
+//! and on `git_key=` (an empty value bakes nothing in), and it also
+//! catches token-shaped values under innocent names. It reports ENV as an
+//! error and ARG as a warning, with its own message.
+//!
 //! ## Fix safety
 //! No automatic fix: the build command must pass the secret differently.
 
@@ -46,6 +58,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A secret is passed through ARG or ENV and stays in the image",
     hadolint: &["DL3064"],
     needs_config: false,
+    buildkit: Some("SecretsUsedInArgOrEnv"),
     check,
 };
 

@@ -40,6 +40,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A build secret is written into a file of the image",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

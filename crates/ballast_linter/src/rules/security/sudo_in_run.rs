@@ -36,6 +36,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "sudo is used in a RUN",
     hadolint: &["DL3004"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

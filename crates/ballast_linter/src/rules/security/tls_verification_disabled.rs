@@ -40,6 +40,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "TLS or signature verification is turned off",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -43,6 +43,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "An image comes from a registry that is not trusted",
     hadolint: &["DL3026"],
     needs_config: true,
+    buildkit: None,
     check,
 };
 

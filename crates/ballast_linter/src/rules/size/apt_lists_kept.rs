@@ -39,6 +39,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "apt package lists are left in the layer",
     hadolint: &["DL3009"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

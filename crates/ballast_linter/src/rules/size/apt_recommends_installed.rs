@@ -51,6 +51,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "apt installs recommended packages too",
     hadolint: &["DL3015"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -42,6 +42,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Compilers and -dev packages are installed in the image of a multi-stage build",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

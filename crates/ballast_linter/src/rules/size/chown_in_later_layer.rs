@@ -48,6 +48,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "chown -R or chmod -R stores again the files earlier layers added",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

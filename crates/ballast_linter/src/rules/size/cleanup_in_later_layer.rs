@@ -50,6 +50,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A RUN deletes files an earlier layer added: the image does not shrink",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -37,6 +37,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "COPY --from copies a whole root filesystem",
     hadolint: &["DL3067"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -46,6 +46,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Development and notebook packages are installed in the image",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

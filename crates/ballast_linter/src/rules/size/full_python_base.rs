@@ -41,6 +41,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "The image is built on a full python base instead of -slim",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -48,6 +48,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Build dependencies ship in the image because there is no builder stage",
     hadolint: &[],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -40,6 +40,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "apk, dnf or yum leave their cache in the layer",
     hadolint: &["DL3019", "DL3032", "DL3040"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 

@@ -58,6 +58,7 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A Python install keeps its download cache in the layer",
     hadolint: &["DL3042"],
     needs_config: false,
+    buildkit: None,
     check,
 };
 
