@@ -178,6 +178,17 @@ impl Engine {
         args.extend_from_slice(tags);
         let _ = self.cmd(&args).output();
     }
+
+    /// Drops the build cache (best effort): what one variant's builds left
+    /// must not fill the disk before the next (a CUDA torch image leaves
+    /// gigabytes), and the next cold build does not use it anyway.
+    pub fn drop_build_cache(&self) {
+        let args: &[&str] = match self.kind {
+            Kind::Docker => &["builder", "prune", "-af"],
+            Kind::Podman => &["image", "prune", "-f"],
+        };
+        let _ = self.cmd(args).output();
+    }
 }
 
 fn first_line(b: &[u8]) -> String {

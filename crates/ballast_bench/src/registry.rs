@@ -28,6 +28,11 @@ impl BenchRegistry {
         }
     }
 
+    /// Whether the run started it (and may start a new one).
+    pub fn is_owned(&self) -> bool {
+        self.child.is_some()
+    }
+
     /// Starts `docker-registry serve` on a free loopback port.
     pub fn start() -> Result<BenchRegistry> {
         let dir = tempfile::Builder::new()

@@ -1,8 +1,12 @@
 //! The measurement: for each variant, in order, a cold build (no cache),
 //! size and layers, a rebuild with no change, a rebuild after a one-line
 //! change to an application file (reverted afterwards, whatever happens),
-//! a push to the registry and a pull back, and the image's main findings
-//! read from the registry. Images are removed at the end unless kept.
+//! a push to an empty registry and a pull back, and the image's main
+//! findings read from the registry. Unless images are kept, each variant's
+//! images, build cache and registry go before the next variant builds: the
+//! disk holds one variant at a time (a CUDA torch rung is ~20 GB of image,
+//! cache and pushed blobs), and every push starts from the same empty
+//! registry, so push times compare across variants.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -152,24 +156,16 @@ fn dependency_cached(engine: &Engine, log: &str) -> Option<bool> {
 /// Runs the benchmark; `progress` hears about each step.
 pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
     let engine = Engine::detect(opts.engine)?;
-    let registry = match &opts.registry {
-        Some(addr) => Some(BenchRegistry::external(addr)),
-        None => match BenchRegistry::start() {
-            Ok(r) => Some(r),
-            Err(e) => {
-                progress(&format!(
-                    "no registry: push and pull are not measured ({e})"
-                ));
-                None
-            }
-        },
-    };
+    let mut registry = open_registry(opts, progress);
+    let registry_addr = registry.as_ref().map(|r| r.addr.clone());
     let mut notes = Vec::new();
     if registry.is_none() {
         notes.push(
             "push and pull not measured: no registry (install docker-registry or pass --registry)"
                 .into(),
         );
+    } else if registry.as_ref().is_some_and(|r| r.is_owned()) && !opts.keep {
+        notes.push("each variant is pushed to a new, empty local registry".into());
     }
     let changed = opts.context.join(&opts.changed_file);
     if !changed.is_file() {
@@ -182,7 +178,18 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
     let mut out = Vec::new();
     let mut created: Vec<String> = Vec::new();
     let result = (|| -> Result<()> {
-        for v in &opts.variants {
+        for (i, v) in opts.variants.iter().enumerate() {
+            if i > 0 && !opts.keep {
+                // The previous variant's images, cache and registry go first.
+                let refs: Vec<&str> = created.iter().map(String::as_str).collect();
+                engine.remove(&refs);
+                created.clear();
+                engine.drop_build_cache();
+                if registry.as_ref().is_some_and(|r| r.is_owned()) {
+                    registry = None;
+                    registry = open_registry(opts, progress);
+                }
+            }
             let slug = repository_slug(&v.name);
             let tag = format!("ballast-bench/{slug}:{nonce}");
             created.push(tag.clone());
@@ -277,12 +284,29 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
     Ok(BenchReport {
         schema_version: 1,
         engine: engine.name().to_string(),
-        registry: registry.as_ref().map(|r| r.addr.clone()),
+        registry: registry_addr,
         context: opts.context.display().to_string(),
         changed_file: opts.changed_file.display().to_string(),
         variants: out,
         notes,
     })
+}
+
+/// The registry to push to: the one given, else a new empty one (`None`,
+/// and said, when none can start).
+fn open_registry(opts: &Options, progress: &dyn Fn(&str)) -> Option<BenchRegistry> {
+    match &opts.registry {
+        Some(addr) => Some(BenchRegistry::external(addr)),
+        None => match BenchRegistry::start() {
+            Ok(r) => Some(r),
+            Err(e) => {
+                progress(&format!(
+                    "no registry: push and pull are not measured ({e})"
+                ));
+                None
+            }
+        },
+    }
 }
 
 /// The variant's prediction with its base as the engine has it (measured
