@@ -113,6 +113,15 @@ def resolve(uv, python, name):
     return pins, None
 
 
+def newer(a, b):
+    """Whether version `a` is newer than `b` (unparsable versions lose)."""
+    from packaging.version import InvalidVersion, Version
+    try:
+        return Version(a) > Version(b)
+    except InvalidVersion:
+        return False
+
+
 def wheel_size(name, version):
     """Bytes of the wheel pip or uv picks here for name==version, from the
     index's JSON listing (the most specific compatible tag wins, as in pip), from the index's
@@ -212,9 +221,14 @@ def main():
                 closures[name] = pins
             else:
                 unresolved[name] = err
+    # A distribution is measured at the newest version any closure resolved:
+    # one top-level name that holds pydantic below 2 must not make the
+    # table size pydantic 1 for everyone.
     pins = {}
     for closure in closures.values():
-        pins.update(closure)
+        for name, version in closure.items():
+            if name not in pins or newer(version, pins[name]):
+                pins[name] = version
     print(f"{len(closures)} resolved, {len(pins)} distributions to measure", file=sys.stderr)
     sizes, failed = {}, {}
     todo = sorted(pins.items())

@@ -1,5 +1,7 @@
 //! Configuration: `ballast.toml`, or `[tool.ballast]` in `pyproject.toml`,
-//! found by walking up from a starting directory. Command-line flags and
+//! found by walking up from a starting directory; without either, a
+//! hadolint configuration (`.hadolint.yaml`) found the same way, read as
+//! ballast settings ([`crate::hadolint_config`]). Command-line flags and
 //! environment variables override the file.
 
 use std::path::{Path, PathBuf};
@@ -64,6 +66,9 @@ pub struct InspectConfig {
 pub struct Loaded {
     pub config: Config,
     pub path: Option<PathBuf>,
+    /// What the file says that ballast does not act on (a hadolint file's
+    /// unmapped entries), for a note.
+    pub notes: Vec<String>,
 }
 
 /// Finds the nearest `ballast.toml` (or `pyproject.toml` with `[tool.ballast]`)
@@ -86,6 +91,27 @@ pub fn discover(start: &Path) -> Result<Loaded> {
             if loaded.path.is_some() {
                 return Ok(loaded);
             }
+        }
+        if !dir.pop() {
+            return discover_hadolint(start);
+        }
+    }
+}
+
+/// The nearest hadolint configuration at or above `start`, as settings.
+fn discover_hadolint(start: &Path) -> Result<Loaded> {
+    let mut dir = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    loop {
+        if let Some(path) = crate::hadolint_config::find_in(&dir) {
+            let (lint, notes) = crate::hadolint_config::read(&path)?;
+            return Ok(Loaded {
+                config: Config {
+                    lint,
+                    ..Config::default()
+                },
+                path: Some(path),
+                notes,
+            });
         }
         if !dir.pop() {
             return Ok(Loaded::default());
@@ -127,6 +153,7 @@ fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {
     Ok(Loaded {
         config,
         path: Some(path.to_path_buf()),
+        notes: Vec::new(),
     })
 }
 

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod config;
+mod hadolint_config;
 mod input;
 mod output;
 mod replace;

@@ -630,3 +630,72 @@ fn buildkit_check_controls_layer_like_buildkit() {
         "{err}"
     );
 }
+
+/// A project with `.hadolint.yaml` and no ballast configuration: its
+/// ignored codes and overrides act on the ballast rules that are the same
+/// check, and what does not carry over is named in one note.
+#[test]
+fn a_hadolint_configuration_is_read_when_ballast_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                ".hadolint.yaml",
+                "ignored: [DL3042, DL3008]\noverride:\n  error: [DL3002]\nfailure-threshold: error\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM python:3.11-slim\nRUN pip install fastapi\nUSER root\nCMD [\"python\"]\n",
+            ),
+        ],
+    );
+    let out = ballast(dir.path())
+        .args(["lint", "--no-context", "--format", "json", "Dockerfile"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = codes(&v);
+    assert!(
+        !found.contains(&"BL102".to_string()),
+        "DL3042 ignored: {found:?}"
+    );
+    let root = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "root-user")
+        .unwrap();
+    assert_eq!(root["severity"], "error", "DL3002 overridden to error");
+    assert_eq!(out.status.code(), Some(1), "failure-threshold: error");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(".hadolint.yaml") && err.contains("DL3008"),
+        "{err}"
+    );
+    // A ballast configuration wins.
+    write(dir.path(), &[("ballast.toml", "[lint]\n")]);
+    let (v, _) = json(dir.path(), &["--no-context", "Dockerfile"]);
+    assert!(codes(&v).contains(&"BL102".to_string()));
+}
+
+#[test]
+fn rule_maps_hadolint_codes_to_ballast_rules() {
+    let out = ballast(&root())
+        .args(["rule", "--map", "hadolint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert!(rows.len() >= 60);
+    let row = |code: &str| rows.iter().find(|r| r["hadolint"] == code).unwrap().clone();
+    assert_eq!(row("DL3042")["rules"][0], "pip-cache-kept");
+    assert_eq!(row("DL3025")["rules"][0], "json-args-recommended");
+    assert!(
+        row("DL3008")["note"]
+            .as_str()
+            .unwrap()
+            .contains("not covered")
+    );
+}

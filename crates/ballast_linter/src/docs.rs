@@ -88,6 +88,28 @@ pub fn rules_markdown() -> String {
             out.push('\n');
         }
     }
+    out.push_str("## From hadolint\n\n");
+    out.push_str(&hadolint_markdown());
+    out
+}
+
+/// hadolint's DL rules and the ballast rules that cover them
+/// (`ballast rule --map hadolint`).
+pub fn hadolint_markdown() -> String {
+    let mut out = String::from(
+        "What answers each of hadolint's DL rules in ballast. `# hadolint ignore=` and `.hadolint.yaml` \
+         act on the covering rules; ShellCheck's SC codes are not run yet.\n\n\
+         | hadolint | what it checks | ballast |\n|---|---|---|\n",
+    );
+    for m in crate::hadolint::mapping() {
+        let ballast = if m.rules.is_empty() {
+            m.note.to_string()
+        } else {
+            let names: Vec<String> = m.rules.iter().map(|r| format!("`{}`", r.name)).collect();
+            names.join(", ")
+        };
+        writeln!(out, "| {} | {} | {ballast} |", m.code, m.summary).unwrap();
+    }
     out
 }
 

@@ -21,6 +21,7 @@ pub mod checker;
 pub mod docs;
 pub mod finding;
 pub mod fix;
+pub mod hadolint;
 pub mod ladder;
 pub mod marginal;
 pub mod model;

@@ -11,9 +11,18 @@ use crate::output::emit;
 pub struct RuleArgs {
     /// A rule code (BL101) or name (full-python-base); none lists every rule.
     pub rule: Option<String>,
+    /// Instead, what covers each rule of another linter (`hadolint`).
+    #[arg(long, value_enum, conflicts_with = "rule")]
+    pub map: Option<Peer>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// A linter whose rules `--map` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Peer {
+    Hadolint,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -38,7 +47,48 @@ fn json_rule(r: &registry::Rule) -> serde_json::Value {
     })
 }
 
+/// hadolint's DL rules and what covers each.
+fn hadolint_map(format: Format) -> String {
+    let map = ballast_linter::hadolint::mapping();
+    match format {
+        Format::Markdown => docs::hadolint_markdown(),
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = map
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "hadolint": m.code,
+                        "summary": m.summary,
+                        "rules": m.rules.iter().map(|r| r.name).collect::<Vec<_>>(),
+                        "note": m.note,
+                    })
+                })
+                .collect();
+            format!("{:#}\n", serde_json::Value::Array(rows))
+        }
+        Format::Text => map
+            .iter()
+            .map(|m| {
+                let covered = if m.rules.is_empty() {
+                    m.note.to_string()
+                } else {
+                    m.rules
+                        .iter()
+                        .map(|r| r.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                format!("{:7} {:72} {covered}\n", m.code, m.summary)
+            })
+            .collect(),
+    }
+}
+
 pub fn run(args: RuleArgs) -> Result<u8> {
+    if args.map == Some(Peer::Hadolint) {
+        emit(&hadolint_map(args.format))?;
+        return Ok(exit::OK);
+    }
     let text = match &args.rule {
         Some(key) => {
             let Some(r) = registry::find(key) else {

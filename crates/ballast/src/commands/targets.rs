@@ -249,6 +249,7 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
         None => None,
     };
     let mut by_dir: HashMap<PathBuf, (LintConfig, Option<PathBuf>)> = HashMap::new();
+    let mut noted = std::collections::HashSet::new();
     let mut config_for = |dir: &Path| -> Result<(LintConfig, Option<PathBuf>)> {
         let parent = |l: &config::Loaded| {
             l.path
@@ -262,6 +263,16 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
             return Ok(c.clone());
         }
         let l = config::discover(dir)?;
+        if let Some(path) = &l.path
+            && !l.notes.is_empty()
+            && noted.insert(path.clone())
+        {
+            eprintln!(
+                "note: {}: read as ballast settings; not carried over: {}",
+                crate::output::one_line(&path.display().to_string()),
+                l.notes.join("; ")
+            );
+        }
         let c = (l.config.lint.clone(), parent(&l));
         by_dir.insert(dir.to_path_buf(), c.clone());
         Ok(c)

@@ -1,0 +1,176 @@
+//! `.hadolint.yaml` read as ballast settings, for a project that has
+//! hadolint's configuration and no ballast one: ignored codes and severity
+//! overrides act on the ballast rules that are the same check
+//! (`ballast_linter::hadolint`), `failure-threshold`, `trustedRegistries`
+//! and `disable-ignore-pragma` carry over; everything else is named in a
+//! note, never silently dropped.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use ballast_linter::hadolint::{is_dl_code, rules_for};
+use serde_norway::Value;
+
+use crate::config::LintConfig;
+
+/// The settings a hadolint configuration file gives, and notes on what it
+/// says that ballast does not act on.
+pub fn read(path: &Path) -> Result<(LintConfig, Vec<String>)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let doc: Value = serde_norway::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().replace('\n', " ")))?;
+    let mut cfg = LintConfig::default();
+    let mut notes = Vec::new();
+    let Some(map) = doc.as_mapping() else {
+        return Ok((cfg, notes));
+    };
+    for (key, value) in map {
+        let key = key.as_str().unwrap_or("");
+        match key {
+            "ignored" => {
+                for code in strings(value) {
+                    let rules = covered(&code, &mut notes);
+                    cfg.ignore.extend(rules);
+                }
+            }
+            "override" => {
+                let levels = value.as_mapping().into_iter().flatten();
+                for (level, codes) in levels {
+                    let level = level.as_str().unwrap_or("");
+                    let Some(ours) = severity(level) else {
+                        notes.push(format!("override.{level}: not a hadolint severity"));
+                        continue;
+                    };
+                    for code in strings(codes) {
+                        for rule in covered(&code, &mut notes) {
+                            cfg.severity.insert(rule, ours.to_string());
+                        }
+                    }
+                }
+            }
+            "failure-threshold" => {
+                let t = value.as_str().unwrap_or("");
+                cfg.failure_threshold = Some(threshold(t, &mut notes).to_string());
+            }
+            "no-fail" if value.as_bool() == Some(true) => {
+                cfg.failure_threshold = Some("none".into());
+            }
+            "trustedRegistries" => cfg.trusted_registries = strings(value),
+            "disable-ignore-pragma" => cfg.disable_pragmas = value.as_bool() == Some(true),
+            "label-schema" | "strict-labels" => {
+                notes.push(format!("{key}: ballast has no label-schema rules"));
+            }
+            "format" | "formats" | "no-color" | "verbose" | "no-fail" => {
+                notes.push(format!("{key}: ballast's own flags decide this"));
+            }
+            other => notes.push(format!("{other}: not a setting ballast reads")),
+        }
+    }
+    Ok((cfg, notes))
+}
+
+/// The names of the ballast rules a hadolint code is, noting a code none is.
+fn covered(code: &str, notes: &mut Vec<String>) -> Vec<String> {
+    let rules = rules_for(code);
+    if rules.is_empty() {
+        let why = if code.to_ascii_uppercase().starts_with("SC") {
+            "a ShellCheck code (ShellCheck is not run yet)"
+        } else if is_dl_code(code) {
+            "no ballast rule covers it (`ballast rule --map hadolint`)"
+        } else {
+            "not a hadolint rule"
+        };
+        notes.push(format!("{code}: {why}"));
+    }
+    rules.iter().map(|r| r.name.to_string()).collect()
+}
+
+/// A hadolint severity as ballast's (`style` is info).
+fn severity(level: &str) -> Option<&'static str> {
+    match level {
+        "error" => Some("error"),
+        "warning" => Some("warning"),
+        "info" | "style" => Some("info"),
+        _ => None,
+    }
+}
+
+/// hadolint's failure threshold as ballast's: `style` fails on info, and
+/// `ignore`/`none` fail on any finding, as in hadolint.
+fn threshold(t: &str, notes: &mut Vec<String>) -> &'static str {
+    match t {
+        "error" => "error",
+        "warning" => "warning",
+        "info" | "style" | "ignore" | "none" => "info",
+        other => {
+            notes.push(format!(
+                "failure-threshold {other:?}: not a hadolint threshold"
+            ));
+            "warning"
+        }
+    }
+}
+
+/// A string or a list of strings.
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The file hadolint would read in `dir`, if any.
+pub fn find_in(dir: &Path) -> Option<std::path::PathBuf> {
+    [".hadolint.yaml", ".hadolint.yml"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hadolint_settings_act_on_the_same_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".hadolint.yaml");
+        std::fs::write(
+            &path,
+            "failure-threshold: style\nignored:\n  - DL3042\n  - DL3008\n  - SC2086\noverride:\n  error:\n    - DL3002\n  style: [DL3015]\ntrustedRegistries: docker.io\nlabel-schema:\n  author: text\n",
+        )
+        .unwrap();
+        let (cfg, notes) = read(&path).unwrap();
+        assert_eq!(cfg.ignore, ["pip-cache-kept"]);
+        assert_eq!(
+            cfg.severity.get("root-user").map(String::as_str),
+            Some("error")
+        );
+        assert_eq!(
+            cfg.severity
+                .get("apt-recommends-installed")
+                .map(String::as_str),
+            Some("info")
+        );
+        assert_eq!(cfg.failure_threshold.as_deref(), Some("info"));
+        assert_eq!(cfg.trusted_registries, ["docker.io"]);
+        for unmapped in ["DL3008", "SC2086", "label-schema"] {
+            assert!(
+                notes.iter().any(|n| n.starts_with(unmapped)),
+                "{unmapped}: {notes:?}"
+            );
+        }
+        std::fs::write(&path, "ignored: [DL3042\n").unwrap();
+        assert!(
+            read(&path)
+                .unwrap_err()
+                .to_string()
+                .contains(".hadolint.yaml")
+        );
+    }
+}
