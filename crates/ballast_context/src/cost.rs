@@ -249,16 +249,9 @@ pub fn run_cost(
         .iter()
         .flat_map(|i| {
             let no_deps = i.install.without_dependencies();
-            let inline = i
-                .command
-                .assignments
-                .iter()
-                .rev()
-                .find(|(k, _)| k == "UV_COMPILE_BYTECODE")
-                .map(|(_, v)| ballast_shell::python::truthy(v));
             let bytecode = i
                 .install
-                .compiles_bytecode(inline.unwrap_or(present.uv_compile_bytecode));
+                .compiles_bytecode(i.command, present.uv_compile_bytecode);
             i.resolved.requested.iter().map(move |q| Sized {
                 requirement: &q.requirement,
                 no_deps,

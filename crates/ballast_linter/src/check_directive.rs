@@ -92,6 +92,12 @@ impl CheckDirective {
     }
 }
 
+/// The rule a BuildKit check name (or any name of a rule BuildKit has a
+/// name for) names.
+pub fn buildkit_rule(name: &str) -> Option<&'static Rule> {
+    registry::find(name).filter(|r| r.buildkit.is_some())
+}
+
 /// Adds the codes of the rules a comma list names; true for `all`.
 fn names(list: &str, into: &mut Vec<&'static str>) -> Result<bool, String> {
     let mut all = false;
@@ -100,7 +106,7 @@ fn names(list: &str, into: &mut Vec<&'static str>) -> Result<bool, String> {
             all = true;
             continue;
         }
-        match registry::find(n).filter(|r| r.buildkit.is_some()) {
+        match buildkit_rule(n) {
             Some(r) => into.push(r.code),
             None => return Err(format!("`{n}` is not a BuildKit check")),
         }

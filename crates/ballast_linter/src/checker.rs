@@ -709,13 +709,7 @@ impl<'a> Checker<'a> {
     /// Whether a variable is set to a true value (`1`, `true`, `yes`, `on`)
     /// at instruction `i`, in the environment or as a prefix assignment of `cmd`.
     pub fn truthy(&self, i: usize, cmd: Option<&Command>, name: &str) -> bool {
-        let inline = cmd.and_then(|c| {
-            c.assignments
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        });
+        let inline = cmd.and_then(|c| c.assignment(name));
         inline
             .or_else(|| self.var(i, name))
             .is_some_and(ballast_shell::python::truthy)

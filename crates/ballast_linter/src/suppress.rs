@@ -76,7 +76,7 @@ impl Suppressions {
                     continue;
                 }
                 if tool == "buildkit" {
-                    match registry::find(&t).filter(|r| r.buildkit.is_some()) {
+                    match crate::check_directive::buildkit_rule(&t) {
                         _ if t.eq_ignore_ascii_case("all") => resolved.push(Target::Buildkit),
                         Some(r) => resolved.push(Target::Rule(r.code)),
                         None => out.problems.push((

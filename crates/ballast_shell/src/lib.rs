@@ -72,6 +72,15 @@ pub struct Command {
 pub const ELSE_ARM: u32 = u32::MAX;
 
 impl Command {
+    /// The value of a `NAME=value` prefix assignment (the last one).
+    pub fn assignment(&self, name: &str) -> Option<&str> {
+        self.assignments
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The command name (the first word), without its directory.
     pub fn name(&self) -> Option<&str> {
         self.words

@@ -81,13 +81,17 @@ impl Install {
         self.has_option(&["--no-deps", "--no-dependencies", "--only-root"])
     }
 
-    /// Whether the install writes `.pyc` files beside what it installs:
-    /// pip compiles unless told `--no-compile`; uv compiles only with
-    /// `--compile-bytecode` or `UV_COMPILE_BYTECODE` true in the command's
-    /// environment (`uv_env`), and `--no-compile-bytecode` wins.
-    pub fn compiles_bytecode(&self, uv_env: bool) -> bool {
+    /// Whether the install, run by `cmd`, writes `.pyc` files beside what
+    /// it installs: pip compiles unless told `--no-compile`; uv compiles
+    /// only with `--compile-bytecode` or `UV_COMPILE_BYTECODE` true (a
+    /// prefix assignment on `cmd`, else `env_set`: the environment the RUN
+    /// sees), and `--no-compile-bytecode` wins.
+    pub fn compiles_bytecode(&self, cmd: &Command, env_set: bool) -> bool {
         match self.tool {
             Tool::UvPip | Tool::UvSync => {
+                let uv_env = cmd
+                    .assignment("UV_COMPILE_BYTECODE")
+                    .map_or(env_set, truthy);
                 !self.has_option(&["--no-compile-bytecode"])
                     && (uv_env || self.has_option(&["--compile-bytecode", "--compile"]))
             }

@@ -75,8 +75,8 @@ fn sized(cx: &Checker<'_>, installs: &[&PyInstall<'_>], cpu_torch: bool) -> Opti
         .iter()
         .flat_map(|p| {
             let no_deps = p.install.without_dependencies();
-            let uv_env = cx.truthy(p.run.index, Some(p.command), "UV_COMPILE_BYTECODE");
-            let bytecode = p.install.compiles_bytecode(uv_env);
+            let uv_env = cx.truthy(p.run.index, None, "UV_COMPILE_BYTECODE");
+            let bytecode = p.install.compiles_bytecode(p.command, uv_env);
             p.requested.iter().map(move |r| Sized {
                 requirement: &r.requirement,
                 no_deps,
