@@ -72,11 +72,13 @@ pub fn read(path: &Path) -> Result<(LintConfig, Vec<String>)> {
 
 /// The names of the ballast rules a hadolint code is, noting a code none is.
 fn covered(code: &str, notes: &mut Vec<String>) -> Vec<String> {
+    // A ShellCheck code is ballast's too: the `shellcheck` rule reports it.
+    if let Some(n) = ballast_linter::shellcheck::parse_code(code) {
+        return vec![format!("SC{n}")];
+    }
     let rules = rules_for(code);
     if rules.is_empty() {
-        let why = if code.to_ascii_uppercase().starts_with("SC") {
-            "a ShellCheck code (ShellCheck is not run yet)"
-        } else if is_dl_code(code) {
+        let why = if is_dl_code(code) {
             "no ballast rule covers it (`ballast rule --map hadolint`)"
         } else {
             "not a hadolint rule"
@@ -146,7 +148,8 @@ mod tests {
         )
         .unwrap();
         let (cfg, notes) = read(&path).unwrap();
-        assert_eq!(cfg.ignore, ["pip-cache-kept"]);
+        // SC2086 is the shellcheck rule's code, ignored as such.
+        assert_eq!(cfg.ignore, ["pip-cache-kept", "SC2086"]);
         assert_eq!(
             cfg.severity.get("root-user").map(String::as_str),
             Some("error")
@@ -159,7 +162,8 @@ mod tests {
         );
         assert_eq!(cfg.failure_threshold.as_deref(), Some("info"));
         assert_eq!(cfg.trusted_registries, ["docker.io"]);
-        for unmapped in ["DL3008", "SC2086", "label-schema"] {
+        assert!(!notes.iter().any(|n| n.starts_with("SC2086")), "{notes:?}");
+        for unmapped in ["DL3008", "label-schema"] {
             assert!(
                 notes.iter().any(|n| n.starts_with(unmapped)),
                 "{unmapped}: {notes:?}"

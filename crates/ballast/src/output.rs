@@ -64,6 +64,17 @@ pub fn one_line(message: &str) -> String {
     out
 }
 
+/// Prints `note: MESSAGE` on standard error, once per run however many
+/// files say it (a tool a rule needs is missing).
+pub fn note_once(message: &str) {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !seen.iter().any(|m| m == message) {
+        seen.push(message.to_string());
+        eprintln!("note: {}", one_line(message));
+    }
+}
+
 /// Prints `error: MESSAGE` on one line of standard error.
 pub fn print_error(message: impl std::fmt::Display) {
     eprintln!("error: {}", one_line(&message.to_string()));

@@ -150,8 +150,24 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     assert!(errors.is_empty(), "{errors:#?}");
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), ballast_rules_count());
+    // Every rule, then one descriptor per ShellCheck code reported.
     let results = run["results"].as_array().unwrap();
+    let shellcheck: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str().filter(|id| id.starts_with("SC")))
+        .collect();
+    assert!(
+        !shellcheck.is_empty() || std::env::var_os("CI").is_none(),
+        "no ShellCheck finding on the testdata"
+    );
+    assert_eq!(rules.len(), ballast_rules_count() + shellcheck.len());
+    for (rule, code) in rules[ballast_rules_count()..].iter().zip(&shellcheck) {
+        assert_eq!(rule["id"], *code);
+        assert_eq!(
+            rule["helpUri"],
+            format!("https://www.shellcheck.net/wiki/{code}")
+        );
+    }
     assert!(results.len() > 100);
     for r in results {
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;

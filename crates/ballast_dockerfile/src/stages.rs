@@ -308,23 +308,46 @@ impl StageGraph {
     /// The USER in force before each instruction (`None`: the base image's,
     /// root unless it sets one), inherited from the stage it is built `FROM`.
     pub fn users(&self, df: &Dockerfile) -> Vec<Option<std::sync::Arc<str>>> {
+        self.in_force(df, Keyword::User, |i, inst| {
+            let v = inst.values().first()?.to_string();
+            Some(self.scopes[i].expand_keep_unknown(&v, df.escape).into())
+        })
+    }
+
+    /// The SHELL in force for each instruction (`None`: the default,
+    /// `/bin/sh -c`), inherited from the stage it is built `FROM`.
+    pub fn shells(&self, df: &Dockerfile) -> Vec<Option<std::sync::Arc<[String]>>> {
+        self.in_force(df, Keyword::Shell, |_, inst| {
+            (!inst.args.is_empty()).then(|| inst.values().iter().map(|v| v.to_string()).collect())
+        })
+    }
+
+    /// A setting `keyword` instructions change (USER, SHELL), as in force
+    /// before each instruction: `None` until a stage (or the stage it is
+    /// built `FROM`) sets it with a value `value` reads.
+    fn in_force<T: Clone>(
+        &self,
+        df: &Dockerfile,
+        keyword: Keyword,
+        value: impl Fn(usize, &crate::Instruction) -> Option<T>,
+    ) -> Vec<Option<T>> {
         let mut out = vec![None; df.instructions.len()];
-        let mut stage_end: Vec<Option<std::sync::Arc<str>>> = Vec::new();
+        let mut stage_end: Vec<Option<T>> = Vec::new();
         for stage in &self.stages {
-            let mut user = match stage.base {
+            let mut current = match stage.base {
                 Base::Stage(p) => stage_end.get(p).cloned().flatten(),
                 _ => None,
             };
             for i in std::iter::once(stage.from).chain(stage.body.clone()) {
-                out[i] = user.clone();
+                out[i] = current.clone();
                 let inst = &df.instructions[i];
-                if inst.keyword == Keyword::User
-                    && let Some(v) = inst.values().first()
+                if inst.keyword == keyword
+                    && let Some(v) = value(i, inst)
                 {
-                    user = Some(self.scopes[i].expand_keep_unknown(v, df.escape).into());
+                    current = Some(v);
                 }
             }
-            stage_end.push(user);
+            stage_end.push(current);
         }
         out
     }

@@ -167,6 +167,8 @@ pub struct Checker<'a> {
     dev: std::cell::OnceCell<bool>,
     /// The Dockerfile's path as shown, if any.
     path: Option<&'a str>,
+    /// What the rules could not do, for the user (see [`Checker::note`]).
+    notes: std::cell::RefCell<Vec<String>>,
 }
 
 /// System locations: what the build installs there is read, not written,
@@ -265,7 +267,21 @@ impl<'a> Checker<'a> {
             start: std::cell::OnceCell::new(),
             dev: std::cell::OnceCell::new(),
             path: options.path.as_deref(),
+            notes: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Records something a rule could not do (a tool missing), once.
+    pub fn note(&self, note: String) {
+        let mut notes = self.notes.borrow_mut();
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+
+    /// The notes the rules recorded.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.borrow().clone()
     }
 
     /// Whether the target is a development image, not one that ships: a

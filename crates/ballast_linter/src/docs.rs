@@ -98,7 +98,7 @@ pub fn rules_markdown() -> String {
 pub fn hadolint_markdown() -> String {
     let mut out = String::from(
         "What answers each of hadolint's DL rules in ballast. `# hadolint ignore=` and `.hadolint.yaml` \
-         act on the covering rules; ShellCheck's SC codes are not run yet.\n\n\
+         act on the covering rules; ShellCheck's SC codes are reported by the `shellcheck` rule under their own codes and suppressed the same way.\n\n\
          | hadolint | what it checks | ballast |\n|---|---|---|\n",
     );
     for m in crate::hadolint::mapping() {
@@ -121,5 +121,6 @@ fn family_title(f: Family) -> &'static str {
         Family::Security => "Security",
         Family::Context => "Context",
         Family::Buildkit => "BuildKit checks",
+        Family::Shell => "Shell (ShellCheck)",
     }
 }

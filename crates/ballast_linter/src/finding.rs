@@ -203,6 +203,9 @@ pub struct Finding {
     pub savings: Option<Savings>,
     /// Other places that explain the finding: (span, label).
     pub related: Vec<(Span, String)>,
+    /// The ShellCheck code (`2086` for SC2086) of a finding the
+    /// `shellcheck` rule reports: its code everywhere a code is shown.
+    pub shellcheck: Option<u32>,
 }
 
 impl Finding {
@@ -216,6 +219,16 @@ impl Finding {
             fix: None,
             savings: None,
             related: Vec::new(),
+            shellcheck: None,
+        }
+    }
+
+    /// The code the finding is reported under: the rule's (`BL101`), or
+    /// the ShellCheck code (`SC2086`).
+    pub fn code(&self) -> std::borrow::Cow<'static, str> {
+        match self.shellcheck {
+            Some(n) => format!("SC{n}").into(),
+            None => self.rule.code.into(),
         }
     }
 

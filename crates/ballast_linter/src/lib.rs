@@ -31,6 +31,7 @@ pub mod registry;
 pub mod restructure;
 mod rules;
 pub mod settings;
+pub mod shellcheck;
 pub mod suppress;
 
 use ballast_dockerfile::Dockerfile;
@@ -84,6 +85,8 @@ pub struct Outcome {
     pub suppressed: usize,
     /// Problems with suppression comments: (line, message).
     pub pragma_problems: Vec<(usize, String)>,
+    /// What the rules could not do (ShellCheck not installed), once each.
+    pub notes: Vec<String>,
 }
 
 /// Why a file could not be linted.
@@ -181,7 +184,12 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
         for f in &mut findings[before..] {
             // A rule may raise or lower its own default for one finding;
             // an override in the settings replaces both.
-            if severity != rule.severity {
+            if let Some(s) = f
+                .shellcheck
+                .and_then(|c| options.settings.shellcheck_severity(c))
+            {
+                f.severity = s;
+            } else if severity != rule.severity {
                 f.severity = severity;
             } else if is_small(rule, f) {
                 f.severity = Severity::Info;
@@ -190,8 +198,14 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
     }
     let mut outcome = Outcome {
         pragma_problems: suppressions.problems.clone(),
+        notes: checker.notes(),
         ..Outcome::default()
     };
+    let path = options.path.as_deref();
+    findings.retain(|f| {
+        f.shellcheck
+            .is_none_or(|c| !options.settings.ignores_shellcheck(c, path))
+    });
     for f in findings {
         // The instruction holding the finding: the last one starting at or
         // before it (instructions are in file order), if it reaches that far.
@@ -204,7 +218,7 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
                 f.span.start < i.span.end.max(i.span.start + 1)
             });
         let stage = inst.and_then(|i| checker.stage_of(i));
-        if !options.settings.disable_pragmas && suppressions.covers(f.rule, inst, stage) {
+        if !options.settings.disable_pragmas && suppressions.covers(&f, inst, stage) {
             outcome.suppressed += 1;
             continue;
         }

@@ -59,16 +59,19 @@ pub enum Family {
     Context,
     /// BuildKit's own build checks (`docker build --check`), by its names.
     Buildkit,
+    /// The shell code of RUN instructions (ShellCheck).
+    Shell,
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Size,
         Family::Cache,
         Family::Ml,
         Family::Security,
         Family::Context,
         Family::Buildkit,
+        Family::Shell,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Family {
             Family::Security => "security",
             Family::Context => "context",
             Family::Buildkit => "buildkit",
+            Family::Shell => "shell",
         }
     }
 }

@@ -43,13 +43,19 @@ impl Settings {
 
     /// Checks every selector names at least one rule.
     pub fn validate(&self) -> Result<(), String> {
+        // A ShellCheck code (`SC2086`) can be ignored or given a severity;
+        // selecting runs the `shellcheck` rule as a whole.
+        let silencing = self
+            .ignore
+            .iter()
+            .chain(self.severity.iter().map(|(s, _)| s))
+            .chain(self.per_path_ignores.iter().flat_map(|(_, s)| s))
+            .filter(|s| crate::shellcheck::parse_code(s).is_none());
         let all = self
             .select
             .iter()
             .chain(&self.extend_select)
-            .chain(&self.ignore)
-            .chain(self.severity.iter().map(|(s, _)| s))
-            .chain(self.per_path_ignores.iter().flat_map(|(_, s)| s));
+            .chain(silencing);
         for s in all {
             if registry::select(s).is_empty() {
                 return Err(format!(
@@ -105,6 +111,27 @@ impl Settings {
             }
         }
         on.into_values().collect()
+    }
+
+    /// Whether the settings ignore ShellCheck code `code` (2086) on the
+    /// file at `path`.
+    pub fn ignores_shellcheck(&self, code: u32, path: Option<&str>) -> bool {
+        let names = |s: &String| crate::shellcheck::parse_code(s) == Some(code);
+        self.ignore.iter().any(names)
+            || path.is_some_and(|path| {
+                self.per_path_ignores
+                    .iter()
+                    .any(|(glob, sel)| glob_matches(glob, path) && sel.iter().any(names))
+            })
+    }
+
+    /// The severity the settings give ShellCheck code `code`, if any.
+    pub fn shellcheck_severity(&self, code: u32) -> Option<Severity> {
+        self.severity
+            .iter()
+            .rev()
+            .find(|(s, _)| crate::shellcheck::parse_code(s) == Some(code))
+            .map(|(_, level)| *level)
     }
 
     fn configures(&self, rule: &Rule) -> bool {

@@ -21,7 +21,9 @@
 use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::stages::StageGraph;
 
-use crate::registry::{self, Rule};
+use crate::finding::Finding;
+use crate::registry;
+use crate::shellcheck::parse_code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -37,14 +39,17 @@ enum Target {
     /// Every rule BuildKit has a name for.
     Buildkit,
     Rule(&'static str),
+    /// One ShellCheck code (`SC2086`).
+    ShellCheck(u32),
 }
 
 impl Target {
-    fn covers(&self, rule: &Rule) -> bool {
+    fn covers(&self, f: &Finding) -> bool {
         match self {
             Target::All => true,
-            Target::Buildkit => rule.buildkit.is_some(),
-            Target::Rule(code) => *code == rule.code,
+            Target::Buildkit => f.rule.buildkit.is_some(),
+            Target::Rule(code) => *code == f.rule.code,
+            Target::ShellCheck(code) => f.shellcheck == Some(*code),
         }
     }
 }
@@ -71,6 +76,10 @@ impl Suppressions {
             };
             let mut resolved = Vec::new();
             for t in targets {
+                if let Some(code) = parse_code(&t).filter(|_| tool != "buildkit") {
+                    resolved.push(Target::ShellCheck(code));
+                    continue;
+                }
                 if t.eq_ignore_ascii_case("all") && tool == "ballast" {
                     resolved.push(Target::All);
                     continue;
@@ -124,19 +133,19 @@ impl Suppressions {
         out
     }
 
-    /// Whether a finding of `rule` on instruction `instruction` (of `stage`)
-    /// is suppressed.
-    pub fn covers(&self, rule: &Rule, instruction: Option<usize>, stage: Option<usize>) -> bool {
-        self.global.iter().any(|t| t.covers(rule))
+    /// Whether a finding on instruction `instruction` (of `stage`) is
+    /// suppressed.
+    pub fn covers(&self, f: &Finding, instruction: Option<usize>, stage: Option<usize>) -> bool {
+        self.global.iter().any(|t| t.covers(f))
             || instruction.is_some_and(|i| {
                 self.instruction
                     .iter()
-                    .any(|(k, ts)| *k == i && ts.iter().any(|t| t.covers(rule)))
+                    .any(|(k, ts)| *k == i && ts.iter().any(|t| t.covers(f)))
             })
             || stage.is_some_and(|s| {
                 self.stage
                     .iter()
-                    .any(|(k, ts)| *k == s && ts.iter().any(|t| t.covers(rule)))
+                    .any(|(k, ts)| *k == s && ts.iter().any(|t| t.covers(f)))
             })
     }
 }

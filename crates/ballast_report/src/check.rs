@@ -53,7 +53,7 @@ fn path_lines(p: &ballast_linter::paths::Paths) -> (Vec<String>, String) {
                 } else {
                     String::new()
                 };
-                let mut codes: Vec<&str> = o.left.iter().map(|f| f.rule.code).collect();
+                let mut codes: Vec<String> = o.left.iter().map(|f| f.code().into_owned()).collect();
                 codes.dedup();
                 let left = if o.left.is_empty() {
                     "leaves no warning".to_string()
@@ -121,7 +121,7 @@ fn finding_lines(c: &Check<'_>, md: bool) -> Vec<String> {
                 format!(
                     "| {} | {} | `{}` | {}:{line} | {}{saving}{fix} |",
                     f.severity,
-                    f.rule.code,
+                    f.code(),
                     f.rule.name,
                     c.lint.path,
                     f.message.replace('|', "\\|")
@@ -130,7 +130,7 @@ fn finding_lines(c: &Check<'_>, md: bool) -> Vec<String> {
                 format!(
                     "  {:7} {} {}:{line} {}{saving}{fix}",
                     f.severity.as_str(),
-                    f.rule.code,
+                    f.code(),
                     c.lint.path,
                     f.message
                 )

@@ -182,7 +182,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                         "changes": o.changes,
                         "withheld": o.withheld,
                         "refused": o.refused,
-                        "left": o.left.iter().map(|f| f.rule.code).collect::<Vec<_>>(),
+                        "left": o.left.iter().map(|f| f.code()).collect::<Vec<_>>(),
                         "predicted_bytes": o.predicted_bytes,
                     })
                 })

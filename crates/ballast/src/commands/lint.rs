@@ -118,6 +118,9 @@ pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> Li
                 );
             }
             let image = estimate;
+            for note in &outcome.notes {
+                crate::output::note_once(note);
+            }
             for (line, problem) in &outcome.pragma_problems {
                 eprintln!(
                     "warning: {}",

@@ -10,6 +10,7 @@ pub(crate) mod cpu_torch;
 pub(crate) mod ml;
 pub(crate) mod reorder;
 pub(crate) mod security;
+pub(crate) mod shell;
 pub(crate) mod size;
 
 use crate::registry::Rule;
@@ -70,6 +71,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &buildkit::invalid_definition_description::RULE,
     &buildkit::copy_ignored_file::RULE,
     &buildkit::undefined_var::RULE,
+    &shell::shellcheck::RULE,
 ];
 
 /// The documentation of a rule by name.

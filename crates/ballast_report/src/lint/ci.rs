@@ -45,7 +45,7 @@ pub fn github(files: &[LintedFile]) -> String {
             out.push_str(&format!(
                 "::{command} file={},line={l1},col={c1},endLine={l2},endColumn={c2},title={}::{}\n",
                 escape_property(&file.path),
-                escape_property(&format!("{} {}", f.rule.code, f.rule.name)),
+                escape_property(&format!("{} {}", f.code(), f.rule.name)),
                 escape_data(&message)
             ));
         }
@@ -56,7 +56,7 @@ pub fn github(files: &[LintedFile]) -> String {
 #[derive(Serialize)]
 struct Issue<'a> {
     description: String,
-    check_name: &'static str,
+    check_name: std::borrow::Cow<'static, str>,
     fingerprint: String,
     severity: &'static str,
     location: Location<'a>,
@@ -82,7 +82,7 @@ pub fn gitlab(files: &[LintedFile]) -> String {
             let (l1, _, l2, _) = file.region(f);
             // Stable across runs and unrelated edits: rule, path and the text pointed at.
             let mut h = Sha256::new();
-            h.update(f.rule.code.as_bytes());
+            h.update(f.code().as_bytes());
             h.update([0]);
             h.update(file.path.as_bytes());
             h.update([0]);
@@ -91,8 +91,12 @@ pub fn gitlab(files: &[LintedFile]) -> String {
             h.update(f.message.as_bytes());
             let fingerprint = hex::encode(&h.finalize()[..16]);
             issues.push(Issue {
-                description: format!("{}: {}", f.rule.code, f.message),
-                check_name: f.rule.name,
+                description: format!("{}: {}", f.code(), f.message),
+                check_name: if f.shellcheck.is_some() {
+                    f.code()
+                } else {
+                    f.rule.name.into()
+                },
                 fingerprint,
                 severity: match f.severity {
                     Severity::Error => "critical",

@@ -45,7 +45,7 @@ struct JsonError<'a> {
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    code: &'static str,
+    code: std::borrow::Cow<'static, str>,
     name: &'static str,
     family: &'static str,
     severity: &'static str,
@@ -99,7 +99,7 @@ struct JsonShared<'a> {
 fn finding<'a>(file: &'a LintedFile, f: &'a Finding) -> JsonFinding<'a> {
     let (line, column, end_line, end_column) = file.region(f);
     JsonFinding {
-        code: f.rule.code,
+        code: f.code(),
         name: f.rule.name,
         family: f.rule.family.as_str(),
         severity: f.severity.as_str(),

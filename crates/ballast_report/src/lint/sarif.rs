@@ -68,9 +68,33 @@ fn rule_descriptor(r: &registry::Rule) -> Value {
     descriptor
 }
 
+/// A descriptor for a ShellCheck code the `shellcheck` rule reported:
+/// SARIF wants every `ruleId` described, and ShellCheck's wiki is its doc.
+fn shellcheck_descriptor(code: &str) -> Value {
+    let rule = registry::find("shellcheck").expect("the shellcheck rule");
+    let mut d = rule_descriptor(rule);
+    d["id"] = json!(code);
+    d["name"] = json!(code);
+    d["shortDescription"] = json!({ "text": format!("ShellCheck {code}") });
+    d["helpUri"] = json!(format!("https://www.shellcheck.net/wiki/{code}"));
+    d["properties"]["shellcheck"] = json!(code);
+    d
+}
+
 /// The SARIF log.
 pub fn sarif(files: &[LintedFile]) -> String {
     let rules = registry::all();
+    let shellcheck: std::collections::BTreeSet<String> = files
+        .iter()
+        .flat_map(|f| &f.findings)
+        .filter(|f| f.shellcheck.is_some())
+        .map(|f| f.code().into_owned())
+        .collect();
+    let ids: Vec<String> = rules
+        .iter()
+        .map(|r| r.code.to_string())
+        .chain(shellcheck.iter().cloned())
+        .collect();
     let mut results = Vec::new();
     for file in files {
         for f in &file.findings {
@@ -82,7 +106,7 @@ pub fn sarif(files: &[LintedFile]) -> String {
                 }
             });
             let mut h = Sha256::new();
-            h.update(f.rule.code.as_bytes());
+            h.update(f.code().as_bytes());
             h.update([0]);
             h.update(f.span.text(&file.source).trim().as_bytes());
             let mut message = f.message.clone();
@@ -90,8 +114,8 @@ pub fn sarif(files: &[LintedFile]) -> String {
                 message.push_str(&format!(". Fix: {help}"));
             }
             let mut result = json!({
-                "ruleId": f.rule.code,
-                "ruleIndex": rules.iter().position(|r| r.code == f.rule.code).unwrap_or(0),
+                "ruleId": f.code(),
+                "ruleIndex": ids.iter().position(|id| *id == f.code()).unwrap_or(0),
                 "level": level(f.severity),
                 "message": { "text": message },
                 "locations": [location],
@@ -133,7 +157,11 @@ pub fn sarif(files: &[LintedFile]) -> String {
                     "name": "ballast",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
+                    "rules": rules
+                        .iter()
+                        .map(|r| rule_descriptor(r))
+                        .chain(shellcheck.iter().map(|c| shellcheck_descriptor(c)))
+                        .collect::<Vec<_>>(),
                 }
             },
             "columnKind": "unicodeCodePoints",

@@ -59,7 +59,7 @@ pub fn terminal(files: &[LintedFile], summary: &Summary, color: bool) -> String 
             let title = format!("{} ({})", f.message, f.rule.name);
             let mut group: Group<'_> = level(f.severity)
                 .primary_title(title)
-                .id(f.rule.code)
+                .id(f.code())
                 .element(snippet);
             if let Some(h) = &f.help {
                 group = group.element(Level::HELP.message(h.as_str()));

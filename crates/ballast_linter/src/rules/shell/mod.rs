@@ -1,0 +1,2 @@
+//! The shell code of RUN instructions, checked by ShellCheck.
+pub(crate) mod shellcheck;
