@@ -658,7 +658,7 @@ fn a_hadolint_configuration_is_read_when_ballast_has_none() {
         &[
             (
                 ".hadolint.yaml",
-                "ignored: [DL3042, DL3008]\noverride:\n  error: [DL3002]\nfailure-threshold: error\n",
+                "ignored: [DL3042, DL3016]\noverride:\n  error: [DL3002]\nfailure-threshold: error\n",
             ),
             (
                 "Dockerfile",
@@ -686,7 +686,7 @@ fn a_hadolint_configuration_is_read_when_ballast_has_none() {
     assert_eq!(out.status.code(), Some(1), "failure-threshold: error");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains(".hadolint.yaml") && err.contains("DL3008"),
+        err.contains(".hadolint.yaml") && err.contains("DL3016"),
         "{err}"
     );
     // A ballast configuration wins.
@@ -708,8 +708,9 @@ fn rule_maps_hadolint_codes_to_ballast_rules() {
     let row = |code: &str| rows.iter().find(|r| r["hadolint"] == code).unwrap().clone();
     assert_eq!(row("DL3042")["rules"][0], "pip-cache-kept");
     assert_eq!(row("DL3025")["rules"][0], "json-args-recommended");
+    assert_eq!(row("DL3008")["rules"][0], "package-version-unpinned");
     assert!(
-        row("DL3008")["note"]
+        row("DL3016")["note"]
             .as_str()
             .unwrap()
             .contains("not covered")

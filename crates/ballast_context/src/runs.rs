@@ -258,8 +258,9 @@ fn clamp_spans(mut script: Script, len: usize) -> Script {
 /// blanks, so offsets in the result are offsets in the Dockerfile.
 fn blank_non_shell(source: &str, rest: ballast_dockerfile::Span, escape: char) -> String {
     let mut bytes = rest.text(source).as_bytes().to_vec();
-    // Lines after the first that start with `#` are comments BuildKit drops
-    // from a continued instruction.
+    // Lines after the first that start with `#` (comments) or hold only
+    // blanks: BuildKit drops them from a continued instruction, newline
+    // included, so the command goes on across them.
     let mut line_start = bytes.iter().position(|b| *b == b'\n').map(|p| p + 1);
     while let Some(start) = line_start {
         let end = bytes[start..]
@@ -268,9 +269,10 @@ fn blank_non_shell(source: &str, rest: ballast_dockerfile::Span, escape: char) -
             .map_or(bytes.len(), |p| start + p);
         let first = bytes[start..end]
             .iter()
-            .position(|b| !matches!(b, b' ' | b'\t'));
-        if first.is_some_and(|f| bytes[start + f] == b'#') {
-            for b in &mut bytes[start..end] {
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r'));
+        if first.is_none_or(|f| bytes[start + f] == b'#') {
+            let through = if end < bytes.len() { end + 1 } else { end };
+            for b in &mut bytes[start..through] {
                 *b = b' ';
             }
         }
@@ -298,4 +300,31 @@ fn blank_non_shell(source: &str, rest: ballast_dockerfile::Span, escape: char) -
     }
     // Only ASCII bytes were replaced by ASCII blanks, so this stays UTF-8.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ballast_dockerfile::Dockerfile;
+
+    /// Comment and blank lines inside a continued RUN do not end the
+    /// command: BuildKit drops them before the shell sees the script.
+    #[test]
+    fn comment_lines_inside_a_continuation_keep_the_command_whole() {
+        let df = Dockerfile::parse(
+            "FROM debian:12\nRUN apt-get install -y \\\n    # for development\n    git \\\n\n    sudo && echo done\n",
+        );
+        let run = Run::new(1, &df.instructions[1], &df.source, '\\', &Scope::default()).unwrap();
+        let words: Vec<Vec<&str>> = run
+            .commands()
+            .map(|(_, c)| c.words.iter().map(|w| w.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            words,
+            [
+                vec!["apt-get", "install", "-y", "git", "sudo"],
+                vec!["echo", "done"]
+            ]
+        );
+    }
 }

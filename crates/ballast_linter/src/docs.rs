@@ -122,5 +122,6 @@ fn family_title(f: Family) -> &'static str {
         Family::Context => "Context",
         Family::Buildkit => "BuildKit checks",
         Family::Shell => "Shell (ShellCheck)",
+        Family::Practice => "Build practices",
     }
 }

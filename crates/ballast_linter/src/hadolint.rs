@@ -23,7 +23,7 @@ const fn dl(code: &'static str, summary: &'static str, not_covered: &'static str
     }
 }
 
-const PIN: &str = "not covered: version pinning of OS and language packages is not checked yet";
+const PIN: &str = "not covered: `package-version-unpinned` (opt-in) judges apt, apk and pip; this manager is not judged yet";
 const LABELS: &str = "not covered: ballast has no label-schema rules";
 
 /// hadolint 2.14's DL rules (its README table and `src/Hadolint/Rule`).
@@ -40,11 +40,7 @@ const DL_RULES: &[Dl] = &[
         "not covered: the tools matter to some images; not judged yet",
     ),
     dl("DL3002", "Last USER should not be root", ""),
-    dl(
-        "DL3003",
-        "Use WORKDIR to switch to a directory",
-        "not covered yet: `cd` in RUN is understood (working directories follow it) but not reported",
-    ),
+    dl("DL3003", "Use WORKDIR to switch to a directory", ""),
     dl("DL3004", "Do not use sudo", ""),
     dl(
         "DL3006",
@@ -52,7 +48,7 @@ const DL_RULES: &[Dl] = &[
         "",
     ),
     dl("DL3007", "Using latest is prone to errors", ""),
-    dl("DL3008", "Pin versions in apt-get install", PIN),
+    dl("DL3008", "Pin versions in apt-get install", ""),
     dl(
         "DL3009",
         "Delete the apt-get lists after installing something",
@@ -69,11 +65,11 @@ const DL_RULES: &[Dl] = &[
         "not covered yet",
     ),
     dl("DL3012", "Multiple HEALTHCHECK instructions", ""),
-    dl("DL3013", "Pin versions in pip", PIN),
+    dl("DL3013", "Pin versions in pip", ""),
     dl(
         "DL3014",
         "Use the -y switch to avoid manual input in apt-get install",
-        "not covered yet",
+        "",
     ),
     dl(
         "DL3015",
@@ -81,7 +77,7 @@ const DL_RULES: &[Dl] = &[
         "",
     ),
     dl("DL3016", "Pin versions in npm", PIN),
-    dl("DL3018", "Pin versions in apk add", PIN),
+    dl("DL3018", "Pin versions in apk add", ""),
     dl("DL3019", "Use the --no-cache switch with apk add", ""),
     dl(
         "DL3020",
@@ -96,12 +92,12 @@ const DL_RULES: &[Dl] = &[
     dl(
         "DL3022",
         "COPY --from should reference a previously defined FROM alias",
-        "not covered yet: an unknown --from is read as an image, as BuildKit does",
+        "",
     ),
     dl(
         "DL3023",
         "COPY --from cannot reference its own FROM alias",
-        "not covered yet",
+        "",
     ),
     dl("DL3024", "FROM aliases (stage names) must be unique", ""),
     dl(
@@ -117,7 +113,7 @@ const DL_RULES: &[Dl] = &[
     dl(
         "DL3027",
         "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache",
-        "not covered yet",
+        "",
     ),
     dl("DL3028", "Pin versions in gem install", PIN),
     dl("DL3029", "Do not use --platform flag with FROM", ""),
@@ -165,7 +161,7 @@ const DL_RULES: &[Dl] = &[
     dl(
         "DL3045",
         "COPY to a relative destination without WORKDIR set",
-        "not covered yet",
+        "",
     ),
     dl(
         "DL3046",
@@ -199,7 +195,7 @@ const DL_RULES: &[Dl] = &[
     dl(
         "DL3059",
         "Multiple consecutive RUN instructions; consider consolidation",
-        "not covered yet",
+        "",
     ),
     dl(
         "DL3060",
@@ -212,12 +208,18 @@ const DL_RULES: &[Dl] = &[
         "a parse error in ballast, as in BuildKit (exit 2)",
     ),
     dl("DL3062", "Pin versions in go install", PIN),
+    dl("DL3063", "A USER instruction should be specified", ""),
     dl(
         "DL3064",
         "Sensitive data should not be used in ARG or ENV",
         "",
     ),
-    dl("DL3066", "Use a numeric user ID", "not covered yet"),
+    dl(
+        "DL3065",
+        "Setting FROM --platform to the predefined $TARGETPLATFORM is redundant",
+        "",
+    ),
+    dl("DL3066", "Use a numeric user ID", ""),
     dl("DL3067", "COPY --from copies a whole filesystem", ""),
     dl("DL4000", "MAINTAINER is deprecated", ""),
     dl(
@@ -235,7 +237,7 @@ const DL_RULES: &[Dl] = &[
     dl(
         "DL4006",
         "Set the SHELL option -o pipefail before RUN with a pipe in it",
-        "not covered yet",
+        "",
     ),
 ];
 

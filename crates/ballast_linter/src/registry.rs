@@ -61,10 +61,13 @@ pub enum Family {
     Buildkit,
     /// The shell code of RUN instructions (ShellCheck).
     Shell,
+    /// Build practices hadolint checks: commands that prompt, stages that
+    /// do not exist, pipes that hide failures.
+    Practice,
 }
 
 impl Family {
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Size,
         Family::Cache,
         Family::Ml,
@@ -72,6 +75,7 @@ impl Family {
         Family::Context,
         Family::Buildkit,
         Family::Shell,
+        Family::Practice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +87,7 @@ impl Family {
             Family::Context => "context",
             Family::Buildkit => "buildkit",
             Family::Shell => "shell",
+            Family::Practice => "practice",
         }
     }
 }

@@ -372,6 +372,16 @@ rule_tests! {
     copy_ignored_file => "copy-ignored-file",
     undefined_var => "undefined-var",
     shellcheck => "shellcheck",
+    apt_get_without_yes => "apt-get-without-yes",
+    apt_instead_of_apt_get => "apt-instead-of-apt-get",
+    cd_in_run => "cd-in-run",
+    pipe_without_pipefail => "pipe-without-pipefail",
+    copy_from_unknown_stage => "copy-from-unknown-stage",
+    copy_from_own_stage => "copy-from-own-stage",
+    copy_relative_without_workdir => "copy-relative-without-workdir",
+    package_version_unpinned => "package-version-unpinned",
+    consecutive_runs => "consecutive-runs",
+    non_numeric_user => "non-numeric-user",
 }
 
 #[test]

@@ -54,22 +54,28 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Checks that the README's `<!-- NAME:start -->` ... `<!-- NAME:end -->`
 /// section is `content`; with `BALLAST_BLESS` set, writes it instead.
 pub fn readme_section(name: &str, content: &str) {
+    doc_section("README.md", name, content);
+}
+
+/// The same for a section of any document of the repository (`file`
+/// relative to its root).
+pub fn doc_section(file: &str, name: &str, content: &str) {
     let start = format!("<!-- {name}:start -->\n");
     let end = format!("<!-- {name}:end -->");
-    let path = root().join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let (Some(a), Some(b)) = (readme.find(&start), readme.find(&end)) else {
-        panic!("README.md has no {start} ... {end} section");
+    let path = root().join(file);
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let (Some(a), Some(b)) = (doc.find(&start), doc.find(&end)) else {
+        panic!("{file} has no {start} ... {end} section");
     };
     if std::env::var_os("BALLAST_BLESS").is_some() {
-        let new = format!("{}{start}{content}{}", &readme[..a], &readme[b..]);
+        let new = format!("{}{start}{content}{}", &doc[..a], &doc[b..]);
         std::fs::write(&path, new).unwrap();
         return;
     }
     assert_eq!(
-        &readme[a + start.len()..b],
+        &doc[a + start.len()..b],
         content,
-        "README.md's {name} section is out of date (BALLAST_BLESS=1 rewrites it)"
+        "{file}'s {name} section is out of date (BALLAST_BLESS=1 rewrites it)"
     );
 }
 

@@ -403,6 +403,10 @@ fn normalized(cmd: &Command) -> Option<String> {
     if quiet || known_cleanup(&words) {
         return None;
     }
+    // apt's "assume yes" answers a question; the same packages change.
+    if matches!(name, "apt-get" | "apt") {
+        words.retain(|w| !matches!(*w, "-y" | "--yes" | "--assume-yes"));
+    }
     let mut text = words.join(" ");
     for r in &cmd.redirects {
         text.push(' ');

@@ -8,6 +8,7 @@ pub(crate) mod common;
 pub(crate) mod context;
 pub(crate) mod cpu_torch;
 pub(crate) mod ml;
+pub(crate) mod practice;
 pub(crate) mod reorder;
 pub(crate) mod security;
 pub(crate) mod shell;
@@ -49,6 +50,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &security::secret_written_to_image::RULE,
     &security::tls_verification_disabled::RULE,
     &security::untrusted_registry::RULE,
+    &security::non_numeric_user::RULE,
     &context::missing_dockerignore::RULE,
     &context::context_ships_junk::RULE,
     &buildkit::stage_name_casing::RULE,
@@ -72,6 +74,15 @@ pub(crate) static RULES: &[&Rule] = &[
     &buildkit::copy_ignored_file::RULE,
     &buildkit::undefined_var::RULE,
     &shell::shellcheck::RULE,
+    &practice::apt_get_without_yes::RULE,
+    &practice::apt_instead_of_apt_get::RULE,
+    &practice::cd_in_run::RULE,
+    &practice::pipe_without_pipefail::RULE,
+    &practice::copy_from_unknown_stage::RULE,
+    &practice::copy_from_own_stage::RULE,
+    &practice::copy_relative_without_workdir::RULE,
+    &practice::package_version_unpinned::RULE,
+    &practice::consecutive_runs::RULE,
 ];
 
 /// The documentation of a rule by name.

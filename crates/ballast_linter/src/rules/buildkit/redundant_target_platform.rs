@@ -33,7 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
-    hadolint: &[],
+    hadolint: &["DL3065"],
     needs_config: false,
     buildkit: Some("RedundantTargetPlatform"),
     check,

@@ -1,5 +1,6 @@
 //! Users, secrets and provenance.
 pub(crate) mod add_instead_of_copy;
+pub(crate) mod non_numeric_user;
 pub(crate) mod remote_script_piped_to_shell;
 pub(crate) mod root_user;
 pub(crate) mod secret_in_arg_or_env;

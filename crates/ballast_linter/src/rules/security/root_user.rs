@@ -56,7 +56,7 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
     summary: "The image runs as root",
-    hadolint: &["DL3002"],
+    hadolint: &["DL3002", "DL3063"],
     needs_config: false,
     buildkit: None,
     check,
