@@ -16,6 +16,10 @@
 #     same files.
 # ballast runs with --no-context where hadolint's work is compared (hadolint
 # reads no build context), and with its default context reading for reference.
+# Every rule is on; ShellCheck (the `shellcheck` rule, a separate process)
+# is timed apart: the comparisons run ballast with `--ignore shellcheck`, and
+# one more row runs it with ShellCheck, whose difference is ShellCheck's own
+# time.
 #
 #   bench/lint.sh [ROUNDS]        (default 5 rounds, interleaved)
 #
@@ -70,19 +74,21 @@ def timed(cmd):
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - t
 
+NOSC = ["--ignore", "shellcheck"]
 per_file = {
-    "ballast --no-context": lambda f: [B, "lint", "--no-context", "--failure-threshold", "none", f],
-    "ballast (reads context)": lambda f: [B, "lint", "--failure-threshold", "none", f],
+    "ballast --no-context": lambda f: [B, "lint", "--no-context", *NOSC, "--failure-threshold", "none", f],
+    "ballast (reads context)": lambda f: [B, "lint", *NOSC, "--failure-threshold", "none", f],
     "hadolint": lambda f: [hadolint, "--no-fail", f],
     "/bin/true (process floor)": lambda f: ["/bin/true", f],
 }
 all_in_one = {
-    "ballast --no-context": [B, "lint", "--no-context", "--failure-threshold", "none", *files],
-    "ballast (reads context)": [B, "lint", "--failure-threshold", "none", *files],
+    "ballast --no-context": [B, "lint", "--no-context", *NOSC, "--failure-threshold", "none", *files],
+    "ballast (reads context)": [B, "lint", *NOSC, "--failure-threshold", "none", *files],
+    "ballast with ShellCheck": [B, "lint", "--no-context", "--failure-threshold", "none", *files],
     "hadolint": [hadolint, "--no-fail", *files],
 }
 whole_corpus = {
-    "ballast lint DIR (reads contexts)": [B, "lint", "--failure-threshold", "none", projects],
+    "ballast lint DIR (reads contexts)": [B, "lint", *NOSC, "--failure-threshold", "none", projects],
     "hadolint, same files": [hadolint, "--no-fail", *real],
 }
 
@@ -118,6 +124,8 @@ for name, t in aio.items():
     print(f"  {name:26s} {med(t) * 1000:8.1f} ms total, {med(t) / n * 1000:7.3f} ms per file")
 print(f"  ratio hadolint / ballast --no-context: {med(aio['hadolint']) / med(aio['ballast --no-context']):.1f}x")
 print(f"  ratio hadolint / ballast reading the contexts: {med(aio['hadolint']) / med(aio['ballast (reads context)']):.1f}x")
+sc = med(aio['ballast with ShellCheck']) - med(aio['ballast --no-context'])
+print(f"  ShellCheck's own time (with it less without): {sc * 1000:.1f} ms total, {sc / n * 1000:.3f} ms per file")
 print("== one process per file (total for all files)")
 for name, t in pf.items():
     print(f"  {name:26s} {med(t) * 1000:8.1f} ms total, {med(t) / n * 1000:6.2f} ms per file")

@@ -372,6 +372,7 @@ rule_tests! {
     copy_ignored_file => "copy-ignored-file",
     undefined_var => "undefined-var",
     shellcheck => "shellcheck",
+    invalid_base_image_platform => "invalid-base-image-platform",
     apt_get_without_yes => "apt-get-without-yes",
     apt_instead_of_apt_get => "apt-instead-of-apt-get",
     cd_in_run => "cd-in-run",

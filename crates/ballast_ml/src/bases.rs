@@ -162,6 +162,84 @@ pub fn base_env(image: &ImageRef<'_>) -> Option<&'static [&'static str]> {
         .then_some(PATH_ONLY)
 }
 
+/// The platforms a base image is published for, `None` when the table
+/// does not know the image. Read from the manifest lists of the official
+/// images and vendors' registries (2026-12): docker-library's python,
+/// debian, ubuntu and alpine; `nvidia/cuda` 12 and later (amd64 and arm64;
+/// 11.x also ppc64le); `pytorch/pytorch` (amd64 only); NGC's
+/// `nvcr.io/nvidia/pytorch` (amd64 and arm64). Variants are left out
+/// (`linux/arm64/v8` is `linux/arm64`).
+pub fn base_platforms(image: &ImageRef<'_>) -> Option<&'static [&'static str]> {
+    const PYTHON_DEBIAN: &[&str] = &[
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm",
+        "linux/386",
+        "linux/ppc64le",
+        "linux/s390x",
+    ];
+    const ALPINE: &[&str] = &[
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm",
+        "linux/386",
+        "linux/ppc64le",
+        "linux/riscv64",
+        "linux/s390x",
+    ];
+    const DEBIAN: &[&str] = &[
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm",
+        "linux/386",
+        "linux/mips64le",
+        "linux/ppc64le",
+        "linux/s390x",
+    ];
+    const UBUNTU: &[&str] = &[
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm",
+        "linux/ppc64le",
+        "linux/riscv64",
+        "linux/s390x",
+    ];
+    const AMD64_ARM64: &[&str] = &["linux/amd64", "linux/arm64"];
+    const AMD64_ARM64_PPC: &[&str] = &["linux/amd64", "linux/arm64", "linux/ppc64le"];
+    const AMD64: &[&str] = &["linux/amd64"];
+    let tag = image.effective_tag().unwrap_or("latest");
+    if python_flavor(image).is_some() {
+        return Some(if tag.contains("alpine") {
+            ALPINE
+        } else {
+            PYTHON_DEBIAN
+        });
+    }
+    if image.is_official("alpine") {
+        return Some(ALPINE);
+    }
+    if image.is_official("debian") {
+        return Some(DEBIAN);
+    }
+    if image.is_official("ubuntu") {
+        return Some(UBUNTU);
+    }
+    let docker_hub = matches!(image.registry, None | Some("docker.io" | "index.docker.io"));
+    match (docker_hub, image.registry, image.repository) {
+        (true, _, "nvidia/cuda") if tag.starts_with("11.") => Some(AMD64_ARM64_PPC),
+        (true, _, "nvidia/cuda") => Some(AMD64_ARM64),
+        (true, _, "pytorch/pytorch") => Some(AMD64),
+        (false, Some("nvcr.io"), "nvidia/pytorch") => Some(AMD64_ARM64),
+        _ => None,
+    }
+}
+
+/// `os/arch` of a platform, without its variant (`linux/arm64/v8` →
+/// `linux/arm64`).
+pub fn platform_without_variant(platform: &str) -> String {
+    platform.split('/').take(2).collect::<Vec<_>>().join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +274,20 @@ mod tests {
             None
         );
         assert!(is_buildpack_based(&ImageRef::parse("python:3.11-bookworm")));
+        let p = |r: &str| base_platforms(&ImageRef::parse(r));
+        assert_eq!(
+            p("pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"),
+            Some(&["linux/amd64"][..])
+        );
+        assert!(p("python:3.12-slim").unwrap().contains(&"linux/arm64"));
+        assert!(p("python:3.12-alpine").unwrap().contains(&"linux/riscv64"));
+        assert!(
+            !p("nvidia/cuda:12.4.1-runtime-ubuntu22.04")
+                .unwrap()
+                .contains(&"linux/ppc64le")
+        );
+        assert_eq!(p("corp/x:1"), None);
+        assert_eq!(platform_without_variant("linux/arm64/v8"), "linux/arm64");
         assert!(!is_buildpack_based(&ImageRef::parse("python:3.11-slim")));
     }
 }

@@ -73,6 +73,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &buildkit::invalid_definition_description::RULE,
     &buildkit::copy_ignored_file::RULE,
     &buildkit::undefined_var::RULE,
+    &buildkit::invalid_base_image_platform::RULE,
     &shell::shellcheck::RULE,
     &practice::apt_get_without_yes::RULE,
     &practice::apt_instead_of_apt_get::RULE,

@@ -1,0 +1,90 @@
+//! ## What it does
+//! Flags a `FROM` whose image is not published for the platform the stage
+//! is built for: the stage's `--platform`, else the build's target
+//! platform (`linux/amd64` unless `--platform` says otherwise, as
+//! everywhere in ballast's model).
+//!
+//! BuildKit checks this after pulling the image; ballast checks offline,
+//! from a dated table of the platforms common base images are published
+//! for (`ballast_ml::bases::base_platforms`: the official python, debian,
+//! ubuntu and alpine images, `nvidia/cuda`, `pytorch/pytorch`, NGC's
+//! PyTorch), and stays silent on images the table does not know.
+//!
+//! ## Why it matters
+//! BuildKit falls back to the platform the image has: an arm64 build of
+//! `pytorch/pytorch` (published for amd64 only) gets amd64 binaries that
+//! run under emulation, many times slower, or not at all where no emulator
+//! is installed.
+//!
+//! ## Example
+//! ```dockerfile
+//! FROM --platform=linux/arm64 pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime
+//! ```
+//!
+//! Use instead: a base published for arm64 (`nvcr.io/nvidia/pytorch`, or
+//! `python:3.12-slim` with torch's aarch64 wheels), or build for amd64.
+//!
+//! ## Fix safety
+//! No fix: which base to use is the author's call.
+
+use ballast_dockerfile::stages::Base;
+use ballast_ml::bases::{base_platforms, platform_without_variant};
+use ballast_ml::images::ImageRef;
+
+use crate::checker::Checker;
+use crate::finding::Finding;
+use crate::registry::{Family, FixAvailability, Rule, Severity};
+
+pub(crate) static RULE: Rule = Rule {
+    code: "BL621",
+    name: "invalid-base-image-platform",
+    family: Family::Buildkit,
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    summary: "Base image platform does not match expected target platform",
+    hadolint: &[],
+    needs_config: false,
+    buildkit: Some("InvalidBaseImagePlatform"),
+    check,
+};
+
+fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
+    let target = cx
+        .graph
+        .global
+        .value("TARGETPLATFORM")
+        .unwrap_or("linux/amd64");
+    for stage in &cx.graph.stages {
+        let Base::Image(image) = &stage.base else {
+            continue;
+        };
+        let expected = stage.platform.as_deref().unwrap_or(target);
+        if expected.contains('$') || image.contains('$') {
+            continue;
+        }
+        let expected = platform_without_variant(expected);
+        let Some(published) = base_platforms(&ImageRef::parse(image)) else {
+            continue;
+        };
+        if published.contains(&expected.as_str()) {
+            continue;
+        }
+        let Some((span, _)) = cx.from_image_span(stage.index) else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                &RULE,
+                span,
+                format!(
+                    "Base image {image} was pulled with platform {:?}, expected {expected:?} for current build",
+                    published.join(", ")
+                ),
+            )
+            .help(format!(
+                "{image} is published for {} only (ballast's table of base images, 2026-12): use a base built for {expected}",
+                published.join(", ")
+            )),
+        );
+    }
+}
