@@ -479,6 +479,9 @@ fn fixed_model(
     max: crate::Applicability,
 ) -> Result<(u64, Vec<crate::Finding>), crate::LintError> {
     let mut opts = options.with_overlay(options.overlay.clone());
+    // ShellCheck neither fixes nor sizes anything: the model's rounds of
+    // fixes do not run it again (one process per round and finding).
+    opts.settings.ignore.push("shellcheck".into());
     let fixed = crate::fix::fix_until_stable(source, &mut opts, max, read)?;
     let opts = options.with_overlay(fixed.files.clone());
     let mut m = predict_text(&fixed.text, &opts)?;
