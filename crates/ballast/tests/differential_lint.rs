@@ -83,8 +83,8 @@ fn rules() -> Vec<Value> {
 }
 
 /// ballast code → rule name.
-fn names() -> BTreeMap<String, String> {
-    rules()
+fn names(rules: &[Value]) -> BTreeMap<String, String> {
+    rules
         .iter()
         .map(|r| {
             (
@@ -96,9 +96,9 @@ fn names() -> BTreeMap<String, String> {
 }
 
 /// hadolint code → ballast code.
-fn shared() -> BTreeMap<String, String> {
+fn shared(rules: &[Value]) -> BTreeMap<String, String> {
     let mut pairs = BTreeMap::new();
-    for r in rules() {
+    for r in rules {
         for h in r["hadolint"].as_array().unwrap() {
             pairs.insert(
                 h.as_str().unwrap().to_string(),
@@ -356,7 +356,8 @@ fn shared_checks_agree_with_hadolint_except_deliberate_differences() {
         eprintln!("SKIPPED: set BALLAST_HADOLINT to a hadolint binary");
         return;
     };
-    let pairs = shared();
+    let rules = rules();
+    let pairs = shared(&rules);
     let ours: BTreeSet<&str> = pairs.values().map(String::as_str).collect();
     let files = files();
     let all_mine = ballast_findings(&files);
@@ -445,7 +446,7 @@ fn shared_checks_agree_with_hadolint_except_deliberate_differences() {
     common::doc_section(
         "docs/hadolint.md",
         "hadolint-agreement",
-        &agreement_table(&pairs, &table),
+        &agreement_table(&names(&rules), &pairs, &table),
     );
 }
 
@@ -453,13 +454,13 @@ fn shared_checks_agree_with_hadolint_except_deliberate_differences() {
 /// codes it answers to, the findings both report, each side's own, and
 /// the reasons for the differences (numbered as listed below the table).
 fn agreement_table(
+    names: &BTreeMap<String, String>,
     pairs: &BTreeMap<String, String>,
     table: &BTreeMap<String, (usize, usize, usize, BTreeSet<usize>)>,
 ) -> String {
     let mut out = String::from(
         "| ballast | hadolint | both | only hadolint | only ballast | why |\n|---|---|---:|---:|---:|---|\n",
     );
-    let names = names();
     for (code, (both, theirs, mine, why)) in table {
         let dl: Vec<&str> = pairs
             .iter()
