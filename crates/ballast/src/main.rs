@@ -12,6 +12,12 @@ mod input;
 mod output;
 mod replace;
 
+// Linting allocates many small strings and vectors (words, findings, the
+// image model's rounds of fixes): mimalloc makes that about a quarter faster
+// than glibc's allocator (bench/lint.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Find and drop the dead weight in machine-learning container images.
 #[derive(Parser)]
 #[command(name = "ballast", version, about, propagate_version = true)]

@@ -274,6 +274,144 @@ fn registry_sources_match_the_layout() {
     );
 }
 
+/// `ballast lint` with the two rules that read base images: each finding
+/// as "name message", and the standard error.
+fn lint_base_rules(
+    dir: &Path,
+    dockerfile: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Vec<String>, String) {
+    let mut c = cmd(dir);
+    c.args([
+        "lint",
+        "--no-context",
+        "--format",
+        "json",
+        "--failure-threshold",
+        "none",
+    ])
+    .args(["--select", "undefined-var,invalid-base-image-platform"])
+    .args(extra)
+    .arg(dockerfile);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["name"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (found, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `ballast lint --resolve-bases` on a base only a registry knows: its
+/// environment and the platforms of its index come from the registry
+/// (arm64 and s390x here), and a base the registry lacks gets a note and the
+/// table's silence.
+#[test]
+fn lint_resolves_base_images_from_a_registry() {
+    if !require_registry() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let mut arm = spec("base:arm", "arm64");
+    let mut s390 = spec("base:s390x", "s390x");
+    for s in [&mut arm, &mut s390] {
+        s.env.push("MODEL_HOME=/models".into());
+    }
+    let multi = w.join("multi");
+    ballast_testkit::image::write_multi_platform(&[&arm, &s390], &multi).unwrap();
+    let list = w.join("list");
+    make_index_layout(&multi, &list);
+    let reg = Registry::start(None).unwrap();
+    reg.push(
+        &format!("oci:{}:multi", list.display()),
+        "team/base:1",
+        true,
+        None,
+    )
+    .unwrap();
+    let dockerfile = w.join("Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        format!(
+            "FROM {}/team/base:1\nCOPY $MODEL_HOME/config.json $CONFIG_DIR/ /app/\n",
+            reg.addr()
+        ),
+    )
+    .unwrap();
+    let lint = |extra: &[&str]| lint_base_rules(w, &dockerfile, extra, &[]);
+    // Offline, the base is unknown: nothing is said.
+    let (offline, _) = lint(&[]);
+    assert!(offline.is_empty(), "{offline:?}");
+    let (resolved, stderr) = lint(&["--resolve-bases"]);
+    assert_eq!(resolved.len(), 2, "{resolved:?}\n{stderr}");
+    assert!(
+        resolved
+            .iter()
+            .any(|f| f.starts_with("undefined-var") && f.contains("CONFIG_DIR")),
+        "{resolved:?}"
+    );
+    assert!(
+        !resolved.iter().any(|f| f.contains("MODEL_HOME")),
+        "{resolved:?}"
+    );
+    assert!(
+        resolved
+            .iter()
+            .any(|f| f.starts_with("invalid-base-image-platform")
+                && f.contains("linux/arm64, linux/s390x")
+                && f.contains("\"linux/amd64\"")),
+        "{resolved:?}"
+    );
+    // Built for arm64, the platform is published.
+    std::fs::write(
+        &dockerfile,
+        format!("FROM --platform=linux/arm64 {}/team/base:1\n", reg.addr()),
+    )
+    .unwrap();
+    let (arm64, _) = lint(&["--resolve-bases=registry"]);
+    assert!(
+        !arm64
+            .iter()
+            .any(|f| f.starts_with("invalid-base-image-platform")),
+        "{arm64:?}"
+    );
+    // A base the registry does not have: one note, and the lint goes on.
+    std::fs::write(
+        &dockerfile,
+        format!(
+            "FROM {}/team/missing:1\nCOPY $CONFIG_DIR/ /app/\n",
+            reg.addr()
+        ),
+    )
+    .unwrap();
+    let (missing, stderr) = lint(&["--resolve-bases"]);
+    assert!(missing.is_empty(), "{missing:?}");
+    assert_eq!(
+        stderr.matches("note: --resolve-bases:").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("team/missing"), "{stderr}");
+}
+
 /// An OCI layout whose index.json points at one nested image index holding
 /// both platform manifests (what `skopeo copy --all` pushes as a list).
 fn make_index_layout(multi: &Path, out: &Path) {
@@ -576,6 +714,18 @@ fn daemon_sources_match_the_layout() {
     }
     let e = inspect(w, "daemon://nothing:here", &[], &env).unwrap_err();
     assert!(e.contains("no image \"nothing:here\""), "{e}");
+    // --resolve-bases=daemon: the loaded image's environment (PATH only)
+    // and platform judge the Dockerfile built on it.
+    let dockerfile = w.join("Dockerfile");
+    std::fs::write(&dockerfile, "FROM app:1\nCOPY $PATH/x $MODEL_DIR/ /app/\n").unwrap();
+    let lint = |extra: &[&str]| {
+        let (found, _) = lint_base_rules(w, &dockerfile, extra, &[("DOCKER_HOST", &host)]);
+        found
+    };
+    assert!(lint(&[]).is_empty());
+    let found = lint(&["--resolve-bases=daemon"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("MODEL_DIR"), "{found:?}");
     let e = inspect(
         w,
         "daemon://app:1",

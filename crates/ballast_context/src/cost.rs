@@ -17,7 +17,7 @@ use ballast_ml::units::format_bytes;
 use ballast_shell::os::{Action, package_command};
 use ballast_shell::requirements::Requirement;
 
-use crate::installs::{Files, run_installs};
+use crate::installs::{Files, RunInstall, run_installs};
 use crate::runs::Run;
 
 /// A cost and how it was worked out.
@@ -244,7 +244,16 @@ pub fn run_cost(
     present: Present<'_>,
     os: OsBase,
 ) -> Option<Cost> {
-    let installs = run_installs(run, workdir, files);
+    installs_cost(run, &run_installs(run, workdir, files), present, os)
+}
+
+/// [`run_cost`] of a RUN whose Python installs are already resolved.
+pub fn installs_cost(
+    run: &Run,
+    installs: &[RunInstall<'_>],
+    present: Present<'_>,
+    os: OsBase,
+) -> Option<Cost> {
     let reqs: Vec<Sized<'_>> = installs
         .iter()
         .flat_map(|i| {

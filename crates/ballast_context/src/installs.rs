@@ -96,6 +96,53 @@ pub struct RunInstall<'r> {
     pub via: Option<String>,
 }
 
+/// A [`RunInstall`] that names its part and command by position in the
+/// RUN, so it can be kept beside the RUN (a cache) without borrowing it.
+#[derive(Debug, Clone)]
+pub struct Located {
+    part: usize,
+    command: usize,
+    install: Install,
+    resolved: Resolved,
+    via: Option<String>,
+}
+
+impl Located {
+    /// `install`, found in `run`.
+    pub fn of(run: &crate::runs::Run, install: RunInstall<'_>) -> Located {
+        let part = run
+            .parts
+            .iter()
+            .position(|p| std::ptr::eq(p, install.part))
+            .expect("the install's part is the run's");
+        let command = run.parts[part]
+            .script
+            .commands
+            .iter()
+            .position(|c| std::ptr::eq(c, install.command))
+            .expect("the install's command is the part's");
+        Located {
+            part,
+            command,
+            install: install.install,
+            resolved: install.resolved,
+            via: install.via,
+        }
+    }
+
+    /// The install again, borrowing `run` (the RUN it was found in).
+    pub fn restore<'r>(&self, run: &'r crate::runs::Run) -> RunInstall<'r> {
+        let part = &run.parts[self.part];
+        RunInstall {
+            part,
+            command: &part.script.commands[self.command],
+            install: self.install.clone(),
+            resolved: self.resolved.clone(),
+            via: self.via.clone(),
+        }
+    }
+}
+
 /// The Python installs of a RUN whose working directory is `workdir`,
 /// each resolved in the directory it runs in (following `cd`).
 pub fn run_installs<'r>(

@@ -40,8 +40,8 @@ pub fn available() -> bool {
     .is_ok_and(|r| r.is_ok())
 }
 
-/// Loads an image by name or id from the daemon.
-pub fn load(name: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
+/// A client of the daemon, and the runtime it runs on.
+fn connect(name: &str) -> Result<(tokio::runtime::Runtime, bollard::Docker)> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -52,16 +52,50 @@ pub fn load(name: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
     let docker = rt
         .block_on(docker.negotiate_version())
         .map_err(|e| remote(name, format!("no daemon answers on {}: {e}", host())))?;
-    // A clear error for a missing image before streaming the export.
-    if let Err(e) = rt.block_on(docker.inspect_image(name)) {
+    Ok((rt, docker))
+}
+
+/// What the daemon says of an image (a clear error for a missing one).
+fn inspect(
+    rt: &tokio::runtime::Runtime,
+    docker: &bollard::Docker,
+    name: &str,
+) -> Result<bollard::models::ImageInspect> {
+    rt.block_on(docker.inspect_image(name)).map_err(|e| {
         let message = match &e {
             bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
             } => format!("no image {name:?} in the daemon at {}", host()),
             _ => format!("cannot inspect {name:?} through {}: {e}", host()),
         };
-        return Err(remote(name, message));
-    }
+        remote(name, message)
+    })
+}
+
+/// What `ballast lint --resolve-bases=daemon` reads of a base image: the
+/// daemon holds one platform of it, and its environment.
+pub fn resolve_base(name: &str) -> Result<ballast_ml::bases::Resolved> {
+    let (rt, docker) = connect(name)?;
+    let image = inspect(&rt, &docker, name)?;
+    let env = image.config.and_then(|c| c.env).unwrap_or_default();
+    Ok(ballast_ml::bases::Resolved {
+        platforms: vec![format!(
+            "{}/{}",
+            image.os.unwrap_or_default(),
+            image.architecture.unwrap_or_default()
+        )],
+        env: env
+            .iter()
+            .map(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k).to_string())
+            .collect(),
+        source: format!("daemon://{name}"),
+    })
+}
+
+/// Loads an image by name or id from the daemon.
+pub fn load(name: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
+    let (rt, docker) = connect(name)?;
+    inspect(&rt, &docker, name)?;
     let stream = docker.export_image(name).map_err(std::io::Error::other);
     let reader =
         SyncIoBridge::new_with_handle(StreamReader::new(Box::pin(stream)), rt.handle().clone());

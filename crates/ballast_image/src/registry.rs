@@ -736,6 +736,55 @@ pub struct ManifestInfo {
 
 /// Reads only the manifest and configuration of a registry image.
 pub fn manifest_only(reference: &str, opts: &LoadOptions<'_>) -> Result<ManifestInfo> {
+    let platform = opts.platform.as_deref().unwrap_or("linux/amd64");
+    let found = image_manifest(reference, platform, opts)?;
+    Ok(ManifestInfo {
+        reference: found.registry.display().to_string(),
+        manifest_digest: Some(found.digest.to_string()),
+        layers: found
+            .manifest
+            .layers
+            .iter()
+            .map(|l| (l.digest.clone(), l.size, l.media_type.clone()))
+            .collect(),
+        config: found.config,
+    })
+}
+
+/// What `ballast lint --resolve-bases` reads of a base image in a
+/// registry: the platforms its index lists (or its configuration's, for a
+/// single manifest) and, for `platform`, its environment's names.
+pub fn resolve_base(
+    reference: &str,
+    platform: &str,
+    opts: &LoadOptions<'_>,
+) -> Result<ballast_ml::bases::Resolved> {
+    let found = image_manifest(reference, platform, opts)?;
+    let platforms = match found.platforms {
+        Some(p) => p,
+        None => vec![format!("{}/{}", found.config.os, found.config.architecture)],
+    };
+    Ok(ballast_ml::bases::Resolved {
+        platforms,
+        env: found.config.env().into_iter().map(|(k, _)| k).collect(),
+        source: format!("docker://{}", found.registry.display()),
+    })
+}
+
+/// A registry image's manifest for one platform, and its configuration.
+struct Found {
+    registry: Registry,
+    digest: Digest,
+    manifest: spec::Manifest,
+    config: spec::Config,
+    /// The platforms of the index it was chosen from (`os/arch`), if any.
+    platforms: Option<Vec<String>>,
+}
+
+/// Follows a reference through indexes to the image manifest for
+/// `platform` (the first one when none matches), and reads its
+/// configuration.
+fn image_manifest(reference: &str, platform: &str, opts: &LoadOptions<'_>) -> Result<Found> {
     let target = RegistryRef::parse(reference).map_err(|m| ImageError::Remote {
         reference: format!("docker://{reference}"),
         message: m,
@@ -743,12 +792,22 @@ pub fn manifest_only(reference: &str, opts: &LoadOptions<'_>) -> Result<Manifest
     let registry = Registry::new(target, &opts.remote)?;
     let limit = opts.limits.max_manifest_bytes;
     let (mut bytes, mut ct, mut digest) = registry.manifest(&registry.target.reference, limit)?;
+    let mut platforms = None;
     for _ in 0..4 {
         match spec::parse_manifest_doc(&bytes, ct.as_deref())
             .map_err(|e| registry.remote(format!("manifest: {e}")))?
         {
             spec::ManifestDoc::Index(index) => {
-                let platform = opts.platform.as_deref().unwrap_or("linux/amd64");
+                let listed: Vec<String> = index
+                    .manifests
+                    .iter()
+                    .filter_map(|d| d.platform.as_ref())
+                    .map(|p| format!("{}/{}", p.os, p.architecture))
+                    .filter(|p| p != "unknown/unknown")
+                    .collect();
+                if !listed.is_empty() {
+                    platforms = Some(listed);
+                }
                 let d = index
                     .manifests
                     .iter()
@@ -757,36 +816,38 @@ pub fn manifest_only(reference: &str, opts: &LoadOptions<'_>) -> Result<Manifest
                     .ok_or_else(|| registry.remote("the index lists no manifest"))?;
                 (bytes, ct, digest) = registry.manifest(&d.digest, limit)?;
             }
-            spec::ManifestDoc::Image(m) => {
-                let mut config = Vec::new();
-                registry
-                    .blob(&m.config.digest)?
-                    .take(opts.limits.max_config_bytes + 1)
-                    .read_to_end(&mut config)
-                    .map_err(|e| registry.remote(format!("reading the configuration: {e}")))?;
-                if opts.verify && Digest::of(&config).as_str() != m.config.digest {
-                    return Err(ImageError::DigestMismatch {
-                        what: "blob",
-                        name: m.config.digest.clone(),
-                        expected: m.config.digest.clone(),
-                        actual: Digest::of(&config).to_string(),
-                    });
-                }
-                let config = spec::Config::parse(&config).map_err(|e| registry.remote(e))?;
-                return Ok(ManifestInfo {
-                    reference: registry.display().to_string(),
-                    manifest_digest: Some(digest.to_string()),
+            spec::ManifestDoc::Image(manifest) => {
+                let config = read_config(&registry, &manifest.config.digest, opts)?;
+                return Ok(Found {
+                    registry,
+                    digest,
+                    manifest,
                     config,
-                    layers: m
-                        .layers
-                        .iter()
-                        .map(|l| (l.digest.clone(), l.size, l.media_type.clone()))
-                        .collect(),
+                    platforms,
                 });
             }
         }
     }
     Err(registry.remote("index nesting too deep"))
+}
+
+/// An image configuration blob, verified against its digest when asked.
+fn read_config(registry: &Registry, digest: &str, opts: &LoadOptions<'_>) -> Result<spec::Config> {
+    let mut config = Vec::new();
+    registry
+        .blob(digest)?
+        .take(opts.limits.max_config_bytes + 1)
+        .read_to_end(&mut config)
+        .map_err(|e| registry.remote(format!("reading the configuration: {e}")))?;
+    if opts.verify && Digest::of(&config).as_str() != digest {
+        return Err(ImageError::DigestMismatch {
+            what: "blob",
+            name: digest.to_string(),
+            expected: digest.to_string(),
+            actual: Digest::of(&config).to_string(),
+        });
+    }
+    spec::Config::parse(&config).map_err(|e| registry.remote(e))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use ballast_context::copies::{ContextUse, Transfer, context_uses};
-use ballast_context::installs::{RunInstall, run_installs};
+use ballast_context::installs::{Located, RunInstall, run_installs};
 use ballast_context::origins::Origins;
 use ballast_dockerfile::instructions::FromArgs;
 use ballast_dockerfile::stages::{Base, Scope, StageGraph, env_pairs};
@@ -151,6 +151,8 @@ pub struct Checker<'a> {
     /// Which context file a COPY or bind mount put at a container path.
     pub origins: Origins<'a>,
     pub settings: &'a Settings,
+    /// Base images a registry or the daemon described (`--resolve-bases`).
+    pub bases: &'a ballast_ml::bases::ResolvedBases,
     /// The working directory each instruction runs in (shared: a long path
     /// must not be copied once per instruction).
     workdirs: Vec<std::sync::Arc<str>>,
@@ -161,6 +163,8 @@ pub struct Checker<'a> {
     /// Where torch already is before each instruction (computed on first use).
     torch: std::cell::OnceCell<Vec<Option<TorchOrigin>>>,
     installed: std::cell::OnceCell<Vec<BTreeSet<&'static str>>>,
+    /// The Python installs of each RUN (computed on first use).
+    resolved: Vec<std::cell::OnceCell<Vec<Located>>>,
     /// What the container runs at start (computed on first use).
     start: std::cell::OnceCell<Vec<String>>,
     /// Whether the target is a development image (computed on first use).
@@ -259,11 +263,13 @@ impl<'a> Checker<'a> {
             transfer,
             origins,
             settings,
+            bases: &options.bases,
             workdirs,
             users,
             overlay,
             torch: std::cell::OnceCell::new(),
             installed: std::cell::OnceCell::new(),
+            resolved: vec![std::cell::OnceCell::new(); df.instructions.len()],
             start: std::cell::OnceCell::new(),
             dev: std::cell::OnceCell::new(),
             path: options.path.as_deref(),
@@ -742,11 +748,7 @@ impl<'a> Checker<'a> {
     /// packages, requirement files and projects traced through the copies
     /// to the context ([`ballast_context::installs`]).
     pub fn python_installs<'r>(&'r self, run: &'r Run) -> Vec<PyInstall<'r>> {
-        let files = InstallFiles {
-            cx: self,
-            at: run.index,
-        };
-        run_installs(run, self.workdir(run.index), &files)
+        self.run_installs(run)
             .into_iter()
             .map(|ri| {
                 let RunInstall {
@@ -785,17 +787,37 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
+    /// The Python installs of a RUN, resolved once per RUN of this
+    /// Dockerfile (many rules and the image model ask).
+    fn run_installs<'r>(&'r self, run: &'r Run) -> Vec<RunInstall<'r>> {
+        let resolve = || {
+            let files = InstallFiles {
+                cx: self,
+                at: run.index,
+            };
+            run_installs(run, self.workdir(run.index), &files)
+        };
+        let own = self
+            .runs
+            .get(run.index)
+            .and_then(Option::as_ref)
+            .is_some_and(|r| std::ptr::eq(r, run));
+        if !own {
+            return resolve();
+        }
+        self.resolved[run.index]
+            .get_or_init(|| resolve().into_iter().map(|i| Located::of(run, i)).collect())
+            .iter()
+            .map(|l| l.restore(run))
+            .collect()
+    }
+
     /// What a RUN adds to its layer, estimated from its Python and OS
     /// installs ([`ballast_context::cost::run_cost`]).
     pub fn run_cost(&self, run: &Run) -> Option<ballast_context::cost::Cost> {
-        let files = InstallFiles {
-            cx: self,
-            at: run.index,
-        };
-        ballast_context::cost::run_cost(
+        ballast_context::cost::installs_cost(
             run,
-            self.workdir(run.index),
-            &files,
+            &self.run_installs(run),
             ballast_context::cost::Present {
                 torch: self.torch_before(run.index).map(|t| t.line),
                 python: self.python_installed_before(run.index),

@@ -24,6 +24,7 @@ pub mod fix;
 pub mod hadolint;
 pub mod ladder;
 pub mod marginal;
+mod memo;
 pub mod model;
 pub mod paths;
 pub mod preserve;
@@ -57,6 +58,15 @@ pub struct LintOptions<'a> {
     /// Context files as changed by earlier fixes (context-relative path →
     /// text), read instead of the files on disk.
     pub overlay: std::collections::BTreeMap<String, String>,
+    /// Run only the rules that can fix what they find: rounds of fixes
+    /// (the image model's) need nothing else, and the other rules are most
+    /// of a round's time.
+    pub fixes_only: bool,
+    /// Findings already computed for these options ([`memo`]).
+    pub memo: memo::Memo,
+    /// Base images as a registry or the daemon described them
+    /// (`--resolve-bases`), in place of ballast's tables.
+    pub bases: std::sync::Arc<ballast_ml::bases::ResolvedBases>,
 }
 
 impl<'a> LintOptions<'a> {
@@ -72,6 +82,9 @@ impl<'a> LintOptions<'a> {
             context: self.context,
             path: self.path.clone(),
             overlay,
+            fixes_only: self.fixes_only,
+            memo: self.memo.clone(),
+            bases: self.bases.clone(),
         }
     }
 }
@@ -157,6 +170,32 @@ pub fn stage_model(
     Ok((graph, target))
 }
 
+/// The base images the stages of a Dockerfile start from (ARGs expanded;
+/// `scratch`, stages and unresolved references left out), each with the
+/// platform it is built for: what `--resolve-bases` looks up.
+pub fn base_images(
+    df: &Dockerfile,
+    options: &LintOptions<'_>,
+) -> Result<Vec<(String, String)>, LintError> {
+    let (graph, _) = stage_model(df, options)?;
+    let target = graph
+        .global
+        .value("TARGETPLATFORM")
+        .unwrap_or("linux/amd64")
+        .to_string();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for stage in &graph.stages {
+        let ballast_dockerfile::stages::Base::Image(image) = &stage.base else {
+            continue;
+        };
+        let platform = stage.platform.clone().unwrap_or_else(|| target.clone());
+        if !image.contains('$') && !platform.contains('$') && !out.iter().any(|(i, _)| i == image) {
+            out.push((image.clone(), platform));
+        }
+    }
+    Ok(out)
+}
+
 /// Lints a parsed Dockerfile.
 pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintError> {
     let (graph, target) = stage_model(df, options)?;
@@ -167,8 +206,51 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
                 None => LintError::Check(message),
             })?;
     let suppressions = suppress::Suppressions::parse(df, &graph);
-    let checker = Checker::new(df, graph, target, options);
-    let mut findings = Vec::new();
+    let rules = rules_to_run(options, &controls);
+    let codes: Vec<&'static str> = rules.iter().map(|r| r.code).collect();
+    let key = memo::Key::of(&df.source, options);
+    let (results, notes) = match options.memo.get(&key, &codes) {
+        Some(known) => known,
+        None => {
+            let pass = Pass {
+                rules: &rules,
+                controls: &controls,
+                suppressions: &suppressions,
+            };
+            let (results, notes) = pass.over(df, graph, target, options);
+            options.memo.put(
+                key,
+                codes.iter().copied().zip(results.clone()).collect(),
+                &notes,
+            );
+            (results, notes)
+        }
+    };
+    let mut outcome = Outcome {
+        pragma_problems: suppressions.problems.clone(),
+        notes,
+        ..Outcome::default()
+    };
+    for r in results {
+        outcome.suppressed += r.suppressed;
+        outcome.findings.extend(r.findings);
+    }
+    outcome
+        .findings
+        .sort_by(|a, b| (a.span.start, a.rule.code).cmp(&(b.span.start, b.rule.code)));
+    outcome
+        .findings
+        .dedup_by(|a, b| a.rule.code == b.rule.code && a.span == b.span && a.message == b.message);
+    Ok(outcome)
+}
+
+/// The rules a lint runs: the settings' selection for the file, BuildKit's
+/// experimental checks the `# check=` directive enables, less those it
+/// skips (and those without a fix when only fixes are wanted).
+fn rules_to_run(
+    options: &LintOptions<'_>,
+    controls: &check_directive::CheckDirective,
+) -> Vec<&'static Rule> {
     let mut rules = options.settings.enabled_rules(options.path.as_deref());
     let experimental: Vec<&Rule> = registry::all()
         .iter()
@@ -176,12 +258,50 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
         .filter(|r| controls.enables(r) && !rules.contains(r))
         .collect();
     rules.extend(experimental);
-    rules.retain(|r| !controls.skips(r));
-    for rule in rules {
-        let before = findings.len();
-        (rule.check)(&checker, &mut findings);
-        let severity = controls.severity(rule, options.settings.severity_of(rule));
-        for f in &mut findings[before..] {
+    let unfixable = |r: &Rule| options.fixes_only && r.fix == FixAvailability::None;
+    rules.retain(|r| !(controls.skips(r) || unfixable(r)));
+    rules
+}
+
+/// Rules to run over a Dockerfile, with its controls and suppressions.
+struct Pass<'a> {
+    rules: &'a [&'static Rule],
+    controls: &'a check_directive::CheckDirective,
+    suppressions: &'a suppress::Suppressions,
+}
+
+impl Pass<'_> {
+    /// Each rule's findings with their severities set and suppressed
+    /// findings left out, and the checker's notes.
+    fn over(
+        &self,
+        df: &Dockerfile,
+        graph: StageGraph,
+        target: usize,
+        options: &LintOptions<'_>,
+    ) -> (Vec<memo::RuleResult>, Vec<String>) {
+        let checker = Checker::new(df, graph, target, options);
+        let results = self
+            .rules
+            .iter()
+            .map(|rule| self.one(rule, df, &checker, options))
+            .collect();
+        (results, checker.notes())
+    }
+
+    fn one(
+        &self,
+        rule: &'static Rule,
+        df: &Dockerfile,
+        checker: &Checker<'_>,
+        options: &LintOptions<'_>,
+    ) -> memo::RuleResult {
+        let mut findings = Vec::new();
+        (rule.check)(checker, &mut findings);
+        let severity = self
+            .controls
+            .severity(rule, options.settings.severity_of(rule));
+        for f in &mut findings {
             // A rule may raise or lower its own default for one finding;
             // an override in the settings replaces both.
             if let Some(s) = f
@@ -195,40 +315,40 @@ pub fn lint(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Outcome, LintE
                 f.severity = Severity::Info;
             }
         }
-    }
-    let mut outcome = Outcome {
-        pragma_problems: suppressions.problems.clone(),
-        notes: checker.notes(),
-        ..Outcome::default()
-    };
-    let path = options.path.as_deref();
-    findings.retain(|f| {
-        f.shellcheck
-            .is_none_or(|c| !options.settings.ignores_shellcheck(c, path))
-    });
-    for f in findings {
-        // The instruction holding the finding: the last one starting at or
-        // before it (instructions are in file order), if it reaches that far.
-        let inst = df
-            .instructions
-            .partition_point(|i| i.span.start <= f.span.start)
-            .checked_sub(1)
-            .filter(|&k| {
-                let i = &df.instructions[k];
-                f.span.start < i.span.end.max(i.span.start + 1)
-            });
-        let stage = inst.and_then(|i| checker.stage_of(i));
-        if !options.settings.disable_pragmas && suppressions.covers(&f, inst, stage) {
-            outcome.suppressed += 1;
-            continue;
+        let path = options.path.as_deref();
+        findings.retain(|f| {
+            f.shellcheck
+                .is_none_or(|c| !options.settings.ignores_shellcheck(c, path))
+        });
+        let mut result = memo::RuleResult::default();
+        for f in findings {
+            if !options.settings.disable_pragmas && covered(df, checker, self.suppressions, &f) {
+                result.suppressed += 1;
+            } else {
+                result.findings.push(f);
+            }
         }
-        outcome.findings.push(f);
+        result
     }
-    outcome
-        .findings
-        .sort_by(|a, b| (a.span.start, a.rule.code).cmp(&(b.span.start, b.rule.code)));
-    outcome
-        .findings
-        .dedup_by(|a, b| a.rule.code == b.rule.code && a.span == b.span && a.message == b.message);
-    Ok(outcome)
+}
+
+/// Whether a suppression comment covers a finding: one above the
+/// instruction holding it (the last one starting at or before it, if it
+/// reaches that far), or one for its stage or the file.
+fn covered(
+    df: &Dockerfile,
+    checker: &Checker<'_>,
+    suppressions: &suppress::Suppressions,
+    f: &Finding,
+) -> bool {
+    let inst = df
+        .instructions
+        .partition_point(|i| i.span.start <= f.span.start)
+        .checked_sub(1)
+        .filter(|&k| {
+            let i = &df.instructions[k];
+            f.span.start < i.span.end.max(i.span.start + 1)
+        });
+    let stage = inst.and_then(|i| checker.stage_of(i));
+    suppressions.covers(f, inst, stage)
 }

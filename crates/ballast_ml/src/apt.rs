@@ -10,6 +10,9 @@
 //! install, with their Installed-Size. Several packages share
 //! recommendations, so an install is sized by the union.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 use crate::images::ImageRef;
 
 /// The generated table (see `scripts/apt-recommends.py` for its format).
@@ -25,11 +28,13 @@ struct Row {
     /// What it needs without them that the base image lacks, itself
     /// included, with sizes.
     needs: Vec<(&'static str, u64)>,
+    /// The names of `needs`, to look up.
+    needed: HashSet<&'static str>,
 }
 
 impl Row {
     fn needs(&self, name: &str) -> bool {
-        self.needs.iter().any(|(n, _)| *n == name)
+        self.needed.contains(name)
     }
 }
 
@@ -44,35 +49,43 @@ fn sized(entries: Vec<&'static str>) -> Vec<(&'static str, u64)> {
         .collect()
 }
 
-/// The table's lines by (distribution, package), indexed on first use.
-fn index() -> &'static std::collections::HashMap<(&'static str, &'static str), &'static str> {
-    static INDEX: std::sync::OnceLock<std::collections::HashMap<(&str, &str), &str>> =
-        std::sync::OnceLock::new();
+/// Distribution → package → (line, its row once read).
+type Index = HashMap<&'static str, HashMap<&'static str, (&'static str, OnceLock<Row>)>>;
+
+/// The table's lines by (distribution, package), indexed on first use;
+/// each line is read into a [`Row`] the first time it is asked for.
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
-        TABLE
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let mut cols = l.splitn(3, '\t');
-                Some(((cols.next()?, cols.next()?), l))
-            })
-            .collect()
+        let mut index = Index::new();
+        for l in TABLE.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = l.splitn(3, '\t');
+            if let (Some(distro), Some(package)) = (cols.next(), cols.next()) {
+                let rows = index.entry(distro).or_default();
+                rows.insert(package, (l, OnceLock::new()));
+            }
+        }
+        index
     })
 }
 
-fn row(distro: Distro, package: &str) -> Option<Row> {
-    let line = index().get(&(distro.key(), package))?;
-    let cols: Vec<&'static str> = line.split('\t').collect();
-    let list = |i: usize| {
-        cols.get(i)
-            .map_or(Vec::new(), |c| c.split_whitespace().collect())
-    };
-    Some(Row {
-        package: cols[1],
-        recommends: list(2),
-        added: sized(list(3)),
-        needs: sized(list(4)),
-    })
+fn row(distro: Distro, package: &str) -> Option<&'static Row> {
+    let (line, parsed) = index().get(distro.key())?.get(package)?;
+    Some(parsed.get_or_init(|| {
+        let cols: Vec<&'static str> = line.split('\t').collect();
+        let list = |i: usize| {
+            cols.get(i)
+                .map_or(Vec::new(), |c| c.split_whitespace().collect())
+        };
+        let needs = sized(list(4));
+        Row {
+            package: cols[1],
+            recommends: list(2),
+            added: sized(list(3)),
+            needed: needs.iter().map(|(n, _)| *n).collect(),
+            needs,
+        }
+    }))
 }
 
 /// When the table was made (`YYYY-MM-DD`).
@@ -219,7 +232,7 @@ pub fn recommended(distro: Distro, packages: &[&str], buildpack: bool) -> Option
         .iter()
         .map(|p| p.split(['=', '/']).next().unwrap_or(p))
         .collect();
-    let rows: Vec<Row> = names.iter().filter_map(|n| row(distro, n)).collect();
+    let rows: Vec<&Row> = names.iter().filter_map(|n| row(distro, n)).collect();
     // What the install brings anyway, recommendations or not.
     let needed = |a: &str| {
         names.contains(&a)
@@ -284,24 +297,21 @@ pub struct Installed {
 /// (under the full `python:3.x` images), where gcc, make, curl and git are
 /// already installed.
 pub fn installed(distro: Distro, packages: &[&str], buildpack: bool) -> Installed {
-    let present = if buildpack {
-        row(distro, "@buildpack-deps").map_or(Vec::new(), |r| r.needs)
-    } else {
-        Vec::new()
-    };
+    let base = row(distro, "@buildpack-deps").filter(|_| buildpack);
+    let present = |n: &str| base.is_some_and(|r| r.needs(n));
     let mut added: std::collections::BTreeMap<&str, u64> = Default::default();
     let mut unknown = Vec::new();
     for p in packages {
         let name = p.split(['=', '/']).next().unwrap_or(p);
         match row(distro, name) {
             Some(r) => {
-                for (n, b) in r.needs {
-                    if !present.iter().any(|(m, _)| *m == n) {
+                for &(n, b) in &r.needs {
+                    if !present(n) {
                         added.insert(n, b);
                     }
                 }
             }
-            None if present.iter().any(|(m, _)| *m == name) => {}
+            None if present(name) => {}
             None => unknown.push(name.to_string()),
         }
     }

@@ -240,6 +240,44 @@ pub fn platform_without_variant(platform: &str) -> String {
     platform.split('/').take(2).collect::<Vec<_>>().join("/")
 }
 
+/// What a registry or the daemon said of a base image (`ballast lint
+/// --resolve-bases`), in place of the tables above: the platforms it is
+/// published for and its environment's variable names for the platform
+/// built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// `os/arch`, variants left out.
+    pub platforms: Vec<String>,
+    pub env: Vec<String>,
+    /// Where it was read (`docker://...`, `daemon://...`).
+    pub source: String,
+}
+
+/// Resolved base images by the reference their `FROM` names (ARGs
+/// expanded).
+pub type ResolvedBases = std::collections::BTreeMap<String, Resolved>;
+
+/// The variable names of a base image's environment: as resolved, else
+/// from the table ([`base_env`]); `None` when neither knows the image.
+pub fn env_names<'a>(image: &str, resolved: &'a ResolvedBases) -> Option<Vec<&'a str>> {
+    match resolved.get(image) {
+        Some(r) => Some(r.env.iter().map(String::as_str).collect()),
+        None => base_env(&ImageRef::parse(image)).map(|e| e.to_vec()),
+    }
+}
+
+/// Where [`platforms`] says a list comes from when it is the table's.
+pub const TABLE: &str = "ballast's table";
+
+/// The platforms a base image is published for, as resolved, else from
+/// the table ([`base_platforms`]), with where the list comes from.
+pub fn platforms<'a>(image: &str, resolved: &'a ResolvedBases) -> Option<(Vec<&'a str>, &'a str)> {
+    match resolved.get(image) {
+        Some(r) => Some((r.platforms.iter().map(String::as_str).collect(), &r.source)),
+        None => base_platforms(&ImageRef::parse(image)).map(|p| (p.to_vec(), TABLE)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         buildkit_check: None,
         config: None,
         stdin_filename: "-".into(),
+        resolve_bases: None,
     };
     let prepared = prepare(&targets)?;
     let job = &prepared.jobs[0];

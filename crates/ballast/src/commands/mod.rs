@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bases;
 pub mod bench;
 pub mod check;
 pub mod context;

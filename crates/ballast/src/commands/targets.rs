@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use ballast_dockerfile::stages::BuildOptions;
 use ballast_linter::{BuildContext, LintError, LintOptions, Settings, Severity};
+use ballast_ml::bases::ResolvedBases;
 use clap::Args;
 use rayon::prelude::*;
 
+use crate::commands::bases::{self, BaseSource};
 use crate::commands::project::build_options;
 use crate::config::{self, LintConfig};
 use crate::input::read_text;
@@ -71,6 +73,20 @@ pub struct TargetArgs {
     /// The configuration file (default: ballast.toml or pyproject.toml found upward).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Read each base image's platforms and environment from the registry
+    /// its reference names (or `daemon`: the local daemon) for
+    /// undefined-var and invalid-base-image-platform, in place of ballast's
+    /// dated table. Off by default: linting stays offline.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHERE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "registry",
+        env = "BALLAST_RESOLVE_BASES"
+    )]
+    pub resolve_bases: Option<BaseSource>,
     /// The name to show for standard input.
     #[arg(long, default_value = "-")]
     pub stdin_filename: String,
@@ -101,6 +117,8 @@ pub struct Prepared {
     pub target: Option<String>,
     contexts: HashMap<(PathBuf, Option<PathBuf>), BuildContext>,
     stdin: Option<Result<String, String>>,
+    /// Base images resolved with `--resolve-bases`.
+    bases: std::sync::Arc<ResolvedBases>,
 }
 
 /// Whether a file name is a Dockerfile by name.
@@ -370,13 +388,25 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
         .iter()
         .any(Job::is_stdin)
         .then(|| read_text(Path::new("-")).map_err(|e| format!("{e:#}")));
-    Ok(Prepared {
+    let mut prepared = Prepared {
         jobs,
         build,
         target: args.target.clone(),
         contexts,
         stdin,
-    })
+        bases: Default::default(),
+    };
+    if let Some(source) = args.resolve_bases {
+        let sources: Vec<(String, LintOptions<'_>)> = prepared
+            .jobs
+            .iter()
+            .filter_map(|j| Some((prepared.source(j).ok()?, prepared.options(j))))
+            .collect();
+        let bases = bases::resolve(source, &sources);
+        drop(sources);
+        prepared.bases = std::sync::Arc::new(bases);
+    }
+    Ok(prepared)
 }
 
 impl Prepared {
@@ -401,7 +431,8 @@ impl Prepared {
             target: self.target.clone(),
             context: self.context(job),
             path: Some(job.display.clone()),
-            overlay: Default::default(),
+            bases: self.bases.clone(),
+            ..LintOptions::default()
         }
     }
 

@@ -479,9 +479,9 @@ fn fixed_model(
     max: crate::Applicability,
 ) -> Result<(u64, Vec<crate::Finding>), crate::LintError> {
     let mut opts = options.with_overlay(options.overlay.clone());
-    // ShellCheck neither fixes nor sizes anything: the model's rounds of
-    // fixes do not run it again (one process per round and finding).
-    opts.settings.ignore.push("shellcheck".into());
+    // Only a rule with a fix changes the text a round fixes (ShellCheck,
+    // one process per round, among those left out).
+    opts.fixes_only = true;
     let fixed = crate::fix::fix_until_stable(source, &mut opts, max, read)?;
     let opts = options.with_overlay(fixed.files.clone());
     let mut m = predict_text(&fixed.text, &opts)?;
@@ -496,8 +496,11 @@ pub fn predict_text(
     text: &str,
     options: &crate::LintOptions<'_>,
 ) -> Result<ImageModel, crate::LintError> {
-    let df = ballast_dockerfile::Dockerfile::parse(text);
-    let (graph, target) = crate::stage_model(&df, options)?;
-    let cx = Checker::new(&df, graph, target, options);
-    Ok(predict(&cx))
+    let key = crate::memo::Key::of(text, options);
+    options.memo.image(key, || {
+        let df = ballast_dockerfile::Dockerfile::parse(text);
+        let (graph, target) = crate::stage_model(&df, options)?;
+        let cx = Checker::new(&df, graph, target, options);
+        Ok(predict(&cx))
+    })
 }

@@ -28,7 +28,8 @@ use ballast_dockerfile::Dockerfile;
 
 use crate::checker::Checker;
 use crate::{LintError, LintOptions};
-use model::{Model, Req};
+pub(crate) use model::Model;
+use model::Req;
 
 /// Something of the original the rewrite does not carry over.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,9 +76,12 @@ pub fn check(
 }
 
 fn model_of(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Model, LintError> {
-    let (graph, target) = crate::stage_model(df, options)?;
-    let cx = Checker::new(df, graph, target, options);
-    Ok(Model::of(&cx))
+    let key = crate::memo::Key::of(&df.source, options);
+    options.memo.kept(key, || {
+        let (graph, target) = crate::stage_model(df, options)?;
+        let cx = Checker::new(df, graph, target, options);
+        Ok(Model::of(&cx))
+    })
 }
 
 /// Renames a rewrite may make: the headless build of OpenCV.

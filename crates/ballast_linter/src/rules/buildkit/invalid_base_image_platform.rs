@@ -8,7 +8,9 @@
 //! from a dated table of the platforms common base images are published
 //! for (`ballast_ml::bases::base_platforms`: the official python, debian,
 //! ubuntu and alpine images, `nvidia/cuda`, `pytorch/pytorch`, NGC's
-//! PyTorch), and stays silent on images the table does not know.
+//! PyTorch), and stays silent on images the table does not know. With
+//! `--resolve-bases` the platforms come from the registry's index (or the
+//! daemon's image) instead.
 //!
 //! ## Why it matters
 //! BuildKit falls back to the platform the image has: an arm64 build of
@@ -28,8 +30,7 @@
 //! No fix: which base to use is the author's call.
 
 use ballast_dockerfile::stages::Base;
-use ballast_ml::bases::{base_platforms, platform_without_variant};
-use ballast_ml::images::ImageRef;
+use ballast_ml::bases::{TABLE, platform_without_variant, platforms};
 
 use crate::checker::Checker;
 use crate::finding::Finding;
@@ -63,7 +64,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let expected = platform_without_variant(expected);
-        let Some(published) = base_platforms(&ImageRef::parse(image)) else {
+        let Some((published, from)) = platforms(image, cx.bases) else {
             continue;
         };
         if published.contains(&expected.as_str()) {
@@ -82,8 +83,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .help(format!(
-                "{image} is published for {} only (ballast's table of base images, 2026-12): use a base built for {expected}",
-                published.join(", ")
+                "{image} is published for {} only ({}): use a base built for {expected}",
+                published.join(", "),
+                if from == TABLE { "ballast's table of base images, 2026-12" } else { from }
             )),
         );
     }

@@ -8,7 +8,8 @@
 //! environment is known offline (`scratch`, the official python, debian,
 //! ubuntu, alpine and busybox images, from a dated table in ballast_ml):
 //! on any other base a variable may come from the image, so nothing is
-//! said. Platform arguments used without `ARG` are not reported either.
+//! said. With `--resolve-bases` the base's environment is read from the
+//! registry (or the daemon) instead, and every base it reads is judged. Platform arguments used without `ARG` are not reported either.
 //!
 //! ## Why it matters
 //! An undefined variable expands to nothing, silently: `COPY
@@ -39,8 +40,7 @@
 use ballast_dockerfile::shell::{Env, Lex};
 use ballast_dockerfile::stages::{Base, Scope};
 use ballast_dockerfile::{Instruction, Keyword};
-use ballast_ml::bases::base_env;
-use ballast_ml::images::ImageRef;
+use ballast_ml::bases::env_names;
 
 use super::{PLATFORM_ARGS, suggest};
 use crate::checker::Checker;
@@ -65,7 +65,7 @@ pub(crate) static RULE: Rule = Rule {
 /// once per line).
 struct Visible<'a> {
     scope: &'a Scope,
-    base: &'static [&'static str],
+    base: &'a [&'a str],
 }
 
 impl Env for Visible<'_> {
@@ -78,11 +78,11 @@ impl Env for Visible<'_> {
 }
 
 /// The environment of the image a stage starts from, when known.
-fn root_env(cx: &Checker<'_>, mut stage: usize) -> Option<&'static [&'static str]> {
+fn root_env<'a>(cx: &Checker<'a>, mut stage: usize) -> Option<Vec<&'a str>> {
     for _ in 0..cx.graph.stages.len() {
         match &cx.graph.stages[stage].base {
-            Base::Scratch => return Some(&["PATH"]),
-            Base::Image(image) => return base_env(&ImageRef::parse(image)),
+            Base::Scratch => return Some(vec!["PATH"]),
+            Base::Image(image) => return env_names(image, cx.bases),
             Base::Stage(parent) if *parent < stage => stage = *parent,
             Base::Stage(_) => return None,
         }
@@ -134,7 +134,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             let Some(scope) = cx.scope(i) else {
                 continue;
             };
-            let env = Visible { scope, base };
+            let env = Visible { scope, base: &base };
             let mut seen = Vec::new();
             for word in words {
                 let Ok(x) = lex.process(word, &env) else {
