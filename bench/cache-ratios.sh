@@ -51,6 +51,36 @@ UV_LINK_MODE=copy UV_CACHE_DIR="$work/uvc-cache" "$V/bin/uv" pip install -q \
 uvc_env=$(bytes "$work/uvc-env")
 uvc_extra=$(( $(du -sb "$work/uvc-env" "$work/uvc-cache" | awk '{s+=$1} END {print s}') - uvc_env ))
 
+# poetry: its artifact cache keeps the wheels it downloaded, beside its
+# repository metadata; poetry reads a PEP 503 index, made here from the
+# same wheels (one directory per project, served by python's http.server).
+python3 -m venv "$work/poetry-tool"
+"$work/poetry-tool/bin/pip" install -q poetry
+python3 - "$work" <<'PY'
+import os, re, sys
+work = sys.argv[1]
+for w in os.listdir(f"{work}/wheels"):
+    d = os.path.join(work, "simple", re.sub(r"[-_.]+", "-", w.split("-")[0]).lower())
+    os.makedirs(d, exist_ok=True)
+    os.symlink(os.path.join(work, "wheels", w), os.path.join(d, w))
+PY
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$work/simple" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+index_pid=$!
+until curl -sf "http://127.0.0.1:$port/" >/dev/null; do sleep 0.2; done
+mkdir "$work/poetry-project"
+{
+  printf '[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\npython = "~%s"\n' "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  for r in "${reqs[@]}"; do printf '%s = "%s"\n' "${r%%==*}" "${r#*==}"; done
+  printf '\n[[tool.poetry.source]]\nname = "local"\nurl = "http://127.0.0.1:%s/"\npriority = "primary"\n' "$port"
+} > "$work/poetry-project/pyproject.toml"
+(cd "$work/poetry-project" &&
+  export POETRY_CACHE_DIR="$work/poetry-cache" POETRY_VIRTUALENVS_IN_PROJECT=true &&
+  "$work/poetry-tool/bin/poetry" lock -q && "$work/poetry-tool/bin/poetry" install -q --no-root)
+kill "$index_pid"
+poetry_env=$(bytes "$work/poetry-project/.venv")
+poetry_extra=$(( $(du -sb "$work/poetry-project/.venv" "$work/poetry-cache" | awk '{s+=$1} END {print s}') - poetry_env ))
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 echo "measured $(date -u +%F) on $(uname -m), pip $("$work/pip-env/bin/pip" --version | cut -d' ' -f2), $("$V/bin/uv" --version | cut -d' ' -f1-2): ${reqs[*]}"
 echo
@@ -59,5 +89,6 @@ echo "|---|---:|---:|---:|---:|---:|"
 echo "| pip | $pip_env | $(bytes "$work/pip-cache") | $pip_extra | $(ratio "$pip_extra" "$wheels") | $(ratio "$pip_extra" "$pip_env") |"
 echo "| uv (hard links, its Linux default) | $uv_env | $uv_alone | $uv_extra | $(ratio "$uv_extra" "$wheels") | $(ratio "$uv_extra" "$uv_env") |"
 echo "| uv, UV_LINK_MODE=copy | $uvc_env | $(bytes "$work/uvc-cache") | $uvc_extra | $(ratio "$uvc_extra" "$wheels") | $(ratio "$uvc_extra" "$uvc_env") |"
+echo "| poetry $("$work/poetry-tool/bin/poetry" --version | grep -o '[0-9][0-9.]*') (bytecode compiled) | $poetry_env | $(bytes "$work/poetry-cache") | $poetry_extra | $(ratio "$poetry_extra" "$wheels") | $(ratio "$poetry_extra" "$poetry_env") |"
 echo
 echo "wheels: $wheels bytes"

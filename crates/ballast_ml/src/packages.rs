@@ -270,8 +270,10 @@ pub const WHEEL_PER_INSTALLED_PERMILLE: u64 = 565;
 /// pandas and scikit-learn: 84,720,246 bytes of wheels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheLayout {
-    /// pip (and poetry, pdm): the downloaded wheels, 85,139,206 bytes
-    /// (1.005 per wheel byte: the wheels' bytes are the figure).
+    /// pip (and poetry, pdm): the downloaded wheels; pip 85,126,918 bytes
+    /// (1.005 per wheel byte), poetry 2.5.1 85,821,482 (1.013, its
+    /// repository metadata beside the wheels; measured 2026-12-06): the
+    /// wheels' bytes are the figure.
     Wheels,
     /// uv, hard-linking from its cache (its default on Linux, and what a
     /// RUN without a cache mount gets): the unpacked wheels share their
