@@ -2,11 +2,14 @@
 //! the naive layout, the fixed layout, multi-stage targets, build arguments,
 //! bind mounts, ignored files, and git history with `--since`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use common::ballast;
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (p, content) in files {
@@ -27,12 +30,6 @@ fn app(dir: &Path, dockerfile: &str) {
             ("notes.md", "scratch\n"),
         ],
     );
-}
-
-fn ballast(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("ballast").unwrap();
-    c.current_dir(dir).env("NO_COLOR", "1");
-    c
 }
 
 fn rebuild(dir: &Path, args: &[&str]) -> Value {

@@ -434,11 +434,7 @@ fn materialized_trees_match_materialize_sh() {
             .arg(dest.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         assert_eq!(listing(dest.path()), listing(&c.root.join(name)), "{name}");
     }
 }

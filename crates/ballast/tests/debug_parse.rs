@@ -3,15 +3,16 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
+mod common;
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
     ballast_testkit::corpus::corpus_dir()
 }
 
-fn ballast() -> Command {
-    Command::cargo_bin("ballast").unwrap()
+/// `ballast` in the repository root (the tests pass absolute paths).
+fn ballast() -> assert_cmd::Command {
+    common::ballast(&common::root())
 }
 
 #[test]

@@ -88,11 +88,7 @@ fn example_and_restructured_build_run_and_compare() {
         .args(["fix", "--restructure", "."])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let restructured = std::fs::read_to_string(fixed.join("Dockerfile")).unwrap();
     assert!(restructured.contains("AS builder"), "{restructured}");
 
@@ -200,11 +196,7 @@ fn example_and_restructured_build_run_and_compare() {
             .env("PATH", &path)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::assert_success(&out);
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         (report, String::from_utf8_lossy(&out.stderr).into_owned())
     };

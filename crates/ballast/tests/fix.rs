@@ -246,11 +246,7 @@ fn unsafe_fixes_leave_no_fixable_size_or_cache_finding_on_the_example() {
         .args(["fix", "--unsafe-fixes", "."])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     assert_nothing_fixable_left(&lint_json(dir.path()));
     let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
     assert!(
@@ -306,11 +302,7 @@ fn the_example_restructures_to_the_expected_file() {
         .args(["fix", "--restructure", "."])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
     let ignore = std::fs::read_to_string(dir.path().join(".dockerignore")).unwrap();
     insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {

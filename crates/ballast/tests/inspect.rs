@@ -1,11 +1,14 @@
 //! `ballast inspect` and `ballast diff` end to end: JSON shape, formats,
 //! gates (inclusive limits, config file), standard input, and errors.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, zeros};
 use serde_json::Value;
+
+use common::ballast;
 
 fn image(extra: u64) -> ImageSpec {
     ImageSpec::new(vec![
@@ -28,12 +31,6 @@ fn write(dir: &Path, name: &str, spec: &ImageSpec, format: Format) -> String {
     let path = dir.join(name);
     spec.write(format, &path).unwrap();
     path.to_str().unwrap().to_string()
-}
-
-fn ballast(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("ballast").unwrap();
-    c.current_dir(dir).env("NO_COLOR", "1");
-    c
 }
 
 #[test]

@@ -267,11 +267,7 @@ fn registry_sources_match_the_layout() {
         .args(["diff", "--format", "json", layout.to_str().unwrap(), &image])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 }
 
 /// `ballast lint` with the two rules that read base images: each finding
@@ -298,11 +294,7 @@ fn lint_base_rules(
         c.env(k, v);
     }
     let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let found = v["findings"]
         .as_array()
@@ -448,11 +440,7 @@ fn make_index_layout(multi: &Path, out: &Path) {
 
 /// The command succeeded and printed the image expected.
 fn assert_same_image(out: &std::process::Output, expected: &serde_json::Value) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(out);
     assert_eq!(
         &essence(&serde_json::from_slice(&out.stdout).unwrap()),
         expected

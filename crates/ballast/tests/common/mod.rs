@@ -28,6 +28,16 @@ pub fn ballast(dir: &Path) -> Command {
     c
 }
 
+/// Fails the test with the command's standard error unless it succeeded.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Writes files (creating directories).
 pub fn write(dir: &Path, files: &[(&str, &str)]) {
     for (p, content) in files {
