@@ -11,6 +11,7 @@
 //!   Debian/Python base images and wheelhouses for end-to-end builds.
 //! - [`proof`]: a corpus project built as written and restructured, and the
 //!   two images compared from inside.
+//! - [`schemas`]: validation against published schemas (SARIF).
 
 pub mod corpus;
 pub mod engine;
@@ -19,3 +20,4 @@ pub mod image;
 pub mod projects;
 pub mod proof;
 pub mod registry;
+pub mod schemas;
