@@ -253,30 +253,36 @@ fn clamp_spans(mut script: Script, len: usize) -> Script {
     script
 }
 
+/// The lines BuildKit drops from a continued instruction's text: after the
+/// first, those that start with `#` (comments) or hold only blanks, as byte
+/// ranges of `text` with their newline; the command goes on across them.
+pub fn dropped_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = match text.find('\n') {
+        Some(p) => p + 1,
+        None => return out,
+    };
+    while start < text.len() {
+        let end = text[start..].find('\n').map_or(text.len(), |p| start + p);
+        let body = text[start..end].trim_start_matches([' ', '\t', '\r']);
+        if body.is_empty() || body.starts_with('#') {
+            out.push(start..(end + 1).min(text.len()));
+        }
+        start = end + 1;
+    }
+    out
+}
+
 /// The RUN's shell text with the bytes BuildKit removes before running it
 /// (comment lines inside the instruction, escaped newlines) turned into
 /// blanks, so offsets in the result are offsets in the Dockerfile.
 fn blank_non_shell(source: &str, rest: ballast_dockerfile::Span, escape: char) -> String {
-    let mut bytes = rest.text(source).as_bytes().to_vec();
-    // Lines after the first that start with `#` (comments) or hold only
-    // blanks: BuildKit drops them from a continued instruction, newline
-    // included, so the command goes on across them.
-    let mut line_start = bytes.iter().position(|b| *b == b'\n').map(|p| p + 1);
-    while let Some(start) = line_start {
-        let end = bytes[start..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(bytes.len(), |p| start + p);
-        let first = bytes[start..end]
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\r'));
-        if first.is_none_or(|f| bytes[start + f] == b'#') {
-            let through = if end < bytes.len() { end + 1 } else { end };
-            for b in &mut bytes[start..through] {
-                *b = b' ';
-            }
+    let text = rest.text(source);
+    let mut bytes = text.as_bytes().to_vec();
+    for line in dropped_lines(text) {
+        for b in &mut bytes[line] {
+            *b = b' ';
         }
-        line_start = (end < bytes.len()).then_some(end + 1);
     }
     // Continuations (the escape character, optional blanks, a newline):
     // BuildKit joins the lines before the shell sees them.
@@ -306,6 +312,15 @@ fn blank_non_shell(source: &str, rest: ballast_dockerfile::Span, escape: char) -
 mod tests {
     use super::*;
     use ballast_dockerfile::Dockerfile;
+
+    #[test]
+    fn comment_and_blank_lines_after_the_first_are_dropped() {
+        let text = "# not dropped: the first line \\\n  # note\n\t\r\nb \\\n#x\n  c";
+        let dropped: Vec<&str> = dropped_lines(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(dropped, ["  # note\n", "\t\r\n", "#x\n"]);
+        assert!(dropped_lines("single line").is_empty());
+        assert_eq!(dropped_lines("a \\\n   "), vec![4..7]);
+    }
 
     /// Comment and blank lines inside a continued RUN do not end the
     /// command: BuildKit drops them before the shell sees the script.

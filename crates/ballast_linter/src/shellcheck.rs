@@ -246,10 +246,10 @@ fn command_lines(
     rest: Span,
     escape: char,
 ) -> Vec<(usize, std::borrow::Cow<'_, str>)> {
+    let dropped = ballast_context::runs::dropped_lines(rest.text(source));
     let mut out: Vec<(usize, std::borrow::Cow<'_, str>)> = Vec::new();
     for (offset, line) in physical_lines(source, rest) {
-        let continued = out.last().is_some_and(|(_, l)| l.ends_with('\\'));
-        if continued && (line.trim().is_empty() || line.trim_start().starts_with('#')) {
+        if dropped.iter().any(|r| r.start == offset - rest.start) {
             continue;
         }
         // BuildKit continues a line whose escape character is followed by
