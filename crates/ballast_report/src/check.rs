@@ -367,3 +367,49 @@ pub fn markdown(c: &Check<'_>) -> String {
     }
     out
 }
+
+/// The JSON report (`check --format json`, version 1): the lint report
+/// whole, the context, the code change and what it rebuilds, the
+/// restructure, and the three ways.
+pub fn json(c: &Check<'_>, dockerfile: &str) -> String {
+    let restructure = match c.restructure {
+        Restructure::Diff { diff, notes } => {
+            serde_json::json!({"diff": diff, "notes": notes, "refused": null})
+        }
+        Restructure::Refused(why) => {
+            serde_json::json!({"diff": null, "notes": [], "refused": why})
+        }
+    };
+    let ways: Vec<serde_json::Value> = c
+        .paths
+        .outcomes
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "way": o.way.name(),
+                "command": o.way.command(),
+                "changes": o.changes,
+                "withheld": o.withheld,
+                "refused": o.refused,
+                "left": o.left.iter().map(|f| f.code()).collect::<Vec<_>>(),
+                "predicted_bytes": o.predicted_bytes,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "version": 1,
+        "dockerfile": dockerfile,
+        "lint": crate::lint::json_value(std::slice::from_ref(c.lint), c.summary),
+        "context": c.context,
+        "rebuild": {
+            "changed": c.rebuild.map(|(f, _)| f),
+            "prediction": c.rebuild.map(|(_, p)| p),
+        },
+        "restructure": restructure,
+        "paths": {"fits": c.paths.fits().map(|w| w.name()), "ways": ways},
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&v).expect("a JSON value serializes")
+    )
+}

@@ -161,43 +161,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         Format::Terminal => ballast_report::check::terminal(&check, args.color.enabled()),
         Format::Markdown => ballast_report::check::markdown(&check),
         Format::Json => {
-            let lint: serde_json::Value = serde_json::from_str(&ballast_report::lint::json(
-                std::slice::from_ref(&linted),
-                &summary,
-            ))?;
-            let restructure = match &restructured {
-                Restructure::Diff { diff, notes } => {
-                    serde_json::json!({"diff": diff, "notes": notes, "refused": null})
-                }
-                Restructure::Refused(why) => {
-                    serde_json::json!({"diff": null, "notes": [], "refused": why})
-                }
-            };
-            let ways: Vec<serde_json::Value> = paths
-                .outcomes
-                .iter()
-                .map(|o| {
-                    serde_json::json!({
-                        "way": o.way.name(),
-                        "command": o.way.command(),
-                        "changes": o.changes,
-                        "withheld": o.withheld,
-                        "refused": o.refused,
-                        "left": o.left.iter().map(|f| f.code()).collect::<Vec<_>>(),
-                        "predicted_bytes": o.predicted_bytes,
-                    })
-                })
-                .collect();
-            let v = serde_json::json!({
-                "version": 1,
-                "dockerfile": p.dockerfile_path.display().to_string(),
-                "lint": lint,
-                "context": context,
-                "rebuild": {"changed": changed_file, "prediction": prediction},
-                "restructure": restructure,
-                "paths": {"fits": paths.fits().map(|w| w.name()), "ways": ways},
-            });
-            format!("{}\n", serde_json::to_string_pretty(&v)?)
+            ballast_report::check::json(&check, &p.dockerfile_path.display().to_string())
         }
     };
     emit(&text)?;

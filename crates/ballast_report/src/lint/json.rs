@@ -148,7 +148,18 @@ fn finding<'a>(file: &'a LintedFile, f: &'a Finding) -> JsonFinding<'a> {
 
 /// The JSON report.
 pub fn json(files: &[LintedFile], summary: &Summary) -> String {
-    let report = Report {
+    let mut s = serde_json::to_string_pretty(&report(files, summary)).expect("serializable");
+    s.push('\n');
+    s
+}
+
+/// The JSON report as a value (`check` embeds it).
+pub fn json_value(files: &[LintedFile], summary: &Summary) -> serde_json::Value {
+    serde_json::to_value(report(files, summary)).expect("serializable")
+}
+
+fn report<'a>(files: &'a [LintedFile], summary: &'a Summary) -> Report<'a> {
+    Report {
         version: JSON_VERSION,
         tool: Tool {
             name: "ballast",
@@ -180,8 +191,5 @@ pub fn json(files: &[LintedFile], summary: &Summary) -> String {
             })
             .collect(),
         summary,
-    };
-    let mut s = serde_json::to_string_pretty(&report).expect("serializable");
-    s.push('\n');
-    s
+    }
 }

@@ -11,7 +11,7 @@ use ballast_linter::{Applicability, Finding, SavingsKind, Severity};
 use serde::Serialize;
 
 pub use ci::{github, gitlab};
-pub use json::json;
+pub use json::{json, json_value};
 pub use sarif::sarif;
 pub use terminal::terminal;
 
