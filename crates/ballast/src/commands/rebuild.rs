@@ -62,9 +62,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
 /// Files changed since `rev` (tracked changes and untracked files),
 /// relative to the context, and the Dockerfile as it was.
 fn since(dir: &Path, dockerfile: &Path, rev: &str) -> Result<(Vec<String>, Option<String>)> {
-    let prefix = git(dir, &["rev-parse", "--show-prefix"])?
-        .trim()
-        .to_string();
+    // `diff --relative` and `ls-files` name paths from `dir`, the context.
     let mut files: Vec<String> = git(dir, &["diff", "--name-only", "--relative", rev, "--"])?
         .lines()
         .map(str::to_string)
@@ -82,7 +80,6 @@ fn since(dir: &Path, dockerfile: &Path, rev: &str) -> Result<(Vec<String>, Optio
         .strip_prefix(&top)
         .ok()
         .and_then(|p| git(dir, &["show", &format!("{rev}:{}", p.display())]).ok());
-    let _ = prefix;
     Ok((files, old))
 }
 
