@@ -385,6 +385,24 @@ fn lint_resolves_base_images_from_a_registry() {
             .any(|f| f.starts_with("invalid-base-image-platform")),
         "{arm64:?}"
     );
+    // `check` reads the bases the same way when asked.
+    std::fs::write(&dockerfile, format!("FROM {}/team/base:1\n", reg.addr())).unwrap();
+    let platform_in_check = |extra: &[&str]| {
+        let out = cmd(w)
+            .args(["check", "--format", "json"])
+            .args(extra)
+            .arg(w)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["lint"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "invalid-base-image-platform")
+    };
+    assert!(!platform_in_check(&[]));
+    assert!(platform_in_check(&["--resolve-bases"]));
     // A base the registry does not have: one note, and the lint goes on.
     std::fs::write(
         &dockerfile,

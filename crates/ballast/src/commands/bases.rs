@@ -6,7 +6,26 @@
 use ballast_dockerfile::Dockerfile;
 use ballast_linter::LintOptions;
 use ballast_ml::bases::ResolvedBases;
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
+
+/// `--resolve-bases[=registry|daemon]`, shared by the commands that lint.
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct ResolveBasesArg {
+    /// Read each base image's platforms and environment from the registry
+    /// its reference names (or `daemon`: the local daemon) for
+    /// undefined-var and invalid-base-image-platform, in place of ballast's
+    /// dated table. Off by default: linting stays offline.
+    #[arg(
+        long = "resolve-bases",
+        value_enum,
+        value_name = "WHERE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "registry",
+        env = "BALLAST_RESOLVE_BASES"
+    )]
+    pub source: Option<BaseSource>,
+}
 
 /// Where base images are looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

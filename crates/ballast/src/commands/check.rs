@@ -31,6 +31,8 @@ pub struct CheckArgs {
     /// image model takes each step's and the base's bytes from its layers.
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
+    #[command(flatten)]
+    pub resolve_bases: crate::commands::bases::ResolveBasesArg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -58,7 +60,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         buildkit_check: None,
         config: None,
         stdin_filename: "-".into(),
-        resolve_bases: None,
+        resolve_bases: args.resolve_bases,
     };
     let prepared = prepare(&targets)?;
     let job = &prepared.jobs[0];

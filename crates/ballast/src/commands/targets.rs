@@ -13,7 +13,7 @@ use ballast_ml::bases::ResolvedBases;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::commands::bases::{self, BaseSource};
+use crate::commands::bases;
 use crate::commands::project::build_options;
 use crate::config::{self, LintConfig};
 use crate::input::read_text;
@@ -73,20 +73,8 @@ pub struct TargetArgs {
     /// The configuration file (default: ballast.toml or pyproject.toml found upward).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Read each base image's platforms and environment from the registry
-    /// its reference names (or `daemon`: the local daemon) for
-    /// undefined-var and invalid-base-image-platform, in place of ballast's
-    /// dated table. Off by default: linting stays offline.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "WHERE",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "registry",
-        env = "BALLAST_RESOLVE_BASES"
-    )]
-    pub resolve_bases: Option<BaseSource>,
+    #[command(flatten)]
+    pub resolve_bases: crate::commands::bases::ResolveBasesArg,
     /// The name to show for standard input.
     #[arg(long, default_value = "-")]
     pub stdin_filename: String,
@@ -396,7 +384,7 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
         stdin,
         bases: Default::default(),
     };
-    if let Some(source) = args.resolve_bases {
+    if let Some(source) = args.resolve_bases.source {
         let sources: Vec<(String, LintOptions<'_>)> = prepared
             .jobs
             .iter()
