@@ -111,7 +111,7 @@ fn secs(d: Duration) -> f64 {
 }
 
 /// Whether the dependency install steps of a build log were cached.
-fn dependency_cached(engine: &Engine, log: &str) -> Option<bool> {
+fn dependency_cached(kind: Kind, log: &str) -> Option<bool> {
     const INSTALLS: &[&str] = &[
         "pip install",
         "uv sync",
@@ -122,7 +122,7 @@ fn dependency_cached(engine: &Engine, log: &str) -> Option<bool> {
         "conda env",
         "conda install",
     ];
-    match engine.kind {
+    match kind {
         Kind::Docker => {
             let steps: Vec<Option<bool>> = log
                 .lines()
@@ -231,7 +231,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
                 cold_build_seconds: secs(cold),
                 code_change_rebuild_seconds: secs(changed_time),
                 no_change_rebuild_seconds: secs(same),
-                dependency_install_cached: dependency_cached(&engine, &log),
+                dependency_install_cached: dependency_cached(engine.kind, &log),
                 push_seconds: None,
                 pull_seconds: None,
                 findings: Vec::new(),
@@ -345,6 +345,45 @@ fn repository_slug(name: &str) -> String {
         "variant".to_string()
     } else {
         words.join("-")
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::{Kind, dependency_cached};
+
+    const BUILDKIT: &str = "#5 [2/4] RUN pip install -r requirements.txt
+#5 CACHED
+
+#6 [3/4] RUN uv pip install --system torch
+#6 CACHED
+
+#7 [4/4] COPY app /app
+#7 DONE 0.1s
+";
+
+    #[test]
+    fn buildkit_logs_say_whether_every_install_was_cached() {
+        assert_eq!(dependency_cached(Kind::Docker, BUILDKIT), Some(true));
+        let rebuilt = BUILDKIT.replacen("#6 CACHED", "#6 0.512 Resolved 20 packages", 1);
+        assert_eq!(dependency_cached(Kind::Docker, &rebuilt), Some(false));
+        let no_install = "#3 [2/2] COPY . /app\n#3 DONE 0.0s\n";
+        assert_eq!(dependency_cached(Kind::Docker, no_install), None);
+    }
+
+    #[test]
+    fn podman_logs_say_whether_every_install_was_cached() {
+        let log = "STEP 1/3: FROM python:3.11-slim
+STEP 2/3: RUN pip install -r requirements.txt
+--> Using cache 3f1c2a
+--> 3f1c2a
+STEP 3/3: COPY app /app
+--> 9d8e7f
+";
+        assert_eq!(dependency_cached(Kind::Podman, log), Some(true));
+        let rebuilt = log.replace("--> Using cache 3f1c2a\n", "Collecting torch\n");
+        assert_eq!(dependency_cached(Kind::Podman, &rebuilt), Some(false));
+        assert_eq!(dependency_cached(Kind::Podman, "STEP 1/1: FROM x\n"), None);
     }
 }
 
