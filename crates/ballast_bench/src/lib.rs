@@ -7,6 +7,9 @@
 //! - [`registry`]: a local Distribution registry started for the run, or one given.
 //! - [`run`]: the measurement of each variant, in order, leaving nothing behind.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod engine;
 pub mod registry;
 pub mod run;

@@ -21,6 +21,9 @@
 //! - [`suggest`]: a `.dockerignore` that drops the junk and keeps what the
 //!   Dockerfile copies, verified by matching.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod copies;
 pub mod cost;
 pub mod ignore;

@@ -17,6 +17,9 @@
 //!
 //! This crate does no I/O.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 mod ast;
 pub mod dump;
 mod go;

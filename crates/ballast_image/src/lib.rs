@@ -16,6 +16,9 @@
 //!   the ML breakdown (Python distributions from RECORD, torch variant, CUDA
 //!   libraries, model weights, caches, OS packages) with findings.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod analysis;
 mod archive;
 pub mod blobcache;

@@ -16,6 +16,9 @@
 //! made of text edits marked safe or unsafe. Suppression comments are read
 //! by [`suppress`].
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod check_directive;
 pub mod checker;
 pub mod docs;

@@ -18,6 +18,9 @@
 //! - [`packages`]: package families (dev tools, GPU builds, OpenCV) and the
 //!   dated table of typical installed sizes used when no image is at hand.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod apt;
 pub mod bases;
 pub mod distributions;

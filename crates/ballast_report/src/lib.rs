@@ -3,6 +3,9 @@
 //! they share (byte sizes, aligned tables). JSON is the serde form of the
 //! report types themselves.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod bench;
 pub mod bytes;
 pub mod check;

@@ -14,6 +14,9 @@
 //! written; command substitutions stay inside their word, and `case` bodies
 //! are skipped.
 
+// A library reports through its return values; only the binary prints.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod misc;
 pub mod os;
 pub mod python;
