@@ -209,6 +209,15 @@ impl StageGraph {
         Builder::new(df, options).build()
     }
 
+    /// The platform a stage is built for: its `FROM --platform`, else the
+    /// build's target platform (`linux/amd64` unless the build says).
+    pub fn platform_of<'a>(&'a self, stage: &'a Stage) -> &'a str {
+        stage
+            .platform
+            .as_deref()
+            .unwrap_or_else(|| self.global.value("TARGETPLATFORM").unwrap_or("linux/amd64"))
+    }
+
     /// The stage a `--target` names (or the last stage when `None`).
     pub fn target(&self, name: Option<&str>) -> Option<usize> {
         match name {

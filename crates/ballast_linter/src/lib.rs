@@ -181,19 +181,14 @@ pub fn base_images(
     options: &LintOptions<'_>,
 ) -> Result<Vec<(String, String)>, LintError> {
     let (graph, _) = stage_model(df, options)?;
-    let target = graph
-        .global
-        .value("TARGETPLATFORM")
-        .unwrap_or("linux/amd64")
-        .to_string();
     let mut out: Vec<(String, String)> = Vec::new();
     for stage in &graph.stages {
         let ballast_dockerfile::stages::Base::Image(image) = &stage.base else {
             continue;
         };
-        let platform = stage.platform.clone().unwrap_or_else(|| target.clone());
+        let platform = graph.platform_of(stage);
         if !image.contains('$') && !platform.contains('$') && !out.iter().any(|(i, _)| i == image) {
-            out.push((image.clone(), platform));
+            out.push((image.clone(), platform.to_string()));
         }
     }
     Ok(out)

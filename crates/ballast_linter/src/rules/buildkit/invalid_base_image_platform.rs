@@ -50,16 +50,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    let target = cx
-        .graph
-        .global
-        .value("TARGETPLATFORM")
-        .unwrap_or("linux/amd64");
     for stage in &cx.graph.stages {
         let Base::Image(image) = &stage.base else {
             continue;
         };
-        let expected = stage.platform.as_deref().unwrap_or(target);
+        let expected = cx.graph.platform_of(stage);
         if expected.contains('$') || image.contains('$') {
             continue;
         }
