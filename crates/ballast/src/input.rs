@@ -39,26 +39,9 @@ pub fn read_text(path: &Path) -> Result<String> {
             display_name(path)
         );
     }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) => {
-            let good = e.utf8_error().valid_up_to();
-            let bytes = e.as_bytes();
-            let line = bytes[..good].iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = bytes[..good]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1);
-            let column = String::from_utf8_lossy(&bytes[line_start..good])
-                .chars()
-                .count()
-                + 1;
-            bail!(
-                "{}:{line}:{column}: the file is not valid UTF-8",
-                path.display()
-            )
-        }
-    }
+    let text = ballast_context::project::utf8(path, bytes)?;
+    ballast_dockerfile::tally::read(&display_name(path), &text);
+    Ok(text)
 }
 
 /// How a path is shown in messages (`-` is standard input).

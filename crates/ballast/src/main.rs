@@ -74,6 +74,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // `BALLAST_TALLY=1`: say on stderr how often each input was read,
+    // parsed and walked (tests prove a command does each once).
+    let tally = std::env::var_os("BALLAST_TALLY").is_some();
+    if tally {
+        ballast_dockerfile::tally::enable();
+    }
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Lint(args) => commands::lint::run(args),
@@ -86,6 +92,11 @@ fn main() -> ExitCode {
         Command::Rebuild(args) => commands::rebuild::run(args),
         Command::Debug(cmd) => commands::debug::run(cmd),
     };
+    if tally {
+        for line in ballast_dockerfile::tally::lines() {
+            eprintln!("tally: {line}");
+        }
+    }
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.is::<output::BrokenPipe>() => ExitCode::from(exit::OK),

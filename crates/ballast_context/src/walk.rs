@@ -98,6 +98,7 @@ type MatchInfo = Vec<bool>;
 /// Walks `root`, deciding each entry with `ignore`.
 pub fn walk(root: &Path, ignore: &IgnoreFile) -> std::io::Result<Context> {
     std::fs::read_dir(root)?; // the root must be readable
+    ballast_dockerfile::tally::walk(&root.display().to_string());
     let (mut entries, errors) = walk_dir(root, "", ignore, None, None);
     entries.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(Context {

@@ -30,6 +30,7 @@ mod parser;
 pub mod shell;
 mod source;
 pub mod stages;
+pub mod tally;
 mod validate;
 
 pub use ast::{

@@ -40,6 +40,7 @@ pub struct Dockerfile {
 impl Dockerfile {
     /// Parses `source`. Always returns a tree; check [`Dockerfile::errors`].
     pub fn parse(source: &str) -> Dockerfile {
+        crate::tally::parse(source);
         Parser::new(source).run()
     }
 

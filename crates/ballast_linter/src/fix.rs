@@ -166,14 +166,14 @@ pub fn fix_until_stable(
     max: Applicability,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Fixed, LintError> {
-    let original = Dockerfile::parse(source);
+    let original = options.memo.parse(source);
     let before = options.with_overlay(options.overlay.clone());
     let mut text = source.to_string();
     let mut out = Fixed::default();
     // Fixes found to lose something, by what they edit: never tried again.
     let mut refused: Vec<String> = Vec::new();
     for round in 1..=MAX_ROUNDS {
-        let df = Dockerfile::parse(&text);
+        let df = options.memo.parse(&text);
         let outcome = lint(&df, options)?;
         let allowed: Vec<Finding> = outcome
             .findings
@@ -201,7 +201,7 @@ pub fn fix_until_stable(
             };
             let after = options.with_overlay(merged(&options.overlay, &new_files));
             let losses =
-                crate::preserve::check(&original, &Dockerfile::parse(&new_text), &before, &after)?;
+                crate::preserve::check(&original, &options.memo.parse(&new_text), &before, &after)?;
             if losses.is_empty() {
                 break Some((new_text, new_files));
             }
@@ -267,7 +267,7 @@ pub fn fix_until_stable(
         }
         out.files = new_files;
     }
-    let df = Dockerfile::parse(&text);
+    let df = options.memo.parse(&text);
     out.remaining = lint(&df, options)?.findings;
     out.converged = plan(&out.remaining, max).is_empty();
     out.text = text;
@@ -375,7 +375,7 @@ fn culprits(
             continue;
         };
         let after = options.with_overlay(merged(&options.overlay, &f));
-        let losses = crate::preserve::check(original, &Dockerfile::parse(&t), before, &after)?;
+        let losses = crate::preserve::check(original, &options.memo.parse(&t), before, &after)?;
         if !losses.is_empty() {
             out.push((i, losses));
         }

@@ -80,7 +80,7 @@ pub fn ladder(
     opts.settings
         .ignore
         .extend(LATER.iter().map(|r| r.to_string()));
-    let restructured = match restructure(&Dockerfile::parse(&rungs[1].dockerfile), &opts) {
+    let restructured = match restructure(&opts.memo.parse(&rungs[1].dockerfile), &opts) {
         Ok(r) => r,
         Err(Refusal::Lint(e)) => return Err(e),
         Err(Refusal::Unsupported(why)) => {

@@ -45,6 +45,7 @@ pub use ballast_context::project::{self, BuildContext};
 pub use ballast_context::runs;
 pub use checker::Checker;
 pub use finding::{Applicability, Edit, Finding, Fix, Savings, SavingsKind};
+pub use memo::Memo;
 pub use registry::{Family, FixAvailability, Rule, Severity};
 pub use settings::Settings;
 

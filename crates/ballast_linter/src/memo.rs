@@ -10,6 +10,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use ballast_dockerfile::Dockerfile;
+
 use crate::LintOptions;
 use crate::finding::Finding;
 use crate::model::ImageModel;
@@ -100,6 +102,8 @@ struct Inner {
     images: Recent<ImageModel>,
     /// What the preservation check compares ([`crate::preserve`]).
     kept: Recent<preserve::Model>,
+    /// Parsed texts, most recent last.
+    parsed: Vec<Arc<Dockerfile>>,
 }
 
 /// The findings and models of the last few inputs linted with one set of
@@ -168,6 +172,40 @@ impl Memo {
         cached(&self.0, key, |i| &mut i.kept, make)
     }
 }
+
+impl Memo {
+    /// The parse of `text`: the file as read is parsed once however many
+    /// rounds of fixes and replays start from it.
+    pub fn parse(&self, text: &str) -> Arc<Dockerfile> {
+        let known = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|i| i.parsed.iter().rev().find(|d| d.source == text).cloned());
+        known.unwrap_or_else(|| {
+            let df = Arc::new(Dockerfile::parse(text));
+            self.seed(df.clone());
+            df
+        })
+    }
+
+    /// Keeps a text already parsed (by the project it came from).
+    pub fn seed(&self, df: Arc<Dockerfile>) {
+        let Ok(mut inner) = self.0.lock() else {
+            return;
+        };
+        if inner.parsed.iter().any(|d| d.source == df.source) {
+            return;
+        }
+        if inner.parsed.len() == PARSED_KEPT {
+            inner.parsed.remove(0);
+        }
+        inner.parsed.push(df);
+    }
+}
+
+/// Parsed texts kept: the text as written and a replay's candidates.
+const PARSED_KEPT: usize = 16;
 
 /// The value `key` has in the cache `field` picks, computed by `make` (with
 /// the lock released) the first time.

@@ -106,8 +106,7 @@ pub fn compare(
     outcomes.push(match &restructured {
         Ok(r) => {
             let after = options.with_overlay(r.files.clone());
-            let mut left =
-                serious(crate::lint(&Dockerfile::parse(&r.dockerfile), &after)?.findings);
+            let mut left = serious(crate::lint(&after.memo.parse(&r.dockerfile), &after)?.findings);
             let predicted = crate::model::predict_text(&r.dockerfile, &after)?.bytes;
             // The .dockerignore the restructure writes answers this one.
             if r.dockerignore.is_some() {

@@ -187,14 +187,14 @@ pub fn run(args: BenchArgs) -> Result<u8> {
             predicted_base: None,
         });
     }
-    let ctx = ballast_linter::BuildContext::load(&p.dir, Some(&p.dockerfile_path))?;
-    let options = project::lint_options(&args.project, &ctx)?;
+    let ctx = &*p.context;
+    let options = project::lint_options(&p, &args.project);
     let read = |rel: &str| ctx.read(rel);
     if args.ladder {
         if !args.variants.is_empty() {
             bail!("--ladder makes its own variants: drop --variant");
         }
-        variants = ladder_variants(&p, &options, &read, &ctx, scratch.path())?;
+        variants = ladder_variants(&p, &options, &read, ctx, scratch.path())?;
     } else if variants.is_empty() {
         let (predicted_bytes, predicted_base) = prediction(&p.df.source, &options);
         variants.push(Variant {
@@ -210,7 +210,7 @@ pub fn run(args: BenchArgs) -> Result<u8> {
                     "restructured",
                     &r.dockerfile,
                     r.dockerignore.as_deref(),
-                    &ctx,
+                    ctx,
                 )?;
                 let after = options.with_overlay(r.files.clone());
                 let (predicted_bytes, predicted_base) = prediction(&r.dockerfile, &after);
@@ -231,12 +231,12 @@ pub fn run(args: BenchArgs) -> Result<u8> {
     let changed = match &args.change {
         Some(c) => c.clone(),
         None => {
-            let walked = p.walk()?;
-            let uses = context_uses(&p.df, &p.graph, &walked);
+            let walked = p.walked();
+            let uses = context_uses(&p.df, &p.graph, walked);
             let target = p.graph.target(args.project.target.as_deref());
             let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
             let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
-            typical_code_change(&walked, &uses, &needed, &image_stages)
+            typical_code_change(walked, &uses, &needed, &image_stages)
                 .map(std::path::PathBuf::from)
                 .ok_or_else(|| {
                     anyhow::anyhow!(
@@ -255,7 +255,7 @@ pub fn run(args: BenchArgs) -> Result<u8> {
         build_flags.push(t.clone());
     }
     let opts = Options {
-        context: p.dir.clone(),
+        context: p.dir().to_path_buf(),
         variants,
         changed_file: changed,
         build_flags,

@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 
 use crate::commands::lint::lint_job;
 use crate::commands::project::{self, ProjectArgs};
-use crate::commands::targets::{TargetArgs, prepare};
+use crate::commands::targets::{TargetArgs, prepare_with};
 use crate::exit;
 use crate::output::{ColorChoice, emit};
 
@@ -54,7 +54,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         trusted_registries: Vec::new(),
         target: args.project.target.clone(),
         build_args: args.project.build_args.clone(),
-        context: Some(p.dir.clone()),
+        context: Some(p.dir().to_path_buf()),
         no_context: false,
         disable_pragmas: false,
         buildkit_check: None,
@@ -62,7 +62,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         stdin_filename: "-".into(),
         resolve_bases: args.resolve_bases,
     };
-    let prepared = prepare(&targets)?;
+    let prepared = prepare_with(&targets, Some(&p))?;
     let job = &prepared.jobs[0];
     let layers = args
         .image
@@ -76,16 +76,16 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let summary = summarize(std::slice::from_ref(&linted));
 
     // The context as sent.
-    let ctx = p.walk()?;
-    let uses = context_uses(&p.df, &p.graph, &ctx);
+    let ctx = p.walked();
+    let uses = context_uses(&p.df, &p.graph, ctx);
     let df_name = p
         .dockerfile_in_context()
         .unwrap_or_else(|| p.dockerfile_path.display().to_string());
     let transfer = p.transfer(&uses, args.project.target.as_deref());
     let context = report::build(
-        &ctx,
-        &p.ignore,
-        junk::find_sent(&ctx, &transfer),
+        ctx,
+        p.ignore(),
+        junk::find_sent(ctx, &transfer),
         &uses,
         &transfer,
         &|s| p.stage_label(s),
@@ -96,7 +96,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let target = p.graph.target(args.project.target.as_deref());
     let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
     let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
-    let changed_file = typical_code_change(&ctx, &uses, &needed, &image_stages);
+    let changed_file = typical_code_change(ctx, &uses, &needed, &image_stages);
     let read = |rel: &str| p.read_context_file(rel);
     let model_steps = linted
         .image
@@ -107,14 +107,14 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         predict(&Inputs {
             df: &p.df,
             graph: &p.graph,
-            ignore: &p.ignore,
+            ignore: p.ignore(),
             uses: &uses,
             old: None,
             changed: std::slice::from_ref(f),
             changed_args: &[],
             target: args.project.target.as_deref(),
             read: &read,
-            context: Some(&ctx),
+            context: Some(ctx),
             image_layers: layers.as_deref(),
             model_steps: &model_steps,
         })

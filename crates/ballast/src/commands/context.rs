@@ -43,7 +43,7 @@ pub fn run(args: ContextArgs) -> Result<u8> {
     if args.suggest_dockerignore {
         // Junk and needs are judged on everything the directory holds,
         // starting from the ignore file in force.
-        let everything = walk::walk(&p.dir, &IgnoreFile::default())?;
+        let everything = walk::walk(p.dir(), &IgnoreFile::default())?;
         let junk = junk::find(&everything);
         let uses = context_uses(&p.df, &p.graph, &everything);
         let existing = p.ignore_text();
@@ -59,7 +59,7 @@ pub fn run(args: ContextArgs) -> Result<u8> {
             anyhow::bail!("could not keep every COPY source: {}", dropped.join(", "));
         }
         let name = p
-            .ignore
+            .ignore()
             .source
             .clone()
             .unwrap_or_else(|| ".dockerignore".to_string());
@@ -84,13 +84,13 @@ pub fn run(args: ContextArgs) -> Result<u8> {
         }
         return Ok(exit::OK);
     }
-    let ctx = p.walk()?;
-    let uses = context_uses(&p.df, &p.graph, &ctx);
+    let ctx = p.walked();
+    let uses = context_uses(&p.df, &p.graph, ctx);
     let transfer = p.transfer(&uses, args.project.target.as_deref());
-    let junk = junk::find_sent(&ctx, &transfer);
+    let junk = junk::find_sent(ctx, &transfer);
     let r = report::build(
-        &ctx,
-        &p.ignore,
+        ctx,
+        p.ignore(),
         junk,
         &uses,
         &transfer,

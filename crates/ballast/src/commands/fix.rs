@@ -82,7 +82,7 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         .ok()
         .map(|m| m.bytes);
     if args.restructure {
-        let df = ballast_dockerfile::Dockerfile::parse(&source);
+        let df = options.memo.parse(&source);
         match restructure::restructure(&df, &options) {
             Ok(r) => {
                 out.applied

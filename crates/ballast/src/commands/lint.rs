@@ -3,7 +3,6 @@
 //! parallel and report in the chosen format.
 
 use anyhow::Result;
-use ballast_dockerfile::Dockerfile;
 use ballast_linter::{Severity, lint};
 use ballast_report::lint::{LintedFile, summarize};
 use clap::{Args, ValueEnum};
@@ -97,8 +96,8 @@ pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> Li
             };
         }
     };
-    let df = Dockerfile::parse(&source);
     let options = prepared.options(job);
+    let df = options.memo.parse(&source);
     match lint(&df, &options) {
         Ok(mut outcome) => {
             let ctx = prepared.context(job);

@@ -103,33 +103,33 @@ fn context_relative(dir: &Path, p: &str) -> Result<String> {
 
 pub fn run(args: RebuildArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
-    let ctx = p.walk()?;
-    let uses = context_uses(&p.df, &p.graph, &ctx);
+    let ctx = p.walked();
+    let uses = context_uses(&p.df, &p.graph, ctx);
     let (changed, old_text) = match &args.since {
-        Some(rev) => since(&p.dir, &p.dockerfile_path, rev)?,
+        Some(rev) => since(p.dir(), &p.dockerfile_path, rev)?,
         None => (
             args.changed
                 .iter()
-                .map(|c| context_relative(&p.dir, c))
+                .map(|c| context_relative(p.dir(), c))
                 .collect::<Result<_>>()?,
             None,
         ),
     };
     let old = old_text.as_deref().map(Dockerfile::parse);
     let layers = args.image.as_deref().map(history_layers).transpose()?;
-    let model_steps = project::model_steps(&p, &args.project)?;
+    let model_steps = project::model_steps(&p, &args.project);
     let read = |rel: &str| p.read_context_file(rel);
     let prediction = predict(&Inputs {
         df: &p.df,
         graph: &p.graph,
-        ignore: &p.ignore,
+        ignore: p.ignore(),
         uses: &uses,
         old: old.as_ref(),
         changed: &changed,
         changed_args: &args.changed_arg,
         target: args.project.target.as_deref(),
         read: &read,
-        context: Some(&ctx),
+        context: Some(ctx),
         image_layers: layers.as_deref(),
         model_steps: &model_steps,
     });

@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use ballast_dockerfile::stages::BuildOptions;
-use ballast_linter::{BuildContext, LintError, LintOptions, Settings, Severity};
+use std::sync::Arc;
+
+use ballast_dockerfile::Dockerfile;
+use ballast_linter::project::Project;
+use ballast_linter::{BuildContext, LintError, LintOptions, Memo, Settings, Severity};
 use ballast_ml::bases::ResolvedBases;
 use clap::Args;
 use rayon::prelude::*;
@@ -90,6 +94,10 @@ pub struct Job {
     /// `[lint] failure-threshold` of its configuration file.
     pub configured_threshold: Option<String>,
     context_key: Option<(PathBuf, Option<PathBuf>)>,
+    /// What its lints share: the parsed text, findings and models.
+    memo: Memo,
+    /// The Dockerfile as a command already read and parsed it.
+    parsed: Option<Arc<Dockerfile>>,
 }
 
 impl Job {
@@ -103,7 +111,7 @@ pub struct Prepared {
     pub jobs: Vec<Job>,
     pub build: BuildOptions,
     pub target: Option<String>,
-    contexts: HashMap<(PathBuf, Option<PathBuf>), BuildContext>,
+    contexts: HashMap<(PathBuf, Option<PathBuf>), Arc<BuildContext>>,
     stdin: Option<Result<String, String>>,
     /// Base images resolved with `--resolve-bases`.
     bases: std::sync::Arc<ResolvedBases>,
@@ -244,6 +252,12 @@ fn settings_for(
 
 /// Finds the Dockerfiles, their settings and build contexts.
 pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
+    prepare_with(args, None)
+}
+
+/// The same for a project a command has loaded: its Dockerfile is not read
+/// or parsed again, nor its context walked again.
+pub fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result<Prepared> {
     if let Some(c) = &args.context
         && !c.is_dir()
     {
@@ -345,19 +359,31 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
                 settings,
                 configured_threshold: cfg.failure_threshold.clone(),
                 context_key,
+                memo: Memo::default(),
+                parsed: None,
             });
         }
     }
     let build = build_options(&args.build_args)?;
+    let mut contexts = HashMap::new();
+    if let Some(p) = known {
+        let key = (p.dir().to_path_buf(), p.context.ignore_path.clone());
+        contexts.insert(key, p.context.clone());
+        for job in jobs.iter_mut().filter(|j| j.path == p.dockerfile_path) {
+            job.memo.seed(p.df.clone());
+            job.parsed = Some(p.df.clone());
+        }
+    }
 
     // Build contexts shared by Dockerfiles with the same root and ignore file.
     let mut keys: Vec<(PathBuf, Option<PathBuf>)> =
         jobs.iter().filter_map(|j| j.context_key.clone()).collect();
     keys.sort();
     keys.dedup();
+    keys.retain(|k| !contexts.contains_key(k));
     let load =
         |key: (PathBuf, Option<PathBuf>)| match BuildContext::load_with(&key.0, key.1.as_deref()) {
-            Ok(c) => Some((key, c)),
+            Ok(c) => Some((key, Arc::new(c))),
             Err(e) => {
                 eprintln!(
                     "warning: {}: cannot read the build context ({e}); working without it",
@@ -366,11 +392,11 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
                 None
             }
         };
-    let contexts = if jobs.len() > 1 {
-        keys.into_par_iter().filter_map(load).collect()
+    if jobs.len() > 1 {
+        contexts.par_extend(keys.into_par_iter().filter_map(load));
     } else {
-        keys.into_iter().filter_map(load).collect()
-    };
+        contexts.extend(keys.into_iter().filter_map(load));
+    }
     // Standard input is read once, before the parallel part.
     let stdin = jobs
         .iter()
@@ -400,6 +426,9 @@ pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
 impl Prepared {
     /// The text of a job's Dockerfile, or why it cannot be read.
     pub fn source(&self, job: &Job) -> Result<String, String> {
+        if let Some(df) = &job.parsed {
+            return Ok(df.source.clone());
+        }
         match &self.stdin {
             Some(t) if job.is_stdin() => t.clone(),
             _ => read_text(&job.path).map_err(|e| format!("{e:#}")),
@@ -408,7 +437,7 @@ impl Prepared {
 
     /// A job's build context, if it has one.
     pub fn context(&self, job: &Job) -> Option<&BuildContext> {
-        self.contexts.get(job.context_key.as_ref()?)
+        self.contexts.get(job.context_key.as_ref()?).map(|c| &**c)
     }
 
     /// Lint options for a job.
@@ -420,6 +449,7 @@ impl Prepared {
             context: self.context(job),
             path: Some(job.display.clone()),
             bases: self.bases.clone(),
+            memo: job.memo.clone(),
             ..LintOptions::default()
         }
     }

@@ -498,7 +498,7 @@ pub fn predict_text(
 ) -> Result<ImageModel, crate::LintError> {
     let key = crate::memo::Key::of(text, options);
     options.memo.image(key, || {
-        let df = ballast_dockerfile::Dockerfile::parse(text);
+        let df = options.memo.parse(text);
         let (graph, target) = crate::stage_model(&df, options)?;
         let cx = Checker::new(&df, graph, target, options);
         Ok(predict(&cx))

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use ballast_context::copies::context_uses;
 use ballast_context::junk;
 use ballast_context::suggest::{suggest, verify};
-use ballast_dockerfile::stages::{Base, StageGraph};
+use ballast_dockerfile::stages::Base;
 use ballast_dockerfile::{Dockerfile, Keyword};
 use ballast_ml::images::{ImageRef, PythonFlavor, cuda_flavor, is_musl, python_flavor, slim_tag};
 
@@ -83,7 +83,7 @@ pub fn restructure(df: &Dockerfile, options: &LintOptions<'_>) -> Result<Restruc
         single(&cx, options)?
     };
     // The gate: nothing of the original is lost.
-    let new = Dockerfile::parse(&r.dockerfile);
+    let new = options.memo.parse(&r.dockerfile);
     if let Err(e) = crate::stage_model(&new, options) {
         return Err(no(format!(
             "internal: the restructured file does not read back ({e})"
@@ -203,7 +203,7 @@ fn single(cx: &Checker<'_>, options: &LintOptions<'_>) -> Result<Restructured, R
     let mut opts = options.with_overlay(options.overlay.clone());
     let read = |p: &str| options.context.and_then(|c| c.read(p));
     let mut files = BTreeMap::new();
-    if Dockerfile::parse(&text).is_ok()
+    if opts.memo.parse(&text).is_ok()
         && let Ok(fixed) = fix_until_stable(&text, &mut opts, Applicability::Unsafe, &read)
     {
         notes.extend(
@@ -304,7 +304,7 @@ fn write_ignore(
     if ctx.ignore_path.is_some() {
         return None;
     }
-    let graph = StageGraph::new(new, &options.build);
+    let (graph, _) = crate::stage_model(new, options).ok()?;
     let uses = context_uses(new, &graph, &ctx.context);
     let found = junk::find(&ctx.context);
     let s = suggest(&ctx.context, &found, &uses, None, None);
