@@ -9,7 +9,7 @@ use std::process::Command as Process;
 
 use serde_json::Value;
 
-use common::ballast;
+use common::{ballast, run};
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (p, content) in files {
@@ -33,16 +33,11 @@ fn app(dir: &Path, dockerfile: &str) {
 }
 
 fn rebuild(dir: &Path, args: &[&str]) -> Value {
-    let out = ballast(dir)
-        .args(["rebuild", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        ballast(dir)
+            .args(["rebuild", "--format", "json"])
+            .args(args),
+        0,
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -271,11 +266,10 @@ fn since_a_git_revision_uses_the_history() {
     // Not a git repository: a clear error.
     let plain = tempfile::tempdir().unwrap();
     app(plain.path(), FIXED);
-    let out = ballast(plain.path())
-        .args(["rebuild", "--since", "HEAD"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(
+        ballast(plain.path()).args(["rebuild", "--since", "HEAD"]),
+        2,
+    );
     assert!(String::from_utf8(out.stderr).unwrap().contains("git"));
 }
 
@@ -301,16 +295,7 @@ fn context_report_and_suggested_dockerignore() {
     let big = std::fs::File::create(dir.path().join("data/train.csv")).unwrap();
     // Over 50 MB: a `data/` directory this big is a dataset.
     big.set_len(60_000_000).unwrap();
-    let out = ballast(dir.path())
-        .args(["context", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(ballast(dir.path()).args(["context", "--format", "json"]), 0);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
         "total_bytes",
@@ -350,15 +335,9 @@ fn context_report_and_suggested_dockerignore() {
         "{copy}"
     );
 
-    let out = ballast(dir.path())
-        .args(["context", "--suggest-dockerignore"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        ballast(dir.path()).args(["context", "--suggest-dockerignore"]),
+        0,
     );
     let suggested = String::from_utf8(out.stdout).unwrap();
     for p in [

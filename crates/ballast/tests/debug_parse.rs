@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 mod common;
+use common::run;
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
@@ -73,12 +74,12 @@ fn json_dump_has_the_documented_fields() {
         "FROM python:3.11 AS base\nENV A=1 B=\"2 3\"\nCOPY --from=base [\"a\", \"b\"]\nRUN <<EOF\necho hi\nEOF\nONBUILD RUN echo x\n",
     )
     .unwrap();
-    let out = ballast()
-        .args(["debug", "parse", "--dump", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let out = run(
+        ballast()
+            .args(["debug", "parse", "--dump", "json"])
+            .arg(&file),
+        0,
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let items = v.as_array().unwrap();
     assert_eq!(items.len(), 5);
@@ -104,12 +105,7 @@ fn bad_input_is_one_clear_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("Dockerfile");
     std::fs::write(&file, b"FROM a\nRUN \xff\n").unwrap();
-    let out = ballast()
-        .args(["debug", "parse"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast().args(["debug", "parse"]).arg(&file), 2);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
@@ -120,23 +116,22 @@ fn bad_input_is_one_clear_line_and_exit_2() {
         "{stderr}"
     );
 
-    let out = ballast()
-        .args(["debug", "parse", "/nonexistent/Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(
+        ballast().args(["debug", "parse", "/nonexistent/Dockerfile"]),
+        2,
+    );
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
             .contains("/nonexistent/Dockerfile")
     );
 
-    let out = ballast()
-        .args(["debug", "parse", "-"])
-        .write_stdin("FROM a\nCMD [\"x\", [1]]\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(
+        ballast()
+            .args(["debug", "parse", "-"])
+            .write_stdin("FROM a\nCMD [\"x\", [1]]\n"),
+        2,
+    );
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ballast, copy_dir, root, write};
+use common::{ballast, copy_dir, root, run, write};
 use std::path::Path;
 
 use serde_json::Value;
@@ -58,16 +58,7 @@ fn safe_fixes_write_in_place_keep_the_rest_and_permissions() {
         )
         .unwrap();
     }
-    let out = ballast(dir.path())
-        .args(["fix", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(ballast(dir.path()).args(["fix", "Dockerfile"]), 0);
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("fixed Dockerfile:4: BL103"), "{report}");
     assert!(report.contains("fixed Dockerfile:5: BL102"), "{report}");
@@ -94,11 +85,10 @@ fn safe_fixes_write_in_place_keep_the_rest_and_permissions() {
     assert_eq!(names.len(), 3, "{names:?}");
     // Unsafe fixes wait for the flag, then apply.
     assert!(report.contains("fixable with --unsafe-fixes"), "{report}");
-    let out = ballast(dir.path())
-        .args(["fix", "--unsafe-fixes", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    run(
+        ballast(dir.path()).args(["fix", "--unsafe-fixes", "Dockerfile"]),
+        0,
+    );
     let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
     assert!(
         text.contains("--no-install-recommends") && text.contains("USER app"),
@@ -127,11 +117,7 @@ fn diff_and_check_write_nothing() {
             (".dockerignore", ".git\n"),
         ],
     );
-    let out = ballast(dir.path())
-        .args(["fix", "--diff", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(ballast(dir.path()).args(["fix", "--diff", "Dockerfile"]), 1);
     let diff = String::from_utf8(out.stdout).unwrap();
     assert!(
         diff.starts_with("--- a/Dockerfile\n+++ b/Dockerfile\n"),
@@ -149,11 +135,10 @@ fn diff_and_check_write_nothing() {
         std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
         NAIVE
     );
-    let out = ballast(dir.path())
-        .args(["fix", "--check", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(
+        ballast(dir.path()).args(["fix", "--check", "Dockerfile"]),
+        1,
+    );
     assert!(
         String::from_utf8(out.stdout)
             .unwrap()
@@ -193,11 +178,7 @@ fn a_broken_file_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let broken = "FROM python\nRUN <<EOF\nnever closed\n";
     write(dir.path(), &[("Dockerfile", broken)]);
-    let out = ballast(dir.path())
-        .args(["fix", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast(dir.path()).args(["fix", "Dockerfile"]), 2);
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
@@ -267,11 +248,7 @@ fn example_without_secret() -> tempfile::TempDir {
 fn the_example_restructures_to_the_expected_file() {
     // As shipped, the example bakes a token: refused, naming it, nothing written.
     let dir = example();
-    let out = ballast(dir.path())
-        .args(["fix", "--restructure", "."])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(ballast(dir.path()).args(["fix", "--restructure", "."]), 1);
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("Dockerfile: not restructured: line 15: ENV `HF_TOKEN` looks like a secret")
@@ -335,11 +312,10 @@ fn the_example_restructures_to_the_expected_file() {
         String::from_utf8_lossy(&out.stdout)
     );
     // Restructuring the result again: the stage-by-stage fixes find nothing.
-    let out = ballast(dir.path())
-        .args(["fix", "--restructure", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(
+        ballast(dir.path()).args(["fix", "--restructure", "Dockerfile"]),
+        1,
+    );
     assert!(String::from_utf8(out.stderr).unwrap().contains(
         "not restructured: the Dockerfile already has several stages, and no fix applies"
     ));
@@ -446,11 +422,7 @@ fn restructure_uses_each_tool_idiom() {
 
 #[test]
 fn check_reports_everything_in_one_go() {
-    let out = ballast(&root())
-        .args(["check", "examples/rag-service"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(ballast(&root()).args(["check", "examples/rag-service"]), 1);
     let text = String::from_utf8(out.stdout).unwrap();
     for part in [
         "Lint: 12 problems",

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{ballast, write};
+use common::{ballast, run, write};
 
 /// One safe fix to make (`--no-cache-dir`).
 const FIXABLE: &str = "FROM python:3.11-slim\nRUN pip install flask\n";
@@ -31,11 +31,7 @@ fn leftovers(dir: &Path) -> Vec<String> {
 fn the_fixture_is_fixable() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &[("Dockerfile", FIXABLE)]);
-    let out = ballast(dir.path())
-        .args(["fix", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    run(ballast(dir.path()).args(["fix", "Dockerfile"]), 0);
     let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
     assert!(fixed.contains("--no-cache-dir"), "{fixed}");
     assert!(leftovers(dir.path()).is_empty());
@@ -86,8 +82,7 @@ fn a_kill_between_the_temporary_write_and_the_rename_keeps_the_original() {
     let left = leftovers(d);
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].starts_with(".Dockerfile.ballast-") && left[0].ends_with(".tmp"));
-    let out = ballast(d).args(["fix", "Dockerfile"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    run(ballast(d).args(["fix", "Dockerfile"]), 0);
     assert!(
         std::fs::read_to_string(d.join("Dockerfile"))
             .unwrap()
@@ -143,13 +138,7 @@ fn mode_and_owner_are_kept() {
         (m.uid(), m.gid())
     };
     std::os::unix::fs::chown(&path, Some(owner.0), Some(owner.1)).unwrap();
-    let out = ballast(d).args(["fix", "Dockerfile"]).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run(ballast(d).args(["fix", "Dockerfile"]), 0);
     let m = std::fs::metadata(&path).unwrap();
     assert!(
         std::fs::read_to_string(&path)
@@ -167,16 +156,7 @@ fn a_symlinked_dockerfile_is_followed_and_the_link_kept() {
     write(d, &[("shared/Dockerfile.base", FIXABLE)]);
     std::fs::create_dir(d.join("app")).unwrap();
     std::os::unix::fs::symlink("../shared/Dockerfile.base", d.join("app/Dockerfile")).unwrap();
-    let out = ballast(&d.join("app"))
-        .args(["fix", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run(ballast(&d.join("app")).args(["fix", "Dockerfile"]), 0);
     assert!(
         std::fs::symlink_metadata(d.join("app/Dockerfile"))
             .unwrap()
@@ -207,10 +187,6 @@ fn a_hard_linked_dockerfile_is_refused() {
     );
     assert_eq!(std::fs::metadata(d.join("Dockerfile")).unwrap().nlink(), 2);
     // --diff still shows what would change.
-    let out = ballast(d)
-        .args(["fix", "--diff", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(ballast(d).args(["fix", "--diff", "Dockerfile"]), 1);
     assert!(String::from_utf8_lossy(&out.stdout).contains("+RUN pip install --no-cache-dir flask"));
 }

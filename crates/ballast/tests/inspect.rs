@@ -8,7 +8,7 @@ use std::path::Path;
 use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, zeros};
 use serde_json::Value;
 
-use common::ballast;
+use common::{ballast, run};
 
 fn image(extra: u64) -> ImageSpec {
     ImageSpec::new(vec![
@@ -37,15 +37,9 @@ fn write(dir: &Path, name: &str, spec: &ImageSpec, format: Format) -> String {
 fn json_has_the_documented_fields_and_figures() {
     let dir = tempfile::tempdir().unwrap();
     let img = write(dir.path(), "img.tar", &image(0), Format::DockerArchiveOci);
-    let out = ballast(dir.path())
-        .args(["inspect", "--format", "json", &img])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        ballast(dir.path()).args(["inspect", "--format", "json", &img]),
+        0,
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema_version"], 1);
@@ -129,39 +123,35 @@ fn gates_fail_strictly_above_the_limit_and_name_the_gate() {
     let dir = tempfile::tempdir().unwrap();
     let img = write(dir.path(), "img.tar", &image(0), Format::DockerArchive);
     // wasted is exactly 2 MB: a 2MB limit passes, 1999999 fails.
-    let ok = ballast(dir.path())
-        .args(["inspect", "--max-wasted", "2MB", &img])
-        .output()
-        .unwrap();
-    assert_eq!(ok.status.code(), Some(0));
-    let fail = ballast(dir.path())
-        .args([
+    run(
+        ballast(dir.path()).args(["inspect", "--max-wasted", "2MB", &img]),
+        0,
+    );
+    let fail = run(
+        ballast(dir.path()).args([
             "inspect",
             "--max-wasted",
             "1999999",
             "--max-category",
             "pip-cache=0",
             &img,
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(fail.status.code(), Some(1));
+        ]),
+        1,
+    );
     let err = String::from_utf8(fail.stderr).unwrap();
     assert!(err.contains("gate failed: max-wasted"), "{err}");
     assert!(
         !err.contains("pip-cache"),
         "the cache was deleted, so that gate passes: {err}"
     );
-    let eff = ballast(dir.path())
-        .args(["inspect", "--min-efficiency", "0.5", &img])
-        .output()
-        .unwrap();
-    assert_eq!(eff.status.code(), Some(1));
-    let bad = ballast(dir.path())
-        .args(["inspect", "--max-category", "nope=1", &img])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
+    run(
+        ballast(dir.path()).args(["inspect", "--min-efficiency", "0.5", &img]),
+        1,
+    );
+    let bad = run(
+        ballast(dir.path()).args(["inspect", "--max-category", "nope=1", &img]),
+        2,
+    );
     assert!(
         String::from_utf8(bad.stderr)
             .unwrap()
@@ -178,32 +168,23 @@ fn gates_come_from_the_config_file_too() {
         "[inspect]\nmax-size = \"1kB\"\n",
     )
     .unwrap();
-    let out = ballast(dir.path())
-        .args(["inspect", &img])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(ballast(dir.path()).args(["inspect", &img]), 1);
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
             .contains("gate failed: max-size")
     );
     // The command line wins over the file.
-    let out = ballast(dir.path())
-        .args(["inspect", "--max-size", "1GB", &img])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    run(
+        ballast(dir.path()).args(["inspect", "--max-size", "1GB", &img]),
+        0,
+    );
     std::fs::write(
         dir.path().join("ballast.toml"),
         "[inspect]\nmax-size = 12\n",
     )
     .unwrap();
-    let out = ballast(dir.path())
-        .args(["inspect", &img])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast(dir.path()).args(["inspect", &img]), 2);
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
@@ -216,16 +197,11 @@ fn reads_a_tar_from_standard_input() {
     let dir = tempfile::tempdir().unwrap();
     let img = write(dir.path(), "img.tar", &image(0), Format::DockerArchiveOci);
     let bytes = std::fs::read(&img).unwrap();
-    let out = ballast(dir.path())
-        .args(["inspect", "--format", "json", "-"])
-        .write_stdin(bytes)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        ballast(dir.path())
+            .args(["inspect", "--format", "json", "-"])
+            .write_stdin(bytes),
+        0,
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["totals"]["final_bytes"], 5100);
@@ -264,15 +240,9 @@ fn diff_reports_the_comparison() {
         vec![zeros("models/m.safetensors", 3_000_000)],
     ));
     let b = write(dir.path(), "b", &b_spec, Format::OciLayout);
-    let out = ballast(dir.path())
-        .args(["diff", "--format", "json", &a, &b])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run(
+        ballast(dir.path()).args(["diff", "--format", "json", &a, &b]),
+        0,
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let size = v["table"]

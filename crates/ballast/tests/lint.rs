@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ballast, root, write};
+use common::{ballast, root, run, write};
 use std::path::Path;
 
 use serde_json::Value;
@@ -31,11 +31,7 @@ fn codes(v: &Value) -> Vec<String> {
 
 #[test]
 fn the_example_shows_its_lessons_with_a_total() {
-    let out = ballast(&root())
-        .args(["lint", "examples/rag-service"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(ballast(&root()).args(["lint", "examples/rag-service"]), 1);
     let text = String::from_utf8(out.stdout).unwrap();
     for code in [
         "BL101", "BL102", "BL104", "BL109", "BL201", "BL202", "BL301", "BL107", "BL401", "BL402",
@@ -119,17 +115,16 @@ fn json_report_is_versioned_and_consistent() {
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let out = ballast(&root())
-        .args([
+    let out = run(
+        ballast(&root()).args([
             "lint",
             "--format",
             "sarif",
             "examples/rag-service",
             "testdata/dockerfiles",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        ]),
+        1,
+    );
     let log: Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = ballast_testkit::schemas::sarif_errors(&log);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -267,8 +262,7 @@ fn bad_input_is_one_line_naming_the_place_and_exit_2() {
             ("good/Dockerfile", "FROM python:3.11\n"),
         ],
     );
-    let out = ballast(dir.path()).args(["lint", "."]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast(dir.path()).args(["lint", "."]), 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
@@ -283,11 +277,7 @@ fn bad_input_is_one_line_naming_the_place_and_exit_2() {
     );
     // Bytes that are not UTF-8.
     std::fs::write(dir.path().join("bin.Dockerfile"), b"FROM a\nRUN \xff\n").unwrap();
-    let out = ballast(dir.path())
-        .args(["lint", "bin.Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast(dir.path()).args(["lint", "bin.Dockerfile"]), 2);
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
@@ -393,18 +383,18 @@ fn configuration_env_and_flags_layer() {
     assert_eq!(v["findings"][0]["severity"], "error");
     assert_eq!(code, 1, "an error reaches the configured threshold");
     // The environment overrides the file, the flag overrides the environment.
-    let out = ballast(dir.path())
-        .args(["lint", "svc/Dockerfile"])
-        .env("BALLAST_LINT_FAILURE_THRESHOLD", "none")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let out = ballast(dir.path())
-        .args(["lint", "svc/Dockerfile", "--failure-threshold", "error"])
-        .env("BALLAST_LINT_FAILURE_THRESHOLD", "none")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    run(
+        ballast(dir.path())
+            .args(["lint", "svc/Dockerfile"])
+            .env("BALLAST_LINT_FAILURE_THRESHOLD", "none"),
+        0,
+    );
+    run(
+        ballast(dir.path())
+            .args(["lint", "svc/Dockerfile", "--failure-threshold", "error"])
+            .env("BALLAST_LINT_FAILURE_THRESHOLD", "none"),
+        1,
+    );
     let out = ballast(dir.path())
         .args(["lint", "--format", "json", "svc/Dockerfile"])
         .env("BALLAST_LINT_IGNORE", "BL101")
@@ -431,11 +421,7 @@ fn configuration_env_and_flags_layer() {
         dir.path(),
         &[("deploy/ballast.toml", "[lint]\nselect = 3\n")],
     );
-    let out = ballast(dir.path())
-        .args(["lint", "deploy"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast(dir.path()).args(["lint", "deploy"]), 2);
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
@@ -513,11 +499,7 @@ fn rule_prints_documentation() {
     assert!(text.contains("## Why it matters") && text.contains("--mount=type=cache"));
     let by_code = ballast(&root()).args(["rule", "bl102"]).output().unwrap();
     assert_eq!(by_code.stdout, text.as_bytes());
-    let out = ballast(&root())
-        .args(["rule", "no-such-rule"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    run(ballast(&root()).args(["rule", "no-such-rule"]), 2);
     let list = ballast(&root()).arg("rule").output().unwrap();
     assert_eq!(
         String::from_utf8(list.stdout).unwrap().lines().count(),
@@ -613,11 +595,7 @@ fn buildkit_check_controls_layer_like_buildkit() {
         dir.path(),
         &[("bad/Dockerfile", "# check=skip=NoSuchCheck\nFROM scratch\n")],
     );
-    let out = ballast(dir.path())
-        .args(["lint", "bad/Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = run(ballast(dir.path()).args(["lint", "bad/Dockerfile"]), 2);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(

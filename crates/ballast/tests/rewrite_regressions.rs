@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{ballast, write};
+use common::{ballast, run, write};
 
 struct Rewrite {
     code: Option<i32>,
@@ -104,11 +104,10 @@ fn apt_lists_stay_while_a_later_run_installs_with_them() {
             "FROM debian:12\nRUN apt-get update && apt-get upgrade -y && rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nCMD [\"curl\"]\n",
         )],
     );
-    let out = ballast(d.path())
-        .args(["fix", "--verify", "original.Dockerfile", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = run(
+        ballast(d.path()).args(["fix", "--verify", "original.Dockerfile", "Dockerfile"]),
+        1,
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("apt"), "{text}");
 }

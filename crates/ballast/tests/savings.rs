@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{ballast, write};
+use common::{ballast, run, write};
 use serde_json::Value;
 
 fn lint(dir: &std::path::Path) -> Value {
@@ -339,13 +339,13 @@ fn a_built_image_calibrates_every_step() {
     let safe = summary["safe_after_fixes_bytes"].as_u64().unwrap();
     assert!(safe > 100_000, "{summary}");
     // More than one Dockerfile with one image is refused.
-    let out = ballast(d.path())
-        .args(["lint", "--image"])
-        .arg(&archive)
-        .args(["Dockerfile", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    run(
+        ballast(d.path())
+            .args(["lint", "--image"])
+            .arg(&archive)
+            .args(["Dockerfile", "Dockerfile"]),
+        2,
+    );
 }
 
 /// With `--image`, the savings of cache and cleanup findings are what the

@@ -137,11 +137,32 @@ pub struct Rule {
     /// BuildKit's name for the same check (`StageNameCasing`): accepted
     /// wherever a rule is named, and by `# check=skip=`.
     pub buildkit: Option<&'static str>,
+    /// Judges what a shipped image should not carry, so it is not run on a
+    /// development image (a devcontainer, `Dockerfile.dev`, a `dev`
+    /// target), which is meant to carry it.
+    pub shipped_only: bool,
     /// Runs the rule over a Dockerfile.
     pub check: fn(&Checker<'_>, &mut Vec<Finding>),
 }
 
 impl Rule {
+    /// The fields a rule names only when they differ: no hadolint or
+    /// BuildKit twin, on by default. A rule declares its identity, defaults
+    /// and check, then `..Rule::OPTIONAL`.
+    pub const OPTIONAL: Rule = Rule {
+        code: "",
+        name: "",
+        family: Family::Size,
+        severity: Severity::Warning,
+        fix: FixAvailability::None,
+        summary: "",
+        hadolint: &[],
+        needs_config: false,
+        buildkit: None,
+        shipped_only: false,
+        check: |_, _| {},
+    };
+
     /// The rule's documentation: the doc comment of its file.
     pub fn doc(&self) -> &'static str {
         crate::rules::doc_of(self.name).unwrap_or("")

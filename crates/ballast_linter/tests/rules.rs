@@ -390,6 +390,8 @@ fn every_rule_is_documented() {
     let mut codes = std::collections::BTreeSet::new();
     for r in registry::all() {
         assert!(codes.insert(r.code), "duplicate code {}", r.code);
+        // A rule names its own identity; `Rule::OPTIONAL` gives none.
+        assert!(r.code.starts_with("BL") && !r.summary.is_empty(), "{r:?}");
         let doc = r.doc();
         for section in [
             "## What it does",

@@ -28,6 +28,19 @@ pub fn ballast(dir: &Path) -> Command {
     c
 }
 
+/// Runs a command and fails the test, showing its standard error, unless
+/// it exits with `code`.
+pub fn run(cmd: &mut Command, code: i32) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Fails the test with the command's standard error unless it succeeded.
 pub fn assert_success(out: &std::process::Output) {
     assert!(

@@ -35,10 +35,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "All instructions should use the same casing (either upper or lower)",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("ConsistentInstructionCasing"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -36,10 +36,10 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Attempting to Copy file that is excluded by .dockerignore",
-    hadolint: &[],
     needs_config: true,
     buildkit: Some("CopyIgnoredFile"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -34,9 +34,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "Stage names should be unique",
     hadolint: &["DL3024"],
-    needs_config: false,
     buildkit: Some("DuplicateStageName"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

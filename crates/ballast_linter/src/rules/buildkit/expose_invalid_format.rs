@@ -33,10 +33,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "IP address and host-port mapping should not be used in EXPOSE instruction",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("ExposeInvalidFormat"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

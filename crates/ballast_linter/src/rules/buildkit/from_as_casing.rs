@@ -32,10 +32,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "The 'as' keyword should match the case of the 'from' keyword",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("FromAsCasing"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

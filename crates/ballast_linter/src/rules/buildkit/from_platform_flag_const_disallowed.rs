@@ -34,9 +34,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "FROM --platform flag should not use a constant value",
     hadolint: &["DL3029"],
-    needs_config: false,
     buildkit: Some("FromPlatformFlagConstDisallowed"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -43,10 +43,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Base image platform does not match expected target platform",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("InvalidBaseImagePlatform"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

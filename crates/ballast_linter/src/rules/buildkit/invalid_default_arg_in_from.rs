@@ -40,10 +40,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Default value for global ARG results in an empty or invalid base image name",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("InvalidDefaultArgInFrom"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -41,10 +41,10 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`",
-    hadolint: &[],
     needs_config: true,
     buildkit: Some("InvalidDefinitionDescription"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

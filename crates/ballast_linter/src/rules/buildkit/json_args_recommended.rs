@@ -39,9 +39,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Unsafe,
     summary: "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
     hadolint: &["DL3025"],
-    needs_config: false,
     buildkit: Some("JSONArgsRecommended"),
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether a stage, or one it is built on, sets `SHELL`.

@@ -34,10 +34,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "Legacy key/value format with whitespace separator should not be used",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("LegacyKeyValueFormat"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -34,9 +34,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Unsafe,
     summary: "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
     hadolint: &["DL4000"],
-    needs_config: false,
     buildkit: Some("MaintainerDeprecated"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

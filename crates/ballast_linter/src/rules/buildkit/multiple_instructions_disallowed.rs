@@ -34,9 +34,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "Multiple instructions of the same type should not be used in the same stage",
     hadolint: &["DL4003", "DL4004", "DL3012"],
-    needs_config: false,
     buildkit: Some("MultipleInstructionsDisallowed"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -37,10 +37,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "Empty continuation lines will become errors in a future release",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("NoEmptyContinuation"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -34,9 +34,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
     hadolint: &["DL3065"],
-    needs_config: false,
     buildkit: Some("RedundantTargetPlatform"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

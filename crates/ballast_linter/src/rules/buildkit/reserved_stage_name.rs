@@ -31,10 +31,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Reserved words should not be used as stage names",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("ReservedStageName"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -32,10 +32,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
     summary: "Stage names should be lowercase",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("StageNameCasing"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

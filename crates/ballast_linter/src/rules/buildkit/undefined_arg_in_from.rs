@@ -40,10 +40,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "FROM command must use declared ARGs",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("UndefinedArgInFrom"),
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -54,10 +54,9 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Variables should be defined before their use",
-    hadolint: &[],
-    needs_config: false,
     buildkit: Some("UndefinedVar"),
     check,
+    ..Rule::OPTIONAL
 };
 
 /// What an instruction sees: its scope, then the base image's variables

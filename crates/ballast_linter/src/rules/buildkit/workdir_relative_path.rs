@@ -38,9 +38,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes",
     hadolint: &["DL3000"],
-    needs_config: false,
     buildkit: Some("WorkdirRelativePath"),
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Absolute on Linux (`/app`) or Windows (`C:\app`, `\app`) images.

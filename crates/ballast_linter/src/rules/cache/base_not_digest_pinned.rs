@@ -35,10 +35,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Info,
     fix: FixAvailability::None,
     summary: "A base image is pinned by tag, not by digest",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -61,10 +61,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
     summary: "Dependencies are installed after the code is copied, so every code change reinstalls them",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether COPY/ADD `i` brings application code (anything but build

@@ -45,18 +45,12 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
     summary: "The image is built on a CUDA devel base",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    shipped_only: true,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
-    // target) is meant to carry what a shipped image should not.
-    if cx.is_dev_image() {
-        return;
-    }
     for &s in &cx.image_stages {
         let Base::Image(image) = &cx.graph.stages[s].base else {
             continue;

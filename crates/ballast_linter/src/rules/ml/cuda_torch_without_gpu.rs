@@ -53,10 +53,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
     summary: "torch from the default index brings CUDA libraries to an image with no GPU",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 pub(crate) const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";

@@ -42,10 +42,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
     summary: "A CUDA runtime base duplicates the CUDA libraries pip's torch brings",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -45,10 +45,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "A Hugging Face hub cache ends up in the image",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn is_hub_cache_path(p: &str) -> bool {

@@ -48,10 +48,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Model weights are downloaded during the build",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

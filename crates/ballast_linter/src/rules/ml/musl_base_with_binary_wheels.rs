@@ -41,10 +41,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Packages without musl wheels are installed on an Alpine base",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Compares dotted versions numerically (`1.24.4` < `1.25.0`).

@@ -40,10 +40,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
     summary: "OpenCV's GUI build is installed where the headless one would do",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn has_display(cx: &Checker<'_>) -> bool {

@@ -37,9 +37,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "apt-get install without -y waits for an answer the build cannot give",
     hadolint: &["DL3014"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether apt's options answer its question: `-y`, `--yes`,

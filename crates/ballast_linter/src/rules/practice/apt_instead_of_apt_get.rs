@@ -38,9 +38,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Unsafe,
     summary: "apt is the interactive front end; scripts use apt-get",
     hadolint: &["DL3027"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// `apt` subcommands `apt-get` has with the same meaning.

@@ -43,8 +43,8 @@ pub(crate) static RULE: Rule = Rule {
     summary: "Consecutive RUN instructions could be one layer (opt-in)",
     hadolint: &["DL3059"],
     needs_config: true,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether a RUN chains commands (`a && b`, `a | b`): a step written

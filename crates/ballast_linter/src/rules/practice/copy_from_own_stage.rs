@@ -27,9 +27,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "COPY --from names the stage it is in",
     hadolint: &["DL3023"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -41,9 +41,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "COPY --from names no stage of the file and is read as an image",
     hadolint: &["DL3022"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether a `--from` value reads as an image reference on purpose: a

@@ -42,9 +42,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "COPY to a relative destination with no WORKDIR set",
     hadolint: &["DL3045"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether a destination is absolute (POSIX or Windows) or a variable.

@@ -43,8 +43,8 @@ pub(crate) static RULE: Rule = Rule {
     summary: "A package is installed without a version (opt-in)",
     hadolint: &["DL3008", "DL3013", "DL3018"],
     needs_config: true,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether an OS package word names a version, or is not a name at all

@@ -48,9 +48,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "A pipe in a RUN without -o pipefail hides the failure of its first commands",
     hadolint: &["DL4006"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether words set pipefail: `-o pipefail`, `-euo pipefail`, `-opipefail`.

@@ -42,9 +42,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "ADD is used to copy plain local files",
     hadolint: &["DL3020"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 const ARCHIVE_EXTENSIONS: &[&str] = &[

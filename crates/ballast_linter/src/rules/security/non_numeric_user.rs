@@ -40,16 +40,12 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "USER names a user, not a numeric ID a runtime can verify",
     hadolint: &["DL3066"],
-    needs_config: false,
-    buildkit: None,
     check,
+    shipped_only: true,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // A development image is not deployed where a runtime checks its user.
-    if cx.is_dev_image() {
-        return;
-    }
     // The user the container runs as: the last USER of the image.
     let Some(i) = cx
         .image_instructions()

@@ -57,9 +57,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Unsafe,
     summary: "The image runs as root",
     hadolint: &["DL3002", "DL3063"],
-    needs_config: false,
-    buildkit: None,
     check,
+    shipped_only: true,
+    ..Rule::OPTIONAL
 };
 
 /// The last USER of the image: (instruction, user name as resolved).
@@ -80,11 +80,6 @@ pub(crate) fn last_user(cx: &Checker<'_>) -> Option<(usize, String)> {
 }
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
-    // target) is meant to carry what a shipped image should not.
-    if cx.is_dev_image() {
-        return;
-    }
     match last_user(cx) {
         Some((i, user)) if is_root_user(&user) => {
             out.push(

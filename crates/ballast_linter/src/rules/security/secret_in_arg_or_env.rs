@@ -57,9 +57,9 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "A secret is passed through ARG or ENV and stays in the image",
     hadolint: &["DL3064"],
-    needs_config: false,
     buildkit: Some("SecretsUsedInArgOrEnv"),
     check,
+    ..Rule::OPTIONAL
 };
 
 /// What an ENV value holds once built: variables expanded as BuildKit

@@ -38,10 +38,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Error,
     fix: FixAvailability::None,
     summary: "A build secret is written into a file of the image",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// How a secret shows up in a RUN's text: its file and the variables that

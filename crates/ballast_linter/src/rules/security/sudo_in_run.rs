@@ -35,9 +35,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "sudo is used in a RUN",
     hadolint: &["DL3004"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

@@ -43,8 +43,8 @@ pub(crate) static RULE: Rule = Rule {
     summary: "An image comes from a registry that is not trusted",
     hadolint: &["DL3026"],
     needs_config: true,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Whether `registry` matches a trusted pattern.

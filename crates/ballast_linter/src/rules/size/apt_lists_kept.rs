@@ -38,9 +38,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "apt package lists are left in the layer",
     hadolint: &["DL3009"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 const LISTS: &str = "/var/lib/apt/lists";

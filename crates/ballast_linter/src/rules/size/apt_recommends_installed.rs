@@ -50,17 +50,12 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Unsafe,
     summary: "apt installs recommended packages too",
     hadolint: &["DL3015"],
-    needs_config: false,
-    buildkit: None,
     check,
+    shipped_only: true,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
-    // target) is meant to carry what a shipped image should not.
-    if cx.is_dev_image() {
-        return;
-    }
     let mut configured = false;
     // The text of every RUN so far: where third-party apt sources are added.
     let mut build_text: Vec<&str> = Vec::new();

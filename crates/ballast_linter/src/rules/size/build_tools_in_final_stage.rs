@@ -40,18 +40,12 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Compilers and -dev packages are installed in the image of a multi-stage build",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    shipped_only: true,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
-    // target) is meant to carry what a shipped image should not.
-    if cx.is_dev_image() {
-        return;
-    }
     // Compilers a program uses while it runs (a JIT) are not build tools.
     let jit = cx.runtime_compiler().is_some();
     let needed_at_runtime = |n: &str| jit && ballast_ml::packages::is_runtime_compiler(n);

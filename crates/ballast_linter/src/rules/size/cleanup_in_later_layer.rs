@@ -48,10 +48,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "A RUN deletes files an earlier layer added: the image does not shrink",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// Something an earlier instruction left in the image.

@@ -36,9 +36,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::None,
     summary: "COPY --from copies a whole root filesystem",
     hadolint: &["DL3067"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

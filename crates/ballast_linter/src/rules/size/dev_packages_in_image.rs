@@ -44,18 +44,12 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     summary: "Development and notebook packages are installed in the image",
-    hadolint: &[],
-    needs_config: false,
-    buildkit: None,
     check,
+    shipped_only: true,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // A development image (a devcontainer, `Dockerfile.dev`, a `dev`
-    // target) is meant to carry what a shipped image should not.
-    if cx.is_dev_image() {
-        return;
-    }
     let serves_jupyter = runs_jupyter(cx);
     for run in cx.reachable_runs() {
         if !cx

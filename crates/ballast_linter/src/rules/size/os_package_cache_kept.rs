@@ -39,9 +39,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "apk, dnf or yum leave their cache in the layer",
     hadolint: &["DL3019", "DL3032", "DL3040"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {

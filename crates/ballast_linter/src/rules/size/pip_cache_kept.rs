@@ -57,9 +57,8 @@ pub(crate) static RULE: Rule = Rule {
     fix: FixAvailability::Safe,
     summary: "A Python install keeps its download cache in the layer",
     hadolint: &["DL3042"],
-    needs_config: false,
-    buildkit: None,
     check,
+    ..Rule::OPTIONAL
 };
 
 /// The cache a tool keeps: (default dir under root's home, env var naming
