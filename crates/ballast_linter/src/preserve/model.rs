@@ -162,7 +162,7 @@ impl Model {
                         reaches_image: reaches,
                     });
                 }
-                if let Some(dir) = &p.project {
+                if let Some(dir) = &p.resolved.project {
                     m.projects
                         .push((dir.clone(), line, reaches, code_before(cx, run.index, dir)));
                 }

@@ -160,7 +160,9 @@ fn plan<'c>(cx: &'c Checker<'c>) -> Result<Plan<'c>, Refusal> {
         && cpu_rule_on
         && cx.gpu_signal().is_none()
         && installs.iter().all(|p| {
-            p.gpu_source.is_none() && p.accelerator_source.is_none() && p.cpu_source.is_none()
+            p.resolved.gpu_source.is_none()
+                && p.resolved.accelerator_source.is_none()
+                && p.resolved.cpu_source.is_none()
         });
     Ok(Plan {
         installs,
@@ -174,10 +176,10 @@ fn plan<'c>(cx: &'c Checker<'c>) -> Result<Plan<'c>, Refusal> {
 
 /// Whether an install brings dependencies or only tooling.
 fn role_of(p: &PyInstall<'_>) -> Role {
-    let r = p.resolved();
-    if ballast_context::installs::only_packaging_tools(&p.install, &r) {
+    let r = &p.resolved;
+    if ballast_context::installs::only_packaging_tools(&p.install, r) {
         Role::Tooling
-    } else if ballast_context::installs::installs_dependencies(&p.install, &r) {
+    } else if ballast_context::installs::installs_dependencies(&p.install, r) {
         Role::Deps
     } else {
         Role::Tooling
@@ -249,7 +251,7 @@ fn builder(cx: &Checker<'_>, plan: &Plan<'_>, notes: &mut Vec<String>) -> Result
     // A step between a code copy and the last install that is not an install
     // may need the code: the builder then copies it as the original does.
     // So does an install of the project itself.
-    let projects = plan.installs.iter().any(|p| p.project.is_some());
+    let projects = plan.installs.iter().any(|p| p.resolved.project.is_some());
     let needs_code = projects
         || code_copies.iter().any(|&c| {
             stage
@@ -340,7 +342,7 @@ fn tooling_runs_before_project(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> V
     let Some(first_project) = plan
         .installs
         .iter()
-        .find(|p| p.project.is_some())
+        .find(|p| p.resolved.project.is_some())
         .map(|p| p.run.index)
     else {
         return Vec::new();
@@ -368,7 +370,11 @@ fn dependency_layer(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Option<Strin
     let mut copies = String::new();
     let mut runs = String::new();
     let mut copied: Vec<String> = Vec::new();
-    for p in plan.installs.iter().filter(|p| p.project.is_some()) {
+    for p in plan
+        .installs
+        .iter()
+        .filter(|p| p.resolved.project.is_some())
+    {
         runs.push_str(&deps_only_run(cx, plan, p)?);
         // pip installs the listed requirements: it reads no manifest.
         if matches!(p.install.tool, Tool::Pip | Tool::UvPip) {
@@ -384,7 +390,7 @@ fn dependency_layer(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Option<Strin
             Tool::UvSync => "uv.lock",
             _ => "poetry.lock",
         };
-        let lock = match p.project.as_deref() {
+        let lock = match p.resolved.project.as_deref() {
             Some("") | None => lock_name.to_string(),
             Some(d) => format!("{d}/{lock_name}"),
         };

@@ -86,11 +86,11 @@ fn sized(cx: &Checker<'_>, installs: &[&PyInstall<'_>], cpu_torch: bool) -> Opti
         .collect();
     let unread: Vec<String> = installs
         .iter()
-        .flat_map(|p| p.unread.iter().cloned())
+        .flat_map(|p| p.resolved.unread.iter().cloned())
         .collect();
     let removed = ballast_context::cost::uninstalled(first.run, true);
     let torch = TorchContext {
-        cpu: cpu_torch || installs.iter().any(|p| p.cpu_source.is_some()),
+        cpu: cpu_torch || installs.iter().any(|p| p.resolved.cpu_source.is_some()),
         present: cx.torch_before(first.run.index).map(|t| t.line),
         installed: Some(cx.python_installed_before(first.run.index)),
         removed: Some(&removed),

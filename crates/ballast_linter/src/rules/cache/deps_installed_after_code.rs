@@ -155,10 +155,10 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let copy_inst = cx.inst(copy);
         let mut installs: Vec<PyInstall<'_>> = Vec::new();
         for p in cx.python_installs(run) {
-            let r = p.resolved();
-            if installs_dependencies(&p.install, &r)
-                && !only_packaging_tools(&p.install, &r)
-                && !is_project_only(&p.install, &r, &before)
+            let r = &p.resolved;
+            if installs_dependencies(&p.install, r)
+                && !only_packaging_tools(&p.install, r)
+                && !is_project_only(&p.install, r, &before)
             {
                 installs.push(p);
             }

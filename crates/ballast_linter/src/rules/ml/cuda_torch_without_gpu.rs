@@ -67,9 +67,9 @@ pub(crate) fn cuda_torch_of<'p>(
     p: &'p crate::checker::PyInstall<'_>,
 ) -> Option<&'p crate::checker::Requested> {
     if cx.gpu_signal().is_some()
-        || p.cpu_source.is_some()
-        || p.gpu_source.is_some()
-        || p.accelerator_source.is_some()
+        || p.resolved.cpu_source.is_some()
+        || p.resolved.gpu_source.is_some()
+        || p.resolved.accelerator_source.is_some()
     {
         return None;
     }

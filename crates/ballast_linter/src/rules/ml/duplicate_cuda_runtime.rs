@@ -59,7 +59,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         // pip-shipped CUDA in the image.
         let pip_cuda = cx.image_runs().find_map(|run| {
             cx.python_installs(run).into_iter().find_map(|p| {
-                if p.cpu_source.is_some() {
+                if p.resolved.cpu_source.is_some() {
                     return None;
                 }
                 p.requested
