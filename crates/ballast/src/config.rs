@@ -7,7 +7,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
+use ballast_image::gates;
+use ballast_linter::Severity;
+
+use crate::commands::lint::Threshold;
+use ballast_image::report::Category;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 
 /// The whole configuration file.
 #[derive(Debug, Default, Deserialize)]
@@ -32,10 +38,10 @@ pub struct LintConfig {
     #[serde(default)]
     pub ignore: Vec<String>,
     /// Rule (or family, prefix) to severity: `error`, `warning`, `info`.
-    #[serde(default)]
-    pub severity: std::collections::BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "severities")]
+    pub severity: std::collections::BTreeMap<String, Severity>,
     /// `error`, `warning`, `info` or `none`.
-    pub failure_threshold: Option<String>,
+    pub failure_threshold: Option<Threshold>,
     /// Glob (relative to the configuration file) to rules not run there.
     #[serde(default)]
     pub per_path_ignores: std::collections::BTreeMap<String, Vec<String>>,
@@ -53,12 +59,59 @@ pub struct LintConfig {
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct InspectConfig {
-    pub max_size: Option<String>,
-    pub max_compressed: Option<String>,
-    pub max_wasted: Option<String>,
+    #[serde(default, deserialize_with = "size")]
+    pub max_size: Option<u64>,
+    #[serde(default, deserialize_with = "size")]
+    pub max_compressed: Option<u64>,
+    #[serde(default, deserialize_with = "size")]
+    pub max_wasted: Option<u64>,
+    #[serde(default, deserialize_with = "fraction")]
     pub min_efficiency: Option<f64>,
-    #[serde(default)]
-    pub max_category: std::collections::BTreeMap<String, String>,
+    /// Category name to size, in the file's order.
+    #[serde(default, deserialize_with = "category_limits")]
+    pub max_category: Vec<(Category, u64)>,
+}
+
+/// `{ root-user = "error" }`, in any case, `warn` for `warning`.
+fn severities<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, Severity>, D::Error> {
+    let map = std::collections::BTreeMap::<String, String>::deserialize(d)?;
+    map.into_iter()
+        .map(|(rule, level)| match Severity::parse(&level) {
+            Some(s) => Ok((rule, s)),
+            None => Err(D::Error::custom(format!(
+                "{rule}: unknown severity {level:?} (error, warning, info)"
+            ))),
+        })
+        .collect()
+}
+
+/// A size written as text (`"2GB"`).
+fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let text = String::deserialize(d)?;
+    gates::parse_size(&text).map(Some).map_err(D::Error::custom)
+}
+
+/// An efficiency from 0 to 1.
+fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let f = f64::deserialize(d)?;
+    gates::parse_fraction(&f.to_string())
+        .map(Some)
+        .map_err(D::Error::custom)
+}
+
+/// `{ cuda = "1GB" }`.
+fn category_limits<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Category, u64)>, D::Error> {
+    let map = std::collections::BTreeMap::<String, String>::deserialize(d)?;
+    map.iter()
+        .map(|(name, size)| {
+            let c = gates::parse_category(name).map_err(D::Error::custom)?;
+            let bytes =
+                gates::parse_size(size).map_err(|e| D::Error::custom(format!("{name}: {e}")))?;
+            Ok((c, bytes))
+        })
+        .collect()
 }
 
 /// A loaded configuration and where it came from.

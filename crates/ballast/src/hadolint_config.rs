@@ -8,9 +8,11 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use ballast_linter::Severity;
 use ballast_linter::hadolint::{is_dl_code, rules_for};
 use serde_norway::Value;
 
+use crate::commands::lint::Threshold;
 use crate::config::LintConfig;
 
 /// The settings a hadolint configuration file gives, and notes on what it
@@ -44,17 +46,17 @@ pub fn read(path: &Path) -> Result<(LintConfig, Vec<String>)> {
                     };
                     for code in strings(codes) {
                         for rule in covered(&code, &mut notes) {
-                            cfg.severity.insert(rule, ours.to_string());
+                            cfg.severity.insert(rule, ours);
                         }
                     }
                 }
             }
             "failure-threshold" => {
                 let t = value.as_str().unwrap_or("");
-                cfg.failure_threshold = Some(threshold(t, &mut notes).to_string());
+                cfg.failure_threshold = Some(threshold(t, &mut notes));
             }
             "no-fail" if value.as_bool() == Some(true) => {
-                cfg.failure_threshold = Some("none".into());
+                cfg.failure_threshold = Some(Threshold::None);
             }
             "trustedRegistries" => cfg.trusted_registries = strings(value),
             "disable-ignore-pragma" => cfg.disable_pragmas = value.as_bool() == Some(true),
@@ -89,27 +91,27 @@ fn covered(code: &str, notes: &mut Vec<String>) -> Vec<String> {
 }
 
 /// A hadolint severity as ballast's (`style` is info).
-fn severity(level: &str) -> Option<&'static str> {
+fn severity(level: &str) -> Option<Severity> {
     match level {
-        "error" => Some("error"),
-        "warning" => Some("warning"),
-        "info" | "style" => Some("info"),
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" | "style" => Some(Severity::Info),
         _ => None,
     }
 }
 
 /// hadolint's failure threshold as ballast's: `style` fails on info, and
 /// `ignore`/`none` fail on any finding, as in hadolint.
-fn threshold(t: &str, notes: &mut Vec<String>) -> &'static str {
+fn threshold(t: &str, notes: &mut Vec<String>) -> Threshold {
     match t {
-        "error" => "error",
-        "warning" => "warning",
-        "info" | "style" | "ignore" | "none" => "info",
+        "error" => Threshold::Error,
+        "warning" => Threshold::Warning,
+        "info" | "style" | "ignore" | "none" => Threshold::Info,
         other => {
             notes.push(format!(
                 "failure-threshold {other:?}: not a hadolint threshold"
             ));
-            "warning"
+            Threshold::Warning
         }
     }
 }
@@ -153,17 +155,12 @@ mod tests {
             cfg.ignore,
             ["pip-cache-kept", "package-version-unpinned", "SC2086"]
         );
+        assert_eq!(cfg.severity.get("root-user"), Some(&Severity::Error));
         assert_eq!(
-            cfg.severity.get("root-user").map(String::as_str),
-            Some("error")
+            cfg.severity.get("apt-recommends-installed"),
+            Some(&Severity::Info)
         );
-        assert_eq!(
-            cfg.severity
-                .get("apt-recommends-installed")
-                .map(String::as_str),
-            Some("info")
-        );
-        assert_eq!(cfg.failure_threshold.as_deref(), Some("info"));
+        assert_eq!(cfg.failure_threshold, Some(Threshold::Info));
         assert_eq!(cfg.trusted_registries, ["docker.io"]);
         assert!(!notes.iter().any(|n| n.starts_with("SC2086")), "{notes:?}");
         assert!(

@@ -260,7 +260,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
                         .findings
                         .iter()
                         .map(|f| ImageFinding {
-                            name: f.name.clone(),
+                            name: f.name.to_string(),
                             message: f.message.clone(),
                             savings_bytes: f.savings_bytes,
                         })

@@ -27,6 +27,7 @@ pub mod diff;
 pub mod digest;
 pub mod dive;
 pub mod error;
+pub mod gates;
 pub mod layer;
 pub mod limits;
 mod ml;

@@ -2,6 +2,7 @@
 //! data. Its JSON form is versioned (`schema_version`) and documented in
 //! `docs/inspect.md`; renderers live in `ballast_report`.
 
+use ballast_ml::rules::{RuleName, Severity};
 use serde::Serialize;
 
 /// Version of the JSON schema. Bump on incompatible changes only.
@@ -236,6 +237,114 @@ pub struct Categories {
     pub notebooks_bytes: u64,
 }
 
+/// A category of the final filesystem: a field of [`Categories`], a row of
+/// the report and a name `--max-category` takes. The one list of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Cuda,
+    Nvidia,
+    CudaDevel,
+    Weights,
+    HfCache,
+    TorchHub,
+    PipCache,
+    UvCache,
+    OtherPackageCaches,
+    CondaPkgs,
+    Apt,
+    BuildTools,
+    Pycache,
+    Tests,
+    Docs,
+    Git,
+    Notebooks,
+}
+
+impl Category {
+    /// Every category, in the report's order.
+    pub const ALL: [Category; 17] = [
+        Category::Cuda,
+        Category::Nvidia,
+        Category::CudaDevel,
+        Category::Weights,
+        Category::HfCache,
+        Category::TorchHub,
+        Category::PipCache,
+        Category::UvCache,
+        Category::OtherPackageCaches,
+        Category::CondaPkgs,
+        Category::Apt,
+        Category::BuildTools,
+        Category::Pycache,
+        Category::Tests,
+        Category::Docs,
+        Category::Git,
+        Category::Notebooks,
+    ];
+
+    /// The name gates use (`pip-cache`).
+    pub fn name(self) -> &'static str {
+        self.describe().0
+    }
+
+    /// How the report labels it.
+    pub fn label(self) -> &'static str {
+        self.describe().1
+    }
+
+    fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Category::Cuda => ("cuda", "CUDA libraries (pip and system)"),
+            Category::Nvidia => ("nvidia", "  of which pip nvidia-* wheels"),
+            Category::CudaDevel => ("cuda-devel", "CUDA development files"),
+            Category::Weights => ("weights", "model weights"),
+            Category::HfCache => ("hf-cache", "Hugging Face cache"),
+            Category::TorchHub => ("torch-hub", "torch hub cache"),
+            Category::PipCache => ("pip-cache", "pip cache"),
+            Category::UvCache => ("uv-cache", "uv cache"),
+            Category::OtherPackageCaches => ("other-package-caches", "other package caches"),
+            Category::CondaPkgs => ("conda-pkgs", "conda package cache"),
+            Category::Apt => ("apt", "apt lists and archives"),
+            Category::BuildTools => ("build-tools", "build tools"),
+            Category::Pycache => ("pycache", "__pycache__ / .pyc"),
+            Category::Tests => ("tests", "tests"),
+            Category::Docs => ("docs", "docs and man pages"),
+            Category::Git => ("git", ".git"),
+            Category::Notebooks => ("notebooks", "notebooks"),
+        }
+    }
+
+    /// The category a gate names.
+    pub fn parse(name: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl Categories {
+    /// The bytes of one category.
+    pub fn bytes(&self, c: Category) -> u64 {
+        match c {
+            Category::Cuda => self.cuda_libraries_bytes,
+            Category::Nvidia => self.nvidia_bytes,
+            Category::CudaDevel => self.cuda_devel_bytes,
+            Category::Weights => self.model_weights_bytes,
+            Category::HfCache => self.hf_cache_bytes,
+            Category::TorchHub => self.torch_hub_bytes,
+            Category::PipCache => self.pip_cache_bytes,
+            Category::UvCache => self.uv_cache_bytes,
+            Category::OtherPackageCaches => self.other_package_cache_bytes,
+            Category::CondaPkgs => self.conda_pkgs_bytes,
+            Category::Apt => self.apt_bytes,
+            Category::BuildTools => self.build_tools_bytes,
+            Category::Pycache => self.pycache_bytes,
+            Category::Tests => self.tests_bytes,
+            Category::Docs => self.docs_bytes,
+            Category::Git => self.git_bytes,
+            Category::Notebooks => self.notebooks_bytes,
+        }
+    }
+}
+
 /// A path with its size.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PathBytes {
@@ -247,9 +356,8 @@ pub struct PathBytes {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// The lint rule for the same cause.
-    pub name: String,
-    /// `error`, `warning` or `info`.
-    pub severity: String,
+    pub name: RuleName,
+    pub severity: Severity,
     pub message: String,
     /// Bytes the fix would remove from the final image (0 when none).
     pub savings_bytes: u64,

@@ -226,7 +226,7 @@ fn findings_name_the_lint_rules_and_their_savings() {
     let f = |n: &str| {
         r.findings
             .iter()
-            .filter(|f| f.name == n)
+            .filter(|f| f.name.as_str() == n)
             .collect::<Vec<_>>()
     };
     assert_eq!(f("pip-cache-kept")[0].savings_bytes, 1_500_000);

@@ -14,6 +14,7 @@
 //! - [`installers`]: official `curl | sh` installers of tools.
 //! - [`models`]: typical sizes of model weights downloaded at build time.
 //! - [`secrets`]: what a secret looks like (names, token shapes, files).
+//! - [`rules`]: severities and the rule names lint and image findings share.
 //! - [`units`]: byte sizes as every command prints and parses them.
 //! - [`packages`]: package families (dev tools, GPU builds, OpenCV) and the
 //!   dated table of typical installed sizes used when no image is at hand.
@@ -31,6 +32,7 @@ pub mod models;
 pub mod packages;
 pub mod paths;
 pub mod python;
+pub mod rules;
 pub mod secrets;
 pub mod torch;
 pub mod units;

@@ -1,6 +1,6 @@
 //! Rendering an inspection [`Report`].
 
-use ballast_image::report::{Categories, Report};
+use ballast_image::report::{Categories, Category, Report};
 
 use crate::bytes::format_bytes;
 use crate::style::Style;
@@ -28,28 +28,11 @@ pub fn step_label(created_by: Option<&str>) -> String {
 
 /// `(label, bytes)` for every non-empty category.
 pub fn category_rows(c: &Categories) -> Vec<(&'static str, u64)> {
-    [
-        ("CUDA libraries (pip and system)", c.cuda_libraries_bytes),
-        ("  of which pip nvidia-* wheels", c.nvidia_bytes),
-        ("CUDA development files", c.cuda_devel_bytes),
-        ("model weights", c.model_weights_bytes),
-        ("Hugging Face cache", c.hf_cache_bytes),
-        ("torch hub cache", c.torch_hub_bytes),
-        ("pip cache", c.pip_cache_bytes),
-        ("uv cache", c.uv_cache_bytes),
-        ("other package caches", c.other_package_cache_bytes),
-        ("conda package cache", c.conda_pkgs_bytes),
-        ("apt lists and archives", c.apt_bytes),
-        ("build tools", c.build_tools_bytes),
-        ("__pycache__ / .pyc", c.pycache_bytes),
-        ("tests", c.tests_bytes),
-        ("docs and man pages", c.docs_bytes),
-        (".git", c.git_bytes),
-        ("notebooks", c.notebooks_bytes),
-    ]
-    .into_iter()
-    .filter(|(_, b)| *b > 0)
-    .collect()
+    Category::ALL
+        .into_iter()
+        .map(|k| (k.label(), c.bytes(k)))
+        .filter(|(_, b)| *b > 0)
+        .collect()
 }
 
 fn pct(x: f64) -> String {
@@ -261,7 +244,7 @@ pub fn terminal(r: &Report, s: Style) -> String {
             };
             out.push_str(&format!(
                 "  {}[{}] {}{saves}\n",
-                s.severity(&f.severity),
+                s.severity(f.severity),
                 f.name,
                 f.message
             ));
@@ -322,7 +305,7 @@ pub fn markdown(r: &Report) -> String {
             .iter()
             .map(|f| {
                 vec![
-                    f.severity.clone(),
+                    f.severity.to_string(),
                     format!("`{}`", f.name),
                     f.message.clone(),
                     if f.savings_bytes > 0 {

@@ -40,12 +40,14 @@ impl Style {
     pub fn cyan(&self, s: &str) -> String {
         self.wrap("36", s)
     }
-    /// Coloured by severity name.
-    pub fn severity(&self, severity: &str) -> String {
+    /// A severity's name in its colour.
+    pub fn severity(&self, severity: ballast_ml::rules::Severity) -> String {
+        use ballast_ml::rules::Severity;
+        let name = severity.as_str();
         match severity {
-            "error" => self.red(severity),
-            "warning" => self.yellow(severity),
-            _ => self.cyan(severity),
+            Severity::Error => self.red(name),
+            Severity::Warning => self.yellow(name),
+            Severity::Info => self.cyan(name),
         }
     }
 }

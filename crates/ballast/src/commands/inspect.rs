@@ -2,8 +2,9 @@
 //! is wasted; and CI gates.
 
 use anyhow::{Result, bail};
-use ballast_image::report::Report;
-use ballast_report::bytes::{format_bytes, parse_bytes};
+use ballast_image::gates::{self, Gates};
+use ballast_image::report::Category;
+use ballast_report::bytes::format_bytes;
 use ballast_report::{Style, inspect};
 use clap::{Args, ValueEnum};
 
@@ -46,146 +47,38 @@ pub enum InspectFormat {
 #[derive(Args, Debug, Default, Clone)]
 pub struct GateArgs {
     /// Fail when the final image size (regular files visible at the end) is above this (e.g. 2GB).
-    #[arg(long, value_name = "SIZE")]
-    pub max_size: Option<String>,
+    #[arg(long, value_name = "SIZE", value_parser = gates::parse_size)]
+    pub max_size: Option<u64>,
     /// Fail when the compressed (pull) size is above this.
-    #[arg(long, value_name = "SIZE")]
-    pub max_compressed: Option<String>,
+    #[arg(long, value_name = "SIZE", value_parser = gates::parse_size)]
+    pub max_compressed: Option<u64>,
     /// Fail when the wasted bytes are above this.
-    #[arg(long, value_name = "SIZE")]
-    pub max_wasted: Option<String>,
+    #[arg(long, value_name = "SIZE", value_parser = gates::parse_size)]
+    pub max_wasted: Option<u64>,
     /// Fail when the efficiency (final / stored) is below this (0 to 1).
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", value_parser = gates::parse_fraction)]
     pub min_efficiency: Option<f64>,
     /// Fail when a category is above a size: `cuda=1GB`, `weights=500MB`, `pip-cache=0` (repeatable).
-    #[arg(long, value_name = "CATEGORY=SIZE")]
-    pub max_category: Vec<String>,
+    #[arg(long, value_name = "CATEGORY=SIZE", value_parser = gates::parse_category_limit)]
+    pub max_category: Vec<(Category, u64)>,
 }
 
-/// Category names accepted by `--max-category`.
-pub const CATEGORIES: &[&str] = &[
-    "cuda",
-    "nvidia",
-    "cuda-devel",
-    "weights",
-    "hf-cache",
-    "torch-hub",
-    "pip-cache",
-    "uv-cache",
-    "conda-pkgs",
-    "apt",
-    "build-tools",
-    "pycache",
-    "tests",
-    "docs",
-    "git",
-    "notebooks",
-];
-
-fn category_value(r: &Report, name: &str) -> Option<u64> {
-    let c = &r.categories;
-    Some(match name {
-        "cuda" => c.cuda_libraries_bytes,
-        "nvidia" => c.nvidia_bytes,
-        "cuda-devel" => c.cuda_devel_bytes,
-        "weights" => c.model_weights_bytes,
-        "hf-cache" => c.hf_cache_bytes,
-        "torch-hub" => c.torch_hub_bytes,
-        "pip-cache" => c.pip_cache_bytes,
-        "uv-cache" => c.uv_cache_bytes,
-        "conda-pkgs" => c.conda_pkgs_bytes,
-        "apt" => c.apt_bytes,
-        "build-tools" => c.build_tools_bytes,
-        "pycache" => c.pycache_bytes,
-        "tests" => c.tests_bytes,
-        "docs" => c.docs_bytes,
-        "git" => c.git_bytes,
-        "notebooks" => c.notebooks_bytes,
-        _ => return None,
-    })
-}
-
-/// Merges the config file's gates under the command line's.
-fn effective_gates(cli: &GateArgs, file: &config::InspectConfig) -> GateArgs {
-    let mut categories: Vec<String> = file
-        .max_category
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    categories.extend(cli.max_category.iter().cloned());
-    GateArgs {
-        max_size: cli.max_size.clone().or_else(|| file.max_size.clone()),
-        max_compressed: cli
-            .max_compressed
-            .clone()
-            .or_else(|| file.max_compressed.clone()),
-        max_wasted: cli.max_wasted.clone().or_else(|| file.max_wasted.clone()),
+/// The command line's gates over the configuration file's.
+fn effective_gates(cli: &GateArgs, file: &config::InspectConfig) -> Gates {
+    let mut max_category = file.max_category.clone();
+    max_category.extend(cli.max_category.iter().copied());
+    Gates {
+        max_size: cli.max_size.or(file.max_size),
+        max_compressed: cli.max_compressed.or(file.max_compressed),
+        max_wasted: cli.max_wasted.or(file.max_wasted),
         min_efficiency: cli.min_efficiency.or(file.min_efficiency),
-        max_category: categories,
+        max_category,
     }
-}
-
-/// Checks the gates; returns one line per failed gate. Errors on malformed gates.
-pub fn check_gates(r: &Report, g: &GateArgs) -> Result<Vec<String>> {
-    let mut failed = Vec::new();
-    let mut size_gate = |name: &str, value: u64, limit: &Option<String>| -> Result<()> {
-        if let Some(l) = limit {
-            let limit = parse_bytes(l).map_err(|e| anyhow::anyhow!("--{name}: {e}"))?;
-            if value > limit {
-                failed.push(format!(
-                    "{name}: {} is above {}",
-                    format_bytes(value),
-                    format_bytes(limit)
-                ));
-            }
-        }
-        Ok(())
-    };
-    size_gate("max-size", r.totals.final_bytes, &g.max_size)?;
-    size_gate(
-        "max-compressed",
-        r.totals.compressed_bytes,
-        &g.max_compressed,
-    )?;
-    size_gate("max-wasted", r.totals.wasted_bytes, &g.max_wasted)?;
-    if let Some(min) = g.min_efficiency {
-        if !(0.0..=1.0).contains(&min) {
-            bail!("--min-efficiency: {min} is not between 0 and 1");
-        }
-        if r.totals.efficiency < min {
-            failed.push(format!(
-                "min-efficiency: {:.3} is below {min}",
-                r.totals.efficiency
-            ));
-        }
-    }
-    for spec in &g.max_category {
-        let (name, size) = spec
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("--max-category {spec:?}: expected CATEGORY=SIZE"))?;
-        let value = category_value(r, name.trim()).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--max-category: unknown category {name:?} (one of {})",
-                CATEGORIES.join(", ")
-            )
-        })?;
-        let limit = parse_bytes(size).map_err(|e| anyhow::anyhow!("--max-category {name}: {e}"))?;
-        if value > limit {
-            failed.push(format!(
-                "max-category {name}: {} is above {}",
-                format_bytes(value),
-                format_bytes(limit)
-            ));
-        }
-    }
-    Ok(failed)
 }
 
 pub fn run(args: InspectArgs) -> Result<u8> {
     let cfg = config::discover(&std::env::current_dir()?)?;
     let gates = effective_gates(&args.gates, &cfg.config.inspect);
-    // Malformed gates are usage errors: report them before reading the image.
-    check_gates(&Report::default(), &gates)?;
     if args.manifest_only {
         return manifest_only(&args);
     }
@@ -201,7 +94,7 @@ pub fn run(args: InspectArgs) -> Result<u8> {
         ),
     };
     emit(&text)?;
-    let failed = check_gates(&report, &gates)?;
+    let failed = gates.check(&report);
     for f in &failed {
         eprintln!("gate failed: {f}");
     }

@@ -92,7 +92,7 @@ pub struct Job {
     pub display: String,
     pub settings: Settings,
     /// `[lint] failure-threshold` of its configuration file.
-    pub configured_threshold: Option<String>,
+    pub configured_threshold: Option<crate::commands::lint::Threshold>,
     context_key: Option<(PathBuf, Option<PathBuf>)>,
     /// What its lints share: the parsed text, findings and models.
     memo: Memo,
@@ -210,13 +210,8 @@ fn settings_for(
             .or_else(|| cfg.buildkit_check.clone()),
         ..Settings::default()
     };
-    for (rule, level) in &cfg.severity {
-        let sev = Severity::parse(level).ok_or_else(|| {
-            anyhow::anyhow!(
-                "[lint.severity] {rule}: unknown severity {level:?} (error, warning, info)"
-            )
-        })?;
-        s.severity.push((rule.clone(), sev));
+    for (rule, sev) in &cfg.severity {
+        s.severity.push((rule.clone(), *sev));
     }
     for item in &args.severity {
         let Some((rule, level)) = item.split_once('=') else {
@@ -357,7 +352,7 @@ pub fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result<Prepar
                 display,
                 path: f,
                 settings,
-                configured_threshold: cfg.failure_threshold.clone(),
+                configured_threshold: cfg.failure_threshold,
                 context_key,
                 memo: Memo::default(),
                 parsed: None,

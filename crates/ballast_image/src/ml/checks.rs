@@ -2,6 +2,7 @@
 //! sorted by saving.
 
 use super::*;
+use ballast_ml::rules::names;
 
 const MIN_BYTES: u64 = 1 << 20;
 
@@ -34,17 +35,17 @@ fn caches(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
     let mb = ballast_ml::units::format_bytes;
     for (class, label) in [(Class::PipCache, "pip"), (Class::UvCache, "uv")] {
         if let Some(b) = bucket(class).filter(|b| b.bytes >= MIN_BYTES) {
-            out.push(finding("pip-cache-kept", "warning", format!("the {label} cache is in the image ({}): install with --no-cache-dir or a cache mount", mb(b.bytes)), b.bytes, b.top_paths(3)));
+            out.push(finding(names::PIP_CACHE_KEPT, Severity::Warning, format!("the {label} cache is in the image ({}): install with --no-cache-dir or a cache mount", mb(b.bytes)), b.bytes, b.top_paths(3)));
         }
     }
     if let Some(b) = bucket(Class::Apt).filter(|b| b.bytes >= MIN_BYTES) {
-        out.push(finding("apt-lists-kept", "warning", format!("apt lists and archives are in the image ({}): remove /var/lib/apt/lists/* in the same RUN", mb(b.bytes)), b.bytes, b.top_paths(3)));
+        out.push(finding(names::APT_LISTS_KEPT, Severity::Warning, format!("apt lists and archives are in the image ({}): remove /var/lib/apt/lists/* in the same RUN", mb(b.bytes)), b.bytes, b.top_paths(3)));
     }
     if let Some(b) = bucket(Class::CondaPkgs).filter(|b| b.bytes >= MIN_BYTES) {
-        out.push(finding("pip-cache-kept", "warning", format!("conda's package cache is in the image ({}): run `conda clean -afy` in the same RUN", mb(b.bytes)), b.bytes, b.top_paths(3)));
+        out.push(finding(names::PIP_CACHE_KEPT, Severity::Warning, format!("conda's package cache is in the image ({}): run `conda clean -afy` in the same RUN", mb(b.bytes)), b.bytes, b.top_paths(3)));
     }
     if let Some(b) = bucket(Class::HfCache).filter(|b| b.bytes >= MIN_BYTES) {
-        out.push(finding("hf-cache-in-image", "warning", format!("a Hugging Face cache is baked into the image ({}): mount it at run time or download to a named directory without the cache", mb(b.bytes)), 0, b.top_paths(3)));
+        out.push(finding(names::HF_CACHE_IN_IMAGE, Severity::Warning, format!("a Hugging Face cache is baked into the image ({}): mount it at run time or download to a named directory without the cache", mb(b.bytes)), 0, b.top_paths(3)));
     }
 }
 
@@ -71,7 +72,7 @@ fn waste(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
                 )
             })
             .unwrap_or_default();
-        out.push(finding("cleanup-in-later-layer", "warning", format!("{} stored in your layers is deleted or overwritten later; deleting in a later RUN does not shrink the image (most in {worst})", mb(wasted)), wasted, Vec::new()));
+        out.push(finding(names::CLEANUP_IN_LATER_LAYER, Severity::Warning, format!("{} stored in your layers is deleted or overwritten later; deleting in a later RUN does not shrink the image (most in {worst})", mb(wasted)), wasted, Vec::new()));
     }
 }
 
@@ -80,14 +81,14 @@ fn cuda(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
     let bucket = |class: Class| c.buckets.get(&class);
     let mb = ballast_ml::units::format_bytes;
     if let Some(b) = bucket(Class::CudaDevel).filter(|b| b.bytes >= MIN_BYTES) {
-        out.push(finding("cuda-devel-base-in-final-stage", "warning", format!("CUDA development files (nvcc, headers, static libraries) are in the final image ({}): build in a devel stage and run on a runtime base", mb(b.bytes)), b.bytes, b.top_paths(3)));
+        out.push(finding(names::CUDA_DEVEL_BASE_IN_FINAL_STAGE, Severity::Warning, format!("CUDA development files (nvcc, headers, static libraries) are in the final image ({}): build in a devel stage and run on a runtime base", mb(b.bytes)), b.bytes, b.top_paths(3)));
     }
     let dup: u64 = c.cuda.duplicates.iter().map(|d| d.extra_bytes).sum();
     if dup >= MIN_BYTES {
-        out.push(finding("duplicate-cuda-runtime", "warning", format!("{} CUDA libraries are present more than once (system and pip copies): use a base without them, or drop the duplicate", c.cuda.duplicates.len()), dup, c.cuda.duplicates.iter().take(3).map(|d| d.soname.clone()).collect()));
+        out.push(finding(names::DUPLICATE_CUDA_RUNTIME, Severity::Warning, format!("{} CUDA libraries are present more than once (system and pip copies): use a base without them, or drop the duplicate", c.cuda.duplicates.len()), dup, c.cuda.duplicates.iter().take(3).map(|d| d.soname.clone()).collect()));
     }
     if !c.cuda.driver_libraries.is_empty() {
-        out.push(finding("duplicate-cuda-runtime", "warning", "NVIDIA driver libraries are baked into the image; the container toolkit injects them from the host".into(), 0, c.cuda.driver_libraries.clone()));
+        out.push(finding(names::DUPLICATE_CUDA_RUNTIME, Severity::Warning, "NVIDIA driver libraries are baked into the image; the container toolkit injects them from the host".into(), 0, c.cuda.driver_libraries.clone()));
     }
 }
 
@@ -103,7 +104,7 @@ fn torch_without_gpu(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
             .any(|(k, _)| k.starts_with("NVIDIA_") || k == "CUDA_VERSION");
         if !gpu_signal {
             let nvidia = bucket(Class::NvidiaPip).map_or(0, |b| b.bytes);
-            out.push(finding("cuda-torch-without-gpu", "warning", format!("torch {} ({}) ships CUDA libraries but the image has no GPU signal (no CUDA base, no NVIDIA_* variables): the CPU build would save them", t.version, t.variant), nvidia, Vec::new()));
+            out.push(finding(names::CUDA_TORCH_WITHOUT_GPU, Severity::Warning, format!("torch {} ({}) ships CUDA libraries but the image has no GPU signal (no CUDA base, no NVIDIA_* variables): the CPU build would save them", t.version, t.variant), nvidia, Vec::new()));
         }
     }
 }
@@ -120,8 +121,8 @@ fn packages_in_image(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
     let dev_bytes: u64 = dev.iter().map(|d| d.bytes).sum();
     if !dev.is_empty() {
         out.push(finding(
-            "dev-packages-in-image",
-            "warning",
+            names::DEV_PACKAGES_IN_IMAGE,
+            Severity::Warning,
             format!(
                 "development packages are installed in the runtime image: {}",
                 dev.iter()
@@ -134,14 +135,14 @@ fn packages_in_image(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
         ));
     }
     if c.build_tools.bytes >= MIN_BYTES {
-        out.push(finding("build-tools-in-final-stage", "warning", format!("compilers and build tools are in the final image ({}): build wheels in a builder stage", mb(c.build_tools.bytes)), c.build_tools.bytes, c.build_tools.top_paths(3)));
+        out.push(finding(names::BUILD_TOOLS_IN_FINAL_STAGE, Severity::Warning, format!("compilers and build tools are in the final image ({}): build wheels in a builder stage", mb(c.build_tools.bytes)), c.build_tools.bytes, c.build_tools.top_paths(3)));
     }
     for d in &c.python.distributions {
         if let Some(headless) = packages::opencv_headless_variant(&d.name) {
             let est = packages::typical("OpenCV GUI").map_or(0, |t| t.bytes);
             out.push(finding(
-                "opencv-gui-in-server",
-                "warning",
+                names::OPENCV_GUI_IN_SERVER,
+                Severity::Warning,
                 format!(
                     "{} bundles GUI libraries a server does not use; install {headless}",
                     d.name
@@ -163,7 +164,7 @@ fn weights(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
         .map(|w| w.bytes)
         .sum();
     if unreferenced >= MIN_BYTES {
-        out.push(finding("hf-cache-in-image", "warning", format!("{} of hub blobs are not referenced by any snapshot (interrupted or superseded downloads)", mb(unreferenced)), unreferenced, Vec::new()));
+        out.push(finding(names::HF_CACHE_IN_IMAGE, Severity::Warning, format!("{} of hub blobs are not referenced by any snapshot (interrupted or superseded downloads)", mb(unreferenced)), unreferenced, Vec::new()));
     }
     for w in c.weights.iter().filter(|w| w.kind == "hub") {
         let unused: Vec<&PathBytes> = w
@@ -178,8 +179,8 @@ fn weights(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
         let bytes: u64 = unused.iter().map(|f| f.bytes).sum();
         if bytes >= MIN_BYTES {
             out.push(finding(
-                "model-downloaded-at-build",
-                "warning",
+                names::MODEL_DOWNLOADED_AT_BUILD,
+                Severity::Warning,
                 format!(
                     "{} ships weight formats PyTorch does not load ({})",
                     w.name,
@@ -195,8 +196,8 @@ fn weights(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
         }
         if w.revisions > 1 {
             out.push(finding(
-                "model-downloaded-at-build",
-                "info",
+                names::MODEL_DOWNLOADED_AT_BUILD,
+                Severity::Info,
                 format!(
                     "{} keeps {} revisions in the hub cache",
                     w.name, w.revisions
@@ -213,7 +214,7 @@ fn weights(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
         .map(|w| w.bytes)
         .sum();
     if weights_total >= MIN_BYTES {
-        out.push(finding("model-downloaded-at-build", "info", format!("{} of model weights are baked into the image: every rebuild and pull moves them; consider a volume or a separate model layer", mb(weights_total)), 0, Vec::new()));
+        out.push(finding(names::MODEL_DOWNLOADED_AT_BUILD, Severity::Info, format!("{} of model weights are baked into the image: every rebuild and pull moves them; consider a volume or a separate model layer", mb(weights_total)), 0, Vec::new()));
     }
 }
 
@@ -227,8 +228,8 @@ fn junk(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
     ] {
         if let Some(b) = bucket(class).filter(|b| b.bytes > 0) {
             out.push(finding(
-                "context-ships-junk",
-                "info",
+                names::CONTEXT_SHIPS_JUNK,
+                Severity::Info,
                 format!(
                     "{what} are in the image ({}): exclude them in .dockerignore",
                     mb(b.bytes)
@@ -250,8 +251,8 @@ fn configuration(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
         .unwrap_or_default();
     if user.is_empty() || is_root_user(&user) {
         out.push(finding(
-            "root-user",
-            "info",
+            names::ROOT_USER,
+            Severity::Info,
             "the container runs as root (no USER, or USER root)".into(),
             0,
             Vec::new(),
@@ -260,8 +261,8 @@ fn configuration(c: &FindingContext<'_>, out: &mut Vec<Finding>) {
     for (k, v) in c.config.env() {
         if is_secret_variable(&k, &v) {
             out.push(finding(
-                "secret-in-arg-or-env",
-                "error",
+                names::SECRET_IN_ARG_OR_ENV,
+                Severity::Error,
                 format!("the image configuration sets {k}: anyone who pulls the image can read it"),
                 0,
                 Vec::new(),

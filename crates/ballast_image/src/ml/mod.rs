@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ballast_ml::images::is_root_user;
 use ballast_ml::paths::{self, Class};
+use ballast_ml::rules::{RuleName, Severity};
 use ballast_ml::secrets::is_secret_variable;
 use ballast_ml::{dpkg, packages, python, torch};
 
@@ -605,15 +606,15 @@ struct FindingContext<'a> {
 }
 
 fn finding(
-    name: &str,
-    severity: &str,
+    name: RuleName,
+    severity: Severity,
     message: String,
     savings: u64,
     paths: Vec<String>,
 ) -> Finding {
     Finding {
-        name: name.into(),
-        severity: severity.into(),
+        name,
+        severity,
         message,
         savings_bytes: savings,
         paths,

@@ -15,27 +15,22 @@ use ballast_ml::images::ships_torch;
 use ballast_ml::packages;
 use ballast_shell::Command;
 use ballast_shell::python::Install;
-use ballast_shell::requirements::Requirement;
 use std::collections::BTreeSet;
 
-/// A requirement an install brings, and where it is written.
+/// A requirement an install brings (as [`ballast_context::installs`]
+/// resolves it), with the Dockerfile bytes that name it: the package word,
+/// or the `-r` file word when it comes from a file.
 #[derive(Debug, Clone)]
 pub struct Requested {
-    pub requirement: Requirement,
-    /// The Dockerfile bytes that name it: the package word, or the `-r`
-    /// file word when it comes from a file.
     pub span: Span,
-    /// The file and 1-based line it comes from, when not the command line.
-    pub file: Option<(String, usize)>,
+    pub of: ballast_context::installs::Requested,
 }
 
-impl Requested {
-    /// `torch` or `torch (requirements.txt:3)`.
-    pub fn describe(&self) -> String {
-        match &self.file {
-            Some((f, line)) => format!("{} ({f}:{line})", self.requirement.name),
-            None => self.requirement.name.clone(),
-        }
+impl std::ops::Deref for Requested {
+    type Target = ballast_context::installs::Requested;
+
+    fn deref(&self) -> &Self::Target {
+        &self.of
     }
 }
 
@@ -140,8 +135,7 @@ impl<'a> Checker<'a> {
                             .words
                             .get(q.word)
                             .map_or(part.span(command.span), |w| part.span(w.span)),
-                        requirement: q.requirement,
-                        file: q.file,
+                        of: q,
                     })
                     .collect();
                 PyInstall {

@@ -39,12 +39,14 @@ use ballast_context::walk::Kind;
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::human;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL502",
-    name: "context-ships-junk",
+    name: names::CONTEXT_SHIPS_JUNK.as_str(),
     family: Family::Context,
     severity: Severity::Warning,
     fix: FixAvailability::None,

@@ -35,12 +35,14 @@ use ballast_ml::images::{ImageRef, cuda_flavor};
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::base_saving;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL302",
-    name: "cuda-devel-base-in-final-stage",
+    name: names::CUDA_DEVEL_BASE_IN_FINAL_STAGE.as_str(),
     family: Family::Ml,
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,

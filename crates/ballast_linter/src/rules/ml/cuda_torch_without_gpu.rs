@@ -43,12 +43,14 @@ use ballast_shell::python::Tool;
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::cpu_torch::pyproject_with_cpu_torch;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL301",
-    name: "cuda-torch-without-gpu",
+    name: names::CUDA_TORCH_WITHOUT_GPU.as_str(),
     family: Family::Ml,
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,

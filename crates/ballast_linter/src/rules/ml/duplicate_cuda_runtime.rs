@@ -32,12 +32,14 @@ use ballast_ml::packages::brings_torch;
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::base_saving;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL303",
-    name: "duplicate-cuda-runtime",
+    name: names::DUPLICATE_CUDA_RUNTIME.as_str(),
     family: Family::Ml,
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,

@@ -34,13 +34,15 @@ use ballast_shell::misc::{model_downloads, python_calls};
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::security::root_user::last_user;
 use ballast_context::runs::PartKind;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL305",
-    name: "hf-cache-in-image",
+    name: names::HF_CACHE_IN_IMAGE.as_str(),
     family: Family::Ml,
     severity: Severity::Warning,
     fix: FixAvailability::None,

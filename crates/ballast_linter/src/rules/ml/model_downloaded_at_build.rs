@@ -37,13 +37,15 @@ use ballast_shell::misc::{model_downloads, python_calls, weight_downloads};
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::cache::deps_installed_after_code::copies_code;
 use ballast_context::runs::PartKind;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL304",
-    name: "model-downloaded-at-build",
+    name: names::MODEL_DOWNLOADED_AT_BUILD.as_str(),
     family: Family::Ml,
     severity: Severity::Warning,
     fix: FixAvailability::None,

@@ -30,12 +30,14 @@ use ballast_shell::os::Action;
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{package_commands, typical};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL306",
-    name: "opencv-gui-in-server",
+    name: names::OPENCV_GUI_IN_SERVER.as_str(),
     family: Family::Ml,
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,

@@ -47,11 +47,13 @@ use ballast_ml::images::{ImageRef, is_musl, is_root_user, runs_as_non_root};
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL401",
-    name: "root-user",
+    name: names::ROOT_USER.as_str(),
     family: Family::Security,
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,

@@ -47,11 +47,13 @@ use ballast_ml::secrets::{is_placeholder, is_secret_name, is_secret_value};
 
 use crate::checker::Checker;
 use crate::finding::Finding;
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL402",
-    name: "secret-in-arg-or-env",
+    name: names::SECRET_IN_ARG_OR_ENV.as_str(),
     family: Family::Security,
     severity: Severity::Error,
     fix: FixAvailability::None,

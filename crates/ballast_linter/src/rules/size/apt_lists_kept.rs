@@ -27,12 +27,14 @@ use ballast_shell::os::Action;
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{deletes, later_apt_install_without_update, package_commands, typical};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL103",
-    name: "apt-lists-kept",
+    name: names::APT_LISTS_KEPT.as_str(),
     family: Family::Size,
     severity: Severity::Warning,
     fix: FixAvailability::Safe,

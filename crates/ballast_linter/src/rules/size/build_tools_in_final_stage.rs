@@ -30,12 +30,14 @@
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{base_has_toolchain, build_tools_kept, build_tools_size};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL106",
-    name: "build-tools-in-final-stage",
+    name: names::BUILD_TOOLS_IN_FINAL_STAGE.as_str(),
     family: Family::Size,
     severity: Severity::Warning,
     fix: FixAvailability::None,

@@ -37,13 +37,15 @@ use ballast_shell::os::Action;
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{deletes, human, package_commands, typical};
 use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir, cache_size, shared_key};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL105",
-    name: "cleanup-in-later-layer",
+    name: names::CLEANUP_IN_LATER_LAYER.as_str(),
     family: Family::Size,
     severity: Severity::Warning,
     fix: FixAvailability::None,

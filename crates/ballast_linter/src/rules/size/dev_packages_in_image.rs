@@ -34,12 +34,14 @@ use ballast_ml::python::normalize_name;
 
 use crate::checker::{Checker, PyInstall, Requested};
 use crate::finding::{Finding, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::UNKNOWN_PACKAGE;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL107",
-    name: "dev-packages-in-image",
+    name: names::DEV_PACKAGES_IN_IMAGE.as_str(),
     family: Family::Size,
     severity: Severity::Warning,
     fix: FixAvailability::None,

@@ -45,13 +45,15 @@ use ballast_shell::python::Tool;
 
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
+use ballast_ml::rules::names;
+
 use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{Cost, deletes, installs_size_after_fixes, normalize_home, tool_label};
 use ballast_context::runs::Run;
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL102",
-    name: "pip-cache-kept",
+    name: names::PIP_CACHE_KEPT.as_str(),
     family: Family::Size,
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
