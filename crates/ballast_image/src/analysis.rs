@@ -211,7 +211,6 @@ pub fn analyze_with_files(
         }
     });
     let config = &image.config;
-    let run = config.config.clone().unwrap_or_default();
     let ml = ml::breakdown(&tree, config, &layers);
     let totals = Totals {
         final_bytes,
@@ -240,20 +239,12 @@ pub fn analyze_with_files(
     };
     let report = Report {
         schema_version: SCHEMA_VERSION,
-        image: ImageInfo {
-            reference: image.reference,
-            format: image.format.to_string(),
-            os: config.os.clone(),
-            architecture: config.architecture.clone(),
-            variant: config.variant.clone(),
-            manifest_digest: image.manifest_digest,
-            config_digest: image.config_digest,
-            created: config.created.clone(),
-            user: run.user.clone().filter(|u| !u.is_empty()),
-            env: run.env.clone().unwrap_or_default(),
-            cmd: run.cmd.clone(),
-            entrypoint: run.entrypoint.clone(),
-        },
+        image: ImageInfo::of(
+            image.reference,
+            image.format,
+            (image.manifest_digest, image.config_digest),
+            config,
+        ),
         totals,
         layers,
         dive_compat: DiveCompat {

@@ -734,6 +734,46 @@ pub struct ManifestInfo {
     pub layers: Vec<(String, u64, String)>,
 }
 
+impl ManifestInfo {
+    /// The report of what the manifest and configuration say.
+    pub fn report(&self) -> crate::report::ManifestReport {
+        use crate::report::{ImageInfo, ManifestLayer, ManifestReport, ManifestTotals};
+        // History entries that made a layer, in order.
+        let mut steps = self
+            .config
+            .history
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .map(|h| h.created_by.clone());
+        let layers: Vec<ManifestLayer> = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, (digest, size, media))| ManifestLayer {
+                index,
+                digest: digest.clone(),
+                media_type: media.clone(),
+                compressed_bytes: *size,
+                created_by: steps.next().flatten(),
+            })
+            .collect();
+        ManifestReport {
+            schema_version: crate::report::SCHEMA_VERSION,
+            image: ImageInfo::of(
+                self.reference.clone(),
+                "oci",
+                (self.manifest_digest.clone(), None),
+                &self.config,
+            ),
+            totals: ManifestTotals {
+                compressed_bytes: layers.iter().map(|l| l.compressed_bytes).sum(),
+                layers: layers.len(),
+            },
+            layers,
+        }
+    }
+}
+
 /// Reads only the manifest and configuration of a registry image.
 pub fn manifest_only(reference: &str, opts: &LoadOptions<'_>) -> Result<ManifestInfo> {
     let platform = opts.platform.as_deref().unwrap_or("linux/amd64");

@@ -44,6 +44,63 @@ pub struct ImageInfo {
     pub entrypoint: Option<Vec<String>>,
 }
 
+impl ImageInfo {
+    /// What the configuration says of an image read from `reference` in
+    /// `format`.
+    pub fn of(
+        reference: String,
+        format: &str,
+        digests: (Option<String>, Option<String>),
+        config: &crate::spec::Config,
+    ) -> ImageInfo {
+        let run = config.config.clone().unwrap_or_default();
+        ImageInfo {
+            reference,
+            format: format.to_string(),
+            os: config.os.clone(),
+            architecture: config.architecture.clone(),
+            variant: config.variant.clone(),
+            manifest_digest: digests.0,
+            config_digest: digests.1,
+            created: config.created.clone(),
+            user: run.user.filter(|u| !u.is_empty()),
+            env: run.env.unwrap_or_default(),
+            cmd: run.cmd,
+            entrypoint: run.entrypoint,
+        }
+    }
+}
+
+/// What a registry's manifest and configuration alone say of an image
+/// (`inspect --manifest-only`): the report's `image`, and its `totals` and
+/// `layers` with only the figures a manifest gives.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestReport {
+    pub schema_version: u32,
+    pub image: ImageInfo,
+    pub totals: ManifestTotals,
+    pub layers: Vec<ManifestLayer>,
+}
+
+/// Totals a manifest gives.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestTotals {
+    /// Blob bytes to pull.
+    pub compressed_bytes: u64,
+    pub layers: usize,
+}
+
+/// A layer as the manifest lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestLayer {
+    pub index: usize,
+    pub digest: String,
+    pub media_type: String,
+    pub compressed_bytes: u64,
+    /// The history entry that made the layer.
+    pub created_by: Option<String>,
+}
+
 /// Image-wide figures (definitions in `docs/inspect.md`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {

@@ -1,6 +1,6 @@
 //! Rendering an inspection [`Report`].
 
-use ballast_image::report::{Categories, Category, Report};
+use ballast_image::report::{Categories, Category, ManifestReport, Report};
 
 use crate::bytes::format_bytes;
 use crate::style::Style;
@@ -376,4 +376,32 @@ mod tests {
         );
         assert_eq!(step_label(None), "(no history)");
     }
+}
+
+/// `inspect --manifest-only` in the terminal: each layer's compressed size,
+/// digest and the step that made it.
+pub fn manifest_terminal(r: &ManifestReport) -> String {
+    let mut out = format!(
+        "Manifest of {} ({}), {} layers, {} to pull\n",
+        r.image.reference,
+        r.image.manifest_digest.as_deref().unwrap_or("?"),
+        r.totals.layers,
+        format_bytes(r.totals.compressed_bytes)
+    );
+    for l in &r.layers {
+        let step: String = l
+            .created_by
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(70)
+            .collect();
+        out.push_str(&format!(
+            "{:>3} {:>10}  {}  {step}\n",
+            l.index,
+            format_bytes(l.compressed_bytes),
+            &l.digest[..l.digest.len().min(19)]
+        ));
+    }
+    out
 }

@@ -4,7 +4,6 @@
 use anyhow::{Result, bail};
 use ballast_image::gates::{self, Gates};
 use ballast_image::report::Category;
-use ballast_report::bytes::format_bytes;
 use ballast_report::{Style, inspect};
 use clap::{Args, ValueEnum};
 
@@ -117,56 +116,10 @@ fn manifest_only(args: &InspectArgs) -> Result<u8> {
         remote: args.image_args.remote()?,
         ..ballast_image::LoadOptions::default()
     };
-    let info = ballast_image::registry::manifest_only(reference, &opts)?;
-    // History entries that made a layer, in order.
-    let steps: Vec<String> = info
-        .config
-        .history
-        .iter()
-        .filter(|h| !h.empty_layer)
-        .map(|h| h.created_by.clone().unwrap_or_default())
-        .collect();
-    let total: u64 = info.layers.iter().map(|l| l.1).sum();
+    let report = ballast_image::registry::manifest_only(reference, &opts)?.report();
     let text = match args.format {
-        InspectFormat::Json => {
-            let layers: Vec<serde_json::Value> = info
-                .layers
-                .iter()
-                .enumerate()
-                .map(|(i, (d, size, media))| {
-                    serde_json::json!({"index": i, "digest": d, "compressed_bytes": size, "media_type": media, "created_by": steps.get(i)})
-                })
-                .collect();
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "schema_version": 1,
-                    "image": {"reference": info.reference, "manifest_digest": info.manifest_digest, "os": info.config.os, "architecture": info.config.architecture},
-                    "totals": {"compressed_bytes": total, "layers": info.layers.len()},
-                    "layers": layers,
-                }))?
-            )
-        }
-        _ => {
-            let mut out = format!(
-                "{} {} ({}), {} layers, {} to pull\n",
-                "Manifest of",
-                info.reference,
-                info.manifest_digest.as_deref().unwrap_or("?"),
-                info.layers.len(),
-                format_bytes(total)
-            );
-            for (i, (d, size, _)) in info.layers.iter().enumerate() {
-                let step = steps.get(i).map(String::as_str).unwrap_or("");
-                let step: String = step.chars().take(70).collect();
-                out.push_str(&format!(
-                    "{i:>3} {:>10}  {}  {step}\n",
-                    format_bytes(*size),
-                    &d[..d.len().min(19)]
-                ));
-            }
-            out
-        }
+        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        _ => inspect::manifest_terminal(&report),
     };
     emit(&text)?;
     Ok(exit::OK)
