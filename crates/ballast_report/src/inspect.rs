@@ -356,28 +356,6 @@ pub fn markdown(r: &Report) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn step_labels_are_readable() {
-        assert_eq!(
-            step_label(Some("/bin/sh -c #(nop)  CMD [\"bash\"]")),
-            "CMD [\"bash\"]"
-        );
-        assert_eq!(
-            step_label(Some("RUN /bin/sh -c pip install x # buildkit")),
-            "RUN pip install x"
-        );
-        assert_eq!(
-            step_label(Some("/bin/sh -c apt-get update")),
-            "RUN apt-get update"
-        );
-        assert_eq!(step_label(None), "(no history)");
-    }
-}
-
 /// `inspect --manifest-only` in the terminal: each layer's compressed size,
 /// digest and the step that made it.
 pub fn manifest_terminal(r: &ManifestReport) -> String {
@@ -404,4 +382,26 @@ pub fn manifest_terminal(r: &ManifestReport) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_labels_are_readable() {
+        assert_eq!(
+            step_label(Some("/bin/sh -c #(nop)  CMD [\"bash\"]")),
+            "CMD [\"bash\"]"
+        );
+        assert_eq!(
+            step_label(Some("RUN /bin/sh -c pip install x # buildkit")),
+            "RUN pip install x"
+        );
+        assert_eq!(
+            step_label(Some("/bin/sh -c apt-get update")),
+            "RUN apt-get update"
+        );
+        assert_eq!(step_label(None), "(no history)");
+    }
 }
