@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ballast_dockerfile::shell::Lex;
+use ballast_dockerfile::words::Lex;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -11,7 +11,7 @@ use ballast_image::gates;
 use ballast_linter::Severity;
 
 use crate::commands::lint::Threshold;
-use ballast_image::report::Category;
+use ballast_image::inspection::Category;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 

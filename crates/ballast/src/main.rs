@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod config;
 mod hadolint_config;
-mod input;
+mod inputs;
 mod output;
 mod replace;
 

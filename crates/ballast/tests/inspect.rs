@@ -272,7 +272,7 @@ fn diff_reports_the_comparison() {
 fn image_findings_name_lint_rules() {
     for name in ballast_ml::rules::names::ALL {
         assert!(
-            ballast_linter::registry::find(name.as_str()).is_some(),
+            ballast_linter::catalog::find(name.as_str()).is_some(),
             "{name}: not a lint rule"
         );
     }

@@ -16,7 +16,7 @@ use std::process::Command as Process;
 
 use ballast_testkit::engine::{Dockerd, engine_available};
 use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, text, zeros};
-use ballast_testkit::registry::{FrontOptions, Registry, TokenFront, registry_available};
+use ballast_testkit::local_registry::{FrontOptions, Registry, TokenFront, registry_available};
 use common::ballast;
 
 use serde_json::Value;

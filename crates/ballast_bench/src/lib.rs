@@ -11,7 +11,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod engine;
-pub mod registry;
+pub mod local_registry;
 pub mod run;
 
 /// Why a benchmark could not run.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::engine::{Engine, Kind};
-use crate::registry::BenchRegistry;
+use crate::local_registry::BenchRegistry;
 use crate::{BenchError, Result};
 
 /// A Dockerfile to build.

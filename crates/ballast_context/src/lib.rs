@@ -6,8 +6,9 @@
 //!   followed), with each file marked sent or ignored.
 //! - [`junk`]: what does not belong in a context (VCS, virtualenvs, caches,
 //!   notebooks, datasets, weights, build outputs, secrets).
-//! - [`project`]: a context on disk, its ignore file, and the one bounded
-//!   reader for its files.
+//! - [`project`]: a Dockerfile with its context, read, parsed, graphed and
+//!   walked once for every command; the context's ignore file, and the one
+//!   bounded reader for its files.
 //! - [`origins`]: which context file a COPY or bind mount put at a
 //!   container path.
 //! - [`installs`]: what a Python install asks for, with its files traced
@@ -20,6 +21,7 @@
 //! - [`rebuild`]: which steps a change rebuilds, with [`cost`] estimates.
 //! - [`suggest`]: a `.dockerignore` that drops the junk and keeps what the
 //!   Dockerfile copies, verified by matching.
+//! - [`summary`]: what `ballast context` reports, as data.
 
 // A library reports through its return values; only the binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -33,7 +35,7 @@ pub mod manifests;
 pub mod origins;
 pub mod project;
 pub mod rebuild;
-pub mod report;
 pub mod runs;
 pub mod suggest;
+pub mod summary;
 pub mod walk;

@@ -8,7 +8,7 @@
 //!   shell form, heredocs) and reproduces BuildKit's AST dump byte for byte
 //!   ([`dump::buildkit_dump`]). Errors are collected with positions instead
 //!   of stopping at the first one.
-//! - [`shell::Lex`] is BuildKit's shell-word processor: quote removal and
+//! - [`words::Lex`] is BuildKit's shell-word processor: quote removal and
 //!   `$VAR` / `${VAR:-x}` / `${VAR#pat}`... expansion, reporting which
 //!   variables were used and which were unset.
 //! - [`stages::StageGraph`] is the build model: stages, ARG scopes, ENV
@@ -27,11 +27,11 @@ pub mod instructions;
 pub mod json;
 mod line_parsers;
 mod parser;
-pub mod shell;
 mod source;
 pub mod stages;
 pub mod tally;
 mod validate;
+pub mod words;
 
 pub use ast::{
     Arg, Comment, Directive, Flag, Heredoc, Instruction, Keyword, ParseError, ParseWarning, Span,

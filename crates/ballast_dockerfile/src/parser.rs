@@ -10,8 +10,8 @@ use crate::ast::{
 };
 use crate::go;
 use crate::line_parsers::{RawNode, node_from_line};
-use crate::shell::{Lex, NoEnv};
 use crate::source::LineIndex;
+use crate::words::{Lex, NoEnv};
 
 /// BuildKit reads lines with Go's `bufio.Scanner`, whose buffer holds 64 KiB.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;

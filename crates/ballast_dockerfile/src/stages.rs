@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ast::{Instruction, Keyword, Span};
 use crate::instructions::{FromArgs, Mount, is_valid_stage_name};
 use crate::parser::Dockerfile;
-use crate::shell::{Env, Expansion, Lex};
+use crate::words::{Env, Expansion, Lex};
 
 /// Where a variable's value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Scope {
 
     /// Expands a word with BuildKit's rules. Variables whose value is unknown
     /// count as unset, so they appear in [`Expansion::unmatched`].
-    pub fn expand(&self, word: &str, escape: char) -> Result<Expansion, crate::shell::ShellError> {
+    pub fn expand(&self, word: &str, escape: char) -> Result<Expansion, crate::words::ShellError> {
         Lex::new(escape).process(word, self)
     }
 

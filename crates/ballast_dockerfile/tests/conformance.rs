@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::dump::buildkit_dump;
-use ballast_dockerfile::shell::{Lex, NoEnv};
+use ballast_dockerfile::words::{Lex, NoEnv};
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {

@@ -201,13 +201,13 @@ fn expansion_bombs_are_refused() {
     let graph = StageGraph::new(&df, &BuildOptions::default());
     // Past the bound the value is unknown, as for any expansion error.
     let a = graph.global.value("A");
-    assert!(a.is_none_or(|v| v.len() <= ballast_dockerfile::shell::MAX_EXPANSION));
+    assert!(a.is_none_or(|v| v.len() <= ballast_dockerfile::words::MAX_EXPANSION));
     assert!(graph.scopes.iter().all(|s| s.iter().all(|(_, v)| {
         v.value
             .as_ref()
-            .is_none_or(|x| x.len() <= ballast_dockerfile::shell::MAX_EXPANSION)
+            .is_none_or(|x| x.len() <= ballast_dockerfile::words::MAX_EXPANSION)
     })));
-    let lex = ballast_dockerfile::shell::Lex::new('\\');
+    let lex = ballast_dockerfile::words::Lex::new('\\');
     let env = vec![("V".to_string(), "x".repeat(200_000))];
     let err = lex
         .process_word("${V//*/}${V//?/0123456789}", &env)

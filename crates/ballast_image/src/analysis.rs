@@ -2,11 +2,11 @@
 //! image boundary, dive's figures and the ML breakdown.
 
 use crate::dive::dive_figures;
-use crate::layer::{Entry, EntryKind};
-use crate::ml;
-use crate::report::{
+use crate::inspection::{
     ClassBytes, DiveCompat, ImageInfo, LayerReport, Report, SCHEMA_VERSION, Totals,
 };
+use crate::layer::{Entry, EntryKind};
+use crate::ml;
 use crate::source::LoadedImage;
 use crate::spec::History;
 use crate::tree::FileTree;

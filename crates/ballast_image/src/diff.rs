@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::report::{PathBytes, Report};
+use crate::inspection::{PathBytes, Report};
 
 /// One row of the comparison table.
 #[derive(Debug, Clone, Serialize)]
@@ -194,7 +194,7 @@ pub fn diff(
         .iter()
         .filter_map(|l| l.diff_id.as_deref())
         .collect();
-    let brief = |l: &crate::report::LayerReport| LayerBrief {
+    let brief = |l: &crate::inspection::LayerReport| LayerBrief {
         index: l.index,
         diff_id: l.diff_id.clone(),
         file_bytes: l.file_bytes,
@@ -277,7 +277,7 @@ pub fn diff(
         changed: changed.into_iter().take(LIST).collect(),
     };
     ImageDiff {
-        schema_version: crate::report::SCHEMA_VERSION,
+        schema_version: crate::inspection::SCHEMA_VERSION,
         a: a.image.reference.clone(),
         b: b.image.reference.clone(),
         table,

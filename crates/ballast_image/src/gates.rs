@@ -4,7 +4,7 @@
 
 use ballast_ml::units::{format_bytes, parse_bytes};
 
-use crate::report::{Category, Report};
+use crate::inspection::{Category, Report};
 
 /// The limits, each optional.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -12,7 +12,7 @@
 //! - [`tree`]: the layered file tree (whiteouts, opaque directories, hard
 //!   links, file/directory replacement) and the waste arithmetic.
 //! - [`dive`]: dive's figures by dive's formulas, for comparison.
-//! - [`analysis`]: the [`report::Report`]: layers, totals, base image, and
+//! - [`analysis`]: the [`inspection::Report`]: layers, totals, base image, and
 //!   the ML breakdown (Python distributions from RECORD, torch variant, CUDA
 //!   libraries, model weights, caches, OS packages) with findings.
 
@@ -28,11 +28,11 @@ pub mod digest;
 pub mod dive;
 pub mod error;
 pub mod gates;
+pub mod inspection;
 pub mod layer;
 pub mod limits;
 mod ml;
 pub mod registry;
-pub mod report;
 pub mod source;
 pub mod spec;
 mod tarstep;

@@ -736,8 +736,8 @@ pub struct ManifestInfo {
 
 impl ManifestInfo {
     /// The report of what the manifest and configuration say.
-    pub fn report(&self) -> crate::report::ManifestReport {
-        use crate::report::{ImageInfo, ManifestLayer, ManifestReport, ManifestTotals};
+    pub fn report(&self) -> crate::inspection::ManifestReport {
+        use crate::inspection::{ImageInfo, ManifestLayer, ManifestReport, ManifestTotals};
         // History entries that made a layer, in order.
         let mut steps = self
             .config
@@ -758,7 +758,7 @@ impl ManifestInfo {
             })
             .collect();
         ManifestReport {
-            schema_version: crate::report::SCHEMA_VERSION,
+            schema_version: crate::inspection::SCHEMA_VERSION,
             image: ImageInfo::of(
                 self.reference.clone(),
                 "oci",

@@ -2,7 +2,7 @@
 //! figures worked out by hand (see the comments), in every format and
 //! compression ballast reads.
 
-use ballast_image::report::Report;
+use ballast_image::inspection::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
 use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, zeros};
 

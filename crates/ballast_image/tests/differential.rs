@@ -15,7 +15,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ballast_image::report::Report;
+use ballast_image::inspection::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
 use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, zeros};
 

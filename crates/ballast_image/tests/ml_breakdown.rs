@@ -3,7 +3,7 @@
 //! duplicates, hub-cache weights followed through snapshot links, dpkg
 //! packages through merged-/usr symlinks, and the findings.
 
-use ballast_image::report::Report;
+use ballast_image::inspection::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
 use ballast_testkit::image::{Content, Entry, Format, ImageSpec, Layer, text, zeros};
 

@@ -8,7 +8,7 @@
 
 use ballast_dockerfile::Dockerfile;
 
-use crate::registry::{self, Rule, Severity};
+use crate::catalog::{self, Rule, Severity};
 
 /// The controls in effect for one file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl CheckDirective {
 /// The rule a BuildKit check name (or any name of a rule BuildKit has a
 /// name for) names.
 pub fn buildkit_rule(name: &str) -> Option<&'static Rule> {
-    registry::find(name).filter(|r| r.buildkit.is_some())
+    catalog::find(name).filter(|r| r.buildkit.is_some())
 }
 
 /// Adds the codes of the rules a comma list names; true for `all`.
@@ -121,19 +121,19 @@ mod tests {
     #[test]
     fn directives_and_settings() {
         let d = CheckDirective::parse("skip=FromAsCasing,stage-name-casing;error=true").unwrap();
-        let from_as = registry::find("FromAsCasing").unwrap();
-        let casing = registry::find("ConsistentInstructionCasing").unwrap();
-        assert!(d.skips(from_as) && d.skips(registry::find("BL601").unwrap()));
+        let from_as = catalog::find("FromAsCasing").unwrap();
+        let casing = catalog::find("ConsistentInstructionCasing").unwrap();
+        assert!(d.skips(from_as) && d.skips(catalog::find("BL601").unwrap()));
         assert!(!d.skips(casing));
         assert_eq!(d.severity(casing, Severity::Warning), Severity::Error);
-        let pip = registry::find("pip-cache-kept").unwrap();
+        let pip = catalog::find("pip-cache-kept").unwrap();
         assert_eq!(d.severity(pip, Severity::Warning), Severity::Warning);
         let all = CheckDirective::parse("skip=all").unwrap();
         assert!(all.skips(casing) && !all.skips(pip));
-        assert!(all.skips(registry::find("SecretsUsedInArgOrEnv").unwrap()));
+        assert!(all.skips(catalog::find("SecretsUsedInArgOrEnv").unwrap()));
         let exp = CheckDirective::parse("experimental=CopyIgnoredFile").unwrap();
-        assert!(exp.enables(registry::find("copy-ignored-file").unwrap()));
-        assert!(!exp.enables(registry::find("invalid-definition-description").unwrap()));
+        assert!(exp.enables(catalog::find("copy-ignored-file").unwrap()));
+        assert!(!exp.enables(catalog::find("invalid-definition-description").unwrap()));
         assert!(
             CheckDirective::parse("skip=NoSuchCheck")
                 .unwrap_err()

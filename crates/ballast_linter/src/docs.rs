@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::registry::{self, Family, Rule};
+use crate::catalog::{self, Family, Rule};
 
 /// The header line of a rule: code, name, family, severity, fix.
 pub fn rule_header(r: &Rule) -> String {
@@ -65,7 +65,7 @@ pub fn rules_markdown() -> String {
     out.push_str(
         "| code | name | family | severity | fix | summary |\n|---|---|---|---|---|---|\n",
     );
-    for r in registry::all() {
+    for r in catalog::all() {
         writeln!(
             out,
             "| {} | [`{}`](#{}-{}) | {} | {} | {} | {} |",
@@ -83,7 +83,7 @@ pub fn rules_markdown() -> String {
     out.push('\n');
     for f in Family::ALL {
         writeln!(out, "## {}\n", family_title(f)).unwrap();
-        for r in registry::all().iter().filter(|r| r.family == f) {
+        for r in catalog::all().iter().filter(|r| r.family == f) {
             out.push_str(&rule_markdown(r, "###"));
             out.push('\n');
         }

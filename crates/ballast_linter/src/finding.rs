@@ -3,7 +3,7 @@
 use ballast_dockerfile::Span;
 use serde::Serialize;
 
-use crate::registry::{Rule, Severity};
+use crate::catalog::{Rule, Severity};
 
 /// Whether a fix keeps behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

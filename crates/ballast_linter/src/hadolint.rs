@@ -4,7 +4,7 @@
 //! `# hadolint ignore=` and `.hadolint.yaml`); the codes no rule covers
 //! say why here. hadolint's SC codes are ShellCheck's.
 
-use crate::registry::{self, Rule};
+use crate::catalog::{self, Rule};
 
 /// One of hadolint's DL rules.
 #[derive(Debug, Clone, Copy)]
@@ -254,7 +254,7 @@ pub struct Mapping {
 
 /// The ballast rules that are the check of a hadolint code (any case).
 pub fn rules_for(code: &str) -> Vec<&'static Rule> {
-    registry::all()
+    catalog::all()
         .iter()
         .copied()
         .filter(|r| r.hadolint.iter().any(|h| h.eq_ignore_ascii_case(code)))
@@ -293,7 +293,7 @@ mod tests {
             );
         }
         // Every code a rule claims is one of hadolint's.
-        for r in registry::all() {
+        for r in catalog::all() {
             for h in r.hadolint {
                 assert!(is_dl_code(h), "{} claims unknown {h}", r.name);
             }

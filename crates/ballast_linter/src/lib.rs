@@ -19,6 +19,7 @@
 // A library reports through its return values; only the binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod catalog;
 pub mod check_directive;
 pub mod checker;
 pub mod docs;
@@ -31,7 +32,6 @@ mod memo;
 pub mod model;
 pub mod paths;
 pub mod preserve;
-pub mod registry;
 pub mod restructure;
 mod rules;
 pub mod settings;
@@ -41,12 +41,12 @@ pub mod suppress;
 use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::stages::{BuildOptions, StageGraph};
 
-pub use ballast_context::project::{self, BuildContext};
+pub use ballast_context::project::BuildContext;
 pub use ballast_context::runs;
+pub use catalog::{Family, FixAvailability, Rule, Severity};
 pub use checker::Checker;
 pub use finding::{Applicability, Edit, Finding, Fix, Savings, SavingsKind};
 pub use memo::Memo;
-pub use registry::{Family, FixAvailability, Rule, Severity};
 pub use settings::Settings;
 
 /// What to lint with.
@@ -251,7 +251,7 @@ fn rules_to_run(
     controls: &check_directive::CheckDirective,
 ) -> Vec<&'static Rule> {
     let mut rules = options.settings.enabled_rules(options.path.as_deref());
-    let experimental: Vec<&Rule> = registry::all()
+    let experimental: Vec<&Rule> = catalog::all()
         .iter()
         .copied()
         .filter(|r| controls.enables(r) && !rules.contains(r))

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::registry::{self, Rule, Severity};
+use crate::catalog::{self, Rule, Severity};
 
 /// Lint settings.
 #[derive(Debug, Clone, Default)]
@@ -57,7 +57,7 @@ impl Settings {
             .chain(&self.extend_select)
             .chain(silencing);
         for s in all {
-            if registry::select(s).is_empty() {
+            if catalog::select(s).is_empty() {
                 return Err(format!(
                     "unknown rule selector `{s}` (a code like BL101, a name like full-python-base, a family, or ALL)"
                 ));
@@ -77,25 +77,25 @@ impl Settings {
     pub fn enabled_rules(&self, path: Option<&str>) -> Vec<&'static Rule> {
         let mut on: BTreeMap<&'static str, &'static Rule> = BTreeMap::new();
         if self.select.is_empty() {
-            for r in registry::all() {
+            for r in catalog::all() {
                 if !r.needs_config || self.configures(r) {
                     on.insert(r.code, r);
                 }
             }
         } else {
             for s in &self.select {
-                for r in registry::select(s) {
+                for r in catalog::select(s) {
                     on.insert(r.code, r);
                 }
             }
         }
         for s in &self.extend_select {
-            for r in registry::select(s) {
+            for r in catalog::select(s) {
                 on.insert(r.code, r);
             }
         }
         for s in &self.ignore {
-            for r in registry::select(s) {
+            for r in catalog::select(s) {
                 on.remove(r.code);
             }
         }
@@ -103,7 +103,7 @@ impl Settings {
             for (glob, selectors) in &self.per_path_ignores {
                 if glob_matches(glob, path) {
                     for s in selectors {
-                        for r in registry::select(s) {
+                        for r in catalog::select(s) {
                             on.remove(r.code);
                         }
                     }
@@ -142,7 +142,7 @@ impl Settings {
     pub fn severity_of(&self, rule: &Rule) -> Severity {
         let mut sev = rule.severity;
         for (s, level) in &self.severity {
-            if registry::select(s).iter().any(|r| r.code == rule.code) {
+            if catalog::select(s).iter().any(|r| r.code == rule.code) {
                 sev = *level;
             }
         }
@@ -211,7 +211,7 @@ mod tests {
         assert!(main.contains(&"BL101") && main.contains(&"BL301"));
         assert!(!main.contains(&"BL102") && !main.contains(&"BL401"));
         assert!(!codes(Some("docker/dev/x/Dockerfile")).contains(&"BL101"));
-        let full = registry::find("full-python-base").unwrap();
+        let full = catalog::find("full-python-base").unwrap();
         assert_eq!(s.severity_of(full), Severity::Error);
         let bad = Settings {
             ignore: vec!["BL999".into()],

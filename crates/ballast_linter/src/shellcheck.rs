@@ -21,7 +21,7 @@ use ballast_dockerfile::stages::StageGraph;
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword, Span};
 use serde::Deserialize;
 
-use crate::registry::Severity;
+use crate::catalog::Severity;
 
 /// Codes never reported, as hadolint excludes them: a `source` of a file
 /// the script cannot see (SC1090, SC1091) and "ash is checked as dash"

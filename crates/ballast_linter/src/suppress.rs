@@ -21,8 +21,8 @@
 use ballast_dockerfile::Dockerfile;
 use ballast_dockerfile::stages::StageGraph;
 
+use crate::catalog;
 use crate::finding::Finding;
-use crate::registry;
 use crate::shellcheck::parse_code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,14 +97,14 @@ impl Suppressions {
                 }
                 if tool == "hadolint" {
                     resolved.extend(
-                        registry::all()
+                        catalog::all()
                             .iter()
                             .filter(|r| r.hadolint.iter().any(|h| h.eq_ignore_ascii_case(&t)))
                             .map(|r| Target::Rule(r.code)),
                     );
                     continue;
                 }
-                let rules = registry::select(&t);
+                let rules = catalog::select(&t);
                 if rules.is_empty() {
                     out.problems.push((
                         c.line,

@@ -4,7 +4,7 @@
 //! `# check=skip=` comment, and BuildKit's names accepted for rules.
 
 use ballast_dockerfile::Dockerfile;
-use ballast_linter::{Family, LintOptions, Settings, Severity, lint, registry};
+use ballast_linter::{Family, LintOptions, Settings, Severity, catalog, lint};
 
 /// The BuildKit-named findings of `text`: (BuildKit name, line, severity).
 fn checks(text: &str, setting: Option<&str>) -> Vec<(&'static str, usize, Severity)> {
@@ -81,16 +81,16 @@ fn a_check_comment_above_an_instruction_skips_it_there() {
 
 #[test]
 fn buildkit_names_are_accepted_wherever_a_rule_is_named() {
-    for r in registry::all().iter().filter(|r| r.buildkit.is_some()) {
+    for r in catalog::all().iter().filter(|r| r.buildkit.is_some()) {
         let name = r.buildkit.unwrap();
-        assert_eq!(registry::find(name).map(|x| x.code), Some(r.code), "{name}");
+        assert_eq!(catalog::find(name).map(|x| x.code), Some(r.code), "{name}");
         assert_eq!(
-            registry::find(&name.to_lowercase()).map(|x| x.code),
+            catalog::find(&name.to_lowercase()).map(|x| x.code),
             Some(r.code)
         );
         if r.family == Family::Buildkit {
             // The kebab-case name is BuildKit's, as its docs address it.
-            assert_eq!(registry::kebab_case(name), r.name, "{name}");
+            assert_eq!(catalog::kebab_case(name), r.name, "{name}");
         }
     }
     let select = Settings::only(&["FromAsCasing"]);

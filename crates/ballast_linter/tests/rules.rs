@@ -17,7 +17,7 @@
 use std::fmt::Write as _;
 
 use ballast_dockerfile::Dockerfile;
-use ballast_linter::{Applicability, BuildContext, LintOptions, Settings, fix, lint, registry};
+use ballast_linter::{Applicability, BuildContext, LintOptions, Settings, catalog, fix, lint};
 
 struct Case {
     title: String,
@@ -117,7 +117,7 @@ fn parse_fixture(text: &str) -> Vec<Case> {
     cases
 }
 
-fn run_case(rule: &registry::Rule, case: &Case) -> (String, Vec<(usize, String)>) {
+fn run_case(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, String)>) {
     let dir = tempfile::tempdir().unwrap();
     for (path, body) in &case.files {
         let p = dir.path().join(path);
@@ -261,7 +261,7 @@ fn shellcheck_available() -> bool {
 }
 
 fn check_rule(name: &str) {
-    let rule = registry::find(name).unwrap_or_else(|| panic!("no rule {name}"));
+    let rule = catalog::find(name).unwrap_or_else(|| panic!("no rule {name}"));
     if name == "shellcheck" && !shellcheck_available() {
         return;
     }
@@ -311,7 +311,7 @@ macro_rules! rule_tests {
         #[test]
         fn every_rule_has_a_fixture_test() {
             let tested = [$($name),*];
-            for r in registry::all() {
+            for r in catalog::all() {
                 assert!(tested.contains(&r.name), "{} has no fixture test", r.name);
             }
         }
@@ -388,7 +388,7 @@ rule_tests! {
 #[test]
 fn every_rule_is_documented() {
     let mut codes = std::collections::BTreeSet::new();
-    for r in registry::all() {
+    for r in catalog::all() {
         assert!(codes.insert(r.code), "duplicate code {}", r.code);
         // A rule names its own identity; `Rule::OPTIONAL` gives none.
         assert!(r.code.starts_with("BL") && !r.summary.is_empty(), "{r:?}");

@@ -3,7 +3,7 @@
 //! the restructured Dockerfile as a diff, for a terminal or as Markdown.
 
 use ballast_context::rebuild::{Prediction, Status};
-use ballast_context::report::ContextReport;
+use ballast_context::summary::ContextReport;
 use ballast_linter::SavingsKind;
 
 use crate::bytes::format_bytes;

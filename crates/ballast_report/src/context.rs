@@ -1,7 +1,7 @@
 //! Rendering `ballast context` and `ballast rebuild` results.
 
 use ballast_context::rebuild::{Prediction, Status};
-use ballast_context::report::ContextReport;
+use ballast_context::summary::ContextReport;
 
 use crate::bytes::format_bytes;
 use crate::style::Style;

@@ -1,6 +1,6 @@
 //! Rendering an inspection [`Report`].
 
-use ballast_image::report::{Categories, Category, ManifestReport, Report};
+use ballast_image::inspection::{Categories, Category, ManifestReport, Report};
 
 use crate::bytes::format_bytes;
 use crate::style::Style;

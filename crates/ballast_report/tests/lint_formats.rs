@@ -99,7 +99,7 @@ fn sarif_output() {
     // the results and the invocation.
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), ballast_linter::registry::all().len());
+    assert_eq!(rules.len(), ballast_linter::catalog::all().len());
     let shown = serde_json::json!({
         "results": run["results"],
         "invocations": run["invocations"],

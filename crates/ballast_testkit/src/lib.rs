@@ -17,7 +17,7 @@ pub mod corpus;
 pub mod engine;
 pub mod hostile;
 pub mod image;
+pub mod local_registry;
 pub mod projects;
 pub mod proof;
-pub mod registry;
 pub mod schemas;

@@ -14,8 +14,8 @@ use ballast_linter::restructure::{Refusal, restructure};
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
-use crate::commands::project::{self, ProjectArgs};
 use crate::exit;
+use crate::inputs::project::{self, ProjectArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]

@@ -5,16 +5,16 @@
 use anyhow::Result;
 use ballast_context::copies::{context_uses, typical_code_change};
 use ballast_context::rebuild::{Inputs, predict};
-use ballast_context::{junk, report};
+use ballast_context::{junk, summary};
 use ballast_linter::restructure::Refusal;
 use ballast_report::check::{Check, Restructure};
 use ballast_report::lint::summarize;
 use clap::{Args, ValueEnum};
 
 use crate::commands::lint::lint_job;
-use crate::commands::project::{self, ProjectArgs};
-use crate::commands::targets::{TargetArgs, prepare_with};
 use crate::exit;
+use crate::inputs::project::{self, ProjectArgs};
+use crate::inputs::targets::{TargetArgs, prepare_with};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
@@ -32,7 +32,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
     #[command(flatten)]
-    pub resolve_bases: crate::commands::bases::ResolveBasesArg,
+    pub resolve_bases: crate::inputs::bases::ResolveBasesArg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -67,7 +67,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let layers = args
         .image
         .as_deref()
-        .map(crate::commands::images::history_layers)
+        .map(crate::inputs::images::history_layers)
         .transpose()?;
     let linted = lint_job(&prepared, job, layers.as_deref());
     if let Some(e) = &linted.error {
@@ -82,7 +82,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         .dockerfile_in_context()
         .unwrap_or_else(|| p.dockerfile_path.display().to_string());
     let transfer = p.transfer(&uses, args.project.target.as_deref());
-    let context = report::build(
+    let context = summary::build(
         ctx,
         p.ignore(),
         junk::find_sent(ctx, &transfer),

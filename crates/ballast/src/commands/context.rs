@@ -4,12 +4,12 @@
 use anyhow::Result;
 use ballast_context::copies::context_uses;
 use ballast_context::ignore::IgnoreFile;
-use ballast_context::{junk, report, suggest, walk};
+use ballast_context::{junk, suggest, summary, walk};
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
-use crate::commands::project::{self, ProjectArgs};
 use crate::exit;
+use crate::inputs::project::{self, ProjectArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
@@ -88,7 +88,7 @@ pub fn run(args: ContextArgs) -> Result<u8> {
     let uses = context_uses(&p.df, &p.graph, ctx);
     let transfer = p.transfer(&uses, args.project.target.as_deref());
     let junk = junk::find_sent(ctx, &transfer);
-    let r = report::build(
+    let r = summary::build(
         ctx,
         p.ignore(),
         junk,

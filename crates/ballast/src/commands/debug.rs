@@ -8,7 +8,7 @@ use ballast_dockerfile::dump::{buildkit_dump, json_instructions};
 use clap::{Subcommand, ValueEnum};
 
 use crate::exit;
-use crate::input::{display_name, read_text};
+use crate::inputs::{display_name, read_text};
 use crate::output::emit;
 
 #[derive(Subcommand)]

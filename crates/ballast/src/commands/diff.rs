@@ -5,9 +5,9 @@ use anyhow::Result;
 use ballast_report::Style;
 use clap::Args;
 
-use crate::commands::images::{ImageArgs, load_and_analyze};
 use crate::commands::inspect::InspectFormat;
 use crate::exit;
+use crate::inputs::images::{ImageArgs, load_and_analyze};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]

@@ -11,8 +11,8 @@ use ballast_linter::fix::{Fixed, fix_until_stable};
 use ballast_linter::{Applicability, restructure};
 use clap::Args;
 
-use crate::commands::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
 use crate::exit;
+use crate::inputs::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
 use crate::output::emit;
 use crate::replace::{Change, replace_all};
 
@@ -235,7 +235,7 @@ fn verify(args: &FixArgs, pair: &[PathBuf]) -> Result<u8> {
     let original = parse(&pair[0], prepared.source(job));
     let rewritten = parse(
         &pair[1],
-        crate::input::read_text(&pair[1]).map_err(|e| format!("{e:#}")),
+        crate::inputs::read_text(&pair[1]).map_err(|e| format!("{e:#}")),
     );
     let (original, rewritten) = match (original, rewritten) {
         (Ok(a), Ok(b)) => (a, b),

@@ -3,13 +3,13 @@
 
 use anyhow::{Result, bail};
 use ballast_image::gates::{self, Gates};
-use ballast_image::report::Category;
+use ballast_image::inspection::Category;
 use ballast_report::{Style, inspect};
 use clap::{Args, ValueEnum};
 
-use crate::commands::images::{ImageArgs, load_and_analyze};
 use crate::config;
 use crate::exit;
+use crate::inputs::images::{ImageArgs, load_and_analyze};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]

@@ -7,9 +7,9 @@ use ballast_linter::{Severity, lint};
 use ballast_report::lint::{LintedFile, summarize};
 use clap::{Args, ValueEnum};
 
-use crate::commands::images::history_layers;
-use crate::commands::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
 use crate::exit;
+use crate::inputs::images::history_layers;
+use crate::inputs::targets::{Job, Prepared, TargetArgs, describe_error, prepare};
 use crate::output::{ColorChoice, emit};
 use ballast_linter::model::Layers;
 

@@ -13,9 +13,9 @@ use ballast_report::Style;
 use clap::Args;
 
 use crate::commands::context::Format;
-use crate::commands::images::history_layers;
-use crate::commands::project::{self, ProjectArgs};
 use crate::exit;
+use crate::inputs::images::history_layers;
+use crate::inputs::project::{self, ProjectArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]

@@ -1,7 +1,7 @@
 //! `ballast rule [NAME|CODE]`: a rule's documentation, or the list of rules.
 
 use anyhow::{Result, bail};
-use ballast_linter::{docs, registry};
+use ballast_linter::{catalog, docs};
 use clap::{Args, ValueEnum};
 
 use crate::exit;
@@ -32,7 +32,7 @@ pub enum Format {
     Json,
 }
 
-fn json_rule(r: &registry::Rule) -> serde_json::Value {
+fn json_rule(r: &catalog::Rule) -> serde_json::Value {
     serde_json::json!({
         "code": r.code,
         "name": r.name,
@@ -91,7 +91,7 @@ pub fn run(args: RuleArgs) -> Result<u8> {
     }
     let text = match &args.rule {
         Some(key) => {
-            let Some(r) = registry::find(key) else {
+            let Some(r) = catalog::find(key) else {
                 bail!("no rule {key:?} (`ballast rule` lists them)");
             };
             match args.format {
@@ -108,7 +108,7 @@ pub fn run(args: RuleArgs) -> Result<u8> {
         None => match args.format {
             Format::Text => {
                 let mut out = String::new();
-                for r in registry::all() {
+                for r in catalog::all() {
                     out.push_str(&format!(
                         "{:6} {:32} {:9} {:8} {:7} {}\n",
                         r.code,
@@ -124,7 +124,7 @@ pub fn run(args: RuleArgs) -> Result<u8> {
             Format::Markdown => docs::rules_markdown(),
             Format::Json => format!(
                 "{:#}\n",
-                serde_json::Value::Array(registry::all().iter().map(|r| json_rule(r)).collect())
+                serde_json::Value::Array(catalog::all().iter().map(|r| json_rule(r)).collect())
             ),
         },
     };

@@ -12,7 +12,7 @@ use ballast_ml::rules::{RuleName, Severity};
 use ballast_ml::secrets::is_secret_variable;
 use ballast_ml::{dpkg, packages, python, torch};
 
-use crate::report::{
+use crate::inspection::{
     Categories, CudaDuplicate, CudaReport, Distribution, Finding, LayerReport, OsPackage,
     PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
 };

@@ -14,7 +14,7 @@ pub(crate) mod security;
 pub(crate) mod shell;
 pub(crate) mod size;
 
-use crate::registry::Rule;
+use crate::catalog::Rule;
 
 include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 

@@ -2,7 +2,7 @@
 //! documentation under `tool.driver.rules`, results with a region in
 //! Unicode code points, a stable fingerprint, and fixes as replacements.
 
-use ballast_linter::{Family, Severity, registry};
+use ballast_linter::{Family, Severity, catalog};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -36,7 +36,7 @@ fn uri(path: &str) -> String {
     }
 }
 
-fn rule_descriptor(r: &registry::Rule) -> Value {
+fn rule_descriptor(r: &catalog::Rule) -> Value {
     let tags = vec![r.family.as_str().to_string()];
     let mut properties = json!({ "tags": tags, "precision": "high" });
     if r.family == Family::Security {
@@ -62,7 +62,7 @@ fn rule_descriptor(r: &registry::Rule) -> Value {
         descriptor["properties"]["buildkit"] = json!(b);
         descriptor["helpUri"] = json!(format!(
             "https://docs.docker.com/go/dockerfile/rule/{}/",
-            registry::kebab_case(b)
+            catalog::kebab_case(b)
         ));
     }
     descriptor
@@ -71,7 +71,7 @@ fn rule_descriptor(r: &registry::Rule) -> Value {
 /// A descriptor for a ShellCheck code the `shellcheck` rule reported:
 /// SARIF wants every `ruleId` described, and ShellCheck's wiki is its doc.
 fn shellcheck_descriptor(code: &str) -> Value {
-    let rule = registry::find("shellcheck").expect("the shellcheck rule");
+    let rule = catalog::find("shellcheck").expect("the shellcheck rule");
     let mut d = rule_descriptor(rule);
     d["id"] = json!(code);
     d["name"] = json!(code);
@@ -83,7 +83,7 @@ fn shellcheck_descriptor(code: &str) -> Value {
 
 /// The SARIF log.
 pub fn sarif(files: &[LintedFile]) -> String {
-    let rules = registry::all();
+    let rules = catalog::all();
     let shellcheck: std::collections::BTreeSet<String> = files
         .iter()
         .flat_map(|f| &f.findings)

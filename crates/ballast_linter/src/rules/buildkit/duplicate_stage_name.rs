@@ -22,9 +22,9 @@
 //! No fix: which references meant which stage is for the author to say.
 
 use super::froms;
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL605",

@@ -22,9 +22,9 @@
 //! Safe: the engine exposes the container port alone either way, so the
 //! image config is the same.
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL617",

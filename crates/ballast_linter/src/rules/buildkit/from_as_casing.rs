@@ -21,9 +21,9 @@
 //! Safe: keywords are read without case.
 
 use super::froms;
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL602",

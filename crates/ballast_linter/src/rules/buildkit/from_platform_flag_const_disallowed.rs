@@ -22,9 +22,9 @@
 //! No fix: which platform variable fits is the author's call.
 
 use super::froms;
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL615",

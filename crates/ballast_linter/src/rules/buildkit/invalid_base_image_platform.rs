@@ -32,9 +32,9 @@
 use ballast_dockerfile::stages::Base;
 use ballast_ml::bases::{TABLE, platform_without_variant, platforms};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL621",

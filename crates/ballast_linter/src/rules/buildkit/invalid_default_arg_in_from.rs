@@ -25,13 +25,13 @@
 
 use std::collections::HashMap;
 
-use ballast_dockerfile::shell::Lex;
+use ballast_dockerfile::words::Lex;
 use ballast_ml::images::ImageRef;
 
 use super::{froms, global_args};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL614",

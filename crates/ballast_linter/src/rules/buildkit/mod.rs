@@ -82,7 +82,7 @@ pub(crate) const PLATFORM_ARGS: [&str; 8] = [
 /// as BuildKit reads it (quotes removed, earlier ARGs expanded); `None`
 /// for an ARG without a default.
 pub(crate) fn global_args(cx: &Checker<'_>) -> Vec<(String, Option<String>)> {
-    let lex = ballast_dockerfile::shell::Lex::new(cx.df.escape);
+    let lex = ballast_dockerfile::words::Lex::new(cx.df.escape);
     let mut env: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for (i, inst) in cx.df.instructions.iter().enumerate() {

@@ -20,9 +20,9 @@
 //! No fix: the new name, and the references to update, are the author's.
 
 use super::froms;
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL606",

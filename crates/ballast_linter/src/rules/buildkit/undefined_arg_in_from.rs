@@ -26,12 +26,12 @@
 
 use std::collections::HashMap;
 
-use ballast_dockerfile::shell::Lex;
+use ballast_dockerfile::words::Lex;
 
 use super::{PLATFORM_ARGS, froms, global_args, suggest};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL609",

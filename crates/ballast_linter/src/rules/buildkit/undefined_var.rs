@@ -37,15 +37,15 @@
 //! No fix: whether to declare the variable or correct its spelling is the
 //! author's call.
 
-use ballast_dockerfile::shell::{Env, Lex};
 use ballast_dockerfile::stages::{Base, Scope};
+use ballast_dockerfile::words::{Env, Lex};
 use ballast_dockerfile::{Instruction, Keyword};
 use ballast_ml::bases::env_names;
 
 use super::{PLATFORM_ARGS, suggest};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL620",

@@ -29,9 +29,9 @@
 use ballast_dockerfile::Keyword;
 use ballast_shell::os::Action;
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{later_apt_install_without_update, package_commands};
 
 pub(crate) static RULE: Rule = Rule {

@@ -48,9 +48,9 @@ use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 
 use ballast_context::installs::{installs_dependencies, is_project_only, only_packaging_tools};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::{Checker, PyInstall};
 use crate::finding::{Finding, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::installs_size;
 use ballast_context::copies::is_build_metadata;
 

@@ -41,7 +41,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::human;
 
 pub(crate) static RULE: Rule = Rule {

@@ -31,9 +31,9 @@
 use ballast_context::junk::{self, JunkClass};
 use ballast_context::walk::Kind;
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::human;
 
 pub(crate) static RULE: Rule = Rule {

@@ -45,7 +45,7 @@ use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::cpu_torch::pyproject_with_cpu_torch;
 
 pub(crate) static RULE: Rule = Rule {

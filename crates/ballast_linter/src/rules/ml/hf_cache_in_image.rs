@@ -36,7 +36,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::security::root_user::last_user;
 use ballast_context::runs::PartKind;
 

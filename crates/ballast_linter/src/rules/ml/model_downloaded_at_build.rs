@@ -39,7 +39,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::cache::deps_installed_after_code::copies_code;
 use ballast_context::runs::PartKind;
 

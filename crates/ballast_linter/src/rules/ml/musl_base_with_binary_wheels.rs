@@ -30,9 +30,9 @@ use ballast_ml::images::{ImageRef, is_musl};
 use ballast_ml::packages::{MUSL_WHEELS_SINCE, NO_MUSL_WHEELS};
 use ballast_ml::python::normalize_name;
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL307",

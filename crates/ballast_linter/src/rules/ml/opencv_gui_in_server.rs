@@ -32,7 +32,7 @@ use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{package_commands, typical};
 
 pub(crate) static RULE: Rule = Rule {

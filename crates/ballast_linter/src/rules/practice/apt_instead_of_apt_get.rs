@@ -26,9 +26,9 @@
 //! downloads and `apt-get` keeps them where the base image does not clean
 //! its archive, so the image can change. Other subcommands get no fix.
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL802",

@@ -23,9 +23,9 @@
 //! ## Fix safety
 //! No automatic fix: a WORKDIR also moves the instructions after it.
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL803",

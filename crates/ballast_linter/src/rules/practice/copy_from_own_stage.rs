@@ -15,9 +15,9 @@
 //! ## Fix safety
 //! No automatic fix: what was meant is the author's call.
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL806",

@@ -28,9 +28,9 @@
 //! No automatic fix: which stage was meant is the author's call (the
 //! message suggests the closest name).
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::buildkit::suggest;
 
 pub(crate) static RULE: Rule = Rule {

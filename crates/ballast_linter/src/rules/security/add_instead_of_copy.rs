@@ -30,9 +30,9 @@ use std::io::Read;
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL403",

@@ -26,9 +26,9 @@
 //! ## Fix safety
 //! No automatic fix.
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL404",

@@ -49,7 +49,7 @@ use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL401",

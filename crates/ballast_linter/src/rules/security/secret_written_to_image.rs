@@ -27,9 +27,9 @@
 use ballast_dockerfile::instructions::MountType;
 use ballast_shell::Command;
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL408",

@@ -27,9 +27,9 @@ use ballast_dockerfile::Keyword;
 use ballast_dockerfile::stages::env_pairs;
 use ballast_shell::misc::{is_tls_bypass_env, tls_bypasses};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL406",

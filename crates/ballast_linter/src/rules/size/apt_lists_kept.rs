@@ -29,7 +29,7 @@ use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{deletes, later_apt_install_without_update, package_commands, typical};
 
 pub(crate) static RULE: Rule = Rule {

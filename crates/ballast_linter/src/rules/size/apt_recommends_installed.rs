@@ -37,9 +37,9 @@
 use ballast_ml::apt::recommended;
 use ballast_shell::os::Action;
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Finding, Fix, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{insert_after_word, package_commands};
 
 pub(crate) static RULE: Rule = Rule {

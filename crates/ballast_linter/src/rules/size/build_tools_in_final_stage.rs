@@ -32,7 +32,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{base_has_toolchain, build_tools_kept, build_tools_size};
 
 pub(crate) static RULE: Rule = Rule {

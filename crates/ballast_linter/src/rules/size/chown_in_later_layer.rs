@@ -34,9 +34,9 @@ use ballast_context::walk::Kind;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 use ballast_dockerfile::{Keyword, Span};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::human;
 
 pub(crate) static RULE: Rule = Rule {

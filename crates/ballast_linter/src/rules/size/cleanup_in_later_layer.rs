@@ -39,7 +39,7 @@ use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{deletes, human, package_commands, typical};
 use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir, cache_size, shared_key};
 

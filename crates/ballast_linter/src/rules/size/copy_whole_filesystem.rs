@@ -24,9 +24,9 @@
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL108",

@@ -36,7 +36,7 @@ use crate::checker::{Checker, PyInstall, Requested};
 use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::UNKNOWN_PACKAGE;
 
 pub(crate) static RULE: Rule = Rule {

@@ -27,9 +27,9 @@
 use ballast_dockerfile::stages::Base;
 use ballast_ml::images::{ImageRef, PythonFlavor, python_flavor, slim_tag};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::base_saving;
 
 pub(crate) static RULE: Rule = Rule {

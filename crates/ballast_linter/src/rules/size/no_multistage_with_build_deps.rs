@@ -34,9 +34,9 @@
 //! No automatic fix here; `ballast fix --restructure` rewrites the file into
 //! this form.
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{base_has_toolchain, build_tools_kept, build_tools_size};
 
 pub(crate) static RULE: Rule = Rule {

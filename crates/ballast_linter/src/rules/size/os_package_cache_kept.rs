@@ -26,9 +26,9 @@
 
 use ballast_shell::os::{Action, Manager};
 
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
-use crate::registry::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{deletes, insert_after_word, package_commands, typical};
 
 pub(crate) static RULE: Rule = Rule {

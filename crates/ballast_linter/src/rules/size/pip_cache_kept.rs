@@ -47,7 +47,7 @@ use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use ballast_ml::rules::names;
 
-use crate::registry::{Family, FixAvailability, Rule, Severity};
+use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::rules::common::{Cost, deletes, installs_size_after_fixes, normalize_home, tool_label};
 use ballast_context::runs::Run;
 

@@ -10,17 +10,17 @@ use anyhow::{Result, bail};
 use ballast_dockerfile::stages::BuildOptions;
 use std::sync::Arc;
 
+use ballast_context::project::{Project, ignore_file_for};
 use ballast_dockerfile::Dockerfile;
-use ballast_linter::project::Project;
 use ballast_linter::{BuildContext, LintError, LintOptions, Memo, Settings, Severity};
 use ballast_ml::bases::ResolvedBases;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::commands::bases;
-use crate::commands::project::build_options;
 use crate::config::{self, LintConfig};
-use crate::input::read_text;
+use crate::inputs::bases;
+use crate::inputs::project::build_options;
+use crate::inputs::read_text;
 
 /// Which Dockerfiles, and the rule settings.
 #[derive(Args, Debug, Clone)]
@@ -78,7 +78,7 @@ pub struct TargetArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     #[command(flatten)]
-    pub resolve_bases: crate::commands::bases::ResolveBasesArg,
+    pub resolve_bases: crate::inputs::bases::ResolveBasesArg,
     /// The name to show for standard input.
     #[arg(long, default_value = "-")]
     pub stdin_filename: String,
@@ -332,10 +332,7 @@ pub fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result<Prepar
                 Some(dir.clone())
             };
             let context_key = root.map(|root| {
-                let ignore = ballast_linter::project::ignore_file_for(
-                    &root,
-                    (!stdin).then_some(f.as_path()),
-                );
+                let ignore = ignore_file_for(&root, (!stdin).then_some(f.as_path()));
                 (root, ignore)
             });
             let display = if stdin {

@@ -1,4 +1,13 @@
-//! Reading user files with errors that name the file and position.
+//! What commands read, shared by them: the project (a Dockerfile and its
+//! context), the Dockerfiles to lint with their settings (`targets`), images
+//! (`images`), base images resolved from a registry or the daemon
+//! (`bases`), and user files read with errors that name the file and
+//! position.
+
+pub mod bases;
+pub mod images;
+pub mod project;
+pub mod targets;
 
 use std::io::Read;
 use std::path::Path;

@@ -5,10 +5,10 @@ use std::io::IsTerminal;
 
 use anyhow::Result;
 use ballast_context::rebuild::MeasuredLayer;
+use ballast_image::inspection::Report;
 use ballast_image::layer::Progress;
 use ballast_image::limits::Limits;
 use ballast_image::registry::RemoteOptions;
-use ballast_image::report::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze_with_files};
 use clap::Args;
 

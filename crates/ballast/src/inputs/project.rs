@@ -9,7 +9,7 @@ use clap::Args;
 
 pub use ballast_context::project::Project;
 
-use crate::input::read_text;
+use crate::inputs::read_text;
 
 /// Where the project is.
 #[derive(Args, Debug, Clone, Default)]
