@@ -55,10 +55,7 @@ impl Engine {
                 Err(err) => why.push(format!("{name}: {err}")),
             }
         }
-        Err(BenchError::Engine(format!(
-            "no container engine: {}",
-            why.join("; ")
-        )))
+        Err(BenchError::NoEngine(why.join("; ")))
     }
 
     pub fn name(&self) -> &'static str {
@@ -77,18 +74,24 @@ impl Engine {
         c
     }
 
+    fn spawn_error(&self, error: std::io::Error) -> BenchError {
+        BenchError::Spawn {
+            engine: self.name(),
+            error,
+        }
+    }
+
     fn run(&self, args: &[&str]) -> Result<Output> {
         let out = self
             .cmd(args)
             .output()
-            .map_err(|e| BenchError::Engine(format!("{}: {e}", self.name())))?;
+            .map_err(|error| self.spawn_error(error))?;
         if !out.status.success() {
-            return Err(BenchError::Engine(format!(
-                "{} {} failed: {}",
-                self.name(),
-                args.first().copied().unwrap_or(""),
-                tail(&out)
-            )));
+            return Err(BenchError::Command {
+                engine: self.name(),
+                command: args.first().copied().unwrap_or("").to_string(),
+                output: tail(&out),
+            });
         }
         Ok(out)
     }
@@ -118,7 +121,7 @@ impl Engine {
         let out = self
             .cmd(&args)
             .output()
-            .map_err(|e| BenchError::Engine(format!("{}: {e}", self.name())))?;
+            .map_err(|error| self.spawn_error(error))?;
         let elapsed = start.elapsed();
         let log = format!(
             "{}{}",
@@ -126,10 +129,10 @@ impl Engine {
             String::from_utf8_lossy(&out.stderr)
         );
         if !out.status.success() {
-            return Err(BenchError::Engine(format!(
-                "building {tag} failed:\n{}",
-                last_lines(&log, 30)
-            )));
+            return Err(BenchError::Build {
+                tag: tag.to_string(),
+                log: last_lines(&log, 30),
+            });
         }
         Ok((elapsed, log))
     }
@@ -137,10 +140,7 @@ impl Engine {
     /// The image size the engine reports (uncompressed layers).
     pub fn size(&self, tag: &str) -> Result<u64> {
         let out = self.run(&["image", "inspect", "--format", "{{.Size}}", tag])?;
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .map_err(|e| BenchError::Engine(format!("size of {tag}: {e}")))
+        number(&out, "size", tag)
     }
 
     /// The number of layers.
@@ -152,10 +152,7 @@ impl Engine {
             "{{len .RootFS.Layers}}",
             tag,
         ])?;
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .map_err(|e| BenchError::Engine(format!("layers of {tag}: {e}")))
+        number(&out, "layers", tag)
     }
 
     pub fn tag(&self, from: &str, to: &str) -> Result<()> {
@@ -218,4 +215,40 @@ pub fn step_cached(log: &str, needle: &str) -> Option<bool> {
         .next()?
         .to_string();
     Some(log.lines().any(|l| l == format!("{id} CACHED")))
+}
+
+/// The number an engine command printed.
+fn number<T: std::str::FromStr>(out: &Output, what: &'static str, tag: &str) -> Result<T> {
+    let answer = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    answer.parse().map_err(|_| BenchError::Unreadable {
+        what,
+        tag: tag.to_string(),
+        answer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printed(text: &str) -> Output {
+        Output {
+            status: std::process::ExitStatus::default(),
+            stdout: text.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_engine_figure_is_a_number_or_an_error_naming_it() {
+        assert_eq!(
+            number::<u64>(&printed("1234\n"), "size", "t").unwrap(),
+            1234
+        );
+        let e = number::<u64>(&printed("<no value>\n"), "size", "app:1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "size of app:1: \"<no value>\" is not a number"
+        );
+    }
 }

@@ -38,28 +38,33 @@ impl BenchRegistry {
         let dir = tempfile::Builder::new()
             .prefix("ballast-registry")
             .tempdir()
-            .map_err(|e| BenchError::Io(e.to_string()))?;
+            .map_err(|error| BenchError::Io {
+                path: std::env::temp_dir(),
+                error,
+            })?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
-            .map_err(|e| BenchError::Io(e.to_string()))?
+            .map_err(|error| BenchError::Io {
+                path: "127.0.0.1:0".into(),
+                error,
+            })?
             .port();
         let config = format!(
             "version: 0.1\nstorage:\n  filesystem: {{rootdirectory: {}}}\n  delete: {{enabled: true}}\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: ballast-bench\nlog:\n  level: error\n",
             dir.path().join("data").display()
         );
-        std::fs::write(dir.path().join("config.yml"), config)
-            .map_err(|e| BenchError::Io(e.to_string()))?;
+        let config_path = dir.path().join("config.yml");
+        std::fs::write(&config_path, config).map_err(|error| BenchError::Io {
+            path: config_path.clone(),
+            error,
+        })?;
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(dir.path().join("config.yml"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map_err(|e| {
-                BenchError::Registry(format!(
-                    "cannot start docker-registry ({e}); install it, or pass --registry HOST:PORT"
-                ))
-            })?;
+            .map_err(BenchError::NoRegistry)?;
         let r = BenchRegistry {
             addr: format!("127.0.0.1:{port}"),
             child: Some(child),
@@ -76,9 +81,7 @@ impl BenchRegistry {
                 }
             }
             if start.elapsed() > Duration::from_secs(20) {
-                return Err(BenchError::Registry(
-                    "the local registry did not start".into(),
-                ));
+                return Err(BenchError::RegistryTimeout);
             }
             std::thread::sleep(Duration::from_millis(25));
         }

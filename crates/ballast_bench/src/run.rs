@@ -169,10 +169,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
     }
     let changed = opts.context.join(&opts.changed_file);
     if !changed.is_file() {
-        return Err(BenchError::Io(format!(
-            "{}: the file to change does not exist",
-            changed.display()
-        )));
+        return Err(BenchError::NoFileToChange(changed));
     }
     let nonce = std::process::id();
     let mut out = Vec::new();
@@ -207,16 +204,20 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
                 opts.changed_file.display()
             ));
             let (changed_time, log) = {
-                let original = std::fs::read(&changed)
-                    .map_err(|e| BenchError::Io(format!("{}: {e}", changed.display())))?;
+                let original = std::fs::read(&changed).map_err(|error| BenchError::Io {
+                    path: changed.clone(),
+                    error,
+                })?;
                 let _revert = Revert {
                     path: changed.clone(),
                     original: original.clone(),
                 };
                 let mut text = original;
                 text.extend_from_slice(b"\n# ballast bench: a one-line change\n");
-                std::fs::write(&changed, &text)
-                    .map_err(|e| BenchError::Io(format!("{}: {e}", changed.display())))?;
+                std::fs::write(&changed, &text).map_err(|error| BenchError::Io {
+                    path: changed.clone(),
+                    error,
+                })?;
                 engine.build(&opts.context, &v.dockerfile, &tag, false, &opts.build_flags)?
             };
             let (predicted_bytes, predicted_basis) = prediction(&engine, v);
@@ -248,8 +249,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
                 progress(&format!("{}: pull", v.name));
                 let lo = ballast_image::LoadOptions::default();
                 let start = std::time::Instant::now();
-                let bytes = ballast_image::registry::download(&remote, &lo)
-                    .map_err(|e| BenchError::Registry(e.to_string()))?;
+                let bytes = ballast_image::registry::download(&remote, &lo)?;
                 m.pull_seconds = Some(secs(start.elapsed()));
                 m.compressed_bytes = Some(bytes);
                 progress(&format!("{}: inspect", v.name));
