@@ -41,6 +41,18 @@ pub fn run(cmd: &mut Command, code: i32) -> std::process::Output {
     out
 }
 
+/// A command's run as a snapshot, in insta_cmd's shape: the arguments,
+/// whether it succeeded, its exit code, its standard output and error.
+pub fn cmd_snapshot(args: &[&str], out: &std::process::Output) -> String {
+    format!(
+        "args: {args:?}\nsuccess: {}\nexit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        out.status.success(),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// Fails the test with the command's standard error unless it succeeded.
 pub fn assert_success(out: &std::process::Output) {
     assert!(
