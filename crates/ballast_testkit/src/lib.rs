@@ -18,6 +18,7 @@ pub mod engine;
 pub mod hostile;
 pub mod image;
 pub mod local_registry;
+pub mod ml_image;
 pub mod projects;
 pub mod proof;
 pub mod schemas;
