@@ -48,7 +48,7 @@ fn main() {
         }
     }
     let mut out = String::from(
-        "/// Rule documentation, from each rule file's doc comment.\npub static RULE_DOCS: &[(&str, &str)] = &[\n",
+        "/// Rule documentation, from each rule file's doc comment.\npub(crate) static RULE_DOCS: &[(&str, &str)] = &[\n",
     );
     for (name, doc) in entries {
         writeln!(out, "    ({name:?}, {doc:?}),").unwrap();

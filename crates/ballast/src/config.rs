@@ -18,7 +18,7 @@ use serde::{Deserialize, Deserializer};
 /// The whole configuration file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Config {
+pub(crate) struct Config {
     /// `ballast inspect` gates.
     #[serde(default)]
     pub inspect: InspectConfig,
@@ -30,7 +30,7 @@ pub struct Config {
 /// `[lint]`: which rules run, how severe they are, when lint fails.
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct LintConfig {
+pub(crate) struct LintConfig {
     /// Rules to run (replaces the default selection).
     pub select: Option<Vec<String>>,
     #[serde(default)]
@@ -58,7 +58,7 @@ pub struct LintConfig {
 /// CI gates for `ballast inspect`.
 #[derive(Debug, Default, Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct InspectConfig {
+pub(crate) struct InspectConfig {
     #[serde(default, deserialize_with = "size")]
     pub max_size: Option<u64>,
     #[serde(default, deserialize_with = "size")]
@@ -116,7 +116,7 @@ fn category_limits<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Category, u64
 
 /// A loaded configuration and where it came from.
 #[derive(Debug, Default)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub config: Config,
     pub path: Option<PathBuf>,
     /// What the file says that ballast does not act on (a hadolint file's
@@ -126,7 +126,7 @@ pub struct Loaded {
 
 /// Finds the nearest `ballast.toml` (or `pyproject.toml` with `[tool.ballast]`)
 /// at or above `start`.
-pub fn discover(start: &Path) -> Result<Loaded> {
+pub(crate) fn discover(start: &Path) -> Result<Loaded> {
     let start = if start.is_file() {
         start.parent().unwrap_or(Path::new("."))
     } else {
@@ -174,7 +174,7 @@ fn discover_hadolint(start: &Path) -> Result<Loaded> {
 
 /// Loads a configuration file given by the user (`ballast.toml`, or a
 /// `pyproject.toml` whose `[tool.ballast]` is read).
-pub fn load(path: &Path) -> Result<Loaded> {
+pub(crate) fn load(path: &Path) -> Result<Loaded> {
     let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let loaded = load_file(path, pyproject)?;
     if loaded.path.is_none() {

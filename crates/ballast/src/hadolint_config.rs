@@ -17,7 +17,7 @@ use crate::config::LintConfig;
 
 /// The settings a hadolint configuration file gives, and notes on what it
 /// says that ballast does not act on.
-pub fn read(path: &Path) -> Result<(LintConfig, Vec<String>)> {
+pub(crate) fn read(path: &Path) -> Result<(LintConfig, Vec<String>)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let doc: Value = serde_norway::from_str(&text)
@@ -129,7 +129,7 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// The file hadolint would read in `dir`, if any.
-pub fn find_in(dir: &Path) -> Option<std::path::PathBuf> {
+pub(crate) fn find_in(dir: &Path) -> Option<std::path::PathBuf> {
     [".hadolint.yaml", ".hadolint.yml"]
         .iter()
         .map(|n| dir.join(n))

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 /// Output stopped because the pipe was closed; the command ends quietly.
 #[derive(Debug)]
-pub struct BrokenPipe;
+pub(crate) struct BrokenPipe;
 
 impl std::fmt::Display for BrokenPipe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -16,7 +16,7 @@ impl std::fmt::Display for BrokenPipe {
 impl std::error::Error for BrokenPipe {}
 
 /// Writes `text` to standard output.
-pub fn emit(text: &str) -> anyhow::Result<()> {
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -27,7 +27,7 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
 
 /// When to colour terminal output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// When standard output is a terminal and NO_COLOR is not set.
     Auto,
     Always,
@@ -36,7 +36,7 @@ pub enum ColorChoice {
 
 impl ColorChoice {
     /// Whether to emit colour on standard output.
-    pub fn enabled(self) -> bool {
+    pub(crate) fn enabled(self) -> bool {
         use std::io::IsTerminal;
         match self {
             ColorChoice::Always => true,
@@ -52,7 +52,7 @@ impl ColorChoice {
 /// A message as one safe terminal line: newlines, escape sequences and
 /// bidirectional overrides (which hostile file or member names may carry)
 /// are shown escaped instead of acting on the terminal.
-pub fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     for c in message.chars() {
         if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
@@ -66,7 +66,7 @@ pub fn one_line(message: &str) -> String {
 
 /// Prints `note: MESSAGE` on standard error, once per run however many
 /// files say it (a tool a rule needs is missing).
-pub fn note_once(message: &str) {
+pub(crate) fn note_once(message: &str) {
     static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
     if !seen.iter().any(|m| m == message) {
@@ -76,7 +76,7 @@ pub fn note_once(message: &str) {
 }
 
 /// Prints `error: MESSAGE` on one line of standard error.
-pub fn print_error(message: impl std::fmt::Display) {
+pub(crate) fn print_error(message: impl std::fmt::Display) {
     eprintln!("error: {}", one_line(&message.to_string()));
 }
 

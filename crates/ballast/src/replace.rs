@@ -29,7 +29,7 @@ const PAUSE_HOOK: &str = "BALLAST_TEST_PAUSE_BEFORE_RENAME";
 
 /// One change to make: the path as given, the text read from it ("" for a
 /// new file) and the text to write.
-pub struct Change<'a> {
+pub(crate) struct Change<'a> {
     pub path: &'a Path,
     pub old: &'a str,
     pub new: &'a str,
@@ -45,7 +45,7 @@ struct Staged {
 }
 
 /// Replaces every file of `changes`, all staged before the first rename.
-pub fn replace_all(changes: &[Change<'_>]) -> Result<()> {
+pub(crate) fn replace_all(changes: &[Change<'_>]) -> Result<()> {
     let staged = changes.iter().map(stage).collect::<Result<Vec<_>>>()?;
     for s in staged {
         s.commit()?;

@@ -6,7 +6,7 @@
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 /// Go's `unicode.IsSpace`.
-pub fn is_space(c: char) -> bool {
+pub(crate) fn is_space(c: char) -> bool {
     // Latin-1 is special-cased in Go; beyond it, the White_Space property, which
     // is exactly what Rust's `char::is_whitespace` implements.
     c.is_whitespace()
@@ -14,17 +14,17 @@ pub fn is_space(c: char) -> bool {
 
 /// Go's `unicode.IsSpace(rune(b))` applied to one byte, as BuildKit does in
 /// its byte-wise loops (`extractBuilderFlags`, `parseHealthConfig`).
-pub fn is_space_byte(b: u8) -> bool {
+pub(crate) fn is_space_byte(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0)
 }
 
 /// The characters of BuildKit's `reWhitespace` (`[\t\v\f\r ]`).
-pub fn is_re_whitespace(c: char) -> bool {
+pub(crate) fn is_re_whitespace(c: char) -> bool {
     matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ')
 }
 
 /// Go's `unicode.IsLetter`: general category L.
-pub fn is_letter(c: char) -> bool {
+pub(crate) fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
@@ -39,7 +39,7 @@ pub fn is_letter(c: char) -> bool {
 }
 
 /// Go's `unicode.IsDigit`: general category Nd.
-pub fn is_digit(c: char) -> bool {
+pub(crate) fn is_digit(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_digit();
     }
@@ -47,7 +47,7 @@ pub fn is_digit(c: char) -> bool {
 }
 
 /// Go's `strconv.IsPrint`: categories L, M, N, P, S and the ASCII space.
-pub fn is_print(c: char) -> bool {
+pub(crate) fn is_print(c: char) -> bool {
     if c.is_ascii() {
         return (' '..='~').contains(&c);
     }
@@ -66,7 +66,7 @@ pub fn is_print(c: char) -> bool {
 }
 
 /// Go's `strings.ToLower`: the simple (one-to-one) lower-case mapping per rune.
-pub fn to_lower(s: &str) -> String {
+pub(crate) fn to_lower(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
@@ -109,13 +109,13 @@ pub fn quote(s: &str) -> String {
 }
 
 /// Go's `fmt.Sprintf("%q", []string{...})`.
-pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
     let parts: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
     format!("[{}]", parts.join(" "))
 }
 
 /// Go's `strings.TrimSpace`, returning the byte range kept.
-pub fn trim_space_range(s: &str) -> (usize, usize) {
+pub(crate) fn trim_space_range(s: &str) -> (usize, usize) {
     let start = s.len() - s.trim_start_matches(is_space).len();
     let end = s.trim_end_matches(is_space).len();
     if start >= end {
@@ -127,7 +127,7 @@ pub fn trim_space_range(s: &str) -> (usize, usize) {
 
 /// Splits like Go's `regexp.MustCompile("[\t\v\f\r ]+").Split(s, n)` with
 /// `n == -1` (all) or `n == 2`, returning byte ranges.
-pub fn split_re_whitespace(s: &str, limit: Option<usize>) -> Vec<(usize, usize)> {
+pub(crate) fn split_re_whitespace(s: &str, limit: Option<usize>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     if s.is_empty() {
         // Go: Split("", -1) on a regexp that does not match "" gives [""].

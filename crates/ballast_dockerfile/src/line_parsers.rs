@@ -36,7 +36,7 @@ pub(crate) fn node_from_line(line: &str, base: usize, escape: char) -> Result<Ra
 /// How deep `ONBUILD ONBUILD ...` may nest before parsing stops. BuildKit's
 /// parser recurses without a bound (its build then refuses any chaining); we
 /// stop early rather than exhaust the stack (docs/parser-differences.md).
-pub const MAX_ONBUILD_NESTING: usize = 16;
+pub(crate) const MAX_ONBUILD_NESTING: usize = 16;
 
 fn node_at_depth(line: &str, base: usize, escape: char, depth: usize) -> Result<RawNode, String> {
     let (ts, te) = go::trim_space_range(line);

@@ -13,7 +13,7 @@ const UNARMED: u64 = u64::MAX;
 
 /// The error a metered step stops with.
 #[derive(Debug)]
-pub struct HeaderTooLarge(pub u64);
+pub(crate) struct HeaderTooLarge(pub u64);
 
 impl std::fmt::Display for HeaderTooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,19 +28,19 @@ impl std::fmt::Display for HeaderTooLarge {
 impl std::error::Error for HeaderTooLarge {}
 
 /// Whether an I/O error is a [`HeaderTooLarge`].
-pub fn is_header_too_large(e: &io::Error) -> bool {
+pub(crate) fn is_header_too_large(e: &io::Error) -> bool {
     e.get_ref()
         .is_some_and(|inner| inner.downcast_ref::<HeaderTooLarge>().is_some())
 }
 
 /// The bytes one step may read: the longest allowed path twice (name and
 /// link target) plus room for headers and ordinary PAX records.
-pub fn step_bound(max_path_bytes: u64) -> u64 {
+pub(crate) fn step_bound(max_path_bytes: u64) -> u64 {
     max_path_bytes.saturating_mul(2).saturating_add(64 << 10)
 }
 
 /// A reader that fails once an armed step has read past its bound.
-pub struct Metered<R> {
+pub(crate) struct Metered<R> {
     inner: R,
     left: Arc<AtomicU64>,
     bound: u64,
@@ -48,14 +48,14 @@ pub struct Metered<R> {
 
 /// Arms the meter around one call of the entry iterator.
 #[derive(Clone)]
-pub struct Stepper {
+pub(crate) struct Stepper {
     left: Arc<AtomicU64>,
     bound: u64,
 }
 
 /// Wraps `inner`; steps taken through the returned [`Stepper`] read at most
 /// `bound` bytes.
-pub fn metered<R: Read>(inner: R, bound: u64) -> (Metered<R>, Stepper) {
+pub(crate) fn metered<R: Read>(inner: R, bound: u64) -> (Metered<R>, Stepper) {
     let left = Arc::new(AtomicU64::new(UNARMED));
     (
         Metered {
@@ -69,7 +69,7 @@ pub fn metered<R: Read>(inner: R, bound: u64) -> (Metered<R>, Stepper) {
 
 impl Stepper {
     /// The next item of `it`, read under the bound.
-    pub fn next<I: Iterator>(&self, it: &mut I) -> Option<I::Item> {
+    pub(crate) fn next<I: Iterator>(&self, it: &mut I) -> Option<I::Item> {
         self.left.store(self.bound, Ordering::Relaxed);
         let item = it.next();
         self.left.store(UNARMED, Ordering::Relaxed);
@@ -101,13 +101,13 @@ impl<R: io::Seek> io::Seek for Metered<R> {
 
 impl<R> Metered<R> {
     /// The wrapped reader.
-    pub fn into_inner(self) -> R {
+    pub(crate) fn into_inner(self) -> R {
         self.inner
     }
 }
 
 /// Reads what is left of an entry's data, so the next step reads only headers.
-pub fn drain<R: Read>(entry: &mut R) -> io::Result<()> {
+pub(crate) fn drain<R: Read>(entry: &mut R) -> io::Result<()> {
     io::copy(entry, &mut io::sink()).map(drop)
 }
 

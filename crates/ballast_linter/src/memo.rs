@@ -37,7 +37,7 @@ pub(crate) struct Key {
 }
 
 impl Key {
-    pub fn of(source: &str, options: &LintOptions<'_>) -> Key {
+    pub(crate) fn of(source: &str, options: &LintOptions<'_>) -> Key {
         let mut settings = options.settings.clone();
         settings.select.clear();
         settings.extend_select.clear();

@@ -2,13 +2,13 @@
 
 /// Column alignment.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
 
 /// Renders rows with aligned columns (the last column is never padded).
-pub fn text_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
+pub(crate) fn text_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let mut width = vec![0usize; cols];
     for r in std::iter::once(&header.iter().map(|s| s.to_string()).collect::<Vec<_>>()).chain(rows)
@@ -54,12 +54,12 @@ pub fn text_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> Str
 }
 
 /// Escapes a Markdown table cell.
-pub fn md_cell(s: &str) -> String {
+pub(crate) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// Renders a Markdown table.
-pub fn md_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
+pub(crate) fn md_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
     let mut out = format!("| {} |\n|", header.join(" | "));
     for a in align {
         out.push_str(if *a == Align::Right {
@@ -79,7 +79,7 @@ pub fn md_table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> Strin
 }
 
 /// Shortens text to `max` characters with an ellipsis.
-pub fn shorten(s: &str, max: usize) -> String {
+pub(crate) fn shorten(s: &str, max: usize) -> String {
     let s = s.trim();
     if s.chars().count() <= max {
         return s.to_string();

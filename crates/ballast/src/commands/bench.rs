@@ -19,7 +19,7 @@ use crate::inputs::project::{self, ProjectArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     /// A Dockerfile to measure, `NAME=PATH` (repeatable); default: the
@@ -55,13 +55,13 @@ pub struct BenchArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum EngineArg {
+pub(crate) enum EngineArg {
     Docker,
     Podman,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Terminal,
     Json,
     Markdown,
@@ -167,7 +167,7 @@ fn prediction(text: &str, options: &LintOptions<'_>) -> (Option<u64>, Option<(St
     }
 }
 
-pub fn run(args: BenchArgs) -> Result<u8> {
+pub(crate) fn run(args: BenchArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
     // The variants: given, or the project's Dockerfile and its restructured form.
     let scratch = tempfile::Builder::new().prefix("ballast-bench").tempdir()?;

@@ -18,7 +18,7 @@ use crate::inputs::targets::{TargetArgs, prepare_with};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Output format.
@@ -36,13 +36,13 @@ pub struct CheckArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Terminal,
     Json,
     Markdown,
 }
 
-pub fn run(args: CheckArgs) -> Result<u8> {
+pub(crate) fn run(args: CheckArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
     // Lint with the project's configuration, reading its context.
     let targets = TargetArgs {

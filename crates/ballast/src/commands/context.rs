@@ -13,7 +13,7 @@ use crate::inputs::project::{self, ProjectArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
-pub struct ContextArgs {
+pub(crate) struct ContextArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Output format.
@@ -33,12 +33,12 @@ pub struct ContextArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Terminal,
     Json,
 }
 
-pub fn run(args: ContextArgs) -> Result<u8> {
+pub(crate) fn run(args: ContextArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
     if args.suggest_dockerignore {
         // Junk and needs are judged on everything the directory holds,

@@ -12,7 +12,7 @@ use crate::inputs::{display_name, read_text};
 use crate::output::emit;
 
 #[derive(Subcommand)]
-pub enum DebugCommand {
+pub(crate) enum DebugCommand {
     /// Parse a Dockerfile and print its syntax tree.
     Parse {
         /// The Dockerfile (`-` for standard input).
@@ -24,14 +24,14 @@ pub enum DebugCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum DumpFormat {
+pub(crate) enum DumpFormat {
     /// BuildKit's AST dump, byte for byte.
     Buildkit,
     /// A JSON array of instructions.
     Json,
 }
 
-pub fn run(cmd: DebugCommand) -> Result<u8> {
+pub(crate) fn run(cmd: DebugCommand) -> Result<u8> {
     match cmd {
         DebugCommand::Parse { file, dump } => parse(file, dump),
     }

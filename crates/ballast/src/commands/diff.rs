@@ -11,7 +11,7 @@ use crate::inputs::images::{ImageArgs, load_and_analyze};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The first image (any source `ballast inspect` reads).
     pub a: String,
     /// The second image.
@@ -26,7 +26,7 @@ pub struct DiffArgs {
     pub color: ColorChoice,
 }
 
-pub fn run(args: DiffArgs) -> Result<u8> {
+pub(crate) fn run(args: DiffArgs) -> Result<u8> {
     let (a, files_a) = load_and_analyze(&args.a, &args.image_args, true)?;
     let (b, files_b) = load_and_analyze(&args.b, &args.image_args, true)?;
     let d = ballast_image::diff::diff(&a, &files_a, &b, &files_b);

@@ -17,7 +17,7 @@ use crate::output::emit;
 use crate::replace::{Change, replace_all};
 
 #[derive(Args, Debug)]
-pub struct FixArgs {
+pub(crate) struct FixArgs {
     #[command(flatten)]
     pub targets: TargetArgs,
     /// Also apply fixes that may change behaviour (another base image, a moved COPY, a new user).
@@ -276,7 +276,7 @@ fn verify(args: &FixArgs, pair: &[PathBuf]) -> Result<u8> {
     })
 }
 
-pub fn run(args: FixArgs) -> Result<u8> {
+pub(crate) fn run(args: FixArgs) -> Result<u8> {
     if let Some(pair) = &args.verify {
         return verify(&args, pair);
     }

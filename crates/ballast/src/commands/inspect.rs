@@ -13,7 +13,7 @@ use crate::inputs::images::{ImageArgs, load_and_analyze};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// The image: a docker-archive or OCI archive file, an OCI layout
     /// directory, `-` for a tar on standard input, `docker://HOST/REPO:TAG`
     /// (a registry), `daemon://NAME` or a bare image name (the Docker
@@ -36,7 +36,7 @@ pub struct InspectArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum InspectFormat {
+pub(crate) enum InspectFormat {
     Terminal,
     Json,
     Markdown,
@@ -44,7 +44,7 @@ pub enum InspectFormat {
 
 /// CI gates. A gate fails when the value is strictly beyond its limit.
 #[derive(Args, Debug, Default, Clone)]
-pub struct GateArgs {
+pub(crate) struct GateArgs {
     /// Fail when the final image size (regular files visible at the end) is above this (e.g. 2GB).
     #[arg(long, value_name = "SIZE", value_parser = gates::parse_size)]
     pub max_size: Option<u64>,
@@ -75,7 +75,7 @@ fn effective_gates(cli: &GateArgs, file: &config::InspectConfig) -> Gates {
     }
 }
 
-pub fn run(args: InspectArgs) -> Result<u8> {
+pub(crate) fn run(args: InspectArgs) -> Result<u8> {
     let cfg = config::discover(&std::env::current_dir()?)?;
     let gates = effective_gates(&args.gates, &cfg.config.inspect);
     if args.manifest_only {

@@ -14,7 +14,7 @@ use crate::output::{ColorChoice, emit};
 use ballast_linter::model::Layers;
 
 #[derive(Args, Debug)]
-pub struct LintArgs {
+pub(crate) struct LintArgs {
     #[command(flatten)]
     pub targets: TargetArgs,
     /// Output format.
@@ -33,7 +33,7 @@ pub struct LintArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// rustc-style diagnostics with source snippets.
     Terminal,
     /// Versioned JSON (docs/lint.md).
@@ -49,7 +49,7 @@ pub enum Format {
 /// The least severe finding that fails the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Threshold {
+pub(crate) enum Threshold {
     Error,
     Warning,
     Info,
@@ -75,7 +75,7 @@ impl Threshold {
 }
 
 /// Lints one job; `image` is a built image's layers for the image model.
-pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> LintedFile {
+pub(crate) fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> LintedFile {
     let source = match prepared.source(job) {
         Ok(t) => t,
         Err(e) => {
@@ -139,7 +139,7 @@ pub fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>) -> Li
     }
 }
 
-pub fn run(args: LintArgs) -> Result<u8> {
+pub(crate) fn run(args: LintArgs) -> Result<u8> {
     let prepared = prepare(&args.targets)?;
     let thresholds: Vec<Threshold> = prepared
         .jobs

@@ -1,12 +1,12 @@
 //! One module per subcommand.
 
-pub mod bench;
-pub mod check;
-pub mod context;
-pub mod debug;
-pub mod diff;
-pub mod fix;
-pub mod inspect;
-pub mod lint;
-pub mod rebuild;
-pub mod rule;
+pub(crate) mod bench;
+pub(crate) mod check;
+pub(crate) mod context;
+pub(crate) mod debug;
+pub(crate) mod diff;
+pub(crate) mod fix;
+pub(crate) mod inspect;
+pub(crate) mod lint;
+pub(crate) mod rebuild;
+pub(crate) mod rule;

@@ -19,7 +19,7 @@ use crate::inputs::project::{self, ProjectArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
-pub struct RebuildArgs {
+pub(crate) struct RebuildArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Files that changed (relative to the context, or to the current directory).
@@ -101,7 +101,7 @@ fn context_relative(dir: &Path, p: &str) -> Result<String> {
     Ok(rel)
 }
 
-pub fn run(args: RebuildArgs) -> Result<u8> {
+pub(crate) fn run(args: RebuildArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
     let ctx = p.walked();
     let uses = context_uses(&p.df, &p.graph, ctx);

@@ -8,7 +8,7 @@ use crate::exit;
 use crate::output::emit;
 
 #[derive(Args, Debug)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// A rule code (BL101) or name (full-python-base); none lists every rule.
     pub rule: Option<String>,
     /// Instead, what covers each rule of another linter (`hadolint`).
@@ -21,12 +21,12 @@ pub struct RuleArgs {
 
 /// A linter whose rules `--map` lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Peer {
+pub(crate) enum Peer {
     Hadolint,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Markdown,
     Json,
@@ -84,7 +84,7 @@ fn hadolint_map(format: Format) -> String {
     }
 }
 
-pub fn run(args: RuleArgs) -> Result<u8> {
+pub(crate) fn run(args: RuleArgs) -> Result<u8> {
     if args.map == Some(Peer::Hadolint) {
         emit(&hadolint_map(args.format))?;
         return Ok(exit::OK);

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 /// `--resolve-bases[=registry|daemon]`, shared by the commands that lint.
 #[derive(Args, Debug, Clone, Copy, Default)]
-pub struct ResolveBasesArg {
+pub(crate) struct ResolveBasesArg {
     /// Read each base image's platforms and environment from the registry
     /// its reference names (or `daemon`: the local daemon) for
     /// undefined-var and invalid-base-image-platform, in place of ballast's
@@ -29,7 +29,7 @@ pub struct ResolveBasesArg {
 
 /// Where base images are looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BaseSource {
+pub(crate) enum BaseSource {
     /// The registry each reference names (Docker Hub by default), as
     /// BuildKit resolves it: manifest and configuration only, no layers.
     Registry,
@@ -40,7 +40,7 @@ pub enum BaseSource {
 /// Resolves every base image of `sources` (Dockerfile texts with their
 /// lint options) once; an image that cannot be read gets one note on
 /// standard error and the table's facts.
-pub fn resolve(source: BaseSource, sources: &[(String, LintOptions<'_>)]) -> ResolvedBases {
+pub(crate) fn resolve(source: BaseSource, sources: &[(String, LintOptions<'_>)]) -> ResolvedBases {
     let mut wanted: Vec<(String, String)> = Vec::new();
     for (text, options) in sources {
         let Ok(images) = ballast_linter::base_images(&Dockerfile::parse(text), options) else {

@@ -14,7 +14,7 @@ use clap::Args;
 
 /// How to read images.
 #[derive(Args, Debug, Clone)]
-pub struct ImageArgs {
+pub(crate) struct ImageArgs {
     /// Platform to pick from a multi-platform index (`os/arch[/variant]`).
     #[arg(long)]
     pub platform: Option<String>,
@@ -67,7 +67,7 @@ pub struct ImageArgs {
 
 impl ImageArgs {
     /// Defaults, without a progress bar.
-    pub fn quiet() -> ImageArgs {
+    pub(crate) fn quiet() -> ImageArgs {
         let l = Limits::default();
         ImageArgs {
             platform: None,
@@ -91,7 +91,7 @@ impl ImageArgs {
 
     /// Registry options: credentials (the password read from standard
     /// input once), the blob cache, plain HTTP.
-    pub fn remote(&self) -> Result<RemoteOptions> {
+    pub(crate) fn remote(&self) -> Result<RemoteOptions> {
         let credentials = match (&self.username, self.password_stdin) {
             (Some(u), true) => {
                 let mut password = String::new();
@@ -133,7 +133,7 @@ impl ImageArgs {
 /// `$XDG_CACHE_HOME/ballast` (or `~/.cache/ballast`); no cache when neither
 /// is set, rather than a shared directory such as /tmp that another user
 /// could prepare.
-pub fn default_cache_dir() -> Option<std::path::PathBuf> {
+pub(crate) fn default_cache_dir() -> Option<std::path::PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(std::path::PathBuf::from)
@@ -155,7 +155,7 @@ impl Progress for Bar {
 
 /// A built image's layers, bottom first: the history entry that made each
 /// and its regular-file bytes (what `--image` calibrates predictions with).
-pub fn history_layers(reference: &str) -> Result<Vec<MeasuredLayer>> {
+pub(crate) fn history_layers(reference: &str) -> Result<Vec<MeasuredLayer>> {
     let (report, _) = load_and_analyze(reference, &ImageArgs::quiet(), false)?;
     Ok(report
         .layers
@@ -170,7 +170,7 @@ pub fn history_layers(reference: &str) -> Result<Vec<MeasuredLayer>> {
 }
 
 /// Loads and analyses an image; `keep_files` also returns the final files.
-pub fn load_and_analyze(
+pub(crate) fn load_and_analyze(
     reference: &str,
     args: &ImageArgs,
     keep_files: bool,

@@ -4,10 +4,10 @@
 //! (`bases`), and user files read with errors that name the file and
 //! position.
 
-pub mod bases;
-pub mod images;
-pub mod project;
-pub mod targets;
+pub(crate) mod bases;
+pub(crate) mod images;
+pub(crate) mod project;
+pub(crate) mod targets;
 
 use std::io::Read;
 use std::path::Path;
@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 /// The largest Dockerfile or ignore file read, unless `BALLAST_MAX_DOCKERFILE_BYTES`
 /// says otherwise: real ones are kilobytes, and parsing costs memory in
 /// proportion (docs/security.md).
-pub const MAX_TEXT_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_TEXT_BYTES: u64 = 1 << 20;
 const MAX_TEXT_ENV: &str = "BALLAST_MAX_DOCKERFILE_BYTES";
 
 fn max_text_bytes() -> u64 {
@@ -29,7 +29,7 @@ fn max_text_bytes() -> u64 {
 
 /// Reads a text file (or stdin for `-`), rejecting invalid UTF-8 with the
 /// line and column of the first bad byte.
-pub fn read_text(path: &Path) -> Result<String> {
+pub(crate) fn read_text(path: &Path) -> Result<String> {
     let max = max_text_bytes();
     let mut bytes = Vec::new();
     if path == Path::new("-") {
@@ -54,7 +54,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 }
 
 /// How a path is shown in messages (`-` is standard input).
-pub fn display_name(path: &Path) -> String {
+pub(crate) fn display_name(path: &Path) -> String {
     if path == Path::new("-") {
         "<stdin>".to_string()
     } else {

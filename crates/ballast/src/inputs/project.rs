@@ -7,13 +7,13 @@ use anyhow::{Result, bail};
 use ballast_dockerfile::stages::BuildOptions;
 use clap::Args;
 
-pub use ballast_context::project::Project;
+pub(crate) use ballast_context::project::Project;
 
 use crate::inputs::read_text;
 
 /// Where the project is.
 #[derive(Args, Debug, Clone, Default)]
-pub struct ProjectArgs {
+pub(crate) struct ProjectArgs {
     /// The build context directory.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
@@ -29,7 +29,7 @@ pub struct ProjectArgs {
 }
 
 /// The Dockerfile of a context directory.
-pub fn find_dockerfile(dir: &Path, file: Option<&Path>) -> Result<PathBuf> {
+pub(crate) fn find_dockerfile(dir: &Path, file: Option<&Path>) -> Result<PathBuf> {
     if let Some(f) = file {
         return Ok(f.to_path_buf());
     }
@@ -45,7 +45,7 @@ pub fn find_dockerfile(dir: &Path, file: Option<&Path>) -> Result<PathBuf> {
     )
 }
 
-pub fn build_options(args: &[String]) -> Result<BuildOptions> {
+pub(crate) fn build_options(args: &[String]) -> Result<BuildOptions> {
     let mut o = BuildOptions::default();
     for a in args {
         let Some((k, v)) = a.split_once('=') else {
@@ -58,7 +58,7 @@ pub fn build_options(args: &[String]) -> Result<BuildOptions> {
 
 /// Loads the project: the Dockerfile read once, then parsed, graphed and
 /// its context walked once.
-pub fn load(args: &ProjectArgs) -> Result<Project> {
+pub(crate) fn load(args: &ProjectArgs) -> Result<Project> {
     if !args.dir.is_dir() {
         bail!("{}: not a directory", args.dir.display());
     }
@@ -75,7 +75,10 @@ pub fn load(args: &ProjectArgs) -> Result<Project> {
 
 /// Lint options for the project's Dockerfile with its build arguments and
 /// target, reading its context; the memo knows the parsed Dockerfile.
-pub fn lint_options<'a>(p: &'a Project, args: &ProjectArgs) -> ballast_linter::LintOptions<'a> {
+pub(crate) fn lint_options<'a>(
+    p: &'a Project,
+    args: &ProjectArgs,
+) -> ballast_linter::LintOptions<'a> {
     let options = ballast_linter::LintOptions {
         build: p.build.clone(),
         target: args.target.clone(),
@@ -88,7 +91,7 @@ pub fn lint_options<'a>(p: &'a Project, args: &ProjectArgs) -> ballast_linter::L
 
 /// The image model's bytes for each step of the image stages (by line), as
 /// `lint` predicts them: `rebuild` and `check` cost rebuilt steps with them.
-pub fn model_steps(p: &Project, args: &ProjectArgs) -> Vec<(usize, u64, String)> {
+pub(crate) fn model_steps(p: &Project, args: &ProjectArgs) -> Vec<(usize, u64, String)> {
     let options = lint_options(p, args);
     ballast_linter::model::predict_text(&p.df.source, &options)
         .map(|m| m.step_bytes())

@@ -24,7 +24,7 @@ use crate::inputs::read_text;
 
 /// Which Dockerfiles, and the rule settings.
 #[derive(Args, Debug, Clone)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// Dockerfiles, or directories to search (Dockerfile, Containerfile,
     /// *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*; templates and
     /// .gitignore'd files skipped); `-` reads standard input.
@@ -86,7 +86,7 @@ pub struct TargetArgs {
 
 /// One Dockerfile to work on.
 #[derive(Debug)]
-pub struct Job {
+pub(crate) struct Job {
     pub path: PathBuf,
     /// The path as shown.
     pub display: String,
@@ -101,13 +101,13 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn is_stdin(&self) -> bool {
+    pub(crate) fn is_stdin(&self) -> bool {
         self.path == Path::new("-")
     }
 }
 
 /// The jobs with their shared inputs.
-pub struct Prepared {
+pub(crate) struct Prepared {
     pub jobs: Vec<Job>,
     pub build: BuildOptions,
     pub target: Option<String>,
@@ -118,7 +118,7 @@ pub struct Prepared {
 }
 
 /// Whether a file name is a Dockerfile by name.
-pub fn is_dockerfile_name(name: &str) -> bool {
+pub(crate) fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".dockerignore") {
         return false;
@@ -146,7 +146,7 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
 ];
 
 /// Whether a Dockerfile-named file is a template to render first.
-pub fn is_template_name(name: &str) -> bool {
+pub(crate) fn is_template_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
@@ -246,13 +246,13 @@ fn settings_for(
 }
 
 /// Finds the Dockerfiles, their settings and build contexts.
-pub fn prepare(args: &TargetArgs) -> Result<Prepared> {
+pub(crate) fn prepare(args: &TargetArgs) -> Result<Prepared> {
     prepare_with(args, None)
 }
 
 /// The same for a project a command has loaded: its Dockerfile is not read
 /// or parsed again, nor its context walked again.
-pub fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result<Prepared> {
+pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result<Prepared> {
     if let Some(c) = &args.context
         && !c.is_dir()
     {
@@ -417,7 +417,7 @@ pub fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result<Prepar
 
 impl Prepared {
     /// The text of a job's Dockerfile, or why it cannot be read.
-    pub fn source(&self, job: &Job) -> Result<String, String> {
+    pub(crate) fn source(&self, job: &Job) -> Result<String, String> {
         if let Some(df) = &job.parsed {
             return Ok(df.source.clone());
         }
@@ -428,12 +428,12 @@ impl Prepared {
     }
 
     /// A job's build context, if it has one.
-    pub fn context(&self, job: &Job) -> Option<&BuildContext> {
+    pub(crate) fn context(&self, job: &Job) -> Option<&BuildContext> {
         self.contexts.get(job.context_key.as_ref()?).map(|c| &**c)
     }
 
     /// Lint options for a job.
-    pub fn options(&self, job: &Job) -> LintOptions<'_> {
+    pub(crate) fn options(&self, job: &Job) -> LintOptions<'_> {
         LintOptions {
             settings: job.settings.clone(),
             build: self.build.clone(),
@@ -448,7 +448,7 @@ impl Prepared {
 
     /// Runs `f` on every job, in parallel when there are several (starting
     /// a thread pool costs more than linting one file); results in job order.
-    pub fn map<T: Send>(&self, f: impl Fn(&Job) -> T + Sync + Send) -> Vec<T> {
+    pub(crate) fn map<T: Send>(&self, f: impl Fn(&Job) -> T + Sync + Send) -> Vec<T> {
         if self.jobs.len() > 1 {
             self.jobs.par_iter().map(f).collect()
         } else {
@@ -458,7 +458,7 @@ impl Prepared {
 }
 
 /// A lint error as one line naming the file.
-pub fn describe_error(job: &Job, e: &LintError) -> String {
+pub(crate) fn describe_error(job: &Job, e: &LintError) -> String {
     match e {
         LintError::UnknownTarget(_) | LintError::NoStage => format!("{}: {e}", job.display),
         _ => format!("{}:{e}", job.display),

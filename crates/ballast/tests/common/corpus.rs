@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ballast_testkit::projects::{self, Project, ProjectDockerfile};
 
 /// The corpus materialized once for the whole file.
-pub struct Corpus {
+pub(crate) struct Corpus {
     _dir: tempfile::TempDir,
     pub root: PathBuf,
     pub projects: Vec<Project>,
 }
 
-pub fn corpus() -> Option<&'static Corpus> {
+pub(crate) fn corpus() -> Option<&'static Corpus> {
     static CORPUS: OnceLock<Option<Corpus>> = OnceLock::new();
     CORPUS
         .get_or_init(|| {
@@ -39,23 +39,23 @@ pub fn corpus() -> Option<&'static Corpus> {
 /// One Dockerfile to run: its project, and its paths in the materialized
 /// tree. Commands run from the project's root with relative paths, as a
 /// user in the repository would.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     pub project: &'a str,
     pub dockerfile: &'a ProjectDockerfile,
     pub root: PathBuf,
 }
 
 impl Job<'_> {
-    pub fn file(&self) -> &str {
+    pub(crate) fn file(&self) -> &str {
         &self.dockerfile.path
     }
 
-    pub fn context(&self) -> &str {
+    pub(crate) fn context(&self) -> &str {
         &self.dockerfile.context
     }
 }
 
-pub fn jobs(c: &Corpus) -> Vec<Job<'_>> {
+pub(crate) fn jobs(c: &Corpus) -> Vec<Job<'_>> {
     let mut out = Vec::new();
     for p in &c.projects {
         for d in &p.dockerfiles {
@@ -73,7 +73,7 @@ pub fn jobs(c: &Corpus) -> Vec<Job<'_>> {
 }
 
 /// `f` over every job on all cores, results in job order.
-pub fn run_all<T: Send>(jobs: &[Job<'_>], f: impl Fn(&Job<'_>) -> T + Sync) -> Vec<T> {
+pub(crate) fn run_all<T: Send>(jobs: &[Job<'_>], f: impl Fn(&Job<'_>) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut results: Vec<(usize, T)> = std::thread::scope(|s| {
@@ -99,11 +99,11 @@ pub fn run_all<T: Send>(jobs: &[Job<'_>], f: impl Fn(&Job<'_>) -> T + Sync) -> V
     results.into_iter().map(|(_, t)| t).collect()
 }
 
-pub fn ballast(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn ballast(dir: &Path, args: &[&str]) -> Output {
     super::ballast(dir).args(args).output().unwrap()
 }
 
-pub fn json(out: &Output, what: &str) -> serde_json::Value {
+pub(crate) fn json(out: &Output, what: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{what}: not JSON ({e}); stderr: {}",

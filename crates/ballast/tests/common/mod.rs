@@ -1,20 +1,20 @@
 //! Helpers shared by the command-line tests.
 #![allow(dead_code)]
 
-pub mod corpus;
+pub(crate) mod corpus;
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 /// The repository root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// `ballast` in `dir`, without colour and without the lint environment
 /// variables of the caller.
-pub fn ballast(dir: &Path) -> Command {
+pub(crate) fn ballast(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("ballast").unwrap();
     c.current_dir(dir).env("NO_COLOR", "1");
     for (k, _) in std::env::vars() {
@@ -30,7 +30,7 @@ pub fn ballast(dir: &Path) -> Command {
 
 /// Runs a command and fails the test, showing its standard error, unless
 /// it exits with `code`.
-pub fn run(cmd: &mut Command, code: i32) -> std::process::Output {
+pub(crate) fn run(cmd: &mut Command, code: i32) -> std::process::Output {
     let out = cmd.output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -43,7 +43,7 @@ pub fn run(cmd: &mut Command, code: i32) -> std::process::Output {
 
 /// A command's run as a snapshot, in insta_cmd's shape: the arguments,
 /// whether it succeeded, its exit code, its standard output and error.
-pub fn cmd_snapshot(args: &[&str], out: &std::process::Output) -> String {
+pub(crate) fn cmd_snapshot(args: &[&str], out: &std::process::Output) -> String {
     format!(
         "args: {args:?}\nsuccess: {}\nexit_code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
         out.status.success(),
@@ -54,7 +54,7 @@ pub fn cmd_snapshot(args: &[&str], out: &std::process::Output) -> String {
 }
 
 /// Fails the test with the command's standard error unless it succeeded.
-pub fn assert_success(out: &std::process::Output) {
+pub(crate) fn assert_success(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "exit {:?}: {}",
@@ -64,7 +64,7 @@ pub fn assert_success(out: &std::process::Output) {
 }
 
 /// Writes files (creating directories).
-pub fn write(dir: &Path, files: &[(&str, &str)]) {
+pub(crate) fn write(dir: &Path, files: &[(&str, &str)]) {
     for (p, content) in files {
         let path = dir.join(p);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -73,7 +73,7 @@ pub fn write(dir: &Path, files: &[(&str, &str)]) {
 }
 
 /// A copy of a directory tree.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         let dest = to.join(e.file_name());
@@ -88,13 +88,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Checks that the README's `<!-- NAME:start -->` ... `<!-- NAME:end -->`
 /// section is `content`; with `BALLAST_BLESS` set, writes it instead.
-pub fn readme_section(name: &str, content: &str) {
+pub(crate) fn readme_section(name: &str, content: &str) {
     doc_section("README.md", name, content);
 }
 
 /// The same for a section of any document of the repository (`file`
 /// relative to its root).
-pub fn doc_section(file: &str, name: &str, content: &str) {
+pub(crate) fn doc_section(file: &str, name: &str, content: &str) {
     let start = format!("<!-- {name}:start -->\n");
     let end = format!("<!-- {name}:end -->");
     let path = root().join(file);
@@ -116,7 +116,7 @@ pub fn doc_section(file: &str, name: &str, content: &str) {
 
 /// Removes the example's baked token (`ENV HF_TOKEN=...`) from a copy of
 /// its Dockerfile, as the restructure's refusal asks.
-pub fn drop_baked_token(dockerfile: &Path) {
+pub(crate) fn drop_baked_token(dockerfile: &Path) {
     let text = std::fs::read_to_string(dockerfile).unwrap();
     let kept: String = text
         .lines()

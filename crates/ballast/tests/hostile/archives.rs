@@ -125,7 +125,7 @@ fn bomb(bytes: u64, codec: Codec) -> Blob {
     streamed(b"bomb", kind::FILE, bytes, 0, codec)
 }
 
-pub fn cases(cases: &mut Cases) {
+pub(crate) fn cases(cases: &mut Cases) {
     member_names(cases);
     links(cases);
     sizes_and_truncation(cases);

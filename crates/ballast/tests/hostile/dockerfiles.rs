@@ -185,7 +185,7 @@ const MALFORMED: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn cases(cases: &mut Cases) {
+pub(crate) fn cases(cases: &mut Cases) {
     for (name, line, message) in MALFORMED {
         let text = format!("FROM python:3.11-slim\n{line}\nCMD [\"python\"]\n");
         lint(

@@ -40,7 +40,7 @@ fn edited(
     dir
 }
 
-pub fn cases(cases: &mut Cases) {
+pub(crate) fn cases(cases: &mut Cases) {
     index_cases(cases);
     manifest_cases(cases);
     config_cases(cases);

@@ -59,7 +59,7 @@ pub(crate) struct Placement {
 impl Placement {
     /// Where context path `path` (a file or directory the source names or
     /// holds) lands, if this placement takes it.
-    pub fn lands(&self, path: &str) -> Option<String> {
+    pub(crate) fn lands(&self, path: &str) -> Option<String> {
         let src = self.source.trim_start_matches("./").trim_end_matches('/');
         let src = if src == "." { "" } else { src };
         let path = path.trim_start_matches("./").trim_end_matches('/');
@@ -123,7 +123,7 @@ pub(crate) struct Model {
 impl Model {
     /// Whether the image runs `tool` (as a command or `python -m tool`):
     /// in ENTRYPOINT, CMD, HEALTHCHECK or a RUN of an image stage.
-    pub fn runs_tool(&self, tool: &str) -> bool {
+    pub(crate) fn runs_tool(&self, tool: &str) -> bool {
         let starts = [
             &self.meta.entrypoint,
             &self.meta.cmd,
@@ -141,7 +141,7 @@ impl Model {
         })
     }
 
-    pub fn of(cx: &Checker<'_>) -> Model {
+    pub(crate) fn of(cx: &Checker<'_>) -> Model {
         let mut m = Model::default();
         for run in cx.reachable_runs() {
             let line = cx.inst(run.index).start_line;

@@ -7,7 +7,7 @@ use super::{LintedFile, Summary};
 
 /// Bumped when a field changes meaning or disappears; new fields may be
 /// added within a version.
-pub const JSON_VERSION: u32 = 1;
+pub(super) const JSON_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Report<'a> {
