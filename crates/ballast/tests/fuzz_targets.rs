@@ -83,6 +83,45 @@ fn inputs(dir: &Path, root: &Path) -> Vec<(&'static str, Vec<PathBuf>)> {
     ]
 }
 
+/// `cargo tree` of the normal dependencies of the package in `dir`, one
+/// line each.
+fn dependencies(cargo: &str, dir: &Path, target: &Path) -> String {
+    let out = Command::new(cargo)
+        .args(["tree", "--offline", "-e", "normal", "--prefix", "none"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_printers_do_not_pull_the_daemon_client() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = common::root().canonicalize().unwrap();
+    let out = Command::new(&cargo)
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+            "ballast_report",
+        ])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let deps = String::from_utf8(out.stdout).unwrap();
+    assert!(deps.contains("ballast_image "), "{deps}");
+    for heavy in ["tokio ", "bollard "] {
+        assert!(!deps.contains(heavy), "ballast_report pulls {heavy}");
+    }
+}
+
 #[test]
 fn fuzz_targets_build_and_run_on_real_inputs() {
     let root = common::root().canonicalize().unwrap();
@@ -104,13 +143,19 @@ fn fuzz_targets_build_and_run_on_real_inputs() {
         .map_or_else(|| root.join("target"), PathBuf::from)
         .join("fuzz-check");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
+    let out = Command::new(&cargo)
         .args(["build", "--offline", "--quiet"])
         .current_dir(&check)
         .env("CARGO_TARGET_DIR", &target)
         .output()
         .unwrap();
     common::assert_success(&out);
+    // The targets read images from files: the daemon's client (tokio) and
+    // the registry's are left out of their build.
+    let deps = dependencies(&cargo, &check, &target);
+    for heavy in ["tokio ", "bollard ", "ureq "] {
+        assert!(!deps.contains(heavy), "the fuzz targets pull {heavy}");
+    }
     let cases = inputs(dir.path(), &root);
     let targets = std::fs::read_to_string(root.join("fuzz/Cargo.toml"))
         .unwrap()

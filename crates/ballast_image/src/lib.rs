@@ -22,6 +22,7 @@
 pub mod analysis;
 mod archive;
 pub mod blobcache;
+#[cfg(feature = "daemon")]
 pub mod daemon;
 pub mod diff;
 pub mod digest;
@@ -32,6 +33,7 @@ pub mod inspection;
 pub mod layer;
 pub mod limits;
 mod ml;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod source;
 pub mod spec;
@@ -47,6 +49,7 @@ pub use source::{LoadOptions, LoadedImage, Reference};
 pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
     match Reference::parse(reference) {
         // A bare image name that is not a file: the local daemon, if one answers.
+        #[cfg(feature = "daemon")]
         Reference::DockerArchive { path, .. }
             if !path.exists()
                 && !reference.starts_with("docker-archive:")
@@ -75,12 +78,28 @@ pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
                 opts,
             )
         }
+        #[cfg(feature = "registry")]
         Reference::Registry(r) => registry::load(&r, opts),
+        #[cfg(feature = "daemon")]
         Reference::Daemon(r) => daemon::load(&r, opts),
+        #[cfg(not(feature = "registry"))]
+        Reference::Registry(r) => Err(not_built(&r, "registry")),
+        #[cfg(not(feature = "daemon"))]
+        Reference::Daemon(r) => Err(not_built(&r, "daemon")),
+    }
+}
+
+/// The error for a source this build of the crate leaves out.
+#[cfg(not(all(feature = "registry", feature = "daemon")))]
+fn not_built(reference: &str, feature: &str) -> ImageError {
+    ImageError::Format {
+        reference: reference.to_string(),
+        message: format!("built without the `{feature}` feature"),
     }
 }
 
 /// `name[:tag]` or `registry/name[:tag]` (no path separators a file would have).
+#[cfg(feature = "daemon")]
 fn looks_like_image_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(['/', '.', '~'])

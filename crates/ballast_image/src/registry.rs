@@ -15,7 +15,6 @@
 //! [`BlobCache`] as they stream, once verified.
 
 use std::io::{self, Read};
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -34,16 +33,7 @@ pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/v
 /// The longest total wait for `Retry-After`.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
-/// How to reach a registry.
-#[derive(Debug, Clone, Default)]
-pub struct RemoteOptions {
-    /// Allow plain HTTP to a registry that is not on loopback.
-    pub insecure: bool,
-    /// Credentials given by the user (instead of the Docker configuration).
-    pub credentials: Option<(String, String)>,
-    /// Where downloaded layers are kept (`None`: not kept).
-    pub cache_dir: Option<PathBuf>,
-}
+pub use crate::source::RemoteOptions;
 
 /// `host[:port]/repository[:tag][@digest]`, with Docker Hub's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]

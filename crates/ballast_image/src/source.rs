@@ -78,6 +78,17 @@ impl Reference {
     }
 }
 
+/// How to reach a registry.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteOptions {
+    /// Allow plain HTTP to a registry that is not on loopback.
+    pub insecure: bool,
+    /// Credentials given by the user (instead of the Docker configuration).
+    pub credentials: Option<(String, String)>,
+    /// Where downloaded layers are kept (`None`: not kept).
+    pub cache_dir: Option<PathBuf>,
+}
+
 /// How to load an image.
 pub struct LoadOptions<'a> {
     /// Verify every digest and diff_id (default).
@@ -91,7 +102,7 @@ pub struct LoadOptions<'a> {
     /// Which small files to keep the content of.
     pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
     /// Registry access (credentials, cache, plain HTTP).
-    pub remote: crate::registry::RemoteOptions,
+    pub remote: RemoteOptions,
 }
 
 impl Default for LoadOptions<'_> {
@@ -102,7 +113,7 @@ impl Default for LoadOptions<'_> {
             limits: Limits::default(),
             progress: &NoProgress,
             capture: &|_, _| false,
-            remote: crate::registry::RemoteOptions::default(),
+            remote: RemoteOptions::default(),
         }
     }
 }
