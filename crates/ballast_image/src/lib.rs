@@ -47,17 +47,10 @@ pub use source::{LoadOptions, LoadedImage, Reference};
 
 /// Loads an image from a reference string (see [`Reference::parse`]).
 pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
-    match Reference::parse(reference) {
-        // A bare image name that is not a file: the local daemon, if one answers.
-        #[cfg(feature = "daemon")]
-        Reference::DockerArchive { path, .. }
-            if !path.exists()
-                && !reference.starts_with("docker-archive:")
-                && looks_like_image_name(reference)
-                && daemon::available() =>
-        {
-            daemon::load(reference, opts)
-        }
+    let parsed = Reference::parse(reference)?;
+    #[cfg(feature = "daemon")]
+    let parsed = parsed.or_daemon(reference);
+    match parsed {
         Reference::DockerArchive { path, image } => {
             archive::load_file(&path, reference, image.as_deref(), opts)
         }
@@ -83,7 +76,7 @@ pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
         #[cfg(feature = "daemon")]
         Reference::Daemon(r) => daemon::load(&r, opts),
         #[cfg(not(feature = "registry"))]
-        Reference::Registry(r) => Err(not_built(&r, "registry")),
+        Reference::Registry(_) => Err(not_built(reference, "registry")),
         #[cfg(not(feature = "daemon"))]
         Reference::Daemon(r) => Err(not_built(&r, "daemon")),
     }
@@ -96,16 +89,6 @@ fn not_built(reference: &str, feature: &str) -> ImageError {
         reference: reference.to_string(),
         message: format!("built without the `{feature}` feature"),
     }
-}
-
-/// `name[:tag]` or `registry/name[:tag]` (no path separators a file would have).
-#[cfg(feature = "daemon")]
-fn looks_like_image_name(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(['/', '.', '~'])
-        && !s.ends_with(".tar")
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/:._-@".contains(c))
 }
 
 /// Loads an image from any reader holding a tar (an archive stream).

@@ -33,84 +33,7 @@ pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/v
 /// The longest total wait for `Retry-After`.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
-pub use crate::source::RemoteOptions;
-
-/// `host[:port]/repository[:tag][@digest]`, with Docker Hub's defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistryRef {
-    /// The host (and port) requests go to.
-    pub host: String,
-    pub repository: String,
-    /// A tag or a digest.
-    pub reference: String,
-    /// The digest, when the reference pins one.
-    pub digest: Option<String>,
-}
-
-impl RegistryRef {
-    pub fn parse(s: &str) -> std::result::Result<RegistryRef, String> {
-        let (rest, digest) = match s.split_once('@') {
-            Some((r, d)) => {
-                Digest::parse(d).map_err(|e| format!("bad digest {d:?}: {e}"))?;
-                (r, Some(d.to_string()))
-            }
-            None => (s, None),
-        };
-        let (host, path) = match rest.split_once('/') {
-            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => {
-                (first.to_string(), path.to_string())
-            }
-            _ => ("registry-1.docker.io".to_string(), rest.to_string()),
-        };
-        let slash = path.rfind('/').map_or(0, |i| i + 1);
-        let (repository, tag) = match path[slash..].rfind(':') {
-            Some(i) => (
-                path[..slash + i].to_string(),
-                Some(path[slash + i + 1..].to_string()),
-            ),
-            None => (path.clone(), None),
-        };
-        if repository.is_empty()
-            || !repository.split('/').all(|c| {
-                !c.is_empty()
-                    && c.chars().all(|ch| {
-                        ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(ch)
-                    })
-            })
-        {
-            return Err(format!("bad repository name {repository:?}"));
-        }
-        let repository = if host == "registry-1.docker.io" && !repository.contains('/') {
-            format!("library/{repository}")
-        } else {
-            repository
-        };
-        let reference = match (&digest, tag) {
-            (Some(d), _) => d.clone(),
-            (None, Some(t)) => t,
-            (None, None) => "latest".to_string(),
-        };
-        Ok(RegistryRef {
-            host,
-            repository,
-            reference,
-            digest,
-        })
-    }
-
-    /// Whether the host is a loopback address.
-    pub fn is_loopback(&self) -> bool {
-        let name = if let Some(rest) = self.host.strip_prefix('[') {
-            rest.split(']').next().unwrap_or(rest)
-        } else {
-            self.host.split(':').next().unwrap_or(&self.host)
-        };
-        name == "localhost"
-            || name
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    }
-}
+pub use crate::source::{RegistryRef, RemoteOptions};
 
 /// A registry session: the agent, the credentials, the current token.
 pub struct Registry {
@@ -527,8 +450,6 @@ fn encode(s: &str) -> String {
 /// The registry as a container of members for the shared pipeline.
 struct RegistryMembers<'a> {
     registry: &'a Registry,
-    /// `index.json`: the top manifest, wrapped in an index when it is an image manifest.
-    index: Vec<u8>,
     /// Manifests already fetched, by digest.
     manifests: Mutex<Vec<(String, Vec<u8>)>>,
     cache: Option<BlobCache>,
@@ -540,16 +461,13 @@ impl Members for RegistryMembers<'_> {
     }
 
     fn exists(&self, path: &str) -> bool {
-        // An OCI-style container: index.json and blobs (missing blobs are
-        // reported when fetched).
-        path == "index.json" || path.starts_with("blobs/")
+        // Blobs only (missing ones are reported when fetched): the top
+        // document is read before the plan.
+        path.starts_with("blobs/")
     }
 
     fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
         let what = doc.label();
-        if path == "index.json" {
-            return Ok(self.index.clone());
-        }
         let hex = path
             .strip_prefix("blobs/sha256/")
             .ok_or_else(|| self.registry.remote(format!("no member {path}")))?;
@@ -627,36 +545,26 @@ impl Members for RegistryMembers<'_> {
     }
 }
 
+/// A registry reference given as text (`host/repo:tag`), or an error
+/// naming it.
+fn parse_target(reference: &str) -> Result<RegistryRef> {
+    match crate::source::Reference::parse(&format!("docker://{reference}"))? {
+        crate::source::Reference::Registry(r) => Ok(r),
+        _ => unreachable!("a docker:// reference is a registry's"),
+    }
+}
+
 /// Loads an image from a registry.
-pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
-    let target = RegistryRef::parse(reference).map_err(|m| ImageError::Remote {
-        reference: format!("docker://{reference}"),
-        message: m,
-    })?;
-    let registry = Registry::new(target, &opts.remote)?;
+pub fn load(target: &RegistryRef, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
+    let registry = Registry::new(target.clone(), &opts.remote)?;
     let (top, content_type, digest) =
         registry.manifest(&registry.target.reference, opts.limits.max_manifest_bytes)?;
     let doc = spec::parse_manifest_doc(&top, content_type.as_deref())
         .map_err(|e| registry.remote(format!("manifest: {e}")))?;
-    let index = match doc {
-        spec::ManifestDoc::Index(_) => top.clone(),
-        spec::ManifestDoc::Image(_) => {
-            let media = serde_json::from_slice::<serde_json::Value>(&top)
-                .ok()
-                .and_then(|v| v["mediaType"].as_str().map(str::to_string))
-                .or(content_type)
-                .unwrap_or_else(|| spec::OCI_MANIFEST.to_string());
-            serde_json::to_vec(&serde_json::json!({
-                "schemaVersion": 2,
-                "mediaType": spec::OCI_INDEX,
-                "manifests": [{"mediaType": media, "digest": digest.as_str(), "size": top.len()}],
-            }))
-            .expect("json")
-        }
-    };
+    // A single manifest is its own digest; an index's is not the image's.
+    let own = matches!(doc, spec::ManifestDoc::Image(_)).then(|| digest.to_string());
     let members = RegistryMembers {
         registry: &registry,
-        index,
         manifests: Mutex::new(vec![(digest.to_string(), top)]),
         cache: opts
             .remote
@@ -664,7 +572,7 @@ pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
             .as_ref()
             .map(|d| BlobCache::new(d.clone())),
     };
-    let plan = source::plan(&members, None, opts)?;
+    let plan = source::plan_from(&members, doc, own, None, opts)?;
     source::execute(&members, plan, opts)
 }
 
@@ -674,11 +582,8 @@ pub fn load(reference: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
 pub fn download(reference: &str, opts: &LoadOptions<'_>) -> Result<u64> {
     use rayon::prelude::*;
     use sha2::Digest as _;
-    let info = manifest_only(reference, opts)?;
-    let target = RegistryRef::parse(reference).map_err(|m| ImageError::Remote {
-        reference: format!("docker://{reference}"),
-        message: m,
-    })?;
+    let target = parse_target(reference)?;
+    let info = manifest_only(&target, opts)?;
     let registry = Registry::new(target, &opts.remote)?;
     let sizes: Vec<Result<u64>> = info
         .layers
@@ -765,9 +670,9 @@ impl ManifestInfo {
 }
 
 /// Reads only the manifest and configuration of a registry image.
-pub fn manifest_only(reference: &str, opts: &LoadOptions<'_>) -> Result<ManifestInfo> {
+pub fn manifest_only(target: &RegistryRef, opts: &LoadOptions<'_>) -> Result<ManifestInfo> {
     let platform = opts.platform.as_deref().unwrap_or("linux/amd64");
-    let found = image_manifest(reference, platform, opts)?;
+    let found = image_manifest(target, platform, opts)?;
     Ok(ManifestInfo {
         reference: found.registry.display().to_string(),
         manifest_digest: Some(found.digest.to_string()),
@@ -789,7 +694,7 @@ pub fn resolve_base(
     platform: &str,
     opts: &LoadOptions<'_>,
 ) -> Result<ballast_ml::bases::Resolved> {
-    let found = image_manifest(reference, platform, opts)?;
+    let found = image_manifest(&parse_target(reference)?, platform, opts)?;
     let platforms = match found.platforms {
         Some(p) => p,
         None => vec![format!("{}/{}", found.config.os, found.config.architecture)],
@@ -814,12 +719,8 @@ struct Found {
 /// Follows a reference through indexes to the image manifest for
 /// `platform` (the first one when none matches), and reads its
 /// configuration.
-fn image_manifest(reference: &str, platform: &str, opts: &LoadOptions<'_>) -> Result<Found> {
-    let target = RegistryRef::parse(reference).map_err(|m| ImageError::Remote {
-        reference: format!("docker://{reference}"),
-        message: m,
-    })?;
-    let registry = Registry::new(target, &opts.remote)?;
+fn image_manifest(target: &RegistryRef, platform: &str, opts: &LoadOptions<'_>) -> Result<Found> {
+    let registry = Registry::new(target.clone(), &opts.remote)?;
     let limit = opts.limits.max_manifest_bytes;
     let (mut bytes, mut ct, mut digest) = registry.manifest(&registry.target.reference, limit)?;
     let mut platforms = None;
@@ -885,24 +786,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn references() {
-        let r = RegistryRef::parse("127.0.0.1:5000/team/app:1.0").unwrap();
-        assert_eq!(
-            (r.host.as_str(), r.repository.as_str(), r.reference.as_str()),
-            ("127.0.0.1:5000", "team/app", "1.0")
-        );
-        assert!(r.is_loopback());
-        let r = RegistryRef::parse("python").unwrap();
-        assert_eq!(
-            (r.host.as_str(), r.repository.as_str(), r.reference.as_str()),
-            ("registry-1.docker.io", "library/python", "latest")
-        );
-        assert!(!r.is_loopback());
-        let d = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        let r = RegistryRef::parse(&format!("localhost/app@{d}")).unwrap();
-        assert_eq!(r.reference, d);
-        assert!(RegistryRef::parse("localhost/App").is_err());
-        assert!(RegistryRef::parse("localhost/app@sha256:zz").is_err());
+    fn challenges() {
         let p = challenge_params(
             r#"realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
         );

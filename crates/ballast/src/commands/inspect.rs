@@ -107,7 +107,8 @@ pub(crate) fn run(args: InspectArgs) -> Result<u8> {
 /// `--manifest-only`: layer sizes and history from the manifest and the
 /// configuration of a registry image.
 fn manifest_only(args: &InspectArgs) -> Result<u8> {
-    let Some(reference) = args.image.strip_prefix("docker://") else {
+    let ballast_image::Reference::Registry(target) = ballast_image::Reference::parse(&args.image)?
+    else {
         bail!("--manifest-only reads registry images (docker://HOST/REPO:TAG)");
     };
     let opts = ballast_image::LoadOptions {
@@ -116,7 +117,7 @@ fn manifest_only(args: &InspectArgs) -> Result<u8> {
         remote: args.image_args.remote()?,
         ..ballast_image::LoadOptions::default()
     };
-    let report = ballast_image::registry::manifest_only(reference, &opts)?.report();
+    let report = ballast_image::registry::manifest_only(&target, &opts)?.report();
     let text = match args.format {
         InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
         _ => inspect::manifest_terminal(&report),

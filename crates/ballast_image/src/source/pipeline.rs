@@ -1,122 +1,17 @@
-//! Image sources and how an image is resolved: references, platform
-//! selection, digest and diff_id verification. The containers (archive,
-//! layout directory, stream) only provide members; the plan is shared.
+//! The plan of an image (its manifest, configuration and layers, the
+//! platform chosen) and its execution: every blob read and verified, the
+//! layers scanned in parallel. The containers only provide members.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 
 use rayon::prelude::*;
 
+use super::options::LoadOptions;
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
-use crate::layer::{LayerScan, NoProgress, Progress, ScanOptions, scan_layer, scan_layer_seek};
-use crate::limits::{Document, Limits};
+use crate::layer::{LayerScan, ScanOptions};
+use crate::limits::Document;
 use crate::spec::{self, Config, Descriptor, Index, ManifestDoc};
-
-/// Where an image comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reference {
-    /// A `docker save` archive (legacy or Docker 25+), optionally naming one image.
-    DockerArchive {
-        path: PathBuf,
-        image: Option<String>,
-    },
-    /// An OCI image layout directory, optionally with a tag.
-    OciLayout { path: PathBuf, tag: Option<String> },
-    /// A tar of an OCI image layout.
-    OciArchive { path: PathBuf, tag: Option<String> },
-    /// A tar on standard input.
-    Stdin,
-    /// A registry (`docker://host[:port]/repo[:tag|@digest]`).
-    Registry(String),
-    /// The Docker Engine (or podman's compatible API).
-    Daemon(String),
-}
-
-impl Reference {
-    /// Parses a reference: `-`, `docker-archive:`, `oci:`, `oci-archive:`,
-    /// `docker://`, `daemon://`, or a path (autodetected).
-    pub fn parse(s: &str) -> Reference {
-        if s == "-" {
-            return Reference::Stdin;
-        }
-        if let Some(rest) = s.strip_prefix("docker://") {
-            return Reference::Registry(rest.to_string());
-        }
-        if let Some(rest) = s.strip_prefix("daemon://") {
-            return Reference::Daemon(rest.to_string());
-        }
-        let split = |rest: &str| -> (PathBuf, Option<String>) {
-            if Path::new(rest).exists() {
-                return (PathBuf::from(rest), None);
-            }
-            match rest.rsplit_once(':') {
-                Some((p, t)) if Path::new(p).exists() => (PathBuf::from(p), Some(t.to_string())),
-                _ => (PathBuf::from(rest), None),
-            }
-        };
-        if let Some(rest) = s.strip_prefix("docker-archive:") {
-            let (path, image) = split(rest);
-            return Reference::DockerArchive { path, image };
-        }
-        if let Some(rest) = s.strip_prefix("oci-archive:") {
-            let (path, tag) = split(rest);
-            return Reference::OciArchive { path, tag };
-        }
-        if let Some(rest) = s.strip_prefix("oci:") {
-            let (path, tag) = split(rest);
-            return Reference::OciLayout { path, tag };
-        }
-        let path = PathBuf::from(s);
-        if path.is_dir() {
-            Reference::OciLayout { path, tag: None }
-        } else {
-            // An archive of either kind: told apart by its members.
-            Reference::DockerArchive { path, image: None }
-        }
-    }
-}
-
-/// How to reach a registry.
-#[derive(Debug, Clone, Default)]
-pub struct RemoteOptions {
-    /// Allow plain HTTP to a registry that is not on loopback.
-    pub insecure: bool,
-    /// Credentials given by the user (instead of the Docker configuration).
-    pub credentials: Option<(String, String)>,
-    /// Where downloaded layers are kept (`None`: not kept).
-    pub cache_dir: Option<PathBuf>,
-}
-
-/// How to load an image.
-pub struct LoadOptions<'a> {
-    /// Verify every digest and diff_id (default).
-    pub verify: bool,
-    /// `os/arch[/variant]` for indexes.
-    pub platform: Option<String>,
-    /// Resource limits.
-    pub limits: Limits,
-    /// Progress sink (compressed bytes).
-    pub progress: &'a dyn Progress,
-    /// Which small files to keep the content of.
-    pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
-    /// Registry access (credentials, cache, plain HTTP).
-    pub remote: RemoteOptions,
-}
-
-impl Default for LoadOptions<'_> {
-    fn default() -> Self {
-        LoadOptions {
-            verify: true,
-            platform: None,
-            limits: Limits::default(),
-            progress: &NoProgress,
-            capture: &|_, _| false,
-            remote: RemoteOptions::default(),
-        }
-    }
-}
 
 /// One layer of a loaded image.
 #[derive(Debug, Clone)]
@@ -404,9 +299,23 @@ const MAX_NESTED_INDEXES: usize = 8;
 fn plan_oci(m: &dyn Members, selector: Option<&str>, opts: &LoadOptions<'_>) -> Result<Plan> {
     let limit = opts.limits.max_manifest_bytes;
     let bytes = m.read_small("index.json", limit, Document::Index)?;
-    let mut doc = spec::parse_manifest_doc(&bytes, Some(spec::OCI_INDEX))
+    let doc = spec::parse_manifest_doc(&bytes, Some(spec::OCI_INDEX))
         .map_err(|e| fmt_err(m, format!("index.json: {e}")))?;
-    let mut seen = Vec::new();
+    plan_from(m, doc, None, selector, opts)
+}
+
+/// The plan from a parsed index or manifest (`digest`: the manifest's own,
+/// when the top document is one), following indexes to the platform's
+/// manifest; blobs are read from `m`.
+pub(crate) fn plan_from(
+    m: &dyn Members,
+    mut doc: ManifestDoc,
+    digest: Option<String>,
+    selector: Option<&str>,
+    opts: &LoadOptions<'_>,
+) -> Result<Plan> {
+    let limit = opts.limits.max_manifest_bytes;
+    let mut seen: Vec<String> = digest.into_iter().collect();
     let mut selector = selector;
     loop {
         match doc {
@@ -602,150 +511,12 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
     })
 }
 
-/// An OCI image layout directory.
-pub(crate) struct LayoutDir {
-    root: PathBuf,
-    /// `root` with symlinks resolved: no member may lead out of it.
-    canonical_root: PathBuf,
-    reference: String,
-}
-
-impl LayoutDir {
-    pub(crate) fn open(root: &Path, reference: &str) -> Result<LayoutDir> {
-        if !root.join("oci-layout").is_file() && !root.join("index.json").is_file() {
-            return Err(ImageError::format(
-                reference,
-                "not an OCI image layout (no oci-layout or index.json)",
-            ));
-        }
-        let canonical_root = std::fs::canonicalize(root).map_err(|e| ImageError::Io {
-            path: root.to_path_buf(),
-            source: e,
-        })?;
-        Ok(LayoutDir {
-            root: root.to_path_buf(),
-            canonical_root,
-            reference: reference.to_string(),
-        })
-    }
-
-    fn member(&self, path: &str) -> PathBuf {
-        self.root.join(path)
-    }
-
-    /// The member as a regular file inside the layout: a symlink that leads
-    /// out of it (to `/etc/passwd`, say), a directory or a FIFO is refused
-    /// before anything is opened.
-    fn regular_member(&self, path: &str) -> Result<PathBuf> {
-        let p = self.member(path);
-        let real = std::fs::canonicalize(&p).map_err(|e| ImageError::Io {
-            path: p.clone(),
-            source: e,
-        })?;
-        if !real.starts_with(&self.canonical_root) {
-            return Err(ImageError::format(
-                &self.reference,
-                format!("{path} is a symlink leading out of the layout"),
-            ));
-        }
-        let meta = std::fs::metadata(&real).map_err(|e| ImageError::Io {
-            path: p.clone(),
-            source: e,
-        })?;
-        if !meta.is_file() {
-            return Err(ImageError::format(
-                &self.reference,
-                format!("{path} is not a regular file"),
-            ));
-        }
-        Ok(real)
-    }
-}
-
-impl Members for LayoutDir {
-    fn reference(&self) -> &str {
-        &self.reference
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        !path.split('/').any(|c| c == "..") && self.member(path).symlink_metadata().is_ok()
-    }
-
-    fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
-        let what = doc.label();
-        let p = self.regular_member(path)?;
-        let len = std::fs::metadata(&p)
-            .map_err(|e| ImageError::Io {
-                path: p.clone(),
-                source: e,
-            })?
-            .len();
-        if len > limit {
-            return Err(ImageError::Limit {
-                what: format!("{}: {what}", self.reference),
-                message: format!("is {len} bytes"),
-                limit,
-                option: doc.option(),
-            });
-        }
-        std::fs::read(&p).map_err(|e| ImageError::Io { path: p, source: e })
-    }
-
-    fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {
-        let p = self.regular_member(path)?;
-        let file = File::open(&p).map_err(|e| ImageError::Io {
-            path: p.clone(),
-            source: e,
-        })?;
-        let len = file
-            .metadata()
-            .map_err(|e| ImageError::Io {
-                path: p.clone(),
-                source: e,
-            })?
-            .len();
-        let name = path
-            .rsplit('/')
-            .next()
-            .map(|h| format!("sha256:{h}"))
-            .unwrap_or_default();
-        if opts.verify {
-            scan_layer(
-                &name,
-                std::io::BufReader::with_capacity(1 << 20, file),
-                opts,
-            )
-        } else {
-            scan_layer_seek(&name, file, len, opts)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parses_references() {
-        assert_eq!(Reference::parse("-"), Reference::Stdin);
-        assert_eq!(
-            Reference::parse("docker://localhost:5000/app:1"),
-            Reference::Registry("localhost:5000/app:1".into())
-        );
-        assert_eq!(
-            Reference::parse("oci:/nonexistent/dir"),
-            Reference::OciLayout {
-                path: "/nonexistent/dir".into(),
-                tag: None
-            }
-        );
-        assert_eq!(
-            Reference::parse("docker-archive:/no/such.tar"),
-            Reference::DockerArchive {
-                path: "/no/such.tar".into(),
-                image: None
-            }
-        );
+    fn member_names_give_digests() {
         assert_eq!(
             digest_from_name(
                 "blobs/sha256/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

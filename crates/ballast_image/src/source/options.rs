@@ -1,0 +1,47 @@
+//! How to load an image: verification, platform, limits, progress, what
+//! to capture, how to reach a registry.
+
+use std::path::PathBuf;
+
+use crate::layer::{NoProgress, Progress};
+use crate::limits::Limits;
+
+/// How to reach a registry.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteOptions {
+    /// Allow plain HTTP to a registry that is not on loopback.
+    pub insecure: bool,
+    /// Credentials given by the user (instead of the Docker configuration).
+    pub credentials: Option<(String, String)>,
+    /// Where downloaded layers are kept (`None`: not kept).
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// How to load an image.
+pub struct LoadOptions<'a> {
+    /// Verify every digest and diff_id (default).
+    pub verify: bool,
+    /// `os/arch[/variant]` for indexes.
+    pub platform: Option<String>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Progress sink (compressed bytes).
+    pub progress: &'a dyn Progress,
+    /// Which small files to keep the content of.
+    pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+    /// Registry access (credentials, cache, plain HTTP).
+    pub remote: RemoteOptions,
+}
+
+impl Default for LoadOptions<'_> {
+    fn default() -> Self {
+        LoadOptions {
+            verify: true,
+            platform: None,
+            limits: Limits::default(),
+            progress: &NoProgress,
+            capture: &|_, _| false,
+            remote: RemoteOptions::default(),
+        }
+    }
+}
