@@ -41,18 +41,29 @@ fn pct(x: f64) -> String {
 
 /// The terminal report.
 pub fn terminal(r: &Report, s: Style) -> String {
+    let mut out = header(r, s);
+    out.push_str(&layers(r, s));
+    for (title, table) in tables(r, s) {
+        out.push_str(&format!("\n{title}\n{table}"));
+    }
+    out.push_str(&findings(r, s));
+    out.push_str(&footer(r, s));
+    out
+}
+
+/// The image, its size, its waste and its base.
+fn header(r: &Report, s: Style) -> String {
     let t = &r.totals;
-    let mut out = String::new();
     let platform = match &r.image.variant {
         Some(v) => format!("{}/{}/{v}", r.image.os, r.image.architecture),
         None => format!("{}/{}", r.image.os, r.image.architecture),
     };
-    out.push_str(&format!(
+    let mut out = format!(
         "{}  {} ({}, {platform})\n",
         s.bold("Image"),
         r.image.reference,
         r.image.format
-    ));
+    );
     out.push_str(&format!(
         "{}   {} of files, {} stored in {} layers, {} compressed\n",
         s.bold("Size"),
@@ -78,8 +89,11 @@ pub fn terminal(r: &Report, s: Style) -> String {
             format_bytes(t.your_wasted_bytes)
         ));
     }
+    out
+}
 
-    out.push_str(&format!("\n{}\n", s.bold("Layers")));
+/// The layer table.
+fn layers(r: &Report, s: Style) -> String {
     let rows: Vec<Vec<String>> = r
         .layers
         .iter()
@@ -94,6 +108,7 @@ pub fn terminal(r: &Report, s: Style) -> String {
             ]
         })
         .collect();
+    let mut out = format!("\n{}\n", s.bold("Layers"));
     out.push_str(&text_table(
         &["#", "compressed", "stored", "wasted", "files", "created by"],
         &[
@@ -106,163 +121,172 @@ pub fn terminal(r: &Report, s: Style) -> String {
         ],
         &rows,
     ));
-    if t.base_layers > 0 {
+    if r.totals.base_layers > 0 {
         out.push_str(&s.dim("  * base image layer\n"));
     }
+    out
+}
 
+/// A titled table of `(first column, bytes)` rows.
+fn bytes_table(header: [&str; 2], rows: Vec<(String, u64)>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(n, b)| vec![n, format_bytes(b)])
+        .collect();
+    text_table(&header, &[Align::Left, Align::Right], &rows)
+}
+
+/// The tables after the layers, each with its title, when it has rows:
+/// categories, Python, duplicated CUDA libraries, models, OS packages,
+/// biggest files and directories.
+fn tables(r: &Report, s: Style) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     let cats = category_rows(&r.categories);
     if !cats.is_empty() {
-        out.push_str(&format!("\n{}\n", s.bold("Where the bytes are")));
-        let rows: Vec<Vec<String>> = cats
-            .iter()
-            .map(|(n, b)| vec![n.to_string(), format_bytes(*b)])
-            .collect();
-        out.push_str(&text_table(
-            &["category", "bytes"],
-            &[Align::Left, Align::Right],
-            &rows,
+        let rows = cats.iter().map(|(n, b)| (n.to_string(), *b)).collect();
+        out.push((
+            s.bold("Where the bytes are"),
+            bytes_table(["category", "bytes"], rows),
         ));
     }
-
-    if !r.python.distributions.is_empty() {
-        let torch = r
-            .python
-            .torch
-            .as_ref()
-            .map(|t| format!("; torch {} ({})", t.version, t.variant))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "\n{} {} environment(s), {} distributions{torch}\n",
-            s.bold("Python"),
-            r.python.environments.len(),
-            r.python.distributions.len()
-        ));
-        let rows: Vec<Vec<String>> = r
-            .python
-            .distributions
-            .iter()
-            .take(15)
-            .map(|d| vec![d.name.clone(), d.version.clone(), format_bytes(d.bytes)])
-            .collect();
-        out.push_str(&text_table(
-            &["distribution", "version", "bytes"],
-            &[Align::Left, Align::Left, Align::Right],
-            &rows,
-        ));
+    if let Some(python) = python_table(r, s) {
+        out.push(python);
     }
     if !r.cuda.duplicates.is_empty() {
-        out.push_str(&format!(
-            "\n{}\n",
-            s.bold("CUDA libraries present more than once")
-        ));
         let rows: Vec<Vec<String>> = r
             .cuda
             .duplicates
             .iter()
             .take(10)
             .map(|d| {
-                vec![
-                    d.soname.clone(),
-                    d.copies.len().to_string(),
-                    format_bytes(d.extra_bytes),
-                ]
+                let copies = d.copies.len().to_string();
+                vec![d.soname.clone(), copies, format_bytes(d.extra_bytes)]
             })
             .collect();
-        out.push_str(&text_table(
-            &["library", "copies", "extra"],
-            &[Align::Left, Align::Right, Align::Right],
-            &rows,
+        out.push((
+            s.bold("CUDA libraries present more than once"),
+            text_table(
+                &["library", "copies", "extra"],
+                &[Align::Left, Align::Right, Align::Right],
+                &rows,
+            ),
         ));
     }
     if !r.model_weights.is_empty() {
-        out.push_str(&format!("\n{}\n", s.bold("Model files")));
         let rows: Vec<Vec<String>> = r
             .model_weights
             .iter()
             .take(10)
             .map(|w| vec![w.name.clone(), w.kind.clone(), format_bytes(w.bytes)])
             .collect();
-        out.push_str(&text_table(
-            &["model", "kind", "bytes"],
-            &[Align::Left, Align::Left, Align::Right],
-            &rows,
+        out.push((
+            s.bold("Model files"),
+            text_table(
+                &["model", "kind", "bytes"],
+                &[Align::Left, Align::Left, Align::Right],
+                &rows,
+            ),
         ));
     }
     if !r.os_packages.is_empty() {
-        out.push_str(&format!(
-            "\n{} {} Debian packages; largest:\n",
-            s.bold("OS packages"),
-            r.os_packages.len()
+        let rows = r.os_packages.iter().take(10);
+        let rows = rows.map(|p| (p.name.clone(), p.bytes)).collect();
+        out.push((
+            format!(
+                "{} {} Debian packages; largest:",
+                s.bold("OS packages"),
+                r.os_packages.len()
+            ),
+            bytes_table(["package", "bytes"], rows),
         ));
-        let rows: Vec<Vec<String>> = r
-            .os_packages
+    }
+    let biggest = |paths: &[ballast_image::inspection::PathBytes], suffix: &str| {
+        let rows: Vec<Vec<String>> = paths
             .iter()
             .take(10)
-            .map(|p| vec![p.name.clone(), format_bytes(p.bytes)])
+            .map(|f| vec![format_bytes(f.bytes), format!("{}{suffix}", f.path)])
             .collect();
-        out.push_str(&text_table(
-            &["package", "bytes"],
-            &[Align::Left, Align::Right],
-            &rows,
-        ));
-    }
-    out.push_str(&format!("\n{}\n", s.bold("Biggest files")));
-    let rows: Vec<Vec<String>> = r
-        .biggest_files
-        .iter()
-        .take(10)
-        .map(|f| vec![format_bytes(f.bytes), f.path.clone()])
-        .collect();
-    out.push_str(&text_table(
-        &["bytes", "path"],
-        &[Align::Right, Align::Left],
-        &rows,
-    ));
-    out.push_str(&format!("\n{}\n", s.bold("Biggest directories")));
-    let rows: Vec<Vec<String>> = r
-        .biggest_dirs
-        .iter()
-        .take(10)
-        .map(|f| vec![format_bytes(f.bytes), format!("{}/", f.path)])
-        .collect();
-    out.push_str(&text_table(
-        &["bytes", "path"],
-        &[Align::Right, Align::Left],
-        &rows,
-    ));
+        text_table(&["bytes", "path"], &[Align::Right, Align::Left], &rows)
+    };
+    out.push((s.bold("Biggest files"), biggest(&r.biggest_files, "")));
+    out.push((s.bold("Biggest directories"), biggest(&r.biggest_dirs, "/")));
+    out
+}
 
-    if !r.findings.is_empty() {
-        out.push_str(&format!("\n{}\n", s.bold("Findings")));
-        for f in &r.findings {
-            let saves = if f.savings_bytes > 0 {
-                format!(
-                    "  {}",
-                    s.green(&format!("saves {}", format_bytes(f.savings_bytes)))
-                )
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "  {}[{}] {}{saves}\n",
-                s.severity(f.severity),
-                f.name,
-                f.message
-            ));
-        }
-        let total: u64 = r.findings.iter().map(|f| f.savings_bytes).sum();
+/// The Python environments' distributions, largest first.
+fn python_table(r: &Report, s: Style) -> Option<(String, String)> {
+    if r.python.distributions.is_empty() {
+        return None;
+    }
+    let torch = r
+        .python
+        .torch
+        .as_ref()
+        .map(|t| format!("; torch {} ({})", t.version, t.variant))
+        .unwrap_or_default();
+    let title = format!(
+        "{} {} environment(s), {} distributions{torch}",
+        s.bold("Python"),
+        r.python.environments.len(),
+        r.python.distributions.len()
+    );
+    let rows: Vec<Vec<String>> = r
+        .python
+        .distributions
+        .iter()
+        .take(15)
+        .map(|d| vec![d.name.clone(), d.version.clone(), format_bytes(d.bytes)])
+        .collect();
+    let table = text_table(
+        &["distribution", "version", "bytes"],
+        &[Align::Left, Align::Left, Align::Right],
+        &rows,
+    );
+    Some((title, table))
+}
+
+/// The findings with what each saves, and their total (at most the
+/// image's stored bytes).
+fn findings(r: &Report, s: Style) -> String {
+    if r.findings.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\n{}\n", s.bold("Findings"));
+    for f in &r.findings {
+        let saves = if f.savings_bytes > 0 {
+            format!(
+                "  {}",
+                s.green(&format!("saves {}", format_bytes(f.savings_bytes)))
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "\n{} {}\n",
-            s.bold("Estimated saving:"),
-            s.green(&format_bytes(total.min(t.final_bytes + t.wasted_bytes)))
+            "  {}[{}] {}{saves}\n",
+            s.severity(f.severity),
+            f.name,
+            f.message
         ));
     }
+    let t = &r.totals;
+    let total: u64 = r.findings.iter().map(|f| f.savings_bytes).sum();
+    out.push_str(&format!(
+        "\n{} {}\n",
+        s.bold("Estimated saving:"),
+        s.green(&format_bytes(total.min(t.final_bytes + t.wasted_bytes)))
+    ));
+    out
+}
+
+/// dive's figures for comparison, and the warnings.
+fn footer(r: &Report, s: Style) -> String {
     let d = &r.dive_compat;
-    out.push_str(&s.dim(&format!(
+    let mut out = s.dim(&format!(
         "\ndive's figures (dive's formulas, for comparison): efficiency {}, wasted {}, user wasted {}\n",
         pct(d.efficiency),
         format_bytes(d.wasted_bytes),
         d.user_wasted_percent.map_or("n/a".into(), pct)
-    )));
+    ));
     for w in &r.warnings {
         out.push_str(&format!("{}: {w}\n", s.yellow("warning")));
     }
