@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::inspection::{PathBytes, Report};
+use crate::inspection::{Category, PathBytes, Report};
 
 /// One row of the comparison table.
 #[derive(Debug, Clone, Serialize)]
@@ -101,53 +101,44 @@ pub fn diff(
     b: &Report,
     files_b: &[(String, u64)],
 ) -> ImageDiff {
-    let (ca, cb) = (&a.categories, &b.categories);
+    ImageDiff {
+        schema_version: crate::inspection::SCHEMA_VERSION,
+        a: a.image.reference.clone(),
+        b: b.image.reference.clone(),
+        table: totals(a, b),
+        distributions: distributions(a, b),
+        layers: layers(a, b),
+        files: files(files_a, files_b),
+    }
+}
+
+/// The totals side by side, then every category either image holds.
+fn totals(a: &Report, b: &Report) -> Vec<Row> {
+    let (ta, tb) = (&a.totals, &b.totals);
     let mut table = vec![
-        row(
-            "size (final files)",
-            a.totals.final_bytes,
-            b.totals.final_bytes,
-        ),
-        row(
-            "stored in layers",
-            a.totals.stored_bytes,
-            b.totals.stored_bytes,
-        ),
+        row("size (final files)", ta.final_bytes, tb.final_bytes),
+        row("stored in layers", ta.stored_bytes, tb.stored_bytes),
         row(
             "compressed (pull)",
-            a.totals.compressed_bytes,
-            b.totals.compressed_bytes,
+            ta.compressed_bytes,
+            tb.compressed_bytes,
         ),
-        row("wasted", a.totals.wasted_bytes, b.totals.wasted_bytes),
-        row("layers", a.totals.layers as u64, b.totals.layers as u64),
-        row("files", a.totals.files, b.totals.files),
+        row("wasted", ta.wasted_bytes, tb.wasted_bytes),
+        row("layers", ta.layers as u64, tb.layers as u64),
+        row("files", ta.files, tb.files),
     ];
-    for (name, x, y) in [
-        (
-            "CUDA libraries",
-            ca.cuda_libraries_bytes,
-            cb.cuda_libraries_bytes,
-        ),
-        ("nvidia pip wheels", ca.nvidia_bytes, cb.nvidia_bytes),
-        (
-            "model weights",
-            ca.model_weights_bytes,
-            cb.model_weights_bytes,
-        ),
-        ("pip cache", ca.pip_cache_bytes, cb.pip_cache_bytes),
-        ("uv cache", ca.uv_cache_bytes, cb.uv_cache_bytes),
-        ("Hugging Face cache", ca.hf_cache_bytes, cb.hf_cache_bytes),
-        ("apt lists and archives", ca.apt_bytes, cb.apt_bytes),
-        ("build tools", ca.build_tools_bytes, cb.build_tools_bytes),
-        ("__pycache__", ca.pycache_bytes, cb.pycache_bytes),
-        ("tests", ca.tests_bytes, cb.tests_bytes),
-        (".git", ca.git_bytes, cb.git_bytes),
-    ] {
+    for c in Category::ALL {
+        let (x, y) = (a.categories.bytes(c), b.categories.bytes(c));
         if x > 0 || y > 0 {
-            table.push(row(name, x, y));
+            table.push(row(c.label().trim(), x, y));
         }
     }
+    table
+}
 
+/// The Python distributions whose version or size differs, largest
+/// change first.
+fn distributions(a: &Report, b: &Report) -> Vec<DistributionDelta> {
     let mut dists: BTreeMap<String, DistributionDelta> = BTreeMap::new();
     for (side, report) in [(0, a), (1, b)] {
         for d in &report.python.distributions {
@@ -184,6 +175,11 @@ pub fn diff(
             .then_with(|| x.name.cmp(&y.name))
     });
 
+    distributions
+}
+
+/// The layers both images share (by diff_id) and those only one has.
+fn layers(a: &Report, b: &Report) -> LayerDelta {
     let ids_a: HashSet<&str> = a
         .layers
         .iter()
@@ -205,7 +201,7 @@ pub fn diff(
         .iter()
         .filter(|l| l.diff_id.as_deref().is_some_and(|d| ids_b.contains(d)))
         .collect();
-    let layers = LayerDelta {
+    LayerDelta {
         shared: shared.len(),
         shared_bytes: shared.iter().map(|l| l.file_bytes).sum(),
         only_a: a
@@ -220,8 +216,11 @@ pub fn diff(
             .filter(|l| !l.diff_id.as_deref().is_some_and(|d| ids_a.contains(d)))
             .map(brief)
             .collect(),
-    };
+    }
+}
 
+/// The final files added, removed and changed, largest first.
+fn files(files_a: &[(String, u64)], files_b: &[(String, u64)]) -> FileDelta {
     let map_a: HashMap<&str, u64> = files_a.iter().map(|(p, s)| (p.as_str(), *s)).collect();
     let map_b: HashMap<&str, u64> = files_b.iter().map(|(p, s)| (p.as_str(), *s)).collect();
     let mut added: Vec<PathBytes> = files_b
@@ -262,7 +261,7 @@ pub fn diff(
         let dy = (y.b_bytes as i64 - y.a_bytes as i64).abs();
         dy.cmp(&dx).then_with(|| x.path.cmp(&y.path))
     });
-    let files = FileDelta {
+    FileDelta {
         added_count: added.len(),
         added_bytes: added.iter().map(|f| f.bytes).sum(),
         removed_count: removed.len(),
@@ -275,14 +274,5 @@ pub fn diff(
         added: added.into_iter().take(LIST).collect(),
         removed: removed.into_iter().take(LIST).collect(),
         changed: changed.into_iter().take(LIST).collect(),
-    };
-    ImageDiff {
-        schema_version: crate::inspection::SCHEMA_VERSION,
-        a: a.image.reference.clone(),
-        b: b.image.reference.clone(),
-        table,
-        distributions,
-        layers,
-        files,
     }
 }
