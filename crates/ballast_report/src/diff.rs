@@ -25,36 +25,40 @@ fn cells(r: &Row) -> Vec<String> {
     vec![r.metric.clone(), fmt(r.a), fmt(r.b), delta, ratio]
 }
 
+/// The first 25 distributions that changed: name, versions, size change.
+fn distribution_rows(d: &ImageDiff) -> Vec<Vec<String>> {
+    let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    d.distributions
+        .iter()
+        .take(25)
+        .map(|x| {
+            let (a, b) = (version(&x.a_version), version(&x.b_version));
+            vec![x.name.clone(), a, b, format_delta(x.delta)]
+        })
+        .collect()
+}
+
+/// The alignment of the totals table: the metric, then four figures.
+const TOTALS_ALIGN: [Align; 5] = [
+    Align::Left,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+    Align::Right,
+];
+
 /// The terminal form.
 pub fn terminal(d: &ImageDiff, s: Style) -> String {
     let mut out = format!("{} {}\n{} {}\n\n", s.bold("A"), d.a, s.bold("B"), d.b);
     let rows: Vec<Vec<String>> = d.table.iter().map(cells).collect();
     out.push_str(&text_table(
         &["", "A", "B", "B - A", "B / A"],
-        &[
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-        ],
+        &TOTALS_ALIGN,
         &rows,
     ));
     if !d.distributions.is_empty() {
         out.push_str(&format!("\n{}\n", s.bold("Python distributions")));
-        let rows: Vec<Vec<String>> = d
-            .distributions
-            .iter()
-            .take(25)
-            .map(|x| {
-                vec![
-                    x.name.clone(),
-                    x.a_version.clone().unwrap_or_else(|| "-".into()),
-                    x.b_version.clone().unwrap_or_else(|| "-".into()),
-                    format_delta(x.delta),
-                ]
-            })
-            .collect();
+        let rows = distribution_rows(d);
         out.push_str(&text_table(
             &["distribution", "A", "B", "bytes"],
             &[Align::Left, Align::Left, Align::Left, Align::Right],
@@ -122,30 +126,12 @@ pub fn markdown(d: &ImageDiff) -> String {
     let rows: Vec<Vec<String>> = d.table.iter().map(cells).collect();
     out.push_str(&md_table(
         &["", "A", "B", "B − A", "B / A"],
-        &[
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-        ],
+        &TOTALS_ALIGN,
         &rows,
     ));
     if !d.distributions.is_empty() {
         out.push_str("\n**Python distributions**\n\n");
-        let rows: Vec<Vec<String>> = d
-            .distributions
-            .iter()
-            .take(25)
-            .map(|x| {
-                vec![
-                    x.name.clone(),
-                    x.a_version.clone().unwrap_or_else(|| "-".into()),
-                    x.b_version.clone().unwrap_or_else(|| "-".into()),
-                    format_delta(x.delta),
-                ]
-            })
-            .collect();
+        let rows = distribution_rows(d);
         out.push_str(&md_table(
             &["distribution", "A", "B", "bytes"],
             &[Align::Left, Align::Left, Align::Left, Align::Right],

@@ -25,12 +25,15 @@ fn analysed(spec: &ImageSpec, name: &str) -> (Report, Vec<(String, u64)>) {
     (report, files)
 }
 
-/// The sample without its caches: what a fixed build would store.
+/// The sample without its caches and without jupyter: what a fixed build
+/// would store.
 fn without_caches() -> ImageSpec {
     let mut spec = ballast_testkit::ml_image::image();
     for layer in &mut spec.layers {
         layer.entries.retain(|e| match e {
-            Entry::File(p, _) => !p.contains("/.cache/pip/") && !p.contains("/blobs/4444"),
+            Entry::File(p, _) => {
+                !p.contains("/.cache/pip/") && !p.contains("/blobs/4444") && !p.contains("jupyter")
+            }
             _ => true,
         });
     }
