@@ -36,10 +36,12 @@ fn each_command_reads_parses_and_walks_the_project_once() {
         format!("parsed {df} 1"),
         format!("walked {ctx} 1"),
     ];
-    let runs: [&[&str]; 7] = [
+    let runs: [&[&str]; 8] = [
         &["check", ctx],
         &["check", ctx, "--format", "json"],
         &["lint", ctx],
+        // The bases are looked up from the parse the lint then uses.
+        &["lint", ctx, "--resolve-bases=daemon"],
         &["fix", "--diff", df],
         &["fix", "--restructure", "--diff", df],
         &["rebuild", ctx, "--changed", "app/main.py"],

@@ -3,7 +3,6 @@
 //! (or the local daemon), for the rules that otherwise use ballast's dated
 //! table (undefined-var, invalid-base-image-platform).
 
-use ballast_dockerfile::Dockerfile;
 use ballast_linter::LintOptions;
 use ballast_ml::bases::ResolvedBases;
 use clap::{Args, ValueEnum};
@@ -43,7 +42,7 @@ pub(crate) enum BaseSource {
 pub(crate) fn resolve(source: BaseSource, sources: &[(String, LintOptions<'_>)]) -> ResolvedBases {
     let mut wanted: Vec<(String, String)> = Vec::new();
     for (text, options) in sources {
-        let Ok(images) = ballast_linter::base_images(&Dockerfile::parse(text), options) else {
+        let Ok(images) = ballast_linter::base_images(&options.memo.parse(text), options) else {
             continue;
         };
         for pair in images {

@@ -84,6 +84,9 @@ pub(crate) struct TargetArgs {
     pub stdin_filename: String,
 }
 
+/// A build context: its root and the ignore file in force.
+type ContextKey = (PathBuf, Option<PathBuf>);
+
 /// One Dockerfile to work on.
 #[derive(Debug)]
 pub(crate) struct Job {
@@ -93,7 +96,7 @@ pub(crate) struct Job {
     pub settings: Settings,
     /// `[lint] failure-threshold` of its configuration file.
     pub configured_threshold: Option<crate::commands::lint::Threshold>,
-    context_key: Option<(PathBuf, Option<PathBuf>)>,
+    context_key: Option<ContextKey>,
     /// What its lints share: the parsed text, findings and models.
     memo: Memo,
     /// The Dockerfile as a command already read and parsed it.
@@ -111,7 +114,7 @@ pub(crate) struct Prepared {
     pub jobs: Vec<Job>,
     pub build: BuildOptions,
     pub target: Option<String>,
-    contexts: HashMap<(PathBuf, Option<PathBuf>), Arc<BuildContext>>,
+    contexts: HashMap<ContextKey, Arc<BuildContext>>,
     stdin: Option<Result<String, String>>,
     /// Base images resolved with `--resolve-bases`.
     bases: std::sync::Arc<ResolvedBases>,
@@ -258,105 +261,13 @@ pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result
     {
         bail!("--context {}: not a directory", c.display());
     }
-    // Configuration: one file for all with --config, else the nearest per directory.
-    let explicit = match &args.config {
-        Some(p) => Some(config::load(p)?),
-        None => None,
-    };
-    let mut by_dir: HashMap<PathBuf, (LintConfig, Option<PathBuf>)> = HashMap::new();
-    let mut noted = std::collections::HashSet::new();
-    let mut config_for = |dir: &Path| -> Result<(LintConfig, Option<PathBuf>)> {
-        let parent = |l: &config::Loaded| {
-            l.path
-                .as_ref()
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-        };
-        if let Some(l) = &explicit {
-            return Ok((l.config.lint.clone(), parent(l)));
-        }
-        if let Some(c) = by_dir.get(dir) {
-            return Ok(c.clone());
-        }
-        let l = config::discover(dir)?;
-        if let Some(path) = &l.path
-            && !l.notes.is_empty()
-            && noted.insert(path.clone())
-        {
-            eprintln!(
-                "note: {}: read as ballast settings; not carried over: {}",
-                crate::output::one_line(&path.display().to_string()),
-                l.notes.join("; ")
-            );
-        }
-        let c = (l.config.lint.clone(), parent(&l));
-        by_dir.insert(dir.to_path_buf(), c.clone());
-        Ok(c)
-    };
-
+    let mut configs = Configs::new(args.config.as_deref())?;
     let mut jobs = Vec::new();
     for p in &args.paths {
-        let files = if p == Path::new("-") {
-            vec![p.clone()]
-        } else if p.is_dir() {
-            let found = discover(p);
-            if found.is_empty() {
-                bail!(
-                    "{}: no Dockerfile found (looked for Dockerfile, Containerfile, *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*)",
-                    p.display()
-                );
-            }
-            found
-        } else if p.exists() {
-            vec![p.clone()]
-        } else {
-            bail!("{}: no such file or directory", p.display());
-        };
-        for f in files {
-            let stdin = f == Path::new("-");
-            let dir = if stdin {
-                PathBuf::from(".")
-            } else {
-                f.parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-            };
-            let (cfg, cfg_dir) = config_for(&dir)?;
-            let settings = settings_for(args, &cfg, cfg_dir.as_deref(), &f)?;
-            let root = if args.no_context {
-                None
-            } else if let Some(c) = &args.context {
-                Some(c.clone())
-            } else if stdin {
-                None
-            } else {
-                Some(dir.clone())
-            };
-            let context_key = root.map(|root| {
-                let ignore = ignore_file_for(&root, (!stdin).then_some(f.as_path()));
-                (root, ignore)
-            });
-            let display = if stdin {
-                args.stdin_filename.clone()
-            } else {
-                // `ballast lint` on `.` shows `Dockerfile`, not `./Dockerfile`.
-                let shown = f.display().to_string();
-                shown
-                    .strip_prefix("./")
-                    .map(str::to_string)
-                    .unwrap_or(shown)
-            };
-            jobs.push(Job {
-                display,
-                path: f,
-                settings,
-                configured_threshold: cfg.failure_threshold,
-                context_key,
-                memo: Memo::default(),
-                parsed: None,
-            });
+        for f in files_of(p)? {
+            jobs.push(job_for(args, f, &mut configs)?);
         }
     }
-    let build = build_options(&args.build_args)?;
     let mut contexts = HashMap::new();
     if let Some(p) = known {
         let key = (p.dir().to_path_buf(), p.context.ignore_path.clone());
@@ -366,29 +277,7 @@ pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result
             job.parsed = Some(p.df.clone());
         }
     }
-
-    // Build contexts shared by Dockerfiles with the same root and ignore file.
-    let mut keys: Vec<(PathBuf, Option<PathBuf>)> =
-        jobs.iter().filter_map(|j| j.context_key.clone()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.retain(|k| !contexts.contains_key(k));
-    let load =
-        |key: (PathBuf, Option<PathBuf>)| match BuildContext::load_with(&key.0, key.1.as_deref()) {
-            Ok(c) => Some((key, Arc::new(c))),
-            Err(e) => {
-                eprintln!(
-                    "warning: {}: cannot read the build context ({e}); working without it",
-                    key.0.display()
-                );
-                None
-            }
-        };
-    if jobs.len() > 1 {
-        contexts.par_extend(keys.into_par_iter().filter_map(load));
-    } else {
-        contexts.extend(keys.into_iter().filter_map(load));
-    }
+    load_contexts(&jobs, &mut contexts);
     // Standard input is read once, before the parallel part.
     let stdin = jobs
         .iter()
@@ -396,13 +285,20 @@ pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result
         .then(|| read_text(Path::new("-")).map_err(|e| format!("{e:#}")));
     let mut prepared = Prepared {
         jobs,
-        build,
+        build: build_options(&args.build_args)?,
         target: args.target.clone(),
         contexts,
         stdin,
         bases: Default::default(),
     };
     if let Some(source) = args.resolve_bases.source {
+        // Read and parsed here once, for the lookup and then the lint.
+        for i in 0..prepared.jobs.len() {
+            if let Ok(text) = prepared.source(&prepared.jobs[i]) {
+                let job = &mut prepared.jobs[i];
+                job.parsed = Some(job.memo.parse(&text));
+            }
+        }
         let sources: Vec<(String, LintOptions<'_>)> = prepared
             .jobs
             .iter()
@@ -413,6 +309,144 @@ pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result
         prepared.bases = std::sync::Arc::new(bases);
     }
     Ok(prepared)
+}
+
+/// The Dockerfiles a path names: standard input, the file, or those found
+/// in a directory.
+fn files_of(p: &Path) -> Result<Vec<PathBuf>> {
+    if p == Path::new("-") {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    if p.is_dir() {
+        let found = discover(p);
+        if found.is_empty() {
+            bail!(
+                "{}: no Dockerfile found (looked for Dockerfile, Containerfile, *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*)",
+                p.display()
+            );
+        }
+        return Ok(found);
+    }
+    if !p.exists() {
+        bail!("{}: no such file or directory", p.display());
+    }
+    Ok(vec![p.to_path_buf()])
+}
+
+/// One Dockerfile's job: its settings from the configuration nearest it,
+/// its build context, how it is shown.
+fn job_for(args: &TargetArgs, f: PathBuf, configs: &mut Configs) -> Result<Job> {
+    let stdin = f == Path::new("-");
+    let dir = if stdin {
+        PathBuf::from(".")
+    } else {
+        f.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let (cfg, cfg_dir) = configs.for_dir(&dir)?;
+    let settings = settings_for(args, &cfg, cfg_dir.as_deref(), &f)?;
+    let root = match &args.context {
+        _ if args.no_context => None,
+        Some(c) => Some(c.clone()),
+        None if stdin => None,
+        None => Some(dir),
+    };
+    let context_key = root.map(|root| {
+        let ignore = ignore_file_for(&root, (!stdin).then_some(f.as_path()));
+        (root, ignore)
+    });
+    let display = if stdin {
+        args.stdin_filename.clone()
+    } else {
+        // `ballast lint` on `.` shows `Dockerfile`, not `./Dockerfile`.
+        let shown = f.display().to_string();
+        shown
+            .strip_prefix("./")
+            .map(str::to_string)
+            .unwrap_or(shown)
+    };
+    Ok(Job {
+        display,
+        path: f,
+        settings,
+        configured_threshold: cfg.failure_threshold,
+        context_key,
+        memo: Memo::default(),
+        parsed: None,
+    })
+}
+
+/// The configuration of each directory: one file for all with `--config`,
+/// else the nearest, each read once (and its notes said once).
+struct Configs {
+    explicit: Option<config::Loaded>,
+    by_dir: HashMap<PathBuf, (LintConfig, Option<PathBuf>)>,
+    noted: std::collections::HashSet<PathBuf>,
+}
+
+impl Configs {
+    fn new(explicit: Option<&Path>) -> Result<Configs> {
+        Ok(Configs {
+            explicit: explicit.map(config::load).transpose()?,
+            by_dir: HashMap::new(),
+            noted: Default::default(),
+        })
+    }
+
+    /// The `[lint]` settings for a directory, and the directory of the
+    /// file they come from (per-path globs are relative to it).
+    fn for_dir(&mut self, dir: &Path) -> Result<(LintConfig, Option<PathBuf>)> {
+        let parent = |l: &config::Loaded| {
+            l.path
+                .as_ref()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+        };
+        if let Some(l) = &self.explicit {
+            return Ok((l.config.lint.clone(), parent(l)));
+        }
+        if let Some(c) = self.by_dir.get(dir) {
+            return Ok(c.clone());
+        }
+        let l = config::discover(dir)?;
+        if let Some(path) = &l.path
+            && !l.notes.is_empty()
+            && self.noted.insert(path.clone())
+        {
+            eprintln!(
+                "note: {}: read as ballast settings; not carried over: {}",
+                crate::output::one_line(&path.display().to_string()),
+                l.notes.join("; ")
+            );
+        }
+        let c = (l.config.lint.clone(), parent(&l));
+        self.by_dir.insert(dir.to_path_buf(), c.clone());
+        Ok(c)
+    }
+}
+
+/// Walks the build contexts the jobs need and `contexts` lacks, each once
+/// however many Dockerfiles share its root and ignore file.
+fn load_contexts(jobs: &[Job], contexts: &mut HashMap<ContextKey, Arc<BuildContext>>) {
+    let mut keys: Vec<ContextKey> = jobs.iter().filter_map(|j| j.context_key.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.retain(|k| !contexts.contains_key(k));
+    let load = |key: ContextKey| match BuildContext::load_with(&key.0, key.1.as_deref()) {
+        Ok(c) => Some((key, Arc::new(c))),
+        Err(e) => {
+            eprintln!(
+                "warning: {}: cannot read the build context ({e}); working without it",
+                key.0.display()
+            );
+            None
+        }
+    };
+    if jobs.len() > 1 {
+        contexts.par_extend(keys.into_par_iter().filter_map(load));
+    } else {
+        contexts.extend(keys.into_iter().filter_map(load));
+    }
 }
 
 impl Prepared {
