@@ -15,14 +15,16 @@
 //! one is given, else an estimate (see [`crate::cost`]).
 
 use ballast_dockerfile::instructions::{Mount, MountType};
-use ballast_dockerfile::stages::{Base, StageGraph};
+use ballast_dockerfile::stages::{Base, Stage, StageGraph};
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword};
 use serde::Serialize;
 
 use crate::copies::{ContextUse, is_build_metadata};
 use crate::cost::{Cost, OsBase, run_cost};
 use crate::ignore::IgnoreFile;
-use crate::installs::{Files, Installed, installs_dependencies, is_project_only, run_installs};
+use crate::installs::{
+    Files, Installed, RunInstall, installs_dependencies, is_project_only, run_installs,
+};
 use crate::origins::Origins;
 use crate::runs::Run;
 use crate::walk::Context;
@@ -183,56 +185,22 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
         };
         if !needed.contains(&s) {
             stage_installed.push((installed, torch_line));
-            for i in g.instructions_of(s) {
-                let inst = &df.instructions[i];
-                steps.push(Step {
-                    stage: label.clone(),
-                    line: inst.start_line,
-                    instruction: inst.original.clone(),
-                    status: Status::Skipped,
-                    reason: format!("stage {label} is not needed by the target"),
-                    cost_bytes: None,
-                    cost_basis: None,
-                });
-            }
+            steps.extend(skipped(inp, s));
             continue;
         }
-        let old_stage: Option<Vec<&Instruction>> = inp.old.map(|old| {
-            let og = StageGraph::new(old, &Default::default());
-            let os = stage
-                .name
-                .as_ref()
-                .and_then(|n| og.find_stage(n))
-                .or((s < og.stages.len()).then_some(s));
-            os.map(|os| {
-                og.instructions_of(os)
-                    .map(|i| &old.instructions[i])
-                    .collect()
-            })
-            .unwrap_or_default()
-        });
+        let old_stage = inp.old.map(|old| old_instructions(old, stage, s));
         let mut invalid: Option<(usize, Cause)> = None;
         for (k, i) in g.instructions_of(s).enumerate() {
             let inst = &df.instructions[i];
-            let mut reason: Option<(String, Cause)> = None;
-            if let Some(old) = &old_stage
-                && old.get(k).is_none_or(|o| o.original != inst.original)
-            {
-                reason = Some(("the instruction changed".into(), Cause::Other));
-            }
-            if reason.is_none() {
-                reason = own_trigger(inp, s, i, inst, &stage_rebuilt);
-            }
-            if inst.keyword == Keyword::From
-                && reason.is_none()
-                && let Base::Stage(p) = stage.base
-                && stage_rebuilt[p]
-            {
-                reason = Some((
-                    format!("its base stage {} is rebuilt", g.stages[p].label()),
-                    Cause::Other,
-                ));
-            }
+            let changed = old_stage
+                .as_ref()
+                .is_some_and(|old| old.get(k).is_none_or(|o| o.original != inst.original));
+            let reason = if changed {
+                Some(("the instruction changed".into(), Cause::Other))
+            } else {
+                own_trigger(inp, s, i, inst, &stage_rebuilt)
+                    .or_else(|| base_trigger(g, s, inst, &stage_rebuilt))
+            };
             let (status, why) = match (&invalid, reason) {
                 (Some((line, _)), _) => (
                     Status::Rebuilt,
@@ -264,68 +232,29 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
                 .map(|r| run_installs(r, origins.workdir(i), &files))
                 .unwrap_or_default();
             if status == Status::Rebuilt {
-                let cost = match (inst.keyword, inst.flag("from").and_then(|f| f.value())) {
-                    (Keyword::Copy | Keyword::Add, Some(from)) => {
-                        let src = g.scopes[i].expand_keep_unknown(from, df.escape);
-                        g.find_stage(&src).filter(|p| *p < s).map(|p| Cost {
-                            bytes: stage_rebuilt_bytes[p],
-                            basis: format!(
-                                "at most what the rebuilt steps of stage {} produce",
-                                g.stages[p].label()
-                            ),
-                            assumed: 0,
-                            download: 0,
-                        })
-                    }
-                    _ => step_cost(inp, s == target, i, inst, run.as_ref(), &files, torch_line),
+                let cost = match copied_stage(inp, s, i) {
+                    Some(p) => Some(Cost {
+                        bytes: stage_rebuilt_bytes[p],
+                        basis: format!(
+                            "at most what the rebuilt steps of stage {} produce",
+                            g.stages[p].label()
+                        ),
+                        assumed: 0,
+                        download: 0,
+                    }),
+                    None => step_cost(inp, s == target, i, inst, run.as_ref(), &files, torch_line),
                 };
                 if let Some(c) = cost {
                     stage_rebuilt_bytes[s] += c.bytes;
                     step.cost_bytes = Some(c.bytes);
                     step.cost_basis = Some(c.basis);
                 }
-                if let (
-                    Some((
-                        _,
-                        Cause::Copy {
-                            line,
-                            instruction,
-                            file,
-                        },
-                    )),
-                    Keyword::Run,
-                ) = (&invalid, inst.keyword)
-                    && *line != inst.start_line
-                    && !is_build_metadata(file)
-                    && installs.iter().any(|ri| {
-                        installs_dependencies(&ri.install, &ri.resolved)
-                            && !is_project_only(&ri.install, &ri.resolved, &installed)
-                    })
-                {
-                    let files: Vec<String> = installs
-                        .iter()
-                        .flat_map(|ri| {
-                            ri.resolved
-                                .requested
-                                .iter()
-                                .filter_map(|q| q.file.as_ref().map(|(f, _)| f.clone()))
-                        })
-                        .fold(Vec::new(), |mut acc, f| {
-                            if !acc.contains(&f) {
-                                acc.push(f);
-                            }
-                            acc
-                        });
-                    let manifests = if files.is_empty() {
-                        "the dependency manifests".to_string()
-                    } else {
-                        files.join(", ")
-                    };
-                    advice.push(format!(
-                        "{instruction} at line {line} invalidates the dependency install at line {} when {file} changes; copy {manifests} first, install, then copy the rest",
-                        inst.start_line
-                    ));
-                }
+                advice.extend(reinstall_advice(
+                    invalid.as_ref(),
+                    inst,
+                    &installs,
+                    &installed,
+                ));
             }
             for ri in &installs {
                 installed.add(&ri.install, &ri.resolved);
@@ -360,6 +289,123 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
         rebuilt_bytes,
         uncosted,
     }
+}
+
+/// The steps of a stage the target does not need.
+fn skipped(inp: &Inputs<'_>, s: usize) -> Vec<Step> {
+    let label = inp.graph.stages[s].label();
+    inp.graph
+        .instructions_of(s)
+        .map(|i| {
+            let inst = &inp.df.instructions[i];
+            Step {
+                stage: label.clone(),
+                line: inst.start_line,
+                instruction: inst.original.clone(),
+                status: Status::Skipped,
+                reason: format!("stage {label} is not needed by the target"),
+                cost_bytes: None,
+                cost_basis: None,
+            }
+        })
+        .collect()
+}
+
+/// The instructions of the same stage in the Dockerfile as it was (by name,
+/// else by position).
+fn old_instructions<'o>(old: &'o Dockerfile, stage: &Stage, s: usize) -> Vec<&'o Instruction> {
+    let og = StageGraph::new(old, &Default::default());
+    let os = stage
+        .name
+        .as_ref()
+        .and_then(|n| og.find_stage(n))
+        .or((s < og.stages.len()).then_some(s));
+    os.map(|os| {
+        og.instructions_of(os)
+            .map(|i| &old.instructions[i])
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// A FROM rebuilds when the stage it starts from was rebuilt.
+fn base_trigger(
+    g: &StageGraph,
+    s: usize,
+    inst: &Instruction,
+    stage_rebuilt: &[bool],
+) -> Option<(String, Cause)> {
+    let Base::Stage(p) = g.stages[s].base else {
+        return None;
+    };
+    (inst.keyword == Keyword::From && stage_rebuilt[p]).then(|| {
+        (
+            format!("its base stage {} is rebuilt", g.stages[p].label()),
+            Cause::Other,
+        )
+    })
+}
+
+/// The earlier stage a `COPY --from` or `ADD --from` at `i` copies from.
+fn copied_stage(inp: &Inputs<'_>, s: usize, i: usize) -> Option<usize> {
+    let (g, inst) = (inp.graph, &inp.df.instructions[i]);
+    if !matches!(inst.keyword, Keyword::Copy | Keyword::Add) {
+        return None;
+    }
+    let from = inst.flag("from").and_then(|f| f.value())?;
+    let src = g.scopes[i].expand_keep_unknown(from, inp.df.escape);
+    g.find_stage(&src).filter(|p| *p < s)
+}
+
+/// Advice when a COPY of application files invalidates a later RUN that
+/// installs dependencies: copy the manifests first.
+fn reinstall_advice(
+    invalid: Option<&(usize, Cause)>,
+    inst: &Instruction,
+    installs: &[RunInstall<'_>],
+    installed: &Installed,
+) -> Option<String> {
+    let Some((
+        _,
+        Cause::Copy {
+            line,
+            instruction,
+            file,
+        },
+    )) = invalid
+    else {
+        return None;
+    };
+    let reinstalls = installs.iter().any(|ri| {
+        installs_dependencies(&ri.install, &ri.resolved)
+            && !is_project_only(&ri.install, &ri.resolved, installed)
+    });
+    if inst.keyword != Keyword::Run
+        || *line == inst.start_line
+        || is_build_metadata(file)
+        || !reinstalls
+    {
+        return None;
+    }
+    let mut files: Vec<String> = Vec::new();
+    for ri in installs {
+        for q in &ri.resolved.requested {
+            if let Some((f, _)) = &q.file
+                && !files.contains(f)
+            {
+                files.push(f.clone());
+            }
+        }
+    }
+    let manifests = if files.is_empty() {
+        "the dependency manifests".to_string()
+    } else {
+        files.join(", ")
+    };
+    Some(format!(
+        "{instruction} at line {line} invalidates the dependency install at line {} when {file} changes; copy {manifests} first, install, then copy the rest",
+        inst.start_line
+    ))
 }
 
 /// The files a step's installs read: traced through the copies before it.
