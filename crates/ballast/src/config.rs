@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ballast_image::gates;
 use ballast_linter::Severity;
 
@@ -184,8 +184,7 @@ pub(crate) fn load(path: &Path) -> Result<Loaded> {
 }
 
 fn load_file(path: &Path, pyproject: bool) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = crate::inputs::read_config(path)?;
     let config = if pyproject {
         let doc: toml::Table = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), join_lines(&e.to_string())))?;

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ballast_linter::Severity;
 use ballast_linter::hadolint::{is_dl_code, rules_for};
 use serde_norway::Value;
@@ -18,8 +18,7 @@ use crate::config::LintConfig;
 /// The settings a hadolint configuration file gives, and notes on what it
 /// says that ballast does not act on.
 pub(crate) fn read(path: &Path) -> Result<(LintConfig, Vec<String>)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = crate::inputs::read_config(path)?;
     let doc: Value = serde_norway::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().replace('\n', " ")))?;
     let mut cfg = LintConfig::default();

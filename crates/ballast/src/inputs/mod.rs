@@ -53,6 +53,18 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
     Ok(text)
 }
 
+/// Reads a configuration file (`ballast.toml`, `pyproject.toml`,
+/// `.hadolint.yaml`): at most [`MAX_TEXT_BYTES`], UTF-8.
+pub(crate) fn read_config(path: &Path) -> Result<String> {
+    use ballast_context::project::{read_bounded, utf8};
+    let bytes = read_bounded(path, MAX_TEXT_BYTES).map_err(|e| match e.kind() {
+        // The limit's error names the file already.
+        std::io::ErrorKind::InvalidData => anyhow::anyhow!(e),
+        _ => anyhow::anyhow!("{}: cannot read: {e}", path.display()),
+    })?;
+    Ok(utf8(path, bytes)?)
+}
+
 /// How a path is shown in messages (`-` is standard input).
 pub(crate) fn display_name(path: &Path) -> String {
     if path == Path::new("-") {

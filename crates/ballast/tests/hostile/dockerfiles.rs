@@ -424,6 +424,15 @@ fn contexts(cases: &mut Cases) {
         &["context", "."],
         Expect::Error(".dockerignore"),
     );
+    // A configuration file that never ends is refused at the limit.
+    let dir = project(cases, "config-too-large");
+    std::fs::write(dir.join("ballast.toml"), vec![b'#'; 2 << 20]).expect("write");
+    cases.push(
+        "config-too-large",
+        &dir,
+        &["lint", "."],
+        Expect::Error("ballast.toml"),
+    );
     let dir = project(cases, "context-deep-directories");
     let mut deep = dir.clone();
     for _ in 0..200 {
