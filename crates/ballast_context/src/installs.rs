@@ -274,19 +274,7 @@ pub fn resolve(
     files: &dyn Files,
 ) -> Resolved {
     let words: Vec<String> = cmd.words.iter().map(|w| w.text.clone()).collect();
-    let words = words.as_slice();
-    let var = |name: &str| {
-        cmd.assignments
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| files.var(name))
-    };
     let mut out = Resolved::default();
-    let mut note = |slot: &mut Option<String>, what: String| {
-        slot.get_or_insert(what);
-    };
     for (r, w) in &install.packages {
         let word = words.iter().position(|t| *t == w.text).unwrap_or(0);
         out.requested.push(Requested {
@@ -295,8 +283,38 @@ pub fn resolve(
             file: None,
         });
     }
-    // Index evidence: options, then the environment.
-    let urls = install
+    for (value, what) in index_evidence(install, cmd, files) {
+        for v in value.split_whitespace() {
+            classify(&mut out, source_of(v), what.clone());
+        }
+    }
+    read_requirement_files(&mut out, install, &words, cwd, files);
+    for (dir, word, written) in project_dirs(install, &words) {
+        read_project(&mut out, install, (dir, word, written), cwd, files);
+    }
+    // A pinned `+cpu` (or `+cu121`) says where torch comes from.
+    for (src, what) in pinned_local_versions(&out) {
+        classify(&mut out, src, what);
+    }
+    out
+}
+
+/// What names an index: the install's options, then the environment
+/// (`PIP_INDEX_URL`...), each with how to say it.
+fn index_evidence(
+    install: &Install,
+    cmd: &ballast_shell::Command,
+    files: &dyn Files,
+) -> Vec<(String, String)> {
+    let var = |name: &str| {
+        cmd.assignments
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| files.var(name))
+    };
+    install
         .index_url
         .iter()
         .chain(&install.extra_index_urls)
@@ -311,14 +329,19 @@ pub fn resolve(
             INDEX_VARS
                 .iter()
                 .filter_map(|k| var(k).map(|v| (v.clone(), format!("{k}={v}")))),
-        );
-    for (value, what) in urls.collect::<Vec<_>>() {
-        for v in value.split_whitespace() {
-            classify(&mut out, source_of(v), what.clone(), &mut note);
-        }
-    }
-    let cwd_known = cwd.map(str::to_string);
-    // Requirement files, following their includes.
+        )
+        .collect()
+}
+
+/// The install's requirement files, following their includes: what they
+/// request and the indexes they name; those not found are unread.
+fn read_requirement_files(
+    out: &mut Resolved,
+    install: &Install,
+    words: &[String],
+    cwd: Option<&str>,
+    files: &dyn Files,
+) {
     let conda = matches!(install.tool, Tool::Conda | Tool::Mamba | Tool::Micromamba);
     let mut pending: Vec<(String, usize)> = install
         .requirement_files
@@ -331,7 +354,7 @@ pub fn resolve(
         if seen > MAX_FILES {
             break;
         }
-        let abs = match (&cwd_known, file.starts_with('/')) {
+        let abs = match (cwd, file.starts_with('/')) {
             (_, true) => absolute("/", &file),
             (Some(c), false) => absolute(c, &file),
             (None, false) => {
@@ -352,7 +375,7 @@ pub fn resolve(
             parse_requirements_file(&text)
         };
         for u in parsed.index_url.iter().chain(&parsed.extra_index_urls) {
-            classify(&mut out, source_of(u), format!("{u} in {rel}"), &mut note);
+            classify(out, source_of(u), format!("{u} in {rel}"));
         }
         for (line, r) in parsed.requirements {
             if r.applies_on_linux() {
@@ -373,16 +396,19 @@ pub fn resolve(
                 .map(|i| (absolute(dir, &i), word)),
         );
     }
-    // The project itself.
-    let project_dirs: Vec<(String, usize, Option<String>)> = match install.tool {
+}
+
+/// The projects an install installs: (directory, the word naming it, the
+/// text as written). `uv sync`, poetry and pdm install the one they run in.
+fn project_dirs(install: &Install, words: &[String]) -> Vec<(String, usize, Option<String>)> {
+    match install.tool {
         Tool::UvSync | Tool::Poetry | Tool::Pdm => {
             let dir = install
                 .values_of(&["--directory", "-C", "--project"])
                 .next()
-                .map(str::to_string)
-                .or_else(|| Some(".".to_string()));
+                .map_or_else(|| ".".to_string(), str::to_string);
             // The whole command brings the project's dependencies.
-            dir.map(|d| (d, WHOLE_COMMAND, None)).into_iter().collect()
+            vec![(dir, WHOLE_COMMAND, None)]
         }
         _ => install
             .local
@@ -397,55 +423,69 @@ pub fn resolve(
                 )
             })
             .collect(),
-    };
-    for (dir, word, written) in project_dirs {
-        let Some(abs_dir) = (if dir.starts_with('/') {
-            Some(absolute("/", &dir))
-        } else {
-            cwd_known.as_deref().map(|c| absolute(c, &dir))
-        }) else {
-            out.unread.push(dir);
-            continue;
-        };
-        let ctx_dir = ["pyproject.toml", "setup.py", "setup.cfg"]
-            .iter()
-            .find_map(|m| {
-                let inside = format!("{}/{m}", abs_dir.trim_end_matches('/'));
-                files
-                    .locate(&inside)
-                    .filter(|r| files.read(r).is_some())
-                    .map(|r| {
-                        r.rsplit_once('/')
-                            .map_or(String::new(), |(d, _)| d.to_string())
-                    })
-            });
-        let Some(ctx_dir) = ctx_dir else {
-            out.unread.push(written.unwrap_or(dir));
-            continue;
-        };
-        out.project = Some(ctx_dir.clone());
-        if install.without_dependencies() {
-            continue;
-        }
-        let sel = Selection::of(install, written.as_deref());
-        let Some(p) = project_deps(&ctx_dir, &sel, &|r| files.read(r)) else {
-            continue;
-        };
-        if let Some((src, what)) = p.torch {
-            classify(&mut out, Some(src), what, &mut note);
-        }
-        if let Some(c) = p.torch_chosen_by_project {
-            out.torch_chosen_by_project.get_or_insert(c);
-        }
-        out.requested.extend(p.deps.into_iter().map(|d| Requested {
-            requirement: d.requirement,
-            word,
-            file: Some((d.file, d.line)),
-        }));
     }
-    // A pinned `+cpu` (or `+cu121`) says where torch comes from.
-    let pins: Vec<(Option<TorchSource>, String)> = out
-        .requested
+}
+
+/// A project the install installs, read from the context: what its
+/// manifest requests (unless `--no-deps`) and where it says torch comes
+/// from; a project the context does not hold is unread.
+fn read_project(
+    out: &mut Resolved,
+    install: &Install,
+    (dir, word, written): (String, usize, Option<String>),
+    cwd: Option<&str>,
+    files: &dyn Files,
+) {
+    let abs_dir = if dir.starts_with('/') {
+        Some(absolute("/", &dir))
+    } else {
+        cwd.map(|c| absolute(c, &dir))
+    };
+    let Some(abs_dir) = abs_dir else {
+        out.unread.push(dir);
+        return;
+    };
+    let ctx_dir = ["pyproject.toml", "setup.py", "setup.cfg"]
+        .iter()
+        .find_map(|m| {
+            let inside = format!("{}/{m}", abs_dir.trim_end_matches('/'));
+            files
+                .locate(&inside)
+                .filter(|r| files.read(r).is_some())
+                .map(|r| {
+                    r.rsplit_once('/')
+                        .map_or(String::new(), |(d, _)| d.to_string())
+                })
+        });
+    let Some(ctx_dir) = ctx_dir else {
+        out.unread.push(written.unwrap_or(dir));
+        return;
+    };
+    out.project = Some(ctx_dir.clone());
+    if install.without_dependencies() {
+        return;
+    }
+    let sel = Selection::of(install, written.as_deref());
+    let Some(p) = project_deps(&ctx_dir, &sel, &|r| files.read(r)) else {
+        return;
+    };
+    if let Some((src, what)) = p.torch {
+        classify(out, Some(src), what);
+    }
+    if let Some(c) = p.torch_chosen_by_project {
+        out.torch_chosen_by_project.get_or_insert(c);
+    }
+    out.requested.extend(p.deps.into_iter().map(|d| Requested {
+        requirement: d.requirement,
+        word,
+        file: Some((d.file, d.line)),
+    }));
+}
+
+/// Where a pinned local version of a torch-family package (`+cpu`,
+/// `+cu121`) says torch comes from.
+fn pinned_local_versions(out: &Resolved) -> Vec<(Option<TorchSource>, String)> {
+    out.requested
         .iter()
         .filter(|r| {
             ballast_ml::packages::TORCH_FAMILY
@@ -456,11 +496,7 @@ pub fn resolve(
                 .local_version()
                 .map(|l| (source_of(l), format!("a +{l} version ({})", r.describe())))
         })
-        .collect();
-    for (src, what) in pins {
-        classify(&mut out, src, what, &mut note);
-    }
-    out
+        .collect()
 }
 
 /// Whether an install only adds packaging tools (`pip install -U pip
@@ -553,18 +589,15 @@ pub fn installs_dependencies(install: &Install, r: &Resolved) -> bool {
         )
 }
 
-fn classify(
-    out: &mut Resolved,
-    src: Option<TorchSource>,
-    what: String,
-    note: &mut dyn FnMut(&mut Option<String>, String),
-) {
-    match src {
-        Some(TorchSource::Cpu) => note(&mut out.cpu_source, what),
-        Some(TorchSource::Gpu) => note(&mut out.gpu_source, what),
-        Some(TorchSource::Accelerator) => note(&mut out.accelerator_source, what),
-        None => {}
-    }
+fn classify(out: &mut Resolved, src: Option<TorchSource>, what: String) {
+    let slot = match src {
+        Some(TorchSource::Cpu) => &mut out.cpu_source,
+        Some(TorchSource::Gpu) => &mut out.gpu_source,
+        Some(TorchSource::Accelerator) => &mut out.accelerator_source,
+        None => return,
+    };
+    // The first evidence is the one reported.
+    slot.get_or_insert(what);
 }
 
 fn word_of(words: &[String], text: &str) -> usize {
