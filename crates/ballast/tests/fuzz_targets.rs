@@ -143,10 +143,14 @@ fn fuzz_targets_build_and_run_on_real_inputs() {
         .map_or_else(|| root.join("target"), PathBuf::from)
         .join("fuzz-check");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Without debug information or incremental state: a fraction of the
+    // disk, and nothing here is debugged.
     let out = Command::new(&cargo)
         .args(["build", "--offline", "--quiet"])
         .current_dir(&check)
         .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0")
         .output()
         .unwrap();
     common::assert_success(&out);
