@@ -125,16 +125,6 @@ pub fn install(cmd: &Command) -> Option<Install> {
     let w = &cmd.words;
     let name = cmd.name()?;
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    // Find the tool and the index of its install subcommand.
-    let module = |name: &str| {
-        matches!(base, "python" | "py")
-            && w.get(1).is_some_and(|x| x.text == "-m")
-            && w.get(2).is_some_and(|x| {
-                x.text == name
-                    || (name == "pip" && x.text.trim_end_matches(char::is_numeric) == "pip")
-            })
-    };
-    let arg = |i: usize, t: &str| w.get(i).is_some_and(|x| x.text == t);
     if matches!(base, "python" | "py")
         && w.get(1).is_some_and(|x| x.text.ends_with("setup.py"))
         && w.get(2)
@@ -142,61 +132,18 @@ pub fn install(cmd: &Command) -> Option<Install> {
     {
         return Some(setup_py_install(w));
     }
-    let (tool, sub) = match base {
-        "pip" => (Tool::Pip, 1),
-        _ if module("pip") => (Tool::Pip, 3),
-        _ if module("uv") && arg(3, "pip") => (Tool::UvPip, 4),
-        _ if module("uv") && (arg(3, "sync") || arg(3, "add")) => (Tool::UvSync, 3),
-        _ if module("poetry") => (Tool::Poetry, 3),
-        "uv" if w.get(1).is_some_and(|x| x.text == "pip") => (Tool::UvPip, 2),
-        "uv" if w.get(1).is_some_and(|x| x.text == "sync") => (Tool::UvSync, 1),
-        "uv" if w.get(1).is_some_and(|x| x.text == "add") => (Tool::UvSync, 1),
-        "poetry" => (Tool::Poetry, 1),
-        "pdm" => (Tool::Pdm, 1),
-        "pipenv" => (Tool::Pipenv, 1),
-        "conda" => (Tool::Conda, 1),
-        "mamba" => (Tool::Mamba, 1),
-        "micromamba" => (Tool::Micromamba, 1),
-        _ => return None,
-    };
+    let (tool, sub) = tool_of(base, w)?;
     // Global options may come before the subcommand (`pip --no-cache-dir install`).
     let mut s = sub;
     while w.get(s).is_some_and(|x| x.text.starts_with('-')) {
         s += 1;
     }
     let verb = w.get(s).map(|x| x.text.as_str()).unwrap_or("");
-    let ok = match tool {
-        Tool::Pip | Tool::UvPip => matches!(verb, "install" | "sync"),
-        Tool::UvSync => matches!(verb, "sync" | "add"),
-        Tool::Poetry => matches!(verb, "install" | "add" | "sync"),
-        Tool::Pdm => matches!(verb, "install" | "sync" | "add"),
-        Tool::Pipenv => matches!(verb, "install" | "sync"),
-        Tool::SetupPy => false, // recognised above
-        Tool::Conda | Tool::Mamba | Tool::Micromamba => {
-            matches!(verb, "install" | "create" | "update")
-                || (verb == "env"
-                    && w.get(s + 1)
-                        .is_some_and(|x| x.text == "create" || x.text == "update"))
-        }
-    };
-    if !ok {
+    let next = w.get(s + 1).map(|x| x.text.as_str());
+    if !installs(tool, verb, next) {
         return None;
     }
-    let mut inst = Install {
-        tool,
-        subcommand: s,
-        options: Vec::new(),
-        packages: Vec::new(),
-        requirement_files: Vec::new(),
-        constraint_files: Vec::new(),
-        index_url: None,
-        extra_index_urls: Vec::new(),
-        local: Vec::new(),
-        no_cache: false,
-        trusted_hosts: Vec::new(),
-        torch_backend: None,
-        values: Vec::new(),
-    };
+    let mut inst = Install::new(tool, s);
     let conda = matches!(tool, Tool::Conda | Tool::Mamba | Tool::Micromamba);
     let mut i = sub;
     while i < w.len() {
@@ -206,136 +153,190 @@ pub fn install(cmd: &Command) -> Option<Install> {
         }
         let t = w[i].text.as_str();
         if t.starts_with('-') {
-            inst.options.push(t.to_string());
-            let key = t.split('=').next().unwrap_or(t);
-            let takes_value = |k: &str| {
-                matches!(
-                    k,
-                    "-r" | "--requirement"
-                        | "-c"
-                        | "--constraint"
-                        | "-i"
-                        | "--index-url"
-                        | "--extra-index-url"
-                        | "-f"
-                        | "--find-links"
-                        | "--trusted-host"
-                        | "-t"
-                        | "--target"
-                        | "--prefix"
-                        | "--root"
-                        | "-e"
-                        | "--editable"
-                        | "--torch-backend"
-                        | "-n"
-                        | "--name"
-                        | "-p"
-                        | "--python"
-                        | "--file"
-                        | "-C"
-                        | "--directory"
-                        | "--group"
-                        | "--with"
-                        | "--without"
-                        | "--only"
-                        | "--extras"
-                        | "-E"
-                        | "--index"
-                        | "--default-index"
-                        | "--only-binary"
-                        | "--no-binary"
-                        | "--platform"
-                        | "--python-version"
-                        | "--abi"
-                        | "--implementation"
-                        | "--upgrade-strategy"
-                        | "--progress-bar"
-                        | "--root-user-action"
-                        | "--extra"
-                        | "--only-group"
-                        | "--no-group"
-                        | "--package"
-                        | "--index-strategy"
-                        | "--config-settings"
-                        | "--channel"
-                        | "--src"
-                        | "--cache-dir"
-                        | "--log"
-                        | "--timeout"
-                        | "--retries"
-                )
-            };
-            match key {
-                "--no-cache-dir" | "--no-cache" => inst.no_cache = true,
-                _ => {}
-            }
-            if takes_value(key) {
-                let (v, skip) = opt_value(w, i, key);
-                let v = v.unwrap_or("").to_string();
-                inst.values.push((key.to_string(), v.clone()));
-                match key {
-                    // conda's `-c` is a channel, not a constraints file.
-                    "-c" | "--channel" if conda => {}
-                    "--file" | "-f" if conda => inst.requirement_files.push(v),
-                    "-r" | "--requirement" => inst.requirement_files.push(v),
-                    "-c" | "--constraint" => inst.constraint_files.push(v),
-                    "-i" | "--index-url" | "--default-index" => inst.index_url = Some(v),
-                    "--extra-index-url" | "--index" => inst.extra_index_urls.push(v),
-                    "--trusted-host" => inst.trusted_hosts.push(v),
-                    "--torch-backend" => inst.torch_backend = Some(v),
-                    "-e" | "--editable" => inst.local.push(v),
-                    _ => {}
-                }
-                i += 1 + skip;
-                continue;
-            }
-            i += 1;
+            i += 1 + inst.option(w, i, conda);
             continue;
         }
         if tool == Tool::UvPip && verb == "sync" {
             // `uv pip sync FILE...` installs exactly what the files list.
             inst.requirement_files.push(t.to_string());
-            i += 1;
-            continue;
-        }
-        let spec = if conda { conda_spec(t) } else { t.to_string() };
-        match parse_requirement(&spec) {
-            Some(r) => inst.packages.push((r, w[i].clone())),
-            None => inst.local.push(t.to_string()),
+        } else {
+            let spec = if conda { conda_spec(t) } else { t.to_string() };
+            match parse_requirement(&spec) {
+                Some(r) => inst.packages.push((r, w[i].clone())),
+                None => inst.local.push(t.to_string()),
+            }
         }
         i += 1;
     }
     Some(inst)
 }
 
+/// The installer a command runs (by its name, or `python -m NAME`) and the
+/// index of the word its subcommand is expected at.
+fn tool_of(base: &str, w: &[Word]) -> Option<(Tool, usize)> {
+    let module = |name: &str| {
+        matches!(base, "python" | "py")
+            && w.get(1).is_some_and(|x| x.text == "-m")
+            && w.get(2).is_some_and(|x| {
+                x.text == name
+                    || (name == "pip" && x.text.trim_end_matches(char::is_numeric) == "pip")
+            })
+    };
+    let arg = |i: usize, t: &str| w.get(i).is_some_and(|x| x.text == t);
+    Some(match base {
+        "pip" => (Tool::Pip, 1),
+        _ if module("pip") => (Tool::Pip, 3),
+        _ if module("uv") && arg(3, "pip") => (Tool::UvPip, 4),
+        _ if module("uv") && (arg(3, "sync") || arg(3, "add")) => (Tool::UvSync, 3),
+        _ if module("poetry") => (Tool::Poetry, 3),
+        "uv" if arg(1, "pip") => (Tool::UvPip, 2),
+        "uv" if arg(1, "sync") || arg(1, "add") => (Tool::UvSync, 1),
+        "poetry" => (Tool::Poetry, 1),
+        "pdm" => (Tool::Pdm, 1),
+        "pipenv" => (Tool::Pipenv, 1),
+        "conda" => (Tool::Conda, 1),
+        "mamba" => (Tool::Mamba, 1),
+        "micromamba" => (Tool::Micromamba, 1),
+        _ => return None,
+    })
+}
+
+/// Whether the tool's subcommand `verb` (followed by `next`) installs.
+fn installs(tool: Tool, verb: &str, next: Option<&str>) -> bool {
+    match tool {
+        Tool::Pip | Tool::UvPip => matches!(verb, "install" | "sync"),
+        Tool::UvSync => matches!(verb, "sync" | "add"),
+        Tool::Poetry => matches!(verb, "install" | "add" | "sync"),
+        Tool::Pdm => matches!(verb, "install" | "sync" | "add"),
+        Tool::Pipenv => matches!(verb, "install" | "sync"),
+        Tool::SetupPy => false, // recognised by its script
+        Tool::Conda | Tool::Mamba | Tool::Micromamba => {
+            matches!(verb, "install" | "create" | "update")
+                || (verb == "env" && matches!(next, Some("create" | "update")))
+        }
+    }
+}
+
+/// Options of the installers that take a value (the next word, or after `=`).
+const VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "-e",
+    "--editable",
+    "--torch-backend",
+    "-n",
+    "--name",
+    "-p",
+    "--python",
+    "--file",
+    "-C",
+    "--directory",
+    "--group",
+    "--with",
+    "--without",
+    "--only",
+    "--extras",
+    "-E",
+    "--index",
+    "--default-index",
+    "--only-binary",
+    "--no-binary",
+    "--platform",
+    "--python-version",
+    "--abi",
+    "--implementation",
+    "--upgrade-strategy",
+    "--progress-bar",
+    "--root-user-action",
+    "--extra",
+    "--only-group",
+    "--no-group",
+    "--package",
+    "--index-strategy",
+    "--config-settings",
+    "--channel",
+    "--src",
+    "--cache-dir",
+    "--log",
+    "--timeout",
+    "--retries",
+];
+
+impl Install {
+    /// An install by `tool` whose subcommand is word `subcommand`, nothing
+    /// read yet.
+    fn new(tool: Tool, subcommand: usize) -> Install {
+        Install {
+            tool,
+            subcommand,
+            options: Vec::new(),
+            packages: Vec::new(),
+            requirement_files: Vec::new(),
+            constraint_files: Vec::new(),
+            index_url: None,
+            extra_index_urls: Vec::new(),
+            local: Vec::new(),
+            no_cache: false,
+            trusted_hosts: Vec::new(),
+            torch_backend: None,
+            values: Vec::new(),
+        }
+    }
+
+    /// Records the option at word `i`; how many more words its value took.
+    fn option(&mut self, w: &[Word], i: usize, conda: bool) -> usize {
+        let t = w[i].text.as_str();
+        self.options.push(t.to_string());
+        let key = t.split('=').next().unwrap_or(t);
+        if matches!(key, "--no-cache-dir" | "--no-cache") {
+            self.no_cache = true;
+        }
+        if !VALUE_OPTIONS.contains(&key) {
+            return 0;
+        }
+        let (v, skip) = opt_value(w, i, key);
+        let v = v.unwrap_or("").to_string();
+        self.values.push((key.to_string(), v.clone()));
+        match key {
+            // conda's `-c` is a channel, not a constraints file.
+            "-c" | "--channel" if conda => {}
+            "--file" | "-f" if conda => self.requirement_files.push(v),
+            "-r" | "--requirement" => self.requirement_files.push(v),
+            "-c" | "--constraint" => self.constraint_files.push(v),
+            "-i" | "--index-url" | "--default-index" => self.index_url = Some(v),
+            "--extra-index-url" | "--index" => self.extra_index_urls.push(v),
+            "--trusted-host" => self.trusted_hosts.push(v),
+            "--torch-backend" => self.torch_backend = Some(v),
+            "-e" | "--editable" => self.local.push(v),
+            _ => {}
+        }
+        skip
+    }
+}
+
 /// `python setup.py install|develop`: the project in the working directory.
 fn setup_py_install(w: &[Word]) -> Install {
+    let dir = w[1].text.trim_end_matches("setup.py").trim_end_matches('/');
     Install {
-        tool: Tool::SetupPy,
-        subcommand: 2,
         options: w[3..]
             .iter()
             .map(|x| x.text.clone())
             .filter(|t| t.starts_with('-'))
             .collect(),
-        packages: Vec::new(),
-        requirement_files: Vec::new(),
-        constraint_files: Vec::new(),
-        index_url: None,
-        extra_index_urls: Vec::new(),
-        local: vec![
-            w[1].text
-                .trim_end_matches("setup.py")
-                .trim_end_matches('/')
-                .to_string(),
-        ]
-        .into_iter()
-        .map(|d| if d.is_empty() { ".".to_string() } else { d })
-        .collect(),
-        no_cache: false,
-        trusted_hosts: Vec::new(),
-        torch_backend: None,
-        values: Vec::new(),
+        local: vec![if dir.is_empty() { "." } else { dir }.to_string()],
+        ..Install::new(Tool::SetupPy, 2)
     }
 }
 
