@@ -95,8 +95,7 @@ fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 
 /// An efficiency from 0 to 1.
 fn fraction<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    let f = f64::deserialize(d)?;
-    gates::parse_fraction(&f.to_string())
+    gates::fraction(f64::deserialize(d)?)
         .map(Some)
         .map_err(D::Error::custom)
 }

@@ -56,16 +56,12 @@ impl Project {
     ) -> Result<Project, ProjectError> {
         let path = dockerfile_path.display().to_string();
         let df = Dockerfile::parse(text);
-        if let Some(e) = df.errors.first() {
-            let more = match df.errors.len() {
-                1 => String::new(),
-                n => format!(" (and {} more)", n - 1),
-            };
+        if let Some((line, column, message)) = df.first_error() {
             return Err(ProjectError::Parse {
                 path,
-                line: e.line,
-                column: e.column,
-                message: format!("{}{more}", e.message),
+                line,
+                column,
+                message,
             });
         }
         let graph = StageGraph::new(&df, &build);

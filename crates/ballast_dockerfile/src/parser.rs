@@ -44,6 +44,18 @@ impl Dockerfile {
         Parser::new(source).run()
     }
 
+    /// The first parse error as `(line, column, message)`, the message
+    /// saying how many more there are: how every command reports a file
+    /// BuildKit would not parse.
+    pub fn first_error(&self) -> Option<(usize, usize, String)> {
+        let e = self.errors.first()?;
+        let more = match self.errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        Some((e.line, e.column, format!("{}{more}", e.message)))
+    }
+
     /// Whether BuildKit's parser accepts the file.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()

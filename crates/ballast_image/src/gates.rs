@@ -70,6 +70,11 @@ pub fn parse_fraction(text: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number"))?;
+    fraction(f)
+}
+
+/// An efficiency limit as a number: a fraction from 0 to 1.
+pub fn fraction(f: f64) -> Result<f64, String> {
     if !(0.0..=1.0).contains(&f) {
         return Err(format!("{f} is not between 0 and 1"));
     }

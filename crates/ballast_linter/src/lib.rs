@@ -147,15 +147,11 @@ pub fn stage_model(
     df: &Dockerfile,
     options: &LintOptions<'_>,
 ) -> Result<(StageGraph, usize), LintError> {
-    if let Some(e) = df.errors.first() {
-        let more = match df.errors.len() {
-            1 => String::new(),
-            n => format!(" (and {} more)", n - 1),
-        };
+    if let Some((line, column, message)) = df.first_error() {
         return Err(LintError::Parse {
-            line: e.line,
-            column: e.column,
-            message: format!("{}{more}", e.message),
+            line,
+            column,
+            message,
         });
     }
     let graph = StageGraph::new(df, &options.build);

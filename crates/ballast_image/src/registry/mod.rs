@@ -30,15 +30,6 @@ use crate::error::{ImageError, Result};
 use crate::source::{self, LoadOptions, LoadedImage};
 use crate::spec;
 
-/// A registry reference given as text (`host/repo:tag`), or an error
-/// naming it.
-fn parse_target(reference: &str) -> Result<RegistryRef> {
-    match crate::source::Reference::parse(&format!("docker://{reference}"))? {
-        crate::source::Reference::Registry(r) => Ok(r),
-        _ => unreachable!("a docker:// reference is a registry's"),
-    }
-}
-
 /// Loads an image from a registry.
 pub fn load(target: &RegistryRef, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
     let registry = Registry::new(target.clone(), &opts.remote)?;
@@ -67,7 +58,7 @@ pub fn load(target: &RegistryRef, opts: &LoadOptions<'_>) -> Result<LoadedImage>
 pub fn download(reference: &str, opts: &LoadOptions<'_>) -> Result<u64> {
     use rayon::prelude::*;
     use sha2::Digest as _;
-    let target = parse_target(reference)?;
+    let target = RegistryRef::resolve(reference)?;
     let info = manifest_only(&target, opts)?;
     let registry = Registry::new(target, &opts.remote)?;
     let sizes: Vec<Result<u64>> = info
@@ -179,7 +170,7 @@ pub fn resolve_base(
     platform: &str,
     opts: &LoadOptions<'_>,
 ) -> Result<ballast_ml::bases::Resolved> {
-    let found = image_manifest(&parse_target(reference)?, platform, opts)?;
+    let found = image_manifest(&RegistryRef::resolve(reference)?, platform, opts)?;
     let platforms = match found.platforms {
         Some(p) => p,
         None => vec![format!("{}/{}", found.config.os, found.config.architecture)],

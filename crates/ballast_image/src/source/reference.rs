@@ -37,12 +37,7 @@ impl Reference {
             return Ok(Reference::Stdin);
         }
         if let Some(rest) = s.strip_prefix("docker://") {
-            return RegistryRef::parse(rest)
-                .map(Reference::Registry)
-                .map_err(|message| ImageError::Remote {
-                    reference: s.to_string(),
-                    message,
-                });
+            return RegistryRef::resolve(rest).map(Reference::Registry);
         }
         if let Some(rest) = s.strip_prefix("daemon://") {
             return Ok(Reference::Daemon(rest.to_string()));
@@ -156,6 +151,14 @@ impl RegistryRef {
             repository,
             reference: r.digest.or(r.tag).unwrap_or("latest").to_string(),
             digest: r.digest.map(str::to_string),
+        })
+    }
+
+    /// [`RegistryRef::parse`] with an error naming `docker://REFERENCE`.
+    pub fn resolve(reference: &str) -> Result<RegistryRef> {
+        RegistryRef::parse(reference).map_err(|message| ImageError::Remote {
+            reference: format!("docker://{reference}"),
+            message,
         })
     }
 
