@@ -12,9 +12,9 @@ mod inputs;
 mod output;
 mod replace;
 
-// Linting allocates many small strings and vectors (words, findings, the
-// image model's rounds of fixes): mimalloc makes that about a quarter faster
-// than glibc's allocator (bench/lint.sh).
+// Optional (feature `mimalloc`, see Cargo.toml): faster for lint's many small
+// allocations, heavier in memory for `inspect`.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -124,6 +124,7 @@ pub fn analyze_with_files(
     };
 
     let mut tree = FileTree::new();
+    tree.reserve(image.layers.iter().map(|l| l.scan.entries.len()).sum());
     let mut layer_meta = Vec::with_capacity(image.layers.len());
     let mut unsupported = Vec::new();
     let mut caches = Vec::with_capacity(image.layers.len());

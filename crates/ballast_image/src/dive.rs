@@ -41,6 +41,12 @@ struct Trie {
     nodes: Vec<TrieNode>,
 }
 
+impl Default for Trie {
+    fn default() -> Self {
+        Trie::new()
+    }
+}
+
 impl Trie {
     fn new() -> Self {
         Trie {
@@ -285,17 +291,45 @@ struct PathData {
 
 /// Computes dive's figures from the layers' entries, in order.
 pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFigures {
-    let mut trie = Trie::new();
-    let mut data: HashMap<Id, PathData> = HashMap::new();
-    let mut inefficient: Vec<Id> = Vec::new();
-    let mut stacked: Option<Tree> = None;
-    let mut layer_sizes = Vec::new();
+    let mut fold = DiveFold::default();
     for entries in layers {
-        let (tree, size) = layer_tree(&mut trie, entries);
-        layer_sizes.push(size.max(0) as u64);
+        fold.add(entries);
+    }
+    fold.finish()
+}
+
+/// dive's figures computed one layer at a time, so a layer's entries can be
+/// dropped once it is added.
+#[derive(Default)]
+pub struct DiveFold {
+    trie: Trie,
+    data: HashMap<Id, PathData>,
+    inefficient: Vec<Id>,
+    stacked: Option<Tree>,
+    layer_sizes: Vec<u64>,
+}
+
+impl DiveFold {
+    /// Adds the next layer.
+    pub fn add(&mut self, entries: &[Entry]) {
+        let (tree, size) = layer_tree(&mut self.trie, entries);
+        self.layer_sizes.push(size.max(0) as u64);
+        let order = tree.visit_order(&self.trie);
+        self.count_occurrences(&tree, &order);
+        self.stack(&tree, &order);
+    }
+
+    /// Counts every leaf of the layer as an occurrence of its path.
+    fn count_occurrences(&mut self, tree: &Tree, order: &[Id]) {
+        let DiveFold {
+            trie,
+            data,
+            inefficient,
+            stacked,
+            ..
+        } = self;
         let lower = stacked.get_or_insert_with(|| tree.clone());
-        let order = tree.visit_order(&trie);
-        for &node in &order {
+        for &node in order {
             if !tree.is_leaf(node) {
                 continue; // dive visits leaves only
             }
@@ -311,9 +345,9 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
                 count: 0,
             });
             let size = if whiteout {
-                match lower.get(&trie, key) {
+                match lower.get(trie, key) {
                     None => break, // dive aborts the rest of this layer's visit
-                    Some(prev) if prev.is_dir => lower.subtree_size(&trie, key),
+                    Some(prev) if prev.is_dir => lower.subtree_size(trie, key),
                     Some(_) => 0,
                 }
             } else {
@@ -328,11 +362,16 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
                 inefficient.push(key);
             }
         }
-        // Stack this layer onto the lower tree (child-first, every node).
-        for &node in &order {
+    }
+
+    /// Stacks the layer onto the lower tree (child-first, every node).
+    fn stack(&mut self, tree: &Tree, order: &[Id]) {
+        let trie = &mut self.trie;
+        let lower = self.stacked.as_mut().expect("stacked by count_occurrences");
+        for &node in order {
             if trie.is_whiteout(node) {
                 let key = trie.unwhiteout(node).expect("whiteout");
-                lower.remove(&trie, key);
+                lower.remove(trie, key);
             } else {
                 let mut comps = Vec::new();
                 let mut cur = node;
@@ -346,29 +385,38 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
                     .map(|&c| trie.nodes[c as usize].name.clone())
                     .collect();
                 let refs: Vec<&[u8]> = names.iter().map(|n| n.as_ref()).collect();
-                lower.add_path(&mut trie, &refs, tree.info[&node]);
+                lower.add_path(trie, &refs, tree.info[&node]);
             }
         }
     }
-    let (min_sum, cum_sum) = data
-        .values()
-        .fold((0i64, 0i64), |(m, c), d| (m + d.min, c + d.cumulative));
-    let efficiency = if cum_sum == 0 {
-        1.0
-    } else {
-        min_sum as f64 / cum_sum as f64
-    };
-    let wasted: i64 = inefficient.iter().map(|p| data[p].cumulative).sum();
-    let image_size: u64 = layer_sizes.iter().sum();
-    let user_size: u64 = layer_sizes.iter().skip(1).sum();
-    let wasted_bytes = wasted.max(0) as u64;
-    DiveFigures {
-        efficiency,
-        wasted_bytes,
-        user_wasted_percent: (user_size > 0).then(|| wasted_bytes as f64 / user_size as f64),
-        layer_sizes,
-        image_size,
-        user_size,
+
+    /// dive's figures for the layers added.
+    pub fn finish(self) -> DiveFigures {
+        let (min_sum, cum_sum) = self
+            .data
+            .values()
+            .fold((0i64, 0i64), |(m, c), d| (m + d.min, c + d.cumulative));
+        let efficiency = if cum_sum == 0 {
+            1.0
+        } else {
+            min_sum as f64 / cum_sum as f64
+        };
+        let wasted: i64 = self
+            .inefficient
+            .iter()
+            .map(|p| self.data[p].cumulative)
+            .sum();
+        let image_size: u64 = self.layer_sizes.iter().sum();
+        let user_size: u64 = self.layer_sizes.iter().skip(1).sum();
+        let wasted_bytes = wasted.max(0) as u64;
+        DiveFigures {
+            efficiency,
+            wasted_bytes,
+            user_wasted_percent: (user_size > 0).then(|| wasted_bytes as f64 / user_size as f64),
+            layer_sizes: self.layer_sizes,
+            image_size,
+            user_size,
+        }
     }
 }
 

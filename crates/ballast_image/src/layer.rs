@@ -281,6 +281,7 @@ pub fn scan_layer_seek<R: Read + Seek>(
         }
     }
     opts.progress.add(len);
+    entries.shrink_to_fit(); // held until the analysis: no room left over from growing
     Ok(LayerScan {
         compression,
         compressed_bytes: len,
@@ -382,6 +383,8 @@ fn read_entries<R: Read>(name: &str, reader: R, opts: &ScanOptions<'_>) -> Resul
             tarstep::drain(&mut entry).map_err(err)?;
         }
     }
+    // Held until the analysis: no room left over from growing.
+    entries.shrink_to_fit();
     Ok((entries, archive.into_inner().into_inner()))
 }
 

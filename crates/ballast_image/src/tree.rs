@@ -15,7 +15,8 @@
 //!   contents of deleted and opaque directories included, the surviving copy
 //!   never included.
 
-use std::sync::Arc;
+use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::layer::{Entry, EntryKind};
 
@@ -53,7 +54,7 @@ pub struct Content {
     /// Paths of the current tree that reference it.
     refs: u32,
     /// The content, when the analysis asked for it.
-    pub captured: Option<Arc<[u8]>>,
+    pub captured: Option<Box<[u8]>>,
 }
 
 /// Per-layer accounting after all layers are applied.
@@ -89,7 +90,49 @@ pub struct VisibleFile<'a> {
     /// The layer that stores its bytes.
     pub layer: u16,
     /// Captured content, if any.
-    pub captured: Option<&'a Arc<[u8]>>,
+    pub captured: Option<&'a [u8]>,
+}
+
+/// Finds files of a [`FileTree::files`] list by path. The list is in
+/// component order, so a binary search serves without a map of every path;
+/// a list that is not (names that are not UTF-8 change order when made
+/// readable) gets the map.
+pub struct FileIndex<'f, 'a> {
+    files: &'f [VisibleFile<'a>],
+    map: Option<HashMap<&'f str, usize>>,
+}
+
+impl<'f, 'a> FileIndex<'f, 'a> {
+    /// Indexes `files` (as returned by [`FileTree::files`]).
+    pub fn new(files: &'f [VisibleFile<'a>]) -> Self {
+        let sorted =
+            files.is_sorted_by(|a, b| component_order(&a.path, &b.path) != Ordering::Greater);
+        let map = (!sorted).then(|| {
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_str(), i))
+                .collect()
+        });
+        FileIndex { files, map }
+    }
+
+    /// The file at `path`.
+    pub fn get(&self, path: &str) -> Option<&'f VisibleFile<'a>> {
+        let i = match &self.map {
+            Some(map) => *map.get(path)?,
+            None => self
+                .files
+                .binary_search_by(|f| component_order(&f.path, path))
+                .ok()?,
+        };
+        Some(&self.files[i])
+    }
+}
+
+/// Paths compared component by component, the order of a tree walk.
+fn component_order(a: &str, b: &str) -> Ordering {
+    a.split('/').cmp(b.split('/'))
 }
 
 /// The merged filesystem of an image.
@@ -123,6 +166,13 @@ impl FileTree {
             layers: Vec::new(),
             dangling_hardlinks: Vec::new(),
         }
+    }
+
+    /// Makes room for `entries` more entries, so the tree does not grow by
+    /// doubling (and briefly holding two copies) on a large image.
+    pub fn reserve(&mut self, entries: usize) {
+        self.nodes.reserve_exact(entries);
+        self.contents.reserve_exact(entries);
     }
 
     /// Applies the next layer.
@@ -271,7 +321,7 @@ impl FileTree {
                     size,
                     layer,
                     refs: 0,
-                    captured: e.captured.map(Arc::from),
+                    captured: e.captured,
                 });
                 NodeKind::File(id)
             }
@@ -333,9 +383,16 @@ impl FileTree {
         &self.contents[id as usize]
     }
 
-    /// Every regular file of the final filesystem, in path order.
+    /// Every regular file of the final filesystem, in path order (by
+    /// component: `a/b` before `a-c`), so [`FileIndex`] can search it.
     pub fn files(&self) -> Vec<VisibleFile<'_>> {
-        let mut out = Vec::new();
+        // Removed nodes are marked `Other`: the files still marked are the visible ones.
+        let count = self
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::File(_)))
+            .count();
+        let mut out = Vec::with_capacity(count);
         let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
         while let Some((id, path)) = stack.pop() {
             let node = &self.nodes[id as usize];
@@ -355,7 +412,7 @@ impl FileTree {
                     size: content.size,
                     content: c,
                     layer: content.layer,
-                    captured: content.captured.as_ref(),
+                    captured: content.captured.as_deref(),
                 });
             }
         }
@@ -444,6 +501,45 @@ impl FileTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_index_finds_paths_in_component_order() {
+        let mut t = FileTree::new();
+        // `a-c` sorts before `a/b` as text, after it by component.
+        t.apply(vec![
+            file("a-c", 1),
+            file("a/b", 2),
+            file("a/z/y", 3),
+            file("b", 4),
+        ]);
+        let files = t.files();
+        let order: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(order, ["a/b", "a/z/y", "a-c", "b"]);
+        let index = FileIndex::new(&files);
+        assert!(index.map.is_none(), "a sorted list needs no map");
+        for (path, size) in [("a/b", 2), ("a/z/y", 3), ("a-c", 1), ("b", 4)] {
+            assert_eq!(index.get(path).map(|f| f.size), Some(size), "{path}");
+        }
+        assert!(index.get("a").is_none() && index.get("a/z").is_none() && index.get("c").is_none());
+    }
+
+    #[test]
+    fn file_index_falls_back_to_a_map_for_unreadable_names() {
+        let mut t = FileTree::new();
+        // As bytes 0xf5 sorts after U+FFFF (ef bf bf); made readable (U+FFFD,
+        // ef bf bd) it sorts before: the walk's order is no longer the text's.
+        let odd = Entry {
+            path: b"d/\xf5".as_slice().into(),
+            kind: EntryKind::File(5),
+            captured: None,
+        };
+        t.apply(vec![odd, file("d/\u{ffff}", 6)]);
+        let files = t.files();
+        let index = FileIndex::new(&files);
+        assert!(index.map.is_some());
+        assert_eq!(index.get("d/\u{ffff}").map(|f| f.size), Some(6));
+        assert_eq!(index.get("d/\u{fffd}").map(|f| f.size), Some(5));
+    }
 
     fn file(path: &str, size: u64) -> Entry {
         Entry {

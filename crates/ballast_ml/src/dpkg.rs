@@ -64,49 +64,6 @@ pub fn parse_list(text: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.is_empty() && *l != ".")
 }
 
-/// Packages that make up a C/C++/Fortran toolchain or development headers.
-pub fn is_build_tool_package(name: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "build-essential",
-        "make",
-        "cmake",
-        "ninja-build",
-        "autoconf",
-        "automake",
-        "libtool",
-        "pkg-config",
-        "pkgconf",
-        "dpkg-dev",
-        "binutils",
-        "linux-libc-dev",
-        "libc6-dev",
-        "libc-dev-bin",
-        "libgcc-12-dev",
-        "libstdc++-12-dev",
-    ];
-    EXACT.contains(&name)
-        || [
-            "gcc",
-            "g++",
-            "cpp",
-            "gfortran",
-            "clang",
-            "llvm",
-            "binutils-",
-            "libgcc-",
-            "cuda-nvcc",
-            "cuda-toolkit",
-            "cuda-compiler",
-        ]
-        .iter()
-        .any(|p| {
-            name == p.trim_end_matches('-')
-                || name.starts_with(&format!("{}-", p.trim_end_matches('-')))
-                || (p.ends_with('-') && name.starts_with(p))
-        })
-        || (name.ends_with("-dev") && !name.starts_with("libcudnn"))
-}
-
 /// Packages that ship CUDA libraries.
 pub fn is_cuda_package(name: &str) -> bool {
     [
@@ -150,10 +107,6 @@ mod tests {
             parse_list("/.\n/usr\n/usr/bin/cat\n").collect::<Vec<_>>(),
             ["usr", "usr/bin/cat"]
         );
-        assert!(is_build_tool_package("gcc-12"));
-        assert!(is_build_tool_package("build-essential"));
-        assert!(is_build_tool_package("libssl-dev"));
-        assert!(!is_build_tool_package("libssl3"));
         assert!(is_cuda_package("libcudnn9-cuda-12"));
     }
 }

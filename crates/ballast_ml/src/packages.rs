@@ -242,7 +242,10 @@ pub fn is_toolchain(package: &str) -> bool {
 }
 
 /// Whether an OS package is a compiler, build system or development package
-/// (`*-dev`, `*-devel`, `*-headers`).
+/// (`*-dev`, `*-devel`, `*-headers`): as a Dockerfile requests it (`pkg=1.2`,
+/// `pkg/suite`) or as dpkg lists it installed (`gcc-12`, `cpp-12`,
+/// `binutils-x86-64-linux-gnu`). cuDNN's `-dev` packages are not: they carry
+/// the library itself and are counted as CUDA libraries.
 pub fn is_build_tool(package: &str) -> bool {
     // apt allows `pkg=version` and `pkg/suite`; apk `pkg=ver`; dnf `pkg-1.2`.
     let name = package
@@ -250,14 +253,29 @@ pub fn is_build_tool(package: &str) -> bool {
         .next()
         .unwrap_or(package)
         .to_ascii_lowercase();
+    let versioned = |family: &str| name == family || name.starts_with(&format!("{family}-"));
     BUILD_TOOLS.contains(&name.as_str())
-        || name.starts_with("gcc-")
-        || name.starts_with("g++-")
-        || name.ends_with("-dev")
-        || name.ends_with("-devel")
+        || TOOLCHAIN_FAMILIES.iter().any(|f| versioned(f))
+        || name == "libc-dev-bin"
+        || ((name.ends_with("-dev") || name.ends_with("-devel")) && !name.starts_with("libcudnn"))
         || name.ends_with("-headers")
-        || (name.starts_with("python3") && name.ends_with("-dev"))
 }
+
+/// Toolchains whose packages carry a version or a target in their name
+/// (`gcc-12`, `clang-15`, `binutils-x86-64-linux-gnu`, `cuda-nvcc-12-4`).
+const TOOLCHAIN_FAMILIES: &[&str] = &[
+    "gcc",
+    "g++",
+    "cpp",
+    "gfortran",
+    "clang",
+    "llvm",
+    "binutils",
+    "dpkg-dev",
+    "cuda-nvcc",
+    "cuda-toolkit",
+    "cuda-compiler",
+];
 
 /// Downloaded wheels (what pip's and uv's caches keep) per installed byte,
 /// in thousandths: measured 2026-11-26 by `bench/inspect.sh`, 3,045,141,119
@@ -676,6 +694,46 @@ pub fn is_packaging_tool(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_tools_as_requested_and_as_installed() {
+        // As a Dockerfile requests them.
+        for p in [
+            "build-essential",
+            "gcc",
+            "g++=4:12.2.0-3",
+            "cmake/bookworm",
+            "libpq-dev",
+            "openssl-devel",
+            "linux-headers",
+        ] {
+            assert!(is_build_tool(p), "{p}");
+        }
+        // As dpkg lists them installed: versions and targets in the name.
+        for p in [
+            "gcc-12",
+            "cpp-12",
+            "binutils-x86-64-linux-gnu",
+            "libgcc-12-dev",
+            "libc-dev-bin",
+            "clang-15",
+            "cuda-nvcc-12-4",
+            "dpkg-dev",
+        ] {
+            assert!(is_build_tool(p), "{p}");
+        }
+        // Runtime libraries, and cuDNN's -dev package (the library itself).
+        for p in [
+            "libssl3",
+            "libgcc-s1",
+            "libstdc++6",
+            "cppcheck",
+            "libcudnn9-dev-cuda-12",
+            "python3",
+        ] {
+            assert!(!is_build_tool(p), "{p}");
+        }
+    }
 
     #[test]
     fn families() {

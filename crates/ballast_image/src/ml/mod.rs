@@ -17,7 +17,7 @@ use crate::inspection::{
     PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
 };
 use crate::spec::Config;
-use crate::tree::{FileTree, VisibleFile};
+use crate::tree::{FileIndex, FileTree, VisibleFile};
 
 /// Which files' contents the analysis needs while layers stream past.
 pub fn capture(path: &[u8], _size: u64) -> bool {
@@ -90,8 +90,7 @@ impl Bucket {
 
 pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]) -> MlBreakdown {
     let files = tree.files();
-    let by_path: HashMap<&str, &VisibleFile<'_>> =
-        files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let by_path = FileIndex::new(&files);
     let mut warnings = Vec::new();
     let mut buckets: BTreeMap<Class, Bucket> = BTreeMap::new();
     let mut cuda_libs: Vec<&VisibleFile<'_>> = Vec::new();
@@ -227,7 +226,7 @@ fn text<'a>(f: &'a VisibleFile<'_>) -> Option<&'a str> {
 fn python_report(
     tree: &FileTree,
     files: &[VisibleFile<'_>],
-    by_path: &HashMap<&str, &VisibleFile<'_>>,
+    by_path: &FileIndex<'_, '_>,
     warnings: &mut Vec<String>,
 ) -> PythonReport {
     let mut claimed: HashSet<u32> = HashSet::new();
@@ -372,7 +371,7 @@ fn python_report(
 fn os_packages(
     tree: &FileTree,
     files: &[VisibleFile<'_>],
-    by_path: &HashMap<&str, &VisibleFile<'_>>,
+    by_path: &FileIndex<'_, '_>,
     lists: &HashMap<&str, &VisibleFile<'_>>,
 ) -> Vec<OsPackage> {
     let mut status_text = String::new();
@@ -402,7 +401,7 @@ fn os_packages(
                 None => p.installed_size_kib.unwrap_or(0) * 1024,
             };
             OsPackage {
-                build_tool: dpkg::is_build_tool_package(&p.name),
+                build_tool: packages::is_build_tool(&p.name),
                 cuda: dpkg::is_cuda_package(&p.name),
                 name: p.name,
                 version: p.version,
@@ -416,7 +415,7 @@ fn os_packages(
 
 fn owned_files<'a>(
     tree: &FileTree,
-    by_path: &HashMap<&str, &'a VisibleFile<'a>>,
+    by_path: &FileIndex<'a, 'a>,
     lists: &HashMap<&str, &VisibleFile<'_>>,
     package: &str,
 ) -> Vec<&'a VisibleFile<'a>> {
@@ -425,7 +424,7 @@ fn owned_files<'a>(
     };
     dpkg::parse_list(t)
         .filter_map(|e| tree.resolve(e))
-        .filter_map(|p| by_path.get(p.as_str()).copied())
+        .filter_map(|p| by_path.get(p.as_str()))
         .collect()
 }
 
@@ -482,7 +481,7 @@ fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
 fn weights_report(
     tree: &FileTree,
     files: &[VisibleFile<'_>],
-    by_path: &HashMap<&str, &VisibleFile<'_>>,
+    by_path: &FileIndex<'_, '_>,
 ) -> Vec<WeightsReport> {
     let mut groups: BTreeMap<String, WeightsReport> = BTreeMap::new();
     let mut counted = HashSet::new();
