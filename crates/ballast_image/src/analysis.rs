@@ -162,6 +162,7 @@ pub fn analyze_with_files(
         ));
         tree.apply(layer.scan.entries);
     }
+    tree.shrink_to_fit();
     let bytes = tree.layer_bytes();
     let aligned = layer_history.len() == layer_meta.len();
     let layers: Vec<LayerReport> = layer_meta

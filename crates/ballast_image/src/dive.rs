@@ -16,8 +16,6 @@
 //! stacked tree are sets of node ids: memory stays proportional to the
 //! number of distinct paths, not to layers times paths.
 
-use std::collections::HashMap;
-
 use crate::layer::{Entry, EntryKind};
 
 type Id = u32;
@@ -97,25 +95,61 @@ impl Trie {
     }
 }
 
-/// A tree as a set of trie nodes with payloads (a dive `FileTree`).
+/// A tree as a set of trie nodes with payloads (a dive `FileTree`), held
+/// densely by node id: a layer's tree and the stacked tree each cost a few
+/// bytes per path, not a hash map entry.
 #[derive(Clone, Default)]
 struct Tree {
-    info: HashMap<Id, Info>,
+    /// The payload of each node in the tree (`None`: not in it).
+    info: Vec<Option<Info>>,
     /// How many present children each node has (a leaf has none).
-    present_children: HashMap<Id, u32>,
+    present_children: Vec<u32>,
+    /// Nodes present.
+    len: usize,
 }
 
 impl Tree {
+    fn info(&self, id: Id) -> Option<Info> {
+        self.info.get(id as usize).copied().flatten()
+    }
+
     fn contains(&self, id: Id) -> bool {
-        id == ROOT || self.info.contains_key(&id)
+        id == ROOT || self.info(id).is_some()
+    }
+
+    /// Sets a node's payload; true when the node is new to the tree.
+    fn set(&mut self, id: Id, info: Info) -> bool {
+        let i = id as usize;
+        if self.info.len() <= i {
+            self.info.resize(i + 1, None);
+        }
+        let new = self.info[i].replace(info).is_none();
+        self.len += usize::from(new);
+        new
+    }
+
+    /// Takes a node out; true when it was present.
+    fn unset(&mut self, id: Id) -> bool {
+        let taken = self
+            .info
+            .get_mut(id as usize)
+            .is_some_and(|slot| slot.take().is_some());
+        self.len -= usize::from(taken);
+        taken
+    }
+
+    fn count_child(&mut self, parent: Id, added: bool) {
+        let i = parent as usize;
+        if self.present_children.len() <= i {
+            self.present_children.resize(i + 1, 0);
+        }
+        let c = &mut self.present_children[i];
+        *c = if added { *c + 1 } else { c.saturating_sub(1) };
     }
 
     fn insert_node(&mut self, trie: &Trie, id: Id, info: Info) {
-        if self.info.insert(id, info).is_none() {
-            *self
-                .present_children
-                .entry(trie.nodes[id as usize].parent)
-                .or_default() += 1;
+        if self.set(id, info) {
+            self.count_child(trie.nodes[id as usize].parent, true);
         }
     }
 
@@ -137,7 +171,7 @@ impl Tree {
                 }
             };
             if i == comps.len() - 1 {
-                self.info.insert(id, info);
+                self.set(id, info);
             }
             cur = id;
         }
@@ -147,12 +181,10 @@ impl Tree {
         // Present when the node and all its ancestors are present.
         let mut cur = id_path;
         while cur != ROOT {
-            if !self.info.contains_key(&cur) {
-                return None;
-            }
+            self.info(cur)?;
             cur = trie.nodes[cur as usize].parent;
         }
-        self.info.get(&id_path).copied()
+        self.info(id_path)
     }
 
     fn remove(&mut self, trie: &Trie, id: Id) {
@@ -161,19 +193,14 @@ impl Tree {
         }
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
-            if self.info.remove(&n).is_some() {
-                if let Some(c) = self
-                    .present_children
-                    .get_mut(&trie.nodes[n as usize].parent)
-                {
-                    *c -= 1;
-                }
+            if self.unset(n) {
+                self.count_child(trie.nodes[n as usize].parent, false);
                 stack.extend(
                     trie.nodes[n as usize]
                         .children
                         .iter()
                         .copied()
-                        .filter(|c| self.info.contains_key(c)),
+                        .filter(|&c| self.info(c).is_some()),
                 );
             }
         }
@@ -183,14 +210,14 @@ impl Tree {
         let mut total = 0;
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
-            if let Some(i) = self.info.get(&n) {
+            if let Some(i) = self.info(n) {
                 total += i.size;
                 stack.extend(
                     trie.nodes[n as usize]
                         .children
                         .iter()
                         .copied()
-                        .filter(|c| self.info.contains_key(c)),
+                        .filter(|&c| self.info(c).is_some()),
                 );
             }
         }
@@ -198,12 +225,12 @@ impl Tree {
     }
 
     fn is_leaf(&self, id: Id) -> bool {
-        self.present_children.get(&id).copied().unwrap_or(0) == 0
+        self.present_children.get(id as usize).copied().unwrap_or(0) == 0
     }
 
     /// Child-first, sorted visit order of the present nodes.
     fn visit_order(&self, trie: &Trie) -> Vec<Id> {
-        let mut out = Vec::with_capacity(self.info.len());
+        let mut out = Vec::with_capacity(self.len);
         // (node, next child index)
         let mut stack: Vec<(Id, usize)> = vec![(ROOT, 0)];
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
@@ -212,7 +239,7 @@ impl Tree {
             while *next < kids.len() {
                 let c = kids[*next];
                 *next += 1;
-                if self.info.contains_key(&c) {
+                if self.info(c).is_some() {
                     stack.push((c, 0));
                     pushed = true;
                     break;
@@ -303,7 +330,8 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
 #[derive(Default)]
 pub struct DiveFold {
     trie: Trie,
-    data: HashMap<Id, PathData>,
+    /// Per path (by trie id): its occurrences so far (`None`: none yet).
+    data: Vec<Option<PathData>>,
     inefficient: Vec<Id>,
     stacked: Option<Tree>,
     layer_sizes: Vec<u64>,
@@ -339,7 +367,10 @@ impl DiveFold {
             } else {
                 node
             };
-            let d = data.entry(key).or_insert(PathData {
+            if data.len() <= key as usize {
+                data.resize(key as usize + 1, None);
+            }
+            let d = data[key as usize].get_or_insert(PathData {
                 cumulative: 0,
                 min: -1,
                 count: 0,
@@ -351,7 +382,7 @@ impl DiveFold {
                     Some(_) => 0,
                 }
             } else {
-                tree.info[&node].size
+                tree.info(node).unwrap_or_default().size
             };
             d.cumulative += size;
             if d.min < 0 || size < d.min {
@@ -385,7 +416,7 @@ impl DiveFold {
                     .map(|&c| trie.nodes[c as usize].name.clone())
                     .collect();
                 let refs: Vec<&[u8]> = names.iter().map(|n| n.as_ref()).collect();
-                lower.add_path(trie, &refs, tree.info[&node]);
+                lower.add_path(trie, &refs, tree.info(node).unwrap_or_default());
             }
         }
     }
@@ -394,7 +425,8 @@ impl DiveFold {
     pub fn finish(self) -> DiveFigures {
         let (min_sum, cum_sum) = self
             .data
-            .values()
+            .iter()
+            .flatten()
             .fold((0i64, 0i64), |(m, c), d| (m + d.min, c + d.cumulative));
         let efficiency = if cum_sum == 0 {
             1.0
@@ -404,7 +436,7 @@ impl DiveFold {
         let wasted: i64 = self
             .inefficient
             .iter()
-            .map(|p| self.data[p].cumulative)
+            .filter_map(|&p| self.data[p as usize].map(|d| d.cumulative))
             .sum();
         let image_size: u64 = self.layer_sizes.iter().sum();
         let user_size: u64 = self.layer_sizes.iter().skip(1).sum();

@@ -175,6 +175,13 @@ impl FileTree {
         self.contents.reserve_exact(entries);
     }
 
+    /// Gives back the room left over from growing (after the last layer:
+    /// the tree is then only read).
+    pub fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.contents.shrink_to_fit();
+    }
+
     /// Applies the next layer.
     pub fn apply(&mut self, entries: Vec<Entry>) {
         let layer = self.layers.len() as u16;
@@ -393,30 +400,45 @@ impl FileTree {
             .filter(|n| matches!(n.kind, NodeKind::File(_)))
             .count();
         let mut out = Vec::with_capacity(count);
-        let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
-        while let Some((id, path)) = stack.pop() {
-            let node = &self.nodes[id as usize];
-            for &child in node.children.iter().rev() {
-                let name = String::from_utf8_lossy(&self.nodes[child as usize].name);
-                let p = if path.is_empty() {
-                    name.into_owned()
-                } else {
-                    format!("{path}/{name}")
-                };
-                stack.push((child, p));
-            }
+        self.walk(|path, node| {
             if let NodeKind::File(c) = node.kind {
                 let content = &self.contents[c as usize];
                 out.push(VisibleFile {
-                    path,
+                    path: path.to_string(),
                     size: content.size,
                     content: c,
                     layer: content.layer,
                     captured: content.captured.as_deref(),
                 });
             }
-        }
+        });
         out
+    }
+
+    /// Visits every node below the root, parents before children and
+    /// children by name, with its path: one path buffer for the whole walk,
+    /// not a string for every node waiting its turn.
+    fn walk(&self, mut visit: impl FnMut(&str, &Node)) {
+        let mut path = String::new();
+        // (node, its next child, the path's length before the node's name)
+        let mut stack: Vec<(NodeId, usize, usize)> = vec![(ROOT, 0, 0)];
+        while let Some(top) = stack.last_mut() {
+            let (id, next) = (top.0, top.1);
+            let Some(&child) = self.nodes[id as usize].children.get(next) else {
+                let (_, _, len) = stack.pop().unwrap_or_default();
+                path.truncate(len);
+                continue;
+            };
+            top.1 += 1;
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('/');
+            }
+            let node = &self.nodes[child as usize];
+            path.push_str(&String::from_utf8_lossy(&node.name));
+            visit(&path, node);
+            stack.push((child, 0, len));
+        }
     }
 
     /// The node kind at a path (literal, no symlinks followed).
@@ -473,27 +495,14 @@ impl FileTree {
         Some(done.join("/"))
     }
 
-    /// Every symbolic link of the final filesystem: `(path, target)`.
+    /// Every symbolic link of the final filesystem: `(path, target)`, in path order.
     pub fn symlinks(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let mut stack: Vec<(NodeId, String)> = vec![(ROOT, String::new())];
-        while let Some((id, path)) = stack.pop() {
-            let node = &self.nodes[id as usize];
+        self.walk(|path, node| {
             if let NodeKind::Symlink(t) = &node.kind {
-                out.push((path.clone(), String::from_utf8_lossy(t).into_owned()));
+                out.push((path.to_string(), String::from_utf8_lossy(t).into_owned()));
             }
-            for &child in &node.children {
-                let name = String::from_utf8_lossy(&self.nodes[child as usize].name);
-                stack.push((
-                    child,
-                    if path.is_empty() {
-                        name.into_owned()
-                    } else {
-                        format!("{path}/{name}")
-                    },
-                ));
-            }
-        }
+        });
         out
     }
 }

@@ -65,25 +65,19 @@ pub struct RecordEntry {
 }
 
 /// Parses a RECORD file: CSV rows `path,hash,size`; CRLF or LF; quoted
-/// paths may contain commas. Malformed rows are skipped.
-pub fn parse_record(text: &str) -> Vec<RecordEntry> {
-    let mut out = Vec::new();
-    for line in text.lines() {
+/// paths may contain commas. Malformed rows are skipped. Rows come one at a
+/// time: torch's RECORD has some 17,000.
+pub fn parse_record(text: &str) -> impl Iterator<Item = RecordEntry> + '_ {
+    text.lines().filter_map(|line| {
         let line = line.trim_end_matches('\r');
         if line.is_empty() {
-            continue;
+            return None;
         }
-        let fields = split_csv_line(line);
-        let Some(path) = fields.first().filter(|p| !p.is_empty()) else {
-            continue;
-        };
-        let size = fields.get(2).and_then(|s| s.trim().parse::<u64>().ok());
-        out.push(RecordEntry {
-            path: path.clone(),
-            size,
-        });
-    }
-    out
+        let mut fields = split_csv_line(line).into_iter();
+        let path = fields.next().filter(|p| !p.is_empty())?;
+        let size = fields.nth(1).and_then(|s| s.trim().parse::<u64>().ok());
+        Some(RecordEntry { path, size })
+    })
 }
 
 fn split_csv_line(line: &str) -> Vec<String> {
@@ -163,7 +157,7 @@ mod tests {
     #[test]
     fn record_rows() {
         let text = "tqdm/cli.py,sha256=abc,10509\r\n\"a,b.py\",sha256=x,3\r\npip/__pycache__/x.pyc,,\r\ntqdm-4.dist-info/RECORD,,\r\n";
-        let rows = parse_record(text);
+        let rows: Vec<RecordEntry> = parse_record(text).collect();
         assert_eq!(
             rows[0],
             RecordEntry {
