@@ -49,7 +49,6 @@ pub fn base_layers_from_history(history: &[History]) -> Option<usize> {
     )
 }
 
-/// Analyses a loaded image.
 /// The regular-file bytes a layer stores in package caches and lists. A
 /// cached file that a path outside the caches hard-links (uv's default
 /// install) is not the cache's: dropping the cache would not free it.
@@ -81,6 +80,7 @@ fn cache_bytes(entries: &[Entry]) -> Vec<ClassBytes> {
     out
 }
 
+/// Analyses a loaded image.
 pub fn analyze(image: LoadedImage, opts: &AnalyzeOptions) -> Report {
     analyze_with_files(image, opts, false).0
 }
@@ -102,137 +102,42 @@ pub fn analyze_with_files(
             image.layers.len()
         ));
     }
-    let (base_layers, base_source) = match &opts.base_diff_ids {
-        Some(base) => {
-            let n = base
-                .iter()
-                .zip(image.layers.iter())
-                .take_while(|(b, l)| l.diff_id.as_deref() == Some(b.as_str()))
-                .count();
-            if n < base.len() {
-                warnings.push(format!(
-                    "the image shares only {n} of the base image's {} layers",
-                    base.len()
-                ));
-            }
-            (n, "--base")
-        }
-        None => match base_layers_from_history(&image.config.history) {
-            Some(n) if n < image.layers.len() || image.layers.is_empty() => (n, "history"),
-            _ => (0, "none"),
-        },
-    };
-
-    let mut tree = FileTree::new();
-    tree.reserve(image.layers.iter().map(|l| l.scan.entries.len()).sum());
-    let mut layer_meta = Vec::with_capacity(image.layers.len());
-    let mut unsupported = Vec::new();
-    let mut caches = Vec::with_capacity(image.layers.len());
-    for (index, layer) in image.layers.into_iter().enumerate() {
-        let mut types: Vec<u8> = layer
-            .scan
-            .entries
-            .iter()
-            .filter_map(|e| match e.kind {
-                EntryKind::Unsupported(t) => Some(t),
-                _ => None,
-            })
-            .collect();
-        if !types.is_empty() {
-            let n = types.len();
-            types.sort_unstable();
-            types.dedup();
-            let shown: Vec<String> = types
-                .iter()
-                .map(|&t| format!("{:?}", char::from(t)))
-                .collect();
-            unsupported.push(format!(
-                "layer {index}: {n} member(s) of tar type {} that Docker does not unpack; not counted",
-                shown.join(", ")
-            ));
-        }
-        caches.push(cache_bytes(&layer.scan.entries));
-        layer_meta.push((
-            layer.digest,
-            layer.diff_id,
-            layer.media_type,
-            layer.scan.compression,
-            layer.scan.tar_bytes,
-            layer.scan.compressed_bytes,
-        ));
-        tree.apply(layer.scan.entries);
-    }
-    tree.shrink_to_fit();
+    let created_by: Option<Vec<Option<String>>> = (layer_history.len() == image.layers.len())
+        .then(|| layer_history.iter().map(|h| h.created_by.clone()).collect());
+    let (base_layers, base_source) = base_boundary(&image, opts, &mut warnings);
+    let LoadedImage {
+        reference,
+        format,
+        manifest_digest,
+        config_digest,
+        config,
+        layers,
+    } = image;
+    let (tree, stacked) = stack_layers(layers, &mut warnings);
     let bytes = tree.layer_bytes();
-    let aligned = layer_history.len() == layer_meta.len();
-    let layers: Vec<LayerReport> = layer_meta
+    let layers: Vec<LayerReport> = stacked
         .into_iter()
         .zip(&bytes)
         .enumerate()
-        .map(
-            |(
-                index,
-                ((digest, diff_id, media_type, compression, tar_bytes, compressed_bytes), b),
-            )| LayerReport {
-                index,
-                diff_id,
-                digest,
-                media_type,
-                compression: format!("{compression:?}").to_lowercase(),
-                tar_bytes,
-                file_bytes: b.stored,
-                compressed_bytes,
-                files: b.files,
-                created_by: if aligned {
-                    layer_history[index].created_by.clone()
-                } else {
-                    None
-                },
-                visible_bytes: b.visible,
-                wasted_bytes: b.wasted(),
-                deleted_below_bytes: b.deleted_below,
-                cache_bytes: std::mem::take(&mut caches[index]),
-                base: index < base_layers,
-            },
-        )
+        .map(|(index, (layer, b))| {
+            let created_by = created_by.as_ref().and_then(|c| c[index].clone());
+            layer.report(index, b, created_by, index < base_layers)
+        })
         .collect();
-    warnings.extend(unsupported);
     for h in &tree.dangling_hardlinks {
         warnings.push(format!(
             "hard link {h} points at a file that does not exist; counted as empty"
         ));
     }
-
     let stored: u64 = bytes.iter().map(|b| b.stored).sum();
-    let final_bytes = tree.final_bytes();
-    let (base_bytes, your_bytes, your_wasted) = layers.iter().fold((0, 0, 0), |(b, y, w), l| {
-        if l.base {
-            (b + l.visible_bytes, y, w)
-        } else {
-            (b, y + l.visible_bytes, w + l.wasted_bytes)
-        }
-    });
-    let config = &image.config;
-    let ml = ml::breakdown(&tree, config, &layers);
-    let totals = Totals {
-        final_bytes,
-        stored_bytes: stored,
-        tar_bytes: layers.iter().map(|l| l.tar_bytes).sum(),
-        compressed_bytes: layers.iter().map(|l| l.compressed_bytes).sum(),
-        wasted_bytes: stored - final_bytes,
-        efficiency: if stored == 0 {
-            1.0
-        } else {
-            final_bytes as f64 / stored as f64
-        },
-        files: ml.file_count,
-        layers: layers.len(),
-        base_layers,
-        base_source: base_source.to_string(),
-        base_bytes,
-        your_bytes,
-        your_wasted_bytes: your_wasted,
-    };
+    let ml = ml::breakdown(&tree, &config, &layers);
+    let totals = totals(
+        &tree,
+        &layers,
+        stored,
+        ml.file_count,
+        (base_layers, base_source),
+    );
     warnings.extend(ml.warnings);
     let files = if keep_files {
         tree.files().into_iter().map(|f| (f.path, f.size)).collect()
@@ -241,12 +146,7 @@ pub fn analyze_with_files(
     };
     let report = Report {
         schema_version: SCHEMA_VERSION,
-        image: ImageInfo::of(
-            image.reference,
-            image.format,
-            (image.manifest_digest, image.config_digest),
-            config,
-        ),
+        image: ImageInfo::of(reference, format, (manifest_digest, config_digest), &config),
         totals,
         layers,
         dive_compat: DiveCompat {
@@ -267,6 +167,164 @@ pub fn analyze_with_files(
         warnings,
     };
     (report, files)
+}
+
+/// How many bottom layers are the base image's, and what said so.
+fn base_boundary(
+    image: &LoadedImage,
+    opts: &AnalyzeOptions,
+    warnings: &mut Vec<String>,
+) -> (usize, &'static str) {
+    match &opts.base_diff_ids {
+        Some(base) => {
+            let n = base
+                .iter()
+                .zip(image.layers.iter())
+                .take_while(|(b, l)| l.diff_id.as_deref() == Some(b.as_str()))
+                .count();
+            if n < base.len() {
+                warnings.push(format!(
+                    "the image shares only {n} of the base image's {} layers",
+                    base.len()
+                ));
+            }
+            (n, "--base")
+        }
+        None => match base_layers_from_history(&image.config.history) {
+            Some(n) if n < image.layers.len() || image.layers.is_empty() => (n, "history"),
+            _ => (0, "none"),
+        },
+    }
+}
+
+/// What the report keeps of a layer once its entries are in the tree.
+struct StackedLayer {
+    digest: Option<String>,
+    diff_id: Option<String>,
+    media_type: Option<String>,
+    compression: crate::layer::Compression,
+    tar_bytes: u64,
+    compressed_bytes: u64,
+    cache_bytes: Vec<ClassBytes>,
+}
+
+impl StackedLayer {
+    fn report(
+        self,
+        index: usize,
+        b: &crate::tree::LayerBytes,
+        created_by: Option<String>,
+        base: bool,
+    ) -> LayerReport {
+        LayerReport {
+            index,
+            diff_id: self.diff_id,
+            digest: self.digest,
+            media_type: self.media_type,
+            compression: format!("{:?}", self.compression).to_lowercase(),
+            tar_bytes: self.tar_bytes,
+            file_bytes: b.stored,
+            compressed_bytes: self.compressed_bytes,
+            files: b.files,
+            created_by,
+            visible_bytes: b.visible,
+            wasted_bytes: b.wasted(),
+            deleted_below_bytes: b.deleted_below,
+            cache_bytes: self.cache_bytes,
+            base,
+        }
+    }
+}
+
+/// Applies the layers in order, each layer's entries dropped once applied.
+fn stack_layers(
+    layers: Vec<crate::source::LoadedLayer>,
+    warnings: &mut Vec<String>,
+) -> (FileTree, Vec<StackedLayer>) {
+    let mut tree = FileTree::new();
+    tree.reserve(layers.iter().map(|l| l.scan.entries.len()).sum());
+    let mut stacked = Vec::with_capacity(layers.len());
+    let mut unsupported = Vec::new();
+    for (index, layer) in layers.into_iter().enumerate() {
+        if let Some(w) = unsupported_types(index, &layer.scan.entries) {
+            unsupported.push(w);
+        }
+        stacked.push(StackedLayer {
+            digest: layer.digest,
+            diff_id: layer.diff_id,
+            media_type: layer.media_type,
+            compression: layer.scan.compression,
+            tar_bytes: layer.scan.tar_bytes,
+            compressed_bytes: layer.scan.compressed_bytes,
+            cache_bytes: cache_bytes(&layer.scan.entries),
+        });
+        tree.apply(layer.scan.entries);
+    }
+    tree.shrink_to_fit();
+    warnings.extend(unsupported);
+    (tree, stacked)
+}
+
+/// The warning for members of tar types that engines do not unpack.
+fn unsupported_types(index: usize, entries: &[Entry]) -> Option<String> {
+    let mut types: Vec<u8> = entries
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Unsupported(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    if types.is_empty() {
+        return None;
+    }
+    let n = types.len();
+    types.sort_unstable();
+    types.dedup();
+    let shown: Vec<String> = types
+        .iter()
+        .map(|&t| format!("{:?}", char::from(t)))
+        .collect();
+    Some(format!(
+        "layer {index}: {n} member(s) of tar type {} that Docker does not unpack; not counted",
+        shown.join(", ")
+    ))
+}
+
+/// The image's totals: stored against final bytes, base against yours.
+fn totals(
+    tree: &FileTree,
+    layers: &[LayerReport],
+    stored: u64,
+    files: u64,
+    (base_layers, base_source): (usize, &str),
+) -> Totals {
+    let final_bytes = tree.final_bytes();
+    let (base_bytes, your_bytes, your_wasted) = layers.iter().fold((0, 0, 0), |(b, y, w), l| {
+        if l.base {
+            (b + l.visible_bytes, y, w)
+        } else {
+            (b, y + l.visible_bytes, w + l.wasted_bytes)
+        }
+    });
+    Totals {
+        final_bytes,
+        stored_bytes: stored,
+        tar_bytes: layers.iter().map(|l| l.tar_bytes).sum(),
+        compressed_bytes: layers.iter().map(|l| l.compressed_bytes).sum(),
+        wasted_bytes: stored - final_bytes,
+        efficiency: if stored == 0 {
+            1.0
+        } else {
+            final_bytes as f64 / stored as f64
+        },
+        files,
+        layers: layers.len(),
+        base_layers,
+        base_source: base_source.to_string(),
+        base_bytes,
+        your_bytes,
+        your_wasted_bytes: your_wasted,
+    }
 }
 
 #[cfg(test)]

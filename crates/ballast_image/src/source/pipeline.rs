@@ -385,6 +385,67 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
             option: "--max-layers",
         });
     }
+    let (config, config_digest) = read_config(m, &plan, opts)?;
+    if let Some(missing) = plan.layers.iter().find(|l| !m.exists(&l.path)) {
+        return Err(fmt_err(
+            m,
+            format!("layer {} is missing from the image", missing.path),
+        ));
+    }
+    let total = AtomicU64::new(0);
+    let scan_opts = ScanOptions {
+        verify: opts.verify,
+        limits: opts.limits,
+        capture: opts.capture,
+        progress: opts.progress,
+        uncompressed_total: &total,
+    };
+    let scans: Vec<Result<LayerScan>> = plan
+        .layers
+        .par_iter()
+        .map(|l| m.scan(&l.path, &scan_opts))
+        .collect();
+    let diff_ids = &config.rootfs.diff_ids;
+    if opts.verify && diff_ids.len() != plan.layers.len() {
+        return Err(fmt_err(
+            m,
+            format!(
+                "the configuration lists {} diff_ids for {} layers",
+                diff_ids.len(),
+                plan.layers.len()
+            ),
+        ));
+    }
+    let mut layers = Vec::with_capacity(scans.len());
+    for (i, (l, scan)) in plan.layers.iter().zip(scans).enumerate() {
+        let scan = scan?;
+        if opts.verify {
+            check_layer(l, &scan, diff_ids.get(i))?;
+        }
+        let digest = l
+            .expected
+            .as_ref()
+            .map(|d| d.to_string())
+            .or_else(|| scan.blob_digest.as_ref().map(|d| d.to_string()));
+        layers.push(LoadedLayer {
+            digest,
+            diff_id: diff_ids.get(i).cloned(),
+            media_type: l.media_type.clone(),
+            scan,
+        });
+    }
+    Ok(LoadedImage {
+        reference: m.reference().to_string(),
+        format: plan.format,
+        manifest_digest: plan.manifest_digest,
+        config_digest: Some(config_digest.to_string()),
+        config,
+        layers,
+    })
+}
+
+/// Reads, checks and parses the configuration; it must be for the platform asked.
+fn read_config(m: &dyn Members, plan: &Plan, opts: &LoadOptions<'_>) -> Result<(Config, Digest)> {
     if !m.exists(&plan.config_path) {
         return Err(fmt_err(
             m,
@@ -421,94 +482,44 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
             ));
         }
     }
-    for l in &plan.layers {
-        if !m.exists(&l.path) {
-            return Err(fmt_err(
-                m,
-                format!("layer {} is missing from the image", l.path),
-            ));
-        }
-    }
-    let total = AtomicU64::new(0);
-    let scan_opts = ScanOptions {
-        verify: opts.verify,
-        limits: opts.limits,
-        capture: opts.capture,
-        progress: opts.progress,
-        uncompressed_total: &total,
-    };
-    let scans: Vec<Result<LayerScan>> = plan
-        .layers
-        .par_iter()
-        .map(|l| m.scan(&l.path, &scan_opts))
-        .collect();
-    let diff_ids = &config.rootfs.diff_ids;
-    if opts.verify && diff_ids.len() != plan.layers.len() {
-        return Err(fmt_err(
-            m,
-            format!(
-                "the configuration lists {} diff_ids for {} layers",
-                diff_ids.len(),
-                plan.layers.len()
-            ),
-        ));
-    }
-    let mut layers = Vec::with_capacity(scans.len());
-    for (i, (l, scan)) in plan.layers.iter().zip(scans).enumerate() {
-        let scan = scan?;
-        let name = l
-            .expected
-            .as_ref()
-            .map_or(l.path.clone(), |d| d.to_string());
-        if opts.verify {
-            if let (Some(expected), Some(actual)) = (&l.expected, &scan.blob_digest)
-                && expected != actual
-            {
-                return Err(ImageError::DigestMismatch {
-                    what: "blob",
-                    name: name.clone(),
-                    expected: expected.to_string(),
-                    actual: actual.to_string(),
-                });
-            }
-            if let Some(size) = l.size.filter(|s| *s != scan.compressed_bytes) {
-                return Err(ImageError::SizeMismatch {
-                    name: name.clone(),
-                    expected: size,
-                    actual: scan.compressed_bytes,
-                });
-            }
-            if let (Some(expected), Some(actual)) = (diff_ids.get(i), &scan.diff_id)
-                && expected != actual.as_str()
-            {
-                return Err(ImageError::DigestMismatch {
-                    what: "layer",
-                    name: format!("{name} (diff_id)"),
-                    expected: expected.clone(),
-                    actual: actual.to_string(),
-                });
-            }
-        }
-        let digest = l
-            .expected
-            .as_ref()
-            .map(|d| d.to_string())
-            .or_else(|| scan.blob_digest.as_ref().map(|d| d.to_string()));
-        layers.push(LoadedLayer {
-            digest,
-            diff_id: diff_ids.get(i).cloned(),
-            media_type: l.media_type.clone(),
-            scan,
+    Ok((config, config_digest))
+}
+
+/// A layer read is the one the manifest and the configuration name: blob
+/// digest, size and diff_id.
+fn check_layer(l: &PlannedLayer, scan: &LayerScan, diff_id: Option<&String>) -> Result<()> {
+    let name = l
+        .expected
+        .as_ref()
+        .map_or(l.path.clone(), |d| d.to_string());
+    if let (Some(expected), Some(actual)) = (&l.expected, &scan.blob_digest)
+        && expected != actual
+    {
+        return Err(ImageError::DigestMismatch {
+            what: "blob",
+            name,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
         });
     }
-    Ok(LoadedImage {
-        reference: m.reference().to_string(),
-        format: plan.format,
-        manifest_digest: plan.manifest_digest,
-        config_digest: Some(config_digest.to_string()),
-        config,
-        layers,
-    })
+    if let Some(size) = l.size.filter(|s| *s != scan.compressed_bytes) {
+        return Err(ImageError::SizeMismatch {
+            name,
+            expected: size,
+            actual: scan.compressed_bytes,
+        });
+    }
+    if let (Some(expected), Some(actual)) = (diff_id, &scan.diff_id)
+        && expected != actual.as_str()
+    {
+        return Err(ImageError::DigestMismatch {
+            what: "layer",
+            name: format!("{name} (diff_id)"),
+            expected: expected.clone(),
+            actual: actual.to_string(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
