@@ -336,13 +336,7 @@ pub(crate) fn load_stream<R: Read>(
 ) -> Result<LoadedImage> {
     use std::sync::atomic::AtomicU64;
     let total = AtomicU64::new(0);
-    let scan_opts = ScanOptions {
-        verify: opts.verify,
-        limits: opts.limits,
-        capture: opts.capture,
-        progress: opts.progress,
-        uncompressed_total: &total,
-    };
+    let scan_opts = opts.scan(&total);
     let bad =
         |e: io::Error| ImageError::format(reference, format!("not a readable tar archive: {e}"));
     let (metered, step) = tarstep::metered(reader, tarstep::step_bound(opts.limits.max_path_bytes));

@@ -195,15 +195,18 @@ impl Tree {
         while let Some(n) = stack.pop() {
             if self.unset(n) {
                 self.count_child(trie.nodes[n as usize].parent, false);
-                stack.extend(
-                    trie.nodes[n as usize]
-                        .children
-                        .iter()
-                        .copied()
-                        .filter(|&c| self.info(c).is_some()),
-                );
+                stack.extend(self.children(trie, n));
             }
         }
+    }
+
+    /// The children of `n` present in this tree.
+    fn children<'t>(&'t self, trie: &'t Trie, n: Id) -> impl Iterator<Item = Id> + 't {
+        trie.nodes[n as usize]
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| self.info(c).is_some())
     }
 
     fn subtree_size(&self, trie: &Trie, id: Id) -> i64 {
@@ -212,13 +215,7 @@ impl Tree {
         while let Some(n) = stack.pop() {
             if let Some(i) = self.info(n) {
                 total += i.size;
-                stack.extend(
-                    trie.nodes[n as usize]
-                        .children
-                        .iter()
-                        .copied()
-                        .filter(|&c| self.info(c).is_some()),
-                );
+                stack.extend(self.children(trie, n));
             }
         }
         total

@@ -478,6 +478,26 @@ fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
     report
 }
 
+/// Adds a file to the group `(name, kind)` of weights.
+fn add_weight(
+    groups: &mut BTreeMap<String, WeightsReport>,
+    (name, kind): (String, &str),
+    path: String,
+    bytes: u64,
+) {
+    let g = groups
+        .entry(format!("{name}#{kind}"))
+        .or_insert_with(|| WeightsReport {
+            name,
+            kind: kind.into(),
+            bytes: 0,
+            files: Vec::new(),
+            revisions: 0,
+        });
+    g.bytes += bytes;
+    g.files.push(PathBytes { path, bytes });
+}
+
 fn weights_report(
     tree: &FileTree,
     files: &[VisibleFile<'_>],
@@ -515,20 +535,12 @@ fn weights_report(
             false,
         );
         let kind = if weight { "hub" } else { "hub-other" };
-        let g = groups
-            .entry(format!("{repo}#{kind}"))
-            .or_insert_with(|| WeightsReport {
-                name: repo.clone(),
-                kind: kind.into(),
-                bytes: 0,
-                files: Vec::new(),
-                revisions: 0,
-            });
-        g.bytes += f.size;
-        g.files.push(PathBytes {
-            path: file_name.to_string(),
-            bytes: f.size,
-        });
+        add_weight(
+            &mut groups,
+            (repo.clone(), kind),
+            file_name.to_string(),
+            f.size,
+        );
     }
     for f in files {
         if counted.contains(&f.content) {
@@ -542,25 +554,14 @@ fn weights_report(
             continue;
         }
         counted.insert(f.content);
-        let (group, label, kind) = match hub {
-            Some((_, repo)) => (format!("{repo}#hub-unreferenced"), repo, "hub-unreferenced"),
-            None => {
-                let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-                (format!("{dir}#files"), dir, "files")
-            }
+        let group = match hub {
+            Some((_, repo)) => (repo, "hub-unreferenced"),
+            None => (
+                f.path.rsplit_once('/').map_or("", |(d, _)| d).to_string(),
+                "files",
+            ),
         };
-        let g = groups.entry(group).or_insert_with(|| WeightsReport {
-            name: label,
-            kind: kind.into(),
-            bytes: 0,
-            files: Vec::new(),
-            revisions: 0,
-        });
-        g.bytes += f.size;
-        g.files.push(PathBytes {
-            path: f.path.clone(),
-            bytes: f.size,
-        });
+        add_weight(&mut groups, group, f.path.clone(), f.size);
     }
     let mut out: Vec<WeightsReport> = groups
         .into_values()

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::layer::{NoProgress, Progress};
+use std::sync::atomic::AtomicU64;
+
+use crate::layer::{NoProgress, Progress, ScanOptions};
 use crate::limits::Limits;
 
 /// How to reach a registry.
@@ -42,6 +44,23 @@ impl Default for LoadOptions<'_> {
             progress: &NoProgress,
             capture: &|_, _| false,
             remote: RemoteOptions::default(),
+        }
+    }
+}
+
+impl<'a> LoadOptions<'a> {
+    /// How to read each layer of this load; `total` counts the uncompressed
+    /// bytes of all its layers (for the `--max-image-bytes` limit).
+    pub(crate) fn scan<'s>(&'s self, total: &'s AtomicU64) -> ScanOptions<'s>
+    where
+        'a: 's,
+    {
+        ScanOptions {
+            verify: self.verify,
+            limits: self.limits,
+            capture: self.capture,
+            progress: self.progress,
+            uncompressed_total: total,
         }
     }
 }

@@ -393,13 +393,7 @@ pub(crate) fn execute(m: &dyn Members, plan: Plan, opts: &LoadOptions<'_>) -> Re
         ));
     }
     let total = AtomicU64::new(0);
-    let scan_opts = ScanOptions {
-        verify: opts.verify,
-        limits: opts.limits,
-        capture: opts.capture,
-        progress: opts.progress,
-        uncompressed_total: &total,
-    };
+    let scan_opts = opts.scan(&total);
     let scans: Vec<Result<LayerScan>> = plan
         .layers
         .par_iter()
