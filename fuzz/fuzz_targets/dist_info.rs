@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let _ = parse_metadata(&text);
-    for entry in parse_record(&text).iter().take(1000) {
+    for entry in parse_record(&text).take(1000) {
         for site in ["usr/lib/python3.11/site-packages", "", "a"] {
             if let Some(p) = resolve_record_path(site, &entry.path) {
                 assert!(!p.starts_with('/'), "{p}");

@@ -3,9 +3,11 @@
 //! typical code change rebuilds, and the restructured Dockerfile as a diff.
 
 use anyhow::Result;
-use ballast_context::copies::{context_uses, typical_code_change};
+use ballast_context::copies::{ContextUse, context_uses, typical_code_change};
 use ballast_context::rebuild::{Inputs, predict};
+use ballast_context::summary::ContextReport;
 use ballast_context::{junk, summary};
+use ballast_linter::paths::Paths;
 use ballast_linter::restructure::Refusal;
 use ballast_report::check::{Check, Restructure};
 use ballast_report::lint::summarize;
@@ -13,7 +15,7 @@ use clap::{Args, ValueEnum};
 
 use crate::commands::lint::lint_job;
 use crate::exit;
-use crate::inputs::project::{self, ProjectArgs};
+use crate::inputs::project::{self, Project, ProjectArgs};
 use crate::inputs::targets::{TargetArgs, prepare_with};
 use crate::output::{ColorChoice, emit};
 
@@ -44,25 +46,7 @@ pub(crate) enum Format {
 
 pub(crate) fn run(args: CheckArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
-    // Lint with the project's configuration, reading its context.
-    let targets = TargetArgs {
-        paths: vec![p.dockerfile_path.clone()],
-        select: None,
-        extend_select: Vec::new(),
-        ignore: Vec::new(),
-        severity: Vec::new(),
-        trusted_registries: Vec::new(),
-        target: args.project.target.clone(),
-        build_args: args.project.build_args.clone(),
-        context: Some(p.dir().to_path_buf()),
-        no_context: false,
-        disable_pragmas: false,
-        buildkit_check: None,
-        config: None,
-        stdin_filename: "-".into(),
-        resolve_bases: args.resolve_bases,
-    };
-    let prepared = prepare_with(&targets, Some(&p))?;
+    let prepared = prepare_with(&lint_targets(&args, &p), Some(&p))?;
     let job = &prepared.jobs[0];
     let layers = args
         .image
@@ -74,29 +58,19 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         anyhow::bail!("{e}");
     }
     let summary = summarize(std::slice::from_ref(&linted));
-
-    // The context as sent.
-    let ctx = p.walked();
-    let uses = context_uses(&p.df, &p.graph, ctx);
-    let df_name = p
-        .dockerfile_in_context()
-        .unwrap_or_else(|| p.dockerfile_path.display().to_string());
-    let transfer = p.transfer(&uses, args.project.target.as_deref());
-    let context = summary::build(
-        ctx,
-        p.ignore(),
-        junk::find_sent(ctx, &transfer),
-        &uses,
-        &transfer,
-        &|s| p.stage_label(s),
-        &df_name,
-    );
+    let target = args.project.target.as_deref();
+    let uses = context_uses(&p.df, &p.graph, p.walked());
+    let context = context_report(&p, &uses, target);
 
     // A typical code change: an application source file the build copies.
-    let target = p.graph.target(args.project.target.as_deref());
-    let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
-    let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
-    let changed_file = typical_code_change(ctx, &uses, &needed, &image_stages);
+    let graph_target = p.graph.target(target);
+    let needed = graph_target
+        .map(|t| p.graph.reachable(t))
+        .unwrap_or_default();
+    let image_stages = graph_target
+        .map(|t| p.graph.final_chain(t))
+        .unwrap_or_default();
+    let changed_file = typical_code_change(p.walked(), &uses, &needed, &image_stages);
     let read = |rel: &str| p.read_context_file(rel);
     let model_steps = linted
         .image
@@ -112,45 +86,16 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
             old: None,
             changed: std::slice::from_ref(f),
             changed_args: &[],
-            target: args.project.target.as_deref(),
+            target,
             read: &read,
-            context: Some(ctx),
+            context: Some(p.walked()),
             image_layers: layers.as_deref(),
             model_steps: &model_steps,
         })
     });
 
-    // The restructured Dockerfile, as a diff.
-    let options = prepared.options(job);
-    let paths = ballast_linter::paths::compare(&p.df, &options, &read)?;
-    let restructured = match paths.restructured.clone() {
-        Ok(r) => {
-            let name = p
-                .dockerfile_path
-                .file_name()
-                .map_or("Dockerfile".into(), |n| n.to_string_lossy().into_owned());
-            let mut diff =
-                similar::TextDiff::from_lines(p.df.source.as_str(), r.dockerfile.as_str())
-                    .unified_diff()
-                    .header(&format!("a/{name}"), &format!("b/{name}"))
-                    .to_string();
-            if let Some(ignore) = &r.dockerignore {
-                diff.push_str(
-                    &similar::TextDiff::from_lines("", ignore.as_str())
-                        .unified_diff()
-                        .header("a/.dockerignore", "b/.dockerignore")
-                        .to_string(),
-                );
-            }
-            Restructure::Diff {
-                diff,
-                notes: r.notes,
-            }
-        }
-        Err(Refusal::Unsupported(why)) => Restructure::Refused(why),
-        Err(Refusal::Lint(e)) => Restructure::Refused(e.to_string()),
-    };
-
+    let paths = ballast_linter::paths::compare(&p.df, &prepared.options(job), &read)?;
+    let restructured = restructure_diff(&p, &paths);
     let check = Check {
         lint: &linted,
         summary: &summary,
@@ -172,4 +117,74 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         .iter()
         .any(|f| f.severity >= ballast_linter::Severity::Warning);
     Ok(if failing { exit::FINDINGS } else { exit::OK })
+}
+
+/// Lint the project's Dockerfile with its configuration, reading its context.
+fn lint_targets(args: &CheckArgs, p: &Project) -> TargetArgs {
+    TargetArgs {
+        paths: vec![p.dockerfile_path.clone()],
+        select: None,
+        extend_select: Vec::new(),
+        ignore: Vec::new(),
+        severity: Vec::new(),
+        trusted_registries: Vec::new(),
+        target: args.project.target.clone(),
+        build_args: args.project.build_args.clone(),
+        context: Some(p.dir().to_path_buf()),
+        no_context: false,
+        disable_pragmas: false,
+        buildkit_check: None,
+        config: None,
+        stdin_filename: "-".into(),
+        resolve_bases: args.resolve_bases,
+    }
+}
+
+/// The context as sent: its size, what the build uses, the junk it ships.
+fn context_report(p: &Project, uses: &[ContextUse], target: Option<&str>) -> ContextReport {
+    let ctx = p.walked();
+    let df_name = p
+        .dockerfile_in_context()
+        .unwrap_or_else(|| p.dockerfile_path.display().to_string());
+    let transfer = p.transfer(uses, target);
+    summary::build(
+        ctx,
+        p.ignore(),
+        junk::find_sent(ctx, &transfer),
+        uses,
+        &transfer,
+        &|s| p.stage_label(s),
+        &df_name,
+    )
+}
+
+/// The restructured Dockerfile (and `.dockerignore`) as a diff, or why not.
+fn restructure_diff(p: &Project, paths: &Paths) -> Restructure {
+    match &paths.restructured {
+        Ok(r) => {
+            let name = p
+                .dockerfile_path
+                .file_name()
+                .map_or("Dockerfile".into(), |n| n.to_string_lossy().into_owned());
+            let mut diff =
+                similar::TextDiff::from_lines(p.df.source.as_str(), r.dockerfile.as_str())
+                    .unified_diff()
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+                    .to_string();
+            if let Some(ignore) = &r.dockerignore {
+                diff.push_str(
+                    &similar::TextDiff::from_lines("", ignore.as_str())
+                        .unified_diff()
+                        .header("a/.dockerignore", "b/.dockerignore")
+                        .to_string(),
+                );
+            }
+            Restructure::Diff {
+                diff,
+                notes: r.notes.clone(),
+            }
+        }
+        Err(Refusal::Unsupported(why)) => Restructure::Refused(why.clone()),
+        Err(Refusal::Lint(e)) => Restructure::Refused(e.to_string()),
+    }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use ballast_linter::fix::{Fixed, fix_until_stable};
-use ballast_linter::{Applicability, restructure};
+use ballast_linter::{Applicability, BuildContext, restructure};
 use clap::Args;
 
 use crate::exit;
@@ -56,16 +56,37 @@ struct Outcome {
     stdin: bool,
 }
 
+impl Outcome {
+    fn new(job: &Job) -> Self {
+        Outcome {
+            display: job.display.clone(),
+            changes: Vec::new(),
+            applied: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+            refused: None,
+            stdin: job.is_stdin(),
+        }
+    }
+
+    /// Records the context files a fix writes, each with its text before.
+    fn context_files<'f>(
+        &mut self,
+        ctx: Option<&BuildContext>,
+        files: impl IntoIterator<Item = (&'f String, &'f String)>,
+    ) {
+        let Some(ctx) = ctx else {
+            return;
+        };
+        for (rel, text) in files {
+            let old = ctx.read(rel).unwrap_or_default();
+            self.changes.push((ctx.root.join(rel), old, text.clone()));
+        }
+    }
+}
+
 fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
-    let mut out = Outcome {
-        display: job.display.clone(),
-        changes: Vec::new(),
-        applied: Vec::new(),
-        notes: Vec::new(),
-        error: None,
-        refused: None,
-        stdin: job.is_stdin(),
-    };
+    let mut out = Outcome::new(job);
     let source = match prepared.source(job) {
         Ok(s) => s,
         Err(e) => {
@@ -74,44 +95,13 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         }
     };
     let ctx = prepared.context(job);
-    let root = ctx.map(|c| c.root.clone());
-    let read = |p: &str| ctx.and_then(|c| c.read(p));
     let mut options = prepared.options(job);
     // The image as written, before a fix changes the options' files.
     let before = ballast_linter::model::predict_text(&source, &options)
         .ok()
         .map(|m| m.bytes);
     if args.restructure {
-        let df = options.memo.parse(&source);
-        match restructure::restructure(&df, &options) {
-            Ok(r) => {
-                out.applied
-                    .extend(r.notes.iter().map(|n| format!("restructure: {n}")));
-                out.notes.extend(image_note(
-                    &job.display,
-                    before,
-                    &r.dockerfile,
-                    &r.files,
-                    &options,
-                ));
-                out.changes
-                    .push((job.path.clone(), source.clone(), r.dockerfile));
-                if let (Some(text), Some(root)) = (r.dockerignore, &root) {
-                    out.changes
-                        .push((root.join(".dockerignore"), String::new(), text));
-                }
-                for (rel, text) in r.files {
-                    if let Some(root) = &root {
-                        let old = read(&rel).unwrap_or_default();
-                        out.changes.push((root.join(rel), old, text));
-                    }
-                }
-            }
-            Err(restructure::Refusal::Lint(e)) => out.error = Some(describe_error(job, &e)),
-            Err(restructure::Refusal::Unsupported(why)) => {
-                out.refused = Some(format!("{}: not restructured: {why}", job.display));
-            }
-        }
+        restructure_job(&mut out, job, source, (&options, before), ctx);
         return out;
     }
     let max = if args.unsafe_fixes {
@@ -119,13 +109,68 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
     } else {
         Applicability::Safe
     };
-    let fixed: Fixed = match fix_until_stable(&source, &mut options, max, &read) {
-        Ok(f) => f,
-        Err(e) => {
-            out.error = Some(describe_error(job, &e));
-            return out;
+    let read = |p: &str| ctx.and_then(|c| c.read(p));
+    match fix_until_stable(&source, &mut options, max, &read) {
+        Ok(fixed) => {
+            if fixed.text != source || !fixed.files.is_empty() {
+                out.notes.extend(image_note(
+                    &job.display,
+                    before,
+                    &fixed.text,
+                    &fixed.files,
+                    &options,
+                ));
+            }
+            record_fixes(&mut out, job, source, &fixed, ctx);
+            report_left(&mut out, job, &fixed, args.unsafe_fixes);
         }
-    };
+        Err(e) => out.error = Some(describe_error(job, &e)),
+    }
+    out
+}
+
+/// `fix --restructure`: the new Dockerfile, `.dockerignore` and files, or why not.
+fn restructure_job(
+    out: &mut Outcome,
+    job: &Job,
+    source: String,
+    (options, before): (&ballast_linter::LintOptions<'_>, Option<u64>),
+    ctx: Option<&BuildContext>,
+) {
+    let df = options.memo.parse(&source);
+    match restructure::restructure(&df, options) {
+        Ok(r) => {
+            out.applied
+                .extend(r.notes.iter().map(|n| format!("restructure: {n}")));
+            out.notes.extend(image_note(
+                &job.display,
+                before,
+                &r.dockerfile,
+                &r.files,
+                options,
+            ));
+            out.changes.push((job.path.clone(), source, r.dockerfile));
+            if let (Some(text), Some(ctx)) = (r.dockerignore, ctx) {
+                out.changes
+                    .push((ctx.root.join(".dockerignore"), String::new(), text));
+            }
+            out.context_files(ctx, &r.files);
+        }
+        Err(restructure::Refusal::Lint(e)) => out.error = Some(describe_error(job, &e)),
+        Err(restructure::Refusal::Unsupported(why)) => {
+            out.refused = Some(format!("{}: not restructured: {why}", job.display));
+        }
+    }
+}
+
+/// The fixes applied and the files they change.
+fn record_fixes(
+    out: &mut Outcome,
+    job: &Job,
+    source: String,
+    fixed: &Fixed,
+    ctx: Option<&BuildContext>,
+) {
     for a in &fixed.applied {
         let files = if a.files.is_empty() {
             String::new()
@@ -137,25 +182,15 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
             job.display, a.line, a.code, a.name, a.message
         ));
     }
-    if fixed.text != source || !fixed.files.is_empty() {
-        out.notes.extend(image_note(
-            &job.display,
-            before,
-            &fixed.text,
-            &fixed.files,
-            &options,
-        ));
-    }
     if fixed.text != source {
         out.changes
             .push((job.path.clone(), source, fixed.text.clone()));
     }
-    for (rel, text) in &fixed.files {
-        if let Some(root) = &root {
-            let old = read(rel).unwrap_or_default();
-            out.changes.push((root.join(rel), old, text.clone()));
-        }
-    }
+    out.context_files(ctx, &fixed.files);
+}
+
+/// What the fixes left: rejected fixes, problems remaining, rounds run out.
+fn report_left(out: &mut Outcome, job: &Job, fixed: &Fixed, unsafe_fixes: bool) {
     for r in &fixed.rejected {
         out.notes.push(format!(
             "{}:{}: {} {}: not applied ({}): it would lose {}",
@@ -178,7 +213,7 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         .count();
     if !fixed.remaining.is_empty() {
         let mut note = format!("{}: {} problem(s) left", job.display, fixed.remaining.len());
-        if unsafe_left > 0 && !args.unsafe_fixes {
+        if unsafe_left > 0 && !unsafe_fixes {
             note.push_str(&format!(", {unsafe_left} fixable with --unsafe-fixes"));
         }
         out.notes.push(note);
@@ -189,7 +224,6 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
             job.display, fixed.rounds
         ));
     }
-    out
 }
 
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {

@@ -240,25 +240,7 @@ fn python_report(
     for rec in records {
         let dist_dir = &rec.path[..rec.path.len() - "/RECORD".len()];
         let site = dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string();
-        let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
-        let meta_file = by_path.get(format!("{dist_dir}/METADATA").as_str());
-        // Descriptions in other encodings happen: the headers still count.
-        let meta = meta_file
-            .and_then(|f| f.captured)
-            .map(|c| python::parse_metadata(&String::from_utf8_lossy(c)));
-        if let (Some(f), None) = (meta_file, &meta) {
-            warnings.push(format!(
-                "{}: METADATA not read (over the size read for analysis); name and version taken from the directory",
-                f.path
-            ));
-        }
-        // A directory without a version (`name.dist-info`) still names it.
-        let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_else(|| {
-            let stem = dir_name.trim_end_matches(".dist-info");
-            (stem.to_string(), String::new())
-        });
-        let name = meta.as_ref().and_then(|m| m.0.clone()).unwrap_or(dir_n);
-        let version = meta.as_ref().and_then(|m| m.1.clone()).unwrap_or(dir_v);
+        let (name, version) = name_and_version(dist_dir, by_path, warnings);
         let installer = by_path
             .get(format!("{dist_dir}/INSTALLER").as_str())
             .and_then(|f| text(f))
@@ -270,47 +252,9 @@ fn python_report(
             ));
             continue;
         };
-        let (mut bytes, mut count) = (0u64, 0u64);
-        for row in python::parse_record(record) {
-            let Some(p) = python::resolve_record_path(&site, &row.path) else {
-                continue;
-            };
-            if let Some(f) = by_path.get(p.as_str())
-                && claimed.insert(f.content)
-            {
-                bytes += f.size;
-                count += 1;
-            }
-        }
+        let (bytes, count) = record_bytes(record, &site, by_path, &mut claimed);
         if python::normalize_name(&name) == "torch" {
-            let torch_dir = format!("{site}/torch");
-            let version_py = by_path
-                .get(format!("{torch_dir}/version.py").as_str())
-                .and_then(|f| text(f));
-            let metadata = by_path
-                .get(format!("{dist_dir}/METADATA").as_str())
-                .and_then(|f| text(f))
-                .unwrap_or("");
-            let evidence = torch::TorchEvidence {
-                version: Some(&version),
-                version_py,
-                has_libtorch_cuda: tree
-                    .kind(&format!("{torch_dir}/lib/libtorch_cuda.so"))
-                    .is_some(),
-                has_libtorch_hip: tree
-                    .kind(&format!("{torch_dir}/lib/libtorch_hip.so"))
-                    .is_some(),
-                requires_nvidia: python::requires_dist(metadata)
-                    .iter()
-                    .any(|r| r.starts_with("nvidia-")),
-            };
-            if let Some(v) = torch::detect(&evidence) {
-                torch_info = Some(TorchReport {
-                    version: version.clone(),
-                    variant: v.label(),
-                    site_packages: site.clone(),
-                });
-            }
+            torch_info = torch_report(tree, by_path, (&site, dist_dir), &version).or(torch_info);
         }
         dists.push(Distribution {
             name,
@@ -322,9 +266,100 @@ fn python_report(
         });
     }
     dists.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    PythonReport {
+        environments: environments(files, &dists),
+        distributions: dists,
+        torch: torch_info,
+    }
+}
 
-    // Environments: every site-packages holding distributions, tied to a venv
-    // when a pyvenv.cfg sits above it.
+/// A distribution's name and version: from METADATA, else from the
+/// directory's name (`name-1.0.dist-info`, or `name.dist-info` without one).
+fn name_and_version(
+    dist_dir: &str,
+    by_path: &FileIndex<'_, '_>,
+    warnings: &mut Vec<String>,
+) -> (String, String) {
+    let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
+    let meta_file = by_path.get(format!("{dist_dir}/METADATA").as_str());
+    // Descriptions in other encodings happen: the headers still count.
+    let meta = meta_file
+        .and_then(|f| f.captured)
+        .map(|c| python::parse_metadata(&String::from_utf8_lossy(c)));
+    if let (Some(f), None) = (meta_file, &meta) {
+        warnings.push(format!(
+            "{}: METADATA not read (over the size read for analysis); name and version taken from the directory",
+            f.path
+        ));
+    }
+    let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_else(|| {
+        let stem = dir_name.trim_end_matches(".dist-info");
+        (stem.to_string(), String::new())
+    });
+    let (meta_n, meta_v) = meta.unwrap_or_default();
+    (meta_n.unwrap_or(dir_n), meta_v.unwrap_or(dir_v))
+}
+
+/// The bytes and files a RECORD lists that no distribution read before claimed.
+fn record_bytes(
+    record: &str,
+    site: &str,
+    by_path: &FileIndex<'_, '_>,
+    claimed: &mut HashSet<u32>,
+) -> (u64, u64) {
+    let (mut bytes, mut count) = (0u64, 0u64);
+    for row in python::parse_record(record) {
+        let Some(p) = python::resolve_record_path(site, &row.path) else {
+            continue;
+        };
+        if let Some(f) = by_path.get(p.as_str())
+            && claimed.insert(f.content)
+        {
+            bytes += f.size;
+            count += 1;
+        }
+    }
+    (bytes, count)
+}
+
+/// Which torch build a torch distribution is, from its files and metadata.
+fn torch_report(
+    tree: &FileTree,
+    by_path: &FileIndex<'_, '_>,
+    (site, dist_dir): (&str, &str),
+    version: &str,
+) -> Option<TorchReport> {
+    let torch_dir = format!("{site}/torch");
+    let version_py = by_path
+        .get(format!("{torch_dir}/version.py").as_str())
+        .and_then(|f| text(f));
+    let metadata = by_path
+        .get(format!("{dist_dir}/METADATA").as_str())
+        .and_then(|f| text(f))
+        .unwrap_or("");
+    let evidence = torch::TorchEvidence {
+        version: Some(version),
+        version_py,
+        has_libtorch_cuda: tree
+            .kind(&format!("{torch_dir}/lib/libtorch_cuda.so"))
+            .is_some(),
+        has_libtorch_hip: tree
+            .kind(&format!("{torch_dir}/lib/libtorch_hip.so"))
+            .is_some(),
+        requires_nvidia: python::requires_dist(metadata)
+            .iter()
+            .any(|r| r.starts_with("nvidia-")),
+    };
+    torch::detect(&evidence).map(|v| TorchReport {
+        version: version.to_string(),
+        variant: v.label(),
+        site_packages: site.to_string(),
+    })
+}
+
+/// Every site-packages holding distributions, tied to a venv when a
+/// pyvenv.cfg sits above it.
+fn environments(files: &[VisibleFile<'_>], dists: &[Distribution]) -> Vec<PythonEnvironment> {
     let venvs: Vec<(&str, Option<String>)> = files
         .iter()
         .filter(|f| f.path.ends_with("pyvenv.cfg"))
@@ -339,7 +374,7 @@ fn python_report(
         })
         .collect();
     let mut envs: BTreeMap<String, PythonEnvironment> = BTreeMap::new();
-    for d in &dists {
+    for d in dists {
         let env = envs.entry(d.site_packages.clone()).or_insert_with(|| {
             let venv = venvs.iter().find(|(root, _)| {
                 !root.is_empty() && d.site_packages.starts_with(&format!("{root}/"))
@@ -361,11 +396,7 @@ fn python_report(
         env.distributions += 1;
         env.bytes += d.bytes;
     }
-    PythonReport {
-        environments: envs.into_values().collect(),
-        distributions: dists,
-        torch: torch_info,
-    }
+    envs.into_values().collect()
 }
 
 fn os_packages(
