@@ -190,85 +190,12 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
             let slug = repository_slug(&v.name);
             let tag = format!("ballast-bench/{slug}:{nonce}");
             created.push(tag.clone());
-            progress(&format!("{}: cold build", v.name));
-            let (cold, _) =
-                engine.build(&opts.context, &v.dockerfile, &tag, true, &opts.build_flags)?;
-            let size = engine.size(&tag)?;
-            let layers = engine.layers(&tag)?;
-            progress(&format!("{}: rebuild with no change", v.name));
-            let (same, _) =
-                engine.build(&opts.context, &v.dockerfile, &tag, false, &opts.build_flags)?;
-            progress(&format!(
-                "{}: rebuild after a one-line change to {}",
-                v.name,
-                opts.changed_file.display()
-            ));
-            let (changed_time, log) = {
-                let original = std::fs::read(&changed).map_err(|error| BenchError::Io {
-                    path: changed.clone(),
-                    error,
-                })?;
-                let _revert = Revert {
-                    path: changed.clone(),
-                    original: original.clone(),
-                };
-                let mut text = original;
-                text.extend_from_slice(b"\n# ballast bench: a one-line change\n");
-                std::fs::write(&changed, &text).map_err(|error| BenchError::Io {
-                    path: changed.clone(),
-                    error,
-                })?;
-                engine.build(&opts.context, &v.dockerfile, &tag, false, &opts.build_flags)?
-            };
-            let (predicted_bytes, predicted_basis) = prediction(&engine, v);
-            let mut m = Measured {
-                name: v.name.clone(),
-                dockerfile: v.dockerfile.display().to_string(),
-                size_bytes: size,
-                predicted_bytes,
-                predicted_basis,
-                compressed_bytes: None,
-                layers,
-                cold_build_seconds: secs(cold),
-                code_change_rebuild_seconds: secs(changed_time),
-                no_change_rebuild_seconds: secs(same),
-                dependency_install_cached: dependency_cached(engine.kind, &log),
-                push_seconds: None,
-                pull_seconds: None,
-                findings: Vec::new(),
-            };
+            let mut m = measure_builds(&engine, opts, v, &tag, progress)?;
             if let Some(reg) = &registry {
                 let remote = format!("{}/ballast-bench/{slug}:{nonce}", reg.addr);
                 engine.tag(&tag, &remote)?;
                 created.push(remote.clone());
-                progress(&format!("{}: push", v.name));
-                m.push_seconds = Some(secs(engine.push(&remote)?));
-                // A pull as a fresh node does it: every layer downloaded and
-                // checked (the engine's own pull would find the layers it
-                // just built).
-                progress(&format!("{}: pull", v.name));
-                let lo = ballast_image::LoadOptions::default();
-                let start = std::time::Instant::now();
-                let bytes = ballast_image::registry::download(&remote, &lo)?;
-                m.pull_seconds = Some(secs(start.elapsed()));
-                m.compressed_bytes = Some(bytes);
-                progress(&format!("{}: inspect", v.name));
-                if let Ok(image) = ballast_image::load(&format!("docker://{remote}"), &lo) {
-                    let report =
-                        ballast_image::analyze(image, &ballast_image::AnalyzeOptions::default());
-                    let mut f: Vec<ImageFinding> = report
-                        .findings
-                        .iter()
-                        .map(|f| ImageFinding {
-                            name: f.name.to_string(),
-                            message: f.message.clone(),
-                            savings_bytes: f.savings_bytes,
-                        })
-                        .collect();
-                    f.sort_by_key(|x| std::cmp::Reverse(x.savings_bytes));
-                    f.truncate(3);
-                    m.findings = f;
-                }
+                push_and_pull(&engine, &remote, &mut m, progress)?;
             }
             out.push(m);
         }
@@ -290,6 +217,106 @@ pub fn run(opts: &Options, progress: &dyn Fn(&str)) -> Result<BenchReport> {
         variants: out,
         notes,
     })
+}
+
+/// A variant's cold build, rebuild with no change and rebuild after a
+/// one-line change to the changed file (reverted afterwards).
+fn measure_builds(
+    engine: &Engine,
+    opts: &Options,
+    v: &Variant,
+    tag: &str,
+    progress: &dyn Fn(&str),
+) -> Result<Measured> {
+    progress(&format!("{}: cold build", v.name));
+    let (cold, _) = engine.build(&opts.context, &v.dockerfile, tag, true, &opts.build_flags)?;
+    let size = engine.size(tag)?;
+    let layers = engine.layers(tag)?;
+    progress(&format!("{}: rebuild with no change", v.name));
+    let (same, _) = engine.build(&opts.context, &v.dockerfile, tag, false, &opts.build_flags)?;
+    progress(&format!(
+        "{}: rebuild after a one-line change to {}",
+        v.name,
+        opts.changed_file.display()
+    ));
+    let (changed_time, log) = build_after_change(engine, opts, v, tag)?;
+    let (predicted_bytes, predicted_basis) = prediction(engine, v);
+    Ok(Measured {
+        name: v.name.clone(),
+        dockerfile: v.dockerfile.display().to_string(),
+        size_bytes: size,
+        predicted_bytes,
+        predicted_basis,
+        compressed_bytes: None,
+        layers,
+        cold_build_seconds: secs(cold),
+        code_change_rebuild_seconds: secs(changed_time),
+        no_change_rebuild_seconds: secs(same),
+        dependency_install_cached: dependency_cached(engine.kind, &log),
+        push_seconds: None,
+        pull_seconds: None,
+        findings: Vec::new(),
+    })
+}
+
+/// Rebuilds with a comment line appended to the changed file; the file is
+/// put back as it was whatever happens.
+fn build_after_change(
+    engine: &Engine,
+    opts: &Options,
+    v: &Variant,
+    tag: &str,
+) -> Result<(std::time::Duration, String)> {
+    let changed = opts.context.join(&opts.changed_file);
+    let io = |error| BenchError::Io {
+        path: changed.clone(),
+        error,
+    };
+    let original = std::fs::read(&changed).map_err(io)?;
+    let _revert = Revert {
+        path: changed.clone(),
+        original: original.clone(),
+    };
+    let mut text = original;
+    text.extend_from_slice(b"\n# ballast bench: a one-line change\n");
+    std::fs::write(&changed, &text).map_err(io)?;
+    engine.build(&opts.context, &v.dockerfile, tag, false, &opts.build_flags)
+}
+
+/// Pushes the image, pulls it as a fresh node would (every layer downloaded
+/// and checked: the engine's own pull would find the layers it just built),
+/// and keeps the three largest findings of its inspection.
+fn push_and_pull(
+    engine: &Engine,
+    remote: &str,
+    m: &mut Measured,
+    progress: &dyn Fn(&str),
+) -> Result<()> {
+    progress(&format!("{}: push", m.name));
+    m.push_seconds = Some(secs(engine.push(remote)?));
+    progress(&format!("{}: pull", m.name));
+    let lo = ballast_image::LoadOptions::default();
+    let start = std::time::Instant::now();
+    let bytes = ballast_image::registry::download(remote, &lo)?;
+    m.pull_seconds = Some(secs(start.elapsed()));
+    m.compressed_bytes = Some(bytes);
+    progress(&format!("{}: inspect", m.name));
+    if let Ok(image) = ballast_image::load(&format!("docker://{remote}"), &lo) {
+        let report = ballast_image::analyze(image, &ballast_image::AnalyzeOptions::default());
+        let mut f: Vec<ImageFinding> = report
+            .findings
+            .iter()
+            .map(|f| ImageFinding {
+                name: f.name.to_string(),
+                message: f.message.clone(),
+                savings_bytes: f.savings_bytes,
+            })
+            .collect();
+        f.sort_by_key(|x| std::cmp::Reverse(x.savings_bytes));
+        f.truncate(3);
+        m.findings = f;
+    }
+    Ok(())
 }
 
 /// The registry to push to: the one given, else a new empty one (`None`,

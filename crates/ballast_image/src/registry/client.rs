@@ -35,6 +35,17 @@ pub struct Response {
     pub body: Box<dyn Read + Send>,
 }
 
+/// The first `limit` bytes of a response's body, as text (for messages).
+fn body_start(resp: ureq::http::Response<ureq::Body>, limit: u64) -> String {
+    let mut body = String::new();
+    let _ = resp
+        .into_body()
+        .into_reader()
+        .take(limit)
+        .read_to_string(&mut body);
+    body
+}
+
 fn header(r: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     r.headers()
         .get(name)
@@ -207,101 +218,107 @@ impl Registry {
                 }
                 301 | 302 | 303 | 307 | 308 => {
                     redirects += 1;
-                    let location = header(&resp, "location").ok_or_else(|| {
-                        self.remote(format!("redirect without Location from {url}"))
-                    })?;
-                    if redirects > 5 {
-                        return Err(self.remote(format!("too many redirects (last to {location})")));
-                    }
-                    url = if location.starts_with("http://") || location.starts_with("https://") {
-                        location
-                    } else if location.starts_with('/') {
-                        format!(
-                            "{}://{}{}",
-                            url.split("://").next().unwrap_or("https"),
-                            host,
-                            location
-                        )
-                    } else {
-                        return Err(
-                            self.remote(format!("unsupported redirect location {location:?}"))
-                        );
-                    };
+                    url = self.redirect(&url, &host, header(&resp, "location"), redirects)?;
                 }
                 401 if host == origin && !authorized_once => {
                     authorized_once = true;
                     let challenge = header(&resp, "www-authenticate").unwrap_or_default();
                     self.authenticate(&challenge)?;
                 }
-                401 | 403 => {
-                    let how = if self.credentials.is_some() {
-                        "the credentials were refused".to_string()
-                    } else {
-                        format!(
-                            "log in with `docker login {}` or pass --username with --password-stdin",
-                            self.target.host
-                        )
-                    };
-                    return Err(self.remote(format!("unauthorized ({status}): {how}")));
-                }
+                401 | 403 => return Err(self.unauthorized(status)),
                 429 | 503 => {
-                    let retry = header(&resp, "retry-after")
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .unwrap_or(1);
-                    let wait = Duration::from_secs(retry.max(1));
-                    if waited + wait > MAX_RETRY_WAIT {
-                        return Err(self.remote(format!(
-                            "rate limited by {} ({status}, Retry-After {retry} s; waited {} s already)",
-                            self.target.host,
-                            waited.as_secs()
-                        )));
-                    }
+                    let wait = self.retry_wait(&resp, status, waited)?;
                     std::thread::sleep(wait);
                     waited += wait;
                 }
-                404 => {
-                    let mut body = String::new();
-                    let _ = resp
-                        .into_body()
-                        .into_reader()
-                        .take(64 << 10)
-                        .read_to_string(&mut body);
-                    let code = serde_json::from_str::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_string))
-                        .unwrap_or_default();
-                    let what = match code.as_str() {
-                        "NAME_UNKNOWN" => format!(
-                            "repository {} not found on {}",
-                            self.target.repository, self.target.host
-                        ),
-                        "MANIFEST_UNKNOWN" => format!(
-                            "no image {}:{} on {}",
-                            self.target.repository, self.target.reference, self.target.host
-                        ),
-                        "BLOB_UNKNOWN" => format!("blob missing on {} ({path})", self.target.host),
-                        _ => format!("not found: {url}"),
-                    };
-                    return Err(self.remote(what));
-                }
+                404 => return Err(self.not_found(resp, &url, path)),
                 _ => {
-                    let mut body = String::new();
-                    let _ = resp
-                        .into_body()
-                        .into_reader()
-                        .take(4096)
-                        .read_to_string(&mut body);
-                    let first = body
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .chars()
-                        .take(200)
-                        .collect::<String>();
+                    let first = body_start(resp, 4096);
+                    let first = first.lines().next().unwrap_or("");
+                    let first: String = first.chars().take(200).collect();
                     return Err(self.remote(format!("{url} answered {status}: {first}")));
                 }
             }
         }
+    }
+
+    /// Where a redirect leads: an absolute URL, or a path on the same host.
+    fn redirect(
+        &self,
+        url: &str,
+        host: &str,
+        location: Option<String>,
+        redirects: u32,
+    ) -> Result<String> {
+        let location =
+            location.ok_or_else(|| self.remote(format!("redirect without Location from {url}")))?;
+        if redirects > 5 {
+            return Err(self.remote(format!("too many redirects (last to {location})")));
+        }
+        if location.starts_with("http://") || location.starts_with("https://") {
+            Ok(location)
+        } else if location.starts_with('/') {
+            let scheme = url.split("://").next().unwrap_or("https");
+            Ok(format!("{scheme}://{host}{location}"))
+        } else {
+            Err(self.remote(format!("unsupported redirect location {location:?}")))
+        }
+    }
+
+    fn unauthorized(&self, status: u16) -> ImageError {
+        let how = if self.credentials.is_some() {
+            "the credentials were refused".to_string()
+        } else {
+            format!(
+                "log in with `docker login {}` or pass --username with --password-stdin",
+                self.target.host
+            )
+        };
+        self.remote(format!("unauthorized ({status}): {how}"))
+    }
+
+    /// How long `Retry-After` asks to wait, unless the waits would pass the limit.
+    fn retry_wait(
+        &self,
+        resp: &ureq::http::Response<ureq::Body>,
+        status: u16,
+        waited: Duration,
+    ) -> Result<Duration> {
+        let retry = header(resp, "retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1);
+        let wait = Duration::from_secs(retry.max(1));
+        if waited + wait > MAX_RETRY_WAIT {
+            return Err(self.remote(format!(
+                "rate limited by {} ({status}, Retry-After {retry} s; waited {} s already)",
+                self.target.host,
+                waited.as_secs()
+            )));
+        }
+        Ok(wait)
+    }
+
+    /// A 404 named by the registry's error code.
+    fn not_found(
+        &self,
+        resp: ureq::http::Response<ureq::Body>,
+        url: &str,
+        path: &str,
+    ) -> ImageError {
+        let body = body_start(resp, 64 << 10);
+        let code = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        let t = &self.target;
+        self.remote(match code.as_str() {
+            "NAME_UNKNOWN" => format!("repository {} not found on {}", t.repository, t.host),
+            "MANIFEST_UNKNOWN" => {
+                format!("no image {}:{} on {}", t.repository, t.reference, t.host)
+            }
+            "BLOB_UNKNOWN" => format!("blob missing on {} ({path})", t.host),
+            _ => format!("not found: {url}"),
+        })
     }
 
     /// Answers a `WWW-Authenticate` challenge: a bearer token from the
