@@ -162,114 +162,36 @@ fn uses_var(inst: &Instruction, names: &[String]) -> Option<String> {
 /// Predicts what a change rebuilds.
 pub fn predict(inp: &Inputs<'_>) -> Prediction {
     let g = inp.graph;
-    let df = inp.df;
     let target = g.target(inp.target).unwrap_or(0);
     let needed = if g.stages.is_empty() {
         Default::default()
     } else {
         g.reachable(target)
     };
-    let mut stage_rebuilt = vec![false; g.stages.len()];
-    // Bytes each stage's rebuilt steps produce: what a COPY --from of it moves again.
-    let mut stage_rebuilt_bytes = vec![0u64; g.stages.len()];
-    let mut stage_installed: Vec<(Installed, Option<usize>)> = Vec::new();
-    let origins = Origins::new(df, g, inp.context);
-    let mut steps = Vec::new();
-    let mut advice = Vec::new();
+    let mut walk = Walk {
+        inp,
+        origins: Origins::new(inp.df, g, inp.context),
+        target,
+        stage_rebuilt: vec![false; g.stages.len()],
+        stage_rebuilt_bytes: vec![0u64; g.stages.len()],
+        stage_installed: Vec::new(),
+        steps: Vec::new(),
+        advice: Vec::new(),
+    };
     for (s, stage) in g.stages.iter().enumerate() {
-        let label = stage.label();
         // What earlier steps of the stage chain installed, and where torch came in.
-        let (mut installed, mut torch_line) = match stage.base {
-            Base::Stage(p) => stage_installed.get(p).cloned().unwrap_or_default(),
+        let installed = match stage.base {
+            Base::Stage(p) => walk.stage_installed.get(p).cloned().unwrap_or_default(),
             _ => Default::default(),
         };
-        if !needed.contains(&s) {
-            stage_installed.push((installed, torch_line));
-            steps.extend(skipped(inp, s));
-            continue;
+        if needed.contains(&s) {
+            walk.stage(s, installed);
+        } else {
+            walk.stage_installed.push(installed);
+            walk.steps.extend(skipped(inp, s));
         }
-        let old_stage = inp.old.map(|old| old_instructions(old, stage, s));
-        let mut invalid: Option<(usize, Cause)> = None;
-        for (k, i) in g.instructions_of(s).enumerate() {
-            let inst = &df.instructions[i];
-            let changed = old_stage
-                .as_ref()
-                .is_some_and(|old| old.get(k).is_none_or(|o| o.original != inst.original));
-            let reason = if changed {
-                Some(("the instruction changed".into(), Cause::Other))
-            } else {
-                own_trigger(inp, s, i, inst, &stage_rebuilt)
-                    .or_else(|| base_trigger(g, s, inst, &stage_rebuilt))
-            };
-            let (status, why) = match (&invalid, reason) {
-                (Some((line, _)), _) => (
-                    Status::Rebuilt,
-                    format!("follows the rebuilt step at line {line}"),
-                ),
-                (None, Some((why, cause))) => {
-                    invalid = Some((inst.start_line, cause));
-                    (Status::Rebuilt, why)
-                }
-                (None, None) => (Status::Cached, "unchanged".to_string()),
-            };
-            let mut step = Step {
-                stage: label.clone(),
-                line: inst.start_line,
-                instruction: inst.original.clone(),
-                status,
-                reason: why,
-                cost_bytes: None,
-                cost_basis: None,
-            };
-            let run = Run::new(i, inst, &df.source, df.escape, &g.scopes[i]);
-            let files = StepFiles {
-                inp,
-                origins: &origins,
-                at: i,
-            };
-            let installs = run
-                .as_ref()
-                .map(|r| run_installs(r, origins.workdir(i), &files))
-                .unwrap_or_default();
-            if status == Status::Rebuilt {
-                let cost = match copied_stage(inp, s, i) {
-                    Some(p) => Some(Cost {
-                        bytes: stage_rebuilt_bytes[p],
-                        basis: format!(
-                            "at most what the rebuilt steps of stage {} produce",
-                            g.stages[p].label()
-                        ),
-                        assumed: 0,
-                        download: 0,
-                    }),
-                    None => step_cost(inp, s == target, i, inst, run.as_ref(), &files, torch_line),
-                };
-                if let Some(c) = cost {
-                    stage_rebuilt_bytes[s] += c.bytes;
-                    step.cost_bytes = Some(c.bytes);
-                    step.cost_basis = Some(c.basis);
-                }
-                advice.extend(reinstall_advice(
-                    invalid.as_ref(),
-                    inst,
-                    &installs,
-                    &installed,
-                ));
-            }
-            for ri in &installs {
-                installed.add(&ri.install, &ri.resolved);
-                let torch = ri.resolved.requested.iter().any(|q| {
-                    ballast_ml::packages::brings_torch(&q.requirement.name, &q.requirement.extras)
-                });
-                if torch && torch_line.is_none() {
-                    torch_line = Some(inst.start_line);
-                }
-            }
-            steps.push(step);
-        }
-        stage_rebuilt[s] = invalid.is_some();
-        stage_installed.push((installed, torch_line));
     }
+    let steps = walk.steps;
     let rebuilt_bytes = steps
         .iter()
         .filter(|s| s.status == Status::Rebuilt)
@@ -285,9 +207,141 @@ pub fn predict(inp: &Inputs<'_>) -> Prediction {
         target: g.stages.get(target).map(|s| s.label()).unwrap_or_default(),
         changed: inp.changed.to_vec(),
         steps,
-        advice,
+        advice: walk.advice,
         rebuilt_bytes,
         uncosted,
+    }
+}
+
+/// The prediction as it walks the stages in order.
+struct Walk<'x, 'a> {
+    inp: &'x Inputs<'a>,
+    origins: Origins<'a>,
+    target: usize,
+    /// Whether each stage walked so far has a rebuilt step.
+    stage_rebuilt: Vec<bool>,
+    /// Bytes each stage's rebuilt steps produce: what a COPY --from of it moves again.
+    stage_rebuilt_bytes: Vec<u64>,
+    /// What each stage walked so far installed, and the line torch came in at.
+    stage_installed: Vec<(Installed, Option<usize>)>,
+    steps: Vec<Step>,
+    advice: Vec<String>,
+}
+
+impl Walk<'_, '_> {
+    /// The steps of a stage the target needs: the first step a change
+    /// reaches is rebuilt, and every step after it.
+    fn stage(&mut self, s: usize, (mut installed, mut torch_line): (Installed, Option<usize>)) {
+        let (g, df) = (self.inp.graph, self.inp.df);
+        let stage = &g.stages[s];
+        let old_stage = self.inp.old.map(|old| old_instructions(old, stage, s));
+        let mut invalid: Option<(usize, Cause)> = None;
+        for (k, i) in g.instructions_of(s).enumerate() {
+            let inst = &df.instructions[i];
+            let changed = old_stage
+                .as_ref()
+                .is_some_and(|old| old.get(k).is_none_or(|o| o.original != inst.original));
+            let reason = if changed {
+                Some(("the instruction changed".into(), Cause::Other))
+            } else {
+                own_trigger(self.inp, s, i, inst, &self.stage_rebuilt)
+                    .or_else(|| base_trigger(g, s, inst, &self.stage_rebuilt))
+            };
+            let (status, why) = match (&invalid, reason) {
+                (Some((line, _)), _) => (
+                    Status::Rebuilt,
+                    format!("follows the rebuilt step at line {line}"),
+                ),
+                (None, Some((why, cause))) => {
+                    invalid = Some((inst.start_line, cause));
+                    (Status::Rebuilt, why)
+                }
+                (None, None) => (Status::Cached, "unchanged".to_string()),
+            };
+            let step = Step {
+                stage: stage.label(),
+                line: inst.start_line,
+                instruction: inst.original.clone(),
+                status,
+                reason: why,
+                cost_bytes: None,
+                cost_basis: None,
+            };
+            self.step(
+                s,
+                i,
+                step,
+                (invalid.as_ref(), &mut installed, &mut torch_line),
+            );
+        }
+        self.stage_rebuilt[s] = invalid.is_some();
+        self.stage_installed.push((installed, torch_line));
+    }
+
+    /// Costs a step when it is rebuilt, advises on what it reinstalls, and
+    /// adds what it installs to its stage's record.
+    fn step(
+        &mut self,
+        s: usize,
+        i: usize,
+        mut step: Step,
+        (invalid, installed, torch_line): (
+            Option<&(usize, Cause)>,
+            &mut Installed,
+            &mut Option<usize>,
+        ),
+    ) {
+        let (inp, g) = (self.inp, self.inp.graph);
+        let inst = &inp.df.instructions[i];
+        let run = Run::new(i, inst, &inp.df.source, inp.df.escape, &g.scopes[i]);
+        let files = StepFiles {
+            inp,
+            origins: &self.origins,
+            at: i,
+        };
+        let installs = run
+            .as_ref()
+            .map(|r| run_installs(r, self.origins.workdir(i), &files))
+            .unwrap_or_default();
+        if step.status == Status::Rebuilt {
+            let cost = match copied_stage(inp, s, i) {
+                Some(p) => Some(Cost {
+                    bytes: self.stage_rebuilt_bytes[p],
+                    basis: format!(
+                        "at most what the rebuilt steps of stage {} produce",
+                        g.stages[p].label()
+                    ),
+                    assumed: 0,
+                    download: 0,
+                }),
+                None => step_cost(
+                    inp,
+                    s == self.target,
+                    i,
+                    inst,
+                    run.as_ref(),
+                    &files,
+                    *torch_line,
+                ),
+            };
+            if let Some(c) = cost {
+                self.stage_rebuilt_bytes[s] += c.bytes;
+                step.cost_bytes = Some(c.bytes);
+                step.cost_basis = Some(c.basis);
+            }
+            self.advice
+                .extend(reinstall_advice(invalid, inst, &installs, installed));
+        }
+        for ri in &installs {
+            installed.add(&ri.install, &ri.resolved);
+            let torch = ri.resolved.requested.iter().any(|q| {
+                ballast_ml::packages::brings_torch(&q.requirement.name, &q.requirement.extras)
+            });
+            if torch && torch_line.is_none() {
+                *torch_line = Some(inst.start_line);
+            }
+        }
+        self.steps.push(step);
     }
 }
 
