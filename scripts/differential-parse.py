@@ -148,12 +148,15 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("paths", nargs="*")
     args = ap.parse_args()
-    paths = list(args.paths)
-    if args.generate:
-        import tempfile
-        gen_dir = tempfile.mkdtemp(prefix="ballast-diff-")
-        generate(args.generate, args.seed, gen_dir)
-        paths.append(gen_dir)
+    import tempfile
+    # The generated files live only as long as the comparison: nothing is left in /tmp.
+    with tempfile.TemporaryDirectory(prefix="ballast-diff-") as gen_dir:
+        if args.generate:
+            generate(args.generate, args.seed, gen_dir)
+        compare(args, list(args.paths) + ([gen_dir] if args.generate else []))
+
+
+def compare(args, paths):
     files = collect(paths)
     if not files:
         sys.exit("no Dockerfiles found")
