@@ -20,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Find and drop the dead weight in machine-learning container images.
 #[derive(Parser)]
-#[command(name = "ballast", version, about, propagate_version = true)]
+#[command(name = "ballast", version = env!("BALLAST_VERSION"), about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -75,3 +75,28 @@ fn bad_input_is_one_line_and_exit_2() {
         &["lint", "examples/rag-service", "--select", "no-such-rule"],
     );
 }
+
+#[test]
+fn version_names_the_commit() {
+    let out = ballast(&root()).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let version = String::from_utf8(out.stdout).unwrap();
+    let head = std::process::Command::new("git")
+        .args(["log", "-1", "--format=%h", "--abbrev=12"])
+        .current_dir(root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        // Built from this checkout: the version names its commit.
+        Some(hash) => assert!(
+            version.starts_with(&format!("ballast {} ({hash} ", env!("CARGO_PKG_VERSION"))),
+            "{version}"
+        ),
+        None => assert_eq!(
+            version.trim(),
+            format!("ballast {}", env!("CARGO_PKG_VERSION"))
+        ),
+    }
+}

@@ -1,0 +1,28 @@
+//! Names the commit the binary is built from, for `ballast --version`
+//! (`BALLAST_COMMIT`: a short hash and the commit date, or nothing when the
+//! source is not a git checkout, as in a packaged crate).
+
+use std::process::Command;
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !text.trim().is_empty()).then(|| text.trim().to_string())
+}
+
+fn main() {
+    let commit = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]);
+    println!(
+        "cargo:rustc-env=BALLAST_VERSION={}{}",
+        std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+        commit.map(|c| format!(" ({c})")).unwrap_or_default()
+    );
+    // A new commit or checkout moves HEAD or the branch it names.
+    if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+        println!("cargo:rerun-if-changed={dir}/HEAD");
+        if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            println!("cargo:rerun-if-changed={dir}/{head}");
+        }
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+}
