@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod commands;
 mod config;
@@ -46,6 +46,10 @@ enum Command {
     Context(commands::context::ContextArgs),
     /// Which steps a change rebuilds, and why.
     Rebuild(commands::rebuild::RebuildArgs),
+    /// Print a shell's completion script (bash, zsh, fish, powershell, elvish).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff), or write a page per command, generated from the commands' definitions.
+    Man(commands::completions::ManArgs),
     /// Developer tools: look at what the parser sees.
     #[command(subcommand)]
     Debug(commands::debug::DebugCommand),
@@ -91,6 +95,8 @@ fn main() -> ExitCode {
         Command::Context(args) => commands::context::run(args),
         Command::Rebuild(args) => commands::rebuild::run(args),
         Command::Debug(cmd) => commands::debug::run(cmd),
+        Command::Completions(args) => commands::completions::run(&args, Cli::command()),
+        Command::Man(args) => commands::completions::man(&args, Cli::command()),
     };
     if tally {
         for line in ballast_dockerfile::tally::lines() {

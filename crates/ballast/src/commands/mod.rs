@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod check;
+pub(crate) mod completions;
 pub(crate) mod context;
 pub(crate) mod debug;
 pub(crate) mod diff;
