@@ -33,7 +33,22 @@ pub fn engine_available() -> Result<(), String> {
     if !Path::new("/usr/bin/docker").is_file() {
         return Err("/usr/bin/docker (the docker.io client with BuildKit) is not installed".into());
     }
-    Ok(())
+    // Said before a daemon is started and waited on: a rootful dockerd and
+    // debootstrap both need root.
+    match effective_uid() {
+        Some(0) => Ok(()),
+        Some(uid) => Err(format!(
+            "these tests start their own dockerd and debootstrap a base image: they need root (running as uid {uid})"
+        )),
+        None => Err("cannot tell the user this runs as (no /proc/self/status)".into()),
+    }
+}
+
+/// The effective user id, from `/proc/self/status` (`Uid: real effective ...`).
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// A free TCP port on loopback.
@@ -731,5 +746,15 @@ impl Drop for PodmanService {
         let _ = self.child.kill();
         let _ = self.child.wait();
         unmount_below(self.root.path());
+    }
+}
+
+#[cfg(test)]
+mod uid_tests {
+    #[test]
+    fn effective_uid_is_what_id_says() {
+        let id = std::process::Command::new("id").arg("-u").output().unwrap();
+        let expected: u32 = String::from_utf8_lossy(&id.stdout).trim().parse().unwrap();
+        assert_eq!(super::effective_uid(), Some(expected));
     }
 }
