@@ -1,6 +1,10 @@
 //! Names the commit the binary is built from, for `ballast --version`
-//! (`BALLAST_COMMIT`: a short hash and the commit date, or nothing when the
-//! source is not a git checkout, as in a packaged crate).
+//! (`BALLAST_VERSION`: the version with a short hash and the commit date,
+//! the version alone when the source is not a git checkout); marks the
+//! tests that need the conformance corpus as ignored, with the reason, when
+//! it is missing outside CI (see ballast_testkit's probe.rs).
+
+include!("../ballast_testkit/src/probe.rs");
 
 use std::process::Command;
 
@@ -11,6 +15,7 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
+    declare_corpus_cfg();
     let commit = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]);
     println!(
         "cargo:rustc-env=BALLAST_VERSION={}{}",

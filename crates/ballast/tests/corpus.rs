@@ -38,6 +38,10 @@ fn expected_exit(job: &Job<'_>, out: &Output, command: &str) -> Result<(), Strin
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn context_rebuild_and_check_run_on_every_dockerfile() {
     let Some(c) = corpus() else { return };
     let jobs = jobs(c);
@@ -280,6 +284,10 @@ fn write_expectations(project: &str, all: &Expectations) {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn lint_findings_are_the_reviewed_ones() {
     let Some(c) = corpus() else { return };
     let jobs = jobs(c);
@@ -369,6 +377,10 @@ fn precision_table() -> String {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn readme_precision_table_is_the_labels() {
     common::readme_section("corpus-precision", &precision_table());
 }
@@ -377,6 +389,10 @@ fn readme_precision_table_is_the_labels() {
 /// naming the corpus uses: `GPUDockerfile`, `cuda.Dockerfile`,
 /// `Dockerfile.dev`, ...), skips its templates with a note, and exits 0 or 1.
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn directory_discovery_finds_every_dockerfile_of_each_project() {
     let Some(c) = corpus() else { return };
     let mut failures = Vec::new();
@@ -420,6 +436,10 @@ fn directory_discovery_finds_every_dockerfile_of_each_project() {
 /// own `materialize.sh` does: same paths, kinds, sizes, link targets and
 /// executable bits (checked on a project with symlinks and one without).
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn materialized_trees_match_materialize_sh() {
     let Some(c) = corpus() else { return };
     let script = ballast_testkit::corpus::corpus_dir()

@@ -134,6 +134,10 @@ fn check_job(job: &Job<'_>) -> Result<String, String> {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn every_rewrite_of_the_corpus_keeps_what_the_original_builds() {
     let Some(c) = corpus() else { return };
     let jobs = jobs(c);

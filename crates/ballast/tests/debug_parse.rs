@@ -17,6 +17,10 @@ fn ballast() -> assert_cmd::Command {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn reproduces_every_buildkit_dump() {
     let Some(corpus) = corpus() else { return };
     let mut n = 0;
@@ -41,6 +45,10 @@ fn reproduces_every_buildkit_dump() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn negatives_exit_2_with_a_positioned_message() {
     let Some(corpus) = corpus() else { return };
     for entry in std::fs::read_dir(corpus.join("buildkit-parser/testfiles-negative")).unwrap() {

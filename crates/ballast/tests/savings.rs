@@ -166,6 +166,10 @@ fn corpus_figures() -> Vec<Figures> {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn corpus_savings_never_exceed_the_image() {
     let results = corpus_figures();
     let mut deduplicated = 0;

@@ -4,6 +4,10 @@
 use ballast_context::ignore::IgnoreFile;
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn every_dockerignore_case_passes() {
     let Some(corpus) = ballast_testkit::corpus::corpus_dir() else {
         return;

@@ -25,6 +25,10 @@ fn sorted_dirs(dir: PathBuf) -> Vec<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn every_buildkit_dump_matches_byte_for_byte() {
     let Some(corpus) = corpus() else { return };
     let cases = sorted_dirs(corpus.join("buildkit-parser/testfiles"));
@@ -60,6 +64,10 @@ fn every_buildkit_dump_matches_byte_for_byte() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn every_negative_case_fails_with_a_position() {
     let Some(corpus) = corpus() else { return };
     let cases = sorted_dirs(corpus.join("buildkit-parser/testfiles-negative"));
@@ -73,6 +81,10 @@ fn every_negative_case_fails_with_a_position() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn line_numbers_match_buildkit() {
     let Some(corpus) = corpus() else { return };
     let dir = corpus.join("buildkit-parser/testfile-line");
@@ -127,6 +139,10 @@ fn check_heredoc_expectations(dir: PathBuf) {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn heredocs_are_extracted_like_buildkit() {
     let Some(corpus) = corpus() else { return };
     check_heredoc_expectations(corpus.join("buildkit-parser/heredoc-extract"));
@@ -134,6 +150,10 @@ fn heredocs_are_extracted_like_buildkit() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn heredoc_words_are_classified_like_buildkit() {
     let Some(corpus) = corpus() else { return };
     let data: Value = serde_json::from_str(
@@ -190,6 +210,10 @@ fn heredoc_words_are_classified_like_buildkit() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn env_var_test_cases_pass() {
     let Some(corpus) = corpus() else { return };
     let text = fs::read_to_string(corpus.join("buildkit-shell/envVarTest")).unwrap();
@@ -224,6 +248,10 @@ fn env_var_test_cases_pass() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn words_test_cases_pass() {
     let Some(corpus) = corpus() else { return };
     let text = fs::read_to_string(corpus.join("buildkit-shell/wordsTest")).unwrap();
@@ -252,6 +280,10 @@ fn words_test_cases_pass() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
 fn process_word_cases_pass() {
     let Some(corpus) = corpus() else { return };
     let data: Value = serde_json::from_str(

@@ -1,17 +1,13 @@
 //! The shared conformance corpus: `$BALLAST_CORPUS`, else `../shared/corpus`
 //! beside the repository. With `CI` set, a missing corpus is a failure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The corpus directory, or `None` (with a message) when it is missing
 /// outside CI. Panics in CI when it is missing.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BALLAST_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("buildkit-parser").is_dir() {
+    let dir = crate::probe::corpus_location(Path::new(env!("CARGO_MANIFEST_DIR")));
+    if crate::probe::corpus_present(&dir) {
         return Some(dir);
     }
     assert!(

@@ -19,6 +19,7 @@ pub mod hostile;
 pub mod image;
 pub mod local_registry;
 pub mod ml_image;
+pub mod probe;
 pub mod projects;
 pub mod proof;
 pub mod schemas;
