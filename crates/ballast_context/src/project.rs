@@ -11,6 +11,8 @@ use ballast_dockerfile::stages::{BuildOptions, StageGraph};
 
 use crate::copies::{ContextUse, Transfer};
 use crate::ignore::IgnoreFile;
+use crate::junk;
+use crate::summary::{self, ContextReport};
 use crate::walk::{Context, walk};
 
 /// A Dockerfile and its build context, parsed, graphed and walked once:
@@ -132,6 +134,37 @@ impl Project {
             .map(|t| self.graph.reachable(t))
             .unwrap_or_default();
         Transfer::of(uses, &stages)
+    }
+
+    /// What the context sends for the target: sizes, what each COPY takes,
+    /// the junk it ships (`dockerfile`: the name the report gives it).
+    pub fn context_report(
+        &self,
+        uses: &[ContextUse],
+        target: Option<&str>,
+        dockerfile: &str,
+    ) -> ContextReport {
+        let ctx = self.walked();
+        let transfer = self.transfer(uses, target);
+        summary::build(
+            ctx,
+            self.ignore(),
+            junk::find_sent(ctx, &transfer),
+            uses,
+            &transfer,
+            &|s| self.stage_label(s),
+            dockerfile,
+        )
+    }
+
+    /// A typical code change: an application source file the target's image copies.
+    pub fn typical_code_change(&self, uses: &[ContextUse], target: Option<&str>) -> Option<String> {
+        let target = self.graph.target(target);
+        let needed = target.map(|t| self.graph.reachable(t)).unwrap_or_default();
+        let image_stages = target
+            .map(|t| self.graph.final_chain(t))
+            .unwrap_or_default();
+        crate::copies::typical_code_change(self.walked(), uses, &needed, &image_stages)
     }
 
     /// A stage's label.

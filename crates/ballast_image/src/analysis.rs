@@ -129,15 +129,8 @@ pub fn analyze_with_files(
             "hard link {h} points at a file that does not exist; counted as empty"
         ));
     }
-    let stored: u64 = bytes.iter().map(|b| b.stored).sum();
     let ml = ml::breakdown(&tree, &config, &layers);
-    let totals = totals(
-        &tree,
-        &layers,
-        stored,
-        ml.file_count,
-        (base_layers, base_source),
-    );
+    let totals = totals(&tree, &layers, ml.file_count, (base_layers, base_source));
     warnings.extend(ml.warnings);
     let files = if keep_files {
         tree.files().into_iter().map(|f| (f.path, f.size)).collect()
@@ -294,10 +287,10 @@ fn unsupported_types(index: usize, entries: &[Entry]) -> Option<String> {
 fn totals(
     tree: &FileTree,
     layers: &[LayerReport],
-    stored: u64,
     files: u64,
     (base_layers, base_source): (usize, &str),
 ) -> Totals {
+    let stored: u64 = layers.iter().map(|l| l.file_bytes).sum();
     let final_bytes = tree.final_bytes();
     let (base_bytes, your_bytes, your_wasted) = layers.iter().fold((0, 0, 0), |(b, y, w), l| {
         if l.base {

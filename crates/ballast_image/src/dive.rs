@@ -322,10 +322,9 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
     fold.finish()
 }
 
-/// dive's figures computed one layer at a time, so a layer's entries can be
-/// dropped once it is added.
+/// dive's figures computed one layer at a time.
 #[derive(Default)]
-pub struct DiveFold {
+struct DiveFold {
     trie: Trie,
     /// Per path (by trie id): its occurrences so far (`None`: none yet).
     data: Vec<Option<PathData>>,
@@ -336,7 +335,7 @@ pub struct DiveFold {
 
 impl DiveFold {
     /// Adds the next layer.
-    pub fn add(&mut self, entries: &[Entry]) {
+    fn add(&mut self, entries: &[Entry]) {
         let (tree, size) = layer_tree(&mut self.trie, entries);
         self.layer_sizes.push(size.max(0) as u64);
         let order = tree.visit_order(&self.trie);
@@ -419,7 +418,7 @@ impl DiveFold {
     }
 
     /// dive's figures for the layers added.
-    pub fn finish(self) -> DiveFigures {
+    fn finish(self) -> DiveFigures {
         let (min_sum, cum_sum) = self
             .data
             .iter()

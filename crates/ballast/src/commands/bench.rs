@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use ballast_bench::engine::Kind;
 use ballast_bench::run::{Options, Variant, run as bench};
-use ballast_context::copies::{context_uses, typical_code_change};
+use ballast_context::copies::context_uses;
 use ballast_linter::LintOptions;
 use ballast_linter::restructure::{Refusal, restructure};
 use ballast_report::Style;
@@ -231,12 +231,8 @@ pub(crate) fn run(args: BenchArgs) -> Result<u8> {
     let changed = match &args.change {
         Some(c) => c.clone(),
         None => {
-            let walked = p.walked();
-            let uses = context_uses(&p.df, &p.graph, walked);
-            let target = p.graph.target(args.project.target.as_deref());
-            let needed = target.map(|t| p.graph.reachable(t)).unwrap_or_default();
-            let image_stages = target.map(|t| p.graph.final_chain(t)).unwrap_or_default();
-            typical_code_change(walked, &uses, &needed, &image_stages)
+            let uses = context_uses(&p.df, &p.graph, p.walked());
+            p.typical_code_change(&uses, args.project.target.as_deref())
                 .map(std::path::PathBuf::from)
                 .ok_or_else(|| {
                     anyhow::anyhow!(

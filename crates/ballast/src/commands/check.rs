@@ -3,10 +3,8 @@
 //! typical code change rebuilds, and the restructured Dockerfile as a diff.
 
 use anyhow::Result;
-use ballast_context::copies::{ContextUse, context_uses, typical_code_change};
+use ballast_context::copies::context_uses;
 use ballast_context::rebuild::{Inputs, predict};
-use ballast_context::summary::ContextReport;
-use ballast_context::{junk, summary};
 use ballast_linter::paths::Paths;
 use ballast_linter::restructure::Refusal;
 use ballast_report::check::{Check, Restructure};
@@ -60,17 +58,11 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
     let summary = summarize(std::slice::from_ref(&linted));
     let target = args.project.target.as_deref();
     let uses = context_uses(&p.df, &p.graph, p.walked());
-    let context = context_report(&p, &uses, target);
-
-    // A typical code change: an application source file the build copies.
-    let graph_target = p.graph.target(target);
-    let needed = graph_target
-        .map(|t| p.graph.reachable(t))
-        .unwrap_or_default();
-    let image_stages = graph_target
-        .map(|t| p.graph.final_chain(t))
-        .unwrap_or_default();
-    let changed_file = typical_code_change(p.walked(), &uses, &needed, &image_stages);
+    let df_name = p
+        .dockerfile_in_context()
+        .unwrap_or_else(|| p.dockerfile_path.display().to_string());
+    let context = p.context_report(&uses, target, &df_name);
+    let changed_file = p.typical_code_change(&uses, target);
     let read = |rel: &str| p.read_context_file(rel);
     let model_steps = linted
         .image
@@ -138,24 +130,6 @@ fn lint_targets(args: &CheckArgs, p: &Project) -> TargetArgs {
         stdin_filename: "-".into(),
         resolve_bases: args.resolve_bases,
     }
-}
-
-/// The context as sent: its size, what the build uses, the junk it ships.
-fn context_report(p: &Project, uses: &[ContextUse], target: Option<&str>) -> ContextReport {
-    let ctx = p.walked();
-    let df_name = p
-        .dockerfile_in_context()
-        .unwrap_or_else(|| p.dockerfile_path.display().to_string());
-    let transfer = p.transfer(uses, target);
-    summary::build(
-        ctx,
-        p.ignore(),
-        junk::find_sent(ctx, &transfer),
-        uses,
-        &transfer,
-        &|s| p.stage_label(s),
-        &df_name,
-    )
 }
 
 /// The restructured Dockerfile (and `.dockerignore`) as a diff, or why not.

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use ballast_context::copies::context_uses;
 use ballast_context::ignore::IgnoreFile;
-use ballast_context::{junk, suggest, summary, walk};
+use ballast_context::{junk, suggest, walk};
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
@@ -84,17 +84,10 @@ pub(crate) fn run(args: ContextArgs) -> Result<u8> {
         }
         return Ok(exit::OK);
     }
-    let ctx = p.walked();
-    let uses = context_uses(&p.df, &p.graph, ctx);
-    let transfer = p.transfer(&uses, args.project.target.as_deref());
-    let junk = junk::find_sent(ctx, &transfer);
-    let r = summary::build(
-        ctx,
-        p.ignore(),
-        junk,
+    let uses = context_uses(&p.df, &p.graph, p.walked());
+    let r = p.context_report(
         &uses,
-        &transfer,
-        &|s| p.stage_label(s),
+        args.project.target.as_deref(),
         &p.dockerfile_path.display().to_string(),
     );
     let text = match args.format {

@@ -79,15 +79,7 @@ pub fn download(reference: &str, opts: &LoadOptions<'_>) -> Result<u64> {
                 hasher.update(&buf[..n]);
                 total += n as u64;
             }
-            let actual = Digest::from_hasher(hasher);
-            if actual.as_str() != digest {
-                return Err(ImageError::DigestMismatch {
-                    what: "blob",
-                    name: digest.clone(),
-                    expected: digest.clone(),
-                    actual: actual.to_string(),
-                });
-            }
+            source::check_blob(digest, &Digest::from_hasher(hasher), None, total)?;
             Ok(total)
         })
         .collect();

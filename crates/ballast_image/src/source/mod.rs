@@ -9,8 +9,8 @@ mod reference;
 
 pub(crate) use layout::LayoutDir;
 pub use options::{LoadOptions, RemoteOptions};
-#[cfg(feature = "registry")]
-pub(crate) use pipeline::plan_from;
 pub use pipeline::{LoadedImage, LoadedLayer};
 pub(crate) use pipeline::{Members, execute, plan};
+#[cfg(feature = "registry")]
+pub(crate) use pipeline::{check_blob, plan_from};
 pub use reference::{Reference, RegistryRef};

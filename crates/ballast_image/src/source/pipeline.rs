@@ -198,7 +198,8 @@ fn read_blob(
     Ok((digest, bytes))
 }
 
-fn check_blob(
+/// A blob read is the one its digest names (and, when known, its size).
+pub(crate) fn check_blob(
     name: &str,
     actual: &Digest,
     expected_size: Option<u64>,
