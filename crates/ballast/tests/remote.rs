@@ -117,6 +117,10 @@ fn require_registry() -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    any(ballast_no_docker_registry, ballast_no_skopeo, ballast_no_htpasswd),
+    ignore = "needs docker-registry, skopeo and htpasswd (Debian packages)"
+)]
 fn registry_sources_match_the_layout() {
     if !require_registry() {
         return;
@@ -316,6 +320,10 @@ fn lint_base_rules(
 /// (arm64 and s390x here), and a base the registry lacks gets a note and the
 /// table's silence.
 #[test]
+#[cfg_attr(
+    any(ballast_no_docker_registry, ballast_no_skopeo, ballast_no_htpasswd),
+    ignore = "needs docker-registry, skopeo and htpasswd (Debian packages)"
+)]
 fn lint_resolves_base_images_from_a_registry() {
     if !require_registry() {
         return;
@@ -507,6 +515,10 @@ fn assert_private_without_secrets(cache: &std::path::Path, secrets: &[&str]) {
 }
 
 #[test]
+#[cfg_attr(
+    any(ballast_no_docker_registry, ballast_no_skopeo, ballast_no_htpasswd),
+    ignore = "needs docker-registry, skopeo and htpasswd (Debian packages)"
+)]
 fn registry_authentication() {
     if !require_registry() {
         return;
@@ -694,6 +706,10 @@ fn registry_authentication() {
 }
 
 #[test]
+#[cfg_attr(
+    ballast_no_engine,
+    ignore = "needs root, dockerd, the docker client and debootstrap (a real engine)"
+)]
 fn daemon_sources_match_the_layout() {
     if let Err(why) = engine_available() {
         assert!(

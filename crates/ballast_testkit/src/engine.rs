@@ -19,37 +19,7 @@ pub fn cache_dir() -> PathBuf {
     base.join("ballast")
 }
 
-/// Whether the tools a real-engine test needs are installed.
-pub fn engine_available() -> Result<(), String> {
-    for tool in ["dockerd", "debootstrap"] {
-        let found = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-            .unwrap_or(false)
-            || Path::new("/usr/sbin").join(tool).is_file();
-        if !found {
-            return Err(format!("{tool} is not installed"));
-        }
-    }
-    if !Path::new("/usr/bin/docker").is_file() {
-        return Err("/usr/bin/docker (the docker.io client with BuildKit) is not installed".into());
-    }
-    // Said before a daemon is started and waited on: a rootful dockerd and
-    // debootstrap both need root.
-    match effective_uid() {
-        Some(0) => Ok(()),
-        Some(uid) => Err(format!(
-            "these tests start their own dockerd and debootstrap a base image: they need root (running as uid {uid})"
-        )),
-        None => Err("cannot tell the user this runs as (no /proc/self/status)".into()),
-    }
-}
-
-/// The effective user id, from `/proc/self/status` (`Uid: real effective ...`).
-fn effective_uid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
-}
+pub use crate::probe::engine_available;
 
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
@@ -755,6 +725,6 @@ mod uid_tests {
     fn effective_uid_is_what_id_says() {
         let id = std::process::Command::new("id").arg("-u").output().unwrap();
         let expected: u32 = String::from_utf8_lossy(&id.stdout).trim().parse().unwrap();
-        assert_eq!(super::effective_uid(), Some(expected));
+        assert_eq!(crate::probe::effective_uid(), Some(expected));
     }
 }

@@ -16,9 +16,7 @@ use crate::engine::free_port;
 /// Whether the registry tools are installed.
 pub fn registry_available() -> Result<(), String> {
     for tool in ["docker-registry", "skopeo", "htpasswd"] {
-        let found = std::env::var_os("PATH")
-            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()));
-        if !found {
+        if crate::probe::on_path(tool).is_none() {
             return Err(format!("{tool} is not installed"));
         }
     }
