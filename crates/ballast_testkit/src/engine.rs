@@ -54,7 +54,9 @@ fn ping(socket: &Path) -> bool {
 
 impl Dockerd {
     /// Starts dockerd with its data, exec root and socket in a new temporary directory.
+    /// Fails at once, saying why, where no engine can run (not root, tools missing).
     pub fn start() -> Result<Dockerd, String> {
+        engine_available()?;
         sweep_stale_roots(Path::new("/tmp"));
         // Short paths: unix sockets are limited to about 107 bytes.
         let root = tempfile::Builder::new()

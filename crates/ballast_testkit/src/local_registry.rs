@@ -34,6 +34,7 @@ impl Registry {
     /// Starts `docker-registry serve` on a free loopback port, with
     /// htpasswd basic auth when `auth` is given.
     pub fn start(auth: Option<(&str, &str)>) -> Result<Registry, String> {
+        registry_available()?;
         let root = tempfile::Builder::new()
             .prefix("reg")
             .tempdir()

@@ -34,7 +34,8 @@
 //! the image still works. No fix when the recommendations bring a compiler
 //! and a later step installs Python packages, which may build with it.
 
-use ballast_ml::apt::recommended;
+use ballast_context::cost::OsBase;
+use ballast_ml::apt::{Recommended, recommended};
 use ballast_shell::os::Action;
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
@@ -74,8 +75,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 .map(|w| w.text.as_str())
                 .partition(|n| ballast_ml::apt::third_party_source(n, &build_text).is_some());
             let os = cx.os_base(run.index);
-            let (distro, exact) = (os.distro, os.exact);
-            let rec = recommended(distro, &names, os.buildpack);
+            let rec = recommended(os.distro, &names, os.buildpack);
             if rec
                 .as_ref()
                 .is_some_and(|r| r.packages == 0 && r.unknown.is_empty() && third.is_empty())
@@ -96,57 +96,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 .filter(|_| !(brings_compiler && later_python))
                 .map(|e| Fix::unsafe_("Add `--no-install-recommends`", vec![e]));
             let tool = cmd.name().unwrap_or("apt-get");
-            let (message, savings) = match &rec {
-                Some(r) => {
-                    let what = if r.direct.is_empty() {
-                        format!(
-                            "{} package(s), largest {}",
-                            r.packages,
-                            r.largest.join(", ")
-                        )
-                    } else {
-                        let d: Vec<String> = r
-                            .direct
-                            .iter()
-                            .take(3)
-                            .map(|(p, recs)| format!("{p} recommends {}", recs.join(", ")))
-                            .collect();
-                        format!("{}; {} package(s) in all", d.join("; "), r.packages)
-                    };
-                    let not_counted = if r.unknown.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", not counting {} (not in the table)", r.unknown.join(", "))
-                    };
-                    let assumed = if exact {
-                        ""
-                    } else {
-                        " (the base image does not say its distribution; Debian 13 assumed)"
-                    };
-                    (
-                        format!("`{tool} install` also installs recommended packages: {what}"),
-                        Some(Savings::image(
-                            r.bytes,
-                            format!(
-                                "estimate: Installed-Size of the {} package(s) the recommendations add on {}{}{assumed}{not_counted}, from the {} package lists of {}",
-                                r.packages,
-                                distro.label(),
-                                if os.buildpack {
-                                    " with buildpack-deps (the full python image)"
-                                } else {
-                                    ""
-                                },
-                                distro.label(),
-                                ballast_ml::apt::table_date()
-                            ),
-                        )),
-                    )
-                }
-                None => (
-                    format!("`{tool} install` also installs every recommended package"),
-                    None,
-                ),
-            };
+            let (message, savings) = describe(tool, rec.as_ref(), &os);
             let only_third_party = names.is_empty() && !third.is_empty();
             let (message, severity) = if only_third_party {
                 let source =
@@ -170,15 +120,72 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             );
         }
         // Configuration written by this RUN applies to the following ones.
-        if run.parts.iter().any(|p| {
-            let t = p.text.to_ascii_lowercase();
-            t.contains("install-recommends")
-                && (t.contains("\"false\"")
-                    || t.contains("\"0\"")
-                    || t.contains("=false")
-                    || t.contains(" false"))
-        }) {
+        if disables_recommends(run) {
             configured = true;
         }
     }
+}
+
+/// The finding's message and savings: which packages the recommendations
+/// add and their Installed-Size on the base's distribution.
+fn describe(tool: &str, rec: Option<&Recommended>, os: &OsBase) -> (String, Option<Savings>) {
+    let Some(r) = rec else {
+        return (
+            format!("`{tool} install` also installs every recommended package"),
+            None,
+        );
+    };
+    let what = if r.direct.is_empty() {
+        format!(
+            "{} package(s), largest {}",
+            r.packages,
+            r.largest.join(", ")
+        )
+    } else {
+        let d: Vec<String> = r
+            .direct
+            .iter()
+            .take(3)
+            .map(|(p, recs)| format!("{p} recommends {}", recs.join(", ")))
+            .collect();
+        format!("{}; {} package(s) in all", d.join("; "), r.packages)
+    };
+    let not_counted = if r.unknown.is_empty() {
+        String::new()
+    } else {
+        format!(", not counting {} (not in the table)", r.unknown.join(", "))
+    };
+    let assumed = if os.exact {
+        ""
+    } else {
+        " (the base image does not say its distribution; Debian 13 assumed)"
+    };
+    let buildpack = if os.buildpack {
+        " with buildpack-deps (the full python image)"
+    } else {
+        ""
+    };
+    let basis = format!(
+        "estimate: Installed-Size of the {} package(s) the recommendations add on {}{buildpack}{assumed}{not_counted}, from the {} package lists of {}",
+        r.packages,
+        os.distro.label(),
+        os.distro.label(),
+        ballast_ml::apt::table_date()
+    );
+    (
+        format!("`{tool} install` also installs recommended packages: {what}"),
+        Some(Savings::image(r.bytes, basis)),
+    )
+}
+
+/// Whether a RUN writes apt configuration that turns recommendations off.
+fn disables_recommends(run: &ballast_context::runs::Run) -> bool {
+    run.parts.iter().any(|p| {
+        let t = p.text.to_ascii_lowercase();
+        t.contains("install-recommends")
+            && (t.contains("\"false\"")
+                || t.contains("\"0\"")
+                || t.contains("=false")
+                || t.contains(" false"))
+    })
 }
