@@ -403,6 +403,9 @@ fn the_container_image_is_static_non_root_clean_and_works() {
             .arg("ballast-self:test")
             .env("BALLAST_BINARY", &binary)
             .env("BALLAST_IMAGE_CONTEXT", &context)
+            // The Debian client with its built-in BuildKit, as the other engine tests use.
+            .env("DOCKER", "/usr/bin/docker")
+            .env("DOCKER_BUILDKIT", "1")
             .env("DOCKER_HOST", format!("unix://{}", d.socket.display())),
     );
     assert!(out.status.success(), "docker/build.sh: {}", text(&out));
