@@ -35,6 +35,7 @@ pub mod limits;
 mod ml;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod slim;
 pub mod source;
 pub mod spec;
 mod tarstep;

@@ -1,0 +1,292 @@
+//! What `slim` may drop from an image without changing its final
+//! filesystem: the plan, from the layers' entries alone (no contents).
+//!
+//! An entry is *hidden* when a later layer makes it unreachable: a
+//! whiteout of its path or of a directory above it, an opaque marker on a
+//! directory above it, a later non-directory at its path or above it (a file
+//! replaces a directory and all below it), a later directory at its path when
+//! it is not a directory (directories merge; anything else is replaced), or a
+//! later entry at the same path of the same tar. Paths are literal, as in
+//! overlay filesystems: nothing is followed through a symbolic link.
+//!
+//! Every hidden entry is dropped, so nothing a whiteout or an opaque marker
+//! hid is left, and they are dropped too. A layer that drops nothing is kept
+//! byte for byte (same blob, same diff_id). One case needs more than
+//! dropping: a visible hard link whose target a later layer hid; its bytes
+//! are reachable through the link. When the target is an earlier entry of
+//! the same tar the link is *materialised*: written as a regular file with
+//! the target's contents, and the group's other visible links point at it.
+//! A target in another layer is refused (it would need that layer's bytes).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::layer::{Entry, EntryKind};
+
+/// What slimming does to one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerPlan {
+    /// For each entry of the layer, in tar order: whether it stays.
+    pub keep: Vec<bool>,
+    /// Hard links written as regular files: (the link's entry, its
+    /// target's entry), indices into the layer's entries.
+    pub materialise: Vec<(usize, usize)>,
+    /// Regular-file bytes no longer stored.
+    pub dropped_bytes: u64,
+    /// Entries dropped (files, directories, links, whiteouts, markers).
+    pub dropped_entries: usize,
+}
+
+impl LayerPlan {
+    /// Whether the layer stays byte for byte.
+    pub fn unchanged(&self) -> bool {
+        self.dropped_entries == 0 && self.materialise.is_empty()
+    }
+}
+
+/// Why an image cannot be slimmed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlimRefusal {
+    /// A visible hard link whose target cannot be kept for it.
+    #[error("layer {layer}: the hard link {path} points at {target}, {why}: not slimmed")]
+    HardLink {
+        layer: usize,
+        path: String,
+        target: String,
+        why: &'static str,
+    },
+}
+
+fn refuse_link(layer: usize, link: &Entry, target: &[u8], why: &'static str) -> SlimRefusal {
+    SlimRefusal::HardLink {
+        layer,
+        path: String::from_utf8_lossy(&link.path).into_owned(),
+        target: String::from_utf8_lossy(target).into_owned(),
+        why,
+    }
+}
+
+/// What the layers above a layer do to it.
+#[derive(Default)]
+struct Above {
+    /// Paths hidden with everything below them (whiteouts, non-directories).
+    subtrees: HashSet<Box<[u8]>>,
+    /// Directories whose lower contents are hidden (opaque markers).
+    opaque: HashSet<Box<[u8]>>,
+    /// Paths where a directory stands: a lower non-directory there is replaced.
+    dirs: HashSet<Box<[u8]>>,
+}
+
+/// The proper ancestors of a path: `a/b/c` gives `a`, `a/b`.
+fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'/')
+        .map(move |(i, _)| &path[..i])
+}
+
+impl Above {
+    fn hides(&self, e: &Entry) -> bool {
+        let replaced_by_dir = e.kind != EntryKind::Dir && self.dirs.contains(&e.path);
+        replaced_by_dir
+            || self.subtrees.contains(&e.path)
+            || ancestors(&e.path).any(|a| self.subtrees.contains(a) || self.opaque.contains(a))
+    }
+
+    /// Adds a layer's effect on the layers below it.
+    fn add(&mut self, entries: &[Entry]) {
+        for e in entries {
+            let set = match e.kind {
+                EntryKind::Whiteout => &mut self.subtrees,
+                EntryKind::Opaque => &mut self.opaque,
+                EntryKind::Dir => &mut self.dirs,
+                EntryKind::Unsupported(_) => continue,
+                _ => &mut self.subtrees,
+            };
+            set.insert(e.path.clone());
+        }
+    }
+}
+
+/// Which entries of one layer a later entry of the same tar replaces: the
+/// same rules as between layers, whiteouts and opaque markers aside (they
+/// act on lower layers only).
+fn replaced_in_layer(entries: &[Entry]) -> Vec<bool> {
+    let mut later = Above::default();
+    let mut replaced = vec![false; entries.len()];
+    for (i, e) in entries.iter().enumerate().rev() {
+        if matches!(
+            e.kind,
+            EntryKind::Whiteout | EntryKind::Opaque | EntryKind::Unsupported(_)
+        ) {
+            continue;
+        }
+        replaced[i] = later.hides(e);
+        later.add(std::slice::from_ref(e));
+    }
+    replaced
+}
+
+/// The plan for every layer, lowest first.
+pub fn plan(layers: &[&[Entry]]) -> Result<Vec<LayerPlan>, SlimRefusal> {
+    let mut plans = vec![];
+    let mut above = Above::default();
+    let mut cross_layer = Vec::new();
+    for (layer, entries) in layers.iter().enumerate().rev() {
+        let replaced = replaced_in_layer(entries);
+        let keep: Vec<bool> = entries
+            .iter()
+            .zip(&replaced)
+            .map(|(e, &r)| {
+                !r && !above.hides(e) && !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque)
+            })
+            .collect();
+        let links = materialisations(layer, entries, &keep, &replaced)?;
+        cross_layer.extend(links.cross_layer.into_iter().map(|i| (layer, i)));
+        above.add(entries);
+        plans.push(layer_plan(entries, keep, links.materialise));
+    }
+    plans.reverse();
+    for (layer, i) in cross_layer {
+        check_cross_layer_link(layers, &plans, layer, i)?;
+    }
+    Ok(plans)
+}
+
+/// A visible hard link to a path of a lower layer needs the entry it links
+/// to when it is extracted, the topmost one below it at that path, to stay.
+fn check_cross_layer_link(
+    layers: &[&[Entry]],
+    plans: &[LayerPlan],
+    layer: usize,
+    i: usize,
+) -> Result<(), SlimRefusal> {
+    let link = &layers[layer][i];
+    let EntryKind::Hardlink(target) = &link.kind else {
+        return Ok(());
+    };
+    let below = (0..layer).rev().find_map(|l| {
+        let at = layers[l].iter().rposition(|e| {
+            e.path == *target && !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque)
+        })?;
+        Some(plans[l].keep[at])
+    });
+    if below == Some(false) {
+        let why = "which a later layer hides and which another layer stores";
+        return Err(refuse_link(layer, link, target, why));
+    }
+    Ok(())
+}
+
+/// The visible hard links whose target in the same tar is dropped (each
+/// group's first link becomes a file), and the visible links whose target
+/// is in a lower layer, checked once every layer is planned.
+fn materialisations(
+    layer: usize,
+    entries: &[Entry],
+    keep: &[bool],
+    replaced: &[bool],
+) -> Result<Links, SlimRefusal> {
+    let (mut out, mut cross_layer) = (Vec::new(), Vec::new());
+    let mut seen: HashSet<usize> = HashSet::new();
+    for (i, e) in entries.iter().enumerate() {
+        let EntryKind::Hardlink(target) = &e.kind else {
+            continue;
+        };
+        if !keep[i] {
+            continue;
+        }
+        match link_target(entries, i, target) {
+            Some(t) if keep[t] => {}
+            Some(t) if !matches!(entries[t].kind, EntryKind::File(_)) => {
+                let why = "which is not a regular file and which a later entry hides";
+                return Err(refuse_link(layer, e, target, why));
+            }
+            Some(t) if replaced[t] => {
+                let why = "which an entry of the same layer replaces";
+                return Err(refuse_link(layer, e, target, why));
+            }
+            Some(t) => {
+                if seen.insert(t) {
+                    out.push((i, t));
+                }
+            }
+            None => cross_layer.push(i),
+        }
+    }
+    Ok(Links {
+        materialise: out,
+        cross_layer,
+    })
+}
+
+/// The visible hard links of a layer that need more than keeping.
+struct Links {
+    /// (link, dropped target) in the same tar: the link becomes the file.
+    materialise: Vec<(usize, usize)>,
+    /// Links to a path of a lower layer.
+    cross_layer: Vec<usize>,
+}
+
+/// The entry a hard link at `i` links to in its own tar: the last earlier
+/// entry at the target path (whiteouts and markers are no entries to link to).
+fn link_target(entries: &[Entry], i: usize, target: &[u8]) -> Option<usize> {
+    entries[..i].iter().rposition(|t| {
+        *t.path == *target && !matches!(t.kind, EntryKind::Whiteout | EntryKind::Opaque)
+    })
+}
+
+fn layer_plan(entries: &[Entry], keep: Vec<bool>, materialise: Vec<(usize, usize)>) -> LayerPlan {
+    let mut dropped_bytes = 0;
+    let mut dropped_entries = 0;
+    for (e, &k) in entries.iter().zip(&keep) {
+        if !k {
+            dropped_entries += 1;
+            if let EntryKind::File(size) = e.kind {
+                dropped_bytes += size;
+            }
+        }
+    }
+    // A materialised link stores its target's bytes again: they were dropped with it.
+    for &(_, t) in &materialise {
+        if let EntryKind::File(size) = entries[t].kind {
+            dropped_bytes -= size;
+        }
+    }
+    LayerPlan {
+        keep,
+        materialise,
+        dropped_bytes,
+        dropped_entries,
+    }
+}
+
+/// The layer's entries after slimming, as the rewritten tar holds them: the
+/// kept ones in order, each materialised link as a file of its target's
+/// size, and the other kept links of its group pointing at it.
+pub fn slimmed_entries(entries: &[Entry], plan: &LayerPlan) -> Vec<Entry> {
+    // Dropped target -> the path of the link that now holds its bytes.
+    let holders: HashMap<usize, &[u8]> = plan
+        .materialise
+        .iter()
+        .map(|&(link, target)| (target, entries[link].path.as_ref()))
+        .collect();
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        if !plan.keep[i] {
+            continue;
+        }
+        let mut e = e.clone();
+        if let EntryKind::Hardlink(target) = &e.kind
+            && let Some(t) = link_target(entries, i, target)
+            && let Some(&holder) = holders.get(&t)
+        {
+            e.kind = if holder == e.path.as_ref() {
+                entries[t].kind.clone() // a regular file: the plan refuses anything else
+            } else {
+                EntryKind::Hardlink(holder.into())
+            };
+        }
+        out.push(e);
+    }
+    out
+}
