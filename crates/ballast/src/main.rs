@@ -42,6 +42,8 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Compare two images.
     Diff(commands::diff::DiffArgs),
+    /// Drop what nobody can see from an image (deleted and overwritten files), without rebuilding.
+    Slim(commands::slim::SlimArgs),
     /// What the build context sends: sizes, junk, what each COPY takes.
     Context(commands::context::ContextArgs),
     /// Which steps a change rebuilds, and why.
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Slim(args) => commands::slim::run(args),
         Command::Context(args) => commands::context::run(args),
         Command::Rebuild(args) => commands::rebuild::run(args),
         Command::Debug(cmd) => commands::debug::run(cmd),

@@ -120,13 +120,13 @@ impl ArchiveFile {
     ) -> Result<ArchiveFile> {
         let file = File::open(path).map_err(|e| ImageError::Io {
             path: path.to_path_buf(),
-            source: e,
+            error: e,
         })?;
         let len = file
             .metadata()
             .map_err(|e| ImageError::Io {
                 path: path.to_path_buf(),
-                source: e,
+                error: e,
             })?
             .len();
         if path.is_dir() {
@@ -234,9 +234,14 @@ impl Members for ArchiveFile {
             .read_to_end(&mut buf)
             .map_err(|e| ImageError::Read {
                 what: format!("{}: {path}", self.reference),
-                source: e,
+                error: e,
             })?;
         Ok(buf)
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>> {
+        let (offset, size) = self.range(path)?;
+        Ok(Box::new(RangeReader::new(self.file.clone(), offset, size)))
     }
 
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {

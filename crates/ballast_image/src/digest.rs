@@ -90,6 +90,36 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Hashes what passes through to the inner writer, and counts it.
+pub struct HashingWriter<W> {
+    pub inner: W,
+    pub hash: Sha256,
+    pub count: u64,
+}
+
+impl<W> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hash: Sha256::new(),
+            count: 0,
+        }
+    }
+}
+
+impl<W: io::Write> io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,20 +6,22 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     /// A file or directory could not be read.
-    #[error("{path}: {source}")]
+    // `error`, not `source`: the message says it already, and a source
+    // would print it twice in an error chain.
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Reading a stream failed.
-    #[error("{what}: {source}")]
+    #[error("{what}: {error}")]
     Read {
         /// What was being read.
         what: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The input is not an image in a format ballast reads.
     #[error("{reference}: {message}")]

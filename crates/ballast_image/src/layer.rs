@@ -339,7 +339,8 @@ fn scan_decoded<S>(
     Ok((entries, n, digest, guard.inner.into_source()))
 }
 
-fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full or the stream ends; returns how much it read.
+pub(crate) fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..])? {
@@ -388,7 +389,7 @@ fn read_entries<R: Read>(name: &str, reader: R, opts: &ScanOptions<'_>) -> Resul
     Ok((entries, archive.into_inner().into_inner()))
 }
 
-fn convert_entry<R: Read>(
+pub(crate) fn convert_entry<R: Read>(
     name: &str,
     entry: &mut tar::Entry<'_, R>,
     opts: &ScanOptions<'_>,

@@ -415,6 +415,38 @@ impl FileTree {
         out
     }
 
+    /// Every node of the final filesystem, in walk order, with what it is:
+    /// `dir`, `other`, `symlink TARGET`, or `file SIZE in layer N` (the layer
+    /// storing its bytes) and, for the second and later paths of a hard-link
+    /// group, `, linked to FIRST`. Two trees describe alike exactly when
+    /// their final filesystems hold the same paths, kinds, sizes and links.
+    pub fn describe(&self, mut visit: impl FnMut(&str, &str)) {
+        use std::fmt::Write as _;
+        let mut first: HashMap<ContentId, String> = HashMap::new();
+        let mut line = String::new();
+        self.walk(|path, node| {
+            line.clear();
+            match &node.kind {
+                NodeKind::Dir => line.push_str("dir"),
+                NodeKind::Other => line.push_str("other"),
+                NodeKind::Symlink(t) => {
+                    let _ = write!(line, "symlink {}", String::from_utf8_lossy(t));
+                }
+                NodeKind::File(c) => {
+                    let content = &self.contents[*c as usize];
+                    let _ = write!(line, "file {} in layer {}", content.size, content.layer);
+                    if content.refs > 1 {
+                        let head = first.entry(*c).or_insert_with(|| path.to_string());
+                        if head != path {
+                            let _ = write!(line, ", linked to {head}");
+                        }
+                    }
+                }
+            }
+            visit(path, &line);
+        });
+    }
+
     /// Visits every node below the root, parents before children and
     /// children by name, with its path: one path buffer for the whole walk,
     /// not a string for every node waiting its turn.

@@ -1,13 +1,11 @@
 //! The slim plan: which entries go, worked out by hand for each case a
 //! layer stack can hold, and, for hand-made and random stacks, the proof
 //! that matters: the slimmed layers give the same final filesystem as the
-//! originals (the layered file tree of `inspect` applied to both).
-
-use std::collections::BTreeMap;
+//! originals (the layered file tree of `inspect` applied to both,
+//! compared by `slim`'s own proof, [`final_fs`]).
 
 use ballast_image::layer::{Entry, EntryKind};
-use ballast_image::slim::{LayerPlan, SlimRefusal, plan, slimmed_entries};
-use ballast_image::tree::{FileTree, NodeKind};
+use ballast_image::slim::{LayerPlan, SlimRefusal, final_fs, plan, slimmed_entries};
 
 fn e(path: &str, kind: EntryKind) -> Entry {
     Entry {
@@ -35,41 +33,6 @@ fn opaque(p: &str) -> Entry {
 fn plans(layers: &[Vec<Entry>]) -> Result<Vec<LayerPlan>, SlimRefusal> {
     let refs: Vec<&[Entry]> = layers.iter().map(|l| l.as_slice()).collect();
     plan(&refs)
-}
-
-/// Everything of a final filesystem that slimming must keep: each path's
-/// kind (files with their size and the layer storing their bytes, symlinks
-/// with their target) and the hard-link groups.
-fn final_fs(layers: &[Vec<Entry>]) -> (BTreeMap<String, String>, Vec<Vec<String>>) {
-    let mut tree = FileTree::new();
-    for l in layers {
-        tree.apply(l.clone());
-    }
-    let mut paths = BTreeMap::new();
-    let mut groups: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    for f in tree.files() {
-        paths.insert(
-            f.path.clone(),
-            format!("file {} in layer {}", f.size, f.layer),
-        );
-        groups.entry(f.content).or_default().push(f.path.clone());
-    }
-    for (p, t) in tree.symlinks() {
-        paths.insert(p, format!("symlink {t}"));
-    }
-    for l in layers {
-        for en in l {
-            let p = String::from_utf8_lossy(&en.path).into_owned();
-            match tree.kind(&p) {
-                Some(NodeKind::Dir) => paths.insert(p, "dir".into()),
-                Some(NodeKind::Other) => paths.insert(p, "other".into()),
-                _ => None,
-            };
-        }
-    }
-    let mut groups: Vec<Vec<String>> = groups.into_values().filter(|g| g.len() > 1).collect();
-    groups.sort();
-    (paths, groups)
 }
 
 /// Plans, slims and checks that the final filesystem is unchanged.

@@ -13,6 +13,7 @@ pub mod context;
 pub mod diff;
 pub mod inspect;
 pub mod lint;
+pub mod slim;
 mod style;
 mod table;
 

@@ -11,3 +11,4 @@ pub(crate) mod inspect;
 pub(crate) mod lint;
 pub(crate) mod rebuild;
 pub(crate) mod rule;
+pub(crate) mod slim;

@@ -42,6 +42,9 @@ pub enum Expect {
     Image(Check),
     /// Exit 0 or 1 (findings), and standard output that passes the check.
     Output(TextCheck),
+    /// `slim` to this destination: exit 0 with an OCI layout there, or exit
+    /// 2 with one `error: ` line and nothing there.
+    Slim(PathBuf),
 }
 
 pub struct Case {
@@ -84,8 +87,22 @@ impl Cases {
         });
     }
 
-    /// `ballast inspect --format json --quiet [EXTRA...] IMAGE`.
+    /// `ballast inspect --format json --quiet [EXTRA...] IMAGE`, and without
+    /// extra options `ballast slim IMAGE -o DEST` too.
     pub fn inspect(&mut self, name: &str, image: &Path, extra: &[&str], expect: Expect) {
+        if extra.is_empty() {
+            let dest = self.root.path().join(format!("{name}.slim"));
+            let args = [image.as_os_str(), "-o".as_ref(), dest.as_os_str()];
+            self.list.push(Case {
+                name: format!("{name} (slim)"),
+                args: std::iter::once(OsString::from("slim"))
+                    .chain(args.iter().map(|a| a.to_os_string()))
+                    .collect(),
+                cwd: self.root.path().to_path_buf(),
+                stdin: None,
+                expect: Expect::Slim(dest),
+            });
+        }
         let mut args: Vec<OsString> = ["inspect", "--format", "json", "--quiet", "--no-cache"]
             .iter()
             .map(OsString::from)
@@ -282,6 +299,15 @@ fn judge(case: &Case, o: &Outcome) -> Result<(), String> {
             }
             check(&String::from_utf8_lossy(&o.stdout))
         }
+        Expect::Slim(dest) => match o.code {
+            Some(0) if dest.join("index.json").is_file() => Ok(()),
+            Some(0) => Err(format!("exit 0 but no OCI layout at {}", dest.display())),
+            Some(2) if dest.exists() => Err(format!("failed but left {}", dest.display())),
+            Some(2) if stderr.lines().count() == 1 && stderr.starts_with("error: ") => Ok(()),
+            code => Err(format!(
+                "exit {code:?}, want 0 or 2 with one error line: {stderr:?}"
+            )),
+        },
     }
 }
 

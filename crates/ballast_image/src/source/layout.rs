@@ -26,7 +26,7 @@ impl LayoutDir {
         }
         let canonical_root = std::fs::canonicalize(root).map_err(|e| ImageError::Io {
             path: root.to_path_buf(),
-            source: e,
+            error: e,
         })?;
         Ok(LayoutDir {
             root: root.to_path_buf(),
@@ -46,7 +46,7 @@ impl LayoutDir {
         let p = self.member(path);
         let real = std::fs::canonicalize(&p).map_err(|e| ImageError::Io {
             path: p.clone(),
-            source: e,
+            error: e,
         })?;
         if !real.starts_with(&self.canonical_root) {
             return Err(ImageError::format(
@@ -56,7 +56,7 @@ impl LayoutDir {
         }
         let meta = std::fs::metadata(&real).map_err(|e| ImageError::Io {
             path: p.clone(),
-            source: e,
+            error: e,
         })?;
         if !meta.is_file() {
             return Err(ImageError::format(
@@ -83,7 +83,7 @@ impl Members for LayoutDir {
         let len = std::fs::metadata(&p)
             .map_err(|e| ImageError::Io {
                 path: p.clone(),
-                source: e,
+                error: e,
             })?
             .len();
         if len > limit {
@@ -94,20 +94,26 @@ impl Members for LayoutDir {
                 option: doc.option(),
             });
         }
-        std::fs::read(&p).map_err(|e| ImageError::Io { path: p, source: e })
+        std::fs::read(&p).map_err(|e| ImageError::Io { path: p, error: e })
+    }
+
+    fn open(&self, path: &str) -> Result<Box<dyn std::io::Read + Send + '_>> {
+        let p = self.regular_member(path)?;
+        let file = File::open(&p).map_err(|e| ImageError::Io { path: p, error: e })?;
+        Ok(Box::new(file))
     }
 
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {
         let p = self.regular_member(path)?;
         let file = File::open(&p).map_err(|e| ImageError::Io {
             path: p.clone(),
-            source: e,
+            error: e,
         })?;
         let len = file
             .metadata()
             .map_err(|e| ImageError::Io {
                 path: p.clone(),
-                source: e,
+                error: e,
             })?
             .len();
         let name = path

@@ -54,6 +54,14 @@ pub(crate) trait Members: Sync {
     fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>>;
     /// Scans a layer member.
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan>;
+    /// Opens a member to read it again (`slim` copies and rewrites layers);
+    /// a source read once, as a stream, cannot.
+    fn open(&self, path: &str) -> Result<Box<dyn std::io::Read + Send + '_>> {
+        Err(ImageError::format(
+            self.reference(),
+            format!("member {path} cannot be read twice from this source"),
+        ))
+    }
 }
 
 /// What to read, once the manifest is understood.

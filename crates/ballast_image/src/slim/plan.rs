@@ -229,7 +229,7 @@ struct Links {
 
 /// The entry a hard link at `i` links to in its own tar: the last earlier
 /// entry at the target path (whiteouts and markers are no entries to link to).
-fn link_target(entries: &[Entry], i: usize, target: &[u8]) -> Option<usize> {
+pub(super) fn link_target(entries: &[Entry], i: usize, target: &[u8]) -> Option<usize> {
     entries[..i].iter().rposition(|t| {
         *t.path == *target && !matches!(t.kind, EntryKind::Whiteout | EntryKind::Opaque)
     })

@@ -1,0 +1,14 @@
+//! `slim`: drop from an image what nobody can see, without rebuilding it.
+//!
+//! - [`plan`](plan::plan): which tar entries go, from the layers' headers;
+//! - `rewrite`: a layer's tar stream copied without them, byte for byte
+//!   otherwise (headers, extensions and contents as the source has them);
+//! - [`write_oci`]: the slimmed image as an OCI layout, layers that drop
+//!   nothing kept as their source blobs.
+
+mod output;
+mod plan;
+mod rewrite;
+
+pub use output::{FinalFs, SlimOptions, SlimReport, SlimmedLayer, final_fs, write_oci};
+pub use plan::{LayerPlan, SlimRefusal, plan, slimmed_entries};

@@ -1,0 +1,462 @@
+//! The slimmed image written as an OCI image layout, then read back and
+//! proven: every digest and diff_id verified by the same loader `inspect`
+//! uses, and the final filesystem compared with the source's.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
+
+use flate2::bufread::MultiGzDecoder;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::plan::{LayerPlan, plan};
+use super::rewrite::rewrite;
+use crate::digest::{Digest, HashingWriter};
+use crate::error::{ImageError, Result};
+use crate::layer::{Compression, Entry, read_up_to, sniff};
+use crate::limits::Document;
+use crate::source::{LayoutDir, LoadOptions, LoadedImage, Members, Reference};
+use crate::tree::FileTree;
+
+/// How to slim.
+#[derive(Default)]
+pub struct SlimOptions<'a> {
+    /// How the source is read (limits, platform).
+    pub load: LoadOptions<'a>,
+    /// Called with the written layout before it is proven: tests corrupt it
+    /// there to show that the proof catches it.
+    pub before_proof: Option<&'a dyn Fn(&Path)>,
+}
+
+/// What became of one layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlimmedLayer {
+    /// Kept byte for byte: the source's blob.
+    pub unchanged: bool,
+    /// Regular-file bytes no longer stored.
+    pub dropped_bytes: u64,
+    /// Entries dropped.
+    pub dropped_entries: usize,
+    /// The blob's size before and after.
+    pub compressed_before: u64,
+    pub compressed_after: u64,
+    /// The layer's digest and diff_id after.
+    pub digest: String,
+    pub diff_id: String,
+}
+
+/// The result of `slim`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlimReport {
+    pub source: String,
+    pub destination: String,
+    pub layers: Vec<SlimmedLayer>,
+    /// Regular-file bytes stored before and after (every layer's, hidden ones included).
+    pub stored_before: u64,
+    pub stored_after: u64,
+    /// Blob bytes before and after.
+    pub compressed_before: u64,
+    pub compressed_after: u64,
+    /// The final filesystem's bytes (the same before and after, proven).
+    pub final_bytes: u64,
+}
+
+fn io_err(path: &Path) -> impl Fn(io::Error) -> ImageError + '_ {
+    move |e| ImageError::Io {
+        path: path.to_path_buf(),
+        error: e,
+    }
+}
+
+/// Slims the image at `reference` (an archive or an OCI layout) into a new
+/// OCI layout at `dest`, which must not exist; on any error nothing is left there.
+pub fn write_oci(reference: &str, dest: &Path, opts: &SlimOptions<'_>) -> Result<SlimReport> {
+    if dest.exists() {
+        return Err(ImageError::format(
+            dest.display().to_string(),
+            "already exists: slim writes a new OCI layout",
+        ));
+    }
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let staging = tempfile::Builder::new()
+        .prefix(".ballast-slim-")
+        .tempdir_in(parent)
+        .map_err(io_err(parent))?;
+    let report = match Reference::parse(reference)? {
+        Reference::DockerArchive { path, image } => {
+            let archive = crate::archive::ArchiveFile::open(&path, reference, &opts.load)?;
+            slim_members(&archive, image.as_deref(), staging.path(), opts)?
+        }
+        Reference::OciArchive { path, tag } => {
+            let archive = crate::archive::ArchiveFile::open(&path, reference, &opts.load)?;
+            slim_members(&archive, tag.as_deref(), staging.path(), opts)?
+        }
+        Reference::OciLayout { path, tag } => {
+            let dir = LayoutDir::open(&path, reference)?;
+            slim_members(&dir, tag.as_deref(), staging.path(), opts)?
+        }
+        _ => {
+            return Err(ImageError::format(
+                reference,
+                "slim reads docker-archive and OCI archives and layouts; save the image to one first (docker save, skopeo copy)",
+            ));
+        }
+    };
+    if let Some(hook) = opts.before_proof {
+        hook(staging.path());
+    }
+    let out_ref = format!("oci:{}", staging.path().display());
+    prove(&report.1, &out_ref, &opts.load)?;
+    let report = report.0;
+    let staged = staging.keep();
+    std::fs::rename(&staged, dest).map_err(io_err(dest))?;
+    Ok(SlimReport {
+        source: reference.to_string(),
+        destination: dest.display().to_string(),
+        ..report
+    })
+}
+
+/// Slims and writes; returns the report and the source's final filesystem.
+fn slim_members(
+    m: &dyn Members,
+    selector: Option<&str>,
+    out: &Path,
+    opts: &SlimOptions<'_>,
+) -> Result<(SlimReport, FinalFs)> {
+    let load = &opts.load;
+    let source_plan = crate::source::plan(m, selector, load)?;
+    let members: Vec<(String, Option<String>)> = source_plan
+        .layers
+        .iter()
+        .map(|l| (l.path.clone(), l.media_type.clone()))
+        .collect();
+    let config_bytes = m.read_small(
+        &source_plan.config_path,
+        Document::Config.limit(&load.limits),
+        Document::Config,
+    )?;
+    let image = crate::source::execute(m, source_plan, load)?;
+    let entries: Vec<&[Entry]> = image
+        .layers
+        .iter()
+        .map(|l| l.scan.entries.as_slice())
+        .collect();
+    let plans = plan(&entries).map_err(|r| ImageError::format(m.reference(), r.to_string()))?;
+    let blobs = out.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).map_err(io_err(&blobs))?;
+    let written: Vec<Written> = (0..plans.len())
+        .into_par_iter()
+        .map(|i| {
+            let source = &image.layers[i];
+            let member = &members[i].0;
+            if plans[i].unchanged() {
+                copy_blob(m, member, source.scan.blob_digest.as_ref(), &blobs)
+            } else {
+                rewrite_blob(m, member, &source.scan.entries, &plans[i], load, &blobs)
+            }
+        })
+        .collect::<Result<_>>()?;
+    write_metadata(out, &config_bytes, &image, &members, &written)?;
+    let report = summarise(&image, &plans, &written);
+    let mut tree = FileTree::new();
+    for l in image.layers {
+        tree.apply(l.scan.entries);
+    }
+    let before = FinalFs::of(tree);
+    let report = SlimReport {
+        final_bytes: before.bytes(),
+        ..report
+    };
+    Ok((report, before))
+}
+
+/// A blob written to the output.
+struct Written {
+    digest: Digest,
+    size: u64,
+    diff_id: Option<Digest>,
+    compression: Compression,
+}
+
+fn copy_blob(
+    m: &dyn Members,
+    member: &str,
+    digest: Option<&Digest>,
+    blobs: &Path,
+) -> Result<Written> {
+    let digest = digest.cloned().ok_or_else(|| {
+        ImageError::format(
+            m.reference(),
+            format!("layer {member}: its digest is unknown"),
+        )
+    })?;
+    let path = blobs.join(digest.hex());
+    let mut src = m.open(member)?;
+    let mut magic = [0u8; 4];
+    let mut file = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
+    let n = read_up_to(&mut src, &mut magic).map_err(io_err(&path))?;
+    file.write_all(&magic[..n]).map_err(io_err(&path))?;
+    let size = n as u64 + io::copy(&mut src, &mut file).map_err(io_err(&path))?;
+    file.flush().map_err(io_err(&path))?;
+    Ok(Written {
+        digest,
+        size,
+        diff_id: None,
+        compression: sniff(&magic[..n]),
+    })
+}
+
+fn rewrite_blob(
+    m: &dyn Members,
+    member: &str,
+    entries: &[Entry],
+    plan: &LayerPlan,
+    load: &LoadOptions<'_>,
+    blobs: &Path,
+) -> Result<Written> {
+    let mut src = io::BufReader::with_capacity(1 << 20, m.open(member)?);
+    let magic = {
+        use std::io::BufRead;
+        src.fill_buf()
+            .map_err(|e| ImageError::layer(member, e.to_string()))?
+            .to_vec()
+    };
+    let tar: Box<dyn Read + Send> = match sniff(&magic) {
+        Compression::None => Box::new(src),
+        Compression::Gzip => Box::new(MultiGzDecoder::new(src)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(src)
+                .map_err(|e| ImageError::layer(member, e.to_string()))?,
+        ),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(blobs).map_err(io_err(blobs))?;
+    let blob = HashingWriter::new(BufWriter::new(tmp.reopen().map_err(io_err(tmp.path()))?));
+    let gz = flate2::write::GzEncoder::new(blob, flate2::Compression::default());
+    let tar_out = HashingWriter::new(gz);
+    let tar_out = rewrite(member, tar, entries, plan, &load.limits, tar_out)?;
+    let diff_id = Digest::from_hasher(tar_out.hash);
+    let mut blob = tar_out
+        .inner
+        .finish()
+        .map_err(|e| ImageError::layer(member, e.to_string()))?;
+    blob.flush().map_err(io_err(tmp.path()))?;
+    let digest = Digest::from_hasher(blob.hash);
+    let path = blobs.join(digest.hex());
+    tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
+    Ok(Written {
+        digest,
+        size: blob.count,
+        diff_id: Some(diff_id),
+        compression: Compression::Gzip,
+    })
+}
+
+/// The layer media type: the source's for a blob kept as it was, else OCI's for its compression.
+fn media_type(declared: Option<&str>, w: &Written) -> String {
+    match (declared, w.diff_id.is_none()) {
+        (Some(d), true) if d.contains("oci") => d.to_string(),
+        _ => match w.compression {
+            Compression::None => "application/vnd.oci.image.layer.v1.tar",
+            Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+            Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
+        }
+        .to_string(),
+    }
+}
+
+fn write_blob(out: &Path, bytes: &[u8]) -> Result<Digest> {
+    let digest = Digest::of(bytes);
+    let path = out.join("blobs/sha256").join(digest.hex());
+    std::fs::write(&path, bytes).map_err(io_err(&path))?;
+    Ok(digest)
+}
+
+/// The configuration (diff_ids of rewritten layers replaced), the
+/// manifest, the index and the layout marker.
+fn write_metadata(
+    out: &Path,
+    config_bytes: &[u8],
+    image: &LoadedImage,
+    members: &[(String, Option<String>)],
+    written: &[Written],
+) -> Result<()> {
+    let bad = |e: serde_json::Error| ImageError::format(&image.reference, e.to_string());
+    let mut config: Value = serde_json::from_slice(config_bytes).map_err(bad)?;
+    for (i, w) in written.iter().enumerate() {
+        if let Some(d) = &w.diff_id {
+            config["rootfs"]["diff_ids"][i] = json!(d.as_str());
+        }
+    }
+    let config_bytes = serde_json::to_vec(&config).map_err(bad)?;
+    let config_digest = write_blob(out, &config_bytes)?;
+    let layers: Vec<Value> = written
+        .iter()
+        .zip(members)
+        .map(|(w, (_, declared))| {
+            json!({"mediaType": media_type(declared.as_deref(), w), "digest": w.digest.as_str(), "size": w.size})
+        })
+        .collect();
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.as_str(), "size": config_bytes.len()},
+        "layers": layers,
+    });
+    let manifest_bytes = serde_json::to_vec(&manifest).map_err(bad)?;
+    let manifest_digest = write_blob(out, &manifest_bytes)?;
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest.as_str(), "size": manifest_bytes.len()}],
+    });
+    let files = [
+        ("index.json", serde_json::to_vec(&index).map_err(bad)?),
+        ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+    ];
+    for (name, bytes) in files {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).map_err(io_err(&path))?;
+    }
+    Ok(())
+}
+
+fn summarise(image: &LoadedImage, plans: &[LayerPlan], written: &[Written]) -> SlimReport {
+    let layers: Vec<SlimmedLayer> = image
+        .layers
+        .iter()
+        .zip(plans)
+        .zip(written)
+        .map(|((l, p), w)| SlimmedLayer {
+            unchanged: p.unchanged(),
+            dropped_bytes: p.dropped_bytes,
+            dropped_entries: p.dropped_entries,
+            compressed_before: l.scan.compressed_bytes,
+            compressed_after: w.size,
+            digest: w.digest.to_string(),
+            diff_id: w
+                .diff_id
+                .as_ref()
+                .or(l.scan.diff_id.as_ref())
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let stored_before: u64 = image.layers.iter().map(|l| stored(&l.scan.entries)).sum();
+    let dropped: u64 = layers.iter().map(|l| l.dropped_bytes).sum();
+    SlimReport {
+        source: String::new(),
+        destination: String::new(),
+        stored_before,
+        stored_after: stored_before - dropped,
+        compressed_before: layers.iter().map(|l| l.compressed_before).sum(),
+        compressed_after: layers.iter().map(|l| l.compressed_after).sum(),
+        final_bytes: 0,
+        layers,
+    }
+}
+
+fn stored(entries: &[Entry]) -> u64 {
+    entries
+        .iter()
+        .map(|e| match e.kind {
+            crate::layer::EntryKind::File(s) => s,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The final filesystem of layers given by their entries, as `slim` must
+/// keep it: every path, its kind, size, link target, the layer storing its
+/// bytes, and the hard-link groups ([`FileTree::describe`]).
+pub fn final_fs(layers: &[Vec<Entry>]) -> FinalFs {
+    let mut tree = FileTree::new();
+    for l in layers {
+        tree.apply(l.clone());
+    }
+    FinalFs::of(tree)
+}
+
+/// A final filesystem: its tree, with a digest of its description.
+pub struct FinalFs {
+    tree: FileTree,
+    digest: Digest,
+}
+
+impl FinalFs {
+    fn of(tree: FileTree) -> FinalFs {
+        let mut hash = Sha256::new();
+        tree.describe(|path, what| {
+            hash.update(path.as_bytes());
+            hash.update(b"\t");
+            hash.update(what.as_bytes());
+            hash.update(b"\n");
+        });
+        FinalFs {
+            tree,
+            digest: Digest::from_hasher(hash),
+        }
+    }
+
+    /// The bytes of its regular files (hard links once).
+    pub fn bytes(&self) -> u64 {
+        self.tree.final_bytes()
+    }
+
+    /// The first path where two final filesystems differ, with what each has there.
+    pub fn first_difference(&self, other: &FinalFs) -> Option<String> {
+        if self.digest == other.digest {
+            return None;
+        }
+        let listing = |t: &FileTree| {
+            let mut v = Vec::new();
+            t.describe(|p, w| v.push((p.to_string(), w.to_string())));
+            v
+        };
+        let (a, b) = (listing(&self.tree), listing(&other.tree));
+        let missing = (String::new(), "nothing".to_string());
+        let at = (0..a.len().max(b.len()))
+            .find(|&i| a.get(i) != b.get(i))
+            .unwrap_or(0);
+        let (x, y) = (a.get(at).unwrap_or(&missing), b.get(at).unwrap_or(&missing));
+        Some(format!("{} ({}) against {} ({})", x.0, x.1, y.0, y.1))
+    }
+}
+
+impl PartialEq for FinalFs {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+    }
+}
+
+impl std::fmt::Debug for FinalFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut t = String::new();
+        self.tree
+            .describe(|p, w| t.push_str(&format!("{p}\t{w}\n")));
+        write!(f, "FinalFs {}\n{t}", self.digest)
+    }
+}
+
+/// Reads the output back (every digest and diff_id verified) and compares
+/// its final filesystem with the source's; any difference is an error.
+fn prove(source: &FinalFs, output: &str, load: &LoadOptions<'_>) -> Result<()> {
+    let after = crate::load(output, load)?;
+    let mut tree = FileTree::new();
+    for l in after.layers {
+        tree.apply(l.scan.entries);
+    }
+    match source.first_difference(&FinalFs::of(tree)) {
+        None => Ok(()),
+        Some(at) => Err(ImageError::format(
+            output,
+            format!("the slimmed image differs from the source: {at}; nothing written"),
+        )),
+    }
+}

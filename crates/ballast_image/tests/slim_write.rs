@@ -1,0 +1,264 @@
+//! `slim` end to end on images the test kit writes in every format: the
+//! output is an OCI layout every digest of which verifies, whose final
+//! filesystem is the source's (paths, kinds, sizes, hard-link groups, and
+//! every file's bytes), with nothing hidden left, and whose untouched
+//! layers keep their blobs.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use ballast_image::slim::{SlimOptions, final_fs, write_oci};
+use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
+use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, text, zeros};
+
+fn spec() -> ImageSpec {
+    let long = format!("opt/{}/model.bin", "deep".repeat(40));
+    ImageSpec::new(vec![
+        // The base: untouched by what follows, kept byte for byte.
+        Layer::new(
+            "base",
+            vec![
+                Entry::Dir("usr".into()),
+                Entry::Dir("usr/bin".into()),
+                text("usr/bin/python", "#!python"),
+                Entry::Symlink("usr/bin/python3".into(), "python".into()),
+            ],
+        ),
+        Layer::new(
+            "pip install",
+            vec![
+                Entry::Dir("root".into()),
+                Entry::Dir("root/.cache".into()),
+                Entry::Dir("root/.cache/pip".into()),
+                zeros("root/.cache/pip/torch.whl", 300_000),
+                Entry::Dir("app".into()),
+                text("app/a.txt", "old"),
+                Entry::Dir("data".into()),
+                zeros("data/gone.bin", 5_000),
+                zeros("data/t.bin", 7_000),
+                Entry::Hardlink("app/link.bin".into(), "data/t.bin".into()),
+                Entry::Hardlink("app/link2.bin".into(), "data/t.bin".into()),
+                Entry::Dir("opt".into()),
+                zeros(&long, 1_234),
+            ],
+        )
+        .compressed(Compression::Zstd),
+        Layer::new(
+            "cleanup",
+            vec![
+                Entry::Whiteout("root/.cache/pip".into()),
+                text("app/a.txt", "new"),
+                Entry::Opaque("data".into()),
+                text("data/t.bin", "replaced"),
+                Entry::Whiteout("never-existed".into()),
+            ],
+        ),
+    ])
+}
+
+fn slim(source: &str, dest: &Path) -> ballast_image::slim::SlimReport {
+    write_oci(source, dest, &SlimOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every regular file's bytes per layer, by path, from an OCI layout.
+fn contents(layout: &Path) -> Vec<BTreeMap<String, Vec<u8>>> {
+    let image = load(
+        &format!("oci:{}", layout.display()),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    image
+        .layers
+        .iter()
+        .map(|l| {
+            let digest = l.digest.as_ref().unwrap();
+            let blob = std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
+            let tar: Box<dyn Read> = match &blob[..2] {
+                [0x1f, 0x8b] => Box::new(flate2::read::MultiGzDecoder::new(&blob[..])),
+                [0x28, 0xb5] => Box::new(zstd::stream::read::Decoder::new(&blob[..]).unwrap()),
+                _ => Box::new(&blob[..]),
+            };
+            let mut files = BTreeMap::new();
+            for e in tar::Archive::new(tar).entries().unwrap() {
+                let mut e = e.unwrap();
+                if e.header().entry_type().is_file() {
+                    let mut data = Vec::new();
+                    e.read_to_end(&mut data).unwrap();
+                    files.insert(String::from_utf8_lossy(&e.path_bytes()).into_owned(), data);
+                }
+            }
+            files
+        })
+        .collect()
+}
+
+#[test]
+fn every_format_slims_to_the_same_final_filesystem() {
+    let work = tempfile::tempdir().unwrap();
+    for (i, format) in [
+        Format::OciLayout,
+        Format::OciArchive,
+        Format::DockerArchive,
+        Format::DockerArchiveOci,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let src = work.path().join(format!("src{i}"));
+        let written = spec().write(format, &src).unwrap();
+        let prefix = match format {
+            Format::OciLayout => "oci:",
+            Format::OciArchive => "oci-archive:",
+            _ => "docker-archive:",
+        };
+        let source = format!("{prefix}{}", src.display());
+        let dest = work.path().join(format!("out{i}"));
+        let report = slim(&source, &dest);
+        // By hand: the pip cache (300,000), the old a.txt (3), gone.bin
+        // (5,000) under the opaque data/; t.bin's 7,000 bytes stay, held by
+        // app/link.bin now.
+        assert_eq!(
+            report
+                .layers
+                .iter()
+                .map(|l| l.dropped_bytes)
+                .collect::<Vec<_>>(),
+            [0, 305_003, 0],
+            "{format:?}"
+        );
+        assert!(report.layers[0].unchanged);
+        assert_eq!(report.layers[0].digest, written.layer_digests[0]);
+        assert_eq!(report.layers[0].diff_id, written.diff_ids[0]);
+        assert_eq!(report.stored_before - report.stored_after, 305_003);
+
+        let opts = LoadOptions::default();
+        let before = load(&source, &opts).unwrap();
+        let after = load(&format!("oci:{}", dest.display()), &opts).unwrap();
+        let entries = |i: &ballast_image::LoadedImage| -> Vec<Vec<_>> {
+            i.layers.iter().map(|l| l.scan.entries.clone()).collect()
+        };
+        assert_eq!(final_fs(&entries(&before)), final_fs(&entries(&after)));
+        let totals = analyze(after, &AnalyzeOptions::default()).totals;
+        assert_eq!(totals.wasted_bytes, 0, "{format:?}");
+        assert_eq!(totals.final_bytes, report.final_bytes);
+    }
+}
+
+#[test]
+fn kept_files_keep_their_bytes_and_links_their_group() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    spec().write(Format::OciLayout, &src).unwrap();
+    let dest = work.path().join("out");
+    slim(&format!("oci:{}", src.display()), &dest);
+    let (before, after) = (contents(&src), contents(&dest));
+    for (layer, files) in after.iter().enumerate() {
+        for (path, data) in files {
+            let original = before[layer]
+                .get(path)
+                .or_else(|| (path == "app/link.bin").then(|| &before[layer]["data/t.bin"]));
+            assert_eq!(Some(data), original, "layer {layer}: {path}");
+        }
+    }
+    assert!(after[1].contains_key("app/link.bin") && !after[1].contains_key("data/t.bin"));
+    assert!(!after[1].contains_key("root/.cache/pip/torch.whl"));
+}
+
+#[test]
+fn slim_writes_nothing_where_it_fails() {
+    let work = tempfile::tempdir().unwrap();
+    let dest = work.path().join("out");
+    // A hard link whose target a later layer deletes, stored in another layer.
+    let refused = ImageSpec::new(vec![
+        Layer::new("a", vec![zeros("t", 10)]),
+        Layer::new("b", vec![Entry::Hardlink("l".into(), "t".into())]),
+        Layer::new("c", vec![Entry::Whiteout("t".into())]),
+    ]);
+    let src = work.path().join("refused");
+    refused.write(Format::OciLayout, &src).unwrap();
+    let err = write_oci(
+        &format!("oci:{}", src.display()),
+        &dest,
+        &SlimOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("layer 1: the hard link l points at t"),
+        "{err}"
+    );
+    // An existing destination is never written over.
+    std::fs::create_dir(&dest).unwrap();
+    let ok = work.path().join("ok");
+    spec().write(Format::OciLayout, &ok).unwrap();
+    let err = write_oci(
+        &format!("oci:{}", ok.display()),
+        &dest,
+        &SlimOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("already exists"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ballast-slim-"))
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+    assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 0);
+}
+
+/// Slims `spec()` with `corrupt` applied to the written layout before the
+/// proof; returns the error.
+fn corrupted(corrupt: &dyn Fn(&Path)) -> String {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    spec().write(Format::OciLayout, &src).unwrap();
+    let dest = work.path().join("out");
+    let opts = SlimOptions {
+        before_proof: Some(corrupt),
+        ..SlimOptions::default()
+    };
+    let err = write_oci(&format!("oci:{}", src.display()), &dest, &opts)
+        .expect_err("the proof catches it")
+        .to_string();
+    assert!(!dest.exists(), "nothing at DEST");
+    err
+}
+
+#[test]
+fn the_proof_catches_a_corrupted_rewrite() {
+    // A flipped byte in the largest blob: its digest no longer verifies.
+    let err = corrupted(&|layout| {
+        let blobs = layout.join("blobs/sha256");
+        let biggest = std::fs::read_dir(&blobs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+            .unwrap();
+        let mut bytes = std::fs::read(&biggest).unwrap();
+        let last = bytes.len() - 9; // inside the gzip stream, before its trailer
+        bytes[last] ^= 0xff;
+        std::fs::write(&biggest, bytes).unwrap();
+    });
+    assert!(
+        err.contains("digest") || err.contains("crc") || err.contains("corrupt"),
+        "{err}"
+    );
+
+    // A consistent image, every digest right, that lost a file: the final
+    // filesystems differ, and the proof names where.
+    let err = corrupted(&|layout| {
+        let mut lost = spec();
+        lost.layers[2]
+            .entries
+            .retain(|e| !matches!(e, Entry::File(p, _) if p == "app/a.txt"));
+        std::fs::remove_dir_all(layout).unwrap();
+        lost.write(Format::OciLayout, layout).unwrap();
+    });
+    assert!(
+        err.contains("differs from the source") && err.contains("app/a.txt"),
+        "{err}"
+    );
+}
