@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+
 use std::path::Path;
 
 use ballast_image::slim::{SlimOptions, final_fs, write_oci};
@@ -260,5 +261,67 @@ fn the_proof_catches_a_corrupted_rewrite() {
     assert!(
         err.contains("differs from the source") && err.contains("app/a.txt"),
         "{err}"
+    );
+}
+
+#[test]
+fn archives_docker_and_oci_prove_out_too() {
+    use ballast_image::slim::{Destination, write};
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    spec().write(Format::OciLayout, &src).unwrap();
+    let source = format!("oci:{}", src.display());
+    let docker = work.path().join("slim-docker.tar");
+    let oci = work.path().join("slim-oci.tar");
+    let dest = Destination::DockerArchive(docker.clone(), Some("slim:1".into()));
+    let report = write(&source, &dest, &SlimOptions::default()).unwrap();
+    write(
+        &source,
+        &Destination::OciArchive(oci.clone()),
+        &SlimOptions::default(),
+    )
+    .unwrap();
+    // Docker's manifest names the tag, the new configuration and every layer.
+    let mut manifest = String::new();
+    for e in tar::Archive::new(std::fs::File::open(&docker).unwrap())
+        .entries()
+        .unwrap()
+    {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_str() == Some("manifest.json") {
+            e.read_to_string(&mut manifest).unwrap();
+        }
+    }
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(m[0]["RepoTags"][0], "slim:1");
+    assert_eq!(
+        m[0]["Config"],
+        format!("blobs/sha256/{}", &report.config_digest[7..])
+    );
+    assert_eq!(m[0]["Layers"].as_array().unwrap().len(), 3);
+    let opts = LoadOptions::default();
+    let fs = |r: &str| {
+        let i = load(r, &opts).unwrap();
+        final_fs(
+            &i.layers
+                .iter()
+                .map(|l| l.scan.entries.clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let want = fs(&source);
+    assert_eq!(fs(&format!("docker-archive:{}", docker.display())), want);
+    assert_eq!(fs(&format!("oci-archive:{}", oci.display())), want);
+    assert_eq!(
+        Destination::parse("docker-archive:a.tar:name:tag"),
+        Ok(Destination::DockerArchive(
+            "a.tar".into(),
+            Some("name:tag".into())
+        ))
+    );
+    assert!(
+        Destination::parse("docker://r/x")
+            .unwrap_err()
+            .contains("not yet docker:")
     );
 }

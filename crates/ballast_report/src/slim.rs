@@ -11,7 +11,7 @@ use crate::table::{Align, text_table};
 pub fn terminal(r: &SlimReport, s: Style) -> String {
     let dropped = r.stored_before - r.stored_after;
     let mut t = format!(
-        "{} {} into {} (OCI layout)\n",
+        "{} {} into {}\n",
         s.bold("Slimmed"),
         r.source,
         r.destination

@@ -1,13 +1,11 @@
 //! `ballast slim SOURCE -o DEST`: the image without what nobody can see
 //! (files deleted or overwritten by later layers, whiteouts that then hide
-//! nothing), written as a new OCI layout, read back and proven to hold the
-//! same final filesystem before anything is left at DEST.
+//! nothing), written as a new OCI layout or archive, read back and proven to
+//! hold the same final filesystem before anything is left at DEST.
 
-use std::path::PathBuf;
-
-use anyhow::{Result, bail};
+use anyhow::Result;
 use ballast_image::LoadOptions;
-use ballast_image::slim::{SlimOptions, write_oci};
+use ballast_image::slim::{Destination, SlimOptions, write};
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
@@ -18,7 +16,9 @@ use crate::output::{ColorChoice, emit};
 pub(crate) struct SlimArgs {
     /// The image: a docker-archive, an OCI archive or an OCI layout.
     pub source: String,
-    /// Where to write: `oci:DIR` (or `DIR`), a new OCI layout; DIR must not exist.
+    /// Where to write, which must not exist: `oci:DIR` (or `DIR`), a new OCI
+    /// layout; `oci-archive:FILE`; `docker-archive:FILE[:NAME:TAG]`, which
+    /// `docker load` reads.
     #[arg(short, long, value_name = "DEST")]
     pub output: String,
     /// Platform to pick from a multi-platform index (`os/arch[/variant]`).
@@ -38,21 +38,8 @@ pub(crate) enum SlimFormat {
     Json,
 }
 
-/// The directory of an `oci:DIR` destination; other kinds are not written yet.
-fn destination(dest: &str) -> Result<PathBuf> {
-    let dir = dest.strip_prefix("oci:").unwrap_or(dest);
-    if let Some((kind, _)) = dest.split_once(':')
-        && kind != "oci"
-        && !dest.starts_with('/')
-        && !dest.starts_with('.')
-    {
-        bail!("{dest}: slim writes OCI layouts only (oci:DIR); not yet {kind}:");
-    }
-    Ok(PathBuf::from(dir))
-}
-
 pub(crate) fn run(args: SlimArgs) -> Result<u8> {
-    let dest = destination(&args.output)?;
+    let dest = Destination::parse(&args.output).map_err(anyhow::Error::msg)?;
     let opts = SlimOptions {
         load: LoadOptions {
             platform: args.platform.clone(),
@@ -60,7 +47,7 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
         },
         before_proof: None,
     };
-    let report = write_oci(&args.source, &dest, &opts)?;
+    let report = write(&args.source, &dest, &opts)?;
     let text = match args.format {
         SlimFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
         SlimFormat::Terminal => ballast_report::slim::terminal(

@@ -10,5 +10,7 @@ mod output;
 mod plan;
 mod rewrite;
 
-pub use output::{FinalFs, SlimOptions, SlimReport, SlimmedLayer, final_fs, write_oci};
+pub use output::{
+    Destination, FinalFs, SlimOptions, SlimReport, SlimmedLayer, final_fs, write, write_oci,
+};
 pub use plan::{LayerPlan, SlimRefusal, plan, slimmed_entries};

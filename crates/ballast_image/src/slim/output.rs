@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use flate2::bufread::MultiGzDecoder;
 use rayon::prelude::*;
@@ -62,6 +62,8 @@ pub struct SlimReport {
     pub compressed_after: u64,
     /// The final filesystem's bytes (the same before and after, proven).
     pub final_bytes: u64,
+    /// The new configuration's digest (rewritten layers change its diff_ids).
+    pub config_digest: String,
 }
 
 fn io_err(path: &Path) -> impl Fn(io::Error) -> ImageError + '_ {
@@ -71,16 +73,63 @@ fn io_err(path: &Path) -> impl Fn(io::Error) -> ImageError + '_ {
     }
 }
 
-/// Slims the image at `reference` (an archive or an OCI layout) into a new
-/// OCI layout at `dest`, which must not exist; on any error nothing is left there.
-pub fn write_oci(reference: &str, dest: &Path, opts: &SlimOptions<'_>) -> Result<SlimReport> {
-    if dest.exists() {
+/// Where the slimmed image goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A new OCI image layout directory.
+    OciLayout(PathBuf),
+    /// An OCI layout as a tar file (`podman load`, `skopeo copy oci-archive:`).
+    OciArchive(PathBuf),
+    /// An archive `docker load` reads (an OCI layout with Docker's
+    /// `manifest.json`), the image tagged with the name given.
+    DockerArchive(PathBuf, Option<String>),
+}
+
+impl Destination {
+    /// `oci:DIR` (or a bare `DIR`), `oci-archive:FILE`,
+    /// `docker-archive:FILE[:NAME:TAG]`.
+    pub fn parse(s: &str) -> std::result::Result<Destination, String> {
+        if let Some(rest) = s.strip_prefix("oci:") {
+            return Ok(Destination::OciLayout(rest.into()));
+        }
+        if let Some(rest) = s.strip_prefix("oci-archive:") {
+            return Ok(Destination::OciArchive(rest.into()));
+        }
+        if let Some(rest) = s.strip_prefix("docker-archive:") {
+            // FILE, then an optional NAME[:TAG] after the first colon.
+            return Ok(match rest.split_once(':') {
+                Some((file, tag)) => Destination::DockerArchive(file.into(), Some(tag.into())),
+                None => Destination::DockerArchive(rest.into(), None),
+            });
+        }
+        match s.split_once(':') {
+            Some((kind, _)) if !kind.contains('/') && !kind.is_empty() => Err(format!(
+                "{s}: slim writes oci:DIR, oci-archive:FILE and docker-archive:FILE[:NAME:TAG]; not yet {kind}:"
+            )),
+            _ => Ok(Destination::OciLayout(s.into())),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Destination::OciLayout(p) | Destination::OciArchive(p) => p,
+            Destination::DockerArchive(p, _) => p,
+        }
+    }
+}
+
+/// Slims the image at `reference` (an archive or an OCI layout) into `dest`,
+/// which must not exist. The result is written beside it, read back and
+/// proven, and only then renamed to `dest`: on any error nothing is there.
+pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Result<SlimReport> {
+    let path = dest.path();
+    if path.exists() {
         return Err(ImageError::format(
-            dest.display().to_string(),
-            "already exists: slim writes a new OCI layout",
+            path.display().to_string(),
+            "already exists: slim writes a new image there",
         ));
     }
-    let parent = dest
+    let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -88,39 +137,96 @@ pub fn write_oci(reference: &str, dest: &Path, opts: &SlimOptions<'_>) -> Result
         .prefix(".ballast-slim-")
         .tempdir_in(parent)
         .map_err(io_err(parent))?;
-    let report = match Reference::parse(reference)? {
+    let layout = staging.path().join("layout");
+    let (report, before) = slim_source(reference, &layout, opts)?;
+    if let Some(hook) = opts.before_proof {
+        hook(&layout);
+    }
+    let (written, out_ref) = match dest {
+        Destination::OciLayout(_) => (layout.clone(), format!("oci:{}", layout.display())),
+        Destination::OciArchive(_) => {
+            let file = staging.path().join("image.tar");
+            tar_layout(&layout, &file, None)?;
+            (file.clone(), format!("oci-archive:{}", file.display()))
+        }
+        Destination::DockerArchive(_, tag) => {
+            let file = staging.path().join("image.tar");
+            tar_layout(
+                &layout,
+                &file,
+                Some(docker_manifest(&report, tag.as_deref())),
+            )?;
+            (file.clone(), format!("docker-archive:{}", file.display()))
+        }
+    };
+    prove(&before, &out_ref, &opts.load)?;
+    std::fs::rename(&written, path).map_err(io_err(path))?;
+    Ok(SlimReport {
+        source: reference.to_string(),
+        destination: path.display().to_string(),
+        ..report
+    })
+}
+
+/// [`write`] to a new OCI layout directory.
+pub fn write_oci(reference: &str, dest: &Path, opts: &SlimOptions<'_>) -> Result<SlimReport> {
+    write(reference, &Destination::OciLayout(dest.to_path_buf()), opts)
+}
+
+fn slim_source(
+    reference: &str,
+    out: &Path,
+    opts: &SlimOptions<'_>,
+) -> Result<(SlimReport, FinalFs)> {
+    match Reference::parse(reference)? {
         Reference::DockerArchive { path, image } => {
             let archive = crate::archive::ArchiveFile::open(&path, reference, &opts.load)?;
-            slim_members(&archive, image.as_deref(), staging.path(), opts)?
+            slim_members(&archive, image.as_deref(), out, opts)
         }
         Reference::OciArchive { path, tag } => {
             let archive = crate::archive::ArchiveFile::open(&path, reference, &opts.load)?;
-            slim_members(&archive, tag.as_deref(), staging.path(), opts)?
+            slim_members(&archive, tag.as_deref(), out, opts)
         }
         Reference::OciLayout { path, tag } => {
             let dir = LayoutDir::open(&path, reference)?;
-            slim_members(&dir, tag.as_deref(), staging.path(), opts)?
+            slim_members(&dir, tag.as_deref(), out, opts)
         }
-        _ => {
-            return Err(ImageError::format(
-                reference,
-                "slim reads docker-archive and OCI archives and layouts; save the image to one first (docker save, skopeo copy)",
-            ));
-        }
-    };
-    if let Some(hook) = opts.before_proof {
-        hook(staging.path());
+        _ => Err(ImageError::format(
+            reference,
+            "slim reads docker-archive and OCI archives and layouts; save the image to one first (docker save, skopeo copy)",
+        )),
     }
-    let out_ref = format!("oci:{}", staging.path().display());
-    prove(&report.1, &out_ref, &opts.load)?;
-    let report = report.0;
-    let staged = staging.keep();
-    std::fs::rename(&staged, dest).map_err(io_err(dest))?;
-    Ok(SlimReport {
-        source: reference.to_string(),
-        destination: dest.display().to_string(),
-        ..report
-    })
+}
+
+/// Docker's `manifest.json` for the layout's image: `docker load` reads it
+/// (and the blobs it names) and ignores the OCI files beside it.
+fn docker_manifest(report: &SlimReport, tag: Option<&str>) -> Vec<u8> {
+    let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+    let manifest = json!([{
+        "Config": blob(&report.config_digest),
+        "RepoTags": tag.map(|t| vec![t]),
+        "Layers": report.layers.iter().map(|l| blob(&l.digest)).collect::<Vec<_>>(),
+    }]);
+    serde_json::to_vec(&manifest).expect("JSON")
+}
+
+/// The layout as one tar file, with Docker's manifest when given.
+fn tar_layout(layout: &Path, file: &Path, docker_manifest: Option<Vec<u8>>) -> Result<()> {
+    let out = BufWriter::new(File::create(file).map_err(io_err(file))?);
+    let mut tar = tar::Builder::new(out);
+    tar.mode(tar::HeaderMode::Deterministic);
+    tar.follow_symlinks(false);
+    tar.append_dir_all(".", layout).map_err(io_err(layout))?;
+    if let Some(bytes) = docker_manifest {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, "manifest.json", bytes.as_slice())
+            .map_err(io_err(file))?;
+    }
+    let mut out = tar.into_inner().map_err(io_err(file))?;
+    out.flush().map_err(io_err(file))
 }
 
 /// Slims and writes; returns the report and the source's final filesystem.
@@ -163,8 +269,11 @@ fn slim_members(
             }
         })
         .collect::<Result<_>>()?;
-    write_metadata(out, &config_bytes, &image, &members, &written)?;
-    let report = summarise(&image, &plans, &written);
+    let config_digest = write_metadata(out, &config_bytes, &image, &members, &written)?;
+    let report = SlimReport {
+        config_digest: config_digest.to_string(),
+        ..summarise(&image, &plans, &written)
+    };
     let mut tree = FileTree::new();
     for l in image.layers {
         tree.apply(l.scan.entries);
@@ -279,14 +388,14 @@ fn write_blob(out: &Path, bytes: &[u8]) -> Result<Digest> {
 }
 
 /// The configuration (diff_ids of rewritten layers replaced), the
-/// manifest, the index and the layout marker.
+/// manifest, the index and the layout marker; returns the configuration's digest.
 fn write_metadata(
     out: &Path,
     config_bytes: &[u8],
     image: &LoadedImage,
     members: &[(String, Option<String>)],
     written: &[Written],
-) -> Result<()> {
+) -> Result<Digest> {
     let bad = |e: serde_json::Error| ImageError::format(&image.reference, e.to_string());
     let mut config: Value = serde_json::from_slice(config_bytes).map_err(bad)?;
     for (i, w) in written.iter().enumerate() {
@@ -324,7 +433,7 @@ fn write_metadata(
         let path = out.join(name);
         std::fs::write(&path, bytes).map_err(io_err(&path))?;
     }
-    Ok(())
+    Ok(config_digest)
 }
 
 fn summarise(image: &LoadedImage, plans: &[LayerPlan], written: &[Written]) -> SlimReport {
@@ -358,6 +467,7 @@ fn summarise(image: &LoadedImage, plans: &[LayerPlan], written: &[Written]) -> S
         compressed_before: layers.iter().map(|l| l.compressed_before).sum(),
         compressed_after: layers.iter().map(|l| l.compressed_after).sum(),
         final_bytes: 0,
+        config_digest: String::new(),
         layers,
     }
 }

@@ -1,0 +1,176 @@
+//! `ballast slim` with a real engine: an image whose pip cache a later
+//! layer deletes, built by dockerd with BuildKit, saved, slimmed to a
+//! docker-archive, loaded back and run. The engine's own size drops by the
+//! cache's bytes, the base layer keeps its diff_id, and the container runs.
+
+mod common;
+
+use ballast_testkit::engine::{Dockerd, debian_rootfs};
+use serde_json::Value;
+
+use common::{ballast, run};
+
+const CACHE_BYTES: u64 = 20_000_000;
+
+#[test]
+#[cfg_attr(
+    ballast_no_engine,
+    ignore = "needs root, dockerd, the docker client and debootstrap (a real engine)"
+)]
+fn a_slimmed_image_loads_runs_and_is_smaller_by_the_deleted_cache() {
+    let d = Dockerd::start().expect("dockerd");
+    // The base the other engine tests use (cached under ~/.cache/ballast).
+    let rootfs = debian_rootfs(&[
+        "python3",
+        "python3-pip",
+        "python3-venv",
+        "python-is-python3",
+        "ca-certificates",
+    ])
+    .expect("rootfs");
+    d.run(&["import", &rootfs.display().to_string(), "slimtest/base:1"])
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("Dockerfile"),
+        format!(
+            "FROM slimtest/base:1\n\
+             RUN mkdir -p /root/.cache/pip && head -c {CACHE_BYTES} /dev/urandom > /root/.cache/pip/torch.whl && echo served > /app.txt\n\
+             RUN rm -rf /root/.cache/pip\n\
+             CMD [\"cat\", \"/app.txt\"]\n"
+        ),
+    )
+    .unwrap();
+    d.build(work.path(), "slimtest:fat", &[]).unwrap();
+    let fat = work.path().join("fat.tar");
+    d.save("slimtest:fat", &fat).unwrap();
+
+    let out = run(
+        ballast(work.path()).args([
+            "slim",
+            "fat.tar",
+            "-o",
+            "docker-archive:slim.tar:slimtest:slim",
+            "--format",
+            "json",
+        ]),
+        0,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dropped =
+        report["stored_before"].as_u64().unwrap() - report["stored_after"].as_u64().unwrap();
+    assert_eq!(dropped, CACHE_BYTES, "{report:#}");
+
+    d.run(&[
+        "load",
+        "-i",
+        &work.path().join("slim.tar").display().to_string(),
+    ])
+    .unwrap();
+    let served = d
+        .run(&["run", "--rm", "--network", "none", "slimtest:slim"])
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&served.stdout).trim(), "served");
+
+    let (before, after) = (
+        d.image_size("slimtest:fat").unwrap(),
+        d.image_size("slimtest:slim").unwrap(),
+    );
+    eprintln!("docker image inspect: {before} bytes before, {after} after");
+    // The cache, give or take the tar headers of the dropped entries.
+    assert!(
+        before - after >= CACHE_BYTES && before - after < CACHE_BYTES + 100_000,
+        "{before} -> {after}"
+    );
+    let layers = |tag: &str| -> Vec<String> {
+        let out = d
+            .run(&[
+                "image",
+                "inspect",
+                "--format",
+                "{{json .RootFS.Layers}}",
+                tag,
+            ])
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (fat_layers, slim_layers) = (layers("slimtest:fat"), layers("slimtest:slim"));
+    assert_eq!(fat_layers.len(), slim_layers.len());
+    assert_eq!(
+        fat_layers[0], slim_layers[0],
+        "the base layer keeps its diff_id"
+    );
+    assert_ne!(fat_layers[1], slim_layers[1]);
+}
+
+#[test]
+#[cfg_attr(
+    ballast_no_engine,
+    ignore = "needs root, podman and debootstrap (a real engine)"
+)]
+fn podman_loads_and_runs_a_slimmed_oci_archive() {
+    let p = ballast_testkit::engine::PodmanService::start().expect("podman");
+    let rootfs = debian_rootfs(&[
+        "python3",
+        "python3-pip",
+        "python3-venv",
+        "python-is-python3",
+        "ca-certificates",
+    ])
+    .expect("rootfs");
+    let work = tempfile::tempdir().unwrap();
+    let base = rootfs.display().to_string();
+    p.podman(&["import", &base, "localhost/slimtest/base:1"])
+        .unwrap();
+    std::fs::write(
+        work.path().join("Containerfile"),
+        "FROM localhost/slimtest/base:1\n\
+         RUN head -c 3000000 /dev/urandom > /big && echo served > /app.txt\n\
+         RUN rm /big\n\
+         CMD [\"cat\", \"/app.txt\"]\n",
+    )
+    .unwrap();
+    let ctx = work.path().display().to_string();
+    p.podman(&[
+        "build",
+        "--network",
+        "host",
+        "-t",
+        "localhost/slimtest:fat",
+        &ctx,
+    ])
+    .unwrap();
+    let fat = work.path().join("fat.tar").display().to_string();
+    p.podman(&[
+        "save",
+        "--format",
+        "oci-archive",
+        "-o",
+        &fat,
+        "localhost/slimtest:fat",
+    ])
+    .unwrap();
+    run(
+        ballast(work.path()).args([
+            "slim",
+            &format!("oci-archive:{fat}"),
+            "-o",
+            "oci-archive:slim.tar",
+        ]),
+        0,
+    );
+    let slim = work.path().join("slim.tar").display().to_string();
+    let loaded = p.podman(&["load", "-i", &slim]).unwrap();
+    let id = String::from_utf8_lossy(&loaded.stdout)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Loaded image: ")
+                .or_else(|| l.strip_prefix("Loaded image(s): "))
+        })
+        .map(|s| s.trim().to_string())
+        .expect("podman load names the image");
+    let served = p
+        .podman(&["run", "--rm", "--network", "none", &id])
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&served.stdout).trim(), "served");
+}
