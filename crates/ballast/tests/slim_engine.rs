@@ -5,7 +5,7 @@
 
 mod common;
 
-use ballast_testkit::engine::{Dockerd, debian_rootfs};
+use ballast_testkit::engine::{Dockerd, python_rootfs};
 use serde_json::Value;
 
 use common::{ballast, run};
@@ -20,14 +20,7 @@ const CACHE_BYTES: u64 = 20_000_000;
 fn a_slimmed_image_loads_runs_and_is_smaller_by_the_deleted_cache() {
     let d = Dockerd::start().expect("dockerd");
     // The base the other engine tests use (cached under ~/.cache/ballast).
-    let rootfs = debian_rootfs(&[
-        "python3",
-        "python3-pip",
-        "python3-venv",
-        "python-is-python3",
-        "ca-certificates",
-    ])
-    .expect("rootfs");
+    let rootfs = python_rootfs().expect("rootfs");
     d.run(&["import", &rootfs.display().to_string(), "slimtest/base:1"])
         .unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -110,14 +103,7 @@ fn a_slimmed_image_loads_runs_and_is_smaller_by_the_deleted_cache() {
 )]
 fn podman_loads_and_runs_a_slimmed_oci_archive() {
     let p = ballast_testkit::engine::PodmanService::start().expect("podman");
-    let rootfs = debian_rootfs(&[
-        "python3",
-        "python3-pip",
-        "python3-venv",
-        "python-is-python3",
-        "ca-certificates",
-    ])
-    .expect("rootfs");
+    let rootfs = python_rootfs().expect("rootfs");
     let work = tempfile::tempdir().unwrap();
     let base = rootfs.display().to_string();
     p.podman(&["import", &base, "localhost/slimtest/base:1"])

@@ -522,6 +522,18 @@ impl Drop for WheelServer {
     }
 }
 
+/// The Debian root filesystem every engine test starts from: Python with
+/// pip and venv (one debootstrap, cached, shared by all of them).
+pub fn python_rootfs() -> Result<PathBuf, String> {
+    debian_rootfs(&[
+        "python3",
+        "python3-pip",
+        "python3-venv",
+        "python-is-python3",
+        "ca-certificates",
+    ])
+}
+
 /// Makes `python:3.11-slim` and `python:3.11` in the daemon from a Debian
 /// rootfs: Python 3.11 with pip and venv, pip set to install offline from
 /// the wheel server on the host (builds use the host network), so the
@@ -529,13 +541,7 @@ impl Drop for WheelServer {
 /// git, like the official one. The wheel server is a trusted host, so pip
 /// caches what it downloads as it does from PyPI over HTTPS.
 pub fn python_bases(d: &Dockerd, wheel_port: u16) -> Result<(), String> {
-    let rootfs = debian_rootfs(&[
-        "python3",
-        "python3-pip",
-        "python3-venv",
-        "python-is-python3",
-        "ca-certificates",
-    ])?;
+    let rootfs = python_rootfs()?;
     d.run(&[
         "import",
         &rootfs.display().to_string(),
