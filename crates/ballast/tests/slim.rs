@@ -87,8 +87,19 @@ fn bad_uses_are_one_line_errors_and_leave_nothing() {
         (vec!["slim", "missing.tar", "-o", "x"], "missing.tar"),
         (vec!["slim", "-", "-o", "x"], "save the image to one first"),
         (
-            vec!["slim", "img.tar", "-o", "docker-archive:x.tar"],
-            "OCI layouts only",
+            vec!["slim", "img.tar", "-o", "docker://registry/x"],
+            "not yet docker:",
+        ),
+        (
+            vec![
+                "slim",
+                "img.tar",
+                "-o",
+                "docker-archive:d.tar",
+                "--compression",
+                "zstd",
+            ],
+            "docker load reads gzip",
         ),
     ] {
         let out = run(ballast(dir.path()).args(&args), 2);

@@ -212,7 +212,7 @@ fn slim_writes_nothing_where_it_fails() {
 
 /// Slims `spec()` with `corrupt` applied to the written layout before the
 /// proof; returns the error.
-fn corrupted(corrupt: &dyn Fn(&Path)) -> String {
+fn corrupted(corrupt: &(dyn Fn(&Path) + Sync)) -> String {
     let work = tempfile::tempdir().unwrap();
     let src = work.path().join("src");
     spec().write(Format::OciLayout, &src).unwrap();
@@ -324,4 +324,42 @@ fn archives_docker_and_oci_prove_out_too() {
             .unwrap_err()
             .contains("not yet docker:")
     );
+}
+
+#[test]
+fn zstd_and_uncompressed_layers_prove_out() {
+    use ballast_image::layer::Compression;
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    spec().write(Format::OciLayout, &src).unwrap();
+    let source = format!("oci:{}", src.display());
+    for (i, kind) in [Compression::Zstd, Compression::None]
+        .into_iter()
+        .enumerate()
+    {
+        let dest = work.path().join(format!("out{i}"));
+        let opts = SlimOptions {
+            compression: (kind, Some(3)),
+            ..SlimOptions::default()
+        };
+        let report = write_oci(&source, &dest, &opts).unwrap();
+        let image = load(&format!("oci:{}", dest.display()), &LoadOptions::default()).unwrap();
+        // The rewritten layer as asked; the untouched base as the source had it.
+        assert_eq!(image.layers[1].scan.compression, kind);
+        assert_eq!(
+            image.layers[0].digest.as_deref(),
+            Some(report.layers[0].digest.as_str())
+        );
+    }
+    let err = ballast_image::slim::write(
+        &source,
+        &ballast_image::slim::Destination::DockerArchive(work.path().join("d.tar"), None),
+        &SlimOptions {
+            compression: (Compression::Zstd, None),
+            ..SlimOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("docker load reads gzip"), "{err}");
 }

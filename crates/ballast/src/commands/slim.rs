@@ -5,6 +5,7 @@
 
 use anyhow::Result;
 use ballast_image::LoadOptions;
+use ballast_image::layer::Compression;
 use ballast_image::slim::{Destination, SlimOptions, write};
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
@@ -24,12 +25,26 @@ pub(crate) struct SlimArgs {
     /// Platform to pick from a multi-platform index (`os/arch[/variant]`).
     #[arg(long)]
     pub platform: Option<String>,
+    /// How rewritten layers are compressed (untouched layers keep their blob).
+    #[arg(long, value_enum, default_value_t = SlimCompression::Gzip)]
+    pub compression: SlimCompression,
+    /// The compression level (gzip 0-9, default 6; zstd 1-22, default 3).
+    #[arg(long, value_name = "N")]
+    pub level: Option<i32>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = SlimFormat::Terminal)]
     pub format: SlimFormat,
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SlimCompression {
+    Gzip,
+    /// On every core (not for docker-archive: docker load reads gzip).
+    Zstd,
+    None,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -45,6 +60,14 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
             platform: args.platform.clone(),
             ..LoadOptions::default()
         },
+        compression: (
+            match args.compression {
+                SlimCompression::Gzip => Compression::Gzip,
+                SlimCompression::Zstd => Compression::Zstd,
+                SlimCompression::None => Compression::None,
+            },
+            args.level,
+        ),
         before_proof: None,
     };
     let report = write(&args.source, &dest, &opts)?;

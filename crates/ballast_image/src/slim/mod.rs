@@ -11,6 +11,7 @@ mod plan;
 mod rewrite;
 
 pub use output::{
-    Destination, FinalFs, SlimOptions, SlimReport, SlimmedLayer, final_fs, write, write_oci,
+    Destination, FinalFs, LayerCompression, SlimOptions, SlimReport, SlimmedLayer, final_fs, write,
+    write_oci,
 };
 pub use plan::{LayerPlan, SlimRefusal, plan, slimmed_entries};

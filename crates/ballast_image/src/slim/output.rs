@@ -22,13 +22,24 @@ use crate::source::{LayoutDir, LoadOptions, LoadedImage, Members, Reference};
 use crate::tree::FileTree;
 
 /// How to slim.
-#[derive(Default)]
 pub struct SlimOptions<'a> {
     /// How the source is read (limits, platform).
     pub load: LoadOptions<'a>,
+    /// How rewritten layers are compressed (default gzip at its default level).
+    pub compression: LayerCompression,
     /// Called with the written layout before it is proven: tests corrupt it
     /// there to show that the proof catches it.
-    pub before_proof: Option<&'a dyn Fn(&Path)>,
+    pub before_proof: Option<&'a (dyn Fn(&Path) + Sync)>,
+}
+
+impl Default for SlimOptions<'_> {
+    fn default() -> Self {
+        SlimOptions {
+            load: LoadOptions::default(),
+            compression: (Compression::Gzip, None),
+            before_proof: None,
+        }
+    }
 }
 
 /// What became of one layer.
@@ -123,6 +134,12 @@ impl Destination {
 /// proven, and only then renamed to `dest`: on any error nothing is there.
 pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Result<SlimReport> {
     let path = dest.path();
+    if matches!(dest, Destination::DockerArchive(..)) && opts.compression.0 == Compression::Zstd {
+        return Err(ImageError::format(
+            path.display().to_string(),
+            "docker load reads gzip or uncompressed layers: write zstd to oci: or oci-archive:",
+        ));
+    }
     if path.exists() {
         return Err(ImageError::format(
             path.display().to_string(),
@@ -265,7 +282,7 @@ fn slim_members(
             if plans[i].unchanged() {
                 copy_blob(m, member, source.scan.blob_digest.as_ref(), &blobs)
             } else {
-                rewrite_blob(m, member, &source.scan.entries, &plans[i], load, &blobs)
+                rewrite_blob(m, member, &source.scan.entries, &plans[i], opts, &blobs)
             }
         })
         .collect::<Result<_>>()?;
@@ -327,9 +344,10 @@ fn rewrite_blob(
     member: &str,
     entries: &[Entry],
     plan: &LayerPlan,
-    load: &LoadOptions<'_>,
+    opts: &SlimOptions<'_>,
     blobs: &Path,
 ) -> Result<Written> {
+    let (load, compression) = (&opts.load, opts.compression);
     let mut src = io::BufReader::with_capacity(1 << 20, m.open(member)?);
     let magic = {
         use std::io::BufRead;
@@ -347,8 +365,8 @@ fn rewrite_blob(
     };
     let tmp = tempfile::NamedTempFile::new_in(blobs).map_err(io_err(blobs))?;
     let blob = HashingWriter::new(BufWriter::new(tmp.reopen().map_err(io_err(tmp.path()))?));
-    let gz = flate2::write::GzEncoder::new(blob, flate2::Compression::default());
-    let tar_out = HashingWriter::new(gz);
+    let encoder = Encoder::new(blob, compression).map_err(io_err(tmp.path()))?;
+    let tar_out = HashingWriter::new(encoder);
     let tar_out = rewrite(member, tar, entries, plan, &load.limits, tar_out)?;
     let diff_id = Digest::from_hasher(tar_out.hash);
     let mut blob = tar_out
@@ -363,8 +381,65 @@ fn rewrite_blob(
         digest,
         size: blob.count,
         diff_id: Some(diff_id),
-        compression: Compression::Gzip,
+        compression: compression.0,
     })
+}
+
+/// How rewritten layers are compressed: the kind and its level.
+pub type LayerCompression = (Compression, Option<i32>);
+
+/// A layer blob's compressor.
+enum Encoder<W: Write> {
+    None(W),
+    Gzip(flate2::write::GzEncoder<W>),
+    Zstd(zstd::stream::write::Encoder<'static, W>),
+}
+
+impl<W: Write> Encoder<W> {
+    fn new(inner: W, (kind, level): LayerCompression) -> io::Result<Self> {
+        Ok(match kind {
+            Compression::None => Encoder::None(inner),
+            Compression::Gzip => {
+                let level = level.map_or(flate2::Compression::default(), |l| {
+                    flate2::Compression::new(l.clamp(0, 9) as u32)
+                });
+                Encoder::Gzip(flate2::write::GzEncoder::new(inner, level))
+            }
+            Compression::Zstd => {
+                let mut z = zstd::stream::write::Encoder::new(inner, level.unwrap_or(3))?;
+                // zstd compresses one layer on every core; gzip, one core a layer.
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+                z.multithread(threads)?;
+                Encoder::Zstd(z)
+            }
+        })
+    }
+
+    fn finish(self) -> io::Result<W> {
+        match self {
+            Encoder::None(w) => Ok(w),
+            Encoder::Gzip(g) => g.finish(),
+            Encoder::Zstd(z) => z.finish(),
+        }
+    }
+}
+
+impl<W: Write> Write for Encoder<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Encoder::None(w) => w.write(buf),
+            Encoder::Gzip(g) => g.write(buf),
+            Encoder::Zstd(z) => z.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Encoder::None(w) => w.flush(),
+            Encoder::Gzip(g) => g.flush(),
+            Encoder::Zstd(z) => z.flush(),
+        }
+    }
 }
 
 /// The layer media type: the source's for a blob kept as it was, else OCI's for its compression.
