@@ -287,20 +287,9 @@ fn slim_members(
         })
         .collect::<Result<_>>()?;
     let config_digest = write_metadata(out, &config_bytes, &image, &members, &written)?;
-    let report = SlimReport {
-        config_digest: config_digest.to_string(),
-        ..summarise(&image, &plans, &written)
-    };
-    let mut tree = FileTree::new();
-    for l in image.layers {
-        tree.apply(l.scan.entries);
-    }
-    let before = FinalFs::of(tree);
-    let report = SlimReport {
-        final_bytes: before.bytes(),
-        ..report
-    };
-    Ok((report, before))
+    let layers = summarise(&image, &plans, &written);
+    let before = FinalFs::of_layers(image.layers.into_iter().map(|l| l.scan.entries));
+    Ok((report(layers, &before, config_digest), before))
 }
 
 /// A blob written to the output.
@@ -511,29 +500,43 @@ fn write_metadata(
     Ok(config_digest)
 }
 
-fn summarise(image: &LoadedImage, plans: &[LayerPlan], written: &[Written]) -> SlimReport {
-    let layers: Vec<SlimmedLayer> = image
+/// What became of each layer.
+fn summarise(
+    image: &LoadedImage,
+    plans: &[LayerPlan],
+    written: &[Written],
+) -> Vec<(SlimmedLayer, u64)> {
+    image
         .layers
         .iter()
         .zip(plans)
         .zip(written)
-        .map(|((l, p), w)| SlimmedLayer {
-            unchanged: p.unchanged(),
-            dropped_bytes: p.dropped_bytes,
-            dropped_entries: p.dropped_entries,
-            compressed_before: l.scan.compressed_bytes,
-            compressed_after: w.size,
-            digest: w.digest.to_string(),
-            diff_id: w
-                .diff_id
-                .as_ref()
-                .or(l.scan.diff_id.as_ref())
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+        .map(|((l, p), w)| {
+            let layer = SlimmedLayer {
+                unchanged: p.unchanged(),
+                dropped_bytes: p.dropped_bytes,
+                dropped_entries: p.dropped_entries,
+                compressed_before: l.scan.compressed_bytes,
+                compressed_after: w.size,
+                digest: w.digest.to_string(),
+                diff_id: w
+                    .diff_id
+                    .as_ref()
+                    .or(l.scan.diff_id.as_ref())
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            };
+            (layer, stored(&l.scan.entries))
         })
-        .collect();
-    let stored_before: u64 = image.layers.iter().map(|l| stored(&l.scan.entries)).sum();
-    let dropped: u64 = layers.iter().map(|l| l.dropped_bytes).sum();
+        .collect()
+}
+
+/// The report from the layers (with the bytes each stored before); the
+/// source and destination are filled in by [`write`].
+fn report(layers: Vec<(SlimmedLayer, u64)>, before: &FinalFs, config_digest: Digest) -> SlimReport {
+    let stored_before: u64 = layers.iter().map(|(_, s)| s).sum();
+    let dropped: u64 = layers.iter().map(|(l, _)| l.dropped_bytes).sum();
+    let layers: Vec<SlimmedLayer> = layers.into_iter().map(|(l, _)| l).collect();
     SlimReport {
         source: String::new(),
         destination: String::new(),
@@ -541,8 +544,8 @@ fn summarise(image: &LoadedImage, plans: &[LayerPlan], written: &[Written]) -> S
         stored_after: stored_before - dropped,
         compressed_before: layers.iter().map(|l| l.compressed_before).sum(),
         compressed_after: layers.iter().map(|l| l.compressed_after).sum(),
-        final_bytes: 0,
-        config_digest: String::new(),
+        final_bytes: before.bytes(),
+        config_digest: config_digest.to_string(),
         layers,
     }
 }
@@ -561,11 +564,7 @@ fn stored(entries: &[Entry]) -> u64 {
 /// keep it: every path, its kind, size, link target, the layer storing its
 /// bytes, and the hard-link groups ([`FileTree::describe`]).
 pub fn final_fs(layers: &[Vec<Entry>]) -> FinalFs {
-    let mut tree = FileTree::new();
-    for l in layers {
-        tree.apply(l.clone());
-    }
-    FinalFs::of(tree)
+    FinalFs::of_layers(layers.iter().cloned())
 }
 
 /// A final filesystem: its tree, with a digest of its description.
@@ -575,6 +574,15 @@ pub struct FinalFs {
 }
 
 impl FinalFs {
+    /// Applies the layers, lowest first, and describes the result.
+    fn of_layers(layers: impl IntoIterator<Item = Vec<Entry>>) -> FinalFs {
+        let mut tree = FileTree::new();
+        for entries in layers {
+            tree.apply(entries);
+        }
+        FinalFs::of(tree)
+    }
+
     fn of(tree: FileTree) -> FinalFs {
         let mut hash = Sha256::new();
         tree.describe(|path, what| {
@@ -633,11 +641,8 @@ impl std::fmt::Debug for FinalFs {
 /// its final filesystem with the source's; any difference is an error.
 fn prove(source: &FinalFs, output: &str, load: &LoadOptions<'_>) -> Result<()> {
     let after = crate::load(output, load)?;
-    let mut tree = FileTree::new();
-    for l in after.layers {
-        tree.apply(l.scan.entries);
-    }
-    match source.first_difference(&FinalFs::of(tree)) {
+    let after = FinalFs::of_layers(after.layers.into_iter().map(|l| l.scan.entries));
+    match source.first_difference(&after) {
         None => Ok(()),
         Some(at) => Err(ImageError::format(
             output,

@@ -30,6 +30,9 @@ pub struct LayerPlan {
     /// Hard links written as regular files: (the link's entry, its
     /// target's entry), indices into the layer's entries.
     pub materialise: Vec<(usize, usize)>,
+    /// The group's other visible links: (the link's entry, the materialised
+    /// link's entry it now points at).
+    pub relink: Vec<(usize, usize)>,
     /// Regular-file bytes no longer stored.
     pub dropped_bytes: u64,
     /// Entries dropped (files, directories, links, whiteouts, markers).
@@ -140,10 +143,14 @@ pub fn plan(layers: &[&[Entry]]) -> Result<Vec<LayerPlan>, SlimRefusal> {
                 !r && !above.hides(e) && !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque)
             })
             .collect();
-        let links = materialisations(layer, entries, &keep, &replaced)?;
-        cross_layer.extend(links.cross_layer.into_iter().map(|i| (layer, i)));
+        let mut links = materialisations(layer, entries, &keep, &replaced)?;
+        cross_layer.extend(
+            std::mem::take(&mut links.cross_layer)
+                .into_iter()
+                .map(|i| (layer, i)),
+        );
         above.add(entries);
-        plans.push(layer_plan(entries, keep, links.materialise));
+        plans.push(layer_plan(entries, keep, links));
     }
     plans.reverse();
     for (layer, i) in cross_layer {
@@ -178,64 +185,78 @@ fn check_cross_layer_link(
 }
 
 /// The visible hard links whose target in the same tar is dropped (each
-/// group's first link becomes a file), and the visible links whose target
-/// is in a lower layer, checked once every layer is planned.
+/// group's first link becomes a file, the others point at it), and the
+/// visible links whose target is in a lower layer, checked once every layer
+/// is planned.
 fn materialisations(
     layer: usize,
     entries: &[Entry],
     keep: &[bool],
     replaced: &[bool],
 ) -> Result<Links, SlimRefusal> {
-    let (mut out, mut cross_layer) = (Vec::new(), Vec::new());
-    let mut seen: HashSet<usize> = HashSet::new();
-    for (i, e) in entries.iter().enumerate() {
-        let EntryKind::Hardlink(target) = &e.kind else {
+    let mut links = Links::default();
+    // Dropped target -> the link that holds its bytes now.
+    let mut holders: HashMap<usize, usize> = HashMap::new();
+    for (i, target) in link_targets(entries).into_iter().enumerate() {
+        let EntryKind::Hardlink(path) = &entries[i].kind else {
             continue;
         };
         if !keep[i] {
             continue;
         }
-        match link_target(entries, i, target) {
+        match target {
             Some(t) if keep[t] => {}
             Some(t) if !matches!(entries[t].kind, EntryKind::File(_)) => {
                 let why = "which is not a regular file and which a later entry hides";
-                return Err(refuse_link(layer, e, target, why));
+                return Err(refuse_link(layer, &entries[i], path, why));
             }
             Some(t) if replaced[t] => {
                 let why = "which an entry of the same layer replaces";
-                return Err(refuse_link(layer, e, target, why));
+                return Err(refuse_link(layer, &entries[i], path, why));
             }
-            Some(t) => {
-                if seen.insert(t) {
-                    out.push((i, t));
+            Some(t) => match holders.get(&t) {
+                Some(&holder) => links.relink.push((i, holder)),
+                None => {
+                    holders.insert(t, i);
+                    links.materialise.push((i, t));
                 }
-            }
-            None => cross_layer.push(i),
+            },
+            None => links.cross_layer.push(i),
         }
     }
-    Ok(Links {
-        materialise: out,
-        cross_layer,
-    })
+    Ok(links)
 }
 
 /// The visible hard links of a layer that need more than keeping.
+#[derive(Default)]
 struct Links {
     /// (link, dropped target) in the same tar: the link becomes the file.
     materialise: Vec<(usize, usize)>,
+    /// (link, materialised link) of the same group.
+    relink: Vec<(usize, usize)>,
     /// Links to a path of a lower layer.
     cross_layer: Vec<usize>,
 }
 
-/// The entry a hard link at `i` links to in its own tar: the last earlier
-/// entry at the target path (whiteouts and markers are no entries to link to).
-pub(super) fn link_target(entries: &[Entry], i: usize, target: &[u8]) -> Option<usize> {
-    entries[..i].iter().rposition(|t| {
-        *t.path == *target && !matches!(t.kind, EntryKind::Whiteout | EntryKind::Opaque)
-    })
+/// For each entry that is a hard link, the entry it links to in its own
+/// tar: the last earlier entry at the target path (whiteouts and markers
+/// are no entries to link to). One pass: layers can hold many thousands of
+/// links (uv hard-links site-packages to its cache).
+fn link_targets(entries: &[Entry]) -> Vec<Option<usize>> {
+    let mut last: HashMap<&[u8], usize> = HashMap::new();
+    let mut targets = vec![None; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        if let EntryKind::Hardlink(target) = &e.kind {
+            targets[i] = last.get(target.as_ref()).copied();
+        }
+        if !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque) {
+            last.insert(&e.path, i);
+        }
+    }
+    targets
 }
 
-fn layer_plan(entries: &[Entry], keep: Vec<bool>, materialise: Vec<(usize, usize)>) -> LayerPlan {
+fn layer_plan(entries: &[Entry], keep: Vec<bool>, links: Links) -> LayerPlan {
     let mut dropped_bytes = 0;
     let mut dropped_entries = 0;
     for (e, &k) in entries.iter().zip(&keep) {
@@ -247,14 +268,15 @@ fn layer_plan(entries: &[Entry], keep: Vec<bool>, materialise: Vec<(usize, usize
         }
     }
     // A materialised link stores its target's bytes again: they were dropped with it.
-    for &(_, t) in &materialise {
+    for &(_, t) in &links.materialise {
         if let EntryKind::File(size) = entries[t].kind {
             dropped_bytes -= size;
         }
     }
     LayerPlan {
         keep,
-        materialise,
+        materialise: links.materialise,
+        relink: links.relink,
         dropped_bytes,
         dropped_entries,
     }
@@ -264,27 +286,18 @@ fn layer_plan(entries: &[Entry], keep: Vec<bool>, materialise: Vec<(usize, usize
 /// kept ones in order, each materialised link as a file of its target's
 /// size, and the other kept links of its group pointing at it.
 pub fn slimmed_entries(entries: &[Entry], plan: &LayerPlan) -> Vec<Entry> {
-    // Dropped target -> the path of the link that now holds its bytes.
-    let holders: HashMap<usize, &[u8]> = plan
-        .materialise
-        .iter()
-        .map(|&(link, target)| (target, entries[link].path.as_ref()))
-        .collect();
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, e) in entries.iter().enumerate() {
-        if !plan.keep[i] {
-            continue;
-        }
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut changed: HashMap<usize, EntryKind> = HashMap::new();
+    for &(link, target) in &plan.materialise {
+        changed.insert(link, entries[target].kind.clone()); // a regular file: the plan refuses anything else
+    }
+    for &(link, holder) in &plan.relink {
+        changed.insert(link, EntryKind::Hardlink(entries[holder].path.clone()));
+    }
+    for (i, e) in entries.iter().enumerate().filter(|&(i, _)| plan.keep[i]) {
         let mut e = e.clone();
-        if let EntryKind::Hardlink(target) = &e.kind
-            && let Some(t) = link_target(entries, i, target)
-            && let Some(&holder) = holders.get(&t)
-        {
-            e.kind = if holder == e.path.as_ref() {
-                entries[t].kind.clone() // a regular file: the plan refuses anything else
-            } else {
-                EntryKind::Hardlink(holder.into())
-            };
+        if let Some(kind) = changed.remove(&i) {
+            e.kind = kind;
         }
         out.push(e);
     }

@@ -9,9 +9,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use super::plan::{LayerPlan, link_target};
+use super::plan::LayerPlan;
 use crate::error::{ImageError, Result};
-use crate::layer::{Entry, EntryKind, NoProgress, ScanOptions, convert_entry};
+use crate::layer::{Entry, NoProgress, ScanOptions, convert_entry};
 use crate::limits::Limits;
 
 /// What the tap under the tar reader does with the bytes read.
@@ -182,24 +182,15 @@ struct Steps<'a> {
 
 impl<'a> Steps<'a> {
     fn new(entries: &[Entry], plan: &'a LayerPlan) -> Self {
-        let holders: HashMap<usize, usize> =
-            plan.materialise.iter().map(|&(l, t)| (t, l)).collect();
-        let mut relink = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            if let EntryKind::Hardlink(target) = &e.kind
-                && plan.keep[i]
-                && let Some(t) = link_target(entries, i, target)
-                && let Some(&h) = holders.get(&t)
-                && h != i
-            {
-                relink.insert(i, entries[h].path.clone());
-            }
-        }
         Steps {
             plan,
-            saved: holders.keys().copied().collect(),
+            saved: plan.materialise.iter().map(|&(_, t)| t).collect(),
             materialise: plan.materialise.iter().copied().collect(),
-            relink,
+            relink: plan
+                .relink
+                .iter()
+                .map(|&(link, holder)| (link, entries[holder].path.clone()))
+                .collect(),
         }
     }
 
