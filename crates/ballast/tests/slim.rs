@@ -76,6 +76,70 @@ fn slims_an_archive_and_inspect_agrees() {
 }
 
 #[test]
+fn drop_classes_are_audited_and_summarised() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = image();
+    spec.layers[0].entries.extend([
+        Entry::Dir("usr/share".into()),
+        Entry::Dir("usr/share/doc".into()),
+        zeros("usr/share/doc/README.gz", 3_000),
+    ]);
+    spec.write(Format::DockerArchive, &dir.path().join("img.tar"))
+        .unwrap();
+    let out = run(
+        ballast(dir.path()).args([
+            "slim",
+            "img.tar",
+            "-o",
+            "oci-archive:slim.tar",
+            "--drop",
+            "docs,pycache",
+            "--audit",
+            "audit.jsonl",
+        ]),
+        0,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "unreachable",
+        "docs",
+        "3.0 kB",
+        "without exactly the removed paths",
+        "audit.jsonl",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let lines: Vec<Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let docs: Vec<(&str, u64)> = lines
+        .iter()
+        .filter(|l| l["class"] == "docs")
+        .map(|l| (l["path"].as_str().unwrap(), l["bytes"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        docs,
+        [("usr/share/doc", 0), ("usr/share/doc/README.gz", 3_000)]
+    );
+    let unreachable: u64 = lines
+        .iter()
+        .filter(|l| l["class"] == "unreachable")
+        .map(|l| l["bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(unreachable, 2_000_000);
+
+    let bad = run(
+        ballast(dir.path()).args(["slim", "img.tar", "-o", "x", "--drop", "caches"]),
+        2,
+    );
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("the classes are pip-cache, uv-cache"), "{err}");
+    assert!(!dir.path().join("x").exists());
+}
+
+#[test]
 fn bad_uses_are_one_line_errors_and_leave_nothing() {
     let dir = tempfile::tempdir().unwrap();
     image()
@@ -83,6 +147,14 @@ fn bad_uses_are_one_line_errors_and_leave_nothing() {
         .unwrap();
     std::fs::create_dir(dir.path().join("taken")).unwrap();
     for (args, needle) in [
+        (
+            vec!["slim", "img.tar", "-o", "x", "--audit", "taken"],
+            "taken: already exists",
+        ),
+        (
+            vec!["slim", "img.tar", "-o", "x", "--drop-path", "a/[b"],
+            "--drop-path a/[b",
+        ),
         (vec!["slim", "img.tar", "-o", "taken"], "already exists"),
         (vec!["slim", "missing.tar", "-o", "x"], "missing.tar"),
         (vec!["slim", "-", "-o", "x"], "save the image to one first"),

@@ -153,7 +153,7 @@ fn links_to_lower_layers() {
     ];
     assert_eq!(
         plans(&refused).unwrap_err().to_string(),
-        "layer 1: the hard link l points at t, which a later layer hides and which another layer stores: not slimmed"
+        "layer 1: the hard link l points at t, which slim would drop and which another layer stores: not slimmed"
     );
 }
 

@@ -335,6 +335,18 @@ pub fn is_root_user(user: &str) -> bool {
     name == "root" || name == "0"
 }
 
+/// The home directory of a `USER` value (`name`, `uid`, `name:group`,
+/// empty for root) in an `/etc/passwd` text, without its leading `/`.
+pub fn user_home(passwd: &str, user: &str) -> Option<String> {
+    let name = user.split(':').next().unwrap_or(user).trim();
+    let name = if name.is_empty() { "root" } else { name };
+    passwd.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        let matches = f.len() >= 6 && (f[0] == name || f[2] == name);
+        matches.then(|| f[5].trim_matches('/').to_string())
+    })
+}
+
 /// Whether the image is known to run as a non-root user by default.
 pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
     let name = image.short_name();
@@ -356,6 +368,15 @@ pub fn runs_as_non_root(image: &ImageRef<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_home_by_name_uid_or_default_root() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\napp:x:1000:1000::/home/app:/bin/sh\n";
+        assert_eq!(user_home(passwd, "app").as_deref(), Some("home/app"));
+        assert_eq!(user_home(passwd, "1000:1000").as_deref(), Some("home/app"));
+        assert_eq!(user_home(passwd, "").as_deref(), Some("root"));
+        assert_eq!(user_home(passwd, "nobody"), None);
+    }
 
     #[test]
     fn references_are_validated_as_the_distribution_grammar_says() {

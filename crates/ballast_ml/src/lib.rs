@@ -6,6 +6,7 @@
 //! use the same words and the same estimates.
 //!
 //! - [`apt`]: what apt's recommended packages add (dated Debian/Ubuntu table).
+//! - [`droppable`]: the classes of files `slim --drop` removes.
 //! - [`paths`]: classify a file path (CUDA library, model weights, caches, ...).
 //! - [`python`]: dist-info RECORD / METADATA, name normalisation, pyvenv.cfg.
 //! - [`torch`]: which accelerator a torch build targets.
@@ -26,6 +27,7 @@ pub mod apt;
 pub mod bases;
 pub mod distributions;
 pub mod dpkg;
+pub mod droppable;
 pub mod images;
 pub mod installers;
 pub mod models;

@@ -6,6 +6,49 @@ use crate::Style;
 use crate::bytes::format_bytes;
 use crate::table::{Align, text_table};
 
+fn verified(r: &SlimReport) -> String {
+    let checked = "read back with every digest and diff_id checked";
+    if r.final_bytes == r.final_bytes_after && r.classes.iter().all(|c| c.class == "unreachable") {
+        return format!(
+            "Verified: {checked}; the final filesystem ({}) is the source's: every path, kind, size and hard link\n\n",
+            format_bytes(r.final_bytes)
+        );
+    }
+    format!(
+        "Verified: {checked}; the final filesystem ({} -> {}) is the source's without exactly the removed paths{}\n\n",
+        format_bytes(r.final_bytes),
+        format_bytes(r.final_bytes_after),
+        r.audit
+            .as_ref()
+            .map_or(String::new(), |a| format!(" (listed in {a})")),
+    )
+}
+
+/// What went, per class (measured from the layers' headers).
+fn classes(r: &SlimReport) -> String {
+    if r.classes.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = r
+        .classes
+        .iter()
+        .map(|c| {
+            vec![
+                c.class.clone(),
+                format_bytes(c.bytes),
+                c.entries.to_string(),
+            ]
+        })
+        .collect();
+    let mut t = text_table(
+        &["removed", "bytes", "entries"],
+        &[Align::Left, Align::Right, Align::Right],
+        &rows,
+    );
+    t.push('\n');
+    t
+}
+
 /// The terminal summary: totals (measured: the plan's byte counts and the
 /// blobs written), then one row per layer.
 pub fn terminal(r: &SlimReport, s: Style) -> String {
@@ -24,10 +67,8 @@ pub fn terminal(r: &SlimReport, s: Style) -> String {
         format_bytes(r.compressed_before),
         format_bytes(r.compressed_after),
     ));
-    t.push_str(&format!(
-        "Verified: read back with every digest and diff_id checked; the final filesystem ({}) is the source's: every path, kind, size and hard link\n\n",
-        format_bytes(r.final_bytes)
-    ));
+    t.push_str(&verified(r));
+    t.push_str(&classes(r));
     let rows: Vec<Vec<String>> = r
         .layers
         .iter()

@@ -3,10 +3,13 @@
 //! nothing), written as a new OCI layout or archive, read back and proven to
 //! hold the same final filesystem before anything is left at DEST.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 use ballast_image::LoadOptions;
 use ballast_image::layer::Compression;
-use ballast_image::slim::{Destination, SlimOptions, write};
+use ballast_image::slim::{Destination, DropRules, SlimOptions, write};
+use ballast_ml::droppable::DropClass;
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
@@ -31,12 +34,34 @@ pub(crate) struct SlimArgs {
     /// The compression level (gzip 0-9, default 6; zstd 1-22, default 3).
     #[arg(long, value_name = "N")]
     pub level: Option<i32>,
+    /// Also remove reachable files of these classes: pip-cache, uv-cache,
+    /// conda-pkgs, apt-lists, apt-archives, pycache, hf-cache, docs,
+    /// static-libs, headers, tests, git (never what the configuration names,
+    /// nor dpkg's and Python's installation records).
+    #[arg(long, value_name = "CLASS,...", value_delimiter = ',', value_parser = parse_class)]
+    pub drop: Vec<DropClass>,
+    /// Also remove the paths matching this glob, and what is below a
+    /// directory that matches (repeatable; `*` stays within a component,
+    /// `**` crosses them).
+    #[arg(long, value_name = "GLOB")]
+    pub drop_path: Vec<String>,
+    /// Write every removed entry to FILE as JSON lines (path, kind, bytes,
+    /// class, layer); FILE must not exist.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = SlimFormat::Terminal)]
     pub format: SlimFormat,
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+fn parse_class(name: &str) -> Result<DropClass, String> {
+    DropClass::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = DropClass::ALL.iter().map(|c| c.name()).collect();
+        format!("not a class; the classes are {}", names.join(", "))
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -68,6 +93,11 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
             },
             args.level,
         ),
+        drop: DropRules {
+            classes: args.drop.clone(),
+            paths: args.drop_path.clone(),
+        },
+        audit: args.audit.clone(),
         before_proof: None,
     };
     let report = write(&args.source, &dest, &opts)?;

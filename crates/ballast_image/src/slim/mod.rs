@@ -6,12 +6,16 @@
 //! - [`write_oci`]: the slimmed image as an OCI layout, layers that drop
 //!   nothing kept as their source blobs.
 
+mod audit;
 mod output;
 mod plan;
 mod rewrite;
+mod rules;
 
+pub use audit::{AuditLine, ClassTotal};
 pub use output::{
     Destination, FinalFs, LayerCompression, SlimOptions, SlimReport, SlimmedLayer, final_fs, write,
     write_oci,
 };
-pub use plan::{LayerPlan, SlimRefusal, plan, slimmed_entries};
+pub use plan::{Chooser, LayerPlan, Reason, SlimRefusal, plan, plan_with, slimmed_entries};
+pub use rules::DropRules;

@@ -12,8 +12,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::plan::{LayerPlan, plan};
+use super::audit::{AuditLine, ClassTotal, class_totals, layer_audit, write_audit};
+use super::plan::{LayerPlan, plan_with};
 use super::rewrite::rewrite;
+use super::rules::{Compiled, DropRules};
 use crate::digest::{Digest, HashingWriter};
 use crate::error::{ImageError, Result};
 use crate::layer::{Compression, Entry, read_up_to, sniff};
@@ -27,6 +29,10 @@ pub struct SlimOptions<'a> {
     pub load: LoadOptions<'a>,
     /// How rewritten layers are compressed (default gzip at its default level).
     pub compression: LayerCompression,
+    /// What to remove beyond the unreachable bytes.
+    pub drop: DropRules,
+    /// Where to write the audit log (JSON lines), which must not exist.
+    pub audit: Option<PathBuf>,
     /// Called with the written layout before it is proven: tests corrupt it
     /// there to show that the proof catches it.
     pub before_proof: Option<&'a (dyn Fn(&Path) + Sync)>,
@@ -37,6 +43,8 @@ impl Default for SlimOptions<'_> {
         SlimOptions {
             load: LoadOptions::default(),
             compression: (Compression::Gzip, None),
+            drop: DropRules::default(),
+            audit: None,
             before_proof: None,
         }
     }
@@ -71,8 +79,15 @@ pub struct SlimReport {
     /// Blob bytes before and after.
     pub compressed_before: u64,
     pub compressed_after: u64,
-    /// The final filesystem's bytes (the same before and after, proven).
+    /// The final filesystem's bytes before and after (the same unless
+    /// `--drop` rules removed visible files; proven).
     pub final_bytes: u64,
+    pub final_bytes_after: u64,
+    /// Entries and bytes removed per class (`unreachable`, the `--drop`
+    /// classes, `path:GLOB`): they add up to `stored_before - stored_after`.
+    pub classes: Vec<ClassTotal>,
+    /// The audit log written, if asked for.
+    pub audit: Option<String>,
     /// The new configuration's digest (rewritten layers change its diff_ids).
     pub config_digest: String,
 }
@@ -140,11 +155,13 @@ pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Res
             "docker load reads gzip or uncompressed layers: write zstd to oci: or oci-archive:",
         ));
     }
-    if path.exists() {
-        return Err(ImageError::format(
-            path.display().to_string(),
-            "already exists: slim writes a new image there",
-        ));
+    for p in std::iter::once(path).chain(opts.audit.as_deref()) {
+        if p.exists() {
+            return Err(ImageError::format(
+                p.display().to_string(),
+                "already exists: slim writes a new file there",
+            ));
+        }
     }
     let parent = path
         .parent()
@@ -155,7 +172,7 @@ pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Res
         .tempdir_in(parent)
         .map_err(io_err(parent))?;
     let layout = staging.path().join("layout");
-    let (report, before) = slim_source(reference, &layout, opts)?;
+    let (report, expected, audit) = slim_source(reference, &layout, opts)?;
     if let Some(hook) = opts.before_proof {
         hook(&layout);
     }
@@ -176,11 +193,20 @@ pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Res
             (file.clone(), format!("docker-archive:{}", file.display()))
         }
     };
-    prove(&before, &out_ref, &opts.load)?;
-    std::fs::rename(&written, path).map_err(io_err(path))?;
+    prove(&expected, &out_ref, &opts.load)?;
+    if let Some(file) = &opts.audit {
+        write_audit(file, &audit)?;
+    }
+    if let Err(e) = std::fs::rename(&written, path) {
+        if let Some(file) = &opts.audit {
+            let _ = std::fs::remove_file(file);
+        }
+        return Err(io_err(path)(e));
+    }
     Ok(SlimReport {
         source: reference.to_string(),
         destination: path.display().to_string(),
+        audit: opts.audit.as_ref().map(|p| p.display().to_string()),
         ..report
     })
 }
@@ -190,11 +216,10 @@ pub fn write_oci(reference: &str, dest: &Path, opts: &SlimOptions<'_>) -> Result
     write(reference, &Destination::OciLayout(dest.to_path_buf()), opts)
 }
 
-fn slim_source(
-    reference: &str,
-    out: &Path,
-    opts: &SlimOptions<'_>,
-) -> Result<(SlimReport, FinalFs)> {
+/// The report, the final filesystem the output must have, and the audit.
+type Slimmed = (SlimReport, FinalFs, Vec<AuditLine>);
+
+fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Slimmed> {
     match Reference::parse(reference)? {
         Reference::DockerArchive { path, image } => {
             let archive = crate::archive::ArchiveFile::open(&path, reference, &opts.load)?;
@@ -246,14 +271,27 @@ fn tar_layout(layout: &Path, file: &Path, docker_manifest: Option<Vec<u8>>) -> R
     out.flush().map_err(io_err(file))
 }
 
-/// Slims and writes; returns the report and the source's final filesystem.
+/// The file whose content `slim` reads: the users' homes are protected.
+const PASSWD: &[u8] = b"etc/passwd";
+
+/// Slims and writes; returns the report, the final filesystem the output
+/// must have and the audit.
 fn slim_members(
     m: &dyn Members,
     selector: Option<&str>,
     out: &Path,
     opts: &SlimOptions<'_>,
-) -> Result<(SlimReport, FinalFs)> {
-    let load = &opts.load;
+) -> Result<Slimmed> {
+    let capture =
+        |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size);
+    let load = &LoadOptions {
+        verify: opts.load.verify,
+        platform: opts.load.platform.clone(),
+        limits: opts.load.limits,
+        progress: opts.load.progress,
+        capture: &capture,
+        remote: opts.load.remote.clone(),
+    };
     let source_plan = crate::source::plan(m, selector, load)?;
     let members: Vec<(String, Option<String>)> = source_plan
         .layers
@@ -271,7 +309,13 @@ fn slim_members(
         .iter()
         .map(|l| l.scan.entries.as_slice())
         .collect();
-    let plans = plan(&entries).map_err(|r| ImageError::format(m.reference(), r.to_string()))?;
+    let mut tree = source_tree(&image);
+    let config: Value = serde_json::from_slice(&config_bytes)
+        .map_err(|e| ImageError::format(m.reference(), e.to_string()))?;
+    let rules = Compiled::new(&opts.drop, &config, passwd(&image).as_deref(), &tree)
+        .map_err(|e| ImageError::format(m.reference(), e))?;
+    let plans = plan_with(&entries, &|p, dir| rules.choose(p, dir))
+        .map_err(|r| ImageError::format(m.reference(), r.to_string()))?;
     let blobs = out.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).map_err(io_err(&blobs))?;
     let written: Vec<Written> = (0..plans.len())
@@ -288,8 +332,53 @@ fn slim_members(
         .collect::<Result<_>>()?;
     let config_digest = write_metadata(out, &config_bytes, &image, &members, &written)?;
     let layers = summarise(&image, &plans, &written);
-    let before = FinalFs::of_layers(image.layers.into_iter().map(|l| l.scan.entries));
-    Ok((report(layers, &before, config_digest), before))
+    let audit: Vec<AuditLine> = (0..plans.len())
+        .flat_map(|i| layer_audit(i, &image.layers[i].scan.entries, &plans[i], &opts.drop))
+        .collect();
+    let final_before = tree.final_bytes();
+    remove_from_tree(&mut tree, &audit);
+    let expected = FinalFs::of(tree);
+    let mut report = report(layers, final_before, &expected, config_digest);
+    report.classes = class_totals(&audit);
+    Ok((report, expected, audit))
+}
+
+/// The source's final filesystem.
+fn source_tree(image: &LoadedImage) -> FileTree {
+    let mut tree = FileTree::new();
+    for l in &image.layers {
+        tree.apply(l.scan.entries.clone());
+    }
+    tree
+}
+
+/// The content of `/etc/passwd` as the final filesystem has it.
+fn passwd(image: &LoadedImage) -> Option<String> {
+    let last = image
+        .layers
+        .iter()
+        .flat_map(|l| &l.scan.entries)
+        .rfind(|e| e.path.as_ref() == PASSWD)?;
+    last.captured
+        .as_deref()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+}
+
+/// The final filesystem without what the rules removed: a whiteout for
+/// each removed path (unreachable entries are not in it already).
+fn remove_from_tree(tree: &mut FileTree, audit: &[AuditLine]) {
+    let whiteouts: Vec<Entry> = audit
+        .iter()
+        .filter(|a| a.class != "unreachable")
+        .map(|a| Entry {
+            path: a.path.as_bytes().into(),
+            kind: crate::layer::EntryKind::Whiteout,
+            captured: None,
+        })
+        .collect();
+    if !whiteouts.is_empty() {
+        tree.apply(whiteouts);
+    }
 }
 
 /// A blob written to the output.
@@ -533,7 +622,12 @@ fn summarise(
 
 /// The report from the layers (with the bytes each stored before); the
 /// source and destination are filled in by [`write`].
-fn report(layers: Vec<(SlimmedLayer, u64)>, before: &FinalFs, config_digest: Digest) -> SlimReport {
+fn report(
+    layers: Vec<(SlimmedLayer, u64)>,
+    final_before: u64,
+    after: &FinalFs,
+    config_digest: Digest,
+) -> SlimReport {
     let stored_before: u64 = layers.iter().map(|(_, s)| s).sum();
     let dropped: u64 = layers.iter().map(|(l, _)| l.dropped_bytes).sum();
     let layers: Vec<SlimmedLayer> = layers.into_iter().map(|(l, _)| l).collect();
@@ -544,7 +638,10 @@ fn report(layers: Vec<(SlimmedLayer, u64)>, before: &FinalFs, config_digest: Dig
         stored_after: stored_before - dropped,
         compressed_before: layers.iter().map(|l| l.compressed_before).sum(),
         compressed_after: layers.iter().map(|l| l.compressed_after).sum(),
-        final_bytes: before.bytes(),
+        final_bytes: final_before,
+        final_bytes_after: after.bytes(),
+        classes: vec![],
+        audit: None,
         config_digest: config_digest.to_string(),
         layers,
     }

@@ -17,10 +17,30 @@
 //! the same tar the link is *materialised*: written as a regular file with
 //! the target's contents, and the group's other visible links point at it.
 //! A target in another layer is refused (it would need that layer's bytes).
+//!
+//! With rules (`--drop`, `--drop-path`) visible entries the user names go
+//! too: every non-directory the rules choose, and a directory they choose
+//! only when nothing stays below it (its metadata would change otherwise).
 
 use std::collections::{HashMap, HashSet};
 
+use ballast_ml::droppable::DropClass;
+
 use crate::layer::{Entry, EntryKind};
+
+/// Why a visible entry is removed: the rule that named it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// `--drop CLASS`.
+    Class(DropClass),
+    /// `--drop-path GLOB`, by its position among the globs given.
+    Path(usize),
+}
+
+/// Which visible paths (root-relative, no leading `/`; whether it is a
+/// directory) the user asked to remove, and why; protected paths already
+/// left out.
+pub type Chooser<'a> = &'a (dyn Fn(&[u8], bool) -> Option<Reason> + Sync);
 
 /// What slimming does to one layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +53,10 @@ pub struct LayerPlan {
     /// The group's other visible links: (the link's entry, the materialised
     /// link's entry it now points at).
     pub relink: Vec<(usize, usize)>,
-    /// Regular-file bytes no longer stored.
+    /// The visible entries removed by a rule, with it (the other dropped
+    /// entries were unreachable).
+    pub removed: Vec<(usize, Reason)>,
+    /// Regular-file bytes no longer stored (unreachable and removed).
     pub dropped_bytes: u64,
     /// Entries dropped (files, directories, links, whiteouts, markers).
     pub dropped_entries: usize,
@@ -129,20 +152,28 @@ fn replaced_in_layer(entries: &[Entry]) -> Vec<bool> {
     replaced
 }
 
-/// The plan for every layer, lowest first.
+/// The plan for every layer, lowest first: unreachable entries only.
 pub fn plan(layers: &[&[Entry]]) -> Result<Vec<LayerPlan>, SlimRefusal> {
+    plan_with(layers, &|_, _| None)
+}
+
+/// The plan for every layer, lowest first: unreachable entries, and the
+/// visible ones `choose` names.
+pub fn plan_with(layers: &[&[Entry]], choose: Chooser<'_>) -> Result<Vec<LayerPlan>, SlimRefusal> {
     let mut plans = vec![];
+    let mut removed = vec![];
     let mut above = Above::default();
     let mut cross_layer = Vec::new();
     for (layer, entries) in layers.iter().enumerate().rev() {
         let replaced = replaced_in_layer(entries);
-        let keep: Vec<bool> = entries
+        let mut keep: Vec<bool> = entries
             .iter()
             .zip(&replaced)
             .map(|(e, &r)| {
                 !r && !above.hides(e) && !matches!(e.kind, EntryKind::Whiteout | EntryKind::Opaque)
             })
             .collect();
+        removed.push(remove_chosen(entries, &mut keep, choose));
         let mut links = materialisations(layer, entries, &keep, &replaced)?;
         cross_layer.extend(
             std::mem::take(&mut links.cross_layer)
@@ -153,10 +184,69 @@ pub fn plan(layers: &[&[Entry]]) -> Result<Vec<LayerPlan>, SlimRefusal> {
         plans.push(layer_plan(entries, keep, links));
     }
     plans.reverse();
+    removed.reverse();
+    remove_chosen_dirs(layers, &mut plans, &mut removed, choose);
+    for (plan, mut removed) in plans.iter_mut().zip(removed) {
+        removed.sort_unstable();
+        plan.removed = removed;
+    }
     for (layer, i) in cross_layer {
         check_cross_layer_link(layers, &plans, layer, i)?;
     }
     Ok(plans)
+}
+
+/// Drops the visible non-directories `choose` names; returns them with why.
+fn remove_chosen(
+    entries: &[Entry],
+    keep: &mut [bool],
+    choose: Chooser<'_>,
+) -> Vec<(usize, Reason)> {
+    let mut removed = vec![];
+    for (i, e) in entries.iter().enumerate() {
+        if keep[i]
+            && e.kind != EntryKind::Dir
+            && let Some(reason) = choose(&e.path, false)
+        {
+            keep[i] = false;
+            removed.push((i, reason));
+        }
+    }
+    removed
+}
+
+/// Drops the visible directories `choose` names below which nothing stays,
+/// in every layer (a lower entry of the same directory would give it back).
+fn remove_chosen_dirs(
+    layers: &[&[Entry]],
+    plans: &mut [LayerPlan],
+    removed: &mut [Vec<(usize, Reason)>],
+    choose: Chooser<'_>,
+) {
+    let mut chosen: Vec<(usize, usize, Reason)> = vec![];
+    let mut occupied: HashSet<&[u8]> = HashSet::new();
+    for (l, entries) in layers.iter().enumerate() {
+        for (i, e) in entries
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| plans[l].keep[i])
+        {
+            match (e.kind == EntryKind::Dir)
+                .then(|| choose(&e.path, true))
+                .flatten()
+            {
+                Some(reason) => chosen.push((l, i, reason)),
+                None => occupied.extend(ancestors(&e.path)),
+            }
+        }
+    }
+    for (l, i, reason) in chosen {
+        if !occupied.contains(layers[l][i].path.as_ref()) {
+            plans[l].keep[i] = false;
+            plans[l].dropped_entries += 1;
+            removed[l].push((i, reason));
+        }
+    }
 }
 
 /// A visible hard link to a path of a lower layer needs the entry it links
@@ -178,7 +268,7 @@ fn check_cross_layer_link(
         Some(plans[l].keep[at])
     });
     if below == Some(false) {
-        let why = "which a later layer hides and which another layer stores";
+        let why = "which slim would drop and which another layer stores";
         return Err(refuse_link(layer, link, target, why));
     }
     Ok(())
@@ -275,6 +365,7 @@ fn layer_plan(entries: &[Entry], keep: Vec<bool>, links: Links) -> LayerPlan {
     }
     LayerPlan {
         keep,
+        removed: vec![],
         materialise: links.materialise,
         relink: links.relink,
         dropped_bytes,
