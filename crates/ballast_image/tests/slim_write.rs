@@ -363,3 +363,129 @@ fn zstd_and_uncompressed_layers_prove_out() {
     .to_string();
     assert!(err.contains("docker load reads gzip"), "{err}");
 }
+
+/// The manifest of an OCI layout: its media type, its config's, its layers'.
+fn media_types(layout: &Path) -> (String, String, Vec<String>) {
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let index = read(&layout.join("index.json"));
+    let digest = index["manifests"][0]["digest"].as_str().unwrap();
+    assert_eq!(
+        index["manifests"][0]["mediaType"],
+        read(&layout.join("blobs/sha256").join(&digest[7..]))["mediaType"]
+    );
+    let m = read(&layout.join("blobs/sha256").join(&digest[7..]));
+    let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    (
+        s(&m["mediaType"]),
+        s(&m["config"]["mediaType"]),
+        m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| s(&l["mediaType"]))
+            .collect(),
+    )
+}
+
+#[test]
+fn media_types_follow_the_source_or_the_format_asked_for() {
+    use ballast_image::slim::ImageFormat;
+    let work = tempfile::tempdir().unwrap();
+    let (docker, oci) = (work.path().join("d.tar"), work.path().join("o"));
+    spec().write(Format::DockerArchive, &docker).unwrap();
+    spec().write(Format::OciLayout, &oci).unwrap();
+    let docker = format!("docker-archive:{}", docker.display());
+    let oci = format!("oci:{}", oci.display());
+    let with = |format| SlimOptions {
+        image_format: format,
+        ..SlimOptions::default()
+    };
+    let cases = [
+        // `docker save`: Docker's types; the kept base is an uncompressed tar.
+        (
+            &docker,
+            None,
+            [
+                "application/vnd.docker.image.rootfs.diff.tar",
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            ],
+            "docker",
+        ),
+        // An OCI layout: OCI's; the kept base keeps its declared type.
+        (
+            &oci,
+            None,
+            [
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            ],
+            "oci",
+        ),
+        (
+            &docker,
+            Some(ImageFormat::Oci),
+            [
+                "application/vnd.oci.image.layer.v1.tar",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            ],
+            "oci",
+        ),
+        (
+            &oci,
+            Some(ImageFormat::Docker),
+            [
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            ],
+            "docker",
+        ),
+    ];
+    for (i, (source, format, layers, family)) in cases.into_iter().enumerate() {
+        let dest = work.path().join(format!("out{i}"));
+        let report = write_oci(source, &dest, &with(format)).unwrap_or_else(|e| panic!("{e}"));
+        let (manifest, config, got) = media_types(&dest);
+        let (m, c) = if family == "docker" {
+            (
+                "application/vnd.docker.distribution.manifest.v2+json",
+                "application/vnd.docker.container.image.v1+json",
+            )
+        } else {
+            (
+                "application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.oci.image.config.v1+json",
+            )
+        };
+        assert_eq!(
+            (manifest.as_str(), config.as_str()),
+            (m, c),
+            "{source} {format:?}"
+        );
+        assert_eq!(&got[..2], layers, "{source} {format:?}");
+        assert_eq!(serde_json::to_value(report.image_format).unwrap(), family);
+        // Read back by the loader, every digest verified.
+        load(&format!("oci:{}", dest.display()), &LoadOptions::default()).unwrap();
+    }
+    // Docker's types have no zstd: refused before anything is written.
+    let zstd = SlimOptions {
+        image_format: Some(ImageFormat::Docker),
+        compression: (ballast_image::layer::Compression::Zstd, None),
+        ..SlimOptions::default()
+    };
+    let dest = work.path().join("zstd");
+    let err = write_oci(&oci, &dest, &zstd).unwrap_err().to_string();
+    assert!(err.contains("Docker's media types have no zstd"), "{err}");
+    assert!(!dest.exists());
+}
+
+#[test]
+fn an_image_with_nothing_to_drop_keeps_its_configuration_byte_for_byte() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    let written = ImageSpec::new(vec![Layer::new("base", vec![text("a", "x")])])
+        .write(Format::OciLayout, &src)
+        .unwrap();
+    let report = slim(&format!("oci:{}", src.display()), &work.path().join("out"));
+    assert_eq!(report.config_digest, written.config_digest);
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use ballast_image::LoadOptions;
 use ballast_image::layer::Compression;
-use ballast_image::slim::{Destination, DropRules, SlimOptions, write};
+use ballast_image::slim::{Destination, DropRules, ImageFormat, SlimOptions, write};
 use ballast_ml::droppable::DropClass;
 use ballast_report::Style;
 use clap::{Args, ValueEnum};
@@ -34,6 +34,10 @@ pub(crate) struct SlimArgs {
     /// The compression level (gzip 0-9, default 6; zstd 1-22, default 3).
     #[arg(long, value_name = "N")]
     pub level: Option<i32>,
+    /// The manifest's media types (default: the source's; Docker's for a
+    /// `docker save` archive). Docker's have no zstd.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub image_format: Option<SlimImageFormat>,
     /// Also remove reachable files of these classes: pip-cache, uv-cache,
     /// conda-pkgs, apt-lists, apt-archives, pycache, hf-cache, docs,
     /// static-libs, headers, tests, git (never what the configuration names,
@@ -73,6 +77,12 @@ pub(crate) enum SlimCompression {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SlimImageFormat {
+    Oci,
+    Docker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum SlimFormat {
     Terminal,
     Json,
@@ -93,6 +103,10 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
             },
             args.level,
         ),
+        image_format: args.image_format.map(|f| match f {
+            SlimImageFormat::Oci => ImageFormat::Oci,
+            SlimImageFormat::Docker => ImageFormat::Docker,
+        }),
         drop: DropRules {
             classes: args.drop.clone(),
             paths: args.drop_path.clone(),

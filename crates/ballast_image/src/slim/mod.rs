@@ -3,19 +3,35 @@
 //! - [`plan`](plan::plan): which tar entries go, from the layers' headers;
 //! - `rewrite`: a layer's tar stream copied without them, byte for byte
 //!   otherwise (headers, extensions and contents as the source has them);
-//! - [`write_oci`]: the slimmed image as an OCI layout, layers that drop
-//!   nothing kept as their source blobs.
+//! - `rules`: what `--drop` and `--drop-path` name, and what is protected;
+//! - `blobs`: each layer's blob, kept as the source's when nothing drops;
+//! - `layout`: configuration, manifest and index (OCI or Docker media types);
+//! - `proof`: the output read back and its final filesystem compared;
+//! - `audit`: every removed entry, and the totals per class;
+//! - [`write`]: all of it, staged beside the destination and renamed once proven.
 
 mod audit;
+mod blobs;
+mod layout;
 mod output;
 mod plan;
+mod proof;
 mod rewrite;
 mod rules;
 
 pub use audit::{AuditLine, ClassTotal};
-pub use output::{
-    Destination, FinalFs, LayerCompression, SlimOptions, SlimReport, SlimmedLayer, final_fs, write,
-    write_oci,
-};
+pub use blobs::LayerCompression;
+pub use layout::ImageFormat;
+pub use output::{Destination, SlimOptions, SlimReport, SlimmedLayer, write, write_oci};
 pub use plan::{Chooser, LayerPlan, Reason, SlimRefusal, plan, plan_with, slimmed_entries};
+pub use proof::{FinalFs, final_fs};
 pub use rules::DropRules;
+
+use std::path::Path;
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> crate::error::ImageError + '_ {
+    move |e| crate::error::ImageError::Io {
+        path: path.to_path_buf(),
+        error: e,
+    }
+}

@@ -2,23 +2,22 @@
 //! proven: every digest and diff_id verified by the same loader `inspect`
 //! uses, and the final filesystem compared with the source's.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use flate2::bufread::MultiGzDecoder;
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
+use serde_json::Value;
 
 use super::audit::{AuditLine, ClassTotal, class_totals, layer_audit, write_audit};
+use super::blobs::{LayerCompression, Written, copy_blob, rewrite_blob};
+use super::io_err;
+use super::layout::{ImageFormat, docker_manifest, tar_layout, write_metadata};
 use super::plan::{LayerPlan, plan_with};
-use super::rewrite::rewrite;
+use super::proof::{FinalFs, prove};
 use super::rules::{Compiled, DropRules};
-use crate::digest::{Digest, HashingWriter};
+use crate::digest::Digest;
 use crate::error::{ImageError, Result};
-use crate::layer::{Compression, Entry, read_up_to, sniff};
+use crate::layer::{Compression, Entry};
 use crate::limits::Document;
 use crate::source::{LayoutDir, LoadOptions, LoadedImage, Members, Reference};
 use crate::tree::FileTree;
@@ -29,6 +28,8 @@ pub struct SlimOptions<'a> {
     pub load: LoadOptions<'a>,
     /// How rewritten layers are compressed (default gzip at its default level).
     pub compression: LayerCompression,
+    /// The manifest's media types; `None`: the source's.
+    pub image_format: Option<ImageFormat>,
     /// What to remove beyond the unreachable bytes.
     pub drop: DropRules,
     /// Where to write the audit log (JSON lines), which must not exist.
@@ -43,6 +44,7 @@ impl Default for SlimOptions<'_> {
         SlimOptions {
             load: LoadOptions::default(),
             compression: (Compression::Gzip, None),
+            image_format: None,
             drop: DropRules::default(),
             audit: None,
             before_proof: None,
@@ -90,13 +92,8 @@ pub struct SlimReport {
     pub audit: Option<String>,
     /// The new configuration's digest (rewritten layers change its diff_ids).
     pub config_digest: String,
-}
-
-fn io_err(path: &Path) -> impl Fn(io::Error) -> ImageError + '_ {
-    move |e| ImageError::Io {
-        path: path.to_path_buf(),
-        error: e,
-    }
+    /// The manifest's media types.
+    pub image_format: ImageFormat,
 }
 
 /// Where the slimmed image goes.
@@ -240,37 +237,6 @@ fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Sl
     }
 }
 
-/// Docker's `manifest.json` for the layout's image: `docker load` reads it
-/// (and the blobs it names) and ignores the OCI files beside it.
-fn docker_manifest(report: &SlimReport, tag: Option<&str>) -> Vec<u8> {
-    let blob = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
-    let manifest = json!([{
-        "Config": blob(&report.config_digest),
-        "RepoTags": tag.map(|t| vec![t]),
-        "Layers": report.layers.iter().map(|l| blob(&l.digest)).collect::<Vec<_>>(),
-    }]);
-    serde_json::to_vec(&manifest).expect("JSON")
-}
-
-/// The layout as one tar file, with Docker's manifest when given.
-fn tar_layout(layout: &Path, file: &Path, docker_manifest: Option<Vec<u8>>) -> Result<()> {
-    let out = BufWriter::new(File::create(file).map_err(io_err(file))?);
-    let mut tar = tar::Builder::new(out);
-    tar.mode(tar::HeaderMode::Deterministic);
-    tar.follow_symlinks(false);
-    tar.append_dir_all(".", layout).map_err(io_err(layout))?;
-    if let Some(bytes) = docker_manifest {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        tar.append_data(&mut h, "manifest.json", bytes.as_slice())
-            .map_err(io_err(file))?;
-    }
-    let mut out = tar.into_inner().map_err(io_err(file))?;
-    out.flush().map_err(io_err(file))
-}
-
 /// The file whose content `slim` reads: the users' homes are protected.
 const PASSWD: &[u8] = b"etc/passwd";
 
@@ -298,6 +264,16 @@ fn slim_members(
         .iter()
         .map(|l| (l.path.clone(), l.media_type.clone()))
         .collect();
+    let declared: Vec<Option<String>> = members.iter().map(|(_, t)| t.clone()).collect();
+    let format = opts
+        .image_format
+        .unwrap_or_else(|| ImageFormat::of_source(&declared));
+    if format == ImageFormat::Docker && opts.compression.0 == Compression::Zstd {
+        return Err(ImageError::format(
+            m.reference(),
+            "Docker's media types have no zstd: add --image-format oci, or keep gzip",
+        ));
+    }
     let config_bytes = m.read_small(
         &source_plan.config_path,
         Document::Config.limit(&load.limits),
@@ -330,7 +306,7 @@ fn slim_members(
             }
         })
         .collect::<Result<_>>()?;
-    let config_digest = write_metadata(out, &config_bytes, &image, &members, &written)?;
+    let config_digest = write_metadata(out, format, &config_bytes, &image, &declared, &written)?;
     let layers = summarise(&image, &plans, &written);
     let audit: Vec<AuditLine> = (0..plans.len())
         .flat_map(|i| layer_audit(i, &image.layers[i].scan.entries, &plans[i], &opts.drop))
@@ -340,6 +316,7 @@ fn slim_members(
     let expected = FinalFs::of(tree);
     let mut report = report(layers, final_before, &expected, config_digest);
     report.classes = class_totals(&audit);
+    report.image_format = format;
     Ok((report, expected, audit))
 }
 
@@ -379,214 +356,6 @@ fn remove_from_tree(tree: &mut FileTree, audit: &[AuditLine]) {
     if !whiteouts.is_empty() {
         tree.apply(whiteouts);
     }
-}
-
-/// A blob written to the output.
-struct Written {
-    digest: Digest,
-    size: u64,
-    diff_id: Option<Digest>,
-    compression: Compression,
-}
-
-fn copy_blob(
-    m: &dyn Members,
-    member: &str,
-    digest: Option<&Digest>,
-    blobs: &Path,
-) -> Result<Written> {
-    let digest = digest.cloned().ok_or_else(|| {
-        ImageError::format(
-            m.reference(),
-            format!("layer {member}: its digest is unknown"),
-        )
-    })?;
-    let path = blobs.join(digest.hex());
-    let mut src = m.open(member)?;
-    let mut magic = [0u8; 4];
-    let mut file = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
-    let n = read_up_to(&mut src, &mut magic).map_err(io_err(&path))?;
-    file.write_all(&magic[..n]).map_err(io_err(&path))?;
-    let size = n as u64 + io::copy(&mut src, &mut file).map_err(io_err(&path))?;
-    file.flush().map_err(io_err(&path))?;
-    Ok(Written {
-        digest,
-        size,
-        diff_id: None,
-        compression: sniff(&magic[..n]),
-    })
-}
-
-fn rewrite_blob(
-    m: &dyn Members,
-    member: &str,
-    entries: &[Entry],
-    plan: &LayerPlan,
-    opts: &SlimOptions<'_>,
-    blobs: &Path,
-) -> Result<Written> {
-    let (load, compression) = (&opts.load, opts.compression);
-    let mut src = io::BufReader::with_capacity(1 << 20, m.open(member)?);
-    let magic = {
-        use std::io::BufRead;
-        src.fill_buf()
-            .map_err(|e| ImageError::layer(member, e.to_string()))?
-            .to_vec()
-    };
-    let tar: Box<dyn Read + Send> = match sniff(&magic) {
-        Compression::None => Box::new(src),
-        Compression::Gzip => Box::new(MultiGzDecoder::new(src)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(src)
-                .map_err(|e| ImageError::layer(member, e.to_string()))?,
-        ),
-    };
-    let tmp = tempfile::NamedTempFile::new_in(blobs).map_err(io_err(blobs))?;
-    let blob = HashingWriter::new(BufWriter::new(tmp.reopen().map_err(io_err(tmp.path()))?));
-    let encoder = Encoder::new(blob, compression).map_err(io_err(tmp.path()))?;
-    let tar_out = HashingWriter::new(encoder);
-    let tar_out = rewrite(member, tar, entries, plan, &load.limits, tar_out)?;
-    let diff_id = Digest::from_hasher(tar_out.hash);
-    let mut blob = tar_out
-        .inner
-        .finish()
-        .map_err(|e| ImageError::layer(member, e.to_string()))?;
-    blob.flush().map_err(io_err(tmp.path()))?;
-    let digest = Digest::from_hasher(blob.hash);
-    let path = blobs.join(digest.hex());
-    tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
-    Ok(Written {
-        digest,
-        size: blob.count,
-        diff_id: Some(diff_id),
-        compression: compression.0,
-    })
-}
-
-/// How rewritten layers are compressed: the kind and its level.
-pub type LayerCompression = (Compression, Option<i32>);
-
-/// A layer blob's compressor.
-enum Encoder<W: Write> {
-    None(W),
-    Gzip(flate2::write::GzEncoder<W>),
-    Zstd(zstd::stream::write::Encoder<'static, W>),
-}
-
-impl<W: Write> Encoder<W> {
-    fn new(inner: W, (kind, level): LayerCompression) -> io::Result<Self> {
-        Ok(match kind {
-            Compression::None => Encoder::None(inner),
-            Compression::Gzip => {
-                let level = level.map_or(flate2::Compression::default(), |l| {
-                    flate2::Compression::new(l.clamp(0, 9) as u32)
-                });
-                Encoder::Gzip(flate2::write::GzEncoder::new(inner, level))
-            }
-            Compression::Zstd => {
-                let mut z = zstd::stream::write::Encoder::new(inner, level.unwrap_or(3))?;
-                // zstd compresses one layer on every core; gzip, one core a layer.
-                let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-                z.multithread(threads)?;
-                Encoder::Zstd(z)
-            }
-        })
-    }
-
-    fn finish(self) -> io::Result<W> {
-        match self {
-            Encoder::None(w) => Ok(w),
-            Encoder::Gzip(g) => g.finish(),
-            Encoder::Zstd(z) => z.finish(),
-        }
-    }
-}
-
-impl<W: Write> Write for Encoder<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Encoder::None(w) => w.write(buf),
-            Encoder::Gzip(g) => g.write(buf),
-            Encoder::Zstd(z) => z.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Encoder::None(w) => w.flush(),
-            Encoder::Gzip(g) => g.flush(),
-            Encoder::Zstd(z) => z.flush(),
-        }
-    }
-}
-
-/// The layer media type: the source's for a blob kept as it was, else OCI's for its compression.
-fn media_type(declared: Option<&str>, w: &Written) -> String {
-    match (declared, w.diff_id.is_none()) {
-        (Some(d), true) if d.contains("oci") => d.to_string(),
-        _ => match w.compression {
-            Compression::None => "application/vnd.oci.image.layer.v1.tar",
-            Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-            Compression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
-        }
-        .to_string(),
-    }
-}
-
-fn write_blob(out: &Path, bytes: &[u8]) -> Result<Digest> {
-    let digest = Digest::of(bytes);
-    let path = out.join("blobs/sha256").join(digest.hex());
-    std::fs::write(&path, bytes).map_err(io_err(&path))?;
-    Ok(digest)
-}
-
-/// The configuration (diff_ids of rewritten layers replaced), the
-/// manifest, the index and the layout marker; returns the configuration's digest.
-fn write_metadata(
-    out: &Path,
-    config_bytes: &[u8],
-    image: &LoadedImage,
-    members: &[(String, Option<String>)],
-    written: &[Written],
-) -> Result<Digest> {
-    let bad = |e: serde_json::Error| ImageError::format(&image.reference, e.to_string());
-    let mut config: Value = serde_json::from_slice(config_bytes).map_err(bad)?;
-    for (i, w) in written.iter().enumerate() {
-        if let Some(d) = &w.diff_id {
-            config["rootfs"]["diff_ids"][i] = json!(d.as_str());
-        }
-    }
-    let config_bytes = serde_json::to_vec(&config).map_err(bad)?;
-    let config_digest = write_blob(out, &config_bytes)?;
-    let layers: Vec<Value> = written
-        .iter()
-        .zip(members)
-        .map(|(w, (_, declared))| {
-            json!({"mediaType": media_type(declared.as_deref(), w), "digest": w.digest.as_str(), "size": w.size})
-        })
-        .collect();
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest.as_str(), "size": config_bytes.len()},
-        "layers": layers,
-    });
-    let manifest_bytes = serde_json::to_vec(&manifest).map_err(bad)?;
-    let manifest_digest = write_blob(out, &manifest_bytes)?;
-    let index = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest.as_str(), "size": manifest_bytes.len()}],
-    });
-    let files = [
-        ("index.json", serde_json::to_vec(&index).map_err(bad)?),
-        ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
-    ];
-    for (name, bytes) in files {
-        let path = out.join(name);
-        std::fs::write(&path, bytes).map_err(io_err(&path))?;
-    }
-    Ok(config_digest)
 }
 
 /// What became of each layer.
@@ -642,6 +411,7 @@ fn report(
         final_bytes_after: after.bytes(),
         classes: vec![],
         audit: None,
+        image_format: ImageFormat::Oci,
         config_digest: config_digest.to_string(),
         layers,
     }
@@ -655,95 +425,4 @@ fn stored(entries: &[Entry]) -> u64 {
             _ => 0,
         })
         .sum()
-}
-
-/// The final filesystem of layers given by their entries, as `slim` must
-/// keep it: every path, its kind, size, link target, the layer storing its
-/// bytes, and the hard-link groups ([`FileTree::describe`]).
-pub fn final_fs(layers: &[Vec<Entry>]) -> FinalFs {
-    FinalFs::of_layers(layers.iter().cloned())
-}
-
-/// A final filesystem: its tree, with a digest of its description.
-pub struct FinalFs {
-    tree: FileTree,
-    digest: Digest,
-}
-
-impl FinalFs {
-    /// Applies the layers, lowest first, and describes the result.
-    fn of_layers(layers: impl IntoIterator<Item = Vec<Entry>>) -> FinalFs {
-        let mut tree = FileTree::new();
-        for entries in layers {
-            tree.apply(entries);
-        }
-        FinalFs::of(tree)
-    }
-
-    fn of(tree: FileTree) -> FinalFs {
-        let mut hash = Sha256::new();
-        tree.describe(|path, what| {
-            hash.update(path.as_bytes());
-            hash.update(b"\t");
-            hash.update(what.as_bytes());
-            hash.update(b"\n");
-        });
-        FinalFs {
-            tree,
-            digest: Digest::from_hasher(hash),
-        }
-    }
-
-    /// The bytes of its regular files (hard links once).
-    pub fn bytes(&self) -> u64 {
-        self.tree.final_bytes()
-    }
-
-    /// The first path where two final filesystems differ, with what each has there.
-    pub fn first_difference(&self, other: &FinalFs) -> Option<String> {
-        if self.digest == other.digest {
-            return None;
-        }
-        let listing = |t: &FileTree| {
-            let mut v = Vec::new();
-            t.describe(|p, w| v.push((p.to_string(), w.to_string())));
-            v
-        };
-        let (a, b) = (listing(&self.tree), listing(&other.tree));
-        let missing = (String::new(), "nothing".to_string());
-        let at = (0..a.len().max(b.len()))
-            .find(|&i| a.get(i) != b.get(i))
-            .unwrap_or(0);
-        let (x, y) = (a.get(at).unwrap_or(&missing), b.get(at).unwrap_or(&missing));
-        Some(format!("{} ({}) against {} ({})", x.0, x.1, y.0, y.1))
-    }
-}
-
-impl PartialEq for FinalFs {
-    fn eq(&self, other: &Self) -> bool {
-        self.digest == other.digest
-    }
-}
-
-impl std::fmt::Debug for FinalFs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut t = String::new();
-        self.tree
-            .describe(|p, w| t.push_str(&format!("{p}\t{w}\n")));
-        write!(f, "FinalFs {}\n{t}", self.digest)
-    }
-}
-
-/// Reads the output back (every digest and diff_id verified) and compares
-/// its final filesystem with the source's; any difference is an error.
-fn prove(source: &FinalFs, output: &str, load: &LoadOptions<'_>) -> Result<()> {
-    let after = crate::load(output, load)?;
-    let after = FinalFs::of_layers(after.layers.into_iter().map(|l| l.scan.entries));
-    match source.first_difference(&after) {
-        None => Ok(()),
-        Some(at) => Err(ImageError::format(
-            output,
-            format!("the slimmed image differs from the source: {at}; nothing written"),
-        )),
-    }
 }

@@ -1,0 +1,102 @@
+//! The proof: the slimmed image read back (every digest and diff_id
+//! verified by the loader `inspect` uses) and its final filesystem compared
+//! with the one it must have.
+
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Digest;
+use crate::error::{ImageError, Result};
+use crate::layer::Entry;
+use crate::source::LoadOptions;
+use crate::tree::FileTree;
+
+/// The final filesystem of layers given by their entries, as `slim` must
+/// keep it: every path, its kind, size, link target, the layer storing its
+/// bytes, and the hard-link groups ([`FileTree::describe`]).
+pub fn final_fs(layers: &[Vec<Entry>]) -> FinalFs {
+    FinalFs::of_layers(layers.iter().cloned())
+}
+
+/// A final filesystem: its tree, with a digest of its description.
+pub struct FinalFs {
+    tree: FileTree,
+    digest: Digest,
+}
+
+impl FinalFs {
+    /// Applies the layers, lowest first, and describes the result.
+    pub(super) fn of_layers(layers: impl IntoIterator<Item = Vec<Entry>>) -> FinalFs {
+        let mut tree = FileTree::new();
+        for entries in layers {
+            tree.apply(entries);
+        }
+        FinalFs::of(tree)
+    }
+
+    pub(super) fn of(tree: FileTree) -> FinalFs {
+        let mut hash = Sha256::new();
+        tree.describe(|path, what| {
+            hash.update(path.as_bytes());
+            hash.update(b"\t");
+            hash.update(what.as_bytes());
+            hash.update(b"\n");
+        });
+        FinalFs {
+            tree,
+            digest: Digest::from_hasher(hash),
+        }
+    }
+
+    /// The bytes of its regular files (hard links once).
+    pub fn bytes(&self) -> u64 {
+        self.tree.final_bytes()
+    }
+
+    /// The first path where two final filesystems differ, with what each has there.
+    pub fn first_difference(&self, other: &FinalFs) -> Option<String> {
+        if self.digest == other.digest {
+            return None;
+        }
+        let listing = |t: &FileTree| {
+            let mut v = Vec::new();
+            t.describe(|p, w| v.push((p.to_string(), w.to_string())));
+            v
+        };
+        let (a, b) = (listing(&self.tree), listing(&other.tree));
+        let missing = (String::new(), "nothing".to_string());
+        let at = (0..a.len().max(b.len()))
+            .find(|&i| a.get(i) != b.get(i))
+            .unwrap_or(0);
+        let (x, y) = (a.get(at).unwrap_or(&missing), b.get(at).unwrap_or(&missing));
+        Some(format!("{} ({}) against {} ({})", x.0, x.1, y.0, y.1))
+    }
+}
+
+impl PartialEq for FinalFs {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+    }
+}
+
+impl std::fmt::Debug for FinalFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut t = String::new();
+        self.tree
+            .describe(|p, w| t.push_str(&format!("{p}\t{w}\n")));
+        write!(f, "FinalFs {}\n{t}", self.digest)
+    }
+}
+
+/// Reads the output back (every digest and diff_id verified) and compares
+/// its final filesystem with the source's; any difference is an error.
+pub(super) fn prove(source: &FinalFs, output: &str, load: &LoadOptions<'_>) -> Result<()> {
+    let after = crate::load(output, load)?;
+    let after = FinalFs::of_layers(after.layers.into_iter().map(|l| l.scan.entries));
+    match source.first_difference(&after) {
+        None => Ok(()),
+        Some(at) => Err(ImageError::format(
+            output,
+            format!("the slimmed image differs from the source: {at}; nothing written"),
+        )),
+    }
+}
