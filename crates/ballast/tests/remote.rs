@@ -686,6 +686,87 @@ fn registry_authentication() {
 
 #[test]
 #[cfg_attr(
+    any(ballast_no_docker_registry, ballast_no_skopeo, ballast_no_htpasswd),
+    ignore = "needs docker-registry, skopeo and htpasswd (Debian packages)"
+)]
+fn slim_pulls_from_and_pushes_to_a_registry() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let layout = w.join("layout");
+    let written = spec("app:1", "amd64")
+        .write(Format::OciLayout, &layout)
+        .unwrap();
+    let source = inspect(w, layout.to_str().unwrap(), &[], &[]).unwrap();
+    for auth in [None, Some(("slimmer", "s3cret"))] {
+        let reg = Registry::start(auth).unwrap();
+        reg.push(
+            &format!("oci:{}:1", layout.display()),
+            "team/app:1",
+            false,
+            auth,
+        )
+        .unwrap();
+        let (from, to) = (
+            format!("docker://{}/team/app:1", reg.addr()),
+            format!("docker://{}/team/app:slim", reg.addr()),
+        );
+        let mut c = cmd(w);
+        c.args(["slim", &from, "-o", &to, "--format", "json"]);
+        if let Some((user, pass)) = auth {
+            c.args(["--username", user, "--password-stdin"])
+                .write_stdin(format!("{pass}\n"));
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["destination"], to.as_str());
+        assert_eq!(report["image_format"], "oci");
+        // By hand: the 400,000-byte pip cache the third layer deletes.
+        assert_eq!(
+            report["stored_before"].as_u64().unwrap() - report["stored_after"].as_u64().unwrap(),
+            400_000
+        );
+
+        let mut extra = vec!["--no-cache"];
+        if let Some((user, _)) = auth {
+            extra.extend(["--username", user, "--password-stdin"]);
+        }
+        let mut c = cmd(w);
+        c.args(["inspect", "--format", "json", "--quiet", &to])
+            .args(&extra);
+        if let Some((_, pass)) = auth {
+            c.write_stdin(format!("{pass}\n"));
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let pushed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(pushed["totals"]["wasted_bytes"], 0);
+        assert_eq!(
+            pushed["totals"]["final_bytes"],
+            source["totals"]["final_bytes"]
+        );
+        // The untouched base is the same blob in the registry.
+        assert_eq!(
+            pushed["layers"][0]["digest"],
+            written.layer_digests[0].as_str()
+        );
+        assert_ne!(
+            pushed["layers"][1]["digest"],
+            written.layer_digests[1].as_str()
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
     ballast_no_engine,
     ignore = "needs root, dockerd, the docker client and debootstrap (a real engine)"
 )]

@@ -157,10 +157,14 @@ fn bad_uses_are_one_line_errors_and_leave_nothing() {
         ),
         (vec!["slim", "img.tar", "-o", "taken"], "already exists"),
         (vec!["slim", "missing.tar", "-o", "x"], "missing.tar"),
-        (vec!["slim", "-", "-o", "x"], "save the image to one first"),
+        (vec!["slim", "-", "-o", "x"], "not standard input"),
         (
-            vec!["slim", "img.tar", "-o", "docker://registry/x"],
-            "not yet docker:",
+            vec!["slim", "img.tar", "-o", "ftp://registry/x"],
+            "not ftp:",
+        ),
+        (
+            vec!["slim", "img.tar", "-o", "docker://Bad_Host/x"],
+            "docker://",
         ),
         (
             vec![

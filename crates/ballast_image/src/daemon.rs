@@ -107,3 +107,57 @@ pub fn load(name: &str, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
         opts,
     )
 }
+
+/// Saves an image from the daemon to an archive file (`docker save`).
+pub fn save(name: &str, file: &std::path::Path) -> Result<()> {
+    let (rt, docker) = connect(name)?;
+    inspect(&rt, &docker, name)?;
+    let stream = docker.export_image(name).map_err(std::io::Error::other);
+    let mut reader =
+        SyncIoBridge::new_with_handle(StreamReader::new(Box::pin(stream)), rt.handle().clone());
+    let io = |e: std::io::Error| remote(name, format!("saving to {}: {e}", file.display()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(file).map_err(io)?);
+    std::io::copy(&mut reader, &mut out).map_err(io)?;
+    std::io::Write::flush(&mut out).map_err(io)
+}
+
+/// Loads an archive into the daemon (`docker load`), then checks that the
+/// image it now holds under `name` has the layers given (diff_ids): what
+/// the daemon stored is what was written.
+pub fn load_archive(file: &std::path::Path, name: &str, diff_ids: &[String]) -> Result<()> {
+    use futures_util::StreamExt;
+    let (rt, docker) = connect(name)?;
+    let io = |e: std::io::Error| remote(name, format!("reading {}: {e}", file.display()));
+    let mut f = std::fs::File::open(file).map_err(io)?;
+    // The archive in 1 MiB chunks, read as the daemon takes them.
+    let chunks = futures_util::stream::poll_fn(move |_| {
+        let mut buf = vec![0u8; 1 << 20];
+        std::task::Poll::Ready(match std::io::Read::read(&mut f, &mut buf) {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some(Ok(bytes::Bytes::from(buf)))
+            }
+            Err(e) => Some(Err(e)),
+        })
+    });
+    let options = bollard::query_parameters::ImportImageOptionsBuilder::default()
+        .quiet(true)
+        .build();
+    let mut progress = docker.import_image(options, bollard::body_try_stream(chunks), None);
+    rt.block_on(async {
+        while let Some(step) = progress.next().await {
+            step.map_err(|e| remote(name, format!("the daemon did not load the image: {e}")))?;
+        }
+        Ok::<_, ImageError>(())
+    })?;
+    let loaded = inspect(&rt, &docker, name)?;
+    let layers = loaded.root_fs.and_then(|r| r.layers).unwrap_or_default();
+    if layers != diff_ids {
+        return Err(remote(
+            name,
+            format!("the daemon holds other layers than those written: {layers:?}"),
+        ));
+    }
+    Ok(())
+}

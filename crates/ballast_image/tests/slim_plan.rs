@@ -227,3 +227,23 @@ fn random_stacks_keep_their_final_filesystem() {
         "the stacks exercise every case: {dropped} dropped, {materialised} links materialised, {refused} refused"
     );
 }
+
+#[test]
+fn a_directory_made_only_by_dropped_entries_stays() {
+    // Layer 0 has no entry for `a` or `a/b`: the extractor makes them for
+    // a/b/c. With a/b/c dropped, they are written as entries of their own.
+    let layers = vec![vec![file("a/b/c", 10)], vec![whiteout("a/b/c")]];
+    let p = slim_and_prove(&layers);
+    let dirs: Vec<&[u8]> = p[0].add_dirs.iter().map(|(_, d)| d.as_ref()).collect();
+    assert_eq!(dirs, [b"a".as_ref(), b"a/b"]);
+    // A whiteout of a/b takes it with it: only `a` stays.
+    let layers = vec![vec![file("a/b/c", 10)], vec![whiteout("a/b")]];
+    let p = slim_and_prove(&layers);
+    let dirs: Vec<&[u8]> = p[0].add_dirs.iter().map(|(_, d)| d.as_ref()).collect();
+    assert_eq!(dirs, [b"a".as_ref()]);
+    // An entry of its own, or a kept entry below, is enough.
+    for kept in [dir("a"), file("a/d", 1)] {
+        let layers = vec![vec![kept.clone(), file("a/b/c", 10)], vec![whiteout("a/b")]];
+        assert!(slim_and_prove(&layers)[0].add_dirs.is_empty(), "{kept:?}");
+    }
+}

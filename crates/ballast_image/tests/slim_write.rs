@@ -319,10 +319,18 @@ fn archives_docker_and_oci_prove_out_too() {
             Some("name:tag".into())
         ))
     );
+    assert_eq!(
+        Destination::parse("docker://r/x"),
+        Ok(Destination::Registry("r/x:latest".into()))
+    );
+    assert_eq!(
+        Destination::parse("daemon://x:2"),
+        Ok(Destination::Daemon("x:2".into()))
+    );
     assert!(
-        Destination::parse("docker://r/x")
+        Destination::parse("ftp://r/x")
             .unwrap_err()
-            .contains("not yet docker:")
+            .contains("not ftp:")
     );
 }
 

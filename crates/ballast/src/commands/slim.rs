@@ -14,15 +14,18 @@ use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
 use crate::exit;
+use crate::inputs::images::RegistryArgs;
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
 pub(crate) struct SlimArgs {
-    /// The image: a docker-archive, an OCI archive or an OCI layout.
+    /// The image: a docker-archive, an OCI archive or layout, `docker://REF`
+    /// (a registry) or `daemon://NAME` (the Docker daemon).
     pub source: String,
-    /// Where to write, which must not exist: `oci:DIR` (or `DIR`), a new OCI
-    /// layout; `oci-archive:FILE`; `docker-archive:FILE[:NAME:TAG]`, which
-    /// `docker load` reads.
+    /// Where to write: `oci:DIR` (or `DIR`), a new OCI layout;
+    /// `oci-archive:FILE`; `docker-archive:FILE[:NAME:TAG]`, which `docker
+    /// load` reads (a file or directory must not exist);
+    /// `daemon://NAME[:TAG]`, loaded into the daemon; `docker://REF`, pushed.
     #[arg(short, long, value_name = "DEST")]
     pub output: String,
     /// Platform to pick from a multi-platform index (`os/arch[/variant]`).
@@ -56,6 +59,8 @@ pub(crate) struct SlimArgs {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = SlimFormat::Terminal)]
     pub format: SlimFormat,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -93,6 +98,7 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
     let opts = SlimOptions {
         load: LoadOptions {
             platform: args.platform.clone(),
+            remote: args.registry.remote()?,
             ..LoadOptions::default()
         },
         compression: (

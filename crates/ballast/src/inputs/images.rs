@@ -48,6 +48,13 @@ pub(crate) struct ImageArgs {
     /// Do not show a progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How to reach registries.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct RegistryArgs {
     /// Allow plain HTTP to a registry that is not on loopback.
     #[arg(long)]
     pub insecure: bool,
@@ -65,30 +72,7 @@ pub(crate) struct ImageArgs {
     pub no_cache: bool,
 }
 
-impl ImageArgs {
-    /// Defaults, without a progress bar.
-    pub(crate) fn quiet() -> ImageArgs {
-        let l = Limits::default();
-        ImageArgs {
-            platform: None,
-            no_verify: false,
-            base: None,
-            max_manifest_bytes: l.max_manifest_bytes,
-            max_config_bytes: l.max_config_bytes,
-            max_entries: l.max_entries_per_layer,
-            max_path_bytes: l.max_path_bytes,
-            max_uncompressed_bytes: l.max_uncompressed_bytes,
-            max_compression_ratio: l.max_compression_ratio,
-            max_layers: l.max_layers,
-            quiet: true,
-            insecure: false,
-            username: None,
-            password_stdin: false,
-            cache_dir: None,
-            no_cache: false,
-        }
-    }
-
+impl RegistryArgs {
     /// Registry options: credentials (the password read from standard
     /// input once), the blob cache, plain HTTP.
     pub(crate) fn remote(&self) -> Result<RemoteOptions> {
@@ -114,6 +98,32 @@ impl ImageArgs {
             credentials,
             cache_dir,
         })
+    }
+}
+
+impl ImageArgs {
+    /// Defaults, without a progress bar.
+    pub(crate) fn quiet() -> ImageArgs {
+        let l = Limits::default();
+        ImageArgs {
+            platform: None,
+            no_verify: false,
+            base: None,
+            max_manifest_bytes: l.max_manifest_bytes,
+            max_config_bytes: l.max_config_bytes,
+            max_entries: l.max_entries_per_layer,
+            max_path_bytes: l.max_path_bytes,
+            max_uncompressed_bytes: l.max_uncompressed_bytes,
+            max_compression_ratio: l.max_compression_ratio,
+            max_layers: l.max_layers,
+            quiet: true,
+            registry: RegistryArgs::default(),
+        }
+    }
+
+    /// Registry options.
+    pub(crate) fn remote(&self) -> Result<RemoteOptions> {
+        self.registry.remote()
     }
 
     fn limits(&self) -> Limits {

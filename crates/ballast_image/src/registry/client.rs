@@ -35,6 +35,15 @@ pub struct Response {
     pub body: Box<dyn Read + Send>,
 }
 
+/// What a request sends.
+#[derive(Clone, Copy)]
+pub(super) enum SendBody<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+    /// A file, opened again for each attempt.
+    File(&'a std::path::Path),
+}
+
 /// The first `limit` bytes of a response's body, as text (for messages).
 fn body_start(resp: ureq::http::Response<ureq::Body>, limit: u64) -> String {
     let mut body = String::new();
@@ -422,6 +431,74 @@ impl Registry {
             });
         }
         Ok((bytes, resp.content_type, digest))
+    }
+
+    /// A request that changes the registry (HEAD, POST, PUT; `push`), with
+    /// authentication answered once; `url` is a path on the registry or an
+    /// upload location it gave. Returns the status and the `Location` and
+    /// `Docker-Content-Digest` headers.
+    pub(super) fn send(
+        &self,
+        method: &str,
+        url: &str,
+        content_type: Option<&str>,
+        body: SendBody<'_>,
+    ) -> Result<(u16, Option<String>, Option<String>)> {
+        let url = if url.starts_with('/') {
+            format!("{}://{}{url}", self.scheme, self.target.host)
+        } else {
+            url.to_string()
+        };
+        for attempt in 0..2 {
+            let mut req = ureq::http::Request::builder().method(method).uri(&url);
+            if let Some(t) = self.token.lock().expect("token").clone() {
+                req = req.header("Authorization", t);
+            }
+            if let Some(c) = content_type {
+                req = req.header("Content-Type", c);
+            }
+            let io = |e: std::io::Error| self.remote(format!("{method} {url}: {e}"));
+            let resp = match body {
+                SendBody::Empty => self
+                    .agent
+                    .run(req.body(()).map_err(|e| self.remote(e.to_string()))?),
+                SendBody::Bytes(b) => self
+                    .agent
+                    .run(req.body(b).map_err(|e| self.remote(e.to_string()))?),
+                SendBody::File(path) => {
+                    let file = std::fs::File::open(path).map_err(io)?;
+                    self.agent
+                        .run(req.body(file).map_err(|e| self.remote(e.to_string()))?)
+                }
+            }
+            .map_err(|e| self.transport_error(&url, e))?;
+            let status = resp.status().as_u16();
+            if status == 401 && attempt == 0 {
+                let challenge = header(&resp, "www-authenticate").unwrap_or_default();
+                self.authenticate(&challenge)?;
+                continue;
+            }
+            if status == 401 || status == 403 {
+                return Err(self.unauthorized(status));
+            }
+            if status >= 400 {
+                let first = body_start(resp, 4096);
+                let first: String = first
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(200)
+                    .collect();
+                return Err(self.remote(format!("{method} {url} answered {status}: {first}")));
+            }
+            return Ok((
+                status,
+                header(&resp, "location"),
+                header(&resp, "docker-content-digest"),
+            ));
+        }
+        unreachable!("the loop returns on its second attempt")
     }
 
     /// A blob's body, streaming.

@@ -75,6 +75,17 @@ impl Members for RegistryMembers<'_> {
         Ok(bytes)
     }
 
+    /// A layer again: from the cache when the scan kept it there (its
+    /// digest checked), else from the registry.
+    fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>> {
+        let hex = path.strip_prefix("blobs/sha256/").unwrap_or(path);
+        let digest = format!("sha256:{hex}");
+        if let Some(file) = self.cache.as_ref().and_then(|c| c.open(&digest)) {
+            return Ok(Box::new(file));
+        }
+        self.registry.blob(&digest)
+    }
+
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {
         let hex = path.strip_prefix("blobs/sha256/").unwrap_or(path);
         let digest = format!("sha256:{hex}");

@@ -16,10 +16,12 @@
 
 mod client;
 mod members;
+mod push;
 
 pub use crate::source::{RegistryRef, RemoteOptions};
 pub use client::{ACCEPT, Registry, Response};
 use members::RegistryMembers;
+pub use push::push_layout;
 
 use std::io::Read;
 use std::sync::Mutex;
@@ -32,6 +34,18 @@ use crate::spec;
 
 /// Loads an image from a registry.
 pub fn load(target: &RegistryRef, opts: &LoadOptions<'_>) -> Result<LoadedImage> {
+    with_members(target, opts, |members, plan| {
+        source::execute(members, plan, opts)
+    })
+}
+
+/// Resolves a reference to the image's plan (an index by platform) and
+/// hands it, with the registry as members, to `f`.
+pub(crate) fn with_members<T>(
+    target: &RegistryRef,
+    opts: &LoadOptions<'_>,
+    f: impl FnOnce(&dyn source::Members, source::Plan) -> Result<T>,
+) -> Result<T> {
     let registry = Registry::new(target.clone(), &opts.remote)?;
     let (top, content_type, digest) =
         registry.manifest(&registry.target.reference, opts.limits.max_manifest_bytes)?;
@@ -49,7 +63,7 @@ pub fn load(target: &RegistryRef, opts: &LoadOptions<'_>) -> Result<LoadedImage>
             .map(|d| BlobCache::new(d.clone())),
     };
     let plan = source::plan_from(&members, doc, own, None, opts)?;
-    source::execute(&members, plan, opts)
+    f(&members, plan)
 }
 
 /// Downloads every layer of a registry image, as a node pulling it would

@@ -106,11 +106,16 @@ pub enum Destination {
     /// An archive `docker load` reads (an OCI layout with Docker's
     /// `manifest.json`), the image tagged with the name given.
     DockerArchive(PathBuf, Option<String>),
+    /// Loaded into the Docker daemon under this name.
+    Daemon(String),
+    /// Pushed to a registry (`host/repository:tag`).
+    Registry(String),
 }
 
 impl Destination {
     /// `oci:DIR` (or a bare `DIR`), `oci-archive:FILE`,
-    /// `docker-archive:FILE[:NAME:TAG]`.
+    /// `docker-archive:FILE[:NAME:TAG]`, `daemon://NAME[:TAG]`,
+    /// `docker://HOST/REPOSITORY[:TAG]`.
     pub fn parse(s: &str) -> std::result::Result<Destination, String> {
         if let Some(rest) = s.strip_prefix("oci:") {
             return Ok(Destination::OciLayout(rest.into()));
@@ -125,34 +130,71 @@ impl Destination {
                 None => Destination::DockerArchive(rest.into(), None),
             });
         }
+        if let Some(name) = s.strip_prefix("daemon://") {
+            return Ok(Destination::Daemon(with_tag(name)));
+        }
+        if let Some(rest) = s.strip_prefix("docker://") {
+            return Ok(Destination::Registry(with_tag(rest)));
+        }
         match s.split_once(':') {
             Some((kind, _)) if !kind.contains('/') && !kind.is_empty() => Err(format!(
-                "{s}: slim writes oci:DIR, oci-archive:FILE and docker-archive:FILE[:NAME:TAG]; not yet {kind}:"
+                "{s}: slim writes oci:DIR, oci-archive:FILE, docker-archive:FILE[:NAME:TAG], daemon://NAME[:TAG] and docker://HOST/REPOSITORY[:TAG], not {kind}:"
             )),
             _ => Ok(Destination::OciLayout(s.into())),
         }
     }
 
-    fn path(&self) -> &Path {
+    /// The file or directory written, for the local destinations.
+    fn path(&self) -> Option<&Path> {
         match self {
-            Destination::OciLayout(p) | Destination::OciArchive(p) => p,
-            Destination::DockerArchive(p, _) => p,
+            Destination::OciLayout(p) | Destination::OciArchive(p) => Some(p),
+            Destination::DockerArchive(p, _) => Some(p),
+            Destination::Daemon(_) | Destination::Registry(_) => None,
+        }
+    }
+
+    fn display(&self) -> String {
+        match self {
+            Destination::Daemon(n) => format!("daemon://{n}"),
+            Destination::Registry(r) => format!("docker://{r}"),
+            _ => self
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
         }
     }
 }
 
-/// Slims the image at `reference` (an archive or an OCI layout) into `dest`,
-/// which must not exist. The result is written beside it, read back and
-/// proven, and only then renamed to `dest`: on any error nothing is there.
+/// A name with `:latest` when it has no tag (a colon after the last `/`).
+fn with_tag(name: &str) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.contains(':') || last.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}:latest")
+    }
+}
+
+/// Slims the image at `reference` (anything `inspect` reads but standard
+/// input) into `dest`. A file or directory must not exist. The result is
+/// written to a directory beside it (for the daemon and registries, a
+/// temporary one), read back and proven, and only then renamed to `dest`,
+/// loaded or pushed: on any error nothing is there.
 pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Result<SlimReport> {
-    let path = dest.path();
-    if matches!(dest, Destination::DockerArchive(..)) && opts.compression.0 == Compression::Zstd {
+    let needs_gzip = matches!(
+        dest,
+        Destination::DockerArchive(..) | Destination::Daemon(_)
+    );
+    if needs_gzip && opts.compression.0 == Compression::Zstd {
         return Err(ImageError::format(
-            path.display().to_string(),
+            dest.display(),
             "docker load reads gzip or uncompressed layers: write zstd to oci: or oci-archive:",
         ));
     }
-    for p in std::iter::once(path).chain(opts.audit.as_deref()) {
+    if let Destination::Registry(r) = dest {
+        crate::source::RegistryRef::resolve(r)?;
+    }
+    for p in dest.path().into_iter().chain(opts.audit.as_deref()) {
         if p.exists() {
             return Err(ImageError::format(
                 p.display().to_string(),
@@ -160,52 +202,99 @@ pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Res
             ));
         }
     }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let staging = tempfile::Builder::new()
-        .prefix(".ballast-slim-")
-        .tempdir_in(parent)
-        .map_err(io_err(parent))?;
+    let staging = match dest.path() {
+        Some(path) => {
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            tempfile::Builder::new()
+                .prefix(".ballast-slim-")
+                .tempdir_in(parent)
+                .map_err(io_err(parent))?
+        }
+        None => tempfile::Builder::new()
+            .prefix("ballast-slim-")
+            .tempdir()
+            .map_err(io_err(&std::env::temp_dir()))?,
+    };
     let layout = staging.path().join("layout");
     let (report, expected, audit) = slim_source(reference, &layout, opts)?;
     if let Some(hook) = opts.before_proof {
         hook(&layout);
     }
-    let (written, out_ref) = match dest {
-        Destination::OciLayout(_) => (layout.clone(), format!("oci:{}", layout.display())),
-        Destination::OciArchive(_) => {
-            let file = staging.path().join("image.tar");
-            tar_layout(&layout, &file, None)?;
-            (file.clone(), format!("oci-archive:{}", file.display()))
-        }
-        Destination::DockerArchive(_, tag) => {
-            let file = staging.path().join("image.tar");
-            tar_layout(
-                &layout,
-                &file,
-                Some(docker_manifest(&report, tag.as_deref())),
-            )?;
-            (file.clone(), format!("docker-archive:{}", file.display()))
-        }
-    };
+    let (written, out_ref) = package(dest, &layout, staging.path(), &report)?;
     prove(&expected, &out_ref, &opts.load)?;
     if let Some(file) = &opts.audit {
         write_audit(file, &audit)?;
     }
-    if let Err(e) = std::fs::rename(&written, path) {
+    if let Err(e) = deliver(dest, &written, &report, opts) {
         if let Some(file) = &opts.audit {
             let _ = std::fs::remove_file(file);
         }
-        return Err(io_err(path)(e));
+        return Err(e);
     }
     Ok(SlimReport {
         source: reference.to_string(),
-        destination: path.display().to_string(),
+        destination: dest.display(),
         audit: opts.audit.as_ref().map(|p| p.display().to_string()),
         ..report
     })
+}
+
+/// The written layout as the destination takes it: itself, or a tar of it
+/// (with Docker's `manifest.json` for `docker load`); its path and the
+/// reference the proof reads it by.
+fn package(
+    dest: &Destination,
+    layout: &Path,
+    staging: &Path,
+    report: &SlimReport,
+) -> Result<(PathBuf, String)> {
+    let file = staging.join("image.tar");
+    let docker_tag = match dest {
+        Destination::OciLayout(_) | Destination::Registry(_) => {
+            return Ok((layout.to_path_buf(), format!("oci:{}", layout.display())));
+        }
+        Destination::OciArchive(_) => {
+            tar_layout(layout, &file, None)?;
+            return Ok((file.clone(), format!("oci-archive:{}", file.display())));
+        }
+        Destination::DockerArchive(_, tag) => tag.as_deref(),
+        Destination::Daemon(name) => Some(name.as_str()),
+    };
+    tar_layout(layout, &file, Some(docker_manifest(report, docker_tag)))?;
+    Ok((file.clone(), format!("docker-archive:{}", file.display())))
+}
+
+/// Puts the proven image where it goes: renamed into place, loaded into
+/// the daemon (which must then hold its layers), or pushed.
+fn deliver(
+    dest: &Destination,
+    written: &Path,
+    report: &SlimReport,
+    opts: &SlimOptions<'_>,
+) -> Result<()> {
+    match dest {
+        Destination::OciLayout(p)
+        | Destination::OciArchive(p)
+        | Destination::DockerArchive(p, _) => std::fs::rename(written, p).map_err(io_err(p)),
+        #[cfg(feature = "daemon")]
+        Destination::Daemon(name) => {
+            let diff_ids: Vec<String> = report.layers.iter().map(|l| l.diff_id.clone()).collect();
+            crate::daemon::load_archive(written, name, &diff_ids)
+        }
+        #[cfg(feature = "registry")]
+        Destination::Registry(r) => {
+            let target = crate::source::RegistryRef::resolve(r)?;
+            crate::registry::push_layout(written, &target, &opts.load.remote).map(|_| ())
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(ImageError::format(
+            dest.display(),
+            "this build of ballast has no daemon or registry support",
+        )),
+    }
 }
 
 /// [`write`] to a new OCI layout directory.
@@ -230,9 +319,13 @@ fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Sl
             let dir = LayoutDir::open(&path, reference)?;
             slim_members(&dir, tag.as_deref(), out, opts)
         }
+        #[cfg(feature = "registry")]
+        Reference::Registry(target) => slim_registry(&target, out, opts),
+        #[cfg(feature = "daemon")]
+        Reference::Daemon(name) => slim_daemon(&name, out, opts),
         _ => Err(ImageError::format(
             reference,
-            "slim reads docker-archive and OCI archives and layouts; save the image to one first (docker save, skopeo copy)",
+            "slim reads archives, OCI layouts, registries and the daemon, not standard input: save the image to a file first",
         )),
     }
 }
@@ -240,8 +333,23 @@ fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Sl
 /// The file whose content `slim` reads: the users' homes are protected.
 const PASSWD: &[u8] = b"etc/passwd";
 
-/// Slims and writes; returns the report, the final filesystem the output
-/// must have and the audit.
+/// How `slim` reads its source: as asked, with `/etc/passwd` captured.
+fn slim_load<'a>(
+    opts: &'a SlimOptions<'_>,
+    capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+) -> LoadOptions<'a> {
+    LoadOptions {
+        verify: opts.load.verify,
+        platform: opts.load.platform.clone(),
+        limits: opts.load.limits,
+        progress: opts.load.progress,
+        capture,
+        remote: opts.load.remote.clone(),
+    }
+}
+
+/// Slims an archive or layout and writes; returns the report, the final
+/// filesystem the output must have and the audit.
 fn slim_members(
     m: &dyn Members,
     selector: Option<&str>,
@@ -250,15 +358,53 @@ fn slim_members(
 ) -> Result<Slimmed> {
     let capture =
         |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size);
-    let load = &LoadOptions {
-        verify: opts.load.verify,
-        platform: opts.load.platform.clone(),
-        limits: opts.load.limits,
-        progress: opts.load.progress,
-        capture: &capture,
-        remote: opts.load.remote.clone(),
-    };
+    let load = &slim_load(opts, &capture);
     let source_plan = crate::source::plan(m, selector, load)?;
+    slim_planned(m, source_plan, load, out, opts)
+}
+
+/// Slims an image in a registry: its layers land in a blob cache beside the
+/// output as they are scanned, and are copied or rewritten from there.
+#[cfg(feature = "registry")]
+fn slim_registry(
+    target: &crate::source::RegistryRef,
+    out: &Path,
+    opts: &SlimOptions<'_>,
+) -> Result<Slimmed> {
+    let capture =
+        |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size);
+    let mut load = slim_load(opts, &capture);
+    let staging = out.parent().unwrap_or(out);
+    load.remote.cache_dir = Some(
+        load.remote
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| staging.join("source")),
+    );
+    crate::registry::with_members(target, &load, |m, plan| {
+        slim_planned(m, plan, &load, out, opts)
+    })
+}
+
+/// Slims an image in the Docker daemon: saved to an archive beside the
+/// output first (the daemon streams it once), then slimmed from there.
+#[cfg(feature = "daemon")]
+fn slim_daemon(name: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Slimmed> {
+    let archive = out.parent().unwrap_or(out).join("source.tar");
+    crate::daemon::save(name, &archive)?;
+    let reference = format!("docker-archive:{}", archive.display());
+    let file = crate::archive::ArchiveFile::open(&archive, &reference, &opts.load)?;
+    slim_members(&file, None, out, opts)
+}
+
+/// Slims a planned image and writes it to `out`.
+fn slim_planned(
+    m: &dyn Members,
+    source_plan: crate::source::Plan,
+    load: &LoadOptions<'_>,
+    out: &Path,
+    opts: &SlimOptions<'_>,
+) -> Result<Slimmed> {
     let members: Vec<(String, Option<String>)> = source_plan
         .layers
         .iter()

@@ -56,6 +56,11 @@ pub struct LayerPlan {
     /// The visible entries removed by a rule, with it (the other dropped
     /// entries were unreachable).
     pub removed: Vec<(usize, Reason)>,
+    /// Directories the layer created only through entries it drops, which
+    /// must stay: (the entry they are written before, the path), parents
+    /// first. A tar extractor creates a missing parent; without the entry
+    /// below it the directory would be gone.
+    pub add_dirs: Vec<(usize, Box<[u8]>)>,
     /// Regular-file bytes no longer stored (unreachable and removed).
     pub dropped_bytes: u64,
     /// Entries dropped (files, directories, links, whiteouts, markers).
@@ -112,10 +117,14 @@ fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 impl Above {
     fn hides(&self, e: &Entry) -> bool {
-        let replaced_by_dir = e.kind != EntryKind::Dir && self.dirs.contains(&e.path);
+        self.hides_path(&e.path, e.kind == EntryKind::Dir)
+    }
+
+    fn hides_path(&self, path: &[u8], dir: bool) -> bool {
+        let replaced_by_dir = !dir && self.dirs.contains(path);
         replaced_by_dir
-            || self.subtrees.contains(&e.path)
-            || ancestors(&e.path).any(|a| self.subtrees.contains(a) || self.opaque.contains(a))
+            || self.subtrees.contains(path)
+            || ancestors(path).any(|a| self.subtrees.contains(a) || self.opaque.contains(a))
     }
 
     /// Adds a layer's effect on the layers below it.
@@ -162,6 +171,7 @@ pub fn plan(layers: &[&[Entry]]) -> Result<Vec<LayerPlan>, SlimRefusal> {
 pub fn plan_with(layers: &[&[Entry]], choose: Chooser<'_>) -> Result<Vec<LayerPlan>, SlimRefusal> {
     let mut plans = vec![];
     let mut removed = vec![];
+    let mut implicit = vec![];
     let mut above = Above::default();
     let mut cross_layer = Vec::new();
     for (layer, entries) in layers.iter().enumerate().rev() {
@@ -174,6 +184,7 @@ pub fn plan_with(layers: &[&[Entry]], choose: Chooser<'_>) -> Result<Vec<LayerPl
             })
             .collect();
         removed.push(remove_chosen(entries, &mut keep, choose));
+        implicit.push(implicit_dirs(entries, &above));
         let mut links = materialisations(layer, entries, &keep, &replaced)?;
         cross_layer.extend(
             std::mem::take(&mut links.cross_layer)
@@ -185,7 +196,11 @@ pub fn plan_with(layers: &[&[Entry]], choose: Chooser<'_>) -> Result<Vec<LayerPl
     }
     plans.reverse();
     removed.reverse();
+    implicit.reverse();
     remove_chosen_dirs(layers, &mut plans, &mut removed, choose);
+    for ((plan, entries), implicit) in plans.iter_mut().zip(layers).zip(implicit) {
+        plan.add_dirs = lost_dirs(entries, &plan.keep, implicit);
+    }
     for (plan, mut removed) in plans.iter_mut().zip(removed) {
         removed.sort_unstable();
         plan.removed = removed;
@@ -194,6 +209,46 @@ pub fn plan_with(layers: &[&[Entry]], choose: Chooser<'_>) -> Result<Vec<LayerPl
         check_cross_layer_link(layers, &plans, layer, i)?;
     }
     Ok(plans)
+}
+
+/// The directories a layer creates without an entry of its own (the
+/// parents of its entries a tar extractor makes), not hidden by the layers
+/// above: (the first entry below each, its path).
+fn implicit_dirs<'e>(entries: &'e [Entry], above: &Above) -> Vec<(usize, &'e [u8])> {
+    let explicit: HashSet<&[u8]> = entries.iter().map(|e| e.path.as_ref()).collect();
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut out = vec![];
+    for (i, e) in entries.iter().enumerate() {
+        for a in ancestors(&e.path) {
+            if !explicit.contains(a) && seen.insert(a) && !above.hides_path(a, true) {
+                out.push((i, a));
+            }
+        }
+    }
+    out
+}
+
+/// The implicit directories no kept entry of the layer still creates.
+fn lost_dirs(
+    entries: &[Entry],
+    keep: &[bool],
+    implicit: Vec<(usize, &[u8])>,
+) -> Vec<(usize, Box<[u8]>)> {
+    if implicit.is_empty() {
+        return vec![];
+    }
+    let provided: HashSet<&[u8]> = entries
+        .iter()
+        .zip(keep)
+        .filter(|&(_, &k)| k)
+        .flat_map(|(e, _)| ancestors(&e.path))
+        .collect();
+    // `ancestors` gives parents first, so each directory follows its parent.
+    implicit
+        .into_iter()
+        .filter(|(_, a)| !provided.contains(a))
+        .map(|(i, a)| (i, a.into()))
+        .collect()
 }
 
 /// Drops the visible non-directories `choose` names; returns them with why.
@@ -366,6 +421,7 @@ fn layer_plan(entries: &[Entry], keep: Vec<bool>, links: Links) -> LayerPlan {
     LayerPlan {
         keep,
         removed: vec![],
+        add_dirs: vec![],
         materialise: links.materialise,
         relink: links.relink,
         dropped_bytes,
@@ -385,7 +441,18 @@ pub fn slimmed_entries(entries: &[Entry], plan: &LayerPlan) -> Vec<Entry> {
     for &(link, holder) in &plan.relink {
         changed.insert(link, EntryKind::Hardlink(entries[holder].path.clone()));
     }
-    for (i, e) in entries.iter().enumerate().filter(|&(i, _)| plan.keep[i]) {
+    let mut add = plan.add_dirs.iter().peekable();
+    for (i, e) in entries.iter().enumerate() {
+        while let Some((_, path)) = add.next_if(|&&(at, _)| at == i) {
+            out.push(Entry {
+                path: path.clone(),
+                kind: EntryKind::Dir,
+                captured: None,
+            });
+        }
+        if !plan.keep[i] {
+            continue;
+        }
         let mut e = e.clone();
         if let Some(kind) = changed.remove(&i) {
             e.kind = kind;

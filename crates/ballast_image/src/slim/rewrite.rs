@@ -1,8 +1,10 @@
 //! A layer's tar stream copied without the entries the plan drops. Kept
 //! entries are copied as the source has them: the bytes of their extension
 //! records and header are recorded while the tar reader reads them, then
-//! their contents are streamed through. Only a materialised hard link gets a
-//! header made here: a regular file with its target's metadata and bytes.
+//! their contents are streamed through. Only two kinds of entries get a
+//! header made here: a materialised hard link (a regular file with its
+//! target's metadata and bytes), and a directory the layer created only
+//! through entries it drops (as an extractor makes a missing parent).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -84,6 +86,7 @@ pub(crate) fn rewrite<R: Read, W: Write>(
         uncompressed_total: &total,
     };
     let steps = Steps::new(entries, plan);
+    let mut add_dirs = plan.add_dirs.iter().peekable();
     let mut saved: HashMap<usize, (tempfile::NamedTempFile, tar::Header)> = HashMap::new();
     let (mut index, mut pad_before) = (0usize, 0usize);
     let mut iter = archive.entries().map_err(err)?;
@@ -104,6 +107,9 @@ pub(crate) fn rewrite<R: Read, W: Write>(
             None => Step::Keep, // the root directory, global extension records
             Some(_) => {
                 index += 1;
+                while let Some((_, dir)) = add_dirs.next_if(|&&(at, _)| at == index - 1) {
+                    write_dir(&mut out, dir, entry.header()).map_err(err)?;
+                }
                 steps.of(index - 1)
             }
         };
@@ -268,6 +274,23 @@ fn write_file(
     out.write_all(h.as_bytes())?;
     let copied = io::copy(data, out)?;
     out.write_all(&[0; BLOCK as usize][..padding(copied)])
+}
+
+/// A directory the extractor would have made for the entry below it:
+/// `0755`, owned by root, as the entry's time.
+fn write_dir(out: &mut impl Write, path: &[u8], below: &tar::Header) -> io::Result<()> {
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o755);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(below.mtime().unwrap_or(0));
+    let mut name = path.to_vec();
+    name.push(b'/');
+    named(out, &mut h, &name)?;
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_size(0);
+    h.set_cksum();
+    out.write_all(h.as_bytes())
 }
 
 fn write_link(

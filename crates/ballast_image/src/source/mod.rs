@@ -10,7 +10,7 @@ mod reference;
 pub(crate) use layout::LayoutDir;
 pub use options::{LoadOptions, RemoteOptions};
 pub use pipeline::{LoadedImage, LoadedLayer};
-pub(crate) use pipeline::{Members, execute, plan};
+pub(crate) use pipeline::{Members, Plan, execute, plan};
 #[cfg(feature = "registry")]
 pub(crate) use pipeline::{check_blob, plan_from};
 pub use reference::{Reference, RegistryRef};
