@@ -2,6 +2,7 @@
 //! layer deletes, built by dockerd with BuildKit, saved, slimmed to a
 //! docker-archive, loaded back and run. The engine's own size drops by the
 //! cache's bytes, the base layer keeps its diff_id, and the container runs.
+//! Then from the daemon back into it with `--drop docs --squash-from 1`.
 
 mod common;
 
@@ -95,8 +96,9 @@ fn a_slimmed_image_loads_runs_and_is_smaller_by_the_deleted_cache() {
     );
     assert_ne!(fat_layers[1], slim_layers[1]);
 
-    // From the daemon to the daemon, the documentation dropped too: the
-    // image it then holds runs, and lost the bytes the summary names.
+    // From the daemon to the daemon, the documentation dropped too and the
+    // two RUN layers squashed into one: the image it then holds runs, and
+    // lost the bytes the summary names.
     let host = format!("unix://{}", d.socket.display());
     let out = run(
         ballast(work.path()).env("DOCKER_HOST", &host).args([
@@ -106,6 +108,8 @@ fn a_slimmed_image_loads_runs_and_is_smaller_by_the_deleted_cache() {
             "daemon://slimtest:slim2",
             "--drop",
             "docs",
+            "--squash-from",
+            "1",
             "--format",
             "json",
         ]),
@@ -133,6 +137,11 @@ fn a_slimmed_image_loads_runs_and_is_smaller_by_the_deleted_cache() {
     assert!(
         before - after2 >= CACHE_BYTES + docs && before - after2 < CACHE_BYTES + docs + headers,
         "{before} -> {after2}"
+    );
+    assert_eq!(
+        layers("slimtest:slim2").len(),
+        2,
+        "base + the squashed layer"
     );
     let ls = d
         .run(&["run", "--rm", "slimtest:slim2", "ls", "/usr/share/doc"])

@@ -420,7 +420,13 @@ impl FileTree {
     /// storing its bytes) and, for the second and later paths of a hard-link
     /// group, `, linked to FIRST`. Two trees describe alike exactly when
     /// their final filesystems hold the same paths, kinds, sizes and links.
-    pub fn describe(&self, mut visit: impl FnMut(&str, &str)) {
+    pub fn describe(&self, visit: impl FnMut(&str, &str)) {
+        self.describe_with(|layer| layer, visit);
+    }
+
+    /// As [`FileTree::describe`], each storing layer's number mapped by
+    /// `layer_of` (`slim --squash-from` merges layers into one).
+    pub fn describe_with(&self, layer_of: impl Fn(u16) -> u16, mut visit: impl FnMut(&str, &str)) {
         use std::fmt::Write as _;
         let mut first: HashMap<ContentId, String> = HashMap::new();
         let mut line = String::new();
@@ -434,7 +440,8 @@ impl FileTree {
                 }
                 NodeKind::File(c) => {
                     let content = &self.contents[*c as usize];
-                    let _ = write!(line, "file {} in layer {}", content.size, content.layer);
+                    let layer = layer_of(content.layer);
+                    let _ = write!(line, "file {} in layer {layer}", content.size);
                     if content.refs > 1 {
                         let head = first.entry(*c).or_insert_with(|| path.to_string());
                         if head != path {

@@ -497,3 +497,83 @@ fn an_image_with_nothing_to_drop_keeps_its_configuration_byte_for_byte() {
     let report = slim(&format!("oci:{}", src.display()), &work.path().join("out"));
     assert_eq!(report.config_digest, written.config_digest);
 }
+
+#[test]
+fn squash_from_merges_the_layers_above_into_one() {
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    let mut spec = spec().step(2, "ENV X=1");
+    // `app` is a directory of both merged layers.
+    spec.layers[2].entries.insert(0, Entry::Dir("app".into()));
+    let written = spec.write(Format::OciLayout, &src).unwrap();
+    let source = format!("oci:{}", src.display());
+    for n in [0, 1] {
+        let dest = work.path().join(format!("squash{n}"));
+        let opts = SlimOptions {
+            squash_from: Some(n),
+            ..SlimOptions::default()
+        };
+        let report = write_oci(&source, &dest, &opts).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.squashed_from, Some(n));
+        assert_eq!(report.layer_digests.len(), n + 1);
+        // The layers below keep their blobs; the bytes dropped are the same.
+        assert_eq!(report.layer_digests[..n], written.layer_digests[..n]);
+        assert_eq!(report.stored_before - report.stored_after, 305_003);
+        let out = format!("oci:{}", dest.display());
+        let image = load(&out, &LoadOptions::default()).unwrap();
+        assert_eq!(image.layers.len(), n + 1);
+        // One layer-making step per layer; the merged steps marked empty.
+        let history = &image.config.history;
+        let making: Vec<&str> = history
+            .iter()
+            .filter(|h| !h.empty_layer)
+            .map(|h| h.created_by.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(making.len(), n + 1, "{history:?}");
+        assert_eq!(*making.last().unwrap(), "cleanup");
+        assert_eq!(history.len(), 4, "every step kept, ENV included");
+        // The files of the merged layers, in the one layer, as the source's final filesystem.
+        let files = contents(&dest);
+        let top = files.last().unwrap();
+        assert_eq!(top["app/a.txt"], b"new");
+        assert_eq!(top["data/t.bin"], b"replaced");
+        assert!(!top.contains_key("root/.cache/pip/torch.whl"));
+        // Each path once (Docker refuses a layer with a path twice): `app`,
+        // a directory of both merged layers, is written once.
+        let digest = &report.layer_digests[n];
+        let blob = std::fs::read(dest.join("blobs/sha256").join(&digest[7..])).unwrap();
+        let mut tar = tar::Archive::new(flate2::read::MultiGzDecoder::new(&blob[..]));
+        let paths: Vec<String> = tar
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                String::from_utf8_lossy(&e.path_bytes())
+                    .trim_end_matches('/')
+                    .to_string()
+            })
+            .collect();
+        let unique: std::collections::BTreeSet<&String> = paths.iter().collect();
+        assert_eq!(unique.len(), paths.len(), "{paths:?}");
+        assert!(unique.contains(&"app".to_string()));
+        let totals = analyze(image, &AnalyzeOptions::default()).totals;
+        assert_eq!(
+            (totals.wasted_bytes, totals.final_bytes),
+            (0, report.final_bytes)
+        );
+    }
+    let err = write_oci(
+        &source,
+        &work.path().join("bad"),
+        &SlimOptions {
+            squash_from: Some(3),
+            ..SlimOptions::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("--squash-from 3: the image has 3 layers, numbered 0 to 2"),
+        "{err}"
+    );
+}

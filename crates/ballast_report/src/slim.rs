@@ -76,7 +76,9 @@ pub fn terminal(r: &SlimReport, s: Style) -> String {
         .map(|(i, l)| {
             vec![
                 i.to_string(),
-                if l.unchanged {
+                if l.squashed {
+                    "squashed"
+                } else if l.unchanged {
                     "kept as is"
                 } else {
                     "rewritten"

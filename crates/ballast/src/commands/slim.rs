@@ -52,6 +52,10 @@ pub(crate) struct SlimArgs {
     /// `**` crosses them).
     #[arg(long, value_name = "GLOB")]
     pub drop_path: Vec<String>,
+    /// Merge the layers from N (0 is the bottom layer, as in the summary)
+    /// upward into one; the layers below keep their blobs.
+    #[arg(long, value_name = "N")]
+    pub squash_from: Option<usize>,
     /// Write every removed entry to FILE as JSON lines (path, kind, bytes,
     /// class, layer); FILE must not exist.
     #[arg(long, value_name = "FILE")]
@@ -117,6 +121,7 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
             classes: args.drop.clone(),
             paths: args.drop_path.clone(),
         },
+        squash_from: args.squash_from,
         audit: args.audit.clone(),
         before_proof: None,
     };

@@ -61,32 +61,33 @@ pub(super) fn rewrite_blob(
     opts: &SlimOptions<'_>,
     blobs: &Path,
 ) -> Result<Written> {
-    let (load, compression) = (&opts.load, opts.compression);
-    let mut src = io::BufReader::with_capacity(1 << 20, m.open(member)?);
-    let magic = {
-        use std::io::BufRead;
-        src.fill_buf()
-            .map_err(|e| ImageError::layer(member, e.to_string()))?
-            .to_vec()
-    };
-    let tar: Box<dyn Read + Send> = match sniff(&magic) {
-        Compression::None => Box::new(src),
-        Compression::Gzip => Box::new(MultiGzDecoder::new(src)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(src)
-                .map_err(|e| ImageError::layer(member, e.to_string()))?,
-        ),
-    };
+    squash_blob(m, &[(member, entries, plan)], opts, blobs)
+}
+
+/// One layer made of several, bottom first, each rewritten as its plan
+/// says and their tar streams joined (`--squash-from`; one layer for a
+/// plain rewrite).
+pub(super) fn squash_blob(
+    m: &dyn Members,
+    layers: &[(&str, &[Entry], &LayerPlan)],
+    opts: &SlimOptions<'_>,
+    blobs: &Path,
+) -> Result<Written> {
+    let compression = opts.compression;
     let tmp = tempfile::NamedTempFile::new_in(blobs).map_err(io_err(blobs))?;
     let blob = HashingWriter::new(BufWriter::new(tmp.reopen().map_err(io_err(tmp.path()))?));
     let encoder = Encoder::new(blob, compression).map_err(io_err(tmp.path()))?;
-    let tar_out = HashingWriter::new(encoder);
-    let tar_out = rewrite(member, tar, entries, plan, &load.limits, tar_out)?;
+    let mut tar_out = HashingWriter::new(encoder);
+    for &(member, entries, plan) in layers {
+        let tar = open_tar(m, member)?;
+        tar_out = rewrite(member, tar, entries, plan, &opts.load.limits, tar_out)?;
+    }
+    let last = layers.last().map_or("", |l| l.0);
+    let layer_err = |e: io::Error| ImageError::layer(last, e.to_string());
+    // Two zero blocks end the archive.
+    tar_out.write_all(&[0; 1024]).map_err(layer_err)?;
     let diff_id = Digest::from_hasher(tar_out.hash);
-    let mut blob = tar_out
-        .inner
-        .finish()
-        .map_err(|e| ImageError::layer(member, e.to_string()))?;
+    let mut blob = tar_out.inner.finish().map_err(layer_err)?;
     blob.flush().map_err(io_err(tmp.path()))?;
     let digest = Digest::from_hasher(blob.hash);
     let path = blobs.join(digest.hex());
@@ -96,6 +97,25 @@ pub(super) fn rewrite_blob(
         size: blob.count,
         diff_id: Some(diff_id),
         compression: compression.0,
+    })
+}
+
+/// A layer member's tar stream, decompressed as its first bytes say.
+fn open_tar<'m>(m: &'m dyn Members, member: &str) -> Result<Box<dyn Read + Send + 'm>> {
+    let mut src = io::BufReader::with_capacity(1 << 20, m.open(member)?);
+    let magic = {
+        use std::io::BufRead;
+        src.fill_buf()
+            .map_err(|e| ImageError::layer(member, e.to_string()))?
+            .to_vec()
+    };
+    Ok(match sniff(&magic) {
+        Compression::None => Box::new(src),
+        Compression::Gzip => Box::new(MultiGzDecoder::new(src)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::with_buffer(src)
+                .map_err(|e| ImageError::layer(member, e.to_string()))?,
+        ),
     })
 }
 

@@ -101,6 +101,34 @@ fn media_type(
     })
 }
 
+/// The history of a squashed image: the steps that made layers `n` and
+/// above stay, all but the last marked as making no layer, so the history
+/// still has one layer-making step per layer.
+fn squash_history(config: &mut Value, n: usize) {
+    let Some(history) = config["history"].as_array_mut() else {
+        return;
+    };
+    let makes_layer = |h: &Value| !h["empty_layer"].as_bool().unwrap_or(false);
+    let layer_steps: Vec<usize> = (0..history.len())
+        .filter(|&i| makes_layer(&history[i]))
+        .collect();
+    let Some((&last, merged)) = layer_steps.get(n..).and_then(|s| s.split_last()) else {
+        return;
+    };
+    for &i in merged {
+        history[i]["empty_layer"] = json!(true);
+    }
+    let note = format!(
+        "ballast slim --squash-from {n}: this layer holds layers {n} to {}",
+        n + merged.len()
+    );
+    let comment = match history[last]["comment"].as_str() {
+        Some(c) if !c.is_empty() => format!("{c}; {note}"),
+        _ => note,
+    };
+    history[last]["comment"] = json!(comment);
+}
+
 fn write_blob(out: &Path, bytes: &[u8]) -> Result<Digest> {
     let digest = Digest::of(bytes);
     let path = out.join("blobs/sha256").join(digest.hex());
@@ -109,7 +137,9 @@ fn write_blob(out: &Path, bytes: &[u8]) -> Result<Digest> {
 }
 
 /// The configuration (kept byte for byte when no layer was rewritten), the
-/// manifest, the index and the layout marker; returns the configuration's digest.
+/// manifest, the index and the layout marker; returns the configuration's
+/// digest. `written` has one blob per output layer: with `squash` (the
+/// first layer merged), the last stands for that layer and all above it.
 pub(super) fn write_metadata(
     out: &Path,
     format: ImageFormat,
@@ -117,16 +147,24 @@ pub(super) fn write_metadata(
     image: &LoadedImage,
     declared: &[Option<String>],
     written: &[Written],
+    squash: Option<usize>,
 ) -> Result<Digest> {
     let bad = |e: serde_json::Error| ImageError::format(&image.reference, e.to_string());
     let config_bytes = if written.iter().all(|w| w.diff_id.is_none()) {
         config_bytes.to_vec()
     } else {
         let mut config: Value = serde_json::from_slice(config_bytes).map_err(bad)?;
-        for (i, w) in written.iter().enumerate() {
-            if let Some(d) = &w.diff_id {
-                config["rootfs"]["diff_ids"][i] = json!(d.as_str());
-            }
+        let diff_ids: Vec<Value> = written
+            .iter()
+            .enumerate()
+            .map(|(i, w)| match &w.diff_id {
+                Some(d) => json!(d.as_str()),
+                None => config["rootfs"]["diff_ids"][i].clone(),
+            })
+            .collect();
+        config["rootfs"]["diff_ids"] = Value::Array(diff_ids);
+        if let Some(n) = squash {
+            squash_history(&mut config, n);
         }
         serde_json::to_vec(&config).map_err(bad)?
     };
@@ -171,7 +209,7 @@ pub(super) fn docker_manifest(report: &SlimReport, tag: Option<&str>) -> Vec<u8>
     let manifest = json!([{
         "Config": blob(&report.config_digest),
         "RepoTags": tag.map(|t| vec![t]),
-        "Layers": report.layers.iter().map(|l| blob(&l.digest)).collect::<Vec<_>>(),
+        "Layers": report.layer_digests.iter().map(|d| blob(d)).collect::<Vec<_>>(),
     }]);
     serde_json::to_vec(&manifest).expect("JSON")
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::audit::{AuditLine, ClassTotal, class_totals, layer_audit, write_audit};
-use super::blobs::{LayerCompression, Written, copy_blob, rewrite_blob};
+use super::blobs::{LayerCompression, Written, copy_blob, rewrite_blob, squash_blob};
 use super::io_err;
 use super::layout::{ImageFormat, docker_manifest, tar_layout, write_metadata};
 use super::plan::{LayerPlan, plan_with};
@@ -32,6 +32,8 @@ pub struct SlimOptions<'a> {
     pub image_format: Option<ImageFormat>,
     /// What to remove beyond the unreachable bytes.
     pub drop: DropRules,
+    /// Merge the layers from this one (0 at the bottom) upward into one.
+    pub squash_from: Option<usize>,
     /// Where to write the audit log (JSON lines), which must not exist.
     pub audit: Option<PathBuf>,
     /// Called with the written layout before it is proven: tests corrupt it
@@ -46,6 +48,7 @@ impl Default for SlimOptions<'_> {
             compression: (Compression::Gzip, None),
             image_format: None,
             drop: DropRules::default(),
+            squash_from: None,
             audit: None,
             before_proof: None,
         }
@@ -57,6 +60,9 @@ impl Default for SlimOptions<'_> {
 pub struct SlimmedLayer {
     /// Kept byte for byte: the source's blob.
     pub unchanged: bool,
+    /// Merged with the layers above it into one (`--squash-from`): the
+    /// digests are the merged layer's, its blob size counted on the last.
+    pub squashed: bool,
     /// Regular-file bytes no longer stored.
     pub dropped_bytes: u64,
     /// Entries dropped.
@@ -94,6 +100,12 @@ pub struct SlimReport {
     pub config_digest: String,
     /// The manifest's media types.
     pub image_format: ImageFormat,
+    /// The first layer merged into the last, with `--squash-from`.
+    pub squashed_from: Option<usize>,
+    /// The output's layer digests and diff_ids, bottom first (fewer than
+    /// `layers` when squashed).
+    pub layer_digests: Vec<String>,
+    pub diff_ids: Vec<String>,
 }
 
 /// Where the slimmed image goes.
@@ -280,10 +292,7 @@ fn deliver(
         | Destination::OciArchive(p)
         | Destination::DockerArchive(p, _) => std::fs::rename(written, p).map_err(io_err(p)),
         #[cfg(feature = "daemon")]
-        Destination::Daemon(name) => {
-            let diff_ids: Vec<String> = report.layers.iter().map(|l| l.diff_id.clone()).collect();
-            crate::daemon::load_archive(written, name, &diff_ids)
-        }
+        Destination::Daemon(name) => crate::daemon::load_archive(written, name, &report.diff_ids),
         #[cfg(feature = "registry")]
         Destination::Registry(r) => {
             let target = crate::source::RegistryRef::resolve(r)?;
@@ -438,32 +447,120 @@ fn slim_planned(
         .map_err(|e| ImageError::format(m.reference(), e))?;
     let plans = plan_with(&entries, &|p, dir| rules.choose(p, dir))
         .map_err(|r| ImageError::format(m.reference(), r.to_string()))?;
+    let squash = squash_from(opts.squash_from, plans.len(), m.reference())?;
     let blobs = out.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).map_err(io_err(&blobs))?;
-    let written: Vec<Written> = (0..plans.len())
-        .into_par_iter()
-        .map(|i| {
-            let source = &image.layers[i];
-            let member = &members[i].0;
-            if plans[i].unchanged() {
-                copy_blob(m, member, source.scan.blob_digest.as_ref(), &blobs)
-            } else {
-                rewrite_blob(m, member, &source.scan.entries, &plans[i], opts, &blobs)
-            }
-        })
-        .collect::<Result<_>>()?;
-    let config_digest = write_metadata(out, format, &config_bytes, &image, &declared, &written)?;
-    let layers = summarise(&image, &plans, &written);
+    let one = |i: usize| {
+        let source = &image.layers[i];
+        let member = &members[i].0;
+        if plans[i].unchanged() {
+            copy_blob(m, member, source.scan.blob_digest.as_ref(), &blobs)
+        } else {
+            rewrite_blob(m, member, &source.scan.entries, &plans[i], opts, &blobs)
+        }
+    };
+    let squashed = |n: usize| {
+        let merged = once_per_path(&entries[n..], &plans[n..]);
+        let group: Vec<(&str, &[Entry], &LayerPlan)> = (n..plans.len())
+            .map(|i| (members[i].0.as_str(), entries[i], &merged[i - n]))
+            .collect();
+        squash_blob(m, &group, opts, &blobs)
+    };
+    let singles = squash.unwrap_or(plans.len());
+    let (written, merged) = rayon::join(
+        || {
+            (0..singles)
+                .into_par_iter()
+                .map(one)
+                .collect::<Result<Vec<_>>>()
+        },
+        || squash.map(squashed).transpose(),
+    );
+    let mut written = written?;
+    written.extend(merged?);
+    let config_digest = write_metadata(
+        out,
+        format,
+        &config_bytes,
+        &image,
+        &declared,
+        &written,
+        squash,
+    )?;
+    let layers = summarise(&image, &plans, &written, squash);
     let audit: Vec<AuditLine> = (0..plans.len())
         .flat_map(|i| layer_audit(i, &image.layers[i].scan.entries, &plans[i], &opts.drop))
         .collect();
     let final_before = tree.final_bytes();
     remove_from_tree(&mut tree, &audit);
-    let expected = FinalFs::of(tree);
+    // A squashed image stores in one layer what the source stored in several.
+    let expected = FinalFs::of_capped(tree, squash);
     let mut report = report(layers, final_before, &expected, config_digest);
     report.classes = class_totals(&audit);
     report.image_format = format;
+    report.squashed_from = squash;
+    report.layer_digests = written.iter().map(|w| w.digest.to_string()).collect();
+    report.diff_ids = written
+        .iter()
+        .zip(&image.layers)
+        .map(|(w, l)| {
+            w.diff_id
+                .as_ref()
+                .or(l.scan.diff_id.as_ref())
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
     Ok((report, expected, audit))
+}
+
+/// The plans of layers merged into one, each path written once: a
+/// directory several of them hold keeps only its topmost entry (the one
+/// whose metadata the merged view shows; an extractor makes it for what is
+/// below it until then). Docker refuses a layer with a path twice.
+fn once_per_path(entries: &[&[Entry]], plans: &[LayerPlan]) -> Vec<LayerPlan> {
+    let mut above: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    let mut out: Vec<LayerPlan> = Vec::with_capacity(plans.len());
+    for (layer, source) in entries.iter().zip(plans).rev() {
+        let mut plan = source.clone();
+        let kept: Vec<usize> = (0..layer.len()).filter(|&i| plan.keep[i]).collect();
+        let mut here = vec![];
+        for i in kept {
+            let path = layer[i].path.as_ref();
+            if above.contains(path) {
+                plan.keep[i] = false;
+            } else {
+                here.push(path);
+            }
+        }
+        plan.add_dirs.retain(|(_, d)| !above.contains(d.as_ref()));
+        here.extend(
+            source
+                .add_dirs
+                .iter()
+                .map(|(_, d)| d.as_ref())
+                .filter(|d| !above.contains(d)),
+        );
+        above.extend(here);
+        out.push(plan);
+    }
+    out.reverse();
+    out
+}
+
+/// The first layer `--squash-from` merges, when it merges two or more.
+fn squash_from(asked: Option<usize>, layers: usize, reference: &str) -> Result<Option<usize>> {
+    match asked {
+        Some(n) if n >= layers => Err(ImageError::format(
+            reference,
+            format!(
+                "--squash-from {n}: the image has {layers} layers, numbered 0 to {}",
+                layers.saturating_sub(1)
+            ),
+        )),
+        Some(n) if n + 1 < layers => Ok(Some(n)),
+        _ => Ok(None),
+    }
 }
 
 /// The source's final filesystem.
@@ -504,24 +601,29 @@ fn remove_from_tree(tree: &mut FileTree, audit: &[AuditLine]) {
     }
 }
 
-/// What became of each layer.
+/// What became of each layer (of the source).
 fn summarise(
     image: &LoadedImage,
     plans: &[LayerPlan],
     written: &[Written],
+    squash: Option<usize>,
 ) -> Vec<(SlimmedLayer, u64)> {
+    let last = image.layers.len().saturating_sub(1);
     image
         .layers
         .iter()
         .zip(plans)
-        .zip(written)
-        .map(|((l, p), w)| {
+        .enumerate()
+        .map(|(i, (l, p))| {
+            let squashed = squash.is_some_and(|n| i >= n);
+            let w = &written[squash.map_or(i, |n| i.min(n))];
             let layer = SlimmedLayer {
-                unchanged: p.unchanged(),
+                unchanged: p.unchanged() && !squashed,
+                squashed,
                 dropped_bytes: p.dropped_bytes,
                 dropped_entries: p.dropped_entries,
                 compressed_before: l.scan.compressed_bytes,
-                compressed_after: w.size,
+                compressed_after: if squashed && i < last { 0 } else { w.size },
                 digest: w.digest.to_string(),
                 diff_id: w
                     .diff_id
@@ -558,6 +660,9 @@ fn report(
         classes: vec![],
         audit: None,
         image_format: ImageFormat::Oci,
+        squashed_from: None,
+        layer_digests: vec![],
+        diff_ids: vec![],
         config_digest: config_digest.to_string(),
         layers,
     }

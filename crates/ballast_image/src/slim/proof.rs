@@ -34,13 +34,22 @@ impl FinalFs {
     }
 
     pub(super) fn of(tree: FileTree) -> FinalFs {
+        FinalFs::of_capped(tree, None)
+    }
+
+    /// As [`FinalFs::of`], the layers from `squash` upward counted as one.
+    pub(super) fn of_capped(tree: FileTree, squash: Option<usize>) -> FinalFs {
+        let cap = squash.map_or(u16::MAX, |n| n.min(u16::MAX as usize) as u16);
         let mut hash = Sha256::new();
-        tree.describe(|path, what| {
-            hash.update(path.as_bytes());
-            hash.update(b"\t");
-            hash.update(what.as_bytes());
-            hash.update(b"\n");
-        });
+        tree.describe_with(
+            |layer| layer.min(cap),
+            |path, what| {
+                hash.update(path.as_bytes());
+                hash.update(b"\t");
+                hash.update(what.as_bytes());
+                hash.update(b"\n");
+            },
+        );
         FinalFs {
             tree,
             digest: Digest::from_hasher(hash),

@@ -61,7 +61,9 @@ enum Step {
 }
 
 /// Copies the tar stream `tar` to `out` as `plan` says; `entries` are the
-/// layer's entries as its scan listed them. Returns `out`.
+/// layer's entries as its scan listed them. Returns `out`, without the two
+/// zero blocks that end an archive (the caller writes them, after one layer
+/// or after several joined).
 pub(crate) fn rewrite<R: Read, W: Write>(
     name: &str,
     tar: R,
@@ -140,8 +142,6 @@ pub(crate) fn rewrite<R: Read, W: Write>(
             }
         }
     }
-    // Two zero blocks end the archive.
-    out.write_all(&[0; 2 * BLOCK as usize]).map_err(err)?;
     Ok(out)
 }
 
