@@ -32,6 +32,9 @@ fi
 # 3. The image: a base, the pip cache left behind then deleted (waste),
 #    the site-packages. Uncompressed docker-archive (what dive reads) and a
 #    gzip OCI archive.
+if [ -f "$R/ml.docker-archive.tar" ] && [ -f "$R/ml.oci-archive.tar" ]; then
+  exit 0
+fi
 mkdir -p "$R/base/usr/bin" "$R/cache/root/.cache/pip"
 head -c 50000000 /dev/urandom > "$R/base/usr/bin/python3.11"
 rm -rf "$R/cache/root/.cache/pip/wheels" && cp -r "$R/wheels" "$R/cache/root/.cache/pip/wheels"
@@ -45,3 +48,5 @@ for fmt in docker-archive oci-archive; do
     --layer "RUN pip install=$R/site:usr/local/lib/python3.11/site-packages" \
     --delete "RUN rm -rf /root/.cache/pip=root/.cache/pip"
 done
+# The copy of the wheels the image's cache layer was made from.
+rm -rf "$R/cache"

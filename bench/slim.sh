@@ -21,12 +21,13 @@ bench/ml-image.sh
 SRC="$R/ml.oci-archive.tar"
 B=target/release/ballast
 M=bench/measure.py
-rm -rf "$S/gz" "$S/raw" && mkdir -p "$S/gz" "$S/raw"
+rm -rf "$S/gz" && mkdir -p "$S/gz"
 tar -C "$S/gz" -xf "$SRC"
-tar -C "$S/raw" -xf "$R/ml.docker-archive.tar"
 GZ=$(find "$S/gz/blobs/sha256" -type f -size +1k)
-# The site-packages layer, uncompressed: the largest layer.tar of the docker-archive.
-SITE=$(find "$S/raw" -name layer.tar -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2)
+# The site-packages layer, uncompressed: the largest member of the
+# docker-archive, streamed out of it (tar -xO) rather than extracted.
+RAW="$R/ml.docker-archive.tar"
+SITE=$(tar -tvf "$RAW" | sort -k3 -n | tail -1 | awk '{print $6}')
 PGZ=gzip; command -v pigz > /dev/null && PGZ=pigz
 
 best() {
@@ -35,7 +36,7 @@ best() {
   a=$($M "$label" -- "$@"); b=$($M "$label" -- "$@")
   python3 -c 'import json,sys; r=[json.loads(x) for x in sys.argv[1:]]; print(json.dumps(min(r, key=lambda x: x["seconds"])))' "$a" "$b"
 }
-slim() { rm -f "$S/out.tar"; $B slim --quiet "$SRC" -o "oci-archive:$S/out.tar" "$@"; }
+slim() { rm -f "$S/out.tar"; $B slim "$SRC" -o "oci-archive:$S/out.tar" "$@"; }
 export -f slim; export B SRC S
 
 # The bytes: inspect's waste, and what slim removes.
@@ -46,14 +47,15 @@ slim --format json --drop tests,headers,static-libs > "$S/drop.json"
 {
   cat "$SRC" > /dev/null
   best "cat archive > file" sh -c "cat '$SRC' > '$S/copy.tar'"
+  rm -f "$S/copy.tar"
   best "gzip -dc of layers, all cores" sh -c "echo '$GZ' | xargs -P$(nproc) -I{} sh -c 'gzip -dc < {} > /dev/null'"
-  cat "$SITE" > /dev/null
-  best "$PGZ -6 of the site-packages layer" sh -c "$PGZ -6 -c < '$SITE' > /dev/null"
+  tar -xOf "$RAW" "$SITE" > /dev/null
+  best "$PGZ -6 of the site-packages layer" sh -c "tar -xOf '$RAW' '$SITE' | $PGZ -6 -c > /dev/null"
   cat "$SRC" > /dev/null
   best "ballast slim (default)" bash -c 'slim --format json'
   best "ballast slim --drop tests,headers,static-libs" bash -c 'slim --format json --drop tests,headers,static-libs'
 } | tee "$S/results.jsonl"
-rm -f "$S/copy.tar" "$S/out.tar"
+rm -rf "$S/copy.tar" "$S/out.tar" "$S/gz"
 
 python3 - "$S" <<'PY'
 import json, sys

@@ -130,6 +130,45 @@ fn drop_classes_are_audited_and_summarised() {
         .sum();
     assert_eq!(unreachable, 2_000_000);
 
+    // Where the bytes went, per directory and class.
+    assert!(
+        text.contains("removed from")
+            && text.contains("/usr/share/doc")
+            && text.contains("/root/.cache"),
+        "{text}"
+    );
+    // Squashed: the two layers above the base in one, the base kept.
+    let out = run(
+        ballast(dir.path()).args([
+            "slim",
+            "img.tar",
+            "-o",
+            "sq",
+            "--squash-from",
+            "1",
+            "--format",
+            "json",
+        ]),
+        0,
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["layer_digests"].as_array().unwrap().len(), 2);
+    assert_eq!(r["squashed_from"], 1);
+    let squashed: Vec<bool> = r["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["squashed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(squashed, [false, true, true]);
+    let inspect = run(
+        ballast(dir.path()).args(["inspect", "--format", "json", "oci:sq"]),
+        0,
+    );
+    let v: Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(v["layers"].as_array().unwrap().len(), 2);
+    assert_eq!(v["totals"]["wasted_bytes"], 0);
+
     let bad = run(
         ballast(dir.path()).args(["slim", "img.tar", "-o", "x", "--drop", "caches"]),
         2,

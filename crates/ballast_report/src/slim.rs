@@ -46,6 +46,27 @@ fn classes(r: &SlimReport) -> String {
         &rows,
     );
     t.push('\n');
+    let rows: Vec<Vec<String>> = r
+        .removed_from
+        .iter()
+        .filter(|d| d.bytes > 0)
+        .map(|d| {
+            vec![
+                format!("/{}", d.directory),
+                d.class.clone(),
+                format_bytes(d.bytes),
+                d.entries.to_string(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        t.push_str(&text_table(
+            &["removed from", "class", "bytes", "entries"],
+            &[Align::Left, Align::Left, Align::Right, Align::Right],
+            &rows,
+        ));
+        t.push('\n');
+    }
     t
 }
 

@@ -87,6 +87,40 @@ pub(super) fn layer_audit(
         .collect()
 }
 
+/// Where removed bytes were: a directory (at most five levels down) and
+/// the class of what went from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovedFrom {
+    pub directory: String,
+    pub class: String,
+    pub entries: usize,
+    pub bytes: u64,
+}
+
+/// The directories most bytes were removed from, per class, largest first.
+pub(super) fn removed_from(audit: &[AuditLine], top: usize) -> Vec<RemovedFrom> {
+    let mut by: BTreeMap<(String, &str), (usize, u64)> = BTreeMap::new();
+    for line in audit {
+        let parent = line.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let directory: Vec<&str> = parent.split('/').take(5).collect();
+        let t = by.entry((directory.join("/"), &line.class)).or_default();
+        t.0 += 1;
+        t.1 += line.bytes;
+    }
+    let mut out: Vec<RemovedFrom> = by
+        .into_iter()
+        .map(|((directory, class), (entries, bytes))| RemovedFrom {
+            directory,
+            class: class.to_string(),
+            entries,
+            bytes,
+        })
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(r.bytes));
+    out.truncate(top);
+    out
+}
+
 /// Entries and bytes per class, `unreachable` first, then by bytes.
 pub(super) fn class_totals(audit: &[AuditLine]) -> Vec<ClassTotal> {
     let mut by: BTreeMap<&str, (usize, u64)> = BTreeMap::new();

@@ -10,6 +10,7 @@ use flate2::bufread::MultiGzDecoder;
 
 use super::SlimOptions;
 use super::io_err;
+use super::pargz::ParGz;
 use super::plan::LayerPlan;
 use super::rewrite::rewrite;
 use crate::digest::{Digest, HashingWriter};
@@ -25,6 +26,9 @@ pub(super) struct Written {
     pub(super) compression: Compression,
 }
 
+/// Copies a layer's blob as it is, hashing the copy: its digest must be
+/// the source's (whose contents and diff_id the scan verified), so the
+/// proof can take the source's entries for it without reading it again.
 pub(super) fn copy_blob(
     m: &dyn Members,
     member: &str,
@@ -40,14 +44,24 @@ pub(super) fn copy_blob(
     let path = blobs.join(digest.hex());
     let mut src = m.open(member)?;
     let mut magic = [0u8; 4];
-    let mut file = BufWriter::new(File::create(&path).map_err(io_err(&path))?);
+    let file = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+    let mut file = HashingWriter::new(file);
     let n = read_up_to(&mut src, &mut magic).map_err(io_err(&path))?;
     file.write_all(&magic[..n]).map_err(io_err(&path))?;
-    let size = n as u64 + io::copy(&mut src, &mut file).map_err(io_err(&path))?;
+    io::copy(&mut src, &mut file).map_err(io_err(&path))?;
     file.flush().map_err(io_err(&path))?;
+    let copied = Digest::from_hasher(file.hash);
+    if copied != digest {
+        return Err(ImageError::DigestMismatch {
+            what: "layer",
+            name: member.to_string(),
+            expected: digest.to_string(),
+            actual: copied.to_string(),
+        });
+    }
     Ok(Written {
         digest,
-        size,
+        size: file.count,
         diff_id: None,
         compression: sniff(&magic[..n]),
     })
@@ -125,7 +139,7 @@ pub type LayerCompression = (Compression, Option<i32>);
 /// A layer blob's compressor.
 enum Encoder<W: Write> {
     None(W),
-    Gzip(flate2::write::GzEncoder<W>),
+    Gzip(ParGz<W>),
     Zstd(zstd::stream::write::Encoder<'static, W>),
 }
 
@@ -137,11 +151,11 @@ impl<W: Write> Encoder<W> {
                 let level = level.map_or(flate2::Compression::default(), |l| {
                     flate2::Compression::new(l.clamp(0, 9) as u32)
                 });
-                Encoder::Gzip(flate2::write::GzEncoder::new(inner, level))
+                Encoder::Gzip(ParGz::new(inner, level))
             }
             Compression::Zstd => {
                 let mut z = zstd::stream::write::Encoder::new(inner, level.unwrap_or(3))?;
-                // zstd compresses one layer on every core; gzip, one core a layer.
+                // zstd, like gzip, compresses one layer on every core.
                 let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
                 z.multithread(threads)?;
                 Encoder::Zstd(z)

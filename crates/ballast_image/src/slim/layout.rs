@@ -214,7 +214,9 @@ pub(super) fn docker_manifest(report: &SlimReport, tag: Option<&str>) -> Vec<u8>
     serde_json::to_vec(&manifest).expect("JSON")
 }
 
-/// The layout as one tar file, with Docker's manifest when given.
+/// The layout as one tar file, with Docker's manifest when given. The
+/// layout is consumed: each blob is removed once it is in the tar, so the
+/// disk holds the image about once, not twice.
 pub(super) fn tar_layout(
     layout: &Path,
     file: &Path,
@@ -224,7 +226,28 @@ pub(super) fn tar_layout(
     let mut tar = tar::Builder::new(out);
     tar.mode(tar::HeaderMode::Deterministic);
     tar.follow_symlinks(false);
-    tar.append_dir_all(".", layout).map_err(io_err(layout))?;
+    let blobs = layout.join("blobs/sha256");
+    let mut names: Vec<_> = std::fs::read_dir(&blobs)
+        .map_err(io_err(&blobs))?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<std::io::Result<_>>()
+        .map_err(io_err(&blobs))?;
+    names.sort();
+    for dir in ["blobs", "blobs/sha256"] {
+        tar.append_dir(dir, layout.join(dir))
+            .map_err(io_err(file))?;
+    }
+    for name in names {
+        let path = blobs.join(&name);
+        let inside = Path::new("blobs/sha256").join(&name);
+        tar.append_path_with_name(&path, inside)
+            .map_err(io_err(&path))?;
+        std::fs::remove_file(&path).map_err(io_err(&path))?;
+    }
+    for name in ["index.json", "oci-layout"] {
+        tar.append_path_with_name(layout.join(name), name)
+            .map_err(io_err(file))?;
+    }
     if let Some(bytes) = docker_manifest {
         let mut h = tar::Header::new_ustar();
         h.set_size(bytes.len() as u64);

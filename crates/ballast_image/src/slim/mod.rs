@@ -14,12 +14,13 @@ mod audit;
 mod blobs;
 mod layout;
 mod output;
+mod pargz;
 mod plan;
 mod proof;
 mod rewrite;
 mod rules;
 
-pub use audit::{AuditLine, ClassTotal};
+pub use audit::{AuditLine, ClassTotal, RemovedFrom};
 pub use blobs::LayerCompression;
 pub use layout::ImageFormat;
 pub use output::{Destination, SlimOptions, SlimReport, SlimmedLayer, write, write_oci};

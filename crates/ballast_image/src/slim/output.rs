@@ -8,12 +8,14 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::audit::{AuditLine, ClassTotal, class_totals, layer_audit, write_audit};
+use super::audit::{
+    AuditLine, ClassTotal, RemovedFrom, class_totals, layer_audit, removed_from, write_audit,
+};
 use super::blobs::{LayerCompression, Written, copy_blob, rewrite_blob, squash_blob};
 use super::io_err;
 use super::layout::{ImageFormat, docker_manifest, tar_layout, write_metadata};
 use super::plan::{LayerPlan, plan_with};
-use super::proof::{FinalFs, prove};
+use super::proof::{FinalFs, Known, prove};
 use super::rules::{Compiled, DropRules};
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
@@ -94,6 +96,10 @@ pub struct SlimReport {
     /// Entries and bytes removed per class (`unreachable`, the `--drop`
     /// classes, `path:GLOB`): they add up to `stored_before - stored_after`.
     pub classes: Vec<ClassTotal>,
+    /// The ten directories most bytes were removed from (the difference
+    /// between the two images: the final filesystems differ by the removed
+    /// paths only), per class.
+    pub removed_from: Vec<RemovedFrom>,
     /// The audit log written, if asked for.
     pub audit: Option<String>,
     /// The new configuration's digest (rewritten layers change its diff_ids).
@@ -231,12 +237,18 @@ pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Res
             .map_err(io_err(&std::env::temp_dir()))?,
     };
     let layout = staging.path().join("layout");
-    let (report, expected, audit) = slim_source(reference, &layout, opts)?;
+    let Slimmed {
+        report,
+        expected,
+        audit,
+        known,
+    } = slim_source(reference, &layout, opts)?;
     if let Some(hook) = opts.before_proof {
         hook(&layout);
     }
     let (written, out_ref) = package(dest, &layout, staging.path(), &report)?;
-    prove(&expected, &out_ref, &opts.load)?;
+    prove(&expected, &out_ref, &opts.load, &known)?;
+    drop(known);
     if let Some(file) = &opts.audit {
         write_audit(file, &audit)?;
     }
@@ -312,7 +324,13 @@ pub fn write_oci(reference: &str, dest: &Path, opts: &SlimOptions<'_>) -> Result
 }
 
 /// The report, the final filesystem the output must have, and the audit.
-type Slimmed = (SlimReport, FinalFs, Vec<AuditLine>);
+struct Slimmed {
+    report: SlimReport,
+    expected: FinalFs,
+    audit: Vec<AuditLine>,
+    /// The scans of the layers copied as they were, for the proof.
+    known: Known,
+}
 
 fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Slimmed> {
     match Reference::parse(reference)? {
@@ -497,6 +515,7 @@ fn slim_planned(
     let expected = FinalFs::of_capped(tree, squash);
     let mut report = report(layers, final_before, &expected, config_digest);
     report.classes = class_totals(&audit);
+    report.removed_from = removed_from(&audit, 10);
     report.image_format = format;
     report.squashed_from = squash;
     report.layer_digests = written.iter().map(|w| w.digest.to_string()).collect();
@@ -511,7 +530,19 @@ fn slim_planned(
                 .unwrap_or_default()
         })
         .collect();
-    Ok((report, expected, audit))
+    let known: Known = image
+        .layers
+        .into_iter()
+        .zip(&written)
+        .filter(|(_, w)| w.diff_id.is_none())
+        .map(|(l, w)| (format!("blobs/sha256/{}", w.digest.hex()), l.scan))
+        .collect();
+    Ok(Slimmed {
+        report,
+        expected,
+        audit,
+        known,
+    })
 }
 
 /// The plans of layers merged into one, each path written once: a
@@ -658,6 +689,7 @@ fn report(
         final_bytes: final_before,
         final_bytes_after: after.bytes(),
         classes: vec![],
+        removed_from: vec![],
         audit: None,
         image_format: ImageFormat::Oci,
         squashed_from: None,
