@@ -577,3 +577,95 @@ fn squash_from_merges_the_layers_above_into_one() {
         "{err}"
     );
 }
+
+/// A PAX extended header record set, as a raw tar entry (it applies to the
+/// entry after it).
+fn pax(records: &[(&str, &[u8])]) -> Entry {
+    let mut data = Vec::new();
+    for (key, value) in records {
+        // "<len> <key>=<value>\n", the length counting itself.
+        let body = 3 + key.len() + value.len();
+        let mut len = body + 1;
+        while len != body + len.to_string().len() {
+            len = body + len.to_string().len();
+        }
+        data.extend_from_slice(format!("{len} {key}=").as_bytes());
+        data.extend_from_slice(value);
+        data.push(b'\n');
+    }
+    let mut header = tar::Header::new_ustar();
+    header.set_path("PaxHeaders/ping").unwrap();
+    header.set_entry_type(tar::EntryType::XHeader);
+    header.set_size(data.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    Entry::Raw {
+        header: Box::new(header),
+        data,
+    }
+}
+
+#[test]
+fn extended_attributes_of_kept_entries_stay_byte_for_byte() {
+    // A file with a capability (ping's), in a layer that loses a cache.
+    let capability: &[u8] = &[1, 0, 0, 2, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let spec = ImageSpec::new(vec![
+        Layer::new(
+            "base",
+            vec![
+                Entry::Dir("usr".into()),
+                Entry::Dir("usr/bin".into()),
+                pax(&[
+                    ("SCHILY.xattr.security.capability", capability),
+                    ("mtime", b"1700000000.123456789"),
+                ]),
+                text("usr/bin/ping", "ELF"),
+                zeros("usr/cache.bin", 50_000),
+            ],
+        ),
+        Layer::new(
+            "RUN rm /usr/cache.bin",
+            vec![Entry::Whiteout("usr/cache.bin".into())],
+        ),
+    ]);
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    spec.write(Format::OciLayout, &src).unwrap();
+    let dest = work.path().join("out");
+    let report = slim(&format!("oci:{}", src.display()), &dest);
+    assert!(!report.layers[0].unchanged, "the base loses the cache");
+    let blob = std::fs::read(
+        dest.join("blobs/sha256")
+            .join(&report.layer_digests[0][7..]),
+    )
+    .unwrap();
+    let mut tar = tar::Archive::new(flate2::read::MultiGzDecoder::new(&blob[..]));
+    let mut found = false;
+    for e in tar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path_bytes().as_ref() == b"usr/bin/ping" {
+            let records: Vec<(String, Vec<u8>)> = e
+                .pax_extensions()
+                .unwrap()
+                .expect("its PAX records")
+                .map(|r| {
+                    let r = r.unwrap();
+                    (r.key().unwrap().to_string(), r.value_bytes().to_vec())
+                })
+                .collect();
+            assert_eq!(
+                records,
+                [
+                    (
+                        "SCHILY.xattr.security.capability".to_string(),
+                        capability.to_vec()
+                    ),
+                    ("mtime".to_string(), b"1700000000.123456789".to_vec()),
+                ]
+            );
+            found = true;
+        }
+        assert_ne!(e.path_bytes().as_ref(), b"usr/cache.bin");
+    }
+    assert!(found, "ping is kept");
+}

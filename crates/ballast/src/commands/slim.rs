@@ -14,7 +14,7 @@ use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
 use crate::exit;
-use crate::inputs::images::RegistryArgs;
+use crate::inputs::images::{Bar, RegistryArgs};
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
@@ -65,6 +65,9 @@ pub(crate) struct SlimArgs {
     pub format: SlimFormat,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// Do not show a progress spinner.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -99,10 +102,13 @@ pub(crate) enum SlimFormat {
 
 pub(crate) fn run(args: SlimArgs) -> Result<u8> {
     let dest = Destination::parse(&args.output).map_err(anyhow::Error::msg)?;
+    // Bytes read: the source's layers, then the rewritten ones read back.
+    let progress = Bar::new("slimming", &args.source, args.quiet);
     let opts = SlimOptions {
         load: LoadOptions {
             platform: args.platform.clone(),
             remote: args.registry.remote()?,
+            progress: &progress,
             ..LoadOptions::default()
         },
         compression: (
@@ -125,7 +131,9 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
         audit: args.audit.clone(),
         before_proof: None,
     };
-    let report = write(&args.source, &dest, &opts)?;
+    let report = write(&args.source, &dest, &opts);
+    progress.0.finish_and_clear();
+    let report = report?;
     let text = match args.format {
         SlimFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
         SlimFormat::Terminal => ballast_report::slim::terminal(

@@ -155,7 +155,24 @@ pub(crate) fn default_cache_dir() -> Option<std::path::PathBuf> {
         .map(|d| d.join("ballast"))
 }
 
-struct Bar(indicatif::ProgressBar);
+/// A spinner on stderr counting the compressed bytes read (hidden when
+/// stderr is not a terminal or with `--quiet`).
+pub(crate) struct Bar(pub(crate) indicatif::ProgressBar);
+
+impl Bar {
+    /// `{verb} {what}: {bytes} ({bytes_per_sec})`.
+    pub(crate) fn new(verb: &str, what: &str, quiet: bool) -> Bar {
+        let bar = indicatif::ProgressBar::hidden();
+        if !quiet && std::io::stderr().is_terminal() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let template = format!("{{spinner}} {verb} {{msg}}: {{bytes}} ({{bytes_per_sec}})");
+            bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("template"));
+            bar.set_message(what.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        Bar(bar)
+    }
+}
 
 impl Progress for Bar {
     fn add(&self, bytes: u64) {
@@ -185,20 +202,8 @@ pub(crate) fn load_and_analyze(
     args: &ImageArgs,
     keep_files: bool,
 ) -> Result<(Report, Vec<(String, u64)>)> {
-    let show = !args.quiet && std::io::stderr().is_terminal();
-    let bar = indicatif::ProgressBar::hidden();
-    if show {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} reading {msg}: {bytes} ({bytes_per_sec})",
-            )
-            .expect("template"),
-        );
-        bar.set_message(reference.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    }
-    let progress = Bar(bar.clone());
+    let progress = Bar::new("reading", reference, args.quiet);
+    let bar = progress.0.clone();
     let remote = args.remote()?;
     let opts = LoadOptions {
         verify: !args.no_verify,
