@@ -317,74 +317,113 @@ pub(crate) fn run(args: FixArgs) -> Result<u8> {
     let prepared = prepare(&args.targets)?;
     let outcomes = prepared.map(|job| fix_job(&prepared, job, &args));
     let mut text = String::new();
-    let mut errors = false;
-    let mut changed = 0usize;
-    let mut refused = false;
+    let mut tally = Tally::default();
     for o in &outcomes {
-        if let Some(e) = &o.error {
-            crate::output::print_error(e);
-            errors = true;
-            continue;
+        render_outcome(o, &args, &prepared, &mut text, &mut tally);
+    }
+    if let Some(line) = summary_line(&outcomes, &args, tally.changed) {
+        text.push_str(&line);
+    }
+    emit(&text)?;
+    Ok(if tally.errors {
+        exit::ERROR
+    } else if tally.refused || ((args.check || args.diff) && tally.changed > 0) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+/// What the outcomes came to, for the exit code and the summary.
+#[derive(Default)]
+struct Tally {
+    errors: bool,
+    refused: bool,
+    changed: usize,
+}
+
+/// One file's outcome: errors and refusals to stderr; the fixed text (from
+/// standard input), the diff, or the files rewritten in place, and the
+/// lines saying what was fixed.
+fn render_outcome(
+    o: &Outcome,
+    args: &FixArgs,
+    prepared: &Prepared,
+    text: &mut String,
+    tally: &mut Tally,
+) {
+    if let Some(e) = &o.error {
+        crate::output::print_error(e);
+        tally.errors = true;
+        return;
+    }
+    if let Some(why) = &o.refused {
+        eprintln!("{why}");
+        tally.refused = true;
+        return;
+    }
+    tally.changed += o.changes.len();
+    if o.stdin && !args.diff && !args.check {
+        // The fixed text replaces the input on standard output.
+        let fixed = o.changes.first().map_or_else(
+            || prepared.source(&prepared.jobs[0]).unwrap_or_default(),
+            |c| c.2.clone(),
+        );
+        text.push_str(&fixed);
+        for line in o.applied.iter().chain(&o.notes) {
+            eprintln!("{line}");
         }
-        if let Some(why) = &o.refused {
-            eprintln!("{why}");
-            refused = true;
-            continue;
+        return;
+    }
+    if args.diff {
+        for (path, old, new) in &o.changes {
+            text.push_str(&unified_diff(path, old, new));
         }
-        changed += o.changes.len();
-        if o.stdin && !args.diff && !args.check {
-            // The fixed text replaces the input on standard output.
-            let fixed = o.changes.first().map_or_else(
-                || prepared.source(&prepared.jobs[0]).unwrap_or_default(),
-                |c| c.2.clone(),
-            );
-            text.push_str(&fixed);
-            for line in o.applied.iter().chain(&o.notes) {
-                eprintln!("{line}");
-            }
-            continue;
+    } else if !args.check {
+        let changes: Vec<Change<'_>> = o
+            .changes
+            .iter()
+            .map(|(path, old, new)| Change { path, old, new })
+            .collect();
+        if let Err(e) = replace_all(&changes) {
+            crate::output::print_error(format!("{e:#}"));
+            tally.errors = true;
+            return;
         }
+    }
+    report_fixes(o, args, text);
+}
+
+/// The lines saying what was (or would be) fixed, and the notes: on
+/// stdout, or on stderr beside a diff.
+fn report_fixes(o: &Outcome, args: &FixArgs, text: &mut String) {
+    let verb = if args.check || args.diff {
+        "would fix"
+    } else {
+        "fixed"
+    };
+    let applied = o.applied.iter().map(|line| {
+        line.strip_prefix("restructure: ").map_or_else(
+            || format!("{verb} {line}"),
+            |n| format!("{}: {n}", o.display),
+        )
+    });
+    for line in applied.chain(o.notes.iter().cloned()) {
         if args.diff {
-            for (path, old, new) in &o.changes {
-                text.push_str(&unified_diff(path, old, new));
-            }
-        } else if !args.check {
-            let changes: Vec<Change<'_>> = o
-                .changes
-                .iter()
-                .map(|(path, old, new)| Change { path, old, new })
-                .collect();
-            if let Err(e) = replace_all(&changes) {
-                crate::output::print_error(format!("{e:#}"));
-                errors = true;
-                continue;
-            }
+            eprintln!("{line}");
+        } else {
+            text.push_str(&line);
+            text.push('\n');
         }
-        for line in &o.applied {
-            let verb = if args.check || args.diff {
-                "would fix"
-            } else {
-                "fixed"
-            };
-            let line = line.strip_prefix("restructure: ").map_or_else(
-                || format!("{verb} {line}"),
-                |n| format!("{}: {n}", o.display),
-            );
-            if args.diff {
-                eprintln!("{line}");
-            } else {
-                text.push_str(&line);
-                text.push('\n');
-            }
-        }
-        for n in &o.notes {
-            if args.diff {
-                eprintln!("{n}");
-            } else {
-                text.push_str(n);
-                text.push('\n');
-            }
-        }
+    }
+}
+
+/// `N problem(s) fixed, M file(s) changed.` (or what would be), unless the
+/// output is a diff, a fixed standard input, or every file was refused.
+fn summary_line(outcomes: &[Outcome], args: &FixArgs, changed: usize) -> Option<String> {
+    let all_refused = outcomes.iter().all(|o| o.refused.is_some());
+    if args.diff || outcomes.iter().any(|o| o.stdin) || all_refused {
+        return None;
     }
     let fixes: usize = outcomes
         .iter()
@@ -395,31 +434,15 @@ pub(crate) fn run(args: FixArgs) -> Result<u8> {
                 .count()
         })
         .sum();
-    let all_refused = outcomes.iter().all(|o| o.refused.is_some());
-    if !args.diff && !outcomes.iter().any(|o| o.stdin) && !all_refused {
-        let verb = if args.check {
-            "would be fixed"
-        } else {
-            "fixed"
-        };
-        let would = if args.check {
-            "would change"
-        } else {
-            "changed"
-        };
-        text.push_str(&if args.restructure {
-            format!("Restructured: {changed} file(s) {would}.\n")
-        } else {
-            format!("{fixes} problem(s) {verb}, {changed} file(s) {would}.\n")
-        });
-    }
-    emit(&text)?;
-    Ok(if errors {
-        exit::ERROR
-    } else if refused || ((args.check || args.diff) && changed > 0) {
-        exit::FINDINGS
+    let (verb, would) = if args.check {
+        ("would be fixed", "would change")
     } else {
-        exit::OK
+        ("fixed", "changed")
+    };
+    Some(if args.restructure {
+        format!("Restructured: {changed} file(s) {would}.\n")
+    } else {
+        format!("{fixes} problem(s) {verb}, {changed} file(s) {would}.\n")
     })
 }
 

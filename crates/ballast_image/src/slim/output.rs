@@ -438,15 +438,7 @@ fn slim_planned(
         .map(|l| (l.path.clone(), l.media_type.clone()))
         .collect();
     let declared: Vec<Option<String>> = members.iter().map(|(_, t)| t.clone()).collect();
-    let format = opts
-        .image_format
-        .unwrap_or_else(|| ImageFormat::of_source(&declared));
-    if format == ImageFormat::Docker && opts.compression.0 == Compression::Zstd {
-        return Err(ImageError::format(
-            m.reference(),
-            "Docker's media types have no zstd: add --image-format oci, or keep gzip",
-        ));
-    }
+    let format = output_format(&declared, opts, m.reference())?;
     let config_bytes = m.read_small(
         &source_plan.config_path,
         Document::Config.limit(&load.limits),
@@ -466,36 +458,14 @@ fn slim_planned(
     let plans = plan_with(&entries, &|p, dir| rules.choose(p, dir))
         .map_err(|r| ImageError::format(m.reference(), r.to_string()))?;
     let squash = squash_from(opts.squash_from, plans.len(), m.reference())?;
-    let blobs = out.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).map_err(io_err(&blobs))?;
-    let one = |i: usize| {
-        let source = &image.layers[i];
-        let member = &members[i].0;
-        if plans[i].unchanged() {
-            copy_blob(m, member, source.scan.blob_digest.as_ref(), &blobs)
-        } else {
-            rewrite_blob(m, member, &source.scan.entries, &plans[i], opts, &blobs)
-        }
-    };
-    let squashed = |n: usize| {
-        let merged = once_per_path(&entries[n..], &plans[n..]);
-        let group: Vec<(&str, &[Entry], &LayerPlan)> = (n..plans.len())
-            .map(|i| (members[i].0.as_str(), entries[i], &merged[i - n]))
-            .collect();
-        squash_blob(m, &group, opts, &blobs)
-    };
-    let singles = squash.unwrap_or(plans.len());
-    let (written, merged) = rayon::join(
-        || {
-            (0..singles)
-                .into_par_iter()
-                .map(one)
-                .collect::<Result<Vec<_>>>()
-        },
-        || squash.map(squashed).transpose(),
-    );
-    let mut written = written?;
-    written.extend(merged?);
+    let layers: Vec<SourceLayer<'_>> = (0..plans.len())
+        .map(|i| SourceLayer {
+            member: &members[i].0,
+            scan: &image.layers[i].scan,
+            plan: &plans[i],
+        })
+        .collect();
+    let written = write_blobs(m, &layers, squash, opts, out)?;
     let config_digest = write_metadata(
         out,
         format,
@@ -518,31 +488,104 @@ fn slim_planned(
     report.removed_from = removed_from(&audit, 10);
     report.image_format = format;
     report.squashed_from = squash;
-    report.layer_digests = written.iter().map(|w| w.digest.to_string()).collect();
-    report.diff_ids = written
-        .iter()
-        .zip(&image.layers)
-        .map(|(w, l)| {
-            w.diff_id
-                .as_ref()
-                .or(l.scan.diff_id.as_ref())
-                .map(|d| d.to_string())
-                .unwrap_or_default()
-        })
-        .collect();
-    let known: Known = image
-        .layers
-        .into_iter()
-        .zip(&written)
-        .filter(|(_, w)| w.diff_id.is_none())
-        .map(|(l, w)| (format!("blobs/sha256/{}", w.digest.hex()), l.scan))
-        .collect();
+    (report.layer_digests, report.diff_ids) = output_ids(&written, &image);
+    let known = known_scans(image, &written);
     Ok(Slimmed {
         report,
         expected,
         audit,
         known,
     })
+}
+
+/// The media types to write: asked for, else the source's; Docker's have no zstd.
+fn output_format(
+    declared: &[Option<String>],
+    opts: &SlimOptions<'_>,
+    reference: &str,
+) -> Result<ImageFormat> {
+    let format = opts
+        .image_format
+        .unwrap_or_else(|| ImageFormat::of_source(declared));
+    if format == ImageFormat::Docker && opts.compression.0 == Compression::Zstd {
+        return Err(ImageError::format(
+            reference,
+            "Docker's media types have no zstd: add --image-format oci, or keep gzip",
+        ));
+    }
+    Ok(format)
+}
+
+/// A layer of the source, with what slimming does to it.
+struct SourceLayer<'a> {
+    member: &'a str,
+    scan: &'a crate::layer::LayerScan,
+    plan: &'a LayerPlan,
+}
+
+/// The output's layer blobs, bottom first: each layer copied or rewritten,
+/// in parallel; with `squash`, the layers from it upward as one blob.
+fn write_blobs(
+    m: &dyn Members,
+    layers: &[SourceLayer<'_>],
+    squash: Option<usize>,
+    opts: &SlimOptions<'_>,
+    out: &Path,
+) -> Result<Vec<Written>> {
+    let blobs = out.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).map_err(io_err(&blobs))?;
+    let one = |l: &SourceLayer<'_>| {
+        if l.plan.unchanged() {
+            copy_blob(m, l.member, l.scan.blob_digest.as_ref(), &blobs)
+        } else {
+            rewrite_blob(m, l.member, &l.scan.entries, l.plan, opts, &blobs)
+        }
+    };
+    let squashed = |n: usize| {
+        let group = &layers[n..];
+        let entries: Vec<&[Entry]> = group.iter().map(|l| l.scan.entries.as_slice()).collect();
+        let plans: Vec<LayerPlan> = group.iter().map(|l| l.plan.clone()).collect();
+        let merged = once_per_path(&entries, &plans);
+        let parts: Vec<(&str, &[Entry], &LayerPlan)> = group
+            .iter()
+            .zip(&merged)
+            .map(|(l, p)| (l.member, l.scan.entries.as_slice(), p))
+            .collect();
+        squash_blob(m, &parts, opts, &blobs)
+    };
+    let singles = &layers[..squash.unwrap_or(layers.len())];
+    let (written, merged) = rayon::join(
+        || singles.par_iter().map(one).collect::<Result<Vec<_>>>(),
+        || squash.map(squashed).transpose(),
+    );
+    let mut written = written?;
+    written.extend(merged?);
+    Ok(written)
+}
+
+/// The output's layer digests and diff_ids.
+fn output_ids(written: &[Written], image: &LoadedImage) -> (Vec<String>, Vec<String>) {
+    let digests = written.iter().map(|w| w.digest.to_string()).collect();
+    let diff_ids = written
+        .iter()
+        .zip(&image.layers)
+        .map(|(w, l)| {
+            let id = w.diff_id.as_ref().or(l.scan.diff_id.as_ref());
+            id.map(|d| d.to_string()).unwrap_or_default()
+        })
+        .collect();
+    (digests, diff_ids)
+}
+
+/// The source's scans of the layers copied as they were, for the proof.
+fn known_scans(image: LoadedImage, written: &[Written]) -> Known {
+    image
+        .layers
+        .into_iter()
+        .zip(written)
+        .filter(|(_, w)| w.diff_id.is_none())
+        .map(|(l, w)| (format!("blobs/sha256/{}", w.digest.hex()), l.scan))
+        .collect()
 }
 
 /// The plans of layers merged into one, each path written once: a
