@@ -100,3 +100,21 @@ fn version_names_the_commit() {
         ),
     }
 }
+
+#[test]
+fn bench_refuses_bad_variants_before_building() {
+    snapshot(
+        "bench-variant-without-path",
+        &["bench", "examples/rag-service", "--variant", "fast"],
+    );
+    snapshot(
+        "bench-ladder-with-variants",
+        &[
+            "bench",
+            "examples/rag-service",
+            "--ladder",
+            "--variant",
+            "a=examples/rag-service/Dockerfile",
+        ],
+    );
+}

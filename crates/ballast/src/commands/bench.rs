@@ -169,92 +169,13 @@ fn prediction(text: &str, options: &LintOptions<'_>) -> (Option<u64>, Option<(St
 
 pub(crate) fn run(args: BenchArgs) -> Result<u8> {
     let p = project::load(&args.project)?;
-    // The variants: given, or the project's Dockerfile and its restructured form.
     let scratch = tempfile::Builder::new().prefix("ballast-bench").tempdir()?;
-    let mut variants = Vec::new();
-    for v in &args.variants {
-        let Some((name, path)) = v.split_once('=') else {
-            bail!("--variant {v:?}: expected NAME=PATH");
-        };
-        let path = PathBuf::from(path);
-        if !path.is_file() {
-            bail!("--variant {name}: {} is not a file", path.display());
-        }
-        variants.push(Variant {
-            name: name.to_string(),
-            dockerfile: path,
-            predicted_bytes: None,
-            predicted_base: None,
-        });
-    }
-    let ctx = &*p.context;
-    let options = project::lint_options(&p, &args.project);
-    let read = |rel: &str| ctx.read(rel);
-    if args.ladder {
-        if !args.variants.is_empty() {
-            bail!("--ladder makes its own variants: drop --variant");
-        }
-        variants = ladder_variants(&p, &options, &read, ctx, scratch.path())?;
-    } else if variants.is_empty() {
-        let (predicted_bytes, predicted_base) = prediction(&p.df.source, &options);
-        variants.push(Variant {
-            name: "original".into(),
-            dockerfile: p.dockerfile_path.clone(),
-            predicted_bytes,
-            predicted_base,
-        });
-        match restructure(&p.df, &options) {
-            Ok(r) => {
-                let path = write_variant(
-                    scratch.path(),
-                    "restructured",
-                    &r.dockerfile,
-                    r.dockerignore.as_deref(),
-                    ctx,
-                )?;
-                let after = options.with_overlay(r.files.clone());
-                let (predicted_bytes, predicted_base) = prediction(&r.dockerfile, &after);
-                variants.push(Variant {
-                    name: "restructured".into(),
-                    dockerfile: path,
-                    predicted_bytes,
-                    predicted_base,
-                });
-            }
-            Err(Refusal::Unsupported(why)) => {
-                eprintln!("note: only the original is measured: not restructured: {why}")
-            }
-            Err(Refusal::Lint(e)) => bail!("{}: {e}", p.dockerfile_path.display()),
-        }
-    }
-    // The file to change: given, or an application file the last COPY takes.
-    let changed = match &args.change {
-        Some(c) => c.clone(),
-        None => {
-            let uses = context_uses(&p.df, &p.graph, p.walked());
-            p.typical_code_change(&uses, args.project.target.as_deref())
-                .map(std::path::PathBuf::from)
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "no application file to change: the build copies none (pass --change PATH)"
-                    )
-                })?
-        }
-    };
-    let mut build_flags = Vec::new();
-    for a in &args.project.build_args {
-        build_flags.push("--build-arg".into());
-        build_flags.push(a.clone());
-    }
-    if let Some(t) = &args.project.target {
-        build_flags.push("--target".into());
-        build_flags.push(t.clone());
-    }
+    let variants = variants(&args, &p, scratch.path())?;
     let opts = Options {
         context: p.dir().to_path_buf(),
         variants,
-        changed_file: changed,
-        build_flags,
+        changed_file: changed_file(&args, &p)?,
+        build_flags: build_flags(&args),
         engine: args.engine.map(|e| match e {
             EngineArg::Docker => Kind::Docker,
             EngineArg::Podman => Kind::Podman,
@@ -280,4 +201,108 @@ pub(crate) fn run(args: BenchArgs) -> Result<u8> {
     };
     emit(&text)?;
     Ok(exit::OK)
+}
+
+/// The variants: given with `--variant`, the ladder's rungs, or the
+/// project's Dockerfile and its restructured form (written to `scratch`).
+fn variants(
+    args: &BenchArgs,
+    p: &project::Project,
+    scratch: &std::path::Path,
+) -> Result<Vec<Variant>> {
+    let given = given_variants(&args.variants)?;
+    let ctx = &*p.context;
+    let options = project::lint_options(p, &args.project);
+    if args.ladder {
+        if !given.is_empty() {
+            bail!("--ladder makes its own variants: drop --variant");
+        }
+        let read = |rel: &str| ctx.read(rel);
+        return ladder_variants(p, &options, &read, ctx, scratch);
+    }
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    let (predicted_bytes, predicted_base) = prediction(&p.df.source, &options);
+    let mut variants = vec![Variant {
+        name: "original".into(),
+        dockerfile: p.dockerfile_path.clone(),
+        predicted_bytes,
+        predicted_base,
+    }];
+    match restructure(&p.df, &options) {
+        Ok(r) => {
+            let path = write_variant(
+                scratch,
+                "restructured",
+                &r.dockerfile,
+                r.dockerignore.as_deref(),
+                ctx,
+            )?;
+            let after = options.with_overlay(r.files.clone());
+            let (predicted_bytes, predicted_base) = prediction(&r.dockerfile, &after);
+            variants.push(Variant {
+                name: "restructured".into(),
+                dockerfile: path,
+                predicted_bytes,
+                predicted_base,
+            });
+        }
+        Err(Refusal::Unsupported(why)) => {
+            eprintln!("note: only the original is measured: not restructured: {why}")
+        }
+        Err(Refusal::Lint(e)) => bail!("{}: {e}", p.dockerfile_path.display()),
+    }
+    Ok(variants)
+}
+
+/// `--variant NAME=PATH`, each an existing file.
+fn given_variants(given: &[String]) -> Result<Vec<Variant>> {
+    given
+        .iter()
+        .map(|v| {
+            let Some((name, path)) = v.split_once('=') else {
+                bail!("--variant {v:?}: expected NAME=PATH");
+            };
+            let path = PathBuf::from(path);
+            if !path.is_file() {
+                bail!("--variant {name}: {} is not a file", path.display());
+            }
+            Ok(Variant {
+                name: name.to_string(),
+                dockerfile: path,
+                predicted_bytes: None,
+                predicted_base: None,
+            })
+        })
+        .collect()
+}
+
+/// The file to change: given, or an application file the last COPY takes.
+fn changed_file(args: &BenchArgs, p: &project::Project) -> Result<PathBuf> {
+    if let Some(c) = &args.change {
+        return Ok(c.clone());
+    }
+    let uses = context_uses(&p.df, &p.graph, p.walked());
+    p.typical_code_change(&uses, args.project.target.as_deref())
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no application file to change: the build copies none (pass --change PATH)"
+            )
+        })
+}
+
+/// `--build-arg` and `--target` as the engine takes them.
+fn build_flags(args: &BenchArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    for a in &args.project.build_args {
+        flags.push("--build-arg".into());
+        flags.push(a.clone());
+    }
+    if let Some(t) = &args.project.target {
+        flags.push("--target".into());
+        flags.push(t.clone());
+    }
+    flags
 }
