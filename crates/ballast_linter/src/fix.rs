@@ -175,19 +175,7 @@ pub fn fix_until_stable(
     for round in 1..=MAX_ROUNDS {
         let df = options.memo.parse(&text);
         let outcome = lint(&df, options)?;
-        let allowed: Vec<Finding> = outcome
-            .findings
-            .iter()
-            .map(|f| {
-                let mut f = f.clone();
-                if f.fix.as_ref().is_some_and(|x| {
-                    refused.contains(&signature(&text, f.rule.code, x)) || already_applied(&text, x)
-                }) {
-                    f.fix = None;
-                }
-                f
-            })
-            .collect();
+        let allowed = allowed_findings(&outcome.findings, &text, &refused);
         let mut chosen = plan(&allowed, max);
         // Drop the fixes whose result loses something, one by one.
         let round_result = loop {
@@ -241,18 +229,8 @@ pub fn fix_until_stable(
             out.remaining = outcome.findings;
             return Ok(out);
         };
-        for i in &chosen {
-            let f = &allowed[*i];
-            let fix = f.fix.as_ref().expect("fix");
-            out.applied.push(AppliedFix {
-                code: f.rule.code,
-                name: f.rule.name,
-                line: df.line_col(f.span.start).0,
-                message: fix.message.clone(),
-                applicability: fix.applicability,
-                files: fix.edits.iter().filter_map(|e| e.file.clone()).collect(),
-            });
-        }
+        out.applied
+            .extend(chosen.iter().map(|&i| applied_fix(&allowed[i], &df)));
         if new_text == text && new_files == out.files {
             // The edits are already there: nothing more will change.
             out.text = text;
@@ -273,6 +251,36 @@ pub fn fix_until_stable(
     out.text = text;
     out.rounds = MAX_ROUNDS;
     Ok(out)
+}
+
+/// The findings of a round, without the fixes found to lose something
+/// before (`refused`) or already in the text.
+fn allowed_findings(findings: &[Finding], text: &str, refused: &[String]) -> Vec<Finding> {
+    findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if f.fix.as_ref().is_some_and(|x| {
+                refused.contains(&signature(text, f.rule.code, x)) || already_applied(text, x)
+            }) {
+                f.fix = None;
+            }
+            f
+        })
+        .collect()
+}
+
+/// What a fix applied in a round did, for the report.
+fn applied_fix(f: &Finding, df: &Dockerfile) -> AppliedFix {
+    let fix = f.fix.as_ref().expect("a chosen finding has a fix");
+    AppliedFix {
+        code: f.rule.code,
+        name: f.rule.name,
+        line: df.line_col(f.span.start).0,
+        message: fix.message.clone(),
+        applicability: fix.applicability,
+        files: fix.edits.iter().filter_map(|e| e.file.clone()).collect(),
+    }
 }
 
 /// Whether a fix's Dockerfile edits are already in the text: an insertion
