@@ -114,21 +114,33 @@ fn torch_part(name: &str) -> bool {
     ballast_ml::packages::is_cuda_torch_part(name)
 }
 
-/// The installed bytes of a set of requirements, each distribution once
-/// (the dependency closures of the measured table,
-/// [`ballast_ml::distributions`]), with the basis: torch as the CUDA build
-/// with its nvidia-* wheels unless a CPU source is used, and not at all
-/// when it is already present (unless pinned to a version) or only reached
-/// through `--no-deps` installs. `unread` names files or projects whose
-/// requirements are unknown. `None` when nothing is known.
-pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String]) -> Option<Cost> {
-    let mut installs = Installs::default();
-    // What installs that compile bytecode bring: the rest is sized without .pyc.
-    let mut compiled = Installs::default();
-    let mut keeps_torch = false;
-    let mut replaces_torch = false;
-    let mut dependent_kept = false;
-    let mut satisfied = 0;
+/// The requirements of a step as distributions to size, and what they do
+/// to a torch already there.
+struct Gathered {
+    installs: Installs,
+    /// What installs that compile bytecode bring: the rest is sized without .pyc.
+    compiled: Installs,
+    keeps_torch: bool,
+    replaces_torch: bool,
+    /// A kept torch is what a requirement depends on.
+    dependent_kept: bool,
+    /// Requirements the torch already there satisfies.
+    satisfied: usize,
+    /// Distinct requirements.
+    requested: usize,
+}
+
+/// Each requirement once; `None` when there are none.
+fn gather(reqs: &[Sized<'_>], torch: &TorchContext<'_>) -> Option<Gathered> {
+    let mut g = Gathered {
+        installs: Installs::default(),
+        compiled: Installs::default(),
+        keeps_torch: false,
+        replaces_torch: false,
+        dependent_kept: false,
+        satisfied: 0,
+        requested: 0,
+    };
     let mut seen = std::collections::BTreeSet::new();
     for s in reqs {
         let n = normalize_name(&s.requirement.name);
@@ -138,16 +150,16 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
         let family = packages::TORCH_FAMILY.contains(&n.as_str());
         // A torch already there satisfies an unpinned requirement on it.
         let replaces = family && s.requirement.pinned_version().is_some();
-        replaces_torch |= replaces;
+        g.replaces_torch |= replaces;
         if torch.present.is_some() && !replaces {
             if family {
-                satisfied += 1; // the torch already there is kept
+                g.satisfied += 1; // the torch already there is kept
                 continue;
             }
             if packages::brings_torch(&n, &s.requirement.extras) {
-                dependent_kept = true;
+                g.dependent_kept = true;
             }
-            keeps_torch = true;
+            g.keeps_torch = true;
         }
         let torch_extra = n == "transformers" && s.requirement.extras.iter().any(|e| e == "torch");
         let add = |set: &mut Installs| {
@@ -156,14 +168,32 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
                 set.add("torch", false);
             }
         };
-        add(&mut installs);
+        add(&mut g.installs);
         if s.bytecode {
-            add(&mut compiled);
+            add(&mut g.compiled);
         }
     }
-    if seen.is_empty() {
-        return None;
-    }
+    g.requested = seen.len();
+    (g.requested > 0).then_some(g)
+}
+
+/// The installed bytes of a set of requirements, each distribution once
+/// (the dependency closures of the measured table,
+/// [`ballast_ml::distributions`]), with the basis: torch as the CUDA build
+/// with its nvidia-* wheels unless a CPU source is used, and not at all
+/// when it is already present (unless pinned to a version) or only reached
+/// through `--no-deps` installs. `unread` names files or projects whose
+/// requirements are unknown. `None` when nothing is known.
+pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String]) -> Option<Cost> {
+    let Gathered {
+        installs,
+        compiled,
+        keeps_torch,
+        replaces_torch,
+        dependent_kept,
+        satisfied,
+        requested,
+    } = gather(reqs, &torch)?;
     // A torch already there is kept unless a pin replaces it.
     let with_torch = (replaces_torch || !keeps_torch) && installs.distributions.contains("torch");
     let cpu_torch = with_torch && torch.cpu;
@@ -179,7 +209,7 @@ pub fn python_cost(reqs: &[Sized<'_>], torch: TorchContext<'_>, unread: &[String
     let unknown = installs.unknown.len() as u64;
     let mut basis = format!(
         "estimate: {} requested, {} distribution(s) with their dependencies",
-        seen.len() - satisfied,
+        requested - satisfied,
         installs.distributions.iter().filter(|d| !skip(d)).count()
     );
     let removed = installs
