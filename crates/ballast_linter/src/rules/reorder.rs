@@ -10,7 +10,7 @@
 //! copy and the install could use the code, or the manifests are unknown.
 
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
-use ballast_dockerfile::{Keyword, Span};
+use ballast_dockerfile::{Instruction, Keyword, Span};
 use ballast_shell::python::Tool;
 
 use crate::checker::{Checker, PyInstall};
@@ -141,6 +141,52 @@ fn line_span(source: &str, span: Span) -> Span {
     Span::new(start, end)
 }
 
+fn with_newline(line: &str) -> String {
+    if line.ends_with('\n') {
+        line.to_string()
+    } else {
+        format!("{line}\n")
+    }
+}
+
+/// The COPY lines that bring the manifests first: one per directory, so
+/// every manifest lands where the code copy would have put it, with the
+/// copy's flags (`--chown`, `--link`).
+fn manifest_copies(files: &[String], copy: &Instruction, args: &CopyArgs) -> String {
+    let flags: String = copy.flags.iter().map(|f| format!("{} ", f.text)).collect();
+    let dest = if args.dest.ends_with('/') {
+        args.dest.clone()
+    } else {
+        format!("{}/", args.dest)
+    };
+    let src_dir = match args.sources.as_slice() {
+        [CopySource::Path { value, .. }] => {
+            let v = value.trim_end_matches('/').trim_start_matches("./");
+            if v == "." {
+                String::new()
+            } else {
+                v.to_string()
+            }
+        }
+        _ => String::new(),
+    };
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for path in files {
+        let rel = path.strip_prefix(&format!("{src_dir}/")).unwrap_or(path);
+        let dir = rel
+            .rsplit_once('/')
+            .map_or(String::new(), |(d, _)| format!("{d}/"));
+        match groups.iter_mut().find(|(d, _)| *d == dir) {
+            Some((_, v)) => v.push(path),
+            None => groups.push((dir, vec![path])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(dir, paths)| format!("COPY {flags}{} {dest}{dir}\n", paths.join(" ")))
+        .collect()
+}
+
 /// The reorder, or `None` when it cannot be done safely.
 pub(crate) fn fix(cx: &Checker<'_>, copy: usize, p: &PyInstall<'_>) -> Option<Fix> {
     let r = p.run.index;
@@ -160,53 +206,8 @@ pub(crate) fn fix(cx: &Checker<'_>, copy: usize, p: &PyInstall<'_>) -> Option<Fi
     let src = cx.source;
     let copy_lines = line_span(src, copy_inst.span);
     let run_lines = line_span(src, cx.inst(r).span);
-    let copy_text = &src[copy_lines.start..copy_lines.end];
-    let copy_text = if copy_text.ends_with('\n') {
-        copy_text.to_string()
-    } else {
-        format!("{copy_text}\n")
-    };
-    // Keep the copy's flags (`--chown`, `--link`) on the manifest copy.
-    let flags: String = copy_inst
-        .flags
-        .iter()
-        .map(|f| format!("{} ", f.text))
-        .collect();
-    let dest = if args.dest.ends_with('/') {
-        args.dest.clone()
-    } else {
-        format!("{}/", args.dest)
-    };
-    // One COPY per directory, so every manifest lands where the code copy
-    // would have put it.
-    let src_dir = match args.sources.as_slice() {
-        [CopySource::Path { value, .. }] => {
-            let v = value.trim_end_matches('/').trim_start_matches("./");
-            if v == "." {
-                String::new()
-            } else {
-                v.to_string()
-            }
-        }
-        _ => String::new(),
-    };
-    let manifest_copy = files.as_ref().map(|f| {
-        let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-        for path in f {
-            let rel = path.strip_prefix(&format!("{src_dir}/")).unwrap_or(path);
-            let dir = rel
-                .rsplit_once('/')
-                .map_or(String::new(), |(d, _)| format!("{d}/"));
-            match groups.iter_mut().find(|(d, _)| *d == dir) {
-                Some((_, v)) => v.push(path),
-                None => groups.push((dir, vec![path])),
-            }
-        }
-        groups
-            .iter()
-            .map(|(dir, paths)| format!("COPY {flags}{} {dest}{dir}\n", paths.join(" ")))
-            .collect::<String>()
-    });
+    let copy_text = with_newline(&src[copy_lines.start..copy_lines.end]);
+    let manifest_copy = files.as_ref().map(|f| manifest_copies(f, copy_inst, &args));
     let deps_only = match p.install.tool {
         Tool::UvSync => Some("--no-install-project"),
         Tool::Poetry => Some("--no-root"),
@@ -217,12 +218,7 @@ pub(crate) fn fix(cx: &Checker<'_>, copy: usize, p: &PyInstall<'_>) -> Option<Fi
         copy_lines,
         manifest_copy.clone().unwrap_or_default(),
     )];
-    let run_text = &src[run_lines.start..run_lines.end];
-    let run_text = if run_text.ends_with('\n') {
-        run_text.to_string()
-    } else {
-        format!("{run_text}\n")
-    };
+    let run_text = with_newline(&src[run_lines.start..run_lines.end]);
     let after_run = if run_lines.end == src.len() && !src.ends_with('\n') {
         format!("\n{copy_text}")
     } else {
