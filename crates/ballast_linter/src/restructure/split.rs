@@ -248,25 +248,8 @@ fn builder(cx: &Checker<'_>, plan: &Plan<'_>, notes: &mut Vec<String>) -> Result
             i < plan.last && crate::rules::cache::deps_installed_after_code::copies_code(cx, i)
         })
         .collect();
-    // A step between a code copy and the last install that is not an install
-    // may need the code: the builder then copies it as the original does.
-    // So does an install of the project itself.
     let projects = plan.installs.iter().any(|p| p.resolved.project.is_some());
-    let needs_code = projects
-        || code_copies.iter().any(|&c| {
-            stage
-                .body
-                .clone()
-                .filter(|&j| j > c && j < plan.last)
-                .any(|j| {
-                    cx.runs[j].as_ref().is_some_and(|run| {
-                        run.commands().any(|(_, cmd)| {
-                            command_role(plan, cx, run, cmd) == Role::Other
-                                && package_command(cmd).is_none()
-                        })
-                    })
-                })
-        });
+    let needs_code = projects || step_needs_code(cx, plan, &code_copies);
     let mut venv_made = plan.own_venv;
     let mut layered = false;
     let mut hoisted: Vec<usize> = Vec::new();
@@ -323,17 +306,54 @@ fn builder(cx: &Checker<'_>, plan: &Plan<'_>, notes: &mut Vec<String>) -> Result
             _ => {}
         }
     }
+    notes.extend(builder_notes(
+        plan,
+        layered,
+        !code_copies.is_empty(),
+        needs_code,
+    ));
+    Ok(b)
+}
+
+/// Whether a step between a code copy and the last install, not an install
+/// itself, may need the code: the builder then copies it as the original does.
+fn step_needs_code(cx: &Checker<'_>, plan: &Plan<'_>, code_copies: &[usize]) -> bool {
+    let stage = &cx.graph.stages[cx.target];
+    code_copies.iter().any(|&c| {
+        stage
+            .body
+            .clone()
+            .filter(|&j| j > c && j < plan.last)
+            .any(|j| {
+                cx.runs[j].as_ref().is_some_and(|run| {
+                    run.commands().any(|(_, cmd)| {
+                        command_role(plan, cx, run, cmd) == Role::Other
+                            && package_command(cmd).is_none()
+                    })
+                })
+            })
+    })
+}
+
+/// What the builder stage does for a code change, in words.
+fn builder_notes(
+    plan: &Plan<'_>,
+    layered: bool,
+    copies_code: bool,
+    needs_code: bool,
+) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
     if layered {
         notes.push("the builder installs the project's dependencies before copying the code, so a code change reinstalls only the project".into());
         if matches!(plan.tool, Tool::Pip | Tool::UvPip) {
             notes.push("the dependency layer lists the project's requirements as its manifest has them today; the project install after the code copy still installs whatever a later edit adds".into());
         }
-    } else if !code_copies.is_empty() && !needs_code {
+    } else if copies_code && !needs_code {
         notes.push("the builder copies only the files the installs read, so a code change keeps the installed dependencies cached".into());
-    } else if !code_copies.is_empty() {
+    } else if copies_code {
         notes.push("a step before the install needs the code, so the builder copies it as the original does".into());
     }
-    Ok(b)
+    notes
 }
 
 /// The RUNs after code COPY `i` and before the first project install that
