@@ -279,43 +279,15 @@ impl TokenFront {
                     .find(|(k, _)| k == "authorization")
                     .map(|(_, v)| v.clone());
                 if req.path.starts_with("/token") {
-                    if auth.as_deref() == Some(basic.as_str()) {
+                    let granted = auth.as_deref() == Some(basic.as_str());
+                    if granted {
                         tokens.fetch_add(1, Ordering::Relaxed);
-                        respond(
-                            s,
-                            "200 OK",
-                            &[("Content-Type", "application/json".into())],
-                            format!("{{\"token\":\"{TOKEN}\",\"expires_in\":300}}").as_bytes(),
-                        );
-                    } else {
-                        respond(
-                            s,
-                            "401 Unauthorized",
-                            &[],
-                            b"{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}",
-                        );
                     }
+                    answer_token(s, granted);
                     return;
                 }
                 if auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
-                    let repo = req
-                        .path
-                        .strip_prefix("/v2/")
-                        .and_then(|p| {
-                            p.rsplit_once("/manifests/")
-                                .or_else(|| p.rsplit_once("/blobs/"))
-                        })
-                        .map_or("", |(r, _)| r)
-                        .to_string();
-                    let challenge = format!(
-                        "Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"ballast-test\",scope=\"repository:{repo}:pull\""
-                    );
-                    respond(
-                        s,
-                        "401 Unauthorized",
-                        &[("WWW-Authenticate", challenge)],
-                        b"{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}",
-                    );
+                    challenge(s, port, &req.path);
                     return;
                 }
                 if opts.rate_limit_always
@@ -375,4 +347,43 @@ impl Drop for TokenFront {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// The token endpoint's answer: a token, or 401 for wrong credentials.
+fn answer_token(s: &mut TcpStream, granted: bool) {
+    if granted {
+        respond(
+            s,
+            "200 OK",
+            &[("Content-Type", "application/json".into())],
+            format!("{{\"token\":\"{TOKEN}\",\"expires_in\":300}}").as_bytes(),
+        );
+    } else {
+        respond(
+            s,
+            "401 Unauthorized",
+            &[],
+            b"{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}",
+        );
+    }
+}
+
+/// 401 with a bearer challenge for the repository a path names.
+fn challenge(s: &mut TcpStream, port: u16, path: &str) {
+    let repo = path
+        .strip_prefix("/v2/")
+        .and_then(|p| {
+            p.rsplit_once("/manifests/")
+                .or_else(|| p.rsplit_once("/blobs/"))
+        })
+        .map_or("", |(r, _)| r);
+    let challenge = format!(
+        "Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"ballast-test\",scope=\"repository:{repo}:pull\""
+    );
+    respond(
+        s,
+        "401 Unauthorized",
+        &[("WWW-Authenticate", challenge)],
+        b"{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}",
+    );
 }
