@@ -360,6 +360,11 @@ fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Sl
 /// The file whose content `slim` reads: the users' homes are protected.
 const PASSWD: &[u8] = b"etc/passwd";
 
+/// What the caller captures, and `/etc/passwd` (the users' homes are protected).
+fn with_passwd<'a>(opts: &'a SlimOptions<'_>) -> impl Fn(&[u8], u64) -> bool + Sync + 'a {
+    |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size)
+}
+
 /// How `slim` reads its source: as asked, with `/etc/passwd` captured.
 fn slim_load<'a>(
     opts: &'a SlimOptions<'_>,
@@ -383,8 +388,7 @@ fn slim_members(
     out: &Path,
     opts: &SlimOptions<'_>,
 ) -> Result<Slimmed> {
-    let capture =
-        |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size);
+    let capture = with_passwd(opts);
     let load = &slim_load(opts, &capture);
     let source_plan = crate::source::plan(m, selector, load)?;
     slim_planned(m, source_plan, load, out, opts)
@@ -398,8 +402,7 @@ fn slim_registry(
     out: &Path,
     opts: &SlimOptions<'_>,
 ) -> Result<Slimmed> {
-    let capture =
-        |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size);
+    let capture = with_passwd(opts);
     let mut load = slim_load(opts, &capture);
     let staging = out.parent().unwrap_or(out);
     load.remote.cache_dir = Some(
@@ -544,7 +547,7 @@ fn write_blobs(
     let squashed = |n: usize| {
         let group = &layers[n..];
         let entries: Vec<&[Entry]> = group.iter().map(|l| l.scan.entries.as_slice()).collect();
-        let plans: Vec<LayerPlan> = group.iter().map(|l| l.plan.clone()).collect();
+        let plans: Vec<&LayerPlan> = group.iter().map(|l| l.plan).collect();
         let merged = once_per_path(&entries, &plans);
         let parts: Vec<(&str, &[Entry], &LayerPlan)> = group
             .iter()
@@ -592,11 +595,11 @@ fn known_scans(image: LoadedImage, written: &[Written]) -> Known {
 /// directory several of them hold keeps only its topmost entry (the one
 /// whose metadata the merged view shows; an extractor makes it for what is
 /// below it until then). Docker refuses a layer with a path twice.
-fn once_per_path(entries: &[&[Entry]], plans: &[LayerPlan]) -> Vec<LayerPlan> {
+fn once_per_path(entries: &[&[Entry]], plans: &[&LayerPlan]) -> Vec<LayerPlan> {
     let mut above: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
     let mut out: Vec<LayerPlan> = Vec::with_capacity(plans.len());
     for (layer, source) in entries.iter().zip(plans).rev() {
-        let mut plan = source.clone();
+        let mut plan = (*source).clone();
         let kept: Vec<usize> = (0..layer.len()).filter(|&i| plan.keep[i]).collect();
         let mut here = vec![];
         for i in kept {
