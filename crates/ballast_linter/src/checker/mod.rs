@@ -10,8 +10,9 @@ use ballast_context::copies::{ContextUse, Transfer, context_uses};
 use ballast_context::installs::Located;
 use ballast_context::origins::Origins;
 use ballast_dockerfile::instructions::FromArgs;
-use ballast_dockerfile::stages::{Scope, StageGraph, env_pairs};
+use ballast_dockerfile::stages::{Base, Scope, StageGraph, env_pairs};
 use ballast_dockerfile::{Dockerfile, Instruction, Keyword, Span};
+use ballast_ml::images::ImageRef;
 use ballast_shell::Command;
 
 mod gpu;
@@ -67,6 +68,20 @@ pub struct Checker<'a> {
     path: Option<&'a str>,
     /// What the rules could not do, for the user (see [`Checker::note`]).
     notes: std::cell::RefCell<Vec<String>>,
+}
+
+/// A stage's FROM naming an external image, as the base-image rules see it.
+pub struct FromImage<'c> {
+    pub stage: usize,
+    /// The image, with the ARGs known before the first FROM substituted.
+    pub image: &'c str,
+    pub reference: ImageRef<'c>,
+    /// The image word in the FROM instruction.
+    pub span: Span,
+    /// Whether that word is literal (no variables), so a fix can edit it.
+    pub literal: bool,
+    /// Whether every variable of the image was known.
+    pub resolved: bool,
 }
 
 /// System locations: what the build installs there is read, not written,
@@ -535,6 +550,29 @@ impl<'a> Checker<'a> {
         let inst = self.inst(self.graph.stages[stage].from);
         let args = FromArgs::parse(inst).ok()?;
         Some((args.image_span, !args.image.contains('$')))
+    }
+
+    /// The stages among `stages` built on an external image, with their FROM
+    /// parsed (a FROM that does not parse is BuildKit's error, not a rule's).
+    pub fn from_images<'c>(
+        &'c self,
+        stages: impl IntoIterator<Item = &'c usize> + 'c,
+    ) -> impl Iterator<Item = FromImage<'c>> + 'c {
+        stages.into_iter().filter_map(move |&stage| {
+            let s = &self.graph.stages[stage];
+            let Base::Image(image) = &s.base else {
+                return None;
+            };
+            let (span, literal) = self.from_image_span(stage)?;
+            Some(FromImage {
+                stage,
+                image,
+                reference: ImageRef::parse(image),
+                span,
+                literal,
+                resolved: s.base_unresolved.is_empty(),
+            })
+        })
     }
 
     /// A variable's known value at instruction `i`.

@@ -29,7 +29,6 @@
 //! ## Fix safety
 //! No fix: which base to use is the author's call.
 
-use ballast_dockerfile::stages::Base;
 use ballast_ml::bases::{TABLE, platform_without_variant, platforms};
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
@@ -49,11 +48,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for stage in &cx.graph.stages {
-        let Base::Image(image) = &stage.base else {
-            continue;
-        };
-        let expected = cx.graph.platform_of(stage);
+    let every_stage: Vec<usize> = (0..cx.graph.stages.len()).collect();
+    for base in cx.from_images(&every_stage) {
+        let (image, span) = (base.image, base.span);
+        let expected = cx.graph.platform_of(&cx.graph.stages[base.stage]);
         if expected.contains('$') || image.contains('$') {
             continue;
         }
@@ -64,9 +62,6 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         if published.contains(&expected.as_str()) {
             continue;
         }
-        let Some((span, _)) = cx.from_image_span(stage.index) else {
-            continue;
-        };
         out.push(
             Finding::new(
                 &RULE,

@@ -21,11 +21,8 @@
 //! ## Fix safety
 //! No automatic fix without a registry to ask for the digest.
 
-use ballast_dockerfile::stages::Base;
-use ballast_ml::images::ImageRef;
-
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
-use crate::checker::Checker;
+use crate::checker::{Checker, FromImage};
 use crate::finding::Finding;
 
 pub(crate) static RULE: Rule = Rule {
@@ -40,23 +37,12 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for &s in &cx.reachable {
-        let stage = &cx.graph.stages[s];
-        let Base::Image(image) = &stage.base else {
-            continue;
-        };
-        let r = ImageRef::parse(image);
-        // No tag at all (or `latest`) is unpinned-base-image's case.
-        if r.digest.is_some()
-            || !stage.base_unresolved.is_empty()
-            || matches!(r.effective_tag(), None | Some("latest"))
-            || r.tag.is_none()
-        {
-            continue;
-        }
-        let Some((span, _)) = cx.from_image_span(s) else {
-            continue;
-        };
+    // No tag at all (or `latest`) is unpinned-base-image's case.
+    let tag_only = cx.from_images(&cx.reachable).filter(|b| {
+        let r = &b.reference;
+        b.resolved && r.digest.is_none() && r.tag.is_some_and(|t| t != "latest")
+    });
+    for FromImage { image, span, .. } in tag_only {
         out.push(
             Finding::new(
                 &RULE,

@@ -25,9 +25,6 @@
 //! the `-slim` tag of that version. Otherwise the version is yours to
 //! choose.
 
-use ballast_dockerfile::stages::Base;
-use ballast_ml::images::ImageRef;
-
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
@@ -45,27 +42,18 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for &s in &cx.reachable {
-        let stage = &cx.graph.stages[s];
-        let Base::Image(image) = &stage.base else {
-            continue;
-        };
-        if !stage.base_unresolved.is_empty() {
-            continue;
-        }
-        let r = ImageRef::parse(image);
-        if r.digest.is_some() || r.tag.is_some_and(|t| t != "latest") {
-            continue;
-        }
-        let Some((span, literal)) = cx.from_image_span(s) else {
-            continue;
-        };
+    let floating = cx.from_images(&cx.reachable).filter(|b| {
+        let r = &b.reference;
+        b.resolved && r.digest.is_none() && r.tag.is_none_or(|t| t == "latest")
+    });
+    for base in floating {
+        let (image, r, span) = (base.image, &base.reference, base.span);
         let what = if r.tag.is_none() {
             "has no tag"
         } else {
             "uses the `latest` tag"
         };
-        let fix = (r.is_official("python") && literal)
+        let fix = (r.is_official("python") && base.literal)
             .then(|| python_version_hint(cx))
             .flatten()
             .map(|(version, basis)| {

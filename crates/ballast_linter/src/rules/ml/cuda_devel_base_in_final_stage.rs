@@ -30,8 +30,7 @@
 //! step of the image compiles (`nvcc`, `cmake`, `make`, a Python install
 //! built from source): it needs the devel toolkit.
 
-use ballast_dockerfile::stages::Base;
-use ballast_ml::images::{ImageRef, cuda_flavor};
+use ballast_ml::images::cuda_flavor;
 
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix, Savings};
@@ -53,17 +52,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for &s in &cx.image_stages {
-        let Base::Image(image) = &cx.graph.stages[s].base else {
-            continue;
-        };
-        let r = ImageRef::parse(image);
-        if !cuda_flavor(&r).is_some_and(|f| f.is_devel()) {
-            continue;
-        }
-        let Some((span, literal)) = cx.from_image_span(s) else {
-            continue;
-        };
+    let devel = cx
+        .from_images(&cx.image_stages)
+        .filter(|b| cuda_flavor(&b.reference).is_some_and(|f| f.is_devel()));
+    for base in devel {
+        let (image, span) = (base.image, base.span);
         let (bytes, basis) = base_saving(
             image,
             &image.replacen("-devel", "-runtime", 1),
@@ -71,10 +64,11 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         );
         // Steps of the image compile: they need the devel toolkit.
         let compiles = cx.compiles_in_image(true);
-        let fix = (literal && r.digest.is_none() && compiles.is_none()).then(|| {
-            let new = span.text(cx.source).replacen("-devel", "-runtime", 1);
-            Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
-        });
+        let fix =
+            (base.literal && base.reference.digest.is_none() && compiles.is_none()).then(|| {
+                let new = span.text(cx.source).replacen("-devel", "-runtime", 1);
+                Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
+            });
         let f = Finding::new(
             &RULE,
             span,

@@ -26,8 +26,7 @@
 //! Unsafe: the fix switches the tag to the base flavour; software that
 //! links the system CUDA libraries (not pip's) would lose them.
 
-use ballast_dockerfile::stages::Base;
-use ballast_ml::images::{CudaFlavor, ImageRef, cuda_flavor};
+use ballast_ml::images::{CudaFlavor, cuda_flavor};
 use ballast_ml::packages::brings_torch;
 
 use crate::checker::Checker;
@@ -49,15 +48,14 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for &s in &cx.image_stages {
-        let Base::Image(image) = &cx.graph.stages[s].base else {
-            continue;
-        };
-        let r = ImageRef::parse(image);
-        let Some(flavor @ (CudaFlavor::Runtime | CudaFlavor::CudnnRuntime)) = cuda_flavor(&r)
-        else {
-            continue;
-        };
+    let runtime =
+        cx.from_images(&cx.image_stages)
+            .filter_map(|b| match cuda_flavor(&b.reference)? {
+                f @ (CudaFlavor::Runtime | CudaFlavor::CudnnRuntime) => Some((f, b)),
+                _ => None,
+            });
+    for (flavor, base) in runtime {
+        let (image, r, span) = (base.image, &base.reference, base.span);
         // pip-shipped CUDA in the image.
         let pip_cuda = cx.image_runs().find_map(|run| {
             cx.python_installs(run).into_iter().find_map(|p| {
@@ -77,14 +75,12 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         let Some((pkg_span, pkg)) = pip_cuda else {
             continue;
         };
-        let Some((span, literal)) = cx.from_image_span(s) else {
-            continue;
-        };
         let (bytes, basis) = base_saving(image, &base_flavour(image), "CUDA runtime or cuDNN base");
-        let fix = (literal && r.digest.is_none() && r.short_name() == "nvidia/cuda").then(|| {
-            let new = base_flavour(span.text(cx.source));
-            Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
-        });
+        let fix =
+            (base.literal && r.digest.is_none() && r.short_name() == "nvidia/cuda").then(|| {
+                let new = base_flavour(span.text(cx.source));
+                Fix::unsafe_(format!("Use `{new}`"), vec![Edit::replace(span, new)])
+            });
         let what = if flavor == CudaFlavor::CudnnRuntime {
             "CUDA and cuDNN"
         } else {

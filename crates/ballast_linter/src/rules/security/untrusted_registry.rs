@@ -27,11 +27,10 @@
 
 use ballast_dockerfile::Keyword;
 use ballast_dockerfile::instructions::Mount;
-use ballast_dockerfile::stages::Base;
 use ballast_ml::images::ImageRef;
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
-use crate::checker::Checker;
+use crate::checker::{Checker, FromImage};
 use crate::finding::Finding;
 
 pub(crate) static RULE: Rule = Rule {
@@ -73,14 +72,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     if patterns.is_empty() {
         return;
     }
-    for &s in &cx.reachable {
-        let Base::Image(image) = &cx.graph.stages[s].base else {
-            continue;
-        };
+    for FromImage { image, span, .. } in cx.from_images(&cx.reachable) {
         let reg = registry_of(image);
-        if !trusted(patterns, &reg)
-            && let Some((span, _)) = cx.from_image_span(s)
-        {
+        if !trusted(patterns, &reg) {
             out.push(
                 Finding::new(
                     &RULE,

@@ -24,11 +24,10 @@
 //! `pip install` that builds from source, or a package linking a missing
 //! library, fails until those are installed (best in a builder stage).
 
-use ballast_dockerfile::stages::Base;
-use ballast_ml::images::{ImageRef, PythonFlavor, python_flavor, slim_tag};
+use ballast_ml::images::{PythonFlavor, python_flavor, slim_tag};
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
-use crate::checker::Checker;
+use crate::checker::{Checker, FromImage};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use crate::rules::common::base_saving;
 
@@ -45,18 +44,17 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for &s in &cx.image_stages {
-        let stage = &cx.graph.stages[s];
-        let Base::Image(image) = &stage.base else {
-            continue;
-        };
-        let r = ImageRef::parse(image);
-        if python_flavor(&r) != Some(PythonFlavor::Full) {
-            continue;
-        }
-        let Some((span, literal)) = cx.from_image_span(s) else {
-            continue;
-        };
+    let full_python = cx
+        .from_images(&cx.image_stages)
+        .filter(|b| python_flavor(&b.reference) == Some(PythonFlavor::Full));
+    for FromImage {
+        image,
+        reference: r,
+        span,
+        literal,
+        ..
+    } in full_python
+    {
         let tag = r.effective_tag().unwrap_or("latest");
         let slim = slim_tag(tag);
         let (bytes, basis) = base_saving(image, &format!("python:{slim}"), "full python");
