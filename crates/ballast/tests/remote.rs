@@ -11,11 +11,11 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use ballast_testkit::engine::Dockerd;
-use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, text, zeros};
+use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, Written, text, zeros};
 use ballast_testkit::local_registry::{FrontOptions, Registry, TokenFront};
 use common::ballast;
 
@@ -104,21 +104,10 @@ fn inspect(dir: &Path, image: &str, extra: &[&str], env: &[(&str, &str)]) -> Res
     serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
 }
 
-#[test]
-#[cfg_attr(
-    any(ballast_no_docker_registry, ballast_no_skopeo, ballast_no_htpasswd),
-    ignore = "needs docker-registry, skopeo and htpasswd (Debian packages)"
-)]
-fn registry_sources_match_the_layout() {
-    let work = tempfile::tempdir().unwrap();
-    let w = work.path();
-    let layout = w.join("layout");
-    spec("app:1", "amd64")
-        .write(Format::OciLayout, &layout)
-        .unwrap();
-    let expected = inspect(w, layout.to_str().unwrap(), &[], &[]).unwrap();
-
-    // Anonymous registry: the same analysis, streamed; then from the cache.
+/// `spec("app:1")` written under `w` as `name` in `format`: its path, what
+/// was written and its inspection.
+/// An anonymous registry holding the layout's image as `team/app:1`.
+fn registry_with_app(layout: &Path) -> Registry {
     let reg = Registry::start(None).unwrap();
     reg.push(
         &format!("oci:{}:1", layout.display()),
@@ -127,6 +116,28 @@ fn registry_sources_match_the_layout() {
         None,
     )
     .unwrap();
+    reg
+}
+
+fn app_image(w: &Path, name: &str, format: Format) -> (PathBuf, Written, Value) {
+    let path = w.join(name);
+    let written = spec("app:1", "amd64").write(format, &path).unwrap();
+    let inspected = inspect(w, path.to_str().unwrap(), &[], &[]).unwrap();
+    (path, written, inspected)
+}
+
+#[test]
+#[cfg_attr(
+    any(ballast_no_docker_registry, ballast_no_skopeo, ballast_no_htpasswd),
+    ignore = "needs docker-registry, skopeo and htpasswd (Debian packages)"
+)]
+fn registry_sources_match_the_layout() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let (layout, _, expected) = app_image(w, "layout", Format::OciLayout);
+
+    // Anonymous registry: the same analysis, streamed; then from the cache.
+    let reg = registry_with_app(&layout);
     let cache = w.join("cache");
     let cache_s = cache.to_str().unwrap();
     let image = format!("docker://{}/team/app:1", reg.addr());
@@ -159,14 +170,7 @@ fn registry_sources_match_the_layout() {
     drop(reg);
 
     // By digest, and --manifest-only.
-    let reg = Registry::start(None).unwrap();
-    reg.push(
-        &format!("oci:{}:1", layout.display()),
-        "team/app:1",
-        false,
-        None,
-    )
-    .unwrap();
+    let reg = registry_with_app(&layout);
     let image = format!("docker://{}/team/app:1", reg.addr());
     let m = inspect(w, &image, &["--manifest-only"], &[]).unwrap();
     assert_eq!(m["layers"].as_array().unwrap().len(), 4);
@@ -504,11 +508,8 @@ fn assert_private_without_secrets(cache: &std::path::Path, secrets: &[&str]) {
 fn registry_authentication() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let layout = w.join("layout");
-    spec("app:1", "amd64")
-        .write(Format::OciLayout, &layout)
-        .unwrap();
-    let expected = essence(&inspect(w, layout.to_str().unwrap(), &[], &[]).unwrap());
+    let (layout, _, inspected) = app_image(w, "layout", Format::OciLayout);
+    let expected = essence(&inspected);
     let src = format!("oci:{}:1", layout.display());
 
     // htpasswd basic auth.
@@ -692,11 +693,7 @@ fn registry_authentication() {
 fn slim_pulls_from_and_pushes_to_a_registry() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let layout = w.join("layout");
-    let written = spec("app:1", "amd64")
-        .write(Format::OciLayout, &layout)
-        .unwrap();
-    let source = inspect(w, layout.to_str().unwrap(), &[], &[]).unwrap();
+    let (layout, written, source) = app_image(w, "layout", Format::OciLayout);
     for auth in [None, Some(("slimmer", "s3cret"))] {
         let reg = Registry::start(auth).unwrap();
         reg.push(
@@ -773,11 +770,8 @@ fn slim_pulls_from_and_pushes_to_a_registry() {
 fn daemon_sources_match_the_layout() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let archive = w.join("app.tar");
-    spec("app:1", "amd64")
-        .write(Format::DockerArchive, &archive)
-        .unwrap();
-    let expected = essence(&inspect(w, archive.to_str().unwrap(), &[], &[]).unwrap());
+    let (archive, _, inspected) = app_image(w, "app.tar", Format::DockerArchive);
+    let expected = essence(&inspected);
     let d = Dockerd::start().unwrap();
     d.run(&["load", "-i", archive.to_str().unwrap()]).unwrap();
     let host = format!("unix://{}", d.socket.display());
