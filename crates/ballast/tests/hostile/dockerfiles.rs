@@ -12,181 +12,19 @@ fn lint(cases: &mut Cases, name: &str, dockerfile: &[u8], expect: Expect) {
     cases.push(name, &dir, &["lint", "Dockerfile"], expect);
 }
 
-/// Every instruction written wrong, with the message BuildKit gives.
-const MALFORMED: &[(&str, &str, &str)] = &[
-    (
-        "from-no-args",
-        "FROM",
-        "FROM requires either one or three arguments",
-    ),
-    (
-        "from-two-args",
-        "FROM a b",
-        "FROM requires either one or three arguments",
-    ),
-    (
-        "from-bad-stage-name",
-        "FROM a AS 1x",
-        "invalid name for build stage",
-    ),
-    (
-        "from-unknown-flag",
-        "FROM --bogus=1 a",
-        "unknown flag: bogus",
-    ),
-    ("run-unknown-flag", "RUN --bogus x", "unknown flag: bogus"),
-    (
-        "run-mount-type",
-        "RUN --mount=type=evil,target=/x true",
-        "unsupported mount type",
-    ),
-    (
-        "run-mount-key",
-        "RUN --mount=type=cache,target=/x,colour=blue true",
-        "unexpected key 'colour'",
-    ),
-    (
-        "run-mount-uid-on-bind",
-        "RUN --mount=target=/x,uid=0 true",
-        "uid not allowed for \"bind\" type mounts",
-    ),
-    ("cmd-unknown-flag", "CMD --x=1 true", "unknown flag: x"),
-    (
-        "entrypoint-unknown-flag",
-        "ENTRYPOINT --x true",
-        "unknown flag: x",
-    ),
-    ("env-no-args", "ENV", "ENV requires at least one argument"),
-    ("env-no-value", "ENV PATH", "ENV must have two arguments"),
-    (
-        "label-no-args",
-        "LABEL",
-        "LABEL requires at least one argument",
-    ),
-    (
-        "maintainer-no-args",
-        "MAINTAINER",
-        "MAINTAINER requires exactly one argument",
-    ),
-    (
-        "expose-no-args",
-        "EXPOSE",
-        "EXPOSE requires at least one argument",
-    ),
-    (
-        "add-one-arg",
-        "ADD onlyone",
-        "ADD requires at least two arguments",
-    ),
-    (
-        "add-bad-flag-value",
-        "ADD --link=maybe a b",
-        "expecting boolean value for flag link",
-    ),
-    (
-        "copy-one-arg",
-        "COPY onlyone",
-        "COPY requires at least two arguments",
-    ),
-    (
-        "copy-duplicate-flag",
-        "COPY --from=a --from=b x y",
-        "duplicate flag specified: from",
-    ),
-    (
-        "copy-flag-without-value",
-        "COPY --chown x y",
-        "missing a value on flag: chown",
-    ),
-    (
-        "volume-no-args",
-        "VOLUME",
-        "VOLUME requires at least one argument",
-    ),
-    (
-        "volume-empty-string",
-        "VOLUME [\"\"]",
-        "VOLUME specified can not be an empty string",
-    ),
-    ("user-no-args", "USER", "USER requires exactly one argument"),
-    (
-        "workdir-no-args",
-        "WORKDIR",
-        "WORKDIR requires exactly one argument",
-    ),
-    ("arg-no-args", "ARG", "ARG requires at least one argument"),
-    ("arg-blank-name", "ARG =x", "ARG names can not be blank"),
-    (
-        "onbuild-no-args",
-        "ONBUILD",
-        "ONBUILD requires at least one argument",
-    ),
-    (
-        "onbuild-onbuild",
-        "ONBUILD ONBUILD RUN x",
-        "Chaining ONBUILD",
-    ),
-    (
-        "onbuild-from",
-        "ONBUILD FROM x",
-        "FROM isn't allowed as an ONBUILD trigger",
-    ),
-    (
-        "stopsignal-no-args",
-        "STOPSIGNAL",
-        "STOPSIGNAL requires exactly one argument",
-    ),
-    (
-        "healthcheck-no-args",
-        "HEALTHCHECK",
-        "HEALTHCHECK requires at least one argument",
-    ),
-    (
-        "healthcheck-none-args",
-        "HEALTHCHECK NONE x",
-        "HEALTHCHECK NONE takes no arguments",
-    ),
-    (
-        "healthcheck-type",
-        "HEALTHCHECK PING x",
-        "Unknown type \"PING\" in HEALTHCHECK",
-    ),
-    (
-        "healthcheck-cmd-empty",
-        "HEALTHCHECK CMD",
-        "Missing command after HEALTHCHECK CMD",
-    ),
-    (
-        "healthcheck-interval",
-        "HEALTHCHECK --interval=1us CMD x",
-        "cannot be less than 1ms",
-    ),
-    (
-        "healthcheck-retries",
-        "HEALTHCHECK --retries=-2 CMD x",
-        "--retries cannot be negative",
-    ),
-    (
-        "shell-not-json",
-        "SHELL /bin/sh -c",
-        "SHELL requires the arguments to be in JSON form",
-    ),
-    (
-        "shell-empty",
-        "SHELL []",
-        "SHELL requires at least one argument",
-    ),
-    ("cmd-nested-json", "CMD [\"a\", [\"b\"]]", "JSON"),
-    ("unknown-instruction", "FOO bar", "unknown instruction: FOO"),
-    (
-        "heredoc-as-destination",
-        "COPY <<A <<B\na\nA\nb\nB",
-        "heredoc as a destination",
-    ),
-];
-
 pub(crate) fn cases(cases: &mut Cases) {
-    for (name, line, message) in MALFORMED {
+    let malformed = include_str!("malformed.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'));
+    assert_eq!(malformed.clone().count(), 41, "every case of malformed.tsv");
+    for case in malformed {
+        let mut cols = case.split('\t');
+        let (name, line, message) = (
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+        );
+        let line = line.replace("\\n", "\n");
         let text = format!("FROM python:3.11-slim\n{line}\nCMD [\"python\"]\n");
         lint(
             cases,
