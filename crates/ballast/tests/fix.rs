@@ -11,6 +11,11 @@ use std::path::Path;
 use serde_json::Value;
 
 /// A copy of the bundled example in a temporary directory.
+/// The Dockerfile in `dir`, as it is now.
+fn dockerfile_in(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("Dockerfile")).unwrap()
+}
+
 fn example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&root().join("examples/rag-service"), dir.path());
@@ -63,7 +68,7 @@ fn safe_fixes_write_in_place_keep_the_rest_and_permissions() {
     assert!(report.contains("fixed Dockerfile:4: BL103"), "{report}");
     assert!(report.contains("fixed Dockerfile:5: BL102"), "{report}");
     assert!(report.contains("fixed Dockerfile:6: BL403"), "{report}");
-    let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    let text = dockerfile_in(dir.path());
     assert_eq!(
         text,
         "# keep this comment\nFROM python:3.11-slim\n\nRUN apt-get update && apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir fastapi   # and this one\nCOPY app.py /app/\nCMD [\"python\", \"/app/app.py\"]\n"
@@ -89,7 +94,7 @@ fn safe_fixes_write_in_place_keep_the_rest_and_permissions() {
         ballast(dir.path()).args(["fix", "--unsafe-fixes", "Dockerfile"]),
         0,
     );
-    let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    let text = dockerfile_in(dir.path());
     assert!(
         text.contains("--no-install-recommends") && text.contains("USER app"),
         "{text}"
@@ -100,10 +105,7 @@ fn safe_fixes_write_in_place_keep_the_rest_and_permissions() {
         .args(["fix", "--unsafe-fixes", "Dockerfile"])
         .assert()
         .success();
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
-        before
-    );
+    assert_eq!(dockerfile_in(dir.path()), before);
 }
 
 #[test]
@@ -131,10 +133,7 @@ fn diff_and_check_write_nothing() {
         diff.contains("\n+RUN pip install --no-cache-dir fastapi   # and this one\n"),
         "{diff}"
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
-        NAIVE
-    );
+    assert_eq!(dockerfile_in(dir.path()), NAIVE);
     let out = run(
         ballast(dir.path()).args(["fix", "--check", "Dockerfile"]),
         1,
@@ -144,10 +143,7 @@ fn diff_and_check_write_nothing() {
             .unwrap()
             .contains("would fix Dockerfile:5: BL102")
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
-        NAIVE
-    );
+    assert_eq!(dockerfile_in(dir.path()), NAIVE);
     // A clean file passes the check.
     write(
         dir.path(),
@@ -184,10 +180,7 @@ fn a_broken_file_is_left_alone() {
             .unwrap()
             .starts_with("error: Dockerfile:2:1:")
     );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
-        broken
-    );
+    assert_eq!(dockerfile_in(dir.path()), broken);
 }
 
 #[test]
@@ -229,7 +222,7 @@ fn unsafe_fixes_leave_no_fixable_size_or_cache_finding_on_the_example() {
         .unwrap();
     common::assert_success(&out);
     assert_nothing_fixable_left(&lint_json(dir.path()));
-    let text = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    let text = dockerfile_in(dir.path());
     assert!(
         text.contains("FROM python:3.11-slim") && text.contains(" requirements.txt ./\n"),
         "{text}"
@@ -280,7 +273,7 @@ fn the_example_restructures_to_the_expected_file() {
         .output()
         .unwrap();
     common::assert_success(&out);
-    let dockerfile = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    let dockerfile = dockerfile_in(dir.path());
     let ignore = std::fs::read_to_string(dir.path().join(".dockerignore")).unwrap();
     insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!("restructured-example-Dockerfile", dockerfile);
@@ -319,10 +312,7 @@ fn the_example_restructures_to_the_expected_file() {
     assert!(String::from_utf8(out.stderr).unwrap().contains(
         "not restructured: the Dockerfile already has several stages, and no fix applies"
     ));
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
-        dockerfile
-    );
+    assert_eq!(dockerfile_in(dir.path()), dockerfile);
 }
 
 #[test]
@@ -356,11 +346,7 @@ fn restructure_refuses_what_it_cannot_do_safely() {
             "{df}: {text}"
         );
         assert_eq!(text.lines().count(), 1, "{text}");
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(),
-            df,
-            "unchanged"
-        );
+        assert_eq!(dockerfile_in(dir.path()), df, "unchanged");
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
