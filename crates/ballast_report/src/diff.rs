@@ -94,28 +94,24 @@ pub fn terminal(d: &ImageDiff, s: Style) -> String {
         f.changed_count,
         format_delta(f.changed_delta_bytes)
     ));
-    for x in f.removed.iter().take(10) {
-        out.push_str(&format!(
-            "  {} {:>9}  {}\n",
-            s.red("-"),
-            format_bytes(x.bytes),
-            x.path
-        ));
-    }
-    for x in f.added.iter().take(10) {
-        out.push_str(&format!(
-            "  {} {:>9}  {}\n",
-            s.green("+"),
-            format_bytes(x.bytes),
-            x.path
-        ));
-    }
-    for x in f.changed.iter().take(10) {
-        out.push_str(&format!(
-            "  ~ {:>9}  {}\n",
-            format_delta(x.b_bytes as i64 - x.a_bytes as i64),
-            x.path
-        ));
+    let removed = f
+        .removed
+        .iter()
+        .map(|x| (s.red("-"), format_bytes(x.bytes), &x.path));
+    let added = f
+        .added
+        .iter()
+        .map(|x| (s.green("+"), format_bytes(x.bytes), &x.path));
+    let changed = f.changed.iter().map(|x| {
+        let delta = format_delta(x.b_bytes as i64 - x.a_bytes as i64);
+        ("~".to_string(), delta, &x.path)
+    });
+    let lines = removed
+        .take(10)
+        .chain(added.take(10))
+        .chain(changed.take(10));
+    for (mark, bytes, path) in lines {
+        out.push_str(&format!("  {mark} {bytes:>9}  {path}\n"));
     }
     out
 }

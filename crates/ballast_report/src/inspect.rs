@@ -140,6 +140,7 @@ fn bytes_table(header: [&str; 2], rows: Vec<(String, u64)>) -> String {
 /// categories, Python, duplicated CUDA libraries, models, OS packages,
 /// biggest files and directories.
 fn tables(r: &Report, s: Style) -> Vec<(String, String)> {
+    use Align::{Left, Right};
     let mut out = Vec::new();
     let cats = category_rows(&r.categories);
     if !cats.is_empty() {
@@ -152,41 +153,27 @@ fn tables(r: &Report, s: Style) -> Vec<(String, String)> {
     if let Some(python) = python_table(r, s) {
         out.push(python);
     }
+    let top = |header: [&str; 3], align: [Align; 3], rows: Vec<Vec<String>>| {
+        text_table(&header, &align, &rows)
+    };
     if !r.cuda.duplicates.is_empty() {
-        let rows: Vec<Vec<String>> = r
-            .cuda
-            .duplicates
-            .iter()
-            .take(10)
-            .map(|d| {
-                let copies = d.copies.len().to_string();
-                vec![d.soname.clone(), copies, format_bytes(d.extra_bytes)]
-            })
-            .collect();
-        out.push((
-            s.bold("CUDA libraries present more than once"),
-            text_table(
-                &["library", "copies", "extra"],
-                &[Align::Left, Align::Right, Align::Right],
-                &rows,
-            ),
-        ));
+        let rows = r.cuda.duplicates.iter().take(10).map(|d| {
+            let copies = d.copies.len().to_string();
+            vec![d.soname.clone(), copies, format_bytes(d.extra_bytes)]
+        });
+        let (header, align) = (["library", "copies", "extra"], [Left, Right, Right]);
+        let table = top(header, align, rows.collect());
+        out.push((s.bold("CUDA libraries present more than once"), table));
     }
     if !r.model_weights.is_empty() {
-        let rows: Vec<Vec<String>> = r
-            .model_weights
-            .iter()
-            .take(10)
-            .map(|w| vec![w.name.clone(), w.kind.clone(), format_bytes(w.bytes)])
-            .collect();
-        out.push((
-            s.bold("Model files"),
-            text_table(
-                &["model", "kind", "bytes"],
-                &[Align::Left, Align::Left, Align::Right],
-                &rows,
-            ),
-        ));
+        let rows = r.model_weights.iter().take(10);
+        let rows = rows.map(|w| vec![w.name.clone(), w.kind.clone(), format_bytes(w.bytes)]);
+        let table = top(
+            ["model", "kind", "bytes"],
+            [Left, Left, Right],
+            rows.collect(),
+        );
+        out.push((s.bold("Model files"), table));
     }
     if !r.os_packages.is_empty() {
         let rows = r.os_packages.iter().take(10);
