@@ -28,12 +28,10 @@ pub const LAYER_TYPES: &[&str] = &[
 
 /// A platform of an index entry or a config.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct Platform {
-    #[serde(default)]
     pub architecture: String,
-    #[serde(default)]
     pub os: String,
-    #[serde(default)]
     pub variant: Option<String>,
 }
 
@@ -148,58 +146,43 @@ pub fn parse_manifest_doc(
 
 /// One history entry of the configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct History {
-    #[serde(default)]
     pub created: Option<String>,
-    #[serde(default)]
     pub created_by: Option<String>,
-    #[serde(default)]
     pub empty_layer: bool,
-    #[serde(default)]
     pub comment: Option<String>,
 }
 
 /// The runtime part of the configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(default, rename_all = "PascalCase")]
 pub struct RunConfig {
-    #[serde(default)]
     pub env: Option<Vec<String>>,
-    #[serde(default)]
     pub cmd: Option<Vec<String>>,
-    #[serde(default)]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(default)]
     pub user: Option<String>,
-    #[serde(default)]
     pub working_dir: Option<String>,
-    #[serde(default)]
     pub labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `rootfs` of the configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct RootFs {
-    #[serde(default)]
     pub diff_ids: Vec<String>,
 }
 
 /// The image configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Config {
-    #[serde(default)]
     pub architecture: String,
-    #[serde(default)]
     pub os: String,
-    #[serde(default)]
     pub variant: Option<String>,
-    #[serde(default)]
     pub created: Option<String>,
-    #[serde(default)]
     pub config: Option<RunConfig>,
-    #[serde(default)]
     pub rootfs: RootFs,
-    #[serde(default)]
     pub history: Vec<History>,
 }
 
