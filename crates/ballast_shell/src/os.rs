@@ -57,6 +57,11 @@ pub struct PackageCommand {
 }
 
 impl PackageCommand {
+    /// `apt-get update` (or `apt update`).
+    pub fn is_apt_update(&self) -> bool {
+        self.manager.is_apt() && self.action == Action::Update
+    }
+
     /// Whether an option is present (`--no-install-recommends`, `--no-cache`).
     pub fn has_option(&self, o: &str) -> bool {
         self.options

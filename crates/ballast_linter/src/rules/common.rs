@@ -152,9 +152,7 @@ pub(crate) fn later_apt_install_without_update(cx: &Checker<'_>, after: usize) -
                     return false;
                 }
                 match package_command(c) {
-                    Some(pc) if pc.manager.is_apt() && pc.action == Action::Update => {
-                        updated = true
-                    }
+                    Some(pc) if pc.is_apt_update() => updated = true,
                     Some(pc) if pc.manager.is_apt() && pc.action == Action::Install => {
                         return !updated;
                     }
@@ -190,6 +188,15 @@ pub(crate) fn normalize_home(p: &str) -> String {
     } else {
         p.to_string()
     }
+}
+
+/// The build tools of [`build_tools_kept`] that are dead weight in the image:
+/// a compiler the program uses while it runs (a JIT) is not.
+pub(crate) fn build_tools_shipped(cx: &Checker<'_>, run: &Run) -> Vec<(Span, String)> {
+    let jit = cx.runtime_compiler().is_some();
+    let mut tools = build_tools_kept(run);
+    tools.retain(|(_, n)| !(jit && ballast_ml::packages::is_runtime_compiler(n)));
+    tools
 }
 
 /// OS build tools a RUN installs and does not remove again in the same RUN:

@@ -21,7 +21,7 @@
 //! ## Fix safety
 //! No fix: which references meant which stage is for the author to say.
 
-use super::froms;
+use super::stage_names;
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
@@ -41,10 +41,7 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     let mut seen = std::collections::BTreeMap::new();
-    for (_, _, args) in froms(cx) {
-        let (Some(name), Some(span)) = (args.name, args.name_span) else {
-            continue;
-        };
+    for (name, span) in stage_names(cx) {
         let key = name.to_lowercase();
         if let Some(first) = seen.get(&key) {
             out.push(

@@ -24,7 +24,7 @@ pub(crate) mod undefined_var;
 pub(crate) mod workdir_relative_path;
 
 use ballast_dockerfile::instructions::FromArgs;
-use ballast_dockerfile::{Arg, Instruction, Keyword};
+use ballast_dockerfile::{Arg, Instruction, Keyword, Span};
 
 use crate::checker::Checker;
 
@@ -38,6 +38,11 @@ pub(crate) fn froms<'a>(
         .enumerate()
         .filter(|(_, inst)| inst.keyword == Keyword::From)
         .filter_map(|(i, inst)| FromArgs::parse(inst).ok().map(|a| (i, inst, a)))
+}
+
+/// The name of every named stage (`FROM image AS name`), as written, and its span.
+pub(crate) fn stage_names<'a>(cx: &'a Checker<'_>) -> impl Iterator<Item = (String, Span)> + 'a {
+    froms(cx).filter_map(|(_, _, args)| Some((args.name?, args.name_span?)))
 }
 
 /// Every port of every `EXPOSE`, as written.

@@ -19,7 +19,7 @@
 //! ## Fix safety
 //! No fix: the new name, and the references to update, are the author's.
 
-use super::froms;
+use super::stage_names;
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::Finding;
@@ -37,10 +37,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for (_, _, args) in froms(cx) {
-        let (Some(name), Some(span)) = (args.name, args.name_span) else {
-            continue;
-        };
+    for (name, span) in stage_names(cx) {
         let key = name.to_lowercase();
         if matches!(key.as_str(), "scratch" | "context") {
             out.push(Finding::new(

@@ -20,7 +20,7 @@
 //! Safe: references to the stage are matched without case, so lowering the
 //! name changes nothing else.
 
-use super::froms;
+use super::stage_names;
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Edit, Finding, Fix};
@@ -38,10 +38,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    for (_, _, args) in froms(cx) {
-        let (Some(name), Some(span)) = (args.name, args.name_span) else {
-            continue;
-        };
+    for (name, span) in stage_names(cx) {
         let lower = name.to_lowercase();
         if lower == name {
             continue;

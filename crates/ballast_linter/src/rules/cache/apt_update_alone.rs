@@ -48,10 +48,7 @@ pub(crate) static RULE: Rule = Rule {
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.reachable_runs() {
         let cmds = package_commands(run);
-        let Some((part, cmd, _)) = cmds
-            .iter()
-            .find(|(_, _, pc)| pc.manager.is_apt() && pc.action == Action::Update)
-        else {
+        let Some((part, cmd, _)) = cmds.iter().find(|(_, _, pc)| pc.is_apt_update()) else {
             continue;
         };
         // The lists are used in this RUN (an install, or a tool that

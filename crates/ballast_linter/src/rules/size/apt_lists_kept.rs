@@ -49,10 +49,7 @@ const LISTS: &str = "/var/lib/apt/lists";
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.image_runs() {
         let cmds = package_commands(run);
-        let Some((part, cmd, _)) = cmds
-            .iter()
-            .find(|(_, _, pc)| pc.manager.is_apt() && pc.action == Action::Update)
-        else {
+        let Some((part, cmd, _)) = cmds.iter().find(|(_, _, pc)| pc.is_apt_update()) else {
             continue;
         };
         // An update with nothing installed after it is apt-update-alone's

@@ -33,7 +33,7 @@ use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{base_has_toolchain, build_tools_kept, build_tools_size};
+use crate::rules::common::{base_has_toolchain, build_tools_shipped, build_tools_size};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL106",
@@ -48,17 +48,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // Compilers a program uses while it runs (a JIT) are not build tools.
-    let jit = cx.runtime_compiler().is_some();
-    let needed_at_runtime = |n: &str| jit && ballast_ml::packages::is_runtime_compiler(n);
     if !cx.has_builder_stages() {
         return;
     }
     for run in cx.image_runs() {
-        let tools = build_tools_kept(run)
-            .into_iter()
-            .filter(|(_, n)| !needed_at_runtime(n))
-            .collect::<Vec<_>>();
+        let tools = build_tools_shipped(cx, run);
         let Some((first, _)) = tools.first() else {
             continue;
         };

@@ -33,7 +33,6 @@ use ballast_context::walk::Kind;
 use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 use ballast_dockerfile::{Keyword, Span};
 use ballast_shell::misc::{cleaned_caches, removed_paths};
-use ballast_shell::os::Action;
 
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
@@ -105,8 +104,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 }
                 // What this RUN leaves for later ones.
                 for (_, _, pc) in package_commands(run) {
-                    if pc.manager.is_apt()
-                        && pc.action == Action::Update
+                    if pc.is_apt_update()
                         && run.cache_mount_over("/var/lib/apt/lists").is_none()
                         && !run
                             .commands()

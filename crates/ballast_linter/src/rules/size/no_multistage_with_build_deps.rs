@@ -37,7 +37,7 @@
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::checker::Checker;
 use crate::finding::{Finding, Savings};
-use crate::rules::common::{base_has_toolchain, build_tools_kept, build_tools_size};
+use crate::rules::common::{base_has_toolchain, build_tools_shipped, build_tools_size};
 
 pub(crate) static RULE: Rule = Rule {
     code: "BL109",
@@ -52,19 +52,13 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
-    // Compilers a program uses while it runs (a JIT) are not build tools.
-    let jit = cx.runtime_compiler().is_some();
-    let needed_at_runtime = |n: &str| jit && ballast_ml::packages::is_runtime_compiler(n);
     if cx.has_builder_stages() {
         return;
     }
     let mut names = Vec::new();
     let mut first = None;
     for run in cx.image_runs() {
-        for (span, name) in build_tools_kept(run) {
-            if needed_at_runtime(&name) {
-                continue;
-            }
+        for (span, name) in build_tools_shipped(cx, run) {
             first.get_or_insert((run.index, span));
             if !names.contains(&name) {
                 names.push(name);
