@@ -5,6 +5,7 @@ use ballast_context::summary::ContextReport;
 
 use crate::bytes::format_bytes;
 use crate::style::Style;
+use crate::table::Align::{Left, Right};
 use crate::table::{Align, shorten, text_table};
 
 /// The rebuilt bytes, saying "at least" and naming the steps with no cost
@@ -112,13 +113,7 @@ pub fn terminal(r: &ContextReport, s: Style) -> String {
             .collect();
         out.push_str(&text_table(
             &["line", "instruction", "files", "bytes", ""],
-            &[
-                Align::Right,
-                Align::Left,
-                Align::Right,
-                Align::Right,
-                Align::Left,
-            ],
+            &[Right, Left, Right, Right, Left],
             &rows,
         ));
     }
@@ -178,14 +173,7 @@ pub fn rebuild_terminal(p: &Prediction, s: Style) -> String {
         .collect();
     out.push_str(&text_table(
         &["stage", "line", "status", "cost", "instruction", "why"],
-        &[
-            Align::Left,
-            Align::Right,
-            Align::Left,
-            Align::Right,
-            Align::Left,
-            Align::Left,
-        ],
+        &[Left, Right, Left, Right, Left, Left],
         &rows,
     ));
     out.push_str(&format!("\n{} {}\n", s.bold("Rebuilt:"), rebuilt_total(p)));

@@ -4,6 +4,7 @@ use ballast_image::inspection::{Categories, Category, ManifestReport, Report};
 
 use crate::bytes::format_bytes;
 use crate::style::Style;
+use crate::table::Align::{Left, Right};
 use crate::table::{Align, md_table, shorten, text_table};
 
 /// A history `created_by`, made readable.
@@ -111,14 +112,7 @@ fn layers(r: &Report, s: Style) -> String {
     let mut out = format!("\n{}\n", s.bold("Layers"));
     out.push_str(&text_table(
         &["#", "compressed", "stored", "wasted", "files", "created by"],
-        &[
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-        ],
+        &[Right, Right, Right, Right, Right, Left],
         &rows,
     ));
     if r.totals.base_layers > 0 {
@@ -354,13 +348,7 @@ pub fn markdown(r: &Report) -> String {
         .collect();
     out.push_str(&md_table(
         &["#", "compressed", "stored", "wasted", "created by"],
-        &[
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Left,
-        ],
+        &[Right, Right, Right, Right, Left],
         &rows,
     ));
     out.push_str("\n</details>\n");

@@ -4,6 +4,7 @@ use ballast_image::slim::SlimReport;
 
 use crate::Style;
 use crate::bytes::format_bytes;
+use crate::table::Align::{Left, Right};
 use crate::table::{Align, text_table};
 
 fn verified(r: &SlimReport) -> String {
@@ -121,14 +122,7 @@ pub fn terminal(r: &SlimReport, s: Style) -> String {
             "blob before",
             "blob after",
         ],
-        &[
-            Align::Right,
-            Align::Left,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-            Align::Right,
-        ],
+        &[Right, Left, Right, Right, Right, Right],
         &rows,
     ));
     t

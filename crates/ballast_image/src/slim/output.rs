@@ -299,6 +299,9 @@ fn deliver(
     report: &SlimReport,
     opts: &SlimOptions<'_>,
 ) -> Result<()> {
+    // Without these features, only file destinations are written.
+    #[cfg(not(all(feature = "daemon", feature = "registry")))]
+    let _ = (report, opts);
     match dest {
         Destination::OciLayout(p)
         | Destination::OciArchive(p)
