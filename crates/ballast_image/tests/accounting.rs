@@ -123,15 +123,7 @@ fn every_format_and_compression_gives_the_hand_worked_numbers() {
         .into_iter()
         .enumerate()
     {
-        for (fi, format) in [
-            Format::OciLayout,
-            Format::OciArchive,
-            Format::DockerArchive,
-            Format::DockerArchiveOci,
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (fi, format) in Format::ALL.into_iter().enumerate() {
             let path = dir.path().join(format!("img-{ci}-{fi}"));
             let written = spec(c).write(format, &path).unwrap();
             for verify in [true, false] {
@@ -192,10 +184,7 @@ fn reading_from_a_stream_gives_the_same_report() {
     ] {
         let path = dir.path().join(format!("{format:?}.tar"));
         spec(Compression::Gzip).write(format, &path).unwrap();
-        let opts = LoadOptions {
-            capture: &ballast_image::capture,
-            ..LoadOptions::default()
-        };
+        let opts = LoadOptions::for_report();
         let file = std::fs::File::open(&path).unwrap();
         let image =
             ballast_image::load_reader(std::io::BufReader::new(file), "<stream>", &opts).unwrap();

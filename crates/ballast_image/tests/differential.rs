@@ -33,10 +33,7 @@ fn tool(name: &str, var: &str) -> Option<PathBuf> {
 }
 
 fn ballast_report(path: &Path) -> Report {
-    let opts = LoadOptions {
-        capture: &ballast_image::capture,
-        ..LoadOptions::default()
-    };
+    let opts = LoadOptions::for_report();
     analyze(
         load(path.to_str().unwrap(), &opts).unwrap(),
         &AnalyzeOptions::default(),

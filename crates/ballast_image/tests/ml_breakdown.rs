@@ -18,10 +18,7 @@ fn report() -> &'static Report {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("img");
         image().write(Format::OciLayout, &path).unwrap();
-        let opts = LoadOptions {
-            capture: &ballast_image::capture,
-            ..LoadOptions::default()
-        };
+        let opts = LoadOptions::for_report();
         analyze(
             load(path.to_str().unwrap(), &opts).unwrap(),
             &AnalyzeOptions::default(),

@@ -97,15 +97,7 @@ fn contents(layout: &Path) -> Vec<BTreeMap<String, Vec<u8>>> {
 #[test]
 fn every_format_slims_to_the_same_final_filesystem() {
     let work = tempfile::tempdir().unwrap();
-    for (i, format) in [
-        Format::OciLayout,
-        Format::OciArchive,
-        Format::DockerArchive,
-        Format::DockerArchiveOci,
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, format) in Format::ALL.into_iter().enumerate() {
         let src = work.path().join(format!("src{i}"));
         let written = spec().write(format, &src).unwrap();
         let prefix = match format {

@@ -15,10 +15,7 @@ fn analysed(spec: &ImageSpec, name: &str) -> (Report, Vec<(String, u64)>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     spec.write(Format::OciLayout, &path).unwrap();
-    let opts = LoadOptions {
-        capture: &ballast_image::capture,
-        ..LoadOptions::default()
-    };
+    let opts = LoadOptions::for_report();
     let image = load(path.to_str().unwrap(), &opts).unwrap();
     let (mut report, files) = analyze_with_files(image, &AnalyzeOptions::default(), true);
     report.image.reference = name.to_string();

@@ -200,6 +200,16 @@ pub enum Format {
     DockerArchiveOci,
 }
 
+impl Format {
+    /// Every format, in the order above.
+    pub const ALL: [Format; 4] = [
+        Format::OciLayout,
+        Format::OciArchive,
+        Format::DockerArchive,
+        Format::DockerArchiveOci,
+    ];
+}
+
 /// What was written.
 #[derive(Debug, Clone)]
 pub struct Written {

@@ -49,6 +49,15 @@ impl Default for LoadOptions<'_> {
 }
 
 impl<'a> LoadOptions<'a> {
+    /// The defaults, capturing the small files the inspection report reads
+    /// (package metadata, dpkg's status, os-release: [`crate::capture`]).
+    pub fn for_report() -> Self {
+        LoadOptions {
+            capture: &crate::ml::capture,
+            ..LoadOptions::default()
+        }
+    }
+
     /// How to read each layer of this load; `total` counts the uncompressed
     /// bytes of all its layers (for the `--max-image-bytes` limit).
     pub(crate) fn scan<'s>(&'s self, total: &'s AtomicU64) -> ScanOptions<'s>
