@@ -156,6 +156,7 @@ pub fn analyze_with_files(
         categories: ml.categories,
         biggest_files: ml.biggest_files,
         biggest_dirs: ml.biggest_dirs,
+        composition: ml.composition,
         findings: ml.findings,
         warnings,
     };

@@ -21,6 +21,8 @@ pub struct Report {
     pub model_weights: Vec<WeightsReport>,
     pub os_packages: Vec<OsPackage>,
     pub categories: Categories,
+    /// The final filesystem in disjoint groups: they add up to `final_bytes`.
+    pub composition: Vec<GroupBytes>,
     pub biggest_files: Vec<PathBytes>,
     pub biggest_dirs: Vec<PathBytes>,
     pub findings: Vec<Finding>,
@@ -400,6 +402,16 @@ impl Categories {
             Category::Notebooks => self.notebooks_bytes,
         }
     }
+}
+
+/// The visible bytes and files of one group of the final filesystem
+/// ([`ballast_ml::paths::group`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupBytes {
+    pub group: ballast_ml::paths::Group,
+    pub label: &'static str,
+    pub bytes: u64,
+    pub files: u64,
 }
 
 /// A path with its size.

@@ -5,6 +5,7 @@
 
 use ballast_image::inspection::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
+use ballast_ml::paths::Group;
 use ballast_testkit::image::{Format, ImageSpec};
 use ballast_testkit::ml_image::SP;
 
@@ -136,4 +137,26 @@ fn findings_name_the_lint_rules_and_their_savings() {
             .windows(2)
             .all(|w| w[0].savings_bytes >= w[1].savings_bytes)
     );
+}
+
+#[test]
+fn composition_splits_the_final_filesystem_into_disjoint_groups() {
+    let r = report();
+    let c = &r.composition;
+    let bytes: u64 = c.iter().map(|g| g.bytes).sum();
+    let files: u64 = c.iter().map(|g| g.files).sum();
+    assert_eq!(bytes, r.totals.final_bytes, "{c:?}");
+    assert_eq!(files, r.totals.files, "{c:?}");
+    assert!(
+        c.windows(2).all(|w| w[0].bytes >= w[1].bytes),
+        "largest first"
+    );
+    let group = |g: Group| c.iter().find(|x| x.group == g).map_or(0, |x| x.bytes);
+    // pip's nvidia wheels (with their __init__.py), libtorch_cuda, the system cuBLAS.
+    assert_eq!(
+        group(Group::Cuda),
+        10 + 3_000_000 + 1_500_000 + 4_000_000 + 2_500_000
+    );
+    // The hub snapshot's two revisions and the unreferenced blob.
+    assert!(group(Group::Weights) >= 2_000_000 + 1_100_000, "{c:?}");
 }

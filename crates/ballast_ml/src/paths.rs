@@ -461,3 +461,138 @@ mod tests {
         ));
     }
 }
+
+/// The one group a file of the final filesystem is drawn in (the treemap of
+/// the HTML report): every file is in exactly one, so the groups add up to
+/// the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    /// CUDA, cuDNN and the other NVIDIA libraries, pip-shipped or system.
+    Cuda,
+    /// The torch package itself.
+    Torch,
+    /// Every other installed Python distribution.
+    PythonPackages,
+    /// Model weights, and the hub caches models are downloaded to.
+    Weights,
+    /// Package caches, apt lists, bytecode.
+    Caches,
+    /// The operating system and its programs (`usr`, `lib`, `etc`, `opt`...).
+    Os,
+    /// Everything else: the application's own files.
+    App,
+}
+
+impl Group {
+    /// Every group, in the order the report draws them.
+    pub const ALL: [Group; 7] = [
+        Group::Cuda,
+        Group::Torch,
+        Group::PythonPackages,
+        Group::Weights,
+        Group::Caches,
+        Group::Os,
+        Group::App,
+    ];
+
+    /// How the report labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Group::Cuda => "CUDA / NVIDIA",
+            Group::Torch => "torch",
+            Group::PythonPackages => "other Python packages",
+            Group::Weights => "model weights",
+            Group::Caches => "caches",
+            Group::Os => "OS",
+            Group::App => "app",
+        }
+    }
+}
+
+/// The group of a path whose [`classify`] classes are `classes`: weights,
+/// then caches, then CUDA win over where the file lies.
+pub fn group(path: &str, classes: &[Class]) -> Group {
+    use Class::*;
+    let any = |set: &[Class]| classes.iter().any(|c| set.contains(c));
+    // A hub cache holds downloaded models: weights, not a package cache.
+    if any(&[ModelWeights, HfCache, TorchHub]) {
+        return Group::Weights;
+    }
+    if any(&[
+        PipCache,
+        UvCache,
+        OtherPackageCache,
+        CondaPkgs,
+        Apt,
+        Pycache,
+    ]) {
+        return Group::Caches;
+    }
+    if any(&[NvidiaPip, CudaLibrary, CudaDevel]) {
+        return Group::Cuda;
+    }
+    if let Some(root) = site_packages_root(path) {
+        let inside = path[root.len()..].trim_start_matches('/');
+        let torch = inside.starts_with("torch/") || inside.starts_with("torch-");
+        return if torch {
+            Group::Torch
+        } else {
+            Group::PythonPackages
+        };
+    }
+    let top = path.split('/').next().unwrap_or_default();
+    let system = [
+        "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc", "var", "opt",
+    ];
+    if system.contains(&top) {
+        Group::Os
+    } else {
+        Group::App
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+
+    fn group_of(path: &str) -> Group {
+        group(path, &classify(path))
+    }
+
+    #[test]
+    fn each_file_lands_in_one_group() {
+        let sp = "usr/local/lib/python3.11/site-packages";
+        assert_eq!(
+            group_of(&format!("{sp}/torch/lib/libtorch_cpu.so")),
+            Group::Torch
+        );
+        // torch's CUDA parts are CUDA libraries (CUDA_LIB_STEMS), as in the categories.
+        assert_eq!(
+            group_of(&format!("{sp}/torch/lib/libtorch_cuda.so")),
+            Group::Cuda
+        );
+        assert_eq!(
+            group_of(&format!("{sp}/torch-2.5.1.dist-info/RECORD")),
+            Group::Torch
+        );
+        assert_eq!(
+            group_of(&format!("{sp}/torchvision/io.py")),
+            Group::PythonPackages
+        );
+        assert_eq!(
+            group_of(&format!("{sp}/nvidia/cublas/lib/libcublas.so.12")),
+            Group::Cuda
+        );
+        assert_eq!(
+            group_of(&format!("{sp}/numpy/__pycache__/x.cpython-311.pyc")),
+            Group::Caches
+        );
+        assert_eq!(group_of("root/.cache/pip/http-v2/a/b"), Group::Caches);
+        assert_eq!(group_of("models/bert/model.safetensors"), Group::Weights);
+        let hub = "root/.cache/huggingface/hub/models--org--m/blobs/0a1b";
+        assert_eq!(group_of(hub), Group::Weights);
+        assert_eq!(group_of("usr/bin/python3.11"), Group::Os);
+        assert_eq!(group_of("app/main.py"), Group::App);
+    }
+}

@@ -13,8 +13,8 @@ use ballast_ml::secrets::is_secret_variable;
 use ballast_ml::{dpkg, packages, python, torch};
 
 use crate::inspection::{
-    Categories, CudaDuplicate, CudaReport, Distribution, Finding, LayerReport, OsPackage,
-    PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
+    Categories, CudaDuplicate, CudaReport, Distribution, Finding, GroupBytes, LayerReport,
+    OsPackage, PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
 };
 use crate::spec::Config;
 use crate::tree::{FileIndex, FileTree, VisibleFile};
@@ -44,6 +44,7 @@ pub(crate) struct MlBreakdown {
     pub weights: Vec<WeightsReport>,
     pub os_packages: Vec<OsPackage>,
     pub categories: Categories,
+    pub composition: Vec<GroupBytes>,
     pub biggest_files: Vec<PathBytes>,
     pub biggest_dirs: Vec<PathBytes>,
     pub findings: Vec<Finding>,
@@ -59,6 +60,40 @@ struct Bucket {
     seen: HashSet<u32>,
     bytes: u64,
     examples: Vec<(u64, String)>,
+}
+
+/// The final filesystem in disjoint groups; a hard-link group's bytes go to
+/// the group of its first path, so the groups add up to the image.
+#[derive(Default)]
+struct Composition {
+    seen: HashSet<u32>,
+    groups: BTreeMap<paths::Group, (u64, u64)>,
+}
+
+impl Composition {
+    fn add(&mut self, group: paths::Group, f: &VisibleFile<'_>) {
+        let (bytes, files) = self.groups.entry(group).or_default();
+        *files += 1;
+        if self.seen.insert(f.content) {
+            *bytes += f.size;
+        }
+    }
+
+    /// Every group with files, largest first.
+    fn groups(self) -> Vec<GroupBytes> {
+        let mut out: Vec<GroupBytes> = self
+            .groups
+            .into_iter()
+            .map(|(group, (bytes, files))| GroupBytes {
+                group,
+                label: group.label(),
+                bytes,
+                files,
+            })
+            .collect();
+        out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.group.cmp(&b.group)));
+        out
+    }
 }
 
 /// Examples kept per bucket (the largest files).
@@ -95,13 +130,16 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
     let mut buckets: BTreeMap<Class, Bucket> = BTreeMap::new();
     let mut cuda_libs: Vec<&VisibleFile<'_>> = Vec::new();
     let mut seen_content = HashSet::new();
+    let mut composition = Composition::default();
     for f in &files {
-        for class in paths::classify(&f.path) {
+        let classes = paths::classify(&f.path);
+        for &class in &classes {
             buckets.entry(class).or_default().add(f);
             if class == Class::CudaLibrary {
                 cuda_libs.push(f);
             }
         }
+        composition.add(paths::group(&f.path, &classes), f);
         seen_content.insert(f.content);
     }
 
@@ -173,6 +211,7 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         weights,
         os_packages,
         categories,
+        composition: composition.groups(),
         biggest_files: biggest,
         biggest_dirs: biggest_dirs(&files),
         warnings,
