@@ -26,6 +26,7 @@ fn main() {
         ("htpasswd", "BALLAST_HTPASSWD"),
         ("maturin", "BALLAST_MATURIN"),
         ("pre-commit", "BALLAST_PRE_COMMIT"),
+        ("chromium", "BALLAST_CHROMIUM"),
     ]);
     let commit = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]);
     println!(

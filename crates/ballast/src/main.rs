@@ -42,6 +42,8 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Compare two images.
     Diff(commands::diff::DiffArgs),
+    /// Render a saved JSON report (`inspect` or `diff --format json`) as one HTML page.
+    Report(commands::report::ReportArgs),
     /// Drop what nobody can see from an image (deleted and overwritten files), without rebuilding.
     Slim(commands::slim::SlimArgs),
     /// What the build context sends: sizes, junk, what each COPY takes.
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Report(args) => commands::report::run(&args),
         Command::Slim(args) => commands::slim::run(args),
         Command::Context(args) => commands::context::run(args),
         Command::Rebuild(args) => commands::rebuild::run(args),

@@ -77,6 +77,8 @@ pub struct ImageDiff {
     pub a: String,
     pub b: String,
     pub table: Vec<Row>,
+    /// Each image's final filesystem by group ([`crate::inspection::GroupBytes`]).
+    pub composition: Vec<GroupRow>,
     pub distributions: Vec<DistributionDelta>,
     pub layers: LayerDelta,
     pub files: FileDelta,
@@ -106,10 +108,40 @@ pub fn diff(
         a: a.image.reference.clone(),
         b: b.image.reference.clone(),
         table: totals(a, b),
+        composition: composition(a, b),
         distributions: distributions(a, b),
         layers: layers(a, b),
         files: files(files_a, files_b),
     }
+}
+
+/// One composition group in both images.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRow {
+    pub group: ballast_ml::paths::Group,
+    pub label: &'static str,
+    pub a_bytes: u64,
+    pub b_bytes: u64,
+}
+
+/// The groups either image has, in [`ballast_ml::paths::Group::ALL`]'s order.
+fn composition(a: &Report, b: &Report) -> Vec<GroupRow> {
+    let bytes = |r: &Report, g| {
+        r.composition
+            .iter()
+            .find(|x| x.group == g)
+            .map_or(0, |x| x.bytes)
+    };
+    ballast_ml::paths::Group::ALL
+        .into_iter()
+        .map(|group| GroupRow {
+            group,
+            label: group.label(),
+            a_bytes: bytes(a, group),
+            b_bytes: bytes(b, group),
+        })
+        .filter(|g| g.a_bytes > 0 || g.b_bytes > 0)
+        .collect()
 }
 
 /// The totals side by side, then every category either image holds.

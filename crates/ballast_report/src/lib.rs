@@ -11,6 +11,7 @@ pub mod bytes;
 pub mod check;
 pub mod context;
 pub mod diff;
+pub mod html;
 pub mod inspect;
 pub mod lint;
 pub mod slim;

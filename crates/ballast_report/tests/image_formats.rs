@@ -7,7 +7,7 @@
 use ballast_image::inspection::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze_with_files, load};
 use ballast_report::{Style, diff, inspect};
-use ballast_testkit::image::{Entry, Format, ImageSpec};
+use ballast_testkit::image::{Format, ImageSpec};
 
 /// The analysis of `spec`, with its final files, the reference renamed so
 /// snapshots do not name the temporary directory.
@@ -20,21 +20,6 @@ fn analysed(spec: &ImageSpec, name: &str) -> (Report, Vec<(String, u64)>) {
     let (mut report, files) = analyze_with_files(image, &AnalyzeOptions::default(), true);
     report.image.reference = name.to_string();
     (report, files)
-}
-
-/// The sample without its caches and without jupyter: what a fixed build
-/// would store.
-fn without_caches() -> ImageSpec {
-    let mut spec = ballast_testkit::ml_image::image();
-    for layer in &mut spec.layers {
-        layer.entries.retain(|e| match e {
-            Entry::File(p, _) => {
-                !p.contains("/.cache/pip/") && !p.contains("/blobs/4444") && !p.contains("jupyter")
-            }
-            _ => true,
-        });
-    }
-    spec
 }
 
 fn snapshot(name: &str, text: &str) {
@@ -54,15 +39,29 @@ fn inspect_in_every_format() {
     assert!(coloured.contains("\u{1b}["), "colour asked for, none given");
     snapshot("inspect-markdown", &inspect::markdown(&r));
     snapshot("inspect-json", &serde_json::to_string_pretty(&r).unwrap());
+    snapshot(
+        "inspect-html",
+        &html_body(&serde_json::to_value(&r).unwrap()),
+    );
+}
+
+/// The generated part of a page (the frame, styles and script are fixed),
+/// an element a line.
+fn html_body(json: &serde_json::Value) -> String {
+    let page = ballast_report::html::render(json, "test").unwrap();
+    let start = page.find("<body>").unwrap() + "<body>".len();
+    let end = page.find("<script>").unwrap();
+    page[start..end].replace("><", ">\n<")
 }
 
 #[test]
 fn diff_in_every_format() {
     let (a, fa) = analysed(&ballast_testkit::ml_image::image(), "ml:1");
-    let (b, fb) = analysed(&without_caches(), "ml:2");
+    let (b, fb) = analysed(&ballast_testkit::ml_image::without_caches(), "ml:2");
     let d = ballast_image::diff::diff(&a, &fa, &b, &fb);
     snapshot("diff-terminal", &diff::terminal(&d, Style { color: false }));
     snapshot("diff-markdown", &diff::markdown(&d));
+    snapshot("diff-html", &html_body(&serde_json::to_value(&d).unwrap()));
 }
 
 #[test]

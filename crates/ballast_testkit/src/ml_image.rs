@@ -137,3 +137,18 @@ pub fn image() -> ImageSpec {
     spec.env.push("HF_TOKEN=hf_x".into());
     spec
 }
+
+/// [`image`] without its caches and without jupyter: what a fixed build
+/// would store (the second image of the diff tests).
+pub fn without_caches() -> ImageSpec {
+    let mut spec = image();
+    for layer in &mut spec.layers {
+        layer.entries.retain(|e| match e {
+            Entry::File(p, _) => {
+                !p.contains("/.cache/pip/") && !p.contains("/blobs/4444") && !p.contains("jupyter")
+            }
+            _ => true,
+        });
+    }
+    spec
+}

@@ -32,6 +32,7 @@ pub(crate) fn run(args: DiffArgs) -> Result<u8> {
     let d = ballast_image::diff::diff(&a, &files_a, &b, &files_b);
     let text = match args.format {
         InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d)?),
+        InspectFormat::Html => crate::commands::report::html(&d)?,
         InspectFormat::Markdown => ballast_report::diff::markdown(&d),
         InspectFormat::Terminal => ballast_report::diff::terminal(
             &d,

@@ -40,6 +40,8 @@ pub(crate) enum InspectFormat {
     Terminal,
     Json,
     Markdown,
+    /// One self-contained page with charts (see `ballast report`).
+    Html,
 }
 
 /// CI gates. A gate fails when the value is strictly beyond its limit.
@@ -84,6 +86,7 @@ pub(crate) fn run(args: InspectArgs) -> Result<u8> {
     let (report, _) = load_and_analyze(&args.image, &args.image_args, false)?;
     let text = match args.format {
         InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        InspectFormat::Html => crate::commands::report::html(&report)?,
         InspectFormat::Markdown => inspect::markdown(&report),
         InspectFormat::Terminal => inspect::terminal(
             &report,

@@ -10,5 +10,6 @@ pub(crate) mod fix;
 pub(crate) mod inspect;
 pub(crate) mod lint;
 pub(crate) mod rebuild;
+pub(crate) mod report;
 pub(crate) mod rule;
 pub(crate) mod slim;
