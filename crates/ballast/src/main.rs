@@ -42,7 +42,7 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Compare two images.
     Diff(commands::diff::DiffArgs),
-    /// Render a saved JSON report (`inspect` or `diff --format json`) as one HTML page.
+    /// Render a saved JSON report (`inspect`, `diff`, `check`, `bench --format json`) as one HTML page.
     Report(commands::report::ReportArgs),
     /// Drop what nobody can see from an image (deleted and overwritten files), without rebuilding.
     Slim(commands::slim::SlimArgs),

@@ -1,5 +1,6 @@
 //! `--format html` and `ballast report`, loaded in headless Chromium: every
-//! report kind drawn from the JSON of the test kit's ML images, the DOM
+//! report kind (inspect and diff of the test kit's ML images, check of the
+//! example, a fixed bench report) drawn from its JSON, the DOM
 //! checked against that JSON (charts present, every figure equal), the
 //! sorting script run through a `#sort=` link, and the page silent: no
 //! console message and no request leaving the file.
@@ -268,6 +269,113 @@ fn diff_page_matches_its_json(dir: &Path) {
     );
 }
 
+fn check_page_matches_its_json(dir: &Path) {
+    let example = common::root().join("examples/rag-service");
+    let example = example.to_str().unwrap();
+    // Findings: check exits 1.
+    let json: Value = serde_json::from_slice(
+        &run(ballast(dir).args(["check", "--format", "json", example]), 1).stdout,
+    )
+    .unwrap();
+    std::fs::write(dir.join("c.json"), serde_json::to_vec(&json).unwrap()).unwrap();
+    let saved = stdout(dir, &["report", "c.json"]);
+    let live = run(ballast(dir).args(["check", "--format", "html", example]), 1).stdout;
+    assert_eq!(saved, live);
+    std::fs::write(dir.join("c.html"), &saved).unwrap();
+    let page = load(&dir.join("c.html"), "");
+    assert_silent(&page);
+    let dom = &page.dom;
+    has(dom, r#"<html lang="en" data-kind="check""#);
+    let image = &json["lint"]["summary"]["image"];
+    has(
+        dom,
+        &format!(
+            r#"data-stat="image now (estimate)" data-bytes="{}""#,
+            image["predicted_bytes"]
+        ),
+    );
+    // The waterfall runs from the model's image now to its image after every fix.
+    has(
+        dom,
+        &format!(
+            r#"<g class="total" data-bytes="{}">"#,
+            image["predicted_bytes"]
+        ),
+    );
+    has(
+        dom,
+        &format!(
+            r#"<g class="total after" data-bytes="{}">"#,
+            image["predicted_after_fixes_bytes"]
+        ),
+    );
+    // A segment per step of the image that adds bytes.
+    let steps = json["lint"]["images"][0]["steps"].as_array().unwrap();
+    for s in steps.iter().filter(|s| s["bytes"].as_u64() > Some(0)) {
+        has(
+            dom,
+            &format!(r#"data-index="{}" data-bytes="{}""#, s["line"], s["bytes"]),
+        );
+    }
+    let rebuild = json["rebuild"]["prediction"]["steps"].as_array().unwrap();
+    assert_eq!(column(dom, "rebuild", 0).len(), rebuild.len());
+    assert_eq!(
+        column(dom, "findings", 0).len(),
+        json["lint"]["findings"].as_array().unwrap().len()
+    );
+}
+
+/// A bench report as `ballast bench --format json` writes it (the engine
+/// run itself is tests/engine.rs's).
+const BENCH: &str = r#"{"schema_version": 1, "engine": "docker", "registry": "127.0.0.1:5000",
+  "context": "examples/rag-service", "changed_file": "app/main.py", "notes": ["two variants"],
+  "variants": [
+    {"name": "naive", "dockerfile": "Dockerfile", "size_bytes": 9800000000, "predicted_bytes": 11179262565,
+     "compressed_bytes": 4100000000, "layers": 9, "cold_build_seconds": 412.5, "code_change_rebuild_seconds": 398.25,
+     "no_change_rebuild_seconds": 1.5, "dependency_install_cached": false, "push_seconds": 61.0, "pull_seconds": 35.5, "findings": []},
+    {"name": "restructured", "dockerfile": "Dockerfile.ballast", "size_bytes": 2300000000, "predicted_bytes": 2577912022,
+     "compressed_bytes": 900000000, "layers": 7, "cold_build_seconds": 180.0, "code_change_rebuild_seconds": 4.75,
+     "no_change_rebuild_seconds": 1.25, "dependency_install_cached": true, "push_seconds": null, "pull_seconds": 9.5, "findings": []}
+  ]}"#;
+
+fn bench_page_matches_its_json(dir: &Path) {
+    std::fs::write(dir.join("b.json"), BENCH).unwrap();
+    std::fs::write(dir.join("b.html"), stdout(dir, &["report", "b.json"])).unwrap();
+    let page = load(&dir.join("b.html"), "");
+    assert_silent(&page);
+    let dom = &page.dom;
+    has(dom, r#"<html lang="en" data-kind="bench""#);
+    let json: Value = serde_json::from_str(BENCH).unwrap();
+    let fields = [
+        "size_bytes",
+        "predicted_bytes",
+        "compressed_bytes",
+        "cold_build_seconds",
+        "code_change_rebuild_seconds",
+        "no_change_rebuild_seconds",
+        "push_seconds",
+        "pull_seconds",
+    ];
+    for (series, v) in json["variants"].as_array().unwrap().iter().enumerate() {
+        for field in fields {
+            let needle = format!(
+                r#"<g class="bar" data-series="{series}" data-value="{}">"#,
+                v[field].as_f64().unwrap_or(f64::NAN)
+            );
+            // A figure not measured (null) has no bar.
+            assert_eq!(
+                dom.contains(&needle),
+                !v[field].is_null(),
+                "{field} of variant {series}"
+            );
+        }
+    }
+    assert_eq!(
+        column(dom, "variants", 1),
+        [9_800_000_000.0, 2_300_000_000.0]
+    );
+}
+
 #[test]
 #[cfg_attr(
     ballast_no_chromium,
@@ -284,6 +392,8 @@ fn html_pages_show_the_json_and_nothing_leaves_the_file() {
         .unwrap();
     inspect_page_matches_its_json(dir);
     diff_page_matches_its_json(dir);
+    check_page_matches_its_json(dir);
+    bench_page_matches_its_json(dir);
 }
 
 #[test]

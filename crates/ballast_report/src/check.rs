@@ -372,6 +372,15 @@ pub fn markdown(c: &Check<'_>) -> String {
 /// whole, the context, the code change and what it rebuilds, the
 /// restructure, and the three ways.
 pub fn json(c: &Check<'_>, dockerfile: &str) -> String {
+    let v = json_value(c, dockerfile);
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&v).expect("a JSON value serializes")
+    )
+}
+
+/// The JSON of [`json`] as a value (what the HTML page is drawn from).
+pub fn json_value(c: &Check<'_>, dockerfile: &str) -> serde_json::Value {
     let restructure = match c.restructure {
         Restructure::Diff { diff, notes } => {
             serde_json::json!({"diff": diff, "notes": notes, "refused": null})
@@ -396,7 +405,7 @@ pub fn json(c: &Check<'_>, dockerfile: &str) -> String {
             })
         })
         .collect();
-    let v = serde_json::json!({
+    serde_json::json!({
         "version": 1,
         "dockerfile": dockerfile,
         "lint": crate::lint::json_value(std::slice::from_ref(c.lint), c.summary),
@@ -407,9 +416,5 @@ pub fn json(c: &Check<'_>, dockerfile: &str) -> String {
         },
         "restructure": restructure,
         "paths": {"fits": c.paths.fits().map(|w| w.name()), "ways": ways},
-    });
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(&v).expect("a JSON value serializes")
-    )
+    })
 }

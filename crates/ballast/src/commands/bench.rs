@@ -65,6 +65,8 @@ pub(crate) enum Format {
     Terminal,
     Json,
     Markdown,
+    /// One self-contained page with charts (see `ballast report`).
+    Html,
 }
 
 /// Writes a variant's Dockerfile in its own directory beside its
@@ -191,6 +193,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<u8> {
     })?;
     let text = match args.format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        Format::Html => crate::commands::report::html(&report)?,
         Format::Markdown => ballast_report::bench::markdown(&report),
         Format::Terminal => ballast_report::bench::terminal(
             &report,

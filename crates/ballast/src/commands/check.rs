@@ -40,6 +40,8 @@ pub(crate) enum Format {
     Terminal,
     Json,
     Markdown,
+    /// One self-contained page with charts (see `ballast report`).
+    Html,
 }
 
 pub(crate) fn run(args: CheckArgs) -> Result<u8> {
@@ -102,6 +104,10 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         Format::Json => {
             ballast_report::check::json(&check, &p.dockerfile_path.display().to_string())
         }
+        Format::Html => crate::commands::report::html(&ballast_report::check::json_value(
+            &check,
+            &p.dockerfile_path.display().to_string(),
+        ))?,
     };
     emit(&text)?;
     let failing = linted

@@ -12,7 +12,7 @@ use crate::output::emit;
 
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
-    /// The JSON of `ballast inspect` or `ballast diff` (`--format json`); `-` reads standard input.
+    /// The JSON of `ballast inspect`, `diff`, `check` or `bench` (`--format json`); `-` reads standard input.
     pub file: PathBuf,
 }
 

@@ -171,7 +171,7 @@ fn findings(f: &Fields<'_>) -> Result<String, HtmlError> {
         .iter()
         .map(|x| Step {
             label: text(x, "name"),
-            bytes: num(x, "savings_bytes"),
+            bytes: num(x, "savings_bytes") as i64,
         })
         .collect();
     let stored = f.u64("totals/stored_bytes")?;

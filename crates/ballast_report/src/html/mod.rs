@@ -7,6 +7,8 @@
 //! default); the sections are built here with [`esc`] on every text and
 //! the charts are inline SVG from [`svg`].
 
+mod bench;
+mod check;
 mod diff;
 mod inspect;
 mod svg;
@@ -22,7 +24,7 @@ use crate::bytes::format_bytes;
 #[derive(Debug, thiserror::Error)]
 pub enum HtmlError {
     #[error(
-        "not a ballast report this version can draw (expected the JSON of `inspect` or `diff`)"
+        "not a ballast report this version can draw (expected the JSON of `inspect`, `diff`, `check` or `bench`)"
     )]
     UnknownKind,
     #[error("the {kind} report lacks `{field}`")]
@@ -36,6 +38,8 @@ pub enum HtmlError {
 pub enum Kind {
     Inspect,
     Diff,
+    Check,
+    Bench,
 }
 
 impl Kind {
@@ -46,6 +50,10 @@ impl Kind {
             Some(Kind::Inspect)
         } else if has("a") && has("b") && has("table") {
             Some(Kind::Diff)
+        } else if has("lint") && has("context") && has("rebuild") {
+            Some(Kind::Check)
+        } else if has("variants") && has("engine") {
+            Some(Kind::Bench)
         } else {
             None
         }
@@ -55,6 +63,8 @@ impl Kind {
         match self {
             Kind::Inspect => "inspect",
             Kind::Diff => "diff",
+            Kind::Check => "check",
+            Kind::Bench => "bench",
         }
     }
 }
@@ -74,6 +84,8 @@ pub fn render(json: &Value, version: &str) -> Result<String, HtmlError> {
     let (title, body) = match kind {
         Kind::Inspect => inspect::page(json)?,
         Kind::Diff => diff::page(json)?,
+        Kind::Check => check::page(json)?,
+        Kind::Bench => bench::page(json)?,
     };
     let page = Page {
         kind: kind.name(),

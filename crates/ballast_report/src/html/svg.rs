@@ -197,23 +197,33 @@ fn worst(row: &[f64], side: f64) -> f64 {
 /// One step of a waterfall.
 pub(crate) struct Step {
     pub label: String,
-    pub bytes: u64,
+    /// Bytes the step removes (negative: adds back).
+    pub bytes: i64,
 }
 
-/// A horizontal waterfall from `start` down by each step: a row per step
-/// floating between the running totals, then the end.
+/// A horizontal waterfall from `start` by each step (down for a saving, up
+/// for an addition): a row per step floating between the running totals,
+/// then the end. The level never goes below zero nor above the largest
+/// total drawn.
 pub(crate) fn waterfall(start: (&str, u64), steps: &[Step], end_label: &str) -> String {
     let row = 26.0;
     let label_w = 330.0;
     let bar_w = W - label_w - 110.0;
     let height = row * (steps.len() + 2) as f64;
-    let scale = |b: u64| bar_w * b as f64 / start.1.max(1) as f64;
+    let mut levels = vec![start.1];
+    for s in steps {
+        let last = *levels.last().unwrap_or(&0);
+        levels.push(last.saturating_sub_signed(s.bytes));
+    }
+    let top = levels.iter().copied().max().unwrap_or(0).max(1);
+    let scale = |b: u64| bar_w * b as f64 / top as f64;
     let mut out = format!(
         r#"<svg class="chart waterfall" viewBox="0 0 {W} {height}" role="img" aria-label="savings from now to after the fixes">"#
     );
-    let mut draw = |i: usize, class: &str, label: &str, from: u64, to: u64, color: &str| {
+    let mut draw = |i: usize, class: &str, label: &str, (from, to): (u64, u64), color: &str| {
         let y = i as f64 * row;
-        let shown = to - from;
+        let (lo, hi) = (from.min(to), from.max(to));
+        let shown = hi - lo;
         let title = format!("{label}: {} ({} bytes)", format_bytes(shown), exact(shown));
         let _ = write!(
             out,
@@ -221,28 +231,30 @@ pub(crate) fn waterfall(start: (&str, u64), steps: &[Step], end_label: &str) -> 
             esc(&title),
             y + 17.0,
             esc(&shorten(label, 48)),
-            label_w + scale(from),
+            label_w + scale(lo),
             y + 4.0,
             scale(shown).max(1.0),
             row - 8.0,
-            label_w + scale(to) + 6.0,
+            label_w + scale(hi) + 6.0,
             y + 17.0,
             esc(&format_bytes(shown)),
         );
     };
-    draw(0, "total", start.0, 0, start.1, "var(--yours)");
-    let mut level = start.1;
+    draw(0, "total", start.0, (0, start.1), "var(--yours)");
     for (i, s) in steps.iter().enumerate() {
-        let drop = s.bytes.min(level);
-        draw(i + 1, "step", &s.label, level - drop, level, "var(--waste)");
-        level -= drop;
+        let (class, color) = if levels[i + 1] <= levels[i] {
+            ("step", "var(--waste)")
+        } else {
+            ("step up", "var(--base)")
+        };
+        draw(i + 1, class, &s.label, (levels[i], levels[i + 1]), color);
     }
+    let end = *levels.last().unwrap_or(&0);
     draw(
         steps.len() + 1,
         "total after",
         end_label,
-        0,
-        level,
+        (0, end),
         "var(--good)",
     );
     out.push_str("</svg>");
