@@ -28,6 +28,7 @@ pub mod diff;
 pub mod digest;
 pub mod dive;
 pub mod error;
+pub mod explore;
 pub mod gates;
 pub mod inspection;
 pub mod layer;
