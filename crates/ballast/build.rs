@@ -27,6 +27,7 @@ fn main() {
         ("maturin", "BALLAST_MATURIN"),
         ("pre-commit", "BALLAST_PRE_COMMIT"),
         ("chromium", "BALLAST_CHROMIUM"),
+        ("tmux", "BALLAST_TMUX"),
     ]);
     let commit = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]);
     println!(

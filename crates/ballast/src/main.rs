@@ -42,6 +42,8 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Compare two images.
     Diff(commands::diff::DiffArgs),
+    /// Explore an image in the terminal: layers, the file tree as of each, what each changed and wasted.
+    Explore(commands::explore::ExploreArgs),
     /// Render a saved JSON report (`inspect`, `diff`, `check`, `bench --format json`) as one HTML page.
     Report(commands::report::ReportArgs),
     /// Drop what nobody can see from an image (deleted and overwritten files), without rebuilding.
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Explore(args) => commands::explore::run_explore(args),
         Command::Report(args) => commands::report::run(&args),
         Command::Slim(args) => commands::slim::run(args),
         Command::Context(args) => commands::context::run(args),

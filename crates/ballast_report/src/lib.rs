@@ -11,6 +11,8 @@ pub mod bytes;
 pub mod check;
 pub mod context;
 pub mod diff;
+#[cfg(feature = "tui")]
+pub mod explore;
 pub mod html;
 pub mod inspect;
 pub mod lint;

@@ -6,6 +6,7 @@ pub(crate) mod completions;
 pub(crate) mod context;
 pub(crate) mod debug;
 pub(crate) mod diff;
+pub(crate) mod explore;
 pub(crate) mod fix;
 pub(crate) mod inspect;
 pub(crate) mod lint;

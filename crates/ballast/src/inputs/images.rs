@@ -126,7 +126,7 @@ impl ImageArgs {
         self.registry.remote()
     }
 
-    fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_manifest_bytes: self.max_manifest_bytes,
             max_config_bytes: self.max_config_bytes,

@@ -1,0 +1,143 @@
+//! `ballast explore IMAGE`: the terminal explorer. The image opens as soon
+//! as its tar headers are read (digests not checked); the verification runs
+//! in the background and its result shows in the status line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use anyhow::{Result, bail};
+use ballast_image::LoadOptions;
+use ballast_image::explore::Explorer;
+use ballast_image::layer::EntryKind;
+use ballast_report::explore::{App, Extract, run};
+use clap::Args;
+
+use crate::exit;
+use crate::inputs::images::{Bar, ImageArgs};
+
+#[derive(Args, Debug)]
+pub(crate) struct ExploreArgs {
+    /// The image, as `ballast inspect` takes it (standard input excepted).
+    pub image: String,
+    /// Where `x` writes extracted files.
+    #[arg(long, value_name = "DIR", default_value = "ballast-extract")]
+    pub extract_to: PathBuf,
+    #[command(flatten)]
+    pub image_args: ImageArgs,
+}
+
+pub(crate) fn run_explore(args: ExploreArgs) -> Result<u8> {
+    if args.image == "-" {
+        bail!(
+            "explore reads an image it can read again (a file, a directory, a registry or the daemon), not standard input"
+        );
+    }
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("explore needs a terminal; `ballast inspect` prints the same figures");
+    }
+    let image = {
+        let progress = Bar::new("reading headers of", &args.image, args.image_args.quiet);
+        let opts = LoadOptions {
+            verify: false,
+            progress: &progress,
+            ..options(&args.image_args)?
+        };
+        let image = ballast_image::load(&args.image, &opts);
+        progress.0.finish_and_clear();
+        image?
+    };
+    let ex = Explorer::new(&image);
+    drop(image);
+    let news = (!args.image_args.no_verify).then(|| verify_in_background(&args));
+    let extract = extractor(
+        args.image.clone(),
+        options(&args.image_args)?,
+        args.extract_to,
+    );
+    let mut app = App::new(ex, args.image.clone(), extract);
+    app.status = if news.is_some() {
+        "verifying digests…".into()
+    } else {
+        "digests not verified (--no-verify)".into()
+    };
+    run(app, news)?;
+    Ok(exit::OK)
+}
+
+/// The load options of the image arguments, without progress or captures.
+fn options(args: &ImageArgs) -> Result<LoadOptions<'static>> {
+    Ok(LoadOptions {
+        verify: !args.no_verify,
+        platform: args.platform.clone(),
+        limits: args.limits(),
+        remote: args.remote()?,
+        ..LoadOptions::default()
+    })
+}
+
+/// Reads the image again, checking every digest; says how it went.
+fn verify_in_background(args: &ExploreArgs) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let reference = args.image.clone();
+    let opts = options(&args.image_args);
+    std::thread::spawn(move || {
+        let line = match opts
+            .map_err(|e| e.to_string())
+            .and_then(|o| ballast_image::load(&reference, &o).map_err(|e| e.to_string()))
+        {
+            Ok(_) => "digests verified ✓".to_string(),
+            Err(e) => format!("VERIFICATION FAILED: {e}"),
+        };
+        let _ = tx.send(line);
+    });
+    rx
+}
+
+/// `x`: reads the image again capturing that one path and writes the
+/// version the selected layer shows (the last layer up to it that has it).
+fn extractor(reference: String, opts: LoadOptions<'static>, dir: PathBuf) -> Extract {
+    Box::new(move |layer, path| {
+        let wanted = path.as_bytes().to_vec();
+        let capture = move |p: &[u8], _size: u64| p == wanted.as_slice();
+        let mut limits = opts.limits;
+        limits.max_captured_file_bytes = limits.max_uncompressed_bytes;
+        let load = LoadOptions {
+            verify: false,
+            capture: &capture,
+            limits,
+            platform: opts.platform.clone(),
+            remote: opts.remote.clone(),
+            ..LoadOptions::default()
+        };
+        let image = ballast_image::load(&reference, &load).map_err(|e| e.to_string())?;
+        let bytes = image.layers[..=layer]
+            .iter()
+            .rev()
+            .flat_map(|l| l.scan.entries.iter().rev())
+            .find(|e| e.path.as_ref() == path.as_bytes() && matches!(e.kind, EntryKind::File(_)))
+            .and_then(|e| e.captured.as_deref())
+            .ok_or_else(|| format!("{path}: no file in layers 0 to {layer}"))?;
+        let dest = dir.join(path);
+        write_new(&dest, bytes)?;
+        Ok(format!(
+            "/{path}\n{} bytes written to {}",
+            bytes.len(),
+            dest.display()
+        ))
+    })
+}
+
+/// Writes a file atomically, keeping any file already there.
+fn write_new(dest: &Path, bytes: &[u8]) -> Result<(), String> {
+    if dest.exists() {
+        return Err(format!("{} exists: not overwritten", dest.display()));
+    }
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(|e| e.to_string())?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| e.to_string())?;
+    tmp.persist_noclobber(dest)
+        .map_err(|e| format!("{}: {}", dest.display(), e.error))?;
+    Ok(())
+}

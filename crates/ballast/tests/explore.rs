@@ -1,0 +1,312 @@
+//! `ballast explore`: the explorer's state and drawing on ratatui's test
+//! backend (navigation, layers, sort, filters, the wasted and changes
+//! views, metadata, extraction, the mouse), then the real binary in tmux
+//! (keys sent, the screen captured).
+
+mod common;
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::process::Command;
+use std::rc::Rc;
+
+use ballast_image::explore::Explorer;
+use ballast_image::{LoadOptions, load};
+use ballast_report::explore::{App, Key, draw};
+use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, text, zeros};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+/// A base, a pip install with its cache, the cache deleted and the app
+/// rewritten, an opaque models directory.
+fn spec() -> ImageSpec {
+    ImageSpec::new(vec![
+        Layer::new(
+            "ADD rootfs",
+            vec![
+                zeros("usr/bin/python3", 5_000),
+                Entry::Dir("models".into()),
+                zeros("models/old.bin", 300),
+            ],
+        ),
+        Layer::new(
+            "RUN pip install torch",
+            vec![
+                zeros(
+                    "usr/lib/python3/site-packages/torch/libtorch_cpu.so",
+                    40_000,
+                ),
+                zeros("root/.cache/pip/http/ab/cd", 30_000),
+                text("app/main.py", "print(1)\n"),
+            ],
+        ),
+        Layer::new(
+            "RUN rm -rf /root/.cache/pip",
+            vec![
+                Entry::Whiteout("root/.cache/pip".into()),
+                text("app/main.py", "print(2)\n"),
+            ],
+        ),
+        Layer::new(
+            "COPY models /models",
+            vec![Entry::Opaque("models".into()), zeros("models/new.bin", 700)],
+        ),
+    ])
+}
+
+type Extracted = Rc<RefCell<Vec<(usize, String)>>>;
+
+fn app(dir: &Path) -> (App, Extracted) {
+    let path = dir.join("img");
+    spec().write(Format::OciLayout, &path).unwrap();
+    let image = load(path.to_str().unwrap(), &LoadOptions::default()).unwrap();
+    let asked: Extracted = Rc::default();
+    let log = asked.clone();
+    let extract = Box::new(move |layer: usize, path: &str| {
+        log.borrow_mut().push((layer, path.to_string()));
+        Ok(format!("wrote {path}"))
+    });
+    (
+        App::new(Explorer::new(&image), "img".into(), extract),
+        asked,
+    )
+}
+
+/// The screen, a line per row, trailing blanks dropped.
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            let line: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn keys(app: &mut App, keys: &[Key]) {
+    for &k in keys {
+        app.key(k);
+    }
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.key(Key::Char(c));
+    }
+    app.key(Key::Enter);
+}
+
+fn names(app: &App) -> Vec<String> {
+    app.rows.iter().map(|r| r.name.clone()).collect()
+}
+
+#[test]
+fn navigation_layers_and_the_tree() {
+    let work = tempfile::tempdir().unwrap();
+    let (mut app, _) = app(work.path());
+    // It opens on the last layer, directories closed, by name.
+    let s = screen(&app);
+    assert!(s.contains("Layers (4)"), "{s}");
+    assert!(s.contains("70.0 kB   30.0 kB wasted RUN pip"), "{s}");
+    assert!(s.contains("img as of layer 3 · by name"), "{s}");
+    assert_eq!(names(&app), ["app", "models", "root", "usr"]);
+    // Open models: the opaque directory's new file added, the old one removed.
+    keys(&mut app, &[Key::Down, Key::Enter]);
+    assert_eq!(names(&app), ["app", "models", "new.bin", "old.bin", "root", "usr"]);
+    let s = screen(&app);
+    assert!(s.contains("+     700 B     new.bin"), "{s}");
+    assert!(s.contains("-     300 B     old.bin"), "{s}");
+    // ← on a file goes to its directory, then closes it.
+    keys(&mut app, &[Key::Down, Key::Left]);
+    assert_eq!(app.row().unwrap().name, "models");
+    keys(&mut app, &[Key::Left]);
+    assert_eq!(names(&app), ["app", "models", "root", "usr"]);
+    // The layer list: up one layer, the tree is as of layer 2.
+    keys(&mut app, &[Key::Tab, Key::Up]);
+    assert_eq!(app.layer, 2);
+    keys(&mut app, &[Key::Tab, Key::Char('e')]);
+    let s = screen(&app);
+    assert!(s.contains("img as of layer 2"), "{s}");
+    assert!(s.contains("-   30.0 kB             cd"), "{s}");
+    assert!(s.contains("~       9 B     main.py"), "{s}");
+    // Sort by size: usr first.
+    keys(&mut app, &[Key::Char('E'), Key::Char('s')]);
+    assert_eq!(names(&app)[0], "usr");
+    assert!(screen(&app).contains("· by size"));
+}
+
+#[test]
+fn filters_and_views() {
+    let work = tempfile::tempdir().unwrap();
+    let (mut app, _) = app(work.path());
+    app.key(Key::Char('/'));
+    assert!(screen(&app).contains("glob (Enter applies, empty clears):"));
+    typed(&mut app, "*.so");
+    assert_eq!(
+        names(&app),
+        [
+            "usr",
+            "lib",
+            "python3",
+            "site-packages",
+            "torch",
+            "libtorch_cpu.so"
+        ]
+    );
+    assert!(screen(&app).contains("glob **/*.so"));
+    app.key(Key::Char('/'));
+    typed(&mut app, "");
+    // Size filter: at least 6 kB leaves the torch library.
+    app.key(Key::Char('>'));
+    typed(&mut app, "6kB");
+    assert_eq!(names(&app).last().unwrap(), "libtorch_cpu.so");
+    assert!(screen(&app).contains("≥ 6.0 kB"));
+    app.key(Key::Char('>'));
+    typed(&mut app, "lots");
+    assert!(screen(&app).contains("Filter (any key closes)"));
+    app.key(Key::Esc);
+    app.key(Key::Char('>'));
+    typed(&mut app, "");
+    // Only wasted, as of the install layer: its cache and first main.py.
+    keys(
+        &mut app,
+        &[Key::Tab, Key::Up, Key::Up, Key::Tab, Key::Char('w')],
+    );
+    let files: Vec<String> = app
+        .rows
+        .iter()
+        .filter(|r| !r.is_dir)
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(files, ["main.py", "old.bin", "cd"]);
+    // Only this layer's changes, as of the last layer.
+    keys(
+        &mut app,
+        &[Key::Char('w'), Key::Tab, Key::End, Key::Tab, Key::Char('c')],
+    );
+    assert_eq!(names(&app), ["models", "new.bin", "old.bin"]);
+    assert!(screen(&app).contains("only this layer's changes"));
+}
+
+#[test]
+fn metadata_extraction_help_and_the_mouse() {
+    let work = tempfile::tempdir().unwrap();
+    let (mut app, asked) = app(work.path());
+    // As of layer 2, main.py (rewritten there).
+    keys(
+        &mut app,
+        &[
+            Key::Tab,
+            Key::Up,
+            Key::Tab,
+            Key::Home,
+            Key::Enter,
+            Key::Down,
+        ],
+    );
+    assert_eq!(app.row().unwrap().name, "main.py");
+    app.key(Key::Char('i'));
+    let s = screen(&app);
+    assert!(s.contains("/app/main.py"), "{s}");
+    assert!(s.contains("in layer 2: modified"), "{s}");
+    app.key(Key::Char('x'));
+    app.key(Key::Char('x'));
+    assert_eq!(*asked.borrow(), [(2, "app/main.py".to_string())]);
+    assert!(screen(&app).contains("wrote app/main.py"));
+    // A directory is not extracted.
+    keys(&mut app, &[Key::Esc, Key::Up, Key::Char('x')]);
+    assert!(screen(&app).contains("select a file this layer shows"));
+    assert_eq!(asked.borrow().len(), 1);
+    keys(&mut app, &[Key::Esc, Key::Char('?')]);
+    assert!(screen(&app).contains("only wasted: versions the final image no longer shows"));
+    app.key(Key::Esc);
+    // Clicks: the first layer in the list, then the tree's third row.
+    let area = Rect::new(0, 0, 120, 30);
+    app.click(area, 5, 1);
+    assert_eq!(app.layer, 0);
+    app.click(area, 60, 2);
+    assert_eq!(app.row().unwrap().name, "usr");
+    // q quits.
+    assert!(!app.quit);
+    app.key(Key::Char('q'));
+    assert!(app.quit);
+}
+
+/// The real binary in tmux: it opens, verifies in the background, takes
+/// keys and extracts a file.
+#[test]
+#[cfg_attr(ballast_no_tmux, ignore = "needs tmux (Debian package `tmux`)")]
+fn the_binary_in_a_terminal() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    spec()
+        .write(Format::DockerArchive, &dir.join("img.tar"))
+        .unwrap();
+    let socket = dir.join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bin = assert_cmd::cargo::cargo_bin("ballast");
+    let cmd = format!("cd {} && {} explore img.tar", dir.display(), bin.display());
+    tmux(&["new-session", "-d", "-x", "120", "-y", "30", &cmd]);
+    let wait_for = |needle: &str| {
+        for _ in 0..100 {
+            let s = tmux(&["capture-pane", "-p"]);
+            if s.contains(needle) {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!(
+            "no `{needle}` on screen:\n{}",
+            tmux(&["capture-pane", "-p"])
+        );
+    };
+    wait_for("digests verified ✓");
+    wait_for("img.tar as of layer 3");
+    // Open app/, select main.py, extract it.
+    tmux(&["send-keys", "Enter", "Down", "x"]);
+    let s = wait_for("bytes written to");
+    assert!(s.contains("/app/main.py"), "{s}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("ballast-extract/app/main.py")).unwrap(),
+        "print(2)\n"
+    );
+    // A key closes the popup (Escape then q at once would read as Alt-q).
+    tmux(&["send-keys", "Space"]);
+    wait_for("img.tar as of layer 3");
+    tmux(&["send-keys", "q"]);
+    for _ in 0..50 {
+        if Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .arg("has-session")
+            .output()
+            .unwrap()
+            .status
+            .success()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        } else {
+            return;
+        }
+    }
+    panic!("explore did not quit on q");
+}
