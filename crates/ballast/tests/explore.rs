@@ -13,53 +13,18 @@ use std::rc::Rc;
 use ballast_image::explore::Explorer;
 use ballast_image::{LoadOptions, load};
 use ballast_report::explore::{App, Key, draw};
-use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, text, zeros};
+use ballast_testkit::image::Format;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-
-/// A base, a pip install with its cache, the cache deleted and the app
-/// rewritten, an opaque models directory.
-fn spec() -> ImageSpec {
-    ImageSpec::new(vec![
-        Layer::new(
-            "ADD rootfs",
-            vec![
-                zeros("usr/bin/python3", 5_000),
-                Entry::Dir("models".into()),
-                zeros("models/old.bin", 300),
-            ],
-        ),
-        Layer::new(
-            "RUN pip install torch",
-            vec![
-                zeros(
-                    "usr/lib/python3/site-packages/torch/libtorch_cpu.so",
-                    40_000,
-                ),
-                zeros("root/.cache/pip/http/ab/cd", 30_000),
-                text("app/main.py", "print(1)\n"),
-            ],
-        ),
-        Layer::new(
-            "RUN rm -rf /root/.cache/pip",
-            vec![
-                Entry::Whiteout("root/.cache/pip".into()),
-                text("app/main.py", "print(2)\n"),
-            ],
-        ),
-        Layer::new(
-            "COPY models /models",
-            vec![Entry::Opaque("models".into()), zeros("models/new.bin", 700)],
-        ),
-    ])
-}
 
 type Extracted = Rc<RefCell<Vec<(usize, String)>>>;
 
 fn app(dir: &Path) -> (App, Extracted) {
     let path = dir.join("img");
-    spec().write(Format::OciLayout, &path).unwrap();
+    ballast_testkit::samples::layered()
+        .write(Format::OciLayout, &path)
+        .unwrap();
     let image = load(path.to_str().unwrap(), &LoadOptions::default()).unwrap();
     let asked: Extracted = Rc::default();
     let log = asked.clone();
@@ -115,10 +80,13 @@ fn navigation_layers_and_the_tree() {
     assert!(s.contains("Layers (4)"), "{s}");
     assert!(s.contains("70.0 kB   30.0 kB wasted RUN pip"), "{s}");
     assert!(s.contains("img as of layer 3 · by name"), "{s}");
-    assert_eq!(names(&app), ["app", "models", "root", "usr"]);
+    assert_eq!(names(&app), ["app", "etc", "models", "root", "usr"]);
     // Open models: the opaque directory's new file added, the old one removed.
-    keys(&mut app, &[Key::Down, Key::Enter]);
-    assert_eq!(names(&app), ["app", "models", "new.bin", "old.bin", "root", "usr"]);
+    keys(&mut app, &[Key::Down, Key::Down, Key::Enter]);
+    assert_eq!(
+        names(&app),
+        ["app", "etc", "models", "new.bin", "old.bin", "root", "usr"]
+    );
     let s = screen(&app);
     assert!(s.contains("+     700 B     new.bin"), "{s}");
     assert!(s.contains("-     300 B     old.bin"), "{s}");
@@ -126,7 +94,7 @@ fn navigation_layers_and_the_tree() {
     keys(&mut app, &[Key::Down, Key::Left]);
     assert_eq!(app.row().unwrap().name, "models");
     keys(&mut app, &[Key::Left]);
-    assert_eq!(names(&app), ["app", "models", "root", "usr"]);
+    assert_eq!(names(&app), ["app", "etc", "models", "root", "usr"]);
     // The layer list: up one layer, the tree is as of layer 2.
     keys(&mut app, &[Key::Tab, Key::Up]);
     assert_eq!(app.layer, 2);
@@ -156,6 +124,7 @@ fn filters_and_views() {
             "python3",
             "site-packages",
             "torch",
+            "lib",
             "libtorch_cpu.so"
         ]
     );
@@ -230,7 +199,7 @@ fn metadata_extraction_help_and_the_mouse() {
     let area = Rect::new(0, 0, 120, 30);
     app.click(area, 5, 1);
     assert_eq!(app.layer, 0);
-    app.click(area, 60, 2);
+    app.click(area, 60, 3);
     assert_eq!(app.row().unwrap().name, "usr");
     // q quits.
     assert!(!app.quit);
@@ -245,7 +214,7 @@ fn metadata_extraction_help_and_the_mouse() {
 fn the_binary_in_a_terminal() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    spec()
+    ballast_testkit::samples::layered()
         .write(Format::DockerArchive, &dir.join("img.tar"))
         .unwrap();
     let socket = dir.join("tmux.sock");

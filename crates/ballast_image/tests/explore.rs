@@ -5,51 +5,14 @@
 
 use ballast_image::explore::{Explorer, Mark, Sort, View};
 use ballast_image::{LoadOptions, load};
-use ballast_testkit::image::{Entry, Format, ImageSpec, Layer, text, zeros};
-
-/// Layer 0 the base, 1 a pip install with its cache, 2 deletes the cache
-/// and rewrites the app, 3 an opaque models directory.
-pub fn spec() -> ImageSpec {
-    ImageSpec::new(vec![
-        Layer::new(
-            "ADD rootfs",
-            vec![
-                Entry::Dir("usr".into()),
-                zeros("usr/bin/python3", 5_000),
-                text("etc/os-release", "ID=debian\n"),
-                Entry::Dir("models".into()),
-                zeros("models/old.bin", 300),
-            ],
-        ),
-        Layer::new(
-            "RUN pip install torch",
-            vec![
-                zeros(
-                    "usr/lib/python3/site-packages/torch/lib/libtorch_cpu.so",
-                    40_000,
-                ),
-                zeros("root/.cache/pip/http/ab/cd", 30_000),
-                text("app/main.py", "print(1)\n"),
-            ],
-        ),
-        Layer::new(
-            "RUN rm -rf /root/.cache/pip",
-            vec![
-                Entry::Whiteout("root/.cache/pip".into()),
-                text("app/main.py", "print(2)\n"),
-            ],
-        ),
-        Layer::new(
-            "COPY models /models",
-            vec![Entry::Opaque("models".into()), zeros("models/new.bin", 700)],
-        ),
-    ])
-}
+use ballast_testkit::image::Format;
 
 fn explorer() -> Explorer {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("img");
-    spec().write(Format::OciLayout, &path).unwrap();
+    ballast_testkit::samples::layered()
+        .write(Format::OciLayout, &path)
+        .unwrap();
     let image = load(path.to_str().unwrap(), &LoadOptions::default()).unwrap();
     Explorer::new(&image)
 }

@@ -22,4 +22,5 @@ pub mod ml_image;
 pub mod probe;
 pub mod projects;
 pub mod proof;
+pub mod samples;
 pub mod schemas;
