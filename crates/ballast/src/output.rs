@@ -1,7 +1,9 @@
 //! Writing to standard output without panicking when the reader goes away
 //! (`ballast ... | head`).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Output stopped because the pipe was closed; the command ends quietly.
 #[derive(Debug)]
@@ -78,6 +80,52 @@ pub(crate) fn note_once(message: &str) {
 /// Prints `error: MESSAGE` on one line of standard error.
 pub(crate) fn print_error(message: impl std::fmt::Display) {
     eprintln!("error: {}", one_line(&message.to_string()));
+}
+
+/// The steps of a long command on a spinner (`bench`): the current step
+/// with its elapsed time, each finished step printed with its duration.
+/// Hidden when standard error is not a terminal or with `--quiet`.
+pub(crate) struct Steps {
+    bar: indicatif::ProgressBar,
+    current: Mutex<Option<(String, Instant)>>,
+}
+
+impl Steps {
+    pub(crate) fn new(quiet: bool) -> Steps {
+        let bar = indicatif::ProgressBar::hidden();
+        if !quiet && io::stderr().is_terminal() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let style = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .expect("template");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
+        Steps {
+            bar,
+            current: Mutex::new(None),
+        }
+    }
+
+    /// The previous step is done; `step` begins.
+    pub(crate) fn start(&self, step: &str) {
+        self.done();
+        *self.current.lock().expect("steps") = Some((step.to_string(), Instant::now()));
+        self.bar.reset_elapsed();
+        self.bar.set_message(step.to_string());
+    }
+
+    fn done(&self) {
+        if let Some((step, started)) = self.current.lock().expect("steps").take() {
+            let secs = started.elapsed().as_secs_f64();
+            self.bar.println(format!("  {step}: {secs:.1} s"));
+        }
+    }
+
+    /// The last step is done; the spinner goes.
+    pub(crate) fn finish(&self) {
+        self.done();
+        self.bar.finish_and_clear();
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! version (or the given variants) with a real engine, and print the
 //! measured comparison.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -16,7 +15,7 @@ use clap::{Args, ValueEnum};
 
 use crate::exit;
 use crate::inputs::project::{self, ProjectArgs};
-use crate::output::{ColorChoice, emit};
+use crate::output::{ColorChoice, Steps, emit};
 
 #[derive(Args, Debug)]
 pub(crate) struct BenchArgs {
@@ -49,6 +48,9 @@ pub(crate) struct BenchArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     pub format: Format,
+    /// No progress on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Colour.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -185,12 +187,10 @@ pub(crate) fn run(args: BenchArgs) -> Result<u8> {
         registry: args.registry.clone(),
         keep: args.keep,
     };
-    let show = std::io::stderr().is_terminal();
-    let report = bench(&opts, &|step| {
-        if show {
-            eprintln!("bench: {step}");
-        }
-    })?;
+    let steps = Steps::new(args.quiet);
+    let report = bench(&opts, &|step| steps.start(step));
+    steps.finish();
+    let report = report?;
     let text = match args.format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
         Format::Html => crate::commands::report::html(&report)?,
