@@ -262,10 +262,29 @@ fn the_binary_in_a_terminal() {
     tmux(&["send-keys", "Space"]);
     wait_for("img.tar as of layer 3");
     tmux(&["send-keys", "q"]);
+    wait_for_exit(&socket);
+
+    // A layer changed after it was written: it opens, and the background
+    // verification says the digest is wrong.
+    let tar = std::fs::read(dir.join("img.tar")).unwrap();
+    let at = tar.windows(8).position(|w| w == b"print(2)").unwrap();
+    let mut bad = tar.clone();
+    bad[at + 6] = b'3';
+    std::fs::write(dir.join("bad.tar"), bad).unwrap();
+    let cmd = format!("cd {} && {} explore bad.tar", dir.display(), bin.display());
+    tmux(&["new-session", "-d", "-x", "120", "-y", "30", &cmd]);
+    wait_for("bad.tar as of layer 3");
+    wait_for("VERIFICATION FAILED");
+    tmux(&["send-keys", "q"]);
+    wait_for_exit(&socket);
+}
+
+/// Waits for the tmux session to end (the explorer quit).
+fn wait_for_exit(socket: &Path) {
     for _ in 0..50 {
         if Command::new("tmux")
             .arg("-S")
-            .arg(&socket)
+            .arg(socket)
             .arg("has-session")
             .output()
             .unwrap()

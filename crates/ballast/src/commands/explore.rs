@@ -4,12 +4,15 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use ballast_image::LoadOptions;
 use ballast_image::explore::Explorer;
-use ballast_image::layer::EntryKind;
+use ballast_image::layer::{EntryKind, Progress};
+use ballast_report::bytes::format_bytes;
 use ballast_report::explore::{App, Extract, run};
 use clap::Args;
 
@@ -76,16 +79,45 @@ fn options(args: &ImageArgs) -> Result<LoadOptions<'static>> {
     })
 }
 
-/// Reads the image again, checking every digest; says how it went.
+/// Tells the status line how many bytes the verification has read, at
+/// most every quarter second.
+struct Verifying {
+    tx: mpsc::Sender<String>,
+    read: AtomicU64,
+    last: Mutex<Instant>,
+}
+
+impl Progress for Verifying {
+    fn add(&self, bytes: u64) {
+        let read = self.read.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let mut last = self.last.lock().expect("progress");
+        if last.elapsed() >= Duration::from_millis(250) {
+            *last = Instant::now();
+            let line = format!("verifying digests: {} read…", format_bytes(read));
+            let _ = self.tx.send(line);
+        }
+    }
+}
+
+/// Reads the image again, checking every digest; says how it goes.
 fn verify_in_background(args: &ExploreArgs) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     let reference = args.image.clone();
     let opts = options(&args.image_args);
     std::thread::spawn(move || {
-        let line = match opts
-            .map_err(|e| e.to_string())
-            .and_then(|o| ballast_image::load(&reference, &o).map_err(|e| e.to_string()))
-        {
+        let progress = Verifying {
+            tx: tx.clone(),
+            read: AtomicU64::new(0),
+            last: Mutex::new(Instant::now()),
+        };
+        let verified = opts.map_err(|e| e.to_string()).and_then(|o| {
+            let o = LoadOptions {
+                progress: &progress,
+                ..o
+            };
+            ballast_image::load(&reference, &o).map_err(|e| e.to_string())
+        });
+        let line = match verified {
             Ok(_) => "digests verified ✓".to_string(),
             Err(e) => format!("VERIFICATION FAILED: {e}"),
         };
