@@ -40,7 +40,11 @@ fn app(dir: &Path) -> (App, Extracted) {
 
 /// The screen, a line per row, trailing blanks dropped.
 fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    screen_of(app, 30)
+}
+
+fn screen_of(app: &App, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, height)).unwrap();
     terminal.draw(|f| draw(f, app)).unwrap();
     let buffer = terminal.backend().buffer();
     (0..buffer.area.height)
@@ -107,6 +111,26 @@ fn navigation_layers_and_the_tree() {
     keys(&mut app, &[Key::Char('E'), Key::Char('s')]);
     assert_eq!(names(&app)[0], "usr");
     assert!(screen(&app).contains("· by size"));
+}
+
+#[test]
+fn the_tree_scrolls_with_the_selection() {
+    let work = tempfile::tempdir().unwrap();
+    let (mut app, _) = app(work.path());
+    keys(&mut app, &[Key::Char('e'), Key::End]);
+    assert_eq!(app.row().unwrap().name, "libtorch_cpu.so");
+    // Ten lines: the tree shows 7 rows, the last ones.
+    let s = screen_of(&app, 10);
+    assert!(
+        s.contains("libtorch_cpu.so") && !s.contains("main.py"),
+        "{s}"
+    );
+    app.key(Key::Home);
+    let s = screen_of(&app, 10);
+    assert!(
+        s.contains("main.py") && !s.contains("libtorch_cpu.so"),
+        "{s}"
+    );
 }
 
 #[test]

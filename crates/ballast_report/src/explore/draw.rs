@@ -62,7 +62,7 @@ pub(super) fn areas(area: Rect, groups: usize) -> Areas {
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
-    let a = areas(frame.area(), app.ex.groups(&app.snap).len());
+    let a = areas(frame.area(), app.groups.len());
     draw_layers(frame, app, a.layers);
     draw_groups(frame, app, a.groups);
     draw_tree(frame, app, a.tree);
@@ -111,10 +111,9 @@ fn draw_layers(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
 fn draw_groups(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let lines: Vec<Line> = app
-        .ex
-        .groups(&app.snap)
-        .into_iter()
-        .map(|(g, b)| {
+        .groups
+        .iter()
+        .map(|&(g, b)| {
             Line::from(vec![
                 Span::styled("■ ", Style::default().fg(color(g))),
                 Span::raw(format!("{:>9}  {}", format_bytes(b), g.label())),
@@ -135,8 +134,15 @@ fn mark(m: Mark) -> (&'static str, Style) {
 }
 
 fn draw_tree(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let items: Vec<ListItem> = app
-        .rows
+    // Only the rows on screen are drawn: a tree can hold a million.
+    let height = area.height.saturating_sub(2).max(1) as usize;
+    let mut offset = app.tree_offset.get().min(app.selected);
+    if app.selected >= offset + height {
+        offset = app.selected + 1 - height;
+    }
+    app.tree_offset.set(offset);
+    let shown = &app.rows[offset.min(app.rows.len())..(offset + height).min(app.rows.len())];
+    let items: Vec<ListItem> = shown
         .iter()
         .map(|r| {
             let (m, mstyle) = mark(r.mark);
@@ -185,15 +191,12 @@ fn draw_tree(frame: &mut Frame<'_>, app: &App, area: Rect) {
         app.layer,
         views.join(" · ")
     );
-    let mut state = ListState::default()
-        .with_offset(app.tree_offset.get())
-        .with_selected((!app.rows.is_empty()).then_some(app.selected));
+    let mut state =
+        ListState::default().with_selected((!app.rows.is_empty()).then_some(app.selected - offset));
     let list = List::new(items)
         .block(panel(title, app.focus == Focus::Tree))
         .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
     frame.render_stateful_widget(list, area, &mut state);
-    // Kept for the next frame and for mouse clicks.
-    app.tree_offset.set(state.offset());
 }
 
 fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {

@@ -47,6 +47,8 @@ pub struct App {
     pub reference: String,
     pub layer: usize,
     pub snap: Snapshot,
+    /// The snapshot's bytes per group (computed once per layer shown).
+    pub groups: Vec<(ballast_ml::paths::Group, u64)>,
     pub view: View,
     pub rows: Vec<Row>,
     pub focus: Focus,
@@ -85,11 +87,13 @@ impl App {
     pub fn new(ex: Explorer, reference: String, extract: Extract) -> App {
         let layer = ex.layers.len().saturating_sub(1);
         let snap = ex.snapshot(layer);
+        let groups = ex.groups(&snap);
         let mut app = App {
             ex,
             reference,
             layer,
             snap,
+            groups,
             view: View::default(),
             rows: Vec::new(),
             focus: Focus::Tree,
@@ -120,6 +124,7 @@ impl App {
         if layer != self.layer || self.snap.layer != layer {
             self.layer = layer;
             self.snap = self.ex.snapshot(layer);
+            self.groups = self.ex.groups(&self.snap);
             self.refresh();
         }
     }
@@ -132,7 +137,7 @@ impl App {
     /// A left click at `(x, y)` of a screen of `area`: selects the layer or
     /// the tree row under it (a second click on a directory opens it).
     pub fn click(&mut self, area: ratatui::layout::Rect, x: u16, y: u16) {
-        let a = draw::areas(area, self.ex.groups(&self.snap).len());
+        let a = draw::areas(area, self.groups.len());
         let inside = |r: ratatui::layout::Rect| {
             x > r.x && x < r.x + r.width - 1 && y > r.y && y < r.y + r.height - 1
         };
