@@ -36,6 +36,14 @@ fn headline(f: &Fields<'_>) -> Result<String, HtmlError> {
     let count = |label, path: &str| -> Result<(&str, String, Option<u64>), HtmlError> {
         Ok((label, f.u64(path)?.to_string(), None))
     };
+    // No code file to change (none copied in): no rebuild to show.
+    let rebuild = match f.get("rebuild/prediction")?.is_null() {
+        true => ("rebuilt by a code change", "–".to_string(), None),
+        false => bytes(
+            "rebuilt by a code change",
+            "rebuild/prediction/rebuilt_bytes",
+        )?,
+    };
     Ok(stats(&[
         bytes("image now (estimate)", "lint/summary/image/predicted_bytes")?,
         bytes(
@@ -46,10 +54,7 @@ fn headline(f: &Fields<'_>) -> Result<String, HtmlError> {
             "after every fix",
             "lint/summary/image/predicted_after_fixes_bytes",
         )?,
-        bytes(
-            "rebuilt by a code change",
-            "rebuild/prediction/rebuilt_bytes",
-        )?,
+        rebuild,
         bytes("context sent", "context/sent_bytes")?,
         count("errors", "lint/summary/errors")?,
         count("warnings", "lint/summary/warnings")?,
@@ -186,6 +191,9 @@ fn ways(f: &Fields<'_>) -> Result<String, HtmlError> {
 }
 
 fn rebuild(f: &Fields<'_>) -> Result<String, HtmlError> {
+    if f.get("rebuild/prediction")?.is_null() {
+        return Ok("<h2>A one-line code change</h2><p>No application file is copied from the context: no code change to predict.</p>".into());
+    }
     let steps = f.array("rebuild/prediction/steps")?;
     let rows = steps
         .iter()
