@@ -82,6 +82,18 @@ pub(crate) fn print_error(message: impl std::fmt::Display) {
     eprintln!("error: {}", one_line(&message.to_string()));
 }
 
+/// A spinner on standard error with an indicatif `template`, hidden when
+/// standard error is not a terminal or with `--quiet`.
+pub(crate) fn spinner(template: &str, quiet: bool) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::hidden();
+    if !quiet && io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(indicatif::ProgressStyle::with_template(template).expect("template"));
+        bar.enable_steady_tick(Duration::from_millis(120));
+    }
+    bar
+}
+
 /// The steps of a long command on a spinner (`bench`): the current step
 /// with its elapsed time, each finished step printed with its duration.
 /// Hidden when standard error is not a terminal or with `--quiet`.
@@ -92,16 +104,8 @@ pub(crate) struct Steps {
 
 impl Steps {
     pub(crate) fn new(quiet: bool) -> Steps {
-        let bar = indicatif::ProgressBar::hidden();
-        if !quiet && io::stderr().is_terminal() {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            let style = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .expect("template");
-            bar.set_style(style);
-            bar.enable_steady_tick(Duration::from_millis(120));
-        }
         Steps {
-            bar,
+            bar: spinner("{spinner} {msg} [{elapsed}]", quiet),
             current: Mutex::new(None),
         }
     }

@@ -102,8 +102,7 @@ pub fn analyze_with_files(
             image.layers.len()
         ));
     }
-    let created_by: Option<Vec<Option<String>>> = (layer_history.len() == image.layers.len())
-        .then(|| layer_history.iter().map(|h| h.created_by.clone()).collect());
+    let created_by = image.config.created_by(image.layers.len());
     let (base_layers, base_source) = base_boundary(&image, opts, &mut warnings);
     let LoadedImage {
         reference,

@@ -152,7 +152,7 @@ pub struct Row {
 impl Explorer {
     /// The explorer of a loaded image (its entries; nothing is read again).
     pub fn new(image: &LoadedImage) -> Explorer {
-        let history = image.config.layer_history();
+        let created_by = image.config.created_by(image.layers.len());
         let mut ex = Explorer {
             nodes: vec![Node {
                 name: "".into(),
@@ -177,10 +177,9 @@ impl Explorer {
                 };
                 changes.push((ex.intern(&path), change));
             }
-            let created_by = history
-                .get(i)
-                .filter(|_| history.len() == image.layers.len())
-                .and_then(|h| h.created_by.clone())
+            let created_by = created_by
+                .as_ref()
+                .and_then(|c| c[i].clone())
                 .unwrap_or_default();
             let bytes = changes
                 .iter()
@@ -500,10 +499,10 @@ impl Explorer {
     }
 
     /// Every directory of a snapshot (to expand all).
-    pub fn dirs(&self, snap: &Snapshot) -> impl Iterator<Item = NodeId> + '_ {
-        let dirs: Vec<NodeId> = (1..self.nodes.len() as NodeId)
-            .filter(|&n| snap.states[n as usize].present && snap.states[n as usize].is_dir)
-            .collect();
-        dirs.into_iter()
+    pub fn dirs<'s>(&self, snap: &'s Snapshot) -> impl Iterator<Item = NodeId> + 's {
+        (1..self.nodes.len() as NodeId).filter(|&n| {
+            let s = snap.states[n as usize];
+            s.present && s.is_dir
+        })
     }
 }

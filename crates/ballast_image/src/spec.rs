@@ -212,6 +212,13 @@ impl Config {
     pub fn layer_history(&self) -> Vec<&History> {
         self.history.iter().filter(|h| !h.empty_layer).collect()
     }
+
+    /// The step that made each of `layers` layers; `None` when the history
+    /// does not list one entry per layer (then it cannot be matched).
+    pub fn created_by(&self, layers: usize) -> Option<Vec<Option<String>>> {
+        let history = self.layer_history();
+        (history.len() == layers).then(|| history.iter().map(|h| h.created_by.clone()).collect())
+    }
 }
 
 /// One entry of Docker's `manifest.json` in a `docker save` archive.

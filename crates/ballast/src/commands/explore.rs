@@ -44,7 +44,7 @@ pub(crate) fn run_explore(args: ExploreArgs) -> Result<u8> {
         let opts = LoadOptions {
             verify: false,
             progress: &progress,
-            ..options(&args.image_args)?
+            ..args.image_args.load_options()?
         };
         let image = ballast_image::load(&args.image, &opts);
         progress.0.finish_and_clear();
@@ -55,7 +55,7 @@ pub(crate) fn run_explore(args: ExploreArgs) -> Result<u8> {
     let news = (!args.image_args.no_verify).then(|| verify_in_background(&args));
     let extract = extractor(
         args.image.clone(),
-        options(&args.image_args)?,
+        args.image_args.load_options()?,
         args.extract_to,
     );
     let mut app = App::new(ex, args.image.clone(), extract);
@@ -66,17 +66,6 @@ pub(crate) fn run_explore(args: ExploreArgs) -> Result<u8> {
     };
     run(app, news)?;
     Ok(exit::OK)
-}
-
-/// The load options of the image arguments, without progress or captures.
-fn options(args: &ImageArgs) -> Result<LoadOptions<'static>> {
-    Ok(LoadOptions {
-        verify: !args.no_verify,
-        platform: args.platform.clone(),
-        limits: args.limits(),
-        remote: args.remote()?,
-        ..LoadOptions::default()
-    })
 }
 
 /// Tells the status line how many bytes the verification has read, at
@@ -103,7 +92,7 @@ impl Progress for Verifying {
 fn verify_in_background(args: &ExploreArgs) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     let reference = args.image.clone();
-    let opts = options(&args.image_args);
+    let opts = args.image_args.load_options();
     std::thread::spawn(move || {
         let progress = Verifying {
             tx: tx.clone(),

@@ -114,12 +114,7 @@ fn manifest_only(args: &InspectArgs) -> Result<u8> {
     else {
         bail!("--manifest-only reads registry images (docker://HOST/REPO:TAG)");
     };
-    let opts = ballast_image::LoadOptions {
-        verify: !args.image_args.no_verify,
-        platform: args.image_args.platform.clone(),
-        remote: args.image_args.remote()?,
-        ..ballast_image::LoadOptions::default()
-    };
+    let opts = args.image_args.load_options()?;
     let report = ballast_image::registry::manifest_only(&target, &opts)?.report();
     let text = match args.format {
         InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),

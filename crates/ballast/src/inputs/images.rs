@@ -1,8 +1,6 @@
 //! Options shared by the commands that read images, and loading with a
 //! progress bar.
 
-use std::io::IsTerminal;
-
 use anyhow::Result;
 use ballast_context::rebuild::MeasuredLayer;
 use ballast_image::inspection::Report;
@@ -126,7 +124,19 @@ impl ImageArgs {
         self.registry.remote()
     }
 
-    pub(crate) fn limits(&self) -> Limits {
+    /// How to read the image: verification, platform, limits, registry
+    /// access (no progress, nothing captured).
+    pub(crate) fn load_options(&self) -> Result<LoadOptions<'static>> {
+        Ok(LoadOptions {
+            verify: !self.no_verify,
+            platform: self.platform.clone(),
+            limits: self.limits(),
+            remote: self.remote()?,
+            ..LoadOptions::default()
+        })
+    }
+
+    fn limits(&self) -> Limits {
         Limits {
             max_manifest_bytes: self.max_manifest_bytes,
             max_config_bytes: self.max_config_bytes,
@@ -162,14 +172,9 @@ pub(crate) struct Bar(pub(crate) indicatif::ProgressBar);
 impl Bar {
     /// `{verb} {what}: {bytes} ({bytes_per_sec})`.
     pub(crate) fn new(verb: &str, what: &str, quiet: bool) -> Bar {
-        let bar = indicatif::ProgressBar::hidden();
-        if !quiet && std::io::stderr().is_terminal() {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            let template = format!("{{spinner}} {verb} {{msg}}: {{bytes}} ({{bytes_per_sec}})");
-            bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("template"));
-            bar.set_message(what.to_string());
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        }
+        let template = format!("{{spinner}} {verb} {{msg}}: {{bytes}} ({{bytes_per_sec}})");
+        let bar = crate::output::spinner(&template, quiet);
+        bar.set_message(what.to_string());
         Bar(bar)
     }
 }
@@ -204,24 +209,16 @@ pub(crate) fn load_and_analyze(
 ) -> Result<(Report, Vec<(String, u64)>)> {
     let progress = Bar::new("reading", reference, args.quiet);
     let bar = progress.0.clone();
-    let remote = args.remote()?;
     let opts = LoadOptions {
-        verify: !args.no_verify,
-        platform: args.platform.clone(),
-        limits: args.limits(),
         progress: &progress,
         capture: &ballast_image::capture,
-        remote: remote.clone(),
+        ..args.load_options()?
     };
     let base_diff_ids = match &args.base {
         Some(base) => {
             let base_opts = LoadOptions {
-                verify: opts.verify,
-                platform: opts.platform.clone(),
-                limits: opts.limits,
                 progress: &progress,
-                capture: &|_, _| false,
-                remote: remote.clone(),
+                ..args.load_options()?
             };
             Some(
                 ballast_image::load(base, &base_opts)?

@@ -121,7 +121,7 @@ impl App {
     /// Shows the image as of another layer.
     pub fn select_layer(&mut self, layer: usize) {
         let layer = layer.min(self.ex.layers.len().saturating_sub(1));
-        if layer != self.layer || self.snap.layer != layer {
+        if layer != self.layer {
             self.layer = layer;
             self.snap = self.ex.snapshot(layer);
             self.groups = self.ex.groups(&self.snap);

@@ -5,7 +5,10 @@
 use serde_json::Value;
 
 use super::svg::{self, BarGroup, StackedRow};
-use super::{Cell, Fields, HtmlError, esc, exact, legend, num, table, text, titled_stats};
+use super::{
+    Cell, Fields, HtmlError, esc, exact, group_cells, group_legend, legend, num, table, text,
+    titled_stats,
+};
 use crate::bytes::{format_bytes, format_delta};
 
 /// `(title, body)` of the page.
@@ -66,31 +69,15 @@ fn side_by_side(f: &Fields<'_>, a: &str, b: &str) -> Result<String, HtmlError> {
     let groups = f.array("composition")?;
     let row = |label: &str, key: &str| StackedRow {
         label: label.to_string(),
-        parts: groups
-            .iter()
-            .map(|g| svg::Cell {
-                key: text(g, "group"),
-                label: text(g, "label"),
-                bytes: num(g, key),
-                color: format!("var(--{})", text(g, "group")),
-            })
-            .collect(),
+        parts: group_cells(groups, key),
     };
-    let names: Vec<(String, String)> = groups
-        .iter()
-        .map(|g| (format!("var(--{})", text(g, "group")), text(g, "label")))
-        .collect();
-    let names: Vec<(&str, &str)> = names
-        .iter()
-        .map(|(c, l)| (c.as_str(), l.as_str()))
-        .collect();
     let rows = [row("A", "a_bytes"), row("B", "b_bytes")];
     Ok(format!(
         "<h2>Side by side</h2><p class=\"muted\">A: <code>{}</code><br>B: <code>{}</code></p>{}{}<p class=\"basis\">Measured: each image's final filesystem, every file in one group; both bars on one scale.</p>",
         esc(a),
         esc(b),
         svg::stacked_rows(&rows),
-        legend(&names)
+        group_legend(groups)
     ))
 }
 

@@ -5,13 +5,10 @@
 use serde_json::Value;
 
 use super::svg::{self, LayerSegment, Step};
-use super::{Cell, Fields, HtmlError, esc, legend, num, stats, table, text};
+use super::{
+    Cell, Fields, HtmlError, esc, group_cells, group_legend, legend, num, stats, table, text,
+};
 use crate::bytes::format_bytes;
-
-/// The CSS colour of a composition group (`--cuda`, ...).
-fn group_color(group: &str) -> String {
-    format!("var(--{group})")
-}
 
 /// `(title, body)` of the page.
 pub(super) fn page(json: &Value) -> Result<(String, String), HtmlError> {
@@ -110,15 +107,7 @@ fn created_by(layer: &Value) -> String {
 fn composition(f: &Fields<'_>) -> Result<String, HtmlError> {
     let groups = f.array("composition")?;
     let total: u64 = groups.iter().map(|g| num(g, "bytes")).sum();
-    let cells: Vec<svg::Cell> = groups
-        .iter()
-        .map(|g| svg::Cell {
-            key: text(g, "group"),
-            label: text(g, "label"),
-            bytes: num(g, "bytes"),
-            color: group_color(&text(g, "group")),
-        })
-        .collect();
+    let cells = group_cells(groups, "bytes");
     let rows = groups
         .iter()
         .map(|g| {
@@ -131,18 +120,10 @@ fn composition(f: &Fields<'_>) -> Result<String, HtmlError> {
             ]
         })
         .collect();
-    let colors: Vec<(String, String)> = groups
-        .iter()
-        .map(|g| (group_color(&text(g, "group")), text(g, "label")))
-        .collect();
-    let colors: Vec<(&str, &str)> = colors
-        .iter()
-        .map(|(c, l)| (c.as_str(), l.as_str()))
-        .collect();
     Ok(format!(
         "<h2>Where the bytes are</h2>{}{}<p class=\"basis\">Measured: every file of the final filesystem in exactly one group (weights, then caches, then CUDA win over where a file lies); the groups add up to the final size, {}.</p>{}",
         svg::treemap(&cells, 420.0),
-        legend(&colors),
+        group_legend(groups),
         esc(&format_bytes(total)),
         table(
             "composition",

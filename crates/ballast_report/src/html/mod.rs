@@ -261,6 +261,30 @@ pub(crate) fn titled_stats(items: &[(&str, String, Option<u64>, String)]) -> Str
     out
 }
 
+/// The composition groups of a report as chart cells, sized by `bytes_key`
+/// (`bytes`, or a diff's `a_bytes`/`b_bytes`), each in its group's colour.
+pub(crate) fn group_cells(groups: &[Value], bytes_key: &str) -> Vec<svg::Cell> {
+    groups
+        .iter()
+        .map(|g| svg::Cell {
+            key: text(g, "group"),
+            label: text(g, "label"),
+            bytes: num(g, bytes_key),
+            color: format!("var(--{})", text(g, "group")),
+        })
+        .collect()
+}
+
+/// The legend of [`group_cells`].
+pub(crate) fn group_legend(groups: &[Value]) -> String {
+    let cells = group_cells(groups, "bytes");
+    let items: Vec<(&str, &str)> = cells
+        .iter()
+        .map(|c| (c.color.as_str(), c.label.as_str()))
+        .collect();
+    legend(&items)
+}
+
 /// A legend: `(CSS colour, label)`.
 pub(crate) fn legend(items: &[(&str, &str)]) -> String {
     let mut out = String::from(r#"<ul class="legend">"#);
