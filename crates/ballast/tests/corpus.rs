@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::corpus::{Job, ballast, corpus, jobs, json, run_all};
+use common::corpus::{Job, ballast, corpus, jobs, json, run_all, run_all_on};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -202,7 +202,21 @@ fn lint_findings(job: &Job<'_>) -> Result<Vec<(Key, String)>, String> {
     if out.status.code() == Some(2) {
         return Ok(Vec::new());
     }
-    let doc = json(&out, "lint");
+    Ok(keys(&json(&out, "lint")))
+}
+
+/// Every finding of `lint` on one compose file, run from the project's root.
+fn lint_compose_findings(root: &Path, file: &str) -> Result<Vec<(Key, String)>, String> {
+    let out = ballast(root, &["lint", "--format", "json", file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !matches!(out.status.code(), Some(0 | 1)) || stderr.contains("panicked") {
+        return Err(format!("lint: exit {:?}: {stderr}", out.status.code()));
+    }
+    Ok(keys(&json(&out, "lint")))
+}
+
+/// The findings of a lint report as (line, rule, severity) and message.
+fn keys(doc: &serde_json::Value) -> Vec<(Key, String)> {
     let mut found: Vec<(Key, String)> = doc["findings"]
         .as_array()
         .unwrap()
@@ -217,7 +231,7 @@ fn lint_findings(job: &Job<'_>) -> Result<Vec<(Key, String)>, String> {
         })
         .collect();
     found.sort();
-    Ok(found)
+    found
 }
 
 /// What changed between the labels and the findings of one Dockerfile:
@@ -315,10 +329,42 @@ fn lint_findings_are_the_reviewed_ones() {
         }
         merged.insert(job.dockerfile.path.clone(), labels);
     }
+    // Compose files: every service through the runtime rules, labelled the
+    // same way (a section per compose file).
+    let compose: Vec<(&str, &PathBuf, &String)> = c
+        .projects
+        .iter()
+        .flat_map(|p| {
+            p.compose_files
+                .iter()
+                .map(move |f| (p.name.as_str(), &p.dir, f))
+        })
+        .collect();
+    let results = run_all_on(&compose, |(project, _, file)| {
+        lint_compose_findings(&c.root.join(project), file)
+    });
+    for ((project, _, file), found) in compose.iter().zip(results) {
+        let found = match found {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{project}/{file}: {e}"));
+                continue;
+            }
+        };
+        let (read, merged) = by_project
+            .entry(project)
+            .or_insert_with(|| (read_expectations(project), Expectations::new()));
+        let labels = read.remove(file.as_str()).unwrap_or_default();
+        let (labels, diffs) = merge(&labels, &found);
+        for d in diffs {
+            failures.push(format!("{project}/{file}: {d}"));
+        }
+        merged.insert((*file).clone(), labels);
+    }
     for (project, (stale, merged)) in &by_project {
         for s in stale.keys() {
             failures.push(format!(
-                "{project}: [{s}] is not a Dockerfile of the corpus"
+                "{project}: [{s}] is not a Dockerfile or compose file of the corpus"
             ));
         }
         if bless {
@@ -387,7 +433,9 @@ fn readme_precision_table_is_the_labels() {
 
 /// `ballast lint DIR` on a project finds exactly its Dockerfiles (every
 /// naming the corpus uses: `GPUDockerfile`, `cuda.Dockerfile`,
-/// `Dockerfile.dev`, ...), skips its templates with a note, and exits 0 or 1.
+/// `Dockerfile.dev`, ...) and compose files (`compose.cuda.yaml`,
+/// `docker-compose-hub.yaml`, `api-compose.yaml`), skips its templates with
+/// a note, and exits 0 or 1.
 #[test]
 #[cfg_attr(
     ballast_no_corpus,
@@ -415,12 +463,13 @@ fn directory_discovery_finds_every_dockerfile_of_each_project() {
             .filter(|d| d.kind != "template")
             .count();
         let templates = p.dockerfiles.len() - want;
+        let want = want + p.compose_files.len();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let doc = json(&out, "lint DIR");
         let found = doc["summary"]["files"].as_u64().unwrap_or(0) as usize;
         if out.status.code() != Some(0) || found != want {
             failures.push(format!(
-                "{}: {found} of {want} Dockerfiles, exit {:?}: {stderr}",
+                "{}: {found} of {want} Dockerfiles and compose files, exit {:?}: {stderr}",
                 p.name,
                 out.status.code()
             ));

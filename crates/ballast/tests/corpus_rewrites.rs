@@ -169,3 +169,94 @@ fn every_rewrite_of_the_corpus_keeps_what_the_original_builds() {
         rows.len()
     );
 }
+
+/// One compose file of the corpus fixed through standard input (safe and
+/// unsafe fixes): `Err` with what is wrong, else (fixes applied, lines added).
+fn fix_compose(root: &Path, file: &str) -> Result<(usize, usize), String> {
+    let source = std::fs::read_to_string(root.join(file)).unwrap();
+    let run = |args: &[&str], input: &str| {
+        common::ballast(root)
+            .args(args)
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap()
+    };
+    let out = run(
+        &["fix", "--unsafe-fixes", "--stdin-filename", file, "-"],
+        &source,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(0) || stderr.contains("panicked") {
+        return Err(format!(
+            "{file}: fix exit {:?}: {stderr}",
+            out.status.code()
+        ));
+    }
+    let fixed = String::from_utf8(out.stdout).unwrap();
+    // It reads back, with every service it had.
+    let before = ballast_linter::compose::ComposeFile::parse(&source).unwrap();
+    let after = ballast_linter::compose::ComposeFile::parse(&fixed)
+        .map_err(|e| format!("{file}: the fixed file does not read back: {e}"))?;
+    let names = |f: &ballast_linter::compose::ComposeFile| {
+        f.services
+            .iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+    };
+    if names(&before) != names(&after) {
+        return Err(format!("{file}: services changed"));
+    }
+    // Fixes only add lines: the original's lines (comments included) are
+    // all there, in order.
+    let mut new_lines = fixed.lines();
+    for line in source.lines() {
+        if !new_lines.any(|l| l == line) {
+            return Err(format!("{file}: the fixed file lost or changed {line:?}"));
+        }
+    }
+    // Nothing left to fix.
+    let out = run(
+        &["lint", "--format", "json", "--stdin-filename", file, "-"],
+        &fixed,
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{file}: lint of the fixed file: {e}"))?;
+    let left = &doc["summary"]["fixable"];
+    if left["safe"].as_u64() != Some(0) || left["unsafe"].as_u64() != Some(0) {
+        return Err(format!("{file}: fixes left after fixing: {left}"));
+    }
+    Ok((
+        fixes(&stderr),
+        fixed.lines().count() - source.lines().count(),
+    ))
+}
+
+/// Every compose file of the corpus fixed with all of the runtime rules'
+/// fixes: the result reads back with the same services, keeps every line
+/// of the original (comments and order), and leaves nothing to fix.
+#[test]
+#[cfg_attr(
+    ballast_no_corpus,
+    ignore = "needs the conformance corpus: ../shared/corpus or $BALLAST_CORPUS"
+)]
+fn compose_fixes_keep_every_line_and_read_back() {
+    let Some(c) = corpus() else { return };
+    let files: Vec<(std::path::PathBuf, &String)> = c
+        .projects
+        .iter()
+        .flat_map(|p| p.compose_files.iter().map(|f| (c.root.join(&p.name), f)))
+        .collect();
+    let results = common::corpus::run_all_on(&files, |(root, f)| fix_compose(root, f));
+    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let (fixes, files_changed) = results.iter().flatten().fold((0, 0), |(n, c), (f, added)| {
+        (n + f, c + usize::from(*added > 0))
+    });
+    // The corpus has services the fixes harden: a fix that stopped
+    // applying would pass the checks above vacuously.
+    assert!(fixes >= 100, "only {fixes} fixes applied");
+    eprintln!(
+        "{fixes} fixes applied to {files_changed} of {} compose files",
+        files.len()
+    );
+}

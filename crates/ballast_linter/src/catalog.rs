@@ -31,10 +31,13 @@ pub enum Family {
     /// Build practices hadolint checks: commands that prompt, stages that
     /// do not exist, pipes that hide failures.
     Practice,
+    /// How a compose file runs the services: read-only root, capabilities,
+    /// privileges, host access, secrets, resources.
+    Runtime,
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Size,
         Family::Cache,
         Family::Ml,
@@ -43,6 +46,7 @@ impl Family {
         Family::Buildkit,
         Family::Shell,
         Family::Practice,
+        Family::Runtime,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl Family {
             Family::Buildkit => "buildkit",
             Family::Shell => "shell",
             Family::Practice => "practice",
+            Family::Runtime => "runtime",
         }
     }
 }
@@ -110,6 +115,9 @@ pub struct Rule {
     pub shipped_only: bool,
     /// Runs the rule over a Dockerfile.
     pub check: fn(&Checker<'_>, &mut Vec<Finding>),
+    /// Runs the rule over a service of a compose file (the `runtime`
+    /// rules, which have no Dockerfile check).
+    pub compose: Option<fn(&crate::compose::ServiceCx<'_>, &mut Vec<Finding>)>,
 }
 
 impl Rule {
@@ -128,6 +136,7 @@ impl Rule {
         buildkit: None,
         shipped_only: false,
         check: |_, _| {},
+        compose: None,
     };
 
     /// The rule's documentation: the doc comment of its file.

@@ -22,6 +22,7 @@
 pub mod catalog;
 pub mod check_directive;
 pub mod checker;
+pub mod compose;
 pub mod docs;
 pub mod finding;
 pub mod fix;

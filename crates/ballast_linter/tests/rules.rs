@@ -10,11 +10,15 @@
 //! (the Dockerfile's path as shown), `#@ expect LINE MESSAGE` (the case
 //! reports exactly the findings listed, each on the line with the message:
 //! BuildKit's own lint test cases are written so).
+//! A runtime rule's case is a compose file instead (see `compose_case`).
 //! Each case is linted with only the rule selected; the snapshot shows
 //! every finding with its place, help, savings and fix, and the file after
 //! applying the fix.
 
 use std::fmt::Write as _;
+
+#[path = "support/compose_case.rs"]
+mod compose_case;
 
 use ballast_dockerfile::Dockerfile;
 use ballast_linter::{Applicability, BuildContext, LintOptions, Settings, catalog, fix, lint};
@@ -117,10 +121,10 @@ fn parse_fixture(text: &str) -> Vec<Case> {
     cases
 }
 
-fn run_case(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, body) in &case.files {
-        let p = dir.path().join(path);
+/// Writes a case's context files under `dir`.
+fn write_files(dir: &std::path::Path, files: &[(String, FileBody)]) {
+    for (path, body) in files {
+        let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         match body {
             FileBody::Text(t) => std::fs::write(&p, t).unwrap(),
@@ -128,6 +132,61 @@ fn run_case(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, String)>)
             FileBody::Bytes(b) => std::fs::write(&p, b).unwrap(),
         }
     }
+}
+
+/// One finding as the snapshot shows it: place, text, related places,
+/// help, savings and fix.
+fn render(
+    out: &mut String,
+    f: &ballast_linter::Finding,
+    source: &str,
+    line_col: &dyn Fn(usize) -> (usize, usize),
+) {
+    let (l1, c1) = line_col(f.span.start);
+    let (l2, c2) = line_col(f.span.end);
+    writeln!(
+        out,
+        "{} {} [{}] {l1}:{c1}-{l2}:{c2}: {}",
+        f.code(),
+        f.rule.name,
+        f.severity,
+        f.message
+    )
+    .unwrap();
+    writeln!(out, "  | {}", f.span.text(source).replace('\n', "\n  | ")).unwrap();
+    for (span, label) in &f.related {
+        writeln!(out, "  related {}: {label}", line_col(span.start).0).unwrap();
+    }
+    if let Some(h) = &f.help {
+        writeln!(out, "  help: {h}").unwrap();
+    }
+    if let Some(s) = &f.savings {
+        writeln!(
+            out,
+            "  savings: {} {} bytes ({})",
+            s.kind.as_str(),
+            s.bytes,
+            s.basis
+        )
+        .unwrap();
+    }
+    if let Some(fix) = &f.fix {
+        writeln!(
+            out,
+            "  fix ({}): {}",
+            fix.applicability.as_str(),
+            fix.message
+        )
+        .unwrap();
+    }
+}
+
+fn run_case(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, String)>) {
+    if rule.compose.is_some() {
+        return compose_case::run(rule, case);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &case.files);
     let df_path = dir.path().join("Dockerfile");
     std::fs::write(&df_path, &case.dockerfile).unwrap();
     let ctx = case
@@ -154,49 +213,7 @@ fn run_case(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, String)>)
     let mut out = String::new();
     for f in &outcome.findings {
         assert_eq!(f.rule.code, rule.code, "only the selected rule reports");
-        let (l1, c1) = df.line_col(f.span.start);
-        let (l2, c2) = df.line_col(f.span.end);
-        writeln!(
-            out,
-            "{} {} [{}] {l1}:{c1}-{l2}:{c2}: {}",
-            f.code(),
-            f.rule.name,
-            f.severity,
-            f.message
-        )
-        .unwrap();
-        writeln!(
-            out,
-            "  | {}",
-            f.span.text(&case.dockerfile).replace('\n', "\n  | ")
-        )
-        .unwrap();
-        for (span, label) in &f.related {
-            let (l, _) = df.line_col(span.start);
-            writeln!(out, "  related {l}: {label}").unwrap();
-        }
-        if let Some(h) = &f.help {
-            writeln!(out, "  help: {h}").unwrap();
-        }
-        if let Some(s) = &f.savings {
-            writeln!(
-                out,
-                "  savings: {} {} bytes ({})",
-                s.kind.as_str(),
-                s.bytes,
-                s.basis
-            )
-            .unwrap();
-        }
-        if let Some(fix) = &f.fix {
-            writeln!(
-                out,
-                "  fix ({}): {}",
-                fix.applicability.as_str(),
-                fix.message
-            )
-            .unwrap();
-        }
+        render(&mut out, f, &case.dockerfile, &|at| df.line_col(at));
     }
     if outcome.findings.iter().any(|f| f.fix.is_some()) {
         // Fix until nothing changes: the result must parse, converge, and
@@ -391,6 +408,18 @@ rule_tests! {
     package_version_unpinned => "package-version-unpinned",
     consecutive_runs => "consecutive-runs",
     non_numeric_user => "non-numeric-user",
+    compose_not_read_only => "compose-not-read-only",
+    compose_writable_path_unmounted => "compose-writable-path-unmounted",
+    compose_capabilities_not_dropped => "compose-capabilities-not-dropped",
+    compose_broad_capability_added => "compose-broad-capability-added",
+    compose_privileged => "compose-privileged",
+    compose_new_privileges_allowed => "compose-new-privileges-allowed",
+    compose_root_user => "compose-root-user",
+    compose_host_namespace => "compose-host-namespace",
+    compose_docker_socket_mounted => "compose-docker-socket-mounted",
+    compose_secret_in_environment => "compose-secret-in-environment",
+    compose_no_resource_limits => "compose-no-resource-limits",
+    compose_gpu_without_cuda_torch => "compose-gpu-without-cuda-torch",
 }
 
 #[test]

@@ -61,6 +61,30 @@ pub const TORCH_DEPENDENTS: &[&str] = &[
     "openai-whisper",
 ];
 
+/// Inference and training frameworks besides the torch family: a service
+/// that runs one is an ML service (memory-hungry, model caches on disk).
+pub const ML_FRAMEWORKS: &[&str] = &[
+    "transformers",
+    "tensorflow",
+    "tensorflow-cpu",
+    "jax",
+    "onnxruntime",
+    "onnxruntime-gpu",
+    "ctranslate2",
+    "faster-whisper",
+    "llama-cpp-python",
+    "paddlepaddle",
+    "tensorrt",
+];
+
+/// Whether a distribution (normalised name) runs models: the torch family,
+/// what pulls torch in, or another framework.
+pub fn is_ml_framework(name: &str) -> bool {
+    TORCH_FAMILY.contains(&name)
+        || TORCH_DEPENDENTS.contains(&name)
+        || ML_FRAMEWORKS.contains(&name)
+}
+
 /// Whether installing this requirement brings torch (directly or as a dependency).
 pub fn brings_torch(name: &str, extras: &[String]) -> bool {
     let n = normalize_name(name);

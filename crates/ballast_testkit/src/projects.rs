@@ -26,6 +26,9 @@ pub struct Project {
     pub name: String,
     pub dir: PathBuf,
     pub dockerfiles: Vec<ProjectDockerfile>,
+    /// Its compose files, repository paths, sorted (the corpus keeps every
+    /// `docker-compose*.yml`, `compose*.yaml` and `*-compose.yaml`).
+    pub compose_files: Vec<String>,
 }
 
 /// Every project of the corpus at `corpus` (the `corpus/` directory), by name.
@@ -42,11 +45,37 @@ pub fn projects(corpus: &Path) -> Vec<Project> {
         };
         out.push(Project {
             name: e.file_name().to_string_lossy().into_owned(),
+            compose_files: compose_files(&e.path().join("files")),
             dir: e.path(),
             dockerfiles: dockerfiles(&text),
         });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The compose files under a project's `files/`, repository paths, sorted.
+fn compose_files(files: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![files.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+            if path.is_dir() {
+                stack.push(path);
+            } else if name.contains("compose")
+                && (name.ends_with(".yml") || name.ends_with(".yaml"))
+            {
+                let rel = path.strip_prefix(files).expect("under files/");
+                out.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
     out
 }
 

@@ -94,6 +94,10 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
             return out;
         }
     };
+    if job.compose {
+        fix_compose_job(&mut out, prepared, job, source, args);
+        return out;
+    }
     let ctx = prepared.context(job);
     let mut options = prepared.options(job);
     // The image as written, before a fix changes the options' files.
@@ -127,6 +131,47 @@ fn fix_job(prepared: &Prepared, job: &Job, args: &FixArgs) -> Outcome {
         Err(e) => out.error = Some(describe_error(job, &e)),
     }
     out
+}
+
+/// Fixes a compose file: the runtime rules' fixes, applied round by round
+/// on the lossless YAML tree.
+fn fix_compose_job(
+    out: &mut Outcome,
+    prepared: &Prepared,
+    job: &Job,
+    source: String,
+    args: &FixArgs,
+) {
+    if args.restructure {
+        out.refused = Some(format!(
+            "{}: a compose file: --restructure rewrites Dockerfiles",
+            job.display
+        ));
+        return;
+    }
+    let max = if args.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let lint = |text: &str, _: &ballast_linter::compose::ComposeFile| {
+        crate::inputs::compose::lint(
+            job.located(),
+            text,
+            &job.settings,
+            &job.display,
+            &prepared.images,
+        )
+        .map(|(_, findings)| findings)
+        .unwrap_or_default()
+    };
+    match ballast_linter::compose::fix_until_stable(&source, &lint, max) {
+        Ok(fixed) => {
+            record_fixes(out, job, source, &fixed, None);
+            report_left(out, job, &fixed, args.unsafe_fixes);
+        }
+        Err(e) => out.error = Some(format!("{}:{e}", job.display)),
+    }
 }
 
 /// `fix --restructure`: the new Dockerfile, `.dockerignore` and files, or why not.

@@ -89,6 +89,9 @@ pub(crate) fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>
             };
         }
     };
+    if job.compose {
+        return lint_compose_job(prepared, job, source);
+    }
     let options = prepared.options(job);
     let df = options.memo.parse(&source);
     match lint(&df, &options) {
@@ -136,6 +139,29 @@ pub(crate) fn lint_job(prepared: &Prepared, job: &Job, image: Option<Layers<'_>>
             image: None,
             line_starts: Default::default(),
         },
+    }
+}
+
+/// Lints a compose file with the runtime rules.
+fn lint_compose_job(prepared: &Prepared, job: &Job, source: String) -> LintedFile {
+    let result = crate::inputs::compose::lint(
+        job.located(),
+        &source,
+        &job.settings,
+        &job.display,
+        &prepared.images,
+    );
+    let (findings, error) = match result {
+        Ok((_, findings)) => (findings, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    LintedFile {
+        path: job.display.clone(),
+        source,
+        findings,
+        error,
+        image: None,
+        line_starts: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! position.
 
 pub(crate) mod bases;
+pub(crate) mod compose;
 pub(crate) mod images;
 pub(crate) mod project;
 pub(crate) mod targets;

@@ -21,6 +21,7 @@ use crate::config::{self, LintConfig};
 use crate::inputs::bases;
 use crate::inputs::project::build_options;
 use crate::inputs::read_text;
+use ballast_linter::compose::is_compose_name;
 
 /// Which Dockerfiles, and the rule settings.
 #[derive(Args, Debug, Clone)]
@@ -101,11 +102,23 @@ pub(crate) struct Job {
     memo: Memo,
     /// The Dockerfile as a command already read and parsed it.
     parsed: Option<Arc<Dockerfile>>,
+    /// A compose file (judged by the runtime rules), not a Dockerfile.
+    pub compose: bool,
 }
 
 impl Job {
     pub(crate) fn is_stdin(&self) -> bool {
         self.path == Path::new("-")
+    }
+
+    /// Where the file is, for the paths it names: standard input stands
+    /// where `--stdin-filename` says.
+    pub(crate) fn located(&self) -> &Path {
+        if self.is_stdin() {
+            Path::new(&self.display)
+        } else {
+            &self.path
+        }
     }
 }
 
@@ -118,6 +131,8 @@ pub(crate) struct Prepared {
     stdin: Option<Result<String, String>>,
     /// Base images resolved with `--resolve-bases`.
     bases: std::sync::Arc<ResolvedBases>,
+    /// The images compose files' services build, judged once each.
+    pub images: crate::inputs::compose::Images,
 }
 
 /// Whether a file name is a Dockerfile by name.
@@ -164,7 +179,10 @@ fn discover(dir: &Path) -> Vec<PathBuf> {
         .build()
         .flatten()
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter(|e| is_dockerfile_name(&e.file_name().to_string_lossy()))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            is_dockerfile_name(&name) || is_compose_name(&name)
+        })
         .map(|e| e.into_path())
         .collect();
     let (templates, mut out): (Vec<PathBuf>, Vec<PathBuf>) = found.into_iter().partition(|p| {
@@ -290,10 +308,14 @@ pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result
         contexts,
         stdin,
         bases: Default::default(),
+        images: Default::default(),
     };
     if let Some(source) = args.resolve_bases.source {
         // Read and parsed here once, for the lookup and then the lint.
         for i in 0..prepared.jobs.len() {
+            if prepared.jobs[i].compose {
+                continue;
+            }
             if let Ok(text) = prepared.source(&prepared.jobs[i]) {
                 let job = &mut prepared.jobs[i];
                 job.parsed = Some(job.memo.parse(&text));
@@ -302,6 +324,7 @@ pub(crate) fn prepare_with(args: &TargetArgs, known: Option<&Project>) -> Result
         let sources: Vec<(String, LintOptions<'_>)> = prepared
             .jobs
             .iter()
+            .filter(|j| !j.compose)
             .filter_map(|j| Some((prepared.source(j).ok()?, prepared.options(j))))
             .collect();
         let bases = bases::resolve(source, &sources);
@@ -321,7 +344,7 @@ fn files_of(p: &Path) -> Result<Vec<PathBuf>> {
         let found = discover(p);
         if found.is_empty() {
             bail!(
-                "{}: no Dockerfile found (looked for Dockerfile, Containerfile, *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*)",
+                "{}: no Dockerfile or compose file found (looked for Dockerfile, Containerfile, *Dockerfile, Dockerfile.*, Dockerfile-*, Dockerfile_*, compose*.yaml, docker-compose*.yml)",
                 p.display()
             );
         }
@@ -346,8 +369,18 @@ fn job_for(args: &TargetArgs, f: PathBuf, configs: &mut Configs) -> Result<Job> 
     };
     let (cfg, cfg_dir) = configs.for_dir(&dir)?;
     let settings = settings_for(args, &cfg, cfg_dir.as_deref(), &f)?;
+    // Standard input is a compose file when `--stdin-filename` names one.
+    let named = if stdin {
+        Path::new(&args.stdin_filename)
+    } else {
+        f.as_path()
+    };
+    let compose = named
+        .file_name()
+        .is_some_and(|n| ballast_linter::compose::is_compose_path(&n.to_string_lossy()));
     let root = match &args.context {
-        _ if args.no_context => None,
+        // A compose file names its services' contexts itself.
+        _ if args.no_context || compose => None,
         Some(c) => Some(c.clone()),
         None if stdin => None,
         None => Some(dir),
@@ -374,6 +407,7 @@ fn job_for(args: &TargetArgs, f: PathBuf, configs: &mut Configs) -> Result<Job> 
         context_key,
         memo: Memo::default(),
         parsed: None,
+        compose,
     })
 }
 

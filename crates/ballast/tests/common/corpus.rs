@@ -74,6 +74,11 @@ pub(crate) fn jobs(c: &Corpus) -> Vec<Job<'_>> {
 
 /// `f` over every job on all cores, results in job order.
 pub(crate) fn run_all<T: Send>(jobs: &[Job<'_>], f: impl Fn(&Job<'_>) -> T + Sync) -> Vec<T> {
+    run_all_on(jobs, f)
+}
+
+/// `f` over every item on all cores, results in item order.
+pub(crate) fn run_all_on<J: Sync, T: Send>(jobs: &[J], f: impl Fn(&J) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut results: Vec<(usize, T)> = std::thread::scope(|s| {

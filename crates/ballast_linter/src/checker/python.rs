@@ -276,7 +276,14 @@ impl<'a> Checker<'a> {
             }
             stage_end.push(state);
         }
+        // One past the last instruction: the target's image.
+        at.push(stage_end.get(self.target).cloned().flatten());
         at
+    }
+
+    /// Where torch is in the target's image, if it is.
+    pub fn torch_in_image(&self) -> Option<&TorchOrigin> {
+        self.torch_before(self.df.instructions.len())
     }
 
     /// The Python distributions of the size table that earlier RUNs of the
@@ -315,6 +322,13 @@ impl<'a> Checker<'a> {
             }
             stage_end.push(state);
         }
+        // One past the last instruction: the target's image.
+        at.push(stage_end.get(self.target).cloned().unwrap_or_default());
         at
+    }
+
+    /// The Python distributions of the size table in the target's image.
+    pub fn python_in_image(&self) -> &BTreeSet<&'static str> {
+        self.python_installed_before(self.df.instructions.len())
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod cpu_torch;
 pub(crate) mod ml;
 pub(crate) mod practice;
 pub(crate) mod reorder;
+pub(crate) mod runtime;
 pub(crate) mod security;
 pub(crate) mod shell;
 pub(crate) mod size;
@@ -84,6 +85,18 @@ pub(crate) static RULES: &[&Rule] = &[
     &practice::copy_relative_without_workdir::RULE,
     &practice::package_version_unpinned::RULE,
     &practice::consecutive_runs::RULE,
+    &runtime::compose_not_read_only::RULE,
+    &runtime::compose_writable_path_unmounted::RULE,
+    &runtime::compose_capabilities_not_dropped::RULE,
+    &runtime::compose_broad_capability_added::RULE,
+    &runtime::compose_privileged::RULE,
+    &runtime::compose_new_privileges_allowed::RULE,
+    &runtime::compose_root_user::RULE,
+    &runtime::compose_host_namespace::RULE,
+    &runtime::compose_docker_socket_mounted::RULE,
+    &runtime::compose_secret_in_environment::RULE,
+    &runtime::compose_no_resource_limits::RULE,
+    &runtime::compose_gpu_without_cuda_torch::RULE,
 ];
 
 /// The documentation of a rule by name.

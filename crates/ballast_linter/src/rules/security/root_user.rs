@@ -81,6 +81,23 @@ pub(crate) fn last_user(cx: &Checker<'_>) -> Option<(usize, String)> {
     last
 }
 
+/// Who the image's process runs as: what this rule judges, and what the
+/// compose rules ask before dropping capabilities.
+pub(crate) fn image_user(cx: &Checker<'_>) -> crate::compose::ImageUser {
+    use crate::compose::ImageUser;
+    match last_user(cx) {
+        Some((_, user)) if is_root_user(&user) => ImageUser::Root,
+        Some((_, user)) => ImageUser::NonRoot(user),
+        None if drops_privileges(cx) => ImageUser::DropsPrivileges,
+        None => match cx.base_image(cx.target) {
+            Some((b, _)) if runs_as_non_root(&ImageRef::parse(&b)) => {
+                ImageUser::NonRoot(format!("the user of {b}"))
+            }
+            _ => ImageUser::Root,
+        },
+    }
+}
+
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     match last_user(cx) {
         Some((i, user)) if is_root_user(&user) => {

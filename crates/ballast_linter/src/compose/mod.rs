@@ -1,0 +1,279 @@
+//! Compose files: the services a project runs, read with the Dockerfiles
+//! they build, and judged for runtime hardening (the `runtime` rules).
+//!
+//! A compose file is parsed once with yaml-edit, a lossless YAML tree: the
+//! rules read a plain [`Node`] tree (aliases and merge keys resolved) with
+//! byte spans into the file, and fixes are made by editing the lossless
+//! tree, so comments, order and quoting stay as the user wrote them.
+
+mod edit;
+mod facts;
+mod fix;
+mod node;
+mod service;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use ballast_dockerfile::Span;
+use yaml_edit::anchor_resolution::AnchorRegistry;
+
+pub use edit::Change;
+pub use facts::{ImageFacts, ImageUser, WritablePath};
+pub use fix::{ComposeFixed, fix_until_stable};
+pub use node::{Node, Value};
+pub use service::{
+    BASE_NAMES, Build, GpuRequest, Inherited, ResolvedBuild, Service, Volume, interpolate,
+};
+
+use crate::catalog::{self, Rule};
+use crate::finding::Finding;
+use crate::settings::Settings;
+
+/// Names Compose looks for, and the override and variant files projects
+/// keep beside them (`docker-compose.cuda.yml`, `compose.dev.yaml`,
+/// `api-compose.yaml`).
+pub fn is_compose_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some(stem) = lower
+        .strip_suffix(".yml")
+        .or_else(|| lower.strip_suffix(".yaml"))
+    else {
+        return false;
+    };
+    let variant = |rest: &str| rest.is_empty() || rest.starts_with(['.', '-', '_']);
+    stem.strip_prefix("compose").is_some_and(variant)
+        || stem.strip_prefix("docker-compose").is_some_and(variant)
+        || stem.ends_with("-compose")
+}
+
+/// Why a compose file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComposeError {
+    #[error("{line}: not YAML: {message}")]
+    Yaml { line: usize, message: String },
+    #[error("1: not a compose file: the document is not a mapping")]
+    NotAMapping,
+}
+
+/// Whether a file given by name is read as a compose file: a compose
+/// name, or any YAML file (a Dockerfile is never `.yml`).
+pub fn is_compose_path(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    is_compose_name(name) || lower.ends_with(".yml") || lower.ends_with(".yaml")
+}
+
+/// A parsed compose file.
+#[derive(Debug, Clone)]
+pub struct ComposeFile {
+    pub services: Vec<Service>,
+}
+
+impl ComposeFile {
+    pub fn parse(text: &str) -> Result<ComposeFile, ComposeError> {
+        let doc = yaml_edit::Document::from_str(text).map_err(|e| yaml_error(text, &e))?;
+        let registry = AnchorRegistry::from_document(&doc);
+        let root = doc
+            .as_mapping()
+            .and_then(|m| node::convert(&yaml_edit::YamlNode::Mapping(m), &registry, 0))
+            .ok_or(ComposeError::NotAMapping)?;
+        // A file of `include:`s or networks alone has no services.
+        let Some(services) = root.get("services") else {
+            return Ok(ComposeFile {
+                services: Vec::new(),
+            });
+        };
+        let services = services
+            .entries()
+            .iter()
+            .map(|(name, key, body)| Service::new(name, *key, body.clone()))
+            .collect();
+        Ok(ComposeFile { services })
+    }
+}
+
+fn yaml_error(text: &str, e: &yaml_edit::YamlError) -> ComposeError {
+    let (line, message) = match e {
+        yaml_edit::YamlError::Parse { message, line, .. } => (line.unwrap_or(1), message.clone()),
+        other => (1, other.to_string()),
+    };
+    ComposeError::Yaml {
+        line: line.clamp(1, text.lines().count().max(1)),
+        message: message.lines().next().unwrap_or("").to_string(),
+    }
+}
+
+/// What the runtime rules look at for one service.
+pub struct ServiceCx<'a> {
+    pub service: &'a Service,
+    /// The compose file's text.
+    pub source: &'a str,
+    /// The image the service builds, judged from its Dockerfile (`None`:
+    /// the service runs an image built elsewhere, or its Dockerfile could
+    /// not be read).
+    pub image: Option<&'a ImageFacts>,
+}
+
+impl ServiceCx<'_> {
+    /// Whether the project builds this service's image: the rules that add
+    /// hardening judge those, whose needs the Dockerfile shows.
+    pub fn is_built(&self) -> bool {
+        self.service.builds()
+    }
+
+    /// A fix for this service, or `None` when the edit cannot be made.
+    pub fn fix(&self, change: &[Change]) -> Option<crate::finding::Edit> {
+        edit::edit_for(self.source, &self.service.name, change)
+    }
+}
+
+/// Lints a compose file: each service through the runtime rules the
+/// settings enable. `image` gives the facts of a service's built image.
+pub fn lint(
+    file: &ComposeFile,
+    source: &str,
+    settings: &Settings,
+    path: Option<&str>,
+    image: &dyn Fn(&Service) -> Option<ImageFacts>,
+) -> Vec<Finding> {
+    let rules: Vec<&'static Rule> = settings
+        .enabled_rules(path)
+        .into_iter()
+        .filter(|r| r.compose.is_some())
+        .collect();
+    let pragmas = pragmas(source);
+    let mut out = Vec::new();
+    for service in &file.services {
+        let facts = image(service);
+        let cx = ServiceCx {
+            service,
+            source,
+            image: facts.as_ref(),
+        };
+        for rule in &rules {
+            let mut found = Vec::new();
+            (rule.compose.expect("compose rule"))(&cx, &mut found);
+            let severity = settings.severity_of(rule);
+            for mut f in found {
+                if severity != rule.severity {
+                    f.severity = severity;
+                }
+                if !(settings.disable_pragmas || suppressed(&pragmas, source, service, &f)) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.span.start, a.rule.code).cmp(&(b.span.start, b.rule.code)));
+    out
+}
+
+/// `# ballast: ignore=BL901,compose-privileged` comments: (line, rules).
+fn pragmas(source: &str) -> Vec<(usize, Vec<&'static Rule>)> {
+    let mut out = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let Some((_, rest)) = line.split_once("# ballast: ignore=") else {
+            continue;
+        };
+        let list = rest.split_whitespace().next().unwrap_or("");
+        let rules = list.split(',').filter_map(catalog::find).collect();
+        out.push((n + 1, rules));
+    }
+    out
+}
+
+/// Whether a comment silences a finding: on the finding's line or the line
+/// before it, or on the service's key line or the line before it (the
+/// whole service).
+fn suppressed(
+    pragmas: &[(usize, Vec<&'static Rule>)],
+    source: &str,
+    service: &Service,
+    f: &Finding,
+) -> bool {
+    let line_of = |at: usize| source[..at.min(source.len())].matches('\n').count() + 1;
+    let lines = [line_of(f.span.start), line_of(service.key_span.start)];
+    pragmas.iter().any(|(line, rules)| {
+        rules.iter().any(|r| r.code == f.rule.code)
+            && lines.iter().any(|l| *line == *l || *line + 1 == *l)
+    })
+}
+
+/// The span a finding about a missing setting points at: the service's
+/// name.
+pub(crate) fn service_span(service: &Service) -> Span {
+    service.key_span
+}
+
+/// Reads a file the compose file names (another compose file, a
+/// Dockerfile), bounded as the caller bounds its inputs; `None` when it
+/// cannot be read.
+pub type Read<'a> = &'a dyn Fn(&Path) -> Option<String>;
+
+impl ComposeFile {
+    /// Gives each service what it builds on: the service it `extends`, or
+    /// for a partial service of an overlay (`docker-compose.dev.yml`), the
+    /// same service of the directory's base file (`docker-compose.yml`), as
+    /// `docker compose -f base -f overlay` merges them. `path` is where
+    /// this file is.
+    pub fn resolve(&mut self, path: &Path, read: Read<'_>) {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let original = self.clone();
+        let base = base_file(path, read);
+        for s in &mut self.services {
+            s.resolve_extends(&original, dir, read);
+            if let Some((name, base)) = base.as_ref().filter(|_| s.is_partial()) {
+                s.overlay_on(base, dir, name, read);
+            }
+        }
+    }
+}
+
+/// The file `docker compose` reads by default in the directory of `path`,
+/// when `path` is another file: what an overlay there adds to.
+fn base_file(path: &Path, read: Read<'_>) -> Option<(String, ComposeFile)> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let own = path.file_name()?.to_string_lossy();
+    if BASE_NAMES.contains(&own.as_ref()) {
+        return None;
+    }
+    BASE_NAMES.iter().find_map(|name| {
+        let text = read(&dir.join(name))?;
+        Some((name.to_string(), ComposeFile::parse(&text).ok()?))
+    })
+}
+
+/// The facts of the image a resolved build makes: its Dockerfile read with
+/// `read`, its context walked, judged with `settings`. `None` when the
+/// Dockerfile cannot be read or judged. `dir` is the compose file's
+/// directory (the Dockerfile is shown relative to it).
+pub fn image_facts(
+    build: &ResolvedBuild,
+    dir: &Path,
+    settings: &Settings,
+    read: Read<'_>,
+) -> Option<ImageFacts> {
+    let text = read(&build.dockerfile)?;
+    let df = ballast_dockerfile::Dockerfile::parse(&text);
+    let context = crate::BuildContext::load(&build.context, Some(&build.dockerfile)).ok();
+    let mut options = crate::LintOptions {
+        settings: settings.clone(),
+        target: build.build.target.clone(),
+        context: context.as_ref(),
+        ..crate::LintOptions::default()
+    };
+    for (k, v) in &build.build.args {
+        if let Some(v) = v {
+            options.build.build_args.insert(k.clone(), v.clone());
+        }
+    }
+    // `./Dockerfile` as `Dockerfile`, `../../backend/Dockerfile` as it is.
+    let shown: std::path::PathBuf = build
+        .dockerfile
+        .strip_prefix(dir)
+        .unwrap_or(&build.dockerfile)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    ImageFacts::of(&df, &options, &shown.display().to_string()).ok()
+}
