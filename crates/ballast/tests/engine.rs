@@ -13,6 +13,10 @@
 //! the restructured build must reuse the dependency layer and the naive
 //! build must not.
 //!
+//! The restructured image also runs as the hardened service `check`
+//! suggests (read-only root, tmpfs, all capabilities dropped, no new
+//! privileges) and still answers.
+//!
 //! Then issue 14's proof by building (`ballast_testkit::proof`): seven
 //! corpus projects built as written and as restructured, each pair compared
 //! from inside (same Python distributions but packaging tools, `pip check`
@@ -95,13 +99,28 @@ fn example_and_restructured_build_run_and_compare() {
         .build(&fixed, "rag:restructured", &[])
         .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
 
-    // Both serve the API.
-    for image in ["rag:naive", "rag:restructured"] {
+    // Both serve the API; and (issue 21) the restructured image also as
+    // the hardened service `check` suggests: read-only root, tmpfs, every
+    // capability dropped, no new privileges.
+    let hardened = hardened_run_options(&fixed);
+    assert!(
+        ["--read-only", "--cap-drop", "no-new-privileges:true"]
+            .iter()
+            .all(|o| hardened.iter().any(|x| x == o)),
+        "{hardened:?}"
+    );
+    let hardened: Vec<&str> = hardened.iter().map(String::as_str).collect();
+    for (image, options) in [
+        ("rag:naive", &[][..]),
+        ("rag:restructured", &[][..]),
+        ("rag:restructured", &hardened[..]),
+    ] {
         let port = free_port();
         let port_s = port.to_string();
         let body = d
-            .run_http(
+            .run_http_with(
                 image,
+                options,
                 &[
                     "uvicorn",
                     "app.main:app",
@@ -114,7 +133,10 @@ fn example_and_restructured_build_run_and_compare() {
                 "/health",
             )
             .unwrap_or_else(|e| panic!("{e}"));
-        assert!(body.contains("\"status\":\"ok\""), "{image}: {body}");
+        assert!(
+            body.contains("\"status\":\"ok\""),
+            "{image} {options:?}: {body}"
+        );
     }
 
     // The restructured image is smaller.
@@ -305,6 +327,51 @@ fn example_and_restructured_build_run_and_compare() {
 /// Issue 15's aim with `--image`: `lint --image daemon://rag:naive` states
 /// the built image to the byte, sizes the pip cache finding from the image,
 /// and its image after the safe fixes is what `ballast fix` then builds.
+/// `docker run` options for the hardened service block `ballast check`
+/// suggests for a project: `read_only`, `tmpfs`, `cap_drop`, `cap_add`,
+/// `security_opt` and volumes, as Compose passes them to the engine.
+fn hardened_run_options(project: &Path) -> Vec<String> {
+    let out = ballast(project)
+        .args(["check", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let block = report["runtime"]["hardened"].as_str().unwrap().to_string();
+    eprintln!("hardened service:\n{block}");
+    let file = ballast_linter::compose::ComposeFile::parse(&block).unwrap();
+    let service = &file.services[0];
+    let mut options = Vec::new();
+    if service.get("read_only").is_some_and(|v| v.is_true()) {
+        options.push("--read-only".to_string());
+    }
+    let list = |key: &str| {
+        service
+            .get(key)
+            .map(|n| {
+                n.items()
+                    .iter()
+                    .filter_map(|i| i.text())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    for (key, flag) in [
+        ("tmpfs", "--tmpfs"),
+        ("cap_drop", "--cap-drop"),
+        ("cap_add", "--cap-add"),
+        ("security_opt", "--security-opt"),
+        ("volumes", "-v"),
+    ] {
+        for item in list(key) {
+            options.push(flag.to_string());
+            options.push(item);
+        }
+    }
+    options
+}
+
 fn calibrated_savings_match_a_build(d: &Dockerd, naive: &Path, work: &Path) {
     let host = format!("unix://{}", d.socket.display());
     let path = format!("/usr/bin:{}", std::env::var("PATH").unwrap_or_default());

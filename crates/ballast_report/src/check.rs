@@ -29,6 +29,8 @@ pub struct Check<'a> {
     pub restructure: &'a Restructure,
     /// The three ways to improve the file and what each leaves behind.
     pub paths: &'a ballast_linter::paths::Paths,
+    /// How the project runs the image: compose findings, hardened service.
+    pub runtime: &'a crate::runtime::Runtime,
 }
 
 /// One line per way: what it does and what it leaves; then which fits.
@@ -274,6 +276,9 @@ pub fn terminal(c: &Check<'_>, color: bool) -> String {
         out.push_str(&format!("  {l}\n"));
     }
     out.push('\n');
+    out.push_str(&format!("{}\n", s.bold("Runtime:")));
+    out.push_str(&c.runtime.text(false));
+    out.push('\n');
     match c.restructure {
         Restructure::Diff { diff, notes } => {
             out.push_str(&format!(
@@ -355,6 +360,8 @@ pub fn markdown(c: &Check<'_>) -> String {
     for l in lines {
         out.push_str(&format!("- {l}\n"));
     }
+    out.push_str("\n### Runtime\n\n");
+    out.push_str(&c.runtime.text(true));
     out.push_str("\n### Restructured Dockerfile\n\n");
     match c.restructure {
         Restructure::Diff { diff, notes } => {
@@ -416,5 +423,6 @@ pub fn json_value(c: &Check<'_>, dockerfile: &str) -> serde_json::Value {
         },
         "restructure": restructure,
         "paths": {"fits": c.paths.fits().map(|w| w.name()), "ways": ways},
+        "runtime": c.runtime.json_value(),
     })
 }

@@ -23,6 +23,7 @@ mod table;
 pub use style::Style;
 
 /// `ballast rebuild` rendering.
+pub mod runtime;
 pub mod rebuild {
     pub use crate::context::rebuild_terminal as terminal;
 }

@@ -211,8 +211,23 @@ impl Dockerd {
         port: u16,
         path: &str,
     ) -> Result<String, String> {
+        self.run_http_with(image, &[], command, port, path)
+    }
+
+    /// [`Dockerd::run_http`] with `docker run` options (`--read-only`,
+    /// `--cap-drop ALL`, ...) before the image.
+    pub fn run_http_with(
+        &self,
+        image: &str,
+        options: &[&str],
+        command: &[&str],
+        port: u16,
+        path: &str,
+    ) -> Result<String, String> {
         let name = format!("t{}", free_port());
-        let mut args = vec!["run", "-d", "--name", &name, "--network", "host", image];
+        let mut args = vec!["run", "-d", "--name", &name, "--network", "host"];
+        args.extend_from_slice(options);
+        args.push(image);
         args.extend_from_slice(command);
         self.run(&args)?;
         let start = Instant::now();

@@ -33,6 +33,10 @@ pub(crate) struct CheckArgs {
     pub image: Option<String>,
     #[command(flatten)]
     pub resolve_bases: crate::inputs::bases::ResolveBasesArg,
+    /// The compose file that runs the image (default: DIR's compose.yaml,
+    /// compose.yml, docker-compose.yaml or docker-compose.yml).
+    #[arg(long, value_name = "FILE")]
+    pub compose: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -90,6 +94,12 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
 
     let paths = ballast_linter::paths::compare(&p.df, &prepared.options(job), &read)?;
     let restructured = restructure_diff(&p, &paths);
+    let runtime = crate::inputs::compose::runtime(
+        args.compose.as_deref(),
+        &p,
+        &prepared.options(job),
+        &job.settings,
+    )?;
     let check = Check {
         lint: &linted,
         summary: &summary,
@@ -97,6 +107,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         rebuild: changed_file.as_deref().zip(prediction.as_ref()),
         restructure: &restructured,
         paths: &paths,
+        runtime: &runtime,
     };
     let text = match args.format {
         Format::Terminal => ballast_report::check::terminal(&check, args.color.enabled()),
@@ -110,9 +121,11 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8> {
         ))?,
     };
     emit(&text)?;
+    let compose = runtime.compose.iter().flat_map(|c| &c.findings);
     let failing = linted
         .findings
         .iter()
+        .chain(compose)
         .any(|f| f.severity >= ballast_linter::Severity::Warning);
     Ok(if failing { exit::FINDINGS } else { exit::OK })
 }

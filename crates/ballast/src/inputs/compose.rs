@@ -69,3 +69,134 @@ pub(crate) fn lint(
     });
     Ok((file, findings))
 }
+
+/// `check`'s runtime section for a project: its compose file (the one
+/// named, else the directory's base file) linted, and the services that
+/// build its Dockerfile with every runtime fix applied; without a compose
+/// file (or a service building the Dockerfile), a service block written
+/// from the Dockerfile.
+pub(crate) fn runtime(
+    named: Option<&Path>,
+    p: &crate::inputs::project::Project,
+    options: &ballast_linter::LintOptions<'_>,
+    settings: &Settings,
+) -> anyhow::Result<ballast_report::runtime::Runtime> {
+    let path = named.map(Path::to_path_buf).or_else(|| {
+        ballast_linter::compose::BASE_NAMES
+            .iter()
+            .map(|n| p.dir().join(n))
+            .find(|c| c.is_file())
+    });
+    let images = Images::default();
+    let facts = ImageFacts::of(&p.df, options, &p.dockerfile_path.display().to_string()).ok();
+    let Some(path) = path else {
+        return Ok(written(facts.as_ref(), None));
+    };
+    let text = read_text(&path)?;
+    let shown = path.display().to_string();
+    let (file, findings) =
+        lint(&path, &text, settings, &shown, &images).map_err(anyhow::Error::msg)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let ours = std::fs::canonicalize(&p.dockerfile_path).ok();
+    let services: Vec<String> = file
+        .services
+        .iter()
+        .filter(|s| {
+            let built = s.resolved_build(dir).map(|b| b.dockerfile);
+            ours.is_some() && built.and_then(|b| std::fs::canonicalize(b).ok()) == ours
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    let linted = ballast_report::lint::LintedFile {
+        path: shown.clone(),
+        source: text.clone(),
+        findings,
+        error: None,
+        image: None,
+        line_starts: Default::default(),
+    };
+    let relint = |t: &str, _: &ComposeFile| {
+        lint(&path, t, settings, &shown, &images)
+            .map(|(_, f)| f)
+            .unwrap_or_default()
+    };
+    // A volume for each cache the services must keep, so that the root
+    // can be read-only; then every runtime fix.
+    let mut volumes = Vec::new();
+    let mut start = text.clone();
+    for s in file.services.iter().filter(|s| services.contains(&s.name)) {
+        if let Some(f) = images.of(&path, s, settings) {
+            let (t, names) = ballast_linter::compose::with_volumes(&start, s, &f);
+            start = t;
+            volumes.extend(names);
+        }
+    }
+    let fixed = ballast_linter::compose::fix_until_stable(
+        &start,
+        &relint,
+        ballast_linter::Applicability::Unsafe,
+    )
+    .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?;
+    let Some(mut block) = ballast_linter::compose::services_text(&fixed.text, &services) else {
+        return Ok(written(facts.as_ref(), Some(linted)));
+    };
+    if !volumes.is_empty() {
+        block.push_str("volumes:\n");
+        for v in &volumes {
+            block.push_str(&format!("  {v}:\n"));
+        }
+    }
+    // What the fixes leave in those services.
+    let spans: Vec<(usize, usize)> = ComposeFile::parse(&fixed.text)
+        .map(|f| {
+            f.services
+                .iter()
+                .filter(|s| services.contains(&s.name))
+                .map(|s| (s.key_span.start, s.body.span.end))
+                .collect()
+        })
+        .unwrap_or_default();
+    let left = fixed
+        .remaining
+        .iter()
+        .filter(|f| spans.iter().any(|(a, b)| (*a..*b).contains(&f.span.start)))
+        .map(|f| f.message.clone())
+        .collect();
+    Ok(ballast_report::runtime::Runtime {
+        compose: Some(linted),
+        basis: if volumes.is_empty() {
+            format!(
+                "{shown} with every runtime fix; `ballast fix --unsafe-fixes {shown}` writes them"
+            )
+        } else {
+            format!(
+                "{shown} with a volume for each cache it keeps and every runtime fix; `ballast fix --unsafe-fixes {shown}` writes the fixes once the volumes are there"
+            )
+        },
+        services,
+        hardened: block,
+        left,
+    })
+}
+
+/// The runtime section when no compose service builds the Dockerfile: a
+/// service block written from what the Dockerfile shows.
+fn written(
+    facts: Option<&ImageFacts>,
+    compose: Option<ballast_report::lint::LintedFile>,
+) -> ballast_report::runtime::Runtime {
+    let (hardened, left) = match facts {
+        Some(f) => {
+            let (text, left) = ballast_linter::compose::suggested_service("app", ".", f);
+            (text, left.iter().map(|f| f.message.clone()).collect())
+        }
+        None => (String::new(), Vec::new()),
+    };
+    ballast_report::runtime::Runtime {
+        compose,
+        services: Vec::new(),
+        hardened,
+        basis: "written from the Dockerfile: no compose service builds it".to_string(),
+        left,
+    }
+}

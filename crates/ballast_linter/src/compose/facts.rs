@@ -22,8 +22,8 @@ pub enum ImageUser {
 pub struct WritablePath {
     pub path: String,
     pub why: String,
-    /// The image holds files there (a COPY into it, a model downloaded at
-    /// build): a tmpfs would hide them.
+    /// It must keep what is written there (a model cache, which may also
+    /// hold models the build downloaded): a volume, not a tmpfs.
     pub holds_files: bool,
 }
 
@@ -110,12 +110,17 @@ fn writable_paths(cx: &Checker<'_>, user: &ImageUser, ml: bool) -> Vec<WritableP
         why: "temporary files (Python's tempfile, uploads, most libraries)".to_string(),
         holds_files: false,
     }];
+    // A directory the build creates and leaves empty is for the app to
+    // write; one the image copies files into is the app's own code (`mkdir
+    // /app` then `COPY . /app`), which a volume or tmpfs must not cover.
     for (dir, line) in cx.created_dirs() {
-        out.push(WritablePath {
-            holds_files: holds(&dir),
-            path: dir,
-            why: format!("created for the app with mkdir (line {line})"),
-        });
+        if !holds(&dir) {
+            out.push(WritablePath {
+                path: dir,
+                why: format!("created for the app with mkdir (line {line})"),
+                holds_files: false,
+            });
+        }
     }
     let last = cx.image_instructions().last().copied();
     let var = |name: &str| last.and_then(|i| cx.var(i, name)).map(str::to_string);

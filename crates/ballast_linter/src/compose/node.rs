@@ -24,6 +24,14 @@ pub struct Node {
 /// How deep a value may nest: bounds the work on hostile files.
 const MAX_DEPTH: usize = 64;
 
+/// How many values a file may expand to, aliases included: a file of
+/// aliases of aliases ("billion laughs") otherwise expands exponentially.
+pub(crate) const MAX_VALUES: usize = 200_000;
+
+/// The values left to convert; zero once the file expanded past
+/// [`MAX_VALUES`].
+pub(crate) struct Budget(pub(crate) usize);
+
 impl Node {
     /// The value of `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -85,23 +93,29 @@ fn span_of(node: &YamlNode) -> Span {
 }
 
 /// The tree of a yaml-edit node, aliases and merge keys resolved.
-pub(crate) fn convert(node: &YamlNode, registry: &AnchorRegistry, depth: usize) -> Option<Node> {
-    if depth > MAX_DEPTH {
+pub(crate) fn convert(
+    node: &YamlNode,
+    registry: &AnchorRegistry,
+    depth: usize,
+    budget: &mut Budget,
+) -> Option<Node> {
+    if depth > MAX_DEPTH || budget.0 == 0 {
         return None;
     }
+    budget.0 -= 1;
     let span = span_of(node);
     let value = match node {
         YamlNode::Scalar(s) => Value::Scalar(s.as_string()),
         YamlNode::Sequence(seq) => Value::Seq(
             seq.values()
-                .filter_map(|v| convert(&v, registry, depth + 1))
+                .filter_map(|v| convert(&v, registry, depth + 1, budget))
                 .collect(),
         ),
-        YamlNode::Mapping(m) => Value::Map(mapping(m, registry, depth)?),
+        YamlNode::Mapping(m) => Value::Map(mapping(m, registry, depth, budget)?),
         YamlNode::Alias(a) => {
             let target = registry.resolve(&a.name())?;
             let node = YamlNode::from_syntax(target.clone())?;
-            let mut n = convert(&node, registry, depth + 1)?;
+            let mut n = convert(&node, registry, depth + 1, budget)?;
             n.span = span;
             return Some(n);
         }
@@ -114,12 +128,13 @@ fn mapping(
     m: &Mapping,
     registry: &AnchorRegistry,
     depth: usize,
+    budget: &mut Budget,
 ) -> Option<Vec<(String, Span, Node)>> {
     let merged = MergedMapping::new(m.clone(), registry).ok()?;
     let mut out = Vec::new();
     for (k, v) in merged.iter() {
         let key = k.as_scalar().map(|s| s.as_string()).unwrap_or_default();
-        if let Some(n) = convert(&v, registry, depth + 1) {
+        if let Some(n) = convert(&v, registry, depth + 1, budget) {
             out.push((key, span_of(&k), n));
         }
     }

@@ -24,6 +24,7 @@ pub(super) fn page(json: &Value) -> Result<(String, String), HtmlError> {
     body.push_str(&ways(&f)?);
     body.push_str(&rebuild(&f)?);
     body.push_str(&findings(&f)?);
+    body.push_str(&runtime(&json["runtime"]));
     body.push_str(&restructure(&f)?);
     Ok((format!("ballast check: {dockerfile}"), body))
 }
@@ -263,6 +264,51 @@ fn findings(f: &Fields<'_>) -> Result<String, HtmlError> {
             rows
         )
     ))
+}
+
+/// The compose findings and the hardened service block (a report saved
+/// before `check` had them has none).
+fn runtime(r: &Value) -> String {
+    let Some(block) = r["hardened"].as_str() else {
+        return String::new();
+    };
+    let mut out = String::from("<h2>Runtime</h2>");
+    match r["compose"].as_str() {
+        Some(path) => {
+            let rows = r["lint"]["findings"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|x| {
+                    vec![
+                        Cell::Number(num(x, "line") as f64, num(x, "line").to_string()),
+                        Cell::Code(text(x, "name")),
+                        Cell::Text(text(x, "severity")),
+                        Cell::Text(text(x, "message")),
+                    ]
+                })
+                .collect();
+            out.push_str(&format!("<p>{}</p>", esc(path)));
+            out.push_str(&table(
+                "runtime",
+                &[
+                    ("line", true),
+                    ("rule", false),
+                    ("severity", false),
+                    ("finding", false),
+                ],
+                rows,
+            ));
+        }
+        None => out.push_str("<p>No compose file runs the image.</p>"),
+    }
+    out.push_str(&format!(
+        r#"<h3>Hardened service</h3><p class="muted">{}</p><pre><code>{}</code></pre>"#,
+        esc(r["basis"].as_str().unwrap_or("")),
+        esc(block)
+    ));
+    out
 }
 
 fn restructure(f: &Fields<'_>) -> Result<String, HtmlError> {

@@ -29,11 +29,11 @@
 //! ## Fix safety
 //! Unsafe: the fix adds `read_only: true` and a `tmpfs` for every path the
 //! Dockerfile shows the process writing that no mount covers yet (`/tmp`,
-//! directories it creates with `mkdir`) and that holds no file of the
-//! image; ballast cannot see every path a process writes, so a write
-//! elsewhere fails after the fix. No fix when a model cache or a directory
-//! the image copies files into would need to stay writable: give it a
-//! volume first.
+//! empty directories it creates with `mkdir`); ballast cannot see every
+//! path a process writes (a directory the image copies the app into is
+//! taken as code, not data), so a write elsewhere fails after the fix. No
+//! fix when a model cache would need to stay writable: give it a volume
+//! first (`ballast check` shows the block with one).
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::compose::{Change, ServiceCx};

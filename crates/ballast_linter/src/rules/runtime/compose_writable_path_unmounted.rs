@@ -30,11 +30,11 @@
 //! ```
 //!
 //! ## Fix safety
-//! Safe for a path the image holds no file in (`/tmp`, an empty directory
-//! the build creates): the fix adds a `tmpfs` there, which only makes
-//! writable what was not. No fix for a model cache or a directory the
-//! image copies files into: a tmpfs would hide them and lose downloads at
-//! every restart, so that needs a volume, which is yours to name.
+//! Safe for `/tmp` and an empty directory the build creates: the fix adds
+//! a `tmpfs` there, which only makes writable what was not. No fix for a
+//! model cache: a tmpfs would hide what the image put there and lose the
+//! downloads at every restart, so it needs a volume, which is yours to
+//! name.
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
 use crate::compose::{Change, ServiceCx};
