@@ -229,3 +229,67 @@ fn alias_bombs_and_deep_nesting_are_refused() {
         );
     }
 }
+
+const MANIFEST: &str = "\
+# The API on the cluster.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1.0 # built from ./Dockerfile
+          env:
+            - name: HF_TOKEN
+              valueFrom:
+                secretKeyRef: {name: hf, key: token}
+        - name: cache
+          image: redis:7
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+";
+
+/// A Kubernetes manifest beside the Dockerfile: found in the directory (a
+/// YAML file that is not one is left alone), its built container judged by
+/// the same rules in Kubernetes' terms, and fixed in its securityContext.
+#[test]
+fn a_kubernetes_manifest_beside_the_dockerfile_is_judged_and_fixed() {
+    let dir = project(None);
+    std::fs::write(dir.path().join("deploy.yaml"), MANIFEST).unwrap();
+    std::fs::write(dir.path().join("settings.yaml"), "log_level: info\n").unwrap();
+    let v = json(dir.path(), &["lint", "--format", "json", "."], 1);
+    assert_eq!(v["summary"]["files"], 2, "{}", v["summary"]);
+    let found: Vec<(u64, String)> = findings(&v)
+        .into_iter()
+        .filter(|(p, _, _)| p == "deploy.yaml")
+        .map(|(_, l, c)| (l, c))
+        .collect();
+    // The redis container is not built here; the api container lacks the
+    // hardening.
+    assert_eq!(
+        found,
+        [
+            (10, "BL901".to_string()),
+            (10, "BL903".to_string()),
+            (10, "BL906".to_string()),
+        ]
+    );
+    run(ballast(dir.path()).args(["fix", "deploy.yaml"]), 0);
+    let fixed = std::fs::read_to_string(dir.path().join("deploy.yaml")).unwrap();
+    assert!(
+        fixed.contains(
+            "                secretKeyRef: {name: hf, key: token}\n          securityContext:\n            capabilities:\n              drop:\n                - ALL\n            allowPrivilegeEscalation: false\n        - name: cache\n"
+        ),
+        "{fixed}"
+    );
+    let mut lines = fixed.lines();
+    for line in MANIFEST.lines() {
+        assert!(lines.any(|l| l == line), "lost {line:?}:\n{fixed}");
+    }
+}

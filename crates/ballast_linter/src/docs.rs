@@ -123,6 +123,6 @@ fn family_title(f: Family) -> &'static str {
         Family::Buildkit => "BuildKit checks",
         Family::Shell => "Shell (ShellCheck)",
         Family::Practice => "Build practices",
-        Family::Runtime => "Runtime (compose files)",
+        Family::Runtime => "Runtime (compose files, Kubernetes manifests)",
     }
 }

@@ -62,7 +62,7 @@ pub(crate) fn lint(
     shown: &str,
     images: &Images,
 ) -> Result<(ComposeFile, Vec<Finding>), String> {
-    let mut file = ComposeFile::parse(text).map_err(|e| format!("{shown}:{e}"))?;
+    let mut file = ComposeFile::parse_any(text).map_err(|e| format!("{shown}:{e}"))?;
     file.resolve(path, &read);
     let findings = ballast_linter::compose::lint(&file, text, settings, Some(shown), &|s| {
         images.of(path, s, settings)
@@ -147,7 +147,7 @@ pub(crate) fn runtime(
         }
     }
     // What the fixes leave in those services.
-    let spans: Vec<(usize, usize)> = ComposeFile::parse(&fixed.text)
+    let spans: Vec<(usize, usize)> = ComposeFile::parse_any(&fixed.text)
         .map(|f| {
             f.services
                 .iter()

@@ -169,6 +169,31 @@ pub(crate) fn is_template_name(name: &str) -> bool {
     TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
+/// Whether a file is a Kubernetes manifest beside a Dockerfile (or in a
+/// `k8s` or `kubernetes` directory): a YAML file whose text has
+/// `apiVersion` and `kind` at the top.
+fn is_manifest_beside(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase());
+    let yaml = name.is_some_and(|n| n.ends_with(".yaml") || n.ends_with(".yml"));
+    let Some(dir) = path.parent().filter(|_| yaml) else {
+        return false;
+    };
+    let k8s_dir = dir
+        .file_name()
+        .is_some_and(|d| matches!(d.to_string_lossy().as_ref(), "k8s" | "kubernetes"));
+    (k8s_dir || dir.join("Dockerfile").is_file()) && {
+        // The head is enough to tell; the job reads the file whole.
+        let mut head = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut head)
+            })
+            .is_ok_and(|_| ballast_linter::compose::is_manifest(&String::from_utf8_lossy(&head)))
+    }
+}
+
 /// Dockerfiles under a directory, .gitignore respected, sorted. Templates
 /// (`Dockerfile.jinja2`) are left out, each with a note on stderr.
 fn discover(dir: &Path) -> Vec<PathBuf> {
@@ -181,7 +206,7 @@ fn discover(dir: &Path) -> Vec<PathBuf> {
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .filter(|e| {
             let name = e.file_name().to_string_lossy();
-            is_dockerfile_name(&name) || is_compose_name(&name)
+            is_dockerfile_name(&name) || is_compose_name(&name) || is_manifest_beside(e.path())
         })
         .map(|e| e.into_path())
         .collect();

@@ -46,6 +46,86 @@ pub(crate) fn edit_for(source: &str, name: &str, changes: &[Change]) -> Option<E
     (edit.span.start == edit.span.end).then_some(edit)
 }
 
+/// The edit that makes `changes` to a container of a Kubernetes manifest,
+/// in its `securityContext`: `read_only` as `readOnlyRootFilesystem`,
+/// `cap_drop` as `capabilities.drop`, `no-new-privileges` as
+/// `allowPrivilegeEscalation: false`. `None` for what has no single place
+/// there (a tmpfs is an `emptyDir` volume and a mount) or when the result
+/// would change what the user wrote.
+pub(crate) fn container_edit_for(
+    source: &str,
+    at: &super::Container,
+    changes: &[Change],
+) -> Option<Edit> {
+    let file = yaml_edit::YamlFile::from_str(source).ok()?;
+    let doc = file.documents().nth(at.document)?;
+    let mut pod = doc.as_mapping()?;
+    for k in at.pod_path {
+        pod = pod.get_mapping(*k)?;
+    }
+    let container = pod.get_sequence("containers")?.get(at.index)?;
+    let container = container.as_mapping()?.clone();
+    if container.is_flow_style() {
+        return None;
+    }
+    for change in changes {
+        match change {
+            Change::SetTrue("read_only") => set_nested(
+                &container,
+                &["securityContext", "readOnlyRootFilesystem"],
+                YamlValue::from(true),
+            )?,
+            Change::Append("cap_drop", item) => {
+                match container
+                    .get_mapping("securityContext")
+                    .and_then(|sc| sc.get_mapping("capabilities"))
+                    .and_then(|caps| caps.get("drop"))
+                {
+                    Some(drop) => drop.as_sequence()?.push(item.as_str()),
+                    None => set_nested(
+                        &container,
+                        &["securityContext", "capabilities", "drop"],
+                        YamlValue::from(vec![YamlValue::from(item.as_str())]),
+                    )?,
+                }
+            }
+            Change::Append("security_opt", item) if item == "no-new-privileges:true" => set_nested(
+                &container,
+                &["securityContext", "allowPrivilegeEscalation"],
+                YamlValue::from(false),
+            )?,
+            _ => return None,
+        }
+    }
+    let edit = minimal_edit(source, &file.to_string())?;
+    (edit.span.start == edit.span.end).then_some(edit)
+}
+
+/// Sets `value` at `path` under `m`, making the mappings that are missing.
+fn set_nested(m: &yaml_edit::Mapping, path: &[&str], value: YamlValue) -> Option<()> {
+    let (last, parents) = path.split_last()?;
+    let mut at = m.clone();
+    let mut i = 0;
+    while i < parents.len() {
+        match at.get_mapping(parents[i]) {
+            Some(next) => at = next,
+            None => break,
+        }
+        i += 1;
+    }
+    // What is missing, built from the inside out.
+    let mut built = value;
+    let mut key = *last;
+    for k in parents[i..].iter().rev() {
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(key.to_string(), built);
+        built = YamlValue::from_mapping(map);
+        key = k;
+    }
+    at.set(key, built);
+    Some(())
+}
+
 /// The one replacement that turns `old` into `new`: their common prefix and
 /// suffix left alone (on character boundaries).
 fn minimal_edit(old: &str, new: &str) -> Option<Edit> {

@@ -17,7 +17,7 @@ pub fn fix_until_stable(
     lint: &dyn Fn(&str, &ComposeFile) -> Vec<Finding>,
     max: Applicability,
 ) -> Result<ComposeFixed, ComposeError> {
-    let original = ComposeFile::parse(source)?;
+    let original = ComposeFile::parse_any(source)?;
     let mut text = source.to_string();
     let mut file = original.clone();
     let mut out = Fixed::default();
@@ -27,7 +27,7 @@ pub fn fix_until_stable(
         let next = (!chosen.is_empty())
             .then(|| apply(&text, &findings, &chosen))
             .flatten()
-            .and_then(|t| Some((ComposeFile::parse(&t).ok()?, t)))
+            .and_then(|t| Some((ComposeFile::parse_any(&t).ok()?, t)))
             .filter(|(f, _)| keeps_services(&original, f));
         let Some((new_file, new_text)) = next else {
             out.rounds = round - 1;

@@ -9,6 +9,7 @@
 mod edit;
 mod facts;
 mod fix;
+mod kube;
 mod node;
 mod service;
 
@@ -21,6 +22,7 @@ use yaml_edit::anchor_resolution::AnchorRegistry;
 pub use edit::Change;
 pub use facts::{ImageFacts, ImageUser, WritablePath};
 pub use fix::{ComposeFixed, fix_until_stable};
+pub use kube::{Container, is_manifest};
 pub use node::{Node, Value};
 pub use service::{
     BASE_NAMES, Build, GpuRequest, Inherited, ResolvedBuild, Service, Volume, interpolate,
@@ -72,6 +74,15 @@ pub struct ComposeFile {
 }
 
 impl ComposeFile {
+    /// A compose file, or a Kubernetes manifest's containers.
+    pub fn parse_any(text: &str) -> Result<ComposeFile, ComposeError> {
+        if is_manifest(text) {
+            Self::parse_manifest(text)
+        } else {
+            Self::parse(text)
+        }
+    }
+
     pub fn parse(text: &str) -> Result<ComposeFile, ComposeError> {
         let doc = yaml_edit::Document::from_str(text).map_err(|e| yaml_error(text, &e))?;
         let registry = AnchorRegistry::from_document(&doc);
@@ -98,7 +109,7 @@ impl ComposeFile {
     }
 }
 
-fn yaml_error(text: &str, e: &yaml_edit::YamlError) -> ComposeError {
+pub(crate) fn yaml_error(text: &str, e: &yaml_edit::YamlError) -> ComposeError {
     let (line, message) = match e {
         yaml_edit::YamlError::Parse { message, line, .. } => (line.unwrap_or(1), message.clone()),
         other => (1, other.to_string()),
@@ -129,7 +140,20 @@ impl ServiceCx<'_> {
 
     /// A fix for this service, or `None` when the edit cannot be made.
     pub fn fix(&self, change: &[Change]) -> Option<crate::finding::Edit> {
-        edit::edit_for(self.source, &self.service.name, change)
+        match &self.service.container {
+            Some(c) => edit::container_edit_for(self.source, c, change),
+            None => edit::edit_for(self.source, &self.service.name, change),
+        }
+    }
+
+    /// The phrase for this file's dialect: Compose's, or a Kubernetes
+    /// manifest's.
+    pub fn says<'s>(&self, compose: &'s str, kube: &'s str) -> &'s str {
+        if self.service.container.is_some() {
+            kube
+        } else {
+            compose
+        }
     }
 }
 
@@ -226,7 +250,23 @@ impl ComposeFile {
         let dir = path.parent().unwrap_or(Path::new("."));
         let original = self.clone();
         let base = base_file(path, read);
+        // A manifest beside a Dockerfile runs what it builds: every
+        // container but those of official library images (`postgres:16`).
+        let beside = read(&dir.join("Dockerfile")).is_some();
         for s in &mut self.services {
+            if let Some(c) = &s.container {
+                let library = c
+                    .image
+                    .as_deref()
+                    .is_some_and(|i| !i.split(['@', ':']).next().unwrap_or(i).contains('/'));
+                if beside && !library {
+                    s.build = Some(Build {
+                        context: Some(".".to_string()),
+                        ..Build::default()
+                    });
+                }
+                continue;
+            }
             s.resolve_extends(&original, dir, read);
             if let Some((name, base)) = base.as_ref().filter(|_| s.is_partial()) {
                 s.overlay_on(base, dir, name, read);

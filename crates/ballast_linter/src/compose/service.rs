@@ -19,6 +19,8 @@ pub struct Service {
     pub build: Option<Build>,
     /// What it takes from the services it `extends`.
     pub inherited: Inherited,
+    /// A container of a Kubernetes manifest, read as a service.
+    pub container: Option<super::kube::Container>,
 }
 
 /// A service's `build`: the context, Dockerfile, target and arguments.
@@ -158,6 +160,16 @@ impl Service {
             body,
             build,
             inherited: Inherited::default(),
+            container: None,
+        }
+    }
+
+    /// The service as findings name it: "service `api`", or "container
+    /// `api` of Deployment `web`".
+    pub fn describe(&self) -> String {
+        match &self.container {
+            Some(c) => format!("container `{}` of {}", self.name, c.workload),
+            None => format!("service `{}`", self.name),
         }
     }
 
@@ -408,7 +420,8 @@ impl Service {
     /// extends one nor says where its image comes from (no `image`, no
     /// build context).
     pub fn is_partial(&self) -> bool {
-        self.extends().is_none()
+        self.container.is_none()
+            && self.extends().is_none()
             && self.get("image").is_none()
             && self.build.as_ref().is_none_or(|b| b.context.is_none())
     }

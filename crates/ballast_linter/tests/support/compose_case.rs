@@ -21,7 +21,7 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
 fn lint_text(text: &str, path: &Path, settings: &Settings) -> Vec<Finding> {
     let read = |p: &Path| std::fs::read_to_string(p).ok();
     let dir = path.parent().unwrap();
-    let mut file = ComposeFile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let mut file = ComposeFile::parse_any(text).unwrap_or_else(|e| panic!("{e}"));
     file.resolve(path, &read);
     compose::lint(&file, text, settings, None, &|s| {
         image_facts(&s.resolved_build(dir)?, dir, settings, &read)
@@ -63,7 +63,7 @@ fn fixed(case: &Case, source: &str, path: &Path, settings: &Settings, out: &mut 
     let lint = |text: &str, _: &ComposeFile| lint_text(text, path, settings);
     let fixed = compose::fix_until_stable(source, &lint, Applicability::Unsafe)
         .unwrap_or_else(|e| panic!("{}: {e}", case.title));
-    ComposeFile::parse(&fixed.text)
+    ComposeFile::parse_any(&fixed.text)
         .unwrap_or_else(|e| panic!("{}: the fixed file must read back: {e}", case.title));
     let mut new_lines = fixed.text.lines();
     for line in source.lines() {

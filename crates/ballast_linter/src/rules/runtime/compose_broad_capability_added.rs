@@ -61,7 +61,7 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
                 Finding::new(
                     &RULE,
                     item.span,
-                    format!("service `{}` is given {name}", cx.service.name),
+                    format!("{} is given {name}", cx.service.describe()),
                 )
                 .help("remove it, or add back only the narrow capability the service needs"),
             );

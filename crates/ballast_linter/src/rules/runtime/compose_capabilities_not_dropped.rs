@@ -61,7 +61,10 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
     let safe = cx
         .image
         .is_some_and(|f| matches!(f.user, ImageUser::NonRoot(_)) && f.setuid_tool.is_none());
-    let message = "Add `cap_drop: [ALL]`";
+    let message = cx.says(
+        "Add `cap_drop: [ALL]`",
+        "Set `securityContext.capabilities.drop: [ALL]`",
+    );
     let fix = || {
         cx.fix(&[Change::Append("cap_drop", "ALL".to_string())])
             .map(|e| {
@@ -80,10 +83,14 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
         &RULE,
         cx,
         format!(
-            "service `{}` keeps Docker's default capabilities{why}",
-            cx.service.name
+            "{} keeps {} default capabilities{why}",
+            cx.service.describe(),
+            cx.says("Docker's", "the container runtime's")
         ),
     )
-    .help("add `cap_drop: [ALL]`, and `cap_add` only what the service needs");
+    .help(cx.says(
+        "add `cap_drop: [ALL]`, and `cap_add` only what the service needs",
+        "set `securityContext.capabilities.drop: [ALL]`, and `add` only what the container needs",
+    ));
     out.push(f.maybe_fix(fix()));
 }

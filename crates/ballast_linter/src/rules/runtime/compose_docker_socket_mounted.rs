@@ -49,8 +49,8 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
                     &RULE,
                     v.span,
                     format!(
-                        "service `{}` mounts the container engine's socket{}: it can take over the host",
-                        cx.service.name,
+                        "{} mounts the container engine's socket{}: it can take over the host",
+                        cx.service.describe(),
                         if v.read_only { " (read-only does not limit the API)" } else { "" }
                     ),
                 )

@@ -50,8 +50,8 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
                 &RULE,
                 gpu.span,
                 format!(
-                    "service `{}` asks for a GPU ({}) but {} installs CPU-only torch",
-                    cx.service.name, gpu.how, facts.dockerfile
+                    "{} asks for a GPU ({}) but {} installs CPU-only torch",
+                    cx.service.describe(), gpu.how, facts.dockerfile
                 ),
             )
             .help("build it with CUDA torch (drop the CPU index for this variant), or remove the GPU reservation"),

@@ -52,12 +52,15 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
                     &RULE,
                     span,
                     format!(
-                        "service `{}` shares the host's {what} namespace",
-                        cx.service.name
+                        "{} shares the host's {what} namespace",
+                        cx.service.describe()
                     ),
                 )
                 .help(if *key == "network_mode" {
-                    "publish the ports it serves with `ports:` instead"
+                    cx.says(
+                        "publish the ports it serves with `ports:` instead",
+                        "reach it through a Service instead of `hostNetwork`",
+                    )
                 } else {
                     "remove it unless the service must see the host's processes"
                 }),

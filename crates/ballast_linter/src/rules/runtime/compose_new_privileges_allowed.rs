@@ -61,7 +61,10 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let tool = cx.image.and_then(|f| f.setuid_tool.clone());
-    let message = "Add `security_opt: [no-new-privileges:true]`";
+    let message = cx.says(
+        "Add `security_opt: [no-new-privileges:true]`",
+        "Set `securityContext.allowPrivilegeEscalation: false`",
+    );
     let unsafe_ = tool.is_some();
     let fix = || {
         cx.fix(&[Change::Append(
@@ -83,10 +86,13 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
         &RULE,
         cx,
         format!(
-            "service `{}` can gain privileges through set-user-ID programs{why}",
-            cx.service.name
+            "{} can gain privileges through set-user-ID programs{why}",
+            cx.service.describe()
         ),
     )
-    .help("add `no-new-privileges:true` to `security_opt`");
+    .help(cx.says(
+        "add `no-new-privileges:true` to `security_opt`",
+        "set `securityContext.allowPrivilegeEscalation: false`",
+    ));
     out.push(f.maybe_fix(fix()));
 }

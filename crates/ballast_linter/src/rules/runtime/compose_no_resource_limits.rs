@@ -62,8 +62,11 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
         missing(
             &RULE,
             cx,
-            format!("ML service `{}` has no memory limit: {why}", s.name),
+            format!("ML {} has no memory limit: {why}", s.describe()),
         )
-        .help("set `deploy.resources.limits.memory` (and `cpus`) to what its models need"),
+        .help(cx.says(
+            "set `deploy.resources.limits.memory` (and `cpus`) to what its models need",
+            "set `resources.limits.memory` (and `cpu`) to what its models need",
+        )),
     );
 }

@@ -63,12 +63,15 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
         &RULE,
         cx,
         format!(
-            "service `{}` runs with a writable root file system",
-            cx.service.name
+            "{} runs with a writable root file system",
+            cx.service.describe()
         ),
     )
     .help(
+        cx.says(
         "add `read_only: true`, with `tmpfs` (scratch) or volumes (data) for the paths it writes",
+        "set `securityContext.readOnlyRootFilesystem: true`, with `emptyDir` volumes for the paths it writes",
+    ),
     );
     let Some(facts) = cx.image else {
         out.push(f);

@@ -40,9 +40,12 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
             Finding::new(
                 &RULE,
                 span,
-                format!("service `{}` runs privileged: root in it is root on the host", cx.service.name),
+                format!("{} runs privileged: root in it is root on the host", cx.service.describe()),
             )
-            .help("remove `privileged`; give GPUs with `deploy.resources.reservations.devices`, and only the capabilities needed with `cap_add`"),
+            .help(cx.says(
+        "remove `privileged`; give GPUs with `deploy.resources.reservations.devices`, and only the capabilities needed with `cap_add`",
+        "remove `privileged: true`; request GPUs with `resources.limits` (`nvidia.com/gpu`), and only the capabilities needed with `capabilities.add`",
+    )),
         );
     }
 }

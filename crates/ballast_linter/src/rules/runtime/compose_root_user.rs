@@ -43,9 +43,10 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let span = cx.service.key_span("user").expect("user");
+    let written = cx.says("user", "runAsUser");
     let base = format!(
-        "service `{}` runs as root (`user: {user}`)",
-        cx.service.name
+        "{} runs as root (`{written}: {user}`)",
+        cx.service.describe()
     );
     out.push(match cx.image.map(|f| &f.user) {
         Some(ImageUser::NonRoot(u)) => Finding::new(
@@ -54,9 +55,15 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
             format!("{base}, overriding the image's user `{u}`"),
         )
         .severity(Severity::Error)
-        .help("remove `user:`: the image already runs as a non-root user"),
+        .help(cx.says(
+        "remove `user:`: the image already runs as a non-root user",
+        "remove `runAsUser: 0`: the image already runs as a non-root user",
+    )),
         _ => Finding::new(&RULE, span, base).help(
-            "run it as an unprivileged user (`user: \"10001:10001\"`), or set one in its Dockerfile",
+            cx.says(
+        "run it as an unprivileged user (`user: \"10001:10001\"`), or set one in its Dockerfile",
+        "run it as an unprivileged user (`runAsUser: 10001`, `runAsNonRoot: true`), or set one in its Dockerfile",
+    ),
         ),
     });
 }

@@ -61,9 +61,12 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
                 Finding::new(
                     &RULE,
                     span,
-                    format!("service `{}` has {how} {name} written in its environment", cx.service.name),
+                    format!("{} has {how} {name} written in its environment", cx.service.describe()),
                 )
-                .help(format!("take it from the environment (`{name}: ${{{name}}}`) or a `.env` file kept out of git, or use compose `secrets:`")),
+                .help(match cx.service.container {
+                    None => format!("take it from the environment (`{name}: ${{{name}}}`) or a `.env` file kept out of git, or use compose `secrets:`"),
+                    Some(_) => "take it from a Secret (`valueFrom.secretKeyRef`)".to_string(),
+                }),
             );
         }
     }

@@ -66,14 +66,20 @@ fn check(cx: &ServiceCx<'_>, out: &mut Vec<Finding>) {
             &RULE,
             span,
             format!(
-                "service `{}` is read-only but its image writes {} ({})",
-                cx.service.name, w.path, w.why
+                "{} is read-only but its image writes {} ({})",
+                cx.service.describe(),
+                w.path,
+                w.why
             ),
         );
         if w.holds_files {
             out.push(f.help(format!("mount a volume at {}", w.path)));
         } else {
-            let f = f.help(format!("add `{}` to `tmpfs`", w.path));
+            let f = f.help(format!(
+                "{} {}",
+                cx.says("add to `tmpfs`:", "mount an `emptyDir` volume at"),
+                w.path
+            ));
             let fix = cx
                 .fix(&[Change::Append("tmpfs", w.path.clone())])
                 .map(|e| Fix::safe(format!("Add a tmpfs at {}", w.path), vec![e]));
