@@ -323,6 +323,15 @@ fn check_page_matches_its_json(dir: &Path) {
         column(dom, "findings", 0).len(),
         json["lint"]["findings"].as_array().unwrap().len()
     );
+    // The runtime section: no compose file here, the service block written
+    // from the Dockerfile, escaped into the page whole.
+    has(
+        dom,
+        "<h2>Runtime</h2><p>No compose file runs the image.</p>",
+    );
+    let block = json["runtime"]["hardened"].as_str().unwrap();
+    assert!(block.contains("read_only: true"), "{block}");
+    has(dom, &format!("<pre><code>{}</code></pre>", block));
     // A project that copies no application file has no rebuild to predict
     // (15 of the corpus's 78 Dockerfiles check reads): the page says so.
     let mut none = json.clone();
