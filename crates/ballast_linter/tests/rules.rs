@@ -134,6 +134,21 @@ fn write_files(dir: &std::path::Path, files: &[(String, FileBody)]) {
     }
 }
 
+/// A fixed file converged with nothing fixable left, and fixing it again
+/// changed nothing.
+fn assert_stable(title: &str, fixed: &fix::Fixed, again: &fix::Fixed) {
+    assert!(fixed.converged, "{title}: fixing did not converge");
+    assert!(
+        fixed.remaining.iter().all(|f| f.fix.is_none()),
+        "{title}: a fixable finding remains after fixing"
+    );
+    assert_eq!(
+        again.text, fixed.text,
+        "{title}: fixing the fixed file changed it"
+    );
+    assert!(again.applied.is_empty(), "{title}: not idempotent");
+}
+
 /// One finding as the snapshot shows it: place, text, related places,
 /// help, savings and fix.
 fn render(
@@ -228,20 +243,9 @@ fn run_case(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, String)>)
             case.title,
             fixed.text
         );
-        assert!(fixed.converged, "{}: fixing did not converge", case.title);
-        assert!(
-            fixed.remaining.iter().all(|f| f.fix.is_none()),
-            "{}: a fixable finding remains after fixing",
-            case.title
-        );
         let again =
             fix::fix_until_stable(&fixed.text, &mut options, Applicability::Unsafe, &read).unwrap();
-        assert_eq!(
-            again.text, fixed.text,
-            "{}: fixing the fixed file changed it",
-            case.title
-        );
-        assert!(again.applied.is_empty(), "{}: not idempotent", case.title);
+        assert_stable(&case.title, &fixed, &again);
         writeln!(out, "  --- after fixes ({} round(s))", fixed.rounds).unwrap();
         for l in fixed.text.lines() {
             writeln!(out, "  {l}").unwrap();
