@@ -15,6 +15,7 @@ use clap::{Args, ValueEnum};
 
 use crate::exit;
 use crate::inputs::project::{self, ProjectArgs};
+use crate::output::ReportFormat as Format;
 use crate::output::{ColorChoice, Steps, emit};
 
 #[derive(Args, Debug)]
@@ -60,15 +61,6 @@ pub(crate) struct BenchArgs {
 pub(crate) enum EngineArg {
     Docker,
     Podman,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    Terminal,
-    Json,
-    Markdown,
-    /// One self-contained page with charts (see `ballast report`).
-    Html,
 }
 
 /// Writes a variant's Dockerfile in its own directory beside its

@@ -9,12 +9,13 @@ use ballast_linter::paths::Paths;
 use ballast_linter::restructure::Refusal;
 use ballast_report::check::{Check, Restructure};
 use ballast_report::lint::summarize;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::commands::lint::lint_job;
 use crate::exit;
 use crate::inputs::project::{self, Project, ProjectArgs};
 use crate::inputs::targets::{TargetArgs, prepare_with};
+use crate::output::ReportFormat as Format;
 use crate::output::{ColorChoice, emit};
 
 #[derive(Args, Debug)]
@@ -37,15 +38,6 @@ pub(crate) struct CheckArgs {
     /// compose.yml, docker-compose.yaml or docker-compose.yml).
     #[arg(long, value_name = "FILE")]
     pub compose: Option<std::path::PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    Terminal,
-    Json,
-    Markdown,
-    /// One self-contained page with charts (see `ballast report`).
-    Html,
 }
 
 pub(crate) fn run(args: CheckArgs) -> Result<u8> {
