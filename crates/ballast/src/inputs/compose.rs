@@ -31,11 +31,10 @@ impl Images {
     /// none or its Dockerfile cannot be read or judged.
     pub(crate) fn of(
         &self,
-        compose_path: &Path,
+        dir: &Path,
         service: &Service,
         settings: &Settings,
     ) -> Option<ImageFacts> {
-        let dir = compose_path.parent().unwrap_or(Path::new("."));
         let build = service.resolved_build(dir)?;
         let key = (
             build.dockerfile.clone(),
@@ -64,8 +63,9 @@ pub(crate) fn lint(
 ) -> Result<(ComposeFile, Vec<Finding>), String> {
     let mut file = ComposeFile::parse_any(text).map_err(|e| format!("{shown}:{e}"))?;
     file.resolve(path, &read);
+    let dir = file.dir_of(path);
     let findings = ballast_linter::compose::lint(&file, text, settings, Some(shown), &|s| {
-        images.of(path, s, settings)
+        images.of(&dir, s, settings)
     });
     Ok((file, findings))
 }
@@ -96,13 +96,13 @@ pub(crate) fn runtime(
     let shown = path.display().to_string();
     let (file, findings) =
         lint(&path, &text, settings, &shown, &images).map_err(anyhow::Error::msg)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = file.dir_of(&path);
     let ours = std::fs::canonicalize(&p.dockerfile_path).ok();
     let services: Vec<String> = file
         .services
         .iter()
         .filter(|s| {
-            let built = s.resolved_build(dir).map(|b| b.dockerfile);
+            let built = s.resolved_build(&dir).map(|b| b.dockerfile);
             ours.is_some() && built.and_then(|b| std::fs::canonicalize(b).ok()) == ours
         })
         .map(|s| s.name.clone())
@@ -125,7 +125,7 @@ pub(crate) fn runtime(
     let mut volumes = Vec::new();
     let mut start = text.clone();
     for s in file.services.iter().filter(|s| services.contains(&s.name)) {
-        if let Some(f) = images.of(&path, s, settings) {
+        if let Some(f) = images.of(&dir, s, settings) {
             let (t, names) = ballast_linter::compose::with_volumes(&start, s, &f);
             start = t;
             volumes.extend(names);

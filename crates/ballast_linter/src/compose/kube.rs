@@ -83,7 +83,10 @@ impl ComposeFile {
         if budget.0 == 0 {
             return Err(ComposeError::TooLarge);
         }
-        Ok(ComposeFile { services })
+        Ok(ComposeFile {
+            services,
+            project_dir: None,
+        })
     }
 }
 

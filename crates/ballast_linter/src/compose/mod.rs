@@ -71,6 +71,11 @@ pub fn is_compose_path(name: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct ComposeFile {
     pub services: Vec<Service>,
+    /// Where its relative paths start when that is not its own directory:
+    /// an overlay of the base file in the directory above it (`docker
+    /// compose -f deploy/compose.yaml -f deploy/optional/gpu.yaml` resolves
+    /// both from `deploy/`).
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 impl ComposeFile {
@@ -98,6 +103,7 @@ impl ComposeFile {
         let Some(services) = root.get("services") else {
             return Ok(ComposeFile {
                 services: Vec::new(),
+                project_dir: None,
             });
         };
         let services = services
@@ -105,7 +111,18 @@ impl ComposeFile {
             .iter()
             .map(|(name, key, body)| Service::new(name, *key, body.clone()))
             .collect();
-        Ok(ComposeFile { services })
+        Ok(ComposeFile {
+            services,
+            project_dir: None,
+        })
+    }
+
+    /// The directory the file's relative paths start from, for a file at
+    /// `path`.
+    pub fn dir_of(&self, path: &Path) -> std::path::PathBuf {
+        self.project_dir
+            .clone()
+            .unwrap_or_else(|| path.parent().unwrap_or(Path::new(".")).to_path_buf())
     }
 }
 
@@ -247,9 +264,19 @@ impl ComposeFile {
     /// `docker compose -f base -f overlay` merges them. `path` is where
     /// this file is.
     pub fn resolve(&mut self, path: &Path, read: Read<'_>) {
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let own_dir = path.parent().unwrap_or(Path::new("."));
+        let partial: Vec<String> = self
+            .services
+            .iter()
+            .filter(|s| s.is_partial())
+            .map(|s| s.name.clone())
+            .collect();
+        let base = base_file(path, read, &partial);
+        if let Some((_, _, base_dir)) = base.as_ref().filter(|(_, _, d)| d != own_dir) {
+            self.project_dir = Some(base_dir.clone());
+        }
+        let dir = &self.dir_of(path);
         let original = self.clone();
-        let base = base_file(path, read);
         // A manifest beside a Dockerfile runs what it builds: every
         // container but those of official library images (`postgres:16`).
         let beside = read(&dir.join("Dockerfile")).is_some();
@@ -268,25 +295,43 @@ impl ComposeFile {
                 continue;
             }
             s.resolve_extends(&original, dir, read);
-            if let Some((name, base)) = base.as_ref().filter(|_| s.is_partial()) {
-                s.overlay_on(base, dir, name, read);
+            if let Some((name, base, base_dir)) = base.as_ref().filter(|_| s.is_partial()) {
+                s.overlay_on(base, base_dir, name, read);
             }
         }
     }
 }
 
 /// The file `docker compose` reads by default in the directory of `path`,
-/// when `path` is another file: what an overlay there adds to.
-fn base_file(path: &Path, read: Read<'_>) -> Option<(String, ComposeFile)> {
+/// when `path` is another file: what an overlay there adds to (its name as
+/// shown, the file, its directory). Failing that, the one in the directory
+/// above when it defines a service `path` only adds to (`partial`).
+fn base_file(
+    path: &Path,
+    read: Read<'_>,
+    partial: &[String],
+) -> Option<(String, ComposeFile, std::path::PathBuf)> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let own = path.file_name()?.to_string_lossy();
     if BASE_NAMES.contains(&own.as_ref()) {
         return None;
     }
-    BASE_NAMES.iter().find_map(|name| {
-        let text = read(&dir.join(name))?;
-        Some((name.to_string(), ComposeFile::parse(&text).ok()?))
-    })
+    let in_dir = |d: &Path| {
+        BASE_NAMES.iter().find_map(|name| {
+            let text = read(&d.join(name))?;
+            Some((name.to_string(), ComposeFile::parse(&text).ok()?))
+        })
+    };
+    if let Some((name, file)) = in_dir(dir) {
+        return Some((name, file, dir.to_path_buf()));
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new(".."));
+    let (name, file) = in_dir(parent)?;
+    let adds_to = file.services.iter().any(|s| partial.contains(&s.name));
+    adds_to.then(|| (format!("../{name}"), file, parent.to_path_buf()))
 }
 
 /// The facts of the image a resolved build makes: its Dockerfile read with

@@ -20,11 +20,11 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 fn lint_text(text: &str, path: &Path, settings: &Settings) -> Vec<Finding> {
     let read = |p: &Path| std::fs::read_to_string(p).ok();
-    let dir = path.parent().unwrap();
     let mut file = ComposeFile::parse_any(text).unwrap_or_else(|e| panic!("{e}"));
     file.resolve(path, &read);
+    let dir = file.dir_of(path);
     compose::lint(&file, text, settings, None, &|s| {
-        image_facts(&s.resolved_build(dir)?, dir, settings, &read)
+        image_facts(&s.resolved_build(&dir)?, &dir, settings, &read)
     })
 }
 
@@ -35,6 +35,7 @@ pub(crate) fn run(rule: &catalog::Rule, case: &Case) -> (String, Vec<(usize, Str
         .path()
         .join(case.path.as_deref().unwrap_or("compose.yaml"));
     let source = &case.dockerfile;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, source).unwrap();
     let settings = Settings {
         select: vec![rule.code.to_string()],
