@@ -26,7 +26,20 @@ fn read(path: &Path) -> Option<String> {
     read_text(path).ok()
 }
 
+/// The key of an image: its Dockerfile's real path, so that a compose
+/// file's `./Dockerfile` and `check`'s `-f Dockerfile` are one image.
+fn image_key(dockerfile: &Path, args: Vec<String>, target: Option<String>) -> ImageKey {
+    let path = std::fs::canonicalize(dockerfile).unwrap_or_else(|_| dockerfile.to_path_buf());
+    (path, args, target)
+}
+
 impl Images {
+    /// Records the facts of an image already judged (`check`'s project),
+    /// so a compose service that builds it does not read and walk it again.
+    pub(crate) fn seed(&self, key: ImageKey, facts: Option<ImageFacts>) {
+        self.known.lock().expect("images").insert(key, facts);
+    }
+
     /// The facts of the image `service` builds, or `None` when it builds
     /// none or its Dockerfile cannot be read or judged.
     pub(crate) fn of(
@@ -36,8 +49,8 @@ impl Images {
         settings: &Settings,
     ) -> Option<ImageFacts> {
         let build = service.resolved_build(dir)?;
-        let key = (
-            build.dockerfile.clone(),
+        let key = image_key(
+            &build.dockerfile,
             build.build.build_args(),
             build.build.target.clone(),
         );
@@ -92,6 +105,22 @@ pub(crate) fn runtime(
     let Some(path) = path else {
         return Ok(written(facts.as_ref(), None));
     };
+    // The project's image, as a service of the compose file would name it.
+    let args: Vec<String> = options
+        .build
+        .build_args
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let compose_dir = path.parent().unwrap_or(Path::new("."));
+    let seeded = facts.clone().map(|mut f| {
+        f.dockerfile = ballast_linter::compose::shown_from(&p.dockerfile_path, compose_dir);
+        f
+    });
+    images.seed(
+        image_key(&p.dockerfile_path, args, options.target.clone()),
+        seeded,
+    );
     let text = read_text(&path)?;
     let shown = path.display().to_string();
     let (file, findings) =

@@ -40,10 +40,13 @@ pub(crate) fn edit_for(source: &str, name: &str, changes: &[Change]) -> Option<E
             },
         }
     }
-    let new = doc.to_string();
-    let edit = minimal_edit(source, &new)?;
-    // Only additions: nothing the user wrote is removed or rewritten.
-    (edit.span.start == edit.span.end).then_some(edit)
+    insertion(source, &doc.to_string())
+}
+
+/// The edit from `source` to `new` when it only adds text: nothing the
+/// user wrote is removed or rewritten.
+fn insertion(source: &str, new: &str) -> Option<Edit> {
+    minimal_edit(source, new).filter(|e| e.span.start == e.span.end)
 }
 
 /// The edit that makes `changes` to a container of a Kubernetes manifest,
@@ -97,8 +100,7 @@ pub(crate) fn container_edit_for(
             _ => return None,
         }
     }
-    let edit = minimal_edit(source, &file.to_string())?;
-    (edit.span.start == edit.span.end).then_some(edit)
+    insertion(source, &file.to_string())
 }
 
 /// Sets `value` at `path` under `m`, making the mappings that are missing.

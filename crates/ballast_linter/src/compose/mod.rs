@@ -358,15 +358,19 @@ pub fn image_facts(
             options.build.build_args.insert(k.clone(), v.clone());
         }
     }
-    // `./Dockerfile` as `Dockerfile`, `../../backend/Dockerfile` as it is.
-    let shown: std::path::PathBuf = build
-        .dockerfile
+    ImageFacts::of(&df, &options, &shown_from(&build.dockerfile, dir)).ok()
+}
+
+/// A Dockerfile as a compose file in `dir` names it: `./Dockerfile` as
+/// `Dockerfile`, `../../backend/Dockerfile` as it is.
+pub fn shown_from(dockerfile: &Path, dir: &Path) -> String {
+    let shown: std::path::PathBuf = dockerfile
         .strip_prefix(dir)
-        .unwrap_or(&build.dockerfile)
+        .unwrap_or(dockerfile)
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect();
-    ImageFacts::of(&df, &options, &shown.display().to_string()).ok()
+    shown.display().to_string()
 }
 
 /// A hardened service block for an image that no compose file runs yet:
@@ -444,13 +448,10 @@ pub fn with_volumes(text: &str, service: &Service, facts: &ImageFacts) -> (Strin
     {
         let volume = volume_name(&w.path);
         let change = Change::Append("volumes", format!("{volume}:{}", w.path));
-        if let Some(e) = edit::edit_for(&text, &service.name, &[change]) {
-            text = format!(
-                "{}{}{}",
-                &text[..e.span.start],
-                e.content,
-                &text[e.span.end..]
-            );
+        let edited = edit::edit_for(&text, &service.name, &[change])
+            .and_then(|e| crate::fix::apply_edits(&text, &[&e]));
+        if let Some(t) = edited {
+            text = t;
             names.push(volume);
         }
     }

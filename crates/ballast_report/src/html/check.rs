@@ -233,20 +233,26 @@ fn rebuild(f: &Fields<'_>) -> Result<String, HtmlError> {
     ))
 }
 
+/// A finding's line, rule, severity and message, as table cells.
+fn finding_cells(x: &Value) -> Vec<Cell> {
+    vec![
+        Cell::Number(num(x, "line") as f64, num(x, "line").to_string()),
+        Cell::Code(text(x, "name")),
+        Cell::Text(text(x, "severity")),
+        Cell::Text(text(x, "message")),
+    ]
+}
+
 fn findings(f: &Fields<'_>) -> Result<String, HtmlError> {
     let rows = f
         .array("lint/findings")?
         .iter()
         .map(|x| {
             let saving = &x["savings"];
-            vec![
-                Cell::Number(num(x, "line") as f64, num(x, "line").to_string()),
-                Cell::Code(text(x, "name")),
-                Cell::Text(text(x, "severity")),
-                Cell::Text(text(x, "message")),
-                Cell::Bytes(num(saving, "bytes")),
-                Cell::Text(text(saving, "kind")),
-            ]
+            let mut row = finding_cells(x);
+            row.push(Cell::Bytes(num(saving, "bytes")));
+            row.push(Cell::Text(text(saving, "kind")));
+            row
         })
         .collect();
     Ok(format!(
@@ -280,14 +286,7 @@ fn runtime(r: &Value) -> String {
                 .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
-                .map(|x| {
-                    vec![
-                        Cell::Number(num(x, "line") as f64, num(x, "line").to_string()),
-                        Cell::Code(text(x, "name")),
-                        Cell::Text(text(x, "severity")),
-                        Cell::Text(text(x, "message")),
-                    ]
-                })
+                .map(finding_cells)
                 .collect();
             out.push_str(&format!("<p>{}</p>", esc(path)));
             out.push_str(&table(
