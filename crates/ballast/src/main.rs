@@ -40,8 +40,10 @@ enum Command {
     Rule(commands::rule::RuleArgs),
     /// Analyse an image: layers, wasted bytes, Python packages, CUDA, weights, caches.
     Inspect(commands::inspect::InspectArgs),
-    /// Compare two images.
+    /// Compare two images, or the packages of two SBOMs.
     Diff(commands::diff::DiffArgs),
+    /// Write an image's SBOM (CycloneDX or SPDX JSON): OS packages, Python distributions, base image.
+    Sbom(commands::sbom::SbomArgs),
     /// Explore an image in the terminal: layers, the file tree as of each, what each changed and wasted.
     Explore(commands::explore::ExploreArgs),
     /// Render a saved JSON report (`inspect`, `diff`, `check`, `bench --format json`) as one HTML page.
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rule::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Sbom(args) => commands::sbom::run(args),
         Command::Explore(args) => commands::explore::run_explore(args),
         Command::Report(args) => commands::report::run(&args),
         Command::Slim(args) => commands::slim::run(args),

@@ -149,6 +149,7 @@ fn example_and_restructured_build_run_and_compare() {
         fixed_size < naive_size,
         "restructured {fixed_size} >= naive {naive_size}"
     );
+    sboms_compared(&d, work.path());
 
     // A one-line code change: only the restructured build keeps its dependency layer.
     for dir in [&naive, &fixed] {
@@ -322,6 +323,86 @@ fn example_and_restructured_build_run_and_compare() {
     d.remove_images(&["rag:naive", "rag:restructured"])
         .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
     prove_cases(&d, &cases);
+}
+
+/// Issue 21: the SBOMs of the naive and the restructured image, read from
+/// the daemon, are schema-valid and compared: the restructured image still
+/// holds every Python distribution at its version (now in a venv) and the
+/// OS packages its runtime stage installs, and no longer the build tools.
+fn sboms_compared(d: &Dockerd, work: &Path) {
+    let host = format!("unix://{}", d.socket.display());
+    for (image, file) in [
+        ("naive", "naive.cdx.json"),
+        ("restructured", "restructured.cdx.json"),
+    ] {
+        let out = ballast(work)
+            .args([
+                "sbom",
+                "--quiet",
+                "-o",
+                file,
+                &format!("daemon://rag:{image}"),
+            ])
+            .env("DOCKER_HOST", &host)
+            .output()
+            .unwrap();
+        common::assert_success(&out);
+        let bom: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(work.join(file)).unwrap()).unwrap();
+        let errors = ballast_testkit::schemas::cyclonedx_errors(&bom);
+        assert!(errors.is_empty(), "{image}: {errors:?}");
+    }
+    let out = ballast(work)
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "naive.cdx.json",
+            "restructured.cdx.json",
+        ])
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("SBOM delta naive -> restructured: {}", d["ecosystems"]);
+    let python = |list: &str| -> Vec<serde_json::Value> {
+        d[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["ecosystem"] == "pypi")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(python("removed"), Vec::<serde_json::Value>::new(), "{d:#}");
+    for c in python("changed") {
+        // Another copy (the venv's pip beside the base's) is fine; a version gone is not.
+        let to = c["to"].as_array().unwrap();
+        assert!(
+            c["from"].as_array().unwrap().iter().all(|v| to.contains(v)),
+            "{c}"
+        );
+    }
+    let removed: Vec<&str> = d["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(removed.contains(&"build-essential"), "{removed:?}");
+    for kept in ["curl", "git"] {
+        assert!(!removed.contains(&kept), "{kept} removed: {removed:?}");
+    }
+    let debs = d["ecosystems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["ecosystem"] == "deb")
+        .unwrap();
+    assert!(
+        debs["a"].as_u64() > Some(0) && debs["b"].as_u64() < debs["a"].as_u64(),
+        "{debs}"
+    );
 }
 
 /// Issue 15's aim with `--image`: `lint --image daemon://rag:naive` states

@@ -152,6 +152,7 @@ pub fn analyze_with_files(
         cuda: ml.cuda,
         model_weights: ml.weights,
         os_packages: ml.os_packages,
+        distro: ml.distro,
         categories: ml.categories,
         biggest_files: ml.biggest_files,
         biggest_dirs: ml.biggest_dirs,

@@ -20,6 +20,8 @@ pub struct Report {
     pub cuda: CudaReport,
     pub model_weights: Vec<WeightsReport>,
     pub os_packages: Vec<OsPackage>,
+    /// The distribution `/etc/os-release` names.
+    pub distro: Option<Distro>,
     pub categories: Categories,
     /// The final filesystem in disjoint groups: they add up to `final_bytes`.
     pub composition: Vec<GroupBytes>,
@@ -44,6 +46,9 @@ pub struct ImageInfo {
     pub env: Vec<String>,
     pub cmd: Option<Vec<String>>,
     pub entrypoint: Option<Vec<String>>,
+    /// The configuration's labels (`org.opencontainers.image.base.name`, ...).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 impl ImageInfo {
@@ -69,6 +74,7 @@ impl ImageInfo {
             env: run.env.unwrap_or_default(),
             cmd: run.cmd,
             entrypoint: run.entrypoint,
+            labels: run.labels.unwrap_or_default(),
         }
     }
 }
@@ -217,6 +223,8 @@ pub struct Distribution {
     pub bytes: u64,
     pub files: u64,
     pub site_packages: String,
+    /// The `.dist-info` (or `.egg-info`) directory it was read from.
+    pub metadata_dir: String,
     pub installer: Option<String>,
 }
 
@@ -263,15 +271,42 @@ pub struct WeightsReport {
     pub revisions: usize,
 }
 
-/// A Debian package.
+/// An OS package (Debian's dpkg or Alpine's apk).
 #[derive(Debug, Clone, Serialize)]
 pub struct OsPackage {
+    pub manager: PackageManager,
     pub name: String,
     pub version: String,
+    /// `amd64`, `x86_64`, `all`, `noarch`.
+    pub architecture: String,
+    /// The source package when it has another name (what advisories name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The licence the package declares (apk only: dpkg keeps licences in files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
     /// Visible bytes of the files it owns (or its Installed-Size when no file list exists).
     pub bytes: u64,
     pub build_tool: bool,
     pub cuda: bool,
+}
+
+/// Which package manager installed an OS package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageManager {
+    Dpkg,
+    Apk,
+}
+
+/// The distribution an image is built on, from os-release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Distro {
+    /// `debian`, `ubuntu`, `alpine`.
+    pub id: String,
+    pub version_id: Option<String>,
+    pub codename: Option<String>,
+    pub pretty_name: Option<String>,
 }
 
 /// Bytes per category of the final filesystem (a file may be in several).

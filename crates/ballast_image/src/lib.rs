@@ -36,6 +36,7 @@ pub mod limits;
 mod ml;
 #[cfg(feature = "registry")]
 pub mod registry;
+pub mod sbom;
 pub mod slim;
 pub mod source;
 pub mod spec;

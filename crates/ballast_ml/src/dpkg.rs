@@ -12,6 +12,9 @@ pub struct Package {
     pub architecture: String,
     /// `Installed-Size` in KiB (an estimate made when the package was built).
     pub installed_size_kib: Option<u64>,
+    /// The source package when it differs (`Source: openssl (3.0.15-1)`):
+    /// what Debian's advisories name.
+    pub source: Option<String>,
 }
 
 /// Parses a status file (or a `status.d` stanza file): installed packages only.
@@ -23,6 +26,7 @@ pub fn parse_status(text: &str) -> Vec<Package> {
         let mut arch = String::new();
         let mut size = None;
         let mut installed = true;
+        let mut source = None;
         for line in stanza.lines() {
             let Some((k, v)) = line.split_once(':') else {
                 continue;
@@ -34,6 +38,7 @@ pub fn parse_status(text: &str) -> Vec<Package> {
                 "Architecture" => arch = v.to_string(),
                 "Installed-Size" => size = v.parse().ok(),
                 "Status" => installed = v.ends_with(" installed"),
+                "Source" => source = v.split_whitespace().next().map(str::to_string),
                 _ => {}
             }
         }
@@ -43,6 +48,7 @@ pub fn parse_status(text: &str) -> Vec<Package> {
                 version,
                 architecture: arch,
                 installed_size_kib: size,
+                source,
             });
         }
     }
@@ -90,11 +96,13 @@ mod tests {
 
     #[test]
     fn status_stanzas() {
-        let text = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\nInstalled-Size: 12000\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: gcc-12\nStatus: install ok installed\nVersion: 12.2\nDescription: x\n continued\n";
+        let text = "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\nInstalled-Size: 12000\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: gcc-12\nStatus: install ok installed\nSource: gcc-12 (12.2.0-14)\nVersion: 12.2\nDescription: x\n continued\n";
         let pkgs = parse_status(text);
         assert_eq!(pkgs.len(), 2);
         assert_eq!(pkgs[0].installed_size_kib, Some(12000));
         assert_eq!(pkgs[1].name, "gcc-12");
+        assert_eq!(pkgs[1].source.as_deref(), Some("gcc-12"));
+        assert_eq!(pkgs[0].source, None);
     }
 
     #[test]

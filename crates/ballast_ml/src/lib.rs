@@ -11,6 +11,8 @@
 //! - [`python`]: dist-info RECORD / METADATA, name normalisation, pyvenv.cfg.
 //! - [`torch`]: which accelerator a torch build targets.
 //! - [`dpkg`]: Debian package status and file lists.
+//! - [`apk`]: Alpine's installed-package database.
+//! - [`os_release`]: which distribution an image is built on.
 //! - [`images`]: what a base image reference says (slim, CUDA flavour, musl).
 //! - [`installers`]: official `curl | sh` installers of tools.
 //! - [`models`]: typical sizes of model weights downloaded at build time.
@@ -23,6 +25,7 @@
 // A library reports through its return values; only the binary prints.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod apk;
 pub mod apt;
 pub mod bases;
 pub mod distributions;
@@ -31,6 +34,7 @@ pub mod droppable;
 pub mod images;
 pub mod installers;
 pub mod models;
+pub mod os_release;
 pub mod packages;
 pub mod paths;
 pub mod python;

@@ -24,6 +24,7 @@ pub use style::Style;
 
 /// `ballast rebuild` rendering.
 pub mod runtime;
+pub mod sbom;
 pub mod rebuild {
     pub use crate::context::rebuild_terminal as terminal;
 }

@@ -1,7 +1,11 @@
 //! `ballast diff A B`: the comparison table, per-distribution and per-layer
-//! deltas, files added, removed and changed.
+//! deltas, files added, removed and changed. When either side is an SBOM
+//! (CycloneDX or SPDX JSON), the package delta of the two inventories.
 
-use anyhow::Result;
+use std::io::Read as _;
+
+use anyhow::{Context as _, Result, bail};
+use ballast_image::sbom::{self, Inventory};
 use ballast_report::Style;
 use clap::Args;
 
@@ -27,6 +31,10 @@ pub(crate) struct DiffArgs {
 }
 
 pub(crate) fn run(args: DiffArgs) -> Result<u8> {
+    let (sbom_a, sbom_b) = (read_sbom(&args.a)?, read_sbom(&args.b)?);
+    if sbom_a.is_some() || sbom_b.is_some() {
+        return packages(&args, sbom_a, sbom_b);
+    }
     let (a, files_a) = load_and_analyze(&args.a, &args.image_args, true)?;
     let (b, files_b) = load_and_analyze(&args.b, &args.image_args, true)?;
     let d = ballast_image::diff::diff(&a, &files_a, &b, &files_b);
@@ -35,6 +43,56 @@ pub(crate) fn run(args: DiffArgs) -> Result<u8> {
         InspectFormat::Html => crate::commands::report::html(&d)?,
         InspectFormat::Markdown => ballast_report::diff::markdown(&d),
         InspectFormat::Terminal => ballast_report::diff::terminal(
+            &d,
+            Style {
+                color: args.color.enabled(),
+            },
+        ),
+    };
+    emit(&text)?;
+    Ok(exit::OK)
+}
+
+/// The inventory in `arg` if it is a file holding a JSON document (an SBOM);
+/// `None` for an image.
+fn read_sbom(arg: &str) -> Result<Option<Inventory>> {
+    let path = std::path::Path::new(arg);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .with_context(|| arg.to_string())?;
+    if !sbom::looks_like_json(&head[..n]) {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| arg.to_string())?;
+    match sbom::read(&text) {
+        Ok(inv) => Ok(Some(inv)),
+        Err(e) => bail!("{arg}: {e}"),
+    }
+}
+
+/// The package delta; an image side is read and inventoried as `sbom` would.
+fn packages(args: &DiffArgs, a: Option<Inventory>, b: Option<Inventory>) -> Result<u8> {
+    let inventory = |given: Option<Inventory>, reference: &str| -> Result<Inventory> {
+        match given {
+            Some(inv) => Ok(inv),
+            None => {
+                let (report, _) = load_and_analyze(reference, &args.image_args, false)?;
+                Ok(Inventory::of(&report, args.image_args.base.as_deref()))
+            }
+        }
+    };
+    if let InspectFormat::Html = args.format {
+        bail!("--format html: the package delta of SBOMs prints as terminal, markdown or json");
+    }
+    let d = sbom::compare(&inventory(a, &args.a)?, &inventory(b, &args.b)?);
+    let text = match args.format {
+        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d)?),
+        InspectFormat::Markdown => ballast_report::sbom::markdown(&d),
+        _ => ballast_report::sbom::terminal(
             &d,
             Style {
                 color: args.color.enabled(),

@@ -13,4 +13,5 @@ pub(crate) mod lint;
 pub(crate) mod rebuild;
 pub(crate) mod report;
 pub(crate) mod rule;
+pub(crate) mod sbom;
 pub(crate) mod slim;

@@ -10,10 +10,10 @@ use ballast_ml::images::is_root_user;
 use ballast_ml::paths::{self, Class};
 use ballast_ml::rules::{RuleName, Severity};
 use ballast_ml::secrets::is_secret_variable;
-use ballast_ml::{dpkg, packages, python, torch};
+use ballast_ml::{packages, python, torch};
 
 use crate::inspection::{
-    Categories, CudaDuplicate, CudaReport, Distribution, Finding, GroupBytes, LayerReport,
+    Categories, CudaDuplicate, CudaReport, Distribution, Distro, Finding, GroupBytes, LayerReport,
     OsPackage, PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
 };
 use crate::spec::Config;
@@ -29,7 +29,9 @@ pub fn capture(path: &[u8], _size: u64) -> bool {
     (matches!(name, "RECORD" | "METADATA" | "INSTALLER") && parent.ends_with(".dist-info"))
         || (matches!(name, "PKG-INFO" | "installed-files.txt") && parent.ends_with(".egg-info"))
         || name == "pyvenv.cfg"
+        || (name.ends_with(".egg-info") && ballast_ml::paths::is_in_site_packages(p))
         || p == "var/lib/dpkg/status"
+        || p == "lib/apk/db/installed"
         || p.starts_with("var/lib/dpkg/status.d/")
         || (p.starts_with("var/lib/dpkg/info/") && name.ends_with(".list"))
         || p.ends_with("/torch/version.py")
@@ -43,6 +45,7 @@ pub(crate) struct MlBreakdown {
     pub cuda: CudaReport,
     pub weights: Vec<WeightsReport>,
     pub os_packages: Vec<OsPackage>,
+    pub distro: Option<Distro>,
     pub categories: Categories,
     pub composition: Vec<GroupBytes>,
     pub biggest_files: Vec<PathBytes>,
@@ -144,16 +147,10 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
     }
 
     let python = python_report(tree, &files, &by_path, &mut warnings);
-    let lists: HashMap<&str, &VisibleFile<'_>> = files
-        .iter()
-        .filter_map(|f| dpkg::list_file_package(&f.path).map(|pkg| (pkg, f)))
-        .collect();
-    let os_packages = os_packages(tree, &files, &by_path, &lists);
+    let (os_packages, build_tool_files) = os::packages(tree, &files, &by_path);
     let mut build_tools = std::mem::take(buckets.entry(Class::BuildTools).or_default());
-    for pkg in os_packages.iter().filter(|p| p.build_tool) {
-        for f in owned_files(tree, &by_path, &lists, &pkg.name) {
-            build_tools.add(f);
-        }
+    for f in build_tool_files {
+        build_tools.add(f);
     }
     let cuda = cuda_report(&cuda_libs);
     let weights = weights_report(tree, &files, &by_path);
@@ -210,6 +207,7 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         cuda,
         weights,
         os_packages,
+        distro: os::distro(&by_path),
         categories,
         composition: composition.groups(),
         biggest_files: biggest,
@@ -279,7 +277,8 @@ fn python_report(
     for rec in records {
         let dist_dir = &rec.path[..rec.path.len() - "/RECORD".len()];
         let site = dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string();
-        let (name, version) = name_and_version(dist_dir, by_path, warnings);
+        let meta = by_path.get(format!("{dist_dir}/METADATA").as_str());
+        let (name, version) = name_and_version(dist_dir, meta, warnings);
         let installer = by_path
             .get(format!("{dist_dir}/INSTALLER").as_str())
             .and_then(|f| text(f))
@@ -291,7 +290,9 @@ fn python_report(
             ));
             continue;
         };
-        let (bytes, count) = record_bytes(record, &site, by_path, &mut claimed);
+        let listed = python::parse_record(record)
+            .filter_map(|row| python::resolve_record_path(&site, &row.path));
+        let (bytes, count) = claimed_bytes(listed, by_path, &mut claimed);
         if python::normalize_name(&name) == "torch" {
             torch_info = torch_report(tree, by_path, (&site, dist_dir), &version).or(torch_info);
         }
@@ -301,9 +302,11 @@ fn python_report(
             bytes,
             files: count,
             site_packages: site,
+            metadata_dir: dist_dir.to_string(),
             installer,
         });
     }
+    dists.extend(without_record(files, by_path, &mut claimed, warnings));
     dists.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
     PythonReport {
         environments: environments(files, &dists),
@@ -312,45 +315,98 @@ fn python_report(
     }
 }
 
-/// A distribution's name and version: from METADATA, else from the
-/// directory's name (`name-1.0.dist-info`, or `name.dist-info` without one).
+/// Distributions without a RECORD: `.dist-info` directories of Debian's
+/// `python3-*` packages (dpkg owns their files and drops the RECORD),
+/// `.egg-info` directories and files (setuptools, distutils). Listed, as an
+/// inventory needs them, and sized only from an egg's `installed-files.txt`.
+fn without_record(
+    files: &[VisibleFile<'_>],
+    by_path: &FileIndex<'_, '_>,
+    claimed: &mut HashSet<u32>,
+    warnings: &mut Vec<String>,
+) -> Vec<Distribution> {
+    let mut out = Vec::new();
+    for f in files {
+        let p = f.path.as_str();
+        let dist_dir = if let Some(d) = p
+            .strip_suffix("/METADATA")
+            .filter(|d| d.ends_with(".dist-info"))
+        {
+            if by_path.get(format!("{d}/RECORD").as_str()).is_some() {
+                continue;
+            }
+            d
+        } else if let Some(d) = p
+            .strip_suffix("/PKG-INFO")
+            .filter(|d| d.ends_with(".egg-info"))
+        {
+            d
+        } else if p.ends_with(".egg-info") && paths::is_in_site_packages(p) {
+            p // distutils writes PKG-INFO as a file named like the directory
+        } else {
+            continue;
+        };
+        let (name, version) = name_and_version(dist_dir, Some(f), warnings);
+        let listed = by_path
+            .get(format!("{dist_dir}/installed-files.txt").as_str())
+            .and_then(|l| text(l));
+        // An egg lists its files relative to the `.egg-info` directory.
+        let paths = listed
+            .into_iter()
+            .flat_map(str::lines)
+            .filter(|l| !l.trim().is_empty())
+            .filter_map(|l| python::resolve_record_path(dist_dir, l.trim()));
+        let (bytes, count) = claimed_bytes(paths, by_path, claimed);
+        out.push(Distribution {
+            name,
+            version,
+            bytes,
+            files: count,
+            site_packages: dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string(),
+            metadata_dir: dist_dir.to_string(),
+            installer: None,
+        });
+    }
+    out
+}
+
+/// A distribution's name and version: from METADATA (or PKG-INFO), else from
+/// the directory's name (`name-1.0.dist-info`, or `name.dist-info` without one).
 fn name_and_version(
     dist_dir: &str,
-    by_path: &FileIndex<'_, '_>,
+    meta_file: Option<&VisibleFile<'_>>,
     warnings: &mut Vec<String>,
 ) -> (String, String) {
     let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
-    let meta_file = by_path.get(format!("{dist_dir}/METADATA").as_str());
     // Descriptions in other encodings happen: the headers still count.
     let meta = meta_file
         .and_then(|f| f.captured)
         .map(|c| python::parse_metadata(&String::from_utf8_lossy(c)));
     if let (Some(f), None) = (meta_file, &meta) {
         warnings.push(format!(
-            "{}: METADATA not read (over the size read for analysis); name and version taken from the directory",
-            f.path
+            "{}: {} not read (over the size read for analysis); name and version taken from the directory",
+            f.path,
+            f.path.rsplit('/').next().unwrap_or("METADATA")
         ));
     }
     let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_else(|| {
-        let stem = dir_name.trim_end_matches(".dist-info");
+        let stem = dir_name
+            .trim_end_matches(".dist-info")
+            .trim_end_matches(".egg-info");
         (stem.to_string(), String::new())
     });
     let (meta_n, meta_v) = meta.unwrap_or_default();
     (meta_n.unwrap_or(dir_n), meta_v.unwrap_or(dir_v))
 }
 
-/// The bytes and files a RECORD lists that no distribution read before claimed.
-fn record_bytes(
-    record: &str,
-    site: &str,
+/// The bytes and files of `paths` that no distribution read before claimed.
+fn claimed_bytes(
+    paths: impl Iterator<Item = String>,
     by_path: &FileIndex<'_, '_>,
     claimed: &mut HashSet<u32>,
 ) -> (u64, u64) {
     let (mut bytes, mut count) = (0u64, 0u64);
-    for row in python::parse_record(record) {
-        let Some(p) = python::resolve_record_path(site, &row.path) else {
-            continue;
-        };
+    for p in paths {
         if let Some(f) = by_path.get(p.as_str())
             && claimed.insert(f.content)
         {
@@ -436,66 +492,6 @@ fn environments(files: &[VisibleFile<'_>], dists: &[Distribution]) -> Vec<Python
         env.bytes += d.bytes;
     }
     envs.into_values().collect()
-}
-
-fn os_packages(
-    tree: &FileTree,
-    files: &[VisibleFile<'_>],
-    by_path: &FileIndex<'_, '_>,
-    lists: &HashMap<&str, &VisibleFile<'_>>,
-) -> Vec<OsPackage> {
-    let mut status_text = String::new();
-    for f in files
-        .iter()
-        .filter(|f| f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/"))
-    {
-        if let Some(t) = text(f) {
-            status_text.push_str(t);
-            status_text.push_str("\n\n");
-        }
-    }
-    let pkgs = dpkg::parse_status(&status_text);
-    let mut claimed = HashSet::new();
-    let mut out: Vec<OsPackage> = pkgs
-        .into_iter()
-        .map(|p| {
-            let bytes = match lists.get(p.name.as_str()).and_then(|f| text(f)) {
-                Some(t) => dpkg::parse_list(t)
-                    .filter_map(|entry| {
-                        // Lists name /bin/... on merged-/usr systems: resolve like the kernel.
-                        let real = tree.resolve(entry)?;
-                        let f = by_path.get(real.as_str())?;
-                        claimed.insert(f.content).then_some(f.size)
-                    })
-                    .sum(),
-                None => p.installed_size_kib.unwrap_or(0) * 1024,
-            };
-            OsPackage {
-                build_tool: packages::is_build_tool(&p.name),
-                cuda: dpkg::is_cuda_package(&p.name),
-                name: p.name,
-                version: p.version,
-                bytes,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
-    out
-}
-
-fn owned_files<'a>(
-    tree: &FileTree,
-    by_path: &FileIndex<'a, 'a>,
-    lists: &HashMap<&str, &VisibleFile<'_>>,
-    package: &str,
-) -> Vec<&'a VisibleFile<'a>> {
-    let Some(t) = lists.get(package).and_then(|f| text(f)) else {
-        return Vec::new();
-    };
-    dpkg::parse_list(t)
-        .filter_map(|e| tree.resolve(e))
-        .filter_map(|p| by_path.get(p.as_str()))
-        .collect()
 }
 
 fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
@@ -692,6 +688,7 @@ fn finding(
 }
 
 mod checks;
+mod os;
 use checks::findings;
 
 #[cfg(test)]
