@@ -28,6 +28,7 @@ fn main() {
         ("pre-commit", "BALLAST_PRE_COMMIT"),
         ("chromium", "BALLAST_CHROMIUM"),
         ("tmux", "BALLAST_TMUX"),
+        ("pyspdxtools", "BALLAST_PYSPDXTOOLS"),
     ]);
     let commit = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]);
     println!(

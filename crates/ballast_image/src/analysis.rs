@@ -153,6 +153,7 @@ pub fn analyze_with_files(
         model_weights: ml.weights,
         os_packages: ml.os_packages,
         distro: ml.distro,
+        conda_packages: ml.conda_packages,
         categories: ml.categories,
         biggest_files: ml.biggest_files,
         biggest_dirs: ml.biggest_dirs,

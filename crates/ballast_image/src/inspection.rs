@@ -22,6 +22,9 @@ pub struct Report {
     pub os_packages: Vec<OsPackage>,
     /// The distribution `/etc/os-release` names.
     pub distro: Option<Distro>,
+    /// Packages of conda environments (`conda-meta` records).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conda_packages: Vec<CondaPackage>,
     pub categories: Categories,
     /// The final filesystem in disjoint groups: they add up to `final_bytes`.
     pub composition: Vec<GroupBytes>,
@@ -289,6 +292,16 @@ pub struct OsPackage {
     pub bytes: u64,
     pub build_tool: bool,
     pub cuda: bool,
+}
+
+/// A package of a conda environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CondaPackage {
+    pub name: String,
+    pub version: String,
+    pub build: String,
+    /// The environment's root.
+    pub prefix: String,
 }
 
 /// Which package manager installed an OS package.

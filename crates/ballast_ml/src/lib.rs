@@ -12,6 +12,7 @@
 //! - [`torch`]: which accelerator a torch build targets.
 //! - [`dpkg`]: Debian package status and file lists.
 //! - [`apk`]: Alpine's installed-package database.
+//! - [`conda`]: conda environments' package records.
 //! - [`os_release`]: which distribution an image is built on.
 //! - [`images`]: what a base image reference says (slim, CUDA flavour, musl).
 //! - [`installers`]: official `curl | sh` installers of tools.
@@ -28,6 +29,7 @@
 pub mod apk;
 pub mod apt;
 pub mod bases;
+pub mod conda;
 pub mod distributions;
 pub mod dpkg;
 pub mod droppable;

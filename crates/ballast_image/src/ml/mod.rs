@@ -13,8 +13,8 @@ use ballast_ml::secrets::is_secret_variable;
 use ballast_ml::{packages, python, torch};
 
 use crate::inspection::{
-    Categories, CudaDuplicate, CudaReport, Distribution, Distro, Finding, GroupBytes, LayerReport,
-    OsPackage, PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
+    Categories, CondaPackage, CudaDuplicate, CudaReport, Distribution, Distro, Finding, GroupBytes,
+    LayerReport, OsPackage, PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
 };
 use crate::spec::Config;
 use crate::tree::{FileIndex, FileTree, VisibleFile};
@@ -46,6 +46,7 @@ pub(crate) struct MlBreakdown {
     pub weights: Vec<WeightsReport>,
     pub os_packages: Vec<OsPackage>,
     pub distro: Option<Distro>,
+    pub conda_packages: Vec<CondaPackage>,
     pub categories: Categories,
     pub composition: Vec<GroupBytes>,
     pub biggest_files: Vec<PathBytes>,
@@ -208,6 +209,7 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         weights,
         os_packages,
         distro: os::distro(&by_path),
+        conda_packages: os::conda_packages(&files),
         categories,
         composition: composition.groups(),
         biggest_files: biggest,

@@ -1,13 +1,13 @@
-//! The operating system part of the breakdown: which distribution the image
-//! is built on (os-release) and its packages (dpkg, apk), each sized by the
-//! visible files it owns.
+//! The package databases of the breakdown: which distribution the image is
+//! built on (os-release) and its packages (dpkg, apk), each sized by the
+//! visible files it owns; conda environments' packages.
 
 use std::collections::{HashMap, HashSet};
 
-use ballast_ml::{apk, dpkg, os_release, packages};
+use ballast_ml::{apk, conda, dpkg, os_release, packages};
 
 use super::text;
-use crate::inspection::{Distro, OsPackage, PackageManager};
+use crate::inspection::{CondaPackage, Distro, OsPackage, PackageManager};
 use crate::tree::{FileIndex, FileTree, VisibleFile};
 
 /// The distribution os-release names (`etc/os-release`, else `usr/lib/os-release`).
@@ -138,4 +138,21 @@ fn apk_packages(by_path: &FileIndex<'_, '_>, owner: &mut Owner<'_, '_>) -> Vec<O
             }
         })
         .collect()
+}
+
+/// The packages conda environments record (`<prefix>/conda-meta/*.json`),
+/// named by their records' file names.
+pub(super) fn conda_packages(files: &[VisibleFile<'_>]) -> Vec<CondaPackage> {
+    let mut out: Vec<CondaPackage> = files
+        .iter()
+        .filter_map(|f| conda::record_package(&f.path))
+        .map(|p| CondaPackage {
+            name: p.name,
+            version: p.version,
+            build: p.build,
+            prefix: p.prefix,
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.prefix, &a.name).cmp(&(&b.prefix, &b.name)));
+    out
 }

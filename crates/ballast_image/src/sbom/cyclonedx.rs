@@ -151,6 +151,7 @@ fn manager(e: Ecosystem) -> Option<&'static str> {
         Ecosystem::Deb => Some("dpkg"),
         Ecosystem::Apk => Some("apk"),
         Ecosystem::Pypi => Some("python"),
+        Ecosystem::Conda => Some("conda"),
         Ecosystem::Other => None,
     }
 }

@@ -1,6 +1,6 @@
 //! A software bill of materials of an image: what the inspection found
 //! installed (OS packages from dpkg and apk, Python distributions from their
-//! metadata directories), on which distribution and over which base image,
+//! metadata directories, conda environments' records), on which distribution and over which base image,
 //! written as CycloneDX 1.5 or SPDX 2.3 JSON for vulnerability scanners, and
 //! read back from either format (ours or another tool's) to compare two.
 //!
@@ -67,6 +67,7 @@ pub enum Ecosystem {
     Deb,
     Apk,
     Pypi,
+    Conda,
     /// Any other type another tool wrote (`npm`, `golang`, ...).
     Other,
 }
@@ -78,6 +79,7 @@ impl Ecosystem {
             "deb" => Ecosystem::Deb,
             "apk" => Ecosystem::Apk,
             "pypi" => Ecosystem::Pypi,
+            "conda" => Ecosystem::Conda,
             _ => Ecosystem::Other,
         }
     }
@@ -88,6 +90,7 @@ impl Ecosystem {
             Ecosystem::Deb => "Debian packages (dpkg)",
             Ecosystem::Apk => "Alpine packages (apk)",
             Ecosystem::Pypi => "Python distributions",
+            Ecosystem::Conda => "conda packages",
             Ecosystem::Other => "other packages",
         }
     }
@@ -137,6 +140,15 @@ impl Inventory {
             location: Some(format!("/{}", d.metadata_dir)),
             license: None,
             bytes: Some(d.bytes),
+        }));
+        packages.extend(report.conda_packages.iter().map(|c| Package {
+            ecosystem: Ecosystem::Conda,
+            purl: purl("conda", None, &c.name, &c.version, &[("build", &c.build)]),
+            name: c.name.clone(),
+            version: c.version.clone(),
+            location: Some(format!("/{}", c.prefix)),
+            license: None,
+            bytes: None,
         }));
         sort(&mut packages);
         let info = &report.image;

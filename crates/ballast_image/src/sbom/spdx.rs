@@ -134,6 +134,7 @@ fn ecosystem_id(e: Ecosystem) -> &'static str {
         Ecosystem::Deb => "deb",
         Ecosystem::Apk => "apk",
         Ecosystem::Pypi => "python",
+        Ecosystem::Conda => "conda",
         Ecosystem::Other => "other",
     }
 }
