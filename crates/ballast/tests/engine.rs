@@ -29,6 +29,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ballast_testkit::engine::{Dockerd, WheelServer, free_port, python_bases};
@@ -351,6 +352,7 @@ fn sboms_compared(d: &Dockerd, work: &Path) {
             serde_json::from_str(&std::fs::read_to_string(work.join(file)).unwrap()).unwrap();
         let errors = ballast_testkit::schemas::cyclonedx_errors(&bom);
         assert!(errors.is_empty(), "{image}: {errors:?}");
+        packages_match_the_image_own_tools(d, &format!("rag:{image}"), &bom);
     }
     let out = ballast(work)
         .args([
@@ -402,6 +404,57 @@ fn sboms_compared(d: &Dockerd, work: &Path) {
     assert!(
         debs["a"].as_u64() > Some(0) && debs["b"].as_u64() < debs["a"].as_u64(),
         "{debs}"
+    );
+}
+
+/// The SBOM against what the image's own package managers say, run inside
+/// it: exactly the packages `dpkg-query` reports installed, and every
+/// distribution the image's Python finds (on its path only: the SBOM also
+/// lists the base's packages a venv does not see).
+fn packages_match_the_image_own_tools(d: &Dockerd, image: &str, bom: &serde_json::Value) {
+    let listed = |kind: &str| -> BTreeSet<(String, String)> {
+        bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["purl"].as_str().is_some_and(|p| p.starts_with(kind)))
+            .map(|c| {
+                let name = c["name"].as_str().unwrap().to_lowercase().replace('_', "-");
+                (name, c["version"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let inside = |args: &[&str]| -> String {
+        let mut all = vec!["run", "--rm", "--entrypoint", args[0], image];
+        all.extend(&args[1..]);
+        let out = d.run(&all).unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let dpkg: BTreeSet<(String, String)> = inside(&[
+        "dpkg-query",
+        "-W",
+        "-f=${db:Status-Abbrev} ${Package} ${Version}\n",
+    ])
+    .lines()
+    // `db:Status-Abbrev` is three columns wide: `ii ` for installed.
+    .filter_map(|l| l.strip_prefix("ii"))
+    .filter_map(|l| l.trim_start().split_once(' '))
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect();
+    assert!(dpkg.len() > 50, "{image}: {dpkg:?}");
+    assert_eq!(listed("pkg:deb/"), dpkg, "{image}: dpkg-query and the SBOM");
+    let script = "import importlib.metadata as m\nfor d in m.distributions(): print(d.metadata['Name'], d.version)";
+    let python: BTreeSet<(String, String)> = inside(&["python", "-c", script])
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(n, v)| (n.to_lowercase().replace('_', "-"), v.to_string()))
+        .collect();
+    let sbom_python = listed("pkg:pypi/");
+    assert!(python.len() >= 10, "{image}: {python:?}");
+    assert!(
+        python.is_subset(&sbom_python),
+        "{image}: not in the SBOM: {:?}",
+        python.difference(&sbom_python).collect::<Vec<_>>()
     );
 }
 
