@@ -442,6 +442,16 @@ fn packages_match_the_image_own_tools(d: &Dockerd, image: &str, bom: &serde_json
     .map(|(n, v)| (n.to_string(), v.to_string()))
     .collect();
     assert!(dpkg.len() > 50, "{image}: {dpkg:?}");
+    let os = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "operating-system");
+    assert_eq!(
+        os.map(|c| (&c["name"], &c["version"])),
+        Some((&"debian".into(), &"12".into())),
+        "{image}"
+    );
     assert_eq!(listed("pkg:deb/"), dpkg, "{image}: dpkg-query and the SBOM");
     let script = "import importlib.metadata as m\nfor d in m.distributions(): print(d.metadata['Name'], d.version)";
     let python: BTreeSet<(String, String)> = inside(&["python", "-c", script])

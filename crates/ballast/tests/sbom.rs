@@ -23,6 +23,8 @@ const EPOCH: &str = "1796592000";
 /// directory and a distutils egg-info file.
 fn debian_image() -> ImageSpec {
     let mut spec = ml_image::image();
+    // Built on the official python image: its CPython is in /usr/local.
+    spec.env.push("PYTHON_VERSION=3.11.10".into());
     // (`config_extra` replaces the whole `config`: the environment is kept.)
     spec.config_extra = Some(serde_json::json!({"config": {
         "Env": spec.env,
@@ -72,6 +74,7 @@ fn debian_expected() -> BTreeSet<(String, String, String)> {
         ("pypi", "chardet", "5.1.0"),
         ("pypi", "distro-info", "1.5"),
         ("conda", "mkl", "2023.1.0"),
+        ("generic", "python", "3.11.10"),
     ]
     .iter()
     .map(|(t, n, v)| (t.to_string(), n.to_string(), v.to_string()))
@@ -86,8 +89,10 @@ fn alpine_image() -> ImageSpec {
     ImageSpec::new(vec![Layer::new(
         "ADD alpine",
         vec![
+            // As in Alpine, Debian and Ubuntu: the file is in usr/lib, linked from etc.
+            Entry::Symlink("etc/os-release".into(), "../usr/lib/os-release".into()),
             text(
-                "etc/os-release",
+                "usr/lib/os-release",
                 "ID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME=\"Alpine Linux v3.20\"\n",
             ),
             text("lib/apk/db/installed", db),
@@ -391,7 +396,7 @@ fn diff_of_two_sboms_is_the_package_delta() {
         ),
         (Some("2.5.1"), Some("2.6.0"))
     );
-    assert_eq!(d["unchanged"], 9);
+    assert_eq!(d["unchanged"], 10);
 
     // An SBOM against an image: the image is inventoried as `sbom` would.
     let out = run(
@@ -400,7 +405,7 @@ fn diff_of_two_sboms_is_the_package_delta() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("0 added, 0 removed, 0 changed version, 11 unchanged"),
+        text.contains("0 added, 0 removed, 0 changed version, 12 unchanged"),
         "{text}"
     );
 

@@ -127,6 +127,9 @@ fn package_component(p: &Package, bom_ref: &str) -> Value {
     if let Some(u) = &p.purl {
         c["purl"] = json!(u);
     }
+    if let Some(cpe) = &p.cpe {
+        c["cpe"] = json!(cpe);
+    }
     if let Some(l) = &p.license {
         c["licenses"] = json!([{ "license": { "name": l } }]);
     }
@@ -223,6 +226,7 @@ fn package(c: &Value) -> Package {
             .or(c["licenses"][0]["expression"].as_str())
             .map(str::to_string),
         bytes: property(c, "ballast:bytes").and_then(|b| b.parse().ok()),
+        cpe: str_of(&c["cpe"]),
         purl,
     }
 }

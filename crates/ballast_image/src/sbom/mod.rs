@@ -107,6 +107,8 @@ pub struct Package {
     pub location: Option<String>,
     /// The licence it declares, as written.
     pub license: Option<String>,
+    /// Its CPE, for what scanners match by CPE rather than package URL.
+    pub cpe: Option<String>,
     /// Visible bytes of the files it owns (measured by the inspection).
     pub bytes: Option<u64>,
 }
@@ -129,6 +131,7 @@ impl Inventory {
                 version: p.version.clone(),
                 location: None,
                 license: p.license.clone(),
+                cpe: None,
                 bytes: Some(p.bytes),
             })
             .collect();
@@ -139,6 +142,7 @@ impl Inventory {
             version: d.version.clone(),
             location: Some(format!("/{}", d.metadata_dir)),
             license: None,
+            cpe: None,
             bytes: Some(d.bytes),
         }));
         packages.extend(report.conda_packages.iter().map(|c| Package {
@@ -148,8 +152,10 @@ impl Inventory {
             version: c.version.clone(),
             location: Some(format!("/{}", c.prefix)),
             license: None,
+            cpe: None,
             bytes: None,
         }));
+        packages.extend(interpreter(report));
         sort(&mut packages);
         let info = &report.image;
         Inventory {
@@ -223,6 +229,39 @@ pub fn looks_like_json(head: &[u8]) -> bool {
     head.iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|b| *b == b'{')
+}
+
+/// CPython built into `/usr/local` (the official `python` images and those
+/// built on them): no package database lists it; its version is the
+/// image's `PYTHON_VERSION`, and its site-packages shows it is there.
+/// Scanners match it by CPE.
+fn interpreter(report: &Report) -> Option<Package> {
+    let version = report
+        .image
+        .env
+        .iter()
+        .find_map(|e| e.strip_prefix("PYTHON_VERSION="))?;
+    let minor: Vec<&str> = version.split('.').take(2).collect();
+    let minor = minor.join(".");
+    let site = format!("usr/local/lib/python{minor}/site-packages");
+    if !report
+        .python
+        .environments
+        .iter()
+        .any(|e| e.site_packages == site)
+    {
+        return None;
+    }
+    Some(Package {
+        ecosystem: Ecosystem::Other,
+        name: "python".into(),
+        version: version.to_string(),
+        purl: purl("generic", None, "python", version, &[]),
+        location: Some(format!("/usr/local/bin/python{minor}")),
+        license: None,
+        cpe: Some(format!("cpe:2.3:a:python:python:{version}:*:*:*:*:*:*:*")),
+        bytes: None,
+    })
 }
 
 fn base_image(report: &Report, base_name: Option<&str>) -> Option<BaseImage> {

@@ -112,12 +112,23 @@ fn package(pkg: &Package, id: &str) -> Value {
     if !pkg.version.is_empty() {
         p["versionInfo"] = json!(pkg.version);
     }
+    let mut refs = Vec::new();
     if let Some(u) = &pkg.purl {
-        p["externalRefs"] = json!([{
+        refs.push(json!({
             "referenceCategory": "PACKAGE-MANAGER",
             "referenceType": "purl",
             "referenceLocator": u,
-        }]);
+        }));
+    }
+    if let Some(cpe) = &pkg.cpe {
+        refs.push(json!({
+            "referenceCategory": "SECURITY",
+            "referenceType": "cpe23Type",
+            "referenceLocator": cpe,
+        }));
+    }
+    if !refs.is_empty() {
+        p["externalRefs"] = json!(refs);
     }
     if let Some(l) = &pkg.location {
         p["sourceInfo"] = json!(format!("{LOCATION}{l}"));
@@ -205,12 +216,15 @@ fn base_of(p: &Value, name: String) -> BaseImage {
 }
 
 fn package_of(p: &Value, name: String, version: Option<String>) -> Package {
-    let purl = p["externalRefs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|r| r["referenceType"] == "purl")
-        .and_then(|r| str_of(&r["referenceLocator"]));
+    let reference = |kind: &str| {
+        p["externalRefs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["referenceType"] == kind)
+            .and_then(|r| str_of(&r["referenceLocator"]))
+    };
+    let purl = reference("purl");
     let ecosystem = purl
         .as_deref()
         .and_then(|u| u.parse::<packageurl::PackageUrl>().ok())
@@ -229,6 +243,7 @@ fn package_of(p: &Value, name: String, version: Option<String>) -> Package {
             .and_then(|s| s.strip_prefix("declared by the package: "))
             .map(str::to_string),
         bytes: None,
+        cpe: reference("cpe23Type"),
     }
 }
 

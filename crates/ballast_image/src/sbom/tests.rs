@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::inspection::{Distribution, LayerReport, OsPackage};
+use crate::inspection::{Distribution, LayerReport, OsPackage, PythonEnvironment};
 
 fn os(
     manager: PackageManager,
@@ -98,6 +98,15 @@ fn report() -> Report {
         dist("pip", "24.0", "usr/local/lib/python3.11/site-packages"),
         dist("pip", "24.0", "opt/venv/lib/python3.11/site-packages"),
     ];
+    // The official python image's CPython in /usr/local.
+    r.image.env = vec!["PYTHON_VERSION=3.11.10".into()];
+    r.python.environments = vec![PythonEnvironment {
+        site_packages: "usr/local/lib/python3.11/site-packages".into(),
+        venv: None,
+        python_version: Some("3.11".into()),
+        distributions: 1,
+        bytes: 42,
+    }];
     r.totals.base_layers = 1;
     r.layers = vec![layer(0, "sha256:base"), layer(1, "sha256:mine")];
     r
@@ -120,7 +129,26 @@ fn package_urls_carry_what_scanners_match_on() {
             "pkg:pypi/pip@24.0",
             "pkg:pypi/pip@24.0",
             "pkg:pypi/torch@2.5.1%2Bcpu",
+            "pkg:generic/python@3.11.10",
         ]
+    );
+    let python = inv.packages.last().unwrap();
+    assert_eq!(
+        python.cpe.as_deref(),
+        Some("cpe:2.3:a:python:python:3.11.10:*:*:*:*:*:*:*")
+    );
+    assert_eq!(
+        python.location.as_deref(),
+        Some("/usr/local/bin/python3.11")
+    );
+    // Without its site-packages, the variable alone says nothing.
+    let mut gone = report();
+    gone.python.environments.clear();
+    assert!(
+        Inventory::of(&gone, None)
+            .packages
+            .iter()
+            .all(|p| p.name != "python")
     );
     let mut alpine = report();
     alpine.distro = Some(Distro {
@@ -305,7 +333,7 @@ fn delta_matches_by_normalised_name_and_compares_versions() {
         (d.changed[0].from.clone(), d.changed[0].to.clone()),
         (vec!["2.5.1+cpu".to_string()], vec!["2.5.1".to_string()])
     );
-    assert_eq!(d.unchanged, 3);
+    assert_eq!(d.unchanged, 4);
     let deb = &d.ecosystems[0];
     assert_eq!(
         (deb.ecosystem, deb.a, deb.b, deb.added, deb.removed),
