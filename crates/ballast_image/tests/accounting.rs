@@ -4,7 +4,7 @@
 
 use ballast_image::inspection::Report;
 use ballast_image::{AnalyzeOptions, LoadOptions, analyze, load};
-use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, zeros};
+use ballast_testkit::image::{Compression, Entry, Format, ImageSpec, Layer, raw, zeros};
 
 /// Layer 0 (base):  python3 5000 B, libfoo 1000 B, a hard link python3.11 -> python3, a symlink.
 /// Layer 1 (pip):   pip cache a 3000 + b 2000, pkg 400, app/config.yaml 100.
@@ -222,19 +222,6 @@ fn pax_record(key: &str, value: &str) -> Vec<u8> {
         len += 1;
     }
     format!("{len}{body}").into_bytes()
-}
-
-fn raw(name: &str, kind: tar::EntryType, data: Vec<u8>) -> Entry {
-    let mut h = tar::Header::new_ustar();
-    h.set_path(name).unwrap();
-    h.set_entry_type(kind);
-    h.set_size(data.len() as u64);
-    h.set_mode(0o644);
-    h.set_cksum();
-    Entry::Raw {
-        header: Box::new(h),
-        data,
-    }
 }
 
 #[test]

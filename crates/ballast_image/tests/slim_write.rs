@@ -585,16 +585,7 @@ fn pax(records: &[(&str, &[u8])]) -> Entry {
         data.extend_from_slice(value);
         data.push(b'\n');
     }
-    let mut header = tar::Header::new_ustar();
-    header.set_path("PaxHeaders/ping").unwrap();
-    header.set_entry_type(tar::EntryType::XHeader);
-    header.set_size(data.len() as u64);
-    header.set_mode(0o644);
-    header.set_cksum();
-    Entry::Raw {
-        header: Box::new(header),
-        data,
-    }
+    ballast_testkit::image::raw("PaxHeaders/ping", tar::EntryType::XHeader, data)
 }
 
 #[test]

@@ -99,6 +99,20 @@ pub fn text(path: &str, content: &str) -> Entry {
     )
 }
 
+/// A raw tar entry: a header of `kind` named `name` (mode 0644) and its data.
+pub fn raw(name: &str, kind: tar::EntryType, data: Vec<u8>) -> Entry {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(name).expect("a ustar name");
+    h.set_entry_type(kind);
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    Entry::Raw {
+        header: Box::new(h),
+        data,
+    }
+}
+
 /// A convenience for a file of `n` zero bytes.
 pub fn zeros(path: &str, n: u64) -> Entry {
     Entry::File(path.to_string(), Content::Zeros(n))
@@ -239,6 +253,27 @@ impl<W: Write> Write for HashWriter<W> {
     }
 }
 
+impl<W> HashWriter<W> {
+    fn new(inner: W) -> HashWriter<W> {
+        HashWriter {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+}
+
+/// The entries as a tar through `encoder`, with the tar's digest (the
+/// layer's diff_id) and what `finish` makes of the encoder.
+fn hashed_tar<W: Write, O>(
+    entries: &[Entry],
+    encoder: W,
+    finish: impl FnOnce(W) -> io::Result<O>,
+) -> io::Result<(Option<String>, O)> {
+    let inner = write_entries(entries, HashWriter::new(encoder))?;
+    Ok((Some(digest_of(inner.hasher)), finish(inner.inner)?))
+}
+
 fn digest_of(hasher: Sha256) -> String {
     format!("sha256:{}", hex::encode(hasher.finalize()))
 }
@@ -308,11 +343,7 @@ fn write_layer(
 ) -> io::Result<(String, String, u64, PathBuf)> {
     let tmp = dir.join(format!(".layer-{}", std::process::id()));
     let file = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-    let outer = HashWriter {
-        inner: file,
-        hasher: Sha256::new(),
-        count: 0,
-    };
+    let outer = HashWriter::new(file);
     let compression = if force_uncompressed {
         Compression::None
     } else {
@@ -323,26 +354,16 @@ fn write_layer(
             let tar = write_entries(&layer.entries, outer)?;
             (None, tar)
         }
-        Compression::Gzip => {
-            let gz = GzEncoder::new(outer, GzLevel::fast());
-            let inner = HashWriter {
-                inner: gz,
-                hasher: Sha256::new(),
-                count: 0,
-            };
-            let inner = write_entries(&layer.entries, inner)?;
-            (Some(digest_of(inner.hasher)), inner.inner.finish()?)
-        }
-        Compression::Zstd => {
-            let z = zstd::Encoder::new(outer, 3)?;
-            let inner = HashWriter {
-                inner: z,
-                hasher: Sha256::new(),
-                count: 0,
-            };
-            let inner = write_entries(&layer.entries, inner)?;
-            (Some(digest_of(inner.hasher)), inner.inner.finish()?)
-        }
+        Compression::Gzip => hashed_tar(
+            &layer.entries,
+            GzEncoder::new(outer, GzLevel::fast()),
+            GzEncoder::finish,
+        )?,
+        Compression::Zstd => hashed_tar(
+            &layer.entries,
+            zstd::Encoder::new(outer, 3)?,
+            zstd::Encoder::finish,
+        )?,
     };
     let mut outer = outer;
     outer.flush()?;
