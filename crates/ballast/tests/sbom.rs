@@ -429,8 +429,25 @@ fn bad_input_is_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("not-sbom.json"), "{\"hello\": 1}").unwrap();
     std::fs::write(dir.path().join("broken.json"), "{\"bomFormat\": ").unwrap();
+    // Deeper than serde_json's recursion limit; bigger than an SBOM may be (sparse).
+    std::fs::write(
+        dir.path().join("deep.json"),
+        format!("{{\"a\":{}", "[".repeat(1000)),
+    )
+    .unwrap();
+    let huge = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    std::io::Write::write_all(&mut &huge, b"{").unwrap();
+    huge.set_len(300 << 20).unwrap();
     let img = write(dir.path(), "alpine.tar", &alpine_image());
     for (args, says) in [
+        (
+            vec!["diff", "deep.json", "deep.json"],
+            "deep.json: not JSON: recursion limit exceeded",
+        ),
+        (
+            vec!["diff", "huge.json", "deep.json"],
+            "huge.json: 314572800 bytes, more than the 268435456",
+        ),
         (
             vec!["diff", "not-sbom.json", "not-sbom.json"],
             "not-sbom.json: neither a CycloneDX",

@@ -67,6 +67,13 @@ fn read_sbom(arg: &str) -> Result<Option<Inventory>> {
     if !sbom::looks_like_json(&head[..n]) {
         return Ok(None);
     }
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > sbom::MAX_SBOM_BYTES {
+        bail!(
+            "{arg}: {size} bytes, more than the {} an SBOM may have",
+            sbom::MAX_SBOM_BYTES
+        );
+    }
     let text = std::fs::read_to_string(path).with_context(|| arg.to_string())?;
     match sbom::read(&text) {
         Ok(inv) => Ok(Some(inv)),

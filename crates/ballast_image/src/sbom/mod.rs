@@ -207,7 +207,12 @@ fn sort(packages: &mut [Package]) {
     });
 }
 
-/// Reads an SBOM (CycloneDX or SPDX JSON, ours or another tool's).
+/// The largest SBOM file read (a multi-GB image's is a few megabytes).
+pub const MAX_SBOM_BYTES: u64 = 256 << 20;
+
+/// Reads an SBOM (CycloneDX or SPDX JSON, ours or another tool's). Nesting
+/// deeper than serde_json's 128 levels is an error; nested components are
+/// walked without recursion.
 pub fn read(text: &str) -> Result<Inventory, String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     if v.get("bomFormat").and_then(|f| f.as_str()) == Some("CycloneDX") {
