@@ -17,6 +17,7 @@ fn git(args: &[&str]) -> Option<String> {
 
 fn main() {
     declare_corpus_cfg();
+    declare_bench_image_cfg();
     declare_tool_cfgs(&[
         ("hadolint", "BALLAST_HADOLINT"),
         ("peers-python", "BALLAST_PEERS_PYTHON"),

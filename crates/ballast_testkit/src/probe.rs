@@ -38,6 +38,22 @@ pub fn declare_corpus_cfg() {
     }
 }
 
+/// Marks the tests that read the multi-GB image `bench/ml-image.sh` builds
+/// as ignored, with their reason, when it has not been built (in CI too: it
+/// is data a benchmark makes, ~3.5 GB of wheels, not a tool CI installs).
+#[allow(dead_code)]
+pub fn declare_bench_image_cfg() {
+    println!("cargo::rustc-check-cfg=cfg(ballast_no_bench_image)");
+    let crate_dir =
+        std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let image = crate_dir.join("../../bench/results/inspect/ml.docker-archive.tar");
+    // Missing, the path makes cargo run this again each build: it is seen when it appears.
+    println!("cargo::rerun-if-changed={}", image.display());
+    if !image.is_file() {
+        println!("cargo::rustc-cfg=ballast_no_bench_image");
+    }
+}
+
 /// A program a test runs: `$var` when set (it must exist), else `name` on PATH.
 #[allow(dead_code)]
 pub fn tool_path(name: &str, var: &str) -> Option<std::path::PathBuf> {

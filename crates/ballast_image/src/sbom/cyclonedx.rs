@@ -8,7 +8,10 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::{BaseImage, Ecosystem, Inventory, Package, Subject, fingerprint, utc_timestamp};
+use super::{
+    BaseImage, Ecosystem, Inventory, Package, Subject, UNNAMED_BASE, fingerprint, str_of,
+    utc_timestamp,
+};
 use crate::inspection::Distro;
 
 const IMAGE_REF: &str = "image";
@@ -113,7 +116,7 @@ fn base_component(b: &BaseImage) -> Value {
     json!({
         "type": "container",
         "bom-ref": BASE_REF,
-        "name": b.name.as_deref().unwrap_or("base image (unnamed)"),
+        "name": b.name.as_deref().unwrap_or(UNNAMED_BASE),
         "description": "the image this one is built on",
         "properties": props,
     })
@@ -183,7 +186,7 @@ pub(super) fn read(v: &Value) -> Inventory {
             }
             Some("container") => {
                 inv.base = Some(BaseImage {
-                    name: str_of(&c["name"]).filter(|n| n != "base image (unnamed)"),
+                    name: str_of(&c["name"]).filter(|n| n != UNNAMED_BASE),
                     layers: property(c, "ballast:base:layers")
                         .and_then(|n| n.parse().ok())
                         .unwrap_or(0),
@@ -229,10 +232,6 @@ fn package(c: &Value) -> Package {
         cpe: str_of(&c["cpe"]),
         purl,
     }
-}
-
-fn str_of(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
 }
 
 fn property(c: &Value, name: &str) -> Option<String> {

@@ -207,6 +207,14 @@ fn sort(packages: &mut [Package]) {
     });
 }
 
+/// The name written for a base image nobody named, and not read back as one.
+const UNNAMED_BASE: &str = "base image (unnamed)";
+
+/// A JSON string's value.
+fn str_of(v: &serde_json::Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
 /// The largest SBOM file read (a multi-GB image's is a few megabytes).
 pub const MAX_SBOM_BYTES: u64 = 256 << 20;
 

@@ -5,7 +5,10 @@
 
 use serde_json::{Value, json};
 
-use super::{BaseImage, Ecosystem, Inventory, Package, Subject, fingerprint, utc_timestamp};
+use super::{
+    BaseImage, Ecosystem, Inventory, Package, Subject, UNNAMED_BASE, fingerprint, str_of,
+    utc_timestamp,
+};
 use crate::inspection::Distro;
 
 const IMAGE_ID: &str = "SPDXRef-Image";
@@ -96,7 +99,7 @@ fn os_package(d: &Distro) -> Value {
 fn base_package(b: &BaseImage) -> Value {
     let mut p = bare(
         BASE_ID,
-        b.name.as_deref().unwrap_or("base image (unnamed)"),
+        b.name.as_deref().unwrap_or(UNNAMED_BASE),
         "CONTAINER",
     );
     let mut comment = format!("the bottom {} layers of the image", b.layers);
@@ -203,7 +206,7 @@ pub(super) fn read(v: &Value) -> Inventory {
 fn base_of(p: &Value, name: String) -> BaseImage {
     let comment = p["comment"].as_str().unwrap_or("");
     BaseImage {
-        name: Some(name).filter(|n| n != "base image (unnamed)"),
+        name: Some(name).filter(|n| n != UNNAMED_BASE),
         layers: comment
             .strip_prefix("the bottom ")
             .and_then(|c| c.split(' ').next())
@@ -245,8 +248,4 @@ fn package_of(p: &Value, name: String, version: Option<String>) -> Package {
         bytes: None,
         cpe: reference("cpe23Type"),
     }
-}
-
-fn str_of(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
 }
