@@ -18,6 +18,26 @@ mod replace;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Reading an image, worker threads scan the layers and the main thread
+/// analyses them. With glibc's default of an arena per thread, what the
+/// workers free (a layer's entries, once in the file tree) cannot serve the
+/// analysis, and the peak is the sum of both: one arena makes `inspect`'s
+/// peak 16.3 MB instead of 19.8 MB in the same time (`bench/inspect.sh`).
+/// Lint and fix keep the default: their threads allocate at once, and one
+/// arena made linting the corpus 1.7x slower.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
+#[allow(unsafe_code)]
+fn one_malloc_arena() {
+    // SAFETY: mallopt sets a parameter of the C allocator and has no other
+    // effect; it is called before this process starts any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc"))))]
+fn one_malloc_arena() {}
+
 /// Find and drop the dead weight in machine-learning container images.
 #[derive(Parser)]
 #[command(name = "ballast", version = env!("BALLAST_VERSION"), about, propagate_version = true)]
@@ -91,6 +111,12 @@ fn main() -> ExitCode {
     let tally = std::env::var_os("BALLAST_TALLY").is_some();
     if tally {
         ballast_dockerfile::tally::enable();
+    }
+    if matches!(
+        cli.command,
+        Command::Inspect(_) | Command::Diff(_) | Command::Sbom(_) | Command::Explore(_)
+    ) {
+        one_malloc_arena();
     }
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),

@@ -29,14 +29,19 @@ struct Info {
 
 struct TrieNode {
     parent: Id,
-    name: Box<[u8]>,
+    /// The name's length; it starts at `name_start` in [`Trie::names`].
+    name_len: u32,
+    name_start: usize,
     /// Children, kept sorted by name (dive visits children in sorted order).
     children: Vec<Id>,
 }
 
-/// Every distinct path seen, with whiteout names (`.wh.x`) as their own nodes.
+/// Every distinct path seen, with whiteout names (`.wh.x`) as their own
+/// nodes. The names live in one buffer: a small allocation per name would
+/// cost more than the name.
 struct Trie {
     nodes: Vec<TrieNode>,
+    names: Vec<u8>,
 }
 
 impl Default for Trie {
@@ -50,15 +55,22 @@ impl Trie {
         Trie {
             nodes: vec![TrieNode {
                 parent: ROOT,
-                name: Box::default(),
+                name_len: 0,
+                name_start: 0,
                 children: Vec::new(),
             }],
+            names: Vec::new(),
         }
+    }
+
+    fn name(&self, id: Id) -> &[u8] {
+        let n = &self.nodes[id as usize];
+        &self.names[n.name_start..n.name_start + n.name_len as usize]
     }
 
     fn child(&self, parent: Id, name: &[u8]) -> Option<Id> {
         let kids = &self.nodes[parent as usize].children;
-        kids.binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
+        kids.binary_search_by(|&c| self.name(c).cmp(name))
             .ok()
             .map(|i| kids[i])
     }
@@ -66,17 +78,22 @@ impl Trie {
     fn child_or_insert(&mut self, parent: Id, name: &[u8]) -> Id {
         let pos = {
             let kids = &self.nodes[parent as usize].children;
-            kids.binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
+            kids.binary_search_by(|&c| self.name(c).cmp(name))
         };
         match pos {
             Ok(i) => self.nodes[parent as usize].children[i],
             Err(i) => {
                 let id = self.nodes.len() as Id;
-                self.nodes.push(TrieNode {
+                let name_start = self.names.len();
+                self.names.extend_from_slice(name);
+                let node = TrieNode {
                     parent,
-                    name: name.into(),
+                    name_len: u32::try_from(name.len())
+                        .expect("names are bounded by --max-path-bytes"),
+                    name_start,
                     children: Vec::new(),
-                });
+                };
+                self.nodes.push(node);
                 self.nodes[parent as usize].children.insert(i, id);
                 id
             }
@@ -85,13 +102,13 @@ impl Trie {
 
     /// The node for `name` beside `id` with the `.wh.` prefix removed, when `id` is a whiteout.
     fn unwhiteout(&mut self, id: Id) -> Option<Id> {
-        let stripped = self.nodes[id as usize].name.strip_prefix(b".wh.")?.to_vec();
+        let stripped = self.name(id).strip_prefix(b".wh.")?.to_vec();
         let parent = self.nodes[id as usize].parent;
         Some(self.child_or_insert(parent, &stripped))
     }
 
     fn is_whiteout(&self, id: Id) -> bool {
-        self.nodes[id as usize].name.starts_with(b".wh.")
+        self.name(id).starts_with(b".wh.")
     }
 }
 
@@ -100,17 +117,26 @@ impl Trie {
 /// bytes per path, not a hash map entry.
 #[derive(Clone, Default)]
 struct Tree {
-    /// The payload of each node in the tree (`None`: not in it).
-    info: Vec<Option<Info>>,
+    /// The payload's size of each node in the tree.
+    sizes: Vec<i64>,
+    /// Each node's [`PRESENT`] and [`IS_DIR`] bits (none: not in the tree).
+    flags: Vec<u8>,
     /// How many present children each node has (a leaf has none).
     present_children: Vec<u32>,
     /// Nodes present.
     len: usize,
 }
 
+const PRESENT: u8 = 1;
+const IS_DIR: u8 = 2;
+
 impl Tree {
     fn info(&self, id: Id) -> Option<Info> {
-        self.info.get(id as usize).copied().flatten()
+        let flags = self.flags.get(id as usize).copied().unwrap_or(0);
+        (flags & PRESENT != 0).then(|| Info {
+            size: self.sizes[id as usize],
+            is_dir: flags & IS_DIR != 0,
+        })
     }
 
     fn contains(&self, id: Id) -> bool {
@@ -120,10 +146,13 @@ impl Tree {
     /// Sets a node's payload; true when the node is new to the tree.
     fn set(&mut self, id: Id, info: Info) -> bool {
         let i = id as usize;
-        if self.info.len() <= i {
-            self.info.resize(i + 1, None);
+        if self.flags.len() <= i {
+            self.flags.resize(i + 1, 0);
+            self.sizes.resize(i + 1, 0);
         }
-        let new = self.info[i].replace(info).is_none();
+        let new = self.flags[i] & PRESENT == 0;
+        self.flags[i] = PRESENT | if info.is_dir { IS_DIR } else { 0 };
+        self.sizes[i] = info.size;
         self.len += usize::from(new);
         new
     }
@@ -131,9 +160,9 @@ impl Tree {
     /// Takes a node out; true when it was present.
     fn unset(&mut self, id: Id) -> bool {
         let taken = self
-            .info
+            .flags
             .get_mut(id as usize)
-            .is_some_and(|slot| slot.take().is_some());
+            .is_some_and(|f| std::mem::take(f) & PRESENT != 0);
         self.len -= usize::from(taken);
         taken
     }
@@ -313,6 +342,25 @@ struct PathData {
     count: u32,
 }
 
+impl PathData {
+    /// A path not visited yet (`min` is never `i64::MIN` once it is).
+    const NONE: PathData = PathData {
+        cumulative: 0,
+        min: i64::MIN,
+        count: 0,
+    };
+    /// A path visited, before its first occurrence is counted.
+    const VISITED: PathData = PathData {
+        cumulative: 0,
+        min: -1,
+        count: 0,
+    };
+
+    fn visited(&self) -> bool {
+        self.min != i64::MIN
+    }
+}
+
 /// Computes dive's figures from the layers' entries, in order.
 pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFigures {
     let mut fold = DiveFold::default();
@@ -326,8 +374,8 @@ pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFi
 #[derive(Default)]
 struct DiveFold {
     trie: Trie,
-    /// Per path (by trie id): its occurrences so far (`None`: none yet).
-    data: Vec<Option<PathData>>,
+    /// Per path (by trie id): its occurrences so far ([`PathData::NONE`]: not visited).
+    data: Vec<PathData>,
     inefficient: Vec<Id>,
     stacked: Option<Tree>,
     layer_sizes: Vec<u64>,
@@ -364,13 +412,12 @@ impl DiveFold {
                 node
             };
             if data.len() <= key as usize {
-                data.resize(key as usize + 1, None);
+                data.resize(key as usize + 1, PathData::NONE);
             }
-            let d = data[key as usize].get_or_insert(PathData {
-                cumulative: 0,
-                min: -1,
-                count: 0,
-            });
+            let d = &mut data[key as usize];
+            if !d.visited() {
+                *d = PathData::VISITED;
+            }
             let size = if whiteout {
                 match lower.get(trie, key) {
                     None => break, // dive aborts the rest of this layer's visit
@@ -406,11 +453,8 @@ impl DiveFold {
                     comps.push(cur);
                     cur = trie.nodes[cur as usize].parent;
                 }
-                let names: Vec<Box<[u8]>> = comps
-                    .iter()
-                    .rev()
-                    .map(|&c| trie.nodes[c as usize].name.clone())
-                    .collect();
+                let names: Vec<Box<[u8]>> =
+                    comps.iter().rev().map(|&c| trie.name(c).into()).collect();
                 let refs: Vec<&[u8]> = names.iter().map(|n| n.as_ref()).collect();
                 lower.add_path(trie, &refs, tree.info(node).unwrap_or_default());
             }
@@ -422,7 +466,7 @@ impl DiveFold {
         let (min_sum, cum_sum) = self
             .data
             .iter()
-            .flatten()
+            .filter(|d| d.visited())
             .fold((0i64, 0i64), |(m, c), d| (m + d.min, c + d.cumulative));
         let efficiency = if cum_sum == 0 {
             1.0
@@ -432,7 +476,7 @@ impl DiveFold {
         let wasted: i64 = self
             .inefficient
             .iter()
-            .filter_map(|&p| self.data[p as usize].map(|d| d.cumulative))
+            .map(|&p| self.data[p as usize].cumulative)
             .sum();
         let image_size: u64 = self.layer_sizes.iter().sum();
         let user_size: u64 = self.layer_sizes.iter().skip(1).sum();

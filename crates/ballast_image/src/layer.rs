@@ -99,6 +99,25 @@ impl Progress for NoProgress {
     fn add(&self, _bytes: u64) {}
 }
 
+/// What a scan keeps of a regular file's content.
+#[derive(Debug, Clone, Copy)]
+pub enum Capture {
+    /// Nothing: only the header is kept.
+    Skip,
+    /// All of it.
+    Whole,
+    /// What the function keeps of it (it is read whole, then condensed, so
+    /// that only what the analysis reads is held until the analysis).
+    Condensed(fn(Vec<u8>) -> Vec<u8>),
+}
+
+impl Capture {
+    /// Whether any of the content is kept.
+    pub fn keeps(self) -> bool {
+        !matches!(self, Capture::Skip)
+    }
+}
+
 /// How to read layers.
 pub struct ScanOptions<'a> {
     /// Hash every blob and tar stream.
@@ -106,7 +125,7 @@ pub struct ScanOptions<'a> {
     /// Resource limits.
     pub limits: Limits,
     /// Which files to keep the content of: `(path, size)`.
-    pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+    pub capture: &'a (dyn Fn(&[u8], u64) -> Capture + Sync),
     /// Progress sink.
     pub progress: &'a dyn Progress,
     /// Uncompressed bytes read by every layer of the image so far.
@@ -461,13 +480,18 @@ pub(crate) fn convert_entry<R: Read>(
     let mut captured = None;
     if let EntryKind::File(size) = kind
         && size <= opts.limits.max_captured_file_bytes
-        && (opts.capture)(&path, size)
     {
-        let mut buf = Vec::with_capacity(size as usize);
-        entry
-            .read_to_end(&mut buf)
-            .map_err(|e| io_to_layer_error(name, e, &opts.limits))?;
-        captured = Some(buf.into_boxed_slice());
+        let keep = (opts.capture)(&path, size);
+        if keep.keeps() {
+            let mut buf = Vec::with_capacity(size as usize);
+            entry
+                .read_to_end(&mut buf)
+                .map_err(|e| io_to_layer_error(name, e, &opts.limits))?;
+            if let Capture::Condensed(condense) = keep {
+                buf = condense(buf);
+            }
+            captured = Some(buf.into_boxed_slice());
+        }
     }
     Ok(Some(Entry {
         path: path.into(),

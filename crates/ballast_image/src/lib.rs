@@ -45,6 +45,7 @@ pub mod tree;
 
 pub use analysis::{AnalyzeOptions, analyze, analyze_with_files};
 pub use error::{ImageError, Result};
+pub use layer::Capture;
 pub use ml::capture;
 pub use source::{LoadOptions, LoadedImage, Reference};
 

@@ -80,6 +80,42 @@ pub fn parse_record(text: &str) -> impl Iterator<Item = RecordEntry> + '_ {
     })
 }
 
+/// A RECORD as [`parse_record`] reads it, without the hash column: the rows
+/// it yields are the same, in about half the bytes (an image's RECORDs are
+/// held while its layers are read; torch's alone is over a megabyte).
+pub fn condense_record(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() / 2);
+    for row in parse_record(text) {
+        if row.path.contains([',', '"']) {
+            out.push('"');
+            out.push_str(&row.path.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&row.path);
+        }
+        out.push_str(",,");
+        if let Some(size) = row.size {
+            out.push_str(&size.to_string());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The header section of a METADATA or PKG-INFO file: everything before the
+/// first blank line, which is where every reader here stops (the body is the
+/// long description, often most of the file).
+pub fn metadata_headers(text: &str) -> &str {
+    let mut end = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim().is_empty() {
+            break;
+        }
+        end += line.len();
+    }
+    &text[..end]
+}
+
 fn split_csv_line(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let mut cur = String::new();
@@ -155,6 +191,32 @@ mod tests {
     }
 
     #[test]
+    fn condensed_record_reads_the_same() {
+        let text = "tqdm/cli.py,sha256=abc,10509\r\n\"a,b.py\",sha256=x,3\n\
+                    pip/__pycache__/x.pyc,,\n\nsay\"what\",sha256=y, 12 \n\
+                    ,sha256=z,1\n../../../bin/pip,sha256=q,7\ntqdm-4.dist-info/RECORD,,";
+        let condensed = condense_record(text);
+        let before: Vec<RecordEntry> = parse_record(text).collect();
+        let after: Vec<RecordEntry> = parse_record(&condensed).collect();
+        assert_eq!(after, before);
+        assert_eq!(before.len(), 6);
+        assert!(!condensed.contains("sha256"), "{condensed}");
+        assert!(condensed.len() < text.len());
+    }
+
+    #[test]
+    fn metadata_headers_keep_what_the_readers_read() {
+        let text = "Metadata-Version: 2.1\r\nName: torch\r\nVersion: 2.5.1\r\n\
+                    Requires-Dist: filelock\r\n  \r\nName: not-this\n# torch\n";
+        let headers = metadata_headers(text);
+        assert!(headers.ends_with("filelock\r\n"), "{headers:?}");
+        assert_eq!(parse_metadata(headers), parse_metadata(text));
+        assert_eq!(requires_dist(headers), requires_dist(text));
+        assert_eq!(metadata_headers("Name: x"), "Name: x");
+        assert_eq!(metadata_headers("\nName: x"), "");
+    }
+
+    #[test]
     fn record_rows() {
         let text = "tqdm/cli.py,sha256=abc,10509\r\n\"a,b.py\",sha256=x,3\r\npip/__pycache__/x.pyc,,\r\ntqdm-4.dist-info/RECORD,,\r\n";
         let rows: Vec<RecordEntry> = parse_record(text).collect();
@@ -180,7 +242,7 @@ mod tests {
     }
 
     #[test]
-    fn metadata_headers() {
+    fn metadata_name_version_and_requirements() {
         let m = "Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\nRequires-Dist: nvidia-cublas-cu12==12.4.5.8; platform_system == \"Linux\"\n\nName: not-a-header\n";
         assert_eq!(
             parse_metadata(m),

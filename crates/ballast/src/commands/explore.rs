@@ -9,9 +9,9 @@ use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use ballast_image::LoadOptions;
 use ballast_image::explore::Explorer;
 use ballast_image::layer::{EntryKind, Progress};
+use ballast_image::{Capture, LoadOptions};
 use ballast_report::bytes::format_bytes;
 use ballast_report::explore::{App, Extract, run};
 use clap::Args;
@@ -120,7 +120,13 @@ fn verify_in_background(args: &ExploreArgs) -> mpsc::Receiver<String> {
 fn extractor(reference: String, opts: LoadOptions<'static>, dir: PathBuf) -> Extract {
     Box::new(move |layer, path| {
         let wanted = path.as_bytes().to_vec();
-        let capture = move |p: &[u8], _size: u64| p == wanted.as_slice();
+        let capture = move |p: &[u8], _size: u64| {
+            if p == wanted.as_slice() {
+                Capture::Whole
+            } else {
+                Capture::Skip
+            }
+        };
         let mut limits = opts.limits;
         limits.max_captured_file_bytes = limits.max_uncompressed_bytes;
         let load = LoadOptions {

@@ -16,20 +16,29 @@ use crate::inspection::{
     Categories, CondaPackage, CudaDuplicate, CudaReport, Distribution, Distro, Finding, GroupBytes,
     LayerReport, OsPackage, PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
 };
+use crate::layer::Capture;
 use crate::spec::Config;
 use crate::tree::{FileIndex, FileTree, VisibleFile};
 
-/// Which files' contents the analysis needs while layers stream past.
-pub fn capture(path: &[u8], _size: u64) -> bool {
+/// Which files' contents the analysis needs while layers stream past, and
+/// how much of each: RECORDs without their hash column, METADATA and
+/// PKG-INFO without their body (what the readers here read of them).
+pub fn capture(path: &[u8], _size: u64) -> Capture {
     let Ok(p) = std::str::from_utf8(path) else {
-        return false;
+        return Capture::Skip;
     };
     let name = p.rsplit('/').next().unwrap_or(p);
     let parent = p.rsplit_once('/').map_or("", |(d, _)| d);
-    (matches!(name, "RECORD" | "METADATA" | "INSTALLER") && parent.ends_with(".dist-info"))
-        || (matches!(name, "PKG-INFO" | "installed-files.txt") && parent.ends_with(".egg-info"))
-        || name == "pyvenv.cfg"
+    if name == "RECORD" && parent.ends_with(".dist-info") {
+        Capture::Condensed(condensed_record)
+    } else if (name == "METADATA" && parent.ends_with(".dist-info"))
+        || (name == "PKG-INFO" && parent.ends_with(".egg-info"))
         || (name.ends_with(".egg-info") && ballast_ml::paths::is_in_site_packages(p))
+    {
+        Capture::Condensed(metadata_headers)
+    } else if (name == "INSTALLER" && parent.ends_with(".dist-info"))
+        || (name == "installed-files.txt" && parent.ends_with(".egg-info"))
+        || name == "pyvenv.cfg"
         || p == "var/lib/dpkg/status"
         || p == "lib/apk/db/installed"
         || p.starts_with("var/lib/dpkg/status.d/")
@@ -37,6 +46,29 @@ pub fn capture(path: &[u8], _size: u64) -> bool {
         || p.ends_with("/torch/version.py")
         || p == "etc/os-release"
         || p == "usr/lib/os-release"
+    {
+        Capture::Whole
+    } else {
+        Capture::Skip
+    }
+}
+
+/// [`python::condense_record`] of a captured RECORD (one that is not UTF-8
+/// is kept as it is: the report says it is not readable).
+fn condensed_record(bytes: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(bytes) {
+        Ok(text) => python::condense_record(&text).into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
+}
+
+/// [`python::metadata_headers`] of a captured METADATA or PKG-INFO.
+fn metadata_headers(mut bytes: Vec<u8>) -> Vec<u8> {
+    if let Ok(text) = std::str::from_utf8(&bytes) {
+        let keep = python::metadata_headers(text).len();
+        bytes.truncate(keep);
+    }
+    bytes
 }
 
 /// What the breakdown found.
@@ -714,12 +746,30 @@ mod tests {
 
     #[test]
     fn captures_what_the_analysis_reads() {
-        assert!(capture(
-            b"usr/local/lib/python3.11/site-packages/torch-2.5.1.dist-info/RECORD",
-            10
-        ));
-        assert!(capture(b"var/lib/dpkg/info/libc6:amd64.list", 10));
-        assert!(capture(b"opt/venv/pyvenv.cfg", 10));
-        assert!(!capture(b"usr/lib/x.so", 10));
+        let dist = "usr/local/lib/python3.11/site-packages/torch-2.5.1.dist-info";
+        let Capture::Condensed(record) = capture(format!("{dist}/RECORD").as_bytes(), 10) else {
+            panic!("a RECORD is condensed");
+        };
+        let text = b"torch/__init__.py,sha256=Zm9v,42\ntorch/x.py,sha256=YmFy,7\n".to_vec();
+        assert_eq!(record(text), b"torch/__init__.py,,42\ntorch/x.py,,7\n");
+        assert_eq!(record(vec![0xff, b',']), [0xff, b','], "not UTF-8: kept");
+        let Capture::Condensed(meta) = capture(format!("{dist}/METADATA").as_bytes(), 10) else {
+            panic!("a METADATA is condensed");
+        };
+        assert_eq!(
+            meta(b"Name: torch\nVersion: 2\n\n# torch\n".to_vec()),
+            b"Name: torch\nVersion: 2\n"
+        );
+        for whole in [
+            "var/lib/dpkg/info/libc6:amd64.list",
+            "opt/venv/pyvenv.cfg",
+            &format!("{dist}/INSTALLER"),
+        ] {
+            assert!(
+                matches!(capture(whole.as_bytes(), 10), Capture::Whole),
+                "{whole}"
+            );
+        }
+        assert!(!capture(b"usr/lib/x.so", 10).keeps());
     }
 }

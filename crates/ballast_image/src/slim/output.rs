@@ -19,7 +19,7 @@ use super::proof::{FinalFs, Known, prove};
 use super::rules::{Compiled, DropRules};
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
-use crate::layer::{Compression, Entry};
+use crate::layer::{Capture, Compression, Entry};
 use crate::limits::Document;
 use crate::source::{LayoutDir, LoadOptions, LoadedImage, Members, Reference};
 use crate::tree::FileTree;
@@ -364,14 +364,20 @@ fn slim_source(reference: &str, out: &Path, opts: &SlimOptions<'_>) -> Result<Sl
 const PASSWD: &[u8] = b"etc/passwd";
 
 /// What the caller captures, and `/etc/passwd` (the users' homes are protected).
-fn with_passwd<'a>(opts: &'a SlimOptions<'_>) -> impl Fn(&[u8], u64) -> bool + Sync + 'a {
-    |p: &[u8], size: u64| p == PASSWD && size < 1 << 20 || (opts.load.capture)(p, size)
+fn with_passwd<'a>(opts: &'a SlimOptions<'_>) -> impl Fn(&[u8], u64) -> Capture + Sync + 'a {
+    |p: &[u8], size: u64| {
+        if p == PASSWD && size < 1 << 20 {
+            Capture::Whole
+        } else {
+            (opts.load.capture)(p, size)
+        }
+    }
 }
 
 /// How `slim` reads its source: as asked, with `/etc/passwd` captured.
 fn slim_load<'a>(
     opts: &'a SlimOptions<'_>,
-    capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+    capture: &'a (dyn Fn(&[u8], u64) -> Capture + Sync),
 ) -> LoadOptions<'a> {
     LoadOptions {
         verify: opts.load.verify,

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use super::plan::LayerPlan;
 use crate::error::{ImageError, Result};
-use crate::layer::{Entry, NoProgress, ScanOptions, convert_entry};
+use crate::layer::{Capture, Entry, NoProgress, ScanOptions, convert_entry};
 use crate::limits::Limits;
 
 /// What the tap under the tar reader does with the bytes read.
@@ -78,7 +78,7 @@ pub(crate) fn rewrite<R: Read, W: Write>(
         inner: tar,
         state: state.clone(),
     });
-    let never = |_: &[u8], _: u64| false;
+    let never = |_: &[u8], _: u64| Capture::Skip;
     let total = AtomicU64::new(0);
     let scan = ScanOptions {
         verify: false,

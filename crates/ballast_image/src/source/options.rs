@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use std::sync::atomic::AtomicU64;
 
-use crate::layer::{NoProgress, Progress, ScanOptions};
+use crate::layer::{Capture, NoProgress, Progress, ScanOptions};
 use crate::limits::Limits;
 
 /// How to reach a registry.
@@ -30,7 +30,7 @@ pub struct LoadOptions<'a> {
     /// Progress sink (compressed bytes).
     pub progress: &'a dyn Progress,
     /// Which small files to keep the content of.
-    pub capture: &'a (dyn Fn(&[u8], u64) -> bool + Sync),
+    pub capture: &'a (dyn Fn(&[u8], u64) -> Capture + Sync),
     /// Registry access (credentials, cache, plain HTTP).
     pub remote: RemoteOptions,
 }
@@ -42,7 +42,7 @@ impl Default for LoadOptions<'_> {
             platform: None,
             limits: Limits::default(),
             progress: &NoProgress,
-            capture: &|_, _| false,
+            capture: &|_, _| Capture::Skip,
             remote: RemoteOptions::default(),
         }
     }
