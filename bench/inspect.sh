@@ -35,6 +35,9 @@ tar -C "$R/gzblobs" -xf "$R/ml.oci-archive.tar"
 size=$(stat -c %s "$R/ml.docker-archive.tar")
 echo "image: $(numfmt --to=si "$size") docker-archive, $(numfmt --to=si "$(stat -c %s "$R/ml.oci-archive.tar")") gzip OCI archive; $(nproc) cores"
 
+mkdir -p "$R/one-file/etc" && echo hello > "$R/one-file/etc/hello"
+target/release/ballast-mkimage "$R/one-file.tar" --format docker-archive --compression none \
+  --layer "ADD one-file=$R/one-file" > /dev/null
 M=bench/measure.py
 LAYERS=$(find "$R/blobs" -name layer.tar)
 GZ=$(find "$R/gzblobs/blobs/sha256" -type f -size +1k)
@@ -57,6 +60,9 @@ best() {
   best "ballast inspect (verify)" target/release/ballast inspect --quiet --format json "$R/ml.docker-archive.tar"
   best "ballast inspect --no-verify" target/release/ballast inspect --quiet --no-verify --format json "$R/ml.docker-archive.tar"
   best "dive --json" "$DIVE" "docker-archive://$R/ml.docker-archive.tar" --json "$R/dive.json"
+  # What each costs before any file: a one-file image.
+  best "ballast inspect, one-file image" target/release/ballast inspect --quiet --format json "$R/one-file.tar"
+  best "dive --json, one-file image" "$DIVE" "docker-archive://$R/one-file.tar" --json "$R/dive-one-file.json"
   warm $GZ
   best "gzip -dc of layers, all cores" sh -c "echo '$GZ' | xargs -P$(nproc) -I{} sh -c 'gzip -dc < {} > /dev/null'"
   warm "$R/ml.oci-archive.tar"
@@ -71,12 +77,17 @@ dive = by["dive --json"]
 print(f"\n{'measurement':38s} {'seconds':>8s} {'peak MB':>8s} {'vs dive':>8s}")
 for r in rows:
     ratio = dive["seconds"] / r["seconds"] if r["seconds"] else float("inf")
-    print(f"{r['label']:38s} {r['seconds']:8.2f} {r['max_rss_mb']:8.0f} {ratio:7.1f}x")
+    print(f"{r['label']:38s} {r['seconds']:8.2f} {r['max_rss_mb']:8.1f} {ratio:7.1f}x")
 v, nv = by["ballast inspect (verify)"], by["ballast inspect --no-verify"]
 sha = min((by["sha256sum of layers, all cores"], by["openssl sha256 of layers, all cores"]), key=lambda r: r["seconds"])
 print(f"\nverify:    {dive['seconds'] / v['seconds']:.1f}x faster than dive; {v['seconds'] / sha['seconds']:.2f}x the time of hashing the blobs on all cores")
 print(f"no-verify: {dive['seconds'] / nv['seconds']:.1f}x faster than dive")
 print(f"memory:    {v['max_rss_mb'] / dive['max_rss_mb']:.3f} of dive's peak (verify), {nv['max_rss_mb'] / dive['max_rss_mb']:.3f} (no-verify)")
+b1, d1 = by["ballast inspect, one-file image"], by["dive --json, one-file image"]
+print(f"           of which before any file: {b1['max_rss_mb']:.1f} MB vs dive's {d1['max_rss_mb']:.1f} MB; "
+      f"the rest {(v['max_rss_mb'] - b1['max_rss_mb']) / (dive['max_rss_mb'] - d1['max_rss_mb']):.3f} of dive's (verify)")
 gz, gzo = by["gzip -dc of layers, all cores"], by["ballast inspect gzip OCI (verify)"]
 print(f"gzip OCI:  {gzo['seconds'] / gz['seconds']:.2f}x the time of parallel gzip -dc")
 PY
+# The extracted copies of the archives (some 15 GB) are not kept.
+rm -rf "$R/blobs" "$R/gzblobs"
