@@ -478,6 +478,23 @@ fn write_oci_dir(
     Ok(out)
 }
 
+/// Writes a docker-archive's `manifest.json` into `tmp` (its configuration
+/// member and tag, its layer members), tars `tmp` to `path` and removes it.
+fn finish_docker_archive(
+    tmp: &Path,
+    path: &Path,
+    (config, tag): (&str, &str),
+    layers: &[String],
+) -> io::Result<()> {
+    let manifest = json!([{"Config": config, "RepoTags": [tag], "Layers": layers}]);
+    fs::write(
+        tmp.join("manifest.json"),
+        serde_json::to_vec(&manifest).expect("json"),
+    )?;
+    tar_dir(tmp, path)?;
+    fs::remove_dir_all(tmp)
+}
+
 /// Tars a directory tree (sorted, deterministic).
 fn tar_dir(src: &Path, dest: &Path) -> io::Result<()> {
     let mut b = tar::Builder::new(BufWriter::with_capacity(1 << 20, File::create(dest)?));
@@ -523,13 +540,8 @@ impl ImageSpec {
                     .iter()
                     .map(|d| format!("blobs/sha256/{}", &d[7..]))
                     .collect();
-                let manifest = json!([{"Config": format!("blobs/sha256/{}", &w.config_digest[7..]), "RepoTags": [self.tag], "Layers": layers}]);
-                fs::write(
-                    tmp.join("manifest.json"),
-                    serde_json::to_vec(&manifest).expect("json"),
-                )?;
-                tar_dir(&tmp, path)?;
-                fs::remove_dir_all(&tmp)?;
+                let config = format!("blobs/sha256/{}", &w.config_digest[7..]);
+                finish_docker_archive(&tmp, path, (&config, &self.tag), &layers)?;
                 w.path = path.to_path_buf();
                 Ok(w)
             }
@@ -564,13 +576,8 @@ impl ImageSpec {
         let config = config_json(self, &written.diff_ids);
         let config_digest = format!("sha256:{}", hex::encode(Sha256::digest(&config)));
         fs::write(tmp.join(format!("{}.json", &config_digest[7..])), &config)?;
-        let manifest = json!([{"Config": format!("{}.json", &config_digest[7..]), "RepoTags": [self.tag], "Layers": layer_paths}]);
-        fs::write(
-            tmp.join("manifest.json"),
-            serde_json::to_vec(&manifest).expect("json"),
-        )?;
-        tar_dir(&tmp, path)?;
-        fs::remove_dir_all(&tmp)?;
+        let config_member = format!("{}.json", &config_digest[7..]);
+        finish_docker_archive(&tmp, path, (&config_member, &self.tag), &layer_paths)?;
         written.config_digest = config_digest;
         Ok(written)
     }
