@@ -25,18 +25,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// peak 16.3 MB instead of 19.8 MB in the same time (`bench/inspect.sh`).
 /// Lint and fix keep the default: their threads allocate at once, and one
 /// arena made linting the corpus 1.7x slower.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
 #[allow(unsafe_code)]
 fn one_malloc_arena() {
     // SAFETY: mallopt sets a parameter of the C allocator and has no other
     // effect; it is called before this process starts any thread.
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc"))))]
-fn one_malloc_arena() {}
 
 /// Find and drop the dead weight in machine-learning container images.
 #[derive(Parser)]

@@ -206,6 +206,26 @@ impl Tree {
         }
     }
 
+    /// [`Tree::add_path`] of a path the trie already holds, by its node:
+    /// the same walk over the node's ancestors, without their names.
+    fn add_node(&mut self, trie: &Trie, node: Id, info: Info) {
+        let mut ancestors = Vec::new();
+        let mut cur = node;
+        while cur != ROOT {
+            ancestors.push(cur);
+            cur = trie.nodes[cur as usize].parent;
+        }
+        for &id in ancestors.iter().rev() {
+            if !self.contains(id) {
+                if trie.name(id).starts_with(b".wh..wh..") {
+                    return;
+                }
+                self.insert_node(trie, id, Info::default());
+            }
+        }
+        self.set(node, info);
+    }
+
     fn get(&self, trie: &Trie, id_path: Id) -> Option<Info> {
         // Present when the node and all its ancestors are present.
         let mut cur = id_path;
@@ -447,16 +467,7 @@ impl DiveFold {
                 let key = trie.unwhiteout(node).expect("whiteout");
                 lower.remove(trie, key);
             } else {
-                let mut comps = Vec::new();
-                let mut cur = node;
-                while cur != ROOT {
-                    comps.push(cur);
-                    cur = trie.nodes[cur as usize].parent;
-                }
-                let names: Vec<Box<[u8]>> =
-                    comps.iter().rev().map(|&c| trie.name(c).into()).collect();
-                let refs: Vec<&[u8]> = names.iter().map(|n| n.as_ref()).collect();
-                lower.add_path(trie, &refs, tree.info(node).unwrap_or_default());
+                lower.add_node(trie, node, tree.info(node).unwrap_or_default());
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Installed Python distributions: dist-info directories, METADATA, RECORD,
 //! virtual environments.
 
+use std::fmt::Write as _;
+
 /// A package name compared the PEP 503 way: lower case, runs of `-_.` as `-`.
 pub fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -33,10 +35,7 @@ pub fn parse_dist_info_dir(dir: &str) -> Option<(String, String)> {
 pub fn parse_metadata(text: &str) -> (Option<String>, Option<String>) {
     let mut name = None;
     let mut version = None;
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            break; // the body (description) follows the headers
-        }
+    for line in metadata_headers(text).lines() {
         if let Some(v) = line.strip_prefix("Name:") {
             name.get_or_insert_with(|| v.trim().to_string());
         } else if let Some(v) = line.strip_prefix("Version:") {
@@ -48,8 +47,8 @@ pub fn parse_metadata(text: &str) -> (Option<String>, Option<String>) {
 
 /// The `Requires-Dist` headers of a METADATA file.
 pub fn requires_dist(text: &str) -> Vec<String> {
-    text.lines()
-        .take_while(|l| !l.trim().is_empty())
+    metadata_headers(text)
+        .lines()
         .filter_map(|l| l.strip_prefix("Requires-Dist:"))
         .map(|v| v.trim().to_string())
         .collect()
@@ -95,7 +94,7 @@ pub fn condense_record(text: &str) -> String {
         }
         out.push_str(",,");
         if let Some(size) = row.size {
-            out.push_str(&size.to_string());
+            let _ = write!(out, "{size}"); // writing to a String cannot fail
         }
         out.push('\n');
     }
@@ -103,8 +102,8 @@ pub fn condense_record(text: &str) -> String {
 }
 
 /// The header section of a METADATA or PKG-INFO file: everything before the
-/// first blank line, which is where every reader here stops (the body is the
-/// long description, often most of the file).
+/// first blank line (the body is the long description, often most of the
+/// file). Every reader of headers here reads this.
 pub fn metadata_headers(text: &str) -> &str {
     let mut end = 0;
     for line in text.split_inclusive('\n') {
