@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::bufread::MultiGzDecoder;
 use serde::Serialize;
 
+pub use crate::captured::Captured;
 use crate::digest::{Digest, HashingReader};
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
@@ -66,7 +67,7 @@ pub struct Entry {
     /// What it is.
     pub kind: EntryKind,
     /// The content, for files the analysis asked for.
-    pub captured: Option<Box<[u8]>>,
+    pub captured: Option<Captured>,
 }
 
 /// The result of reading a layer.
@@ -490,7 +491,7 @@ pub(crate) fn convert_entry<R: Read>(
             if let Capture::Condensed(condense) = keep {
                 buf = condense(buf);
             }
-            captured = Some(buf.into_boxed_slice());
+            captured = Some(Captured::new(&buf));
         }
     }
     Ok(Some(Entry {

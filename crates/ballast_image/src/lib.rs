@@ -22,6 +22,7 @@
 pub mod analysis;
 mod archive;
 pub mod blobcache;
+mod captured;
 #[cfg(feature = "daemon")]
 pub mod daemon;
 pub mod diff;
@@ -45,7 +46,7 @@ pub mod tree;
 
 pub use analysis::{AnalyzeOptions, analyze, analyze_with_files};
 pub use error::{ImageError, Result};
-pub use layer::Capture;
+pub use layer::{Capture, Captured};
 pub use ml::capture;
 pub use source::{LoadOptions, LoadedImage, Reference};
 

@@ -18,24 +18,29 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::layer::{Entry, EntryKind};
+use crate::layer::{Captured, Entry, EntryKind};
 
 type NodeId = u32;
 type ContentId = u32;
 const ROOT: NodeId = 0;
 
 /// What a node of the final tree is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
     Dir,
     File(ContentId),
-    Symlink(Box<[u8]>),
+    /// A symbolic link: its target is [`FileTree::link_target`] of this number.
+    Symlink(u32),
     Other,
 }
 
+/// A node is a few words: its name and a link's target live in shared
+/// buffers, as a small allocation per name costs more than the name.
 #[derive(Debug)]
 struct Node {
-    name: Box<[u8]>,
+    /// The name's start in [`FileTree::names`]; its length is `name_len`.
+    name_start: usize,
+    name_len: u32,
     parent: NodeId,
     kind: NodeKind,
     /// Children sorted by name (a sorted vector is far smaller than a map).
@@ -54,7 +59,7 @@ pub struct Content {
     /// Paths of the current tree that reference it.
     refs: u32,
     /// The content, when the analysis asked for it.
-    pub captured: Option<Box<[u8]>>,
+    pub captured: Option<Captured>,
 }
 
 /// Per-layer accounting after all layers are applied.
@@ -90,7 +95,7 @@ pub struct VisibleFile<'a> {
     /// The layer that stores its bytes.
     pub layer: u16,
     /// Captured content, if any.
-    pub captured: Option<&'a [u8]>,
+    pub captured: Option<&'a Captured>,
 }
 
 /// Finds files of a [`FileTree::files`] list by path. The list is in
@@ -139,6 +144,10 @@ fn component_order(a: &str, b: &str) -> Ordering {
 #[derive(Debug)]
 pub struct FileTree {
     nodes: Vec<Node>,
+    /// Every node's name, one after the other.
+    names: Vec<u8>,
+    /// Symbolic links' targets, by the number in [`NodeKind::Symlink`].
+    link_targets: Vec<Box<[u8]>>,
     contents: Vec<Content>,
     layers: Vec<LayerBytes>,
     /// Hard links whose target did not exist (kept as empty files).
@@ -156,12 +165,15 @@ impl FileTree {
     pub fn new() -> Self {
         FileTree {
             nodes: vec![Node {
-                name: Box::default(),
+                name_start: 0,
+                name_len: 0,
                 parent: ROOT,
                 kind: NodeKind::Dir,
                 children: Vec::new(),
                 layer: 0,
             }],
+            names: Vec::new(),
+            link_targets: Vec::new(),
             contents: Vec::new(),
             layers: Vec::new(),
             dangling_hardlinks: Vec::new(),
@@ -179,6 +191,8 @@ impl FileTree {
     /// the tree is then only read).
     pub fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
+        self.names.shrink_to_fit();
+        self.link_targets.shrink_to_fit();
         self.contents.shrink_to_fit();
     }
 
@@ -234,7 +248,17 @@ impl FileTree {
     fn child_pos(&self, parent: NodeId, name: &[u8]) -> Result<usize, usize> {
         self.nodes[parent as usize]
             .children
-            .binary_search_by(|&c| self.nodes[c as usize].name.as_ref().cmp(name))
+            .binary_search_by(|&c| self.name(c).cmp(name))
+    }
+
+    fn name(&self, id: NodeId) -> &[u8] {
+        let n = &self.nodes[id as usize];
+        &self.names[n.name_start..n.name_start + n.name_len as usize]
+    }
+
+    /// The target of the symbolic link numbered `link` ([`NodeKind::Symlink`]).
+    pub fn link_target(&self, link: u32) -> &[u8] {
+        &self.link_targets[link as usize]
     }
 
     /// The node at `path`; the empty path is the root.
@@ -303,8 +327,11 @@ impl FileTree {
         if let NodeKind::File(c) = kind {
             self.contents[c as usize].refs += 1;
         }
+        let name_start = self.names.len();
+        self.names.extend_from_slice(name);
         self.nodes.push(Node {
-            name: name.into(),
+            name_start,
+            name_len: u32::try_from(name.len()).expect("names are bounded by --max-path-bytes"),
             parent,
             kind,
             children: Vec::new(),
@@ -332,25 +359,27 @@ impl FileTree {
                 });
                 NodeKind::File(id)
             }
-            EntryKind::Hardlink(ref target) => match self
-                .lookup(target)
-                .map(|t| self.nodes[t as usize].kind.clone())
-            {
-                Some(NodeKind::File(c)) => NodeKind::File(c),
-                _ => {
-                    self.dangling_hardlinks
-                        .push(String::from_utf8_lossy(&e.path).into_owned());
-                    let id = self.contents.len() as ContentId;
-                    self.contents.push(Content {
-                        size: 0,
-                        layer,
-                        refs: 0,
-                        captured: None,
-                    });
-                    NodeKind::File(id)
+            EntryKind::Hardlink(ref target) => {
+                match self.lookup(target).map(|t| self.nodes[t as usize].kind) {
+                    Some(NodeKind::File(c)) => NodeKind::File(c),
+                    _ => {
+                        self.dangling_hardlinks
+                            .push(String::from_utf8_lossy(&e.path).into_owned());
+                        let id = self.contents.len() as ContentId;
+                        self.contents.push(Content {
+                            size: 0,
+                            layer,
+                            refs: 0,
+                            captured: None,
+                        });
+                        NodeKind::File(id)
+                    }
                 }
-            },
-            EntryKind::Symlink(ref t) => NodeKind::Symlink(t.clone()),
+            }
+            EntryKind::Symlink(ref t) => {
+                self.link_targets.push(t.clone());
+                NodeKind::Symlink((self.link_targets.len() - 1) as u32)
+            }
             EntryKind::Other | EntryKind::Unsupported(_) => NodeKind::Other,
             EntryKind::Whiteout | EntryKind::Opaque => return,
         };
@@ -408,7 +437,7 @@ impl FileTree {
                     size: content.size,
                     content: c,
                     layer: content.layer,
-                    captured: content.captured.as_deref(),
+                    captured: content.captured.as_ref(),
                 });
             }
         });
@@ -436,6 +465,7 @@ impl FileTree {
                 NodeKind::Dir => line.push_str("dir"),
                 NodeKind::Other => line.push_str("other"),
                 NodeKind::Symlink(t) => {
+                    let t = self.link_target(*t);
                     let _ = write!(line, "symlink {}", String::from_utf8_lossy(t));
                 }
                 NodeKind::File(c) => {
@@ -474,7 +504,7 @@ impl FileTree {
                 path.push('/');
             }
             let node = &self.nodes[child as usize];
-            path.push_str(&String::from_utf8_lossy(&node.name));
+            path.push_str(&String::from_utf8_lossy(self.name(child)));
             visit(&path, node);
             stack.push((child, 0, len));
         }
@@ -512,13 +542,13 @@ impl FileTree {
             }
             done.push(comp);
             let joined = done.join("/");
-            if let NodeKind::Symlink(target) = self.kind(&joined)? {
+            if let &NodeKind::Symlink(link) = self.kind(&joined)? {
                 hops += 1;
                 if hops > 40 {
                     return None;
                 }
                 done.pop();
-                let target = String::from_utf8_lossy(target);
+                let target = String::from_utf8_lossy(self.link_target(link));
                 if target.starts_with('/') {
                     done.clear();
                 }
@@ -538,7 +568,8 @@ impl FileTree {
     pub fn symlinks(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         self.walk(|path, node| {
-            if let NodeKind::Symlink(t) = &node.kind {
+            if let NodeKind::Symlink(t) = node.kind {
+                let t = self.link_target(t);
                 out.push((path.to_string(), String::from_utf8_lossy(t).into_owned()));
             }
         });

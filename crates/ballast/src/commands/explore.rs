@@ -143,10 +143,10 @@ fn extractor(reference: String, opts: LoadOptions<'static>, dir: PathBuf) -> Ext
             .rev()
             .flat_map(|l| l.scan.entries.iter().rev())
             .find(|e| e.path.as_ref() == path.as_bytes() && matches!(e.kind, EntryKind::File(_)))
-            .and_then(|e| e.captured.as_deref())
+            .and_then(|e| e.captured.as_ref().map(|c| c.bytes()))
             .ok_or_else(|| format!("{path}: no file in layers 0 to {layer}"))?;
         let dest = dir.join(path);
-        write_new(&dest, bytes)?;
+        write_new(&dest, &bytes)?;
         Ok(format!(
             "/{path}\n{} bytes written to {}",
             bytes.len(),

@@ -4,6 +4,7 @@
 //! layout included), caches, OS packages (dpkg), toolchains; and findings
 //! named like the lint rules, each with the bytes its fix would save.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ballast_ml::images::is_root_user;
@@ -290,8 +291,8 @@ fn biggest_dirs(files: &[VisibleFile<'_>]) -> Vec<PathBytes> {
     out
 }
 
-fn text<'a>(f: &'a VisibleFile<'_>) -> Option<&'a str> {
-    f.captured.and_then(|c| std::str::from_utf8(c).ok())
+fn text<'a>(f: &VisibleFile<'a>) -> Option<Cow<'a, str>> {
+    f.captured?.text()
 }
 
 fn python_report(
@@ -324,7 +325,7 @@ fn python_report(
             ));
             continue;
         };
-        let listed = python::parse_record(record)
+        let listed = python::parse_record(&record)
             .filter_map(|row| python::resolve_record_path(&site, &row.path));
         let (bytes, count) = claimed_bytes(listed, by_path, &mut claimed);
         if python::normalize_name(&name) == "torch" {
@@ -383,11 +384,11 @@ fn without_record(
         let (name, version) = name_and_version(dist_dir, Some(f), warnings);
         let listed = by_path
             .get(format!("{dist_dir}/installed-files.txt").as_str())
-            .and_then(|l| text(l));
+            .and_then(|l| text(l))
+            .unwrap_or_default();
         // An egg lists its files relative to the `.egg-info` directory.
         let paths = listed
-            .into_iter()
-            .flat_map(str::lines)
+            .lines()
             .filter(|l| !l.trim().is_empty())
             .filter_map(|l| python::resolve_record_path(dist_dir, l.trim()));
         let (bytes, count) = claimed_bytes(paths, by_path, claimed);
@@ -415,7 +416,7 @@ fn name_and_version(
     // Descriptions in other encodings happen: the headers still count.
     let meta = meta_file
         .and_then(|f| f.captured)
-        .map(|c| python::parse_metadata(&String::from_utf8_lossy(c)));
+        .map(|c| python::parse_metadata(&String::from_utf8_lossy(&c.bytes())));
     if let (Some(f), None) = (meta_file, &meta) {
         warnings.push(format!(
             "{}: {} not read (over the size read for analysis); name and version taken from the directory",
@@ -465,17 +466,17 @@ fn torch_report(
     let metadata = by_path
         .get(format!("{dist_dir}/METADATA").as_str())
         .and_then(|f| text(f))
-        .unwrap_or("");
+        .unwrap_or_default();
     let evidence = torch::TorchEvidence {
         version: Some(version),
-        version_py,
+        version_py: version_py.as_deref(),
         has_libtorch_cuda: tree
             .kind(&format!("{torch_dir}/lib/libtorch_cuda.so"))
             .is_some(),
         has_libtorch_hip: tree
             .kind(&format!("{torch_dir}/lib/libtorch_hip.so"))
             .is_some(),
-        requires_nvidia: python::requires_dist(metadata)
+        requires_nvidia: python::requires_dist(&metadata)
             .iter()
             .any(|r| r.starts_with("nvidia-")),
     };
@@ -494,7 +495,9 @@ fn environments(files: &[VisibleFile<'_>], dists: &[Distribution]) -> Vec<Python
         .filter(|f| f.path.ends_with("pyvenv.cfg"))
         .map(|f| {
             let root = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-            let cfg = text(f).map(python::parse_pyvenv_cfg).unwrap_or_default();
+            let cfg = text(f)
+                .map(|t| python::parse_pyvenv_cfg(&t))
+                .unwrap_or_default();
             let version = cfg
                 .iter()
                 .find(|(k, _)| k == "version" || k == "version_info")

@@ -15,7 +15,7 @@ pub(super) fn distro(by_path: &FileIndex<'_, '_>) -> Option<Distro> {
     let f = ["etc/os-release", "usr/lib/os-release"]
         .iter()
         .find_map(|p| by_path.get(p))?;
-    let r = os_release::parse(text(f)?)?;
+    let r = os_release::parse(&text(f)?)?;
     Some(Distro {
         id: r.id,
         version_id: r.version_id,
@@ -82,20 +82,27 @@ fn dpkg_packages(files: &[VisibleFile<'_>], owner: &mut Owner<'_, '_>) -> Vec<Os
         .filter(|f| f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/"))
     {
         if let Some(t) = text(f) {
-            status_text.push_str(t);
+            status_text.push_str(&t);
             status_text.push_str("\n\n");
         }
     }
-    let lists: HashMap<&str, &str> = files
-        .iter()
-        .filter_map(|f| Some((dpkg::list_file_package(&f.path)?, text(f)?)))
-        .collect();
+    // Each list is decompressed when its package is sized, not all at once.
+    let mut lists: HashMap<&str, Vec<&VisibleFile<'_>>> = HashMap::new();
+    for f in files {
+        if let Some(package) = dpkg::list_file_package(&f.path) {
+            lists.entry(package).or_default().push(f);
+        }
+    }
     dpkg::parse_status(&status_text)
         .into_iter()
         .map(|p| {
             let build_tool = packages::is_build_tool(&p.name);
-            let bytes = match lists.get(p.name.as_str()) {
-                Some(list) => owner.bytes(dpkg::parse_list(list), build_tool),
+            // The last readable list of the package's name, as a map built in file order keeps.
+            let list = lists
+                .get(p.name.as_str())
+                .and_then(|fs| fs.iter().rev().find_map(|f| text(f)));
+            let bytes = match list {
+                Some(list) => owner.bytes(dpkg::parse_list(&list), build_tool),
                 None => p.installed_size_kib.unwrap_or(0) * 1024,
             };
             OsPackage {
@@ -117,7 +124,7 @@ fn apk_packages(by_path: &FileIndex<'_, '_>, owner: &mut Owner<'_, '_>) -> Vec<O
     let Some(db) = by_path.get("lib/apk/db/installed").and_then(text) else {
         return Vec::new();
     };
-    apk::parse_installed(db)
+    apk::parse_installed(&db)
         .into_iter()
         .map(|p| {
             let build_tool = packages::is_build_tool(&p.name);

@@ -666,8 +666,8 @@ fn passwd(image: &LoadedImage) -> Option<String> {
         .flat_map(|l| &l.scan.entries)
         .rfind(|e| e.path.as_ref() == PASSWD)?;
     last.captured
-        .as_deref()
-        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .as_ref()
+        .map(|c| String::from_utf8_lossy(&c.bytes()).into_owned())
 }
 
 /// The final filesystem without what the rules removed: a whiteout for

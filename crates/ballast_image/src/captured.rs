@@ -1,0 +1,193 @@
+//! The content of the few files the analysis reads (RECORDs, dpkg file
+//! lists, METADATA headers), held from the scan of their layer until the
+//! analysis. Most of it is lists of sorted paths, so each line is held as
+//! the length it shares with the line before and the rest: RECORDs of a
+//! CUDA torch stack shrink several times, with a few lines of code (a
+//! general compressor's code pages cost as much memory as it saved here).
+
+use std::borrow::Cow;
+
+/// A captured file's content, held front-coded by line when that is smaller.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// [`RAW`] then the bytes, or [`LINES`] then the encoding of
+    /// [`front_code`].
+    packed: Box<[u8]>,
+}
+
+const RAW: u8 = 0;
+const LINES: u8 = 1;
+
+impl Captured {
+    /// Keeps `bytes`, front-coded when that makes them smaller.
+    pub fn new(bytes: &[u8]) -> Captured {
+        let coded = front_code(bytes);
+        let (tag, body) = if coded.len() < bytes.len() {
+            (LINES, coded.as_slice())
+        } else {
+            (RAW, bytes)
+        };
+        let mut packed = Vec::with_capacity(body.len() + 1);
+        packed.push(tag);
+        packed.extend_from_slice(body);
+        Captured {
+            packed: packed.into_boxed_slice(),
+        }
+    }
+
+    /// The content as it was captured.
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        match self.packed.split_first() {
+            Some((&LINES, body)) => front_decode(body).into(),
+            Some((_, body)) => body.into(),
+            None => Cow::Borrowed(&[]),
+        }
+    }
+
+    /// The content as text; `None` when it is not UTF-8.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match self.bytes() {
+            Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+            Cow::Owned(v) => String::from_utf8(v).ok().map(Cow::Owned),
+        }
+    }
+
+    /// The bytes held, for memory accounting.
+    pub fn held_bytes(&self) -> usize {
+        self.packed.len()
+    }
+}
+
+impl std::fmt::Debug for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Captured({} bytes held)", self.held_bytes())
+    }
+}
+
+impl From<&[u8]> for Captured {
+    fn from(bytes: &[u8]) -> Captured {
+        Captured::new(bytes)
+    }
+}
+
+/// The total length, then for each `\n`-separated line: the length it
+/// shares with the line before, the length of the rest, the rest.
+fn front_code(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_varint(&mut out, bytes.len());
+    let mut prev: &[u8] = &[];
+    for line in bytes.split(|&b| b == b'\n') {
+        let shared = prev.iter().zip(line).take_while(|(a, b)| a == b).count();
+        put_varint(&mut out, shared);
+        put_varint(&mut out, line.len() - shared);
+        out.extend_from_slice(&line[shared..]);
+        prev = line;
+    }
+    out
+}
+
+/// The inverse of [`front_code`], for an encoding it wrote.
+fn front_decode(mut coded: &[u8]) -> Vec<u8> {
+    let total = take_varint(&mut coded);
+    let mut out: Vec<u8> = Vec::with_capacity(total);
+    let mut prev_start = 0;
+    let mut first = true;
+    while !coded.is_empty() {
+        let shared = take_varint(&mut coded);
+        let rest = take_varint(&mut coded).min(coded.len());
+        if !std::mem::take(&mut first) {
+            out.push(b'\n');
+        }
+        let start = out.len();
+        out.extend_from_within(prev_start..prev_start + shared);
+        out.extend_from_slice(&coded[..rest]);
+        coded = &coded[rest..];
+        prev_start = start;
+    }
+    out
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn take_varint(coded: &mut &[u8]) -> usize {
+    let mut n = 0usize;
+    let mut shift = 0;
+    while let Some((&b, rest)) = coded.split_first() {
+        *coded = rest;
+        n |= usize::from(b & 0x7f) << shift;
+        shift += 7;
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captured_content_reads_back_as_it_was() {
+        let record: String = (0..2000)
+            .map(|i| format!("torch/include/ATen/ops/op_{i}.h,{}\n", i * 7))
+            .collect();
+        let kept = Captured::new(record.as_bytes());
+        assert!(kept.held_bytes() * 3 < record.len(), "{kept:?}");
+        assert_eq!(kept.text().as_deref(), Some(record.as_str()));
+        // Short or incompressible content is held as it is, one tag byte more.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 56) as u8
+            })
+            .collect();
+        for bytes in [b"ID=debian\n".as_slice(), b"", &noise] {
+            let kept = Captured::new(bytes);
+            assert_eq!(kept.held_bytes(), bytes.len() + 1);
+            assert_eq!(kept.bytes().as_ref(), bytes);
+        }
+        assert_eq!(Captured::new(&[0xff, 0xfe]).text(), None);
+    }
+
+    #[test]
+    fn front_coding_round_trips_every_shape_of_lines() {
+        let long = format!("{}\n{}x\n", "a".repeat(300), "a".repeat(200));
+        let fixed: [&[u8]; 9] = [
+            b"\n",
+            b"\n\nab\nab",
+            b"abc\nab\nabc\n",
+            b"x\r\nx\r\n",
+            b"same\nsame\nsame",
+            b"no newline at all",
+            long.as_bytes(),
+            &[0xff, b'\n', 0xff, 0xfe],
+            b"",
+        ];
+        for bytes in fixed {
+            assert_eq!(front_decode(&front_code(bytes)), bytes, "{bytes:?}");
+        }
+        // Every short string over a three-letter alphabet with newlines.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 14) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| [b'a', b'b', b'\n', b'\n'][((x >> (8 + 2 * i)) & 3) as usize])
+                .collect();
+            assert_eq!(front_decode(&front_code(&bytes)), bytes, "{bytes:?}");
+            assert_eq!(Captured::new(&bytes).bytes().as_ref(), bytes.as_slice());
+        }
+    }
+}
