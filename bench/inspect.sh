@@ -5,7 +5,9 @@
 #   - ballast inspect (digests verified), ballast inspect --no-verify,
 #   - dive --json on the same docker-archive,
 #   - reference costs of the same bytes: cat > /dev/null, sha256sum of the
-#     blobs over all cores, gzip -dc of the compressed blobs in parallel.
+#     blobs over all cores, gzip -dc of the compressed blobs in parallel;
+#   - ballast inspect and dive on a Debian-based ML image (this machine's
+#     /usr as the base: the file count of a real CUDA devel base).
 # Prints wall time and peak memory of each, and ratios against dive.
 #
 #   bench/inspect.sh            (downloads ~3.5 GB of wheels once, cached in bench/results/)
@@ -97,3 +99,37 @@ print(f"gzip OCI:  {gzo['seconds'] / gz['seconds']:.2f}x the time of parallel gz
 PY
 # The extracted copies of the archives (some 15 GB) are not kept.
 rm -rf "$R/blobs" "$R/gzblobs"
+
+# 4. A Debian-based ML image: this machine's own /usr, dpkg database and /etc
+#    as the base (what a CUDA devel base is like: hundreds of packages, over
+#    100,000 files), then the same pip cache and site-packages. Its size
+#    depends on the machine; ballast and dive read the same bytes in the same
+#    run. Built, measured, then removed (some 15 GB).
+D="$R/ml-debian.docker-archive.tar"
+target/release/ballast-mkimage "$D" --format docker-archive --compression none \
+  --layer "ADD debian /usr=/usr:usr" \
+  --layer "RUN apt-get install=/var/lib/dpkg:var/lib/dpkg" \
+  --layer "ADD /etc=/etc:etc" \
+  --layer "RUN pip download=$R/wheels:root/.cache/pip/wheels" \
+  --layer "RUN pip install=$R/site:usr/local/lib/python3.11/site-packages" \
+  --delete "RUN rm -rf /root/.cache/pip=root/.cache/pip" > /dev/null
+"$BALLAST" inspect --quiet --no-verify --format json "$D" > "$R/debian.json"
+python3 - "$R/debian.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["totals"]
+print(f"Debian-based image: {t['tar_bytes'] / 1e9:.1f} GB docker-archive, {t['files']:,} files, "
+      f"{len(r['os_packages'])} dpkg packages, {len(r['python']['distributions'])} Python distributions")
+PY
+{
+  warm "$D"
+  best "ballast inspect (verify), Debian-based" "$BALLAST" inspect --quiet --format json "$D"
+  best "dive --json, Debian-based" "$DIVE" "docker-archive://$D" --json "$R/dive-debian.json"
+} | tee "$R/results-debian.jsonl"
+python3 - "$R/results-debian.jsonl" <<'PY'
+import json, sys
+b, d = [json.loads(l) for l in open(sys.argv[1])]
+print(f"Debian-based: {d['seconds'] / b['seconds']:.1f}x faster than dive; memory {b['max_rss_mb']:.1f} MB vs {d['max_rss_mb']:.1f} MB: "
+      f"{b['max_rss_mb'] / d['max_rss_mb']:.3f} of dive's peak")
+PY
+rm -f "$D"

@@ -25,13 +25,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// peak 16.3 MB instead of 19.8 MB in the same time (`bench/inspect.sh`).
 /// Lint and fix keep the default: their threads allocate at once, and one
 /// arena made linting the corpus 1.7x slower.
+/// The image's large vectors (entries, nodes, paths) are mapped and given
+/// back whole when freed: glibc's default raises the mapping threshold after
+/// the first such free, and later ones then fragment the heap (a fixed
+/// threshold: 55.5 -> 52.0 MB private memory on a 136,000-file image).
 #[allow(unsafe_code)]
-fn one_malloc_arena() {
+fn image_malloc_settings() {
     // SAFETY: mallopt sets a parameter of the C allocator and has no other
     // effect; it is called before this process starts any thread.
     #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
 }
 
@@ -113,7 +118,7 @@ fn main() -> ExitCode {
         cli.command,
         Command::Inspect(_) | Command::Diff(_) | Command::Sbom(_) | Command::Explore(_)
     ) {
-        one_malloc_arena();
+        image_malloc_settings();
     }
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),

@@ -132,7 +132,10 @@ pub fn analyze_with_files(
     let totals = totals(&tree, &layers, ml.file_count, (base_layers, base_source));
     warnings.extend(ml.warnings);
     let files = if keep_files {
-        tree.files().into_iter().map(|f| (f.path, f.size)).collect()
+        tree.files()
+            .into_iter()
+            .map(|f| (f.path.to_string(), f.size))
+            .collect()
     } else {
         Vec::new()
     };

@@ -16,6 +16,8 @@
 //! stacked tree are sets of node ids: memory stays proportional to the
 //! number of distinct paths, not to layers times paths.
 
+use thin_vec::ThinVec;
+
 use crate::layer::{Entry, EntryKind};
 
 type Id = u32;
@@ -33,7 +35,7 @@ struct TrieNode {
     name_len: u32,
     name_start: usize,
     /// Children, kept sorted by name (dive visits children in sorted order).
-    children: Vec<Id>,
+    children: ThinVec<Id>,
 }
 
 /// Every distinct path seen, with whiteout names (`.wh.x`) as their own
@@ -57,7 +59,7 @@ impl Trie {
                 parent: ROOT,
                 name_len: 0,
                 name_start: 0,
-                children: Vec::new(),
+                children: ThinVec::new(),
             }],
             names: Vec::new(),
         }
@@ -91,7 +93,7 @@ impl Trie {
                     name_len: u32::try_from(name.len())
                         .expect("names are bounded by --max-path-bytes"),
                     name_start,
-                    children: Vec::new(),
+                    children: ThinVec::new(),
                 };
                 self.nodes.push(node);
                 self.nodes[parent as usize].children.insert(i, id);

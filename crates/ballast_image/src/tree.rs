@@ -18,6 +18,8 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use thin_vec::ThinVec;
+
 use crate::layer::{Captured, Entry, EntryKind};
 
 type NodeId = u32;
@@ -44,7 +46,7 @@ struct Node {
     parent: NodeId,
     kind: NodeKind,
     /// Children sorted by name (a sorted vector is far smaller than a map).
-    children: Vec<NodeId>,
+    children: ThinVec<NodeId>,
     /// The layer that wrote this node last.
     layer: u16,
 }
@@ -58,8 +60,6 @@ pub struct Content {
     pub layer: u16,
     /// Paths of the current tree that reference it.
     refs: u32,
-    /// The content, when the analysis asked for it.
-    pub captured: Option<Captured>,
 }
 
 /// Per-layer accounting after all layers are applied.
@@ -87,7 +87,7 @@ impl LayerBytes {
 #[derive(Debug, Clone)]
 pub struct VisibleFile<'a> {
     /// Root-relative path.
-    pub path: String,
+    pub path: &'a str,
     /// Size in bytes.
     pub size: u64,
     /// The content object (shared by a hard-link group).
@@ -111,14 +111,8 @@ impl<'f, 'a> FileIndex<'f, 'a> {
     /// Indexes `files` (as returned by [`FileTree::files`]).
     pub fn new(files: &'f [VisibleFile<'a>]) -> Self {
         let sorted =
-            files.is_sorted_by(|a, b| component_order(&a.path, &b.path) != Ordering::Greater);
-        let map = (!sorted).then(|| {
-            files
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (f.path.as_str(), i))
-                .collect()
-        });
+            files.is_sorted_by(|a, b| component_order(a.path, b.path) != Ordering::Greater);
+        let map = (!sorted).then(|| files.iter().enumerate().map(|(i, f)| (f.path, i)).collect());
         FileIndex { files, map }
     }
 
@@ -128,7 +122,7 @@ impl<'f, 'a> FileIndex<'f, 'a> {
             Some(map) => *map.get(path)?,
             None => self
                 .files
-                .binary_search_by(|f| component_order(&f.path, path))
+                .binary_search_by(|f| component_order(f.path, path))
                 .ok()?,
         };
         Some(&self.files[i])
@@ -148,10 +142,16 @@ pub struct FileTree {
     names: Vec<u8>,
     /// Symbolic links' targets, by the number in [`NodeKind::Symlink`].
     link_targets: Vec<Box<[u8]>>,
+    /// The captured contents, by content object in increasing order (a few
+    /// hundred of them: a field of every content object would cost more).
+    captured: Vec<(ContentId, Captured)>,
     contents: Vec<Content>,
     layers: Vec<LayerBytes>,
     /// Hard links whose target did not exist (kept as empty files).
     pub dangling_hardlinks: Vec<String>,
+    /// [`FileTree::joined_file_paths`], once the files are asked for (the
+    /// tree is then only read).
+    file_paths: std::sync::OnceLock<String>,
 }
 
 impl Default for FileTree {
@@ -169,14 +169,16 @@ impl FileTree {
                 name_len: 0,
                 parent: ROOT,
                 kind: NodeKind::Dir,
-                children: Vec::new(),
+                children: ThinVec::new(),
                 layer: 0,
             }],
             names: Vec::new(),
             link_targets: Vec::new(),
+            captured: Vec::new(),
             contents: Vec::new(),
             layers: Vec::new(),
             dangling_hardlinks: Vec::new(),
+            file_paths: std::sync::OnceLock::new(),
         }
     }
 
@@ -193,6 +195,7 @@ impl FileTree {
         self.nodes.shrink_to_fit();
         self.names.shrink_to_fit();
         self.link_targets.shrink_to_fit();
+        self.captured.shrink_to_fit();
         self.contents.shrink_to_fit();
     }
 
@@ -214,7 +217,7 @@ impl FileTree {
                     if let Some(id) = self.lookup(&e.path)
                         && self.nodes[id as usize].kind == NodeKind::Dir
                     {
-                        let children: Vec<NodeId> = self.nodes[id as usize].children.clone();
+                        let children: Vec<NodeId> = self.nodes[id as usize].children.to_vec();
                         for c in children {
                             let freed = self.remove(c);
                             self.layers[layer as usize].deleted_below += freed;
@@ -334,7 +337,7 @@ impl FileTree {
             name_len: u32::try_from(name.len()).expect("names are bounded by --max-path-bytes"),
             parent,
             kind,
-            children: Vec::new(),
+            children: ThinVec::new(),
             layer,
         });
         let pos = self.child_pos(parent, name).unwrap_or_else(|p| p);
@@ -351,11 +354,13 @@ impl FileTree {
             EntryKind::Dir => NodeKind::Dir,
             EntryKind::File(size) => {
                 let id = self.contents.len() as ContentId;
+                if let Some(c) = e.captured {
+                    self.captured.push((id, c));
+                }
                 self.contents.push(Content {
                     size,
                     layer,
                     refs: 0,
-                    captured: e.captured,
                 });
                 NodeKind::File(id)
             }
@@ -370,7 +375,6 @@ impl FileTree {
                             size: 0,
                             layer,
                             refs: 0,
-                            captured: None,
                         });
                         NodeKind::File(id)
                     }
@@ -419,29 +423,59 @@ impl FileTree {
         &self.contents[id as usize]
     }
 
+    /// The captured content of a content object, if the analysis asked for it.
+    pub fn captured(&self, id: ContentId) -> Option<&Captured> {
+        let i = self.captured.binary_search_by_key(&id, |(c, _)| *c).ok()?;
+        Some(&self.captured[i].1)
+    }
+
     /// Every regular file of the final filesystem, in path order (by
     /// component: `a/b` before `a-c`), so [`FileIndex`] can search it.
     pub fn files(&self) -> Vec<VisibleFile<'_>> {
-        // Removed nodes are marked `Other`: the files still marked are the visible ones.
-        let count = self
-            .nodes
-            .iter()
-            .filter(|n| matches!(n.kind, NodeKind::File(_)))
-            .count();
-        let mut out = Vec::with_capacity(count);
+        let paths = self.file_paths.get_or_init(|| self.joined_file_paths());
+        let mut out = Vec::with_capacity(self.file_count());
+        let mut start = 0;
         self.walk(|path, node| {
             if let NodeKind::File(c) = node.kind {
                 let content = &self.contents[c as usize];
                 out.push(VisibleFile {
-                    path: path.to_string(),
+                    path: &paths[start..start + path.len()],
                     size: content.size,
                     content: c,
                     layer: content.layer,
-                    captured: content.captured.as_ref(),
+                    captured: self.captured(c),
                 });
+                start += path.len();
             }
         });
         out
+    }
+
+    /// Visible regular files. Removed nodes are marked `Other`: the files
+    /// still marked are the visible ones.
+    fn file_count(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::File(_)))
+            .count()
+    }
+
+    /// The paths of [`FileTree::files`], one after the other in one string:
+    /// a string per path would cost its header and allocation besides.
+    fn joined_file_paths(&self) -> String {
+        let mut total = 0;
+        self.walk(|path, node| {
+            if matches!(node.kind, NodeKind::File(_)) {
+                total += path.len();
+            }
+        });
+        let mut joined = String::with_capacity(total);
+        self.walk(|path, node| {
+            if matches!(node.kind, NodeKind::File(_)) {
+                joined.push_str(path);
+            }
+        });
+        joined
     }
 
     /// Every node of the final filesystem, in walk order, with what it is:
@@ -592,7 +626,7 @@ mod tests {
             file("b", 4),
         ]);
         let files = t.files();
-        let order: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let order: Vec<&str> = files.iter().map(|f| f.path).collect();
         assert_eq!(order, ["a/b", "a/z/y", "a-c", "b"]);
         let index = FileIndex::new(&files);
         assert!(index.map.is_none(), "a sorted list needs no map");

@@ -143,7 +143,7 @@ impl Bucket {
             // Keep only the largest few, so memory does not grow with the bucket.
             let smallest = self.examples.iter().map(|e| e.0).min().unwrap_or(0);
             if self.examples.len() < EXAMPLES || f.size > smallest {
-                self.examples.push((f.size, f.path.clone()));
+                self.examples.push((f.size, f.path.to_string()));
                 self.examples
                     .sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
                 self.examples.truncate(EXAMPLES);
@@ -169,14 +169,14 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
     let mut seen_content = HashSet::new();
     let mut composition = Composition::default();
     for f in &files {
-        let classes = paths::classify(&f.path);
+        let classes = paths::classify(f.path);
         for &class in &classes {
             buckets.entry(class).or_default().add(f);
             if class == Class::CudaLibrary {
                 cuda_libs.push(f);
             }
         }
-        composition.add(paths::group(&f.path, &classes), f);
+        composition.add(paths::group(f.path, &classes), f);
         seen_content.insert(f.content);
     }
 
@@ -215,12 +215,12 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
     };
 
     let mut order: Vec<&VisibleFile<'_>> = files.iter().collect();
-    order.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(&b.path)));
+    order.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(b.path)));
     let biggest: Vec<PathBytes> = order
         .iter()
         .take(TOP)
         .map(|f| PathBytes {
-            path: f.path.clone(),
+            path: f.path.to_string(),
             bytes: f.size,
         })
         .collect();
@@ -260,7 +260,7 @@ fn biggest_dirs(files: &[VisibleFile<'_>]) -> Vec<PathBytes> {
         if !seen.insert(f.content) {
             continue;
         }
-        let mut p = f.path.as_str();
+        let mut p = f.path;
         while let Some((dir, _)) = p.rsplit_once('/') {
             *sizes.entry(dir).or_default() += f.size;
             p = dir;
@@ -307,7 +307,7 @@ fn python_report(
         .iter()
         .filter(|f| f.path.ends_with(".dist-info/RECORD"))
         .collect();
-    records.sort_by(|a, b| a.path.cmp(&b.path));
+    records.sort_by(|a, b| a.path.cmp(b.path));
     let mut torch_info = None;
     for rec in records {
         let dist_dir = &rec.path[..rec.path.len() - "/RECORD".len()];
@@ -362,7 +362,7 @@ fn without_record(
 ) -> Vec<Distribution> {
     let mut out = Vec::new();
     for f in files {
-        let p = f.path.as_str();
+        let p = f.path;
         let dist_dir = if let Some(d) = p
             .strip_suffix("/METADATA")
             .filter(|d| d.ends_with(".dist-info"))
@@ -536,17 +536,17 @@ fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
     let mut by_soname: BTreeMap<String, Vec<&VisibleFile<'_>>> = BTreeMap::new();
     let mut seen = HashSet::new();
     for f in libs {
-        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let name = f.path.rsplit('/').next().unwrap_or(f.path);
         if name.starts_with("libcuda.so") || name.starts_with("libnvidia-ml.so") {
             if !f.path.contains("/stubs/") {
-                report.driver_libraries.push(f.path.clone());
+                report.driver_libraries.push(f.path.to_string());
             }
             continue;
         }
         if !seen.insert(f.content) {
             continue;
         }
-        if paths::is_in_site_packages(&f.path) {
+        if paths::is_in_site_packages(f.path) {
             report.pip_bytes += f.size;
         } else {
             report.system_bytes += f.size;
@@ -568,7 +568,7 @@ fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
             copies: copies
                 .iter()
                 .map(|f| PathBytes {
-                    path: f.path.clone(),
+                    path: f.path.to_string(),
                     bytes: f.size,
                 })
                 .collect(),
@@ -649,10 +649,10 @@ fn weights_report(
         if counted.contains(&f.content) {
             continue;
         }
-        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        let name = f.path.rsplit('/').next().unwrap_or(f.path);
         // Hub blobs no snapshot points at, and weight files anywhere else.
-        let hub = hub_repo(&f.path).filter(|(root, _)| f.path[root.len()..].starts_with("/blobs/"));
-        let is_weight = paths::is_model_weights(&f.path, name, paths::is_in_site_packages(&f.path));
+        let hub = hub_repo(f.path).filter(|(root, _)| f.path[root.len()..].starts_with("/blobs/"));
+        let is_weight = paths::is_model_weights(f.path, name, paths::is_in_site_packages(f.path));
         if hub.is_none() && !is_weight {
             continue;
         }
@@ -664,7 +664,7 @@ fn weights_report(
                 "files",
             ),
         };
-        add_weight(&mut groups, group, f.path.clone(), f.size);
+        add_weight(&mut groups, group, f.path.to_string(), f.size);
     }
     let mut out: Vec<WeightsReport> = groups
         .into_values()

@@ -89,7 +89,7 @@ fn dpkg_packages(files: &[VisibleFile<'_>], owner: &mut Owner<'_, '_>) -> Vec<Os
     // Each list is decompressed when its package is sized, not all at once.
     let mut lists: HashMap<&str, Vec<&VisibleFile<'_>>> = HashMap::new();
     for f in files {
-        if let Some(package) = dpkg::list_file_package(&f.path) {
+        if let Some(package) = dpkg::list_file_package(f.path) {
             lists.entry(package).or_default().push(f);
         }
     }
@@ -152,7 +152,7 @@ fn apk_packages(by_path: &FileIndex<'_, '_>, owner: &mut Owner<'_, '_>) -> Vec<O
 pub(super) fn conda_packages(files: &[VisibleFile<'_>]) -> Vec<CondaPackage> {
     let mut out: Vec<CondaPackage> = files
         .iter()
-        .filter_map(|f| conda::record_package(&f.path))
+        .filter_map(|f| conda::record_package(f.path))
         .map(|p| CondaPackage {
             name: p.name,
             version: p.version,
