@@ -2,10 +2,10 @@
 //! image boundary, dive's figures and the ML breakdown.
 
 use crate::dive::dive_figures;
+use crate::entries::{Entries, KindRef};
 use crate::inspection::{
     ClassBytes, DiveCompat, ImageInfo, LayerReport, Report, SCHEMA_VERSION, Totals,
 };
-use crate::layer::{Entry, EntryKind};
 use crate::ml;
 use crate::source::LoadedImage;
 use crate::spec::History;
@@ -52,31 +52,32 @@ pub fn base_layers_from_history(history: &[History]) -> Option<usize> {
 /// The regular-file bytes a layer stores in package caches and lists. A
 /// cached file that a path outside the caches hard-links (uv's default
 /// install) is not the cache's: dropping the cache would not free it.
-fn cache_bytes(entries: &[Entry]) -> Vec<ClassBytes> {
+fn cache_bytes(entries: &Entries) -> Vec<ClassBytes> {
     let class_of = |path: &[u8]| ballast_ml::paths::cache_class(&String::from_utf8_lossy(path));
-    let shared: std::collections::HashSet<&[u8]> = entries
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EntryKind::Hardlink(target) if class_of(&e.path).is_none() => Some(target.as_ref()),
-            _ => None,
-        })
-        .collect();
-    let mut out: Vec<ClassBytes> = Vec::new();
-    for e in entries {
-        let EntryKind::File(size) = e.kind else {
-            continue;
-        };
-        if shared.contains(e.path.as_ref()) {
-            continue;
+    let mut shared: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    entries.for_each(|e| {
+        if let KindRef::Hardlink(target) = e.kind
+            && class_of(e.path).is_none()
+        {
+            shared.insert(target);
         }
-        let Some(class) = class_of(&e.path) else {
-            continue;
+    });
+    let mut out: Vec<ClassBytes> = Vec::new();
+    entries.for_each(|e| {
+        let KindRef::File(size) = e.kind else {
+            return;
+        };
+        if shared.contains(e.path) {
+            return;
+        }
+        let Some(class) = class_of(e.path) else {
+            return;
         };
         match out.iter_mut().find(|c| c.class == class) {
             Some(c) => c.bytes += size,
             None => out.push(ClassBytes { class, bytes: size }),
         }
-    }
+    });
     out
 }
 
@@ -93,7 +94,7 @@ pub fn analyze_with_files(
     keep_files: bool,
 ) -> (Report, Vec<(String, u64)>) {
     let mut warnings = Vec::new();
-    let dive = dive_figures(image.layers.iter().map(|l| l.scan.entries.as_slice()));
+    let dive = dive_figures(image.layers.iter().map(|l| &l.scan.entries));
     let layer_history = image.config.layer_history();
     if !image.config.history.is_empty() && layer_history.len() != image.layers.len() {
         warnings.push(format!(
@@ -264,14 +265,13 @@ fn stack_layers(
 }
 
 /// The warning for members of tar types that engines do not unpack.
-fn unsupported_types(index: usize, entries: &[Entry]) -> Option<String> {
-    let mut types: Vec<u8> = entries
-        .iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Unsupported(t) => Some(t),
-            _ => None,
-        })
-        .collect();
+fn unsupported_types(index: usize, entries: &Entries) -> Option<String> {
+    let mut types: Vec<u8> = Vec::new();
+    entries.for_each(|e| {
+        if let KindRef::Unsupported(t) = e.kind {
+            types.push(t);
+        }
+    });
     if types.is_empty() {
         return None;
     }
@@ -328,20 +328,17 @@ fn totals(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::{Entry, EntryKind};
 
     fn entry(path: &str, kind: EntryKind) -> Entry {
-        Entry {
-            path: path.as_bytes().into(),
-            kind,
-            captured: None,
-        }
+        Entry::new(path, kind)
     }
 
     #[test]
     fn a_cache_file_the_environment_hard_links_is_not_the_caches() {
         let pip = "root/.cache/pip/http-v2/a";
         let uv = "root/.cache/uv/archive-v0/x/numpy/core.so";
-        let got = cache_bytes(&[
+        let got = cache_bytes(&Entries::from(vec![
             entry(pip, EntryKind::File(700)),
             entry(uv, EntryKind::File(5_000)),
             entry("root/.cache/uv/archive-v0/x/METADATA", EntryKind::File(40)),
@@ -350,7 +347,7 @@ mod tests {
                 EntryKind::Hardlink(uv.as_bytes().into()),
             ),
             entry("var/lib/apt/lists/x_Packages", EntryKind::File(900)),
-        ]);
+        ]));
         let of = |class| got.iter().find(|c| c.class == class).map(|c| c.bytes);
         use ballast_ml::paths::Class;
         assert_eq!(of(Class::PipCache), Some(700));

@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::varint;
+
 /// A captured file's content, held front-coded by line when that is smaller.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Captured {
@@ -74,12 +76,12 @@ impl From<&[u8]> for Captured {
 /// shares with the line before, the length of the rest, the rest.
 fn front_code(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    put_varint(&mut out, bytes.len());
+    varint::put(&mut out, bytes.len() as u64);
     let mut prev: &[u8] = &[];
     for line in bytes.split(|&b| b == b'\n') {
         let shared = prev.iter().zip(line).take_while(|(a, b)| a == b).count();
-        put_varint(&mut out, shared);
-        put_varint(&mut out, line.len() - shared);
+        varint::put(&mut out, shared as u64);
+        varint::put(&mut out, (line.len() - shared) as u64);
         out.extend_from_slice(&line[shared..]);
         prev = line;
     }
@@ -88,13 +90,13 @@ fn front_code(bytes: &[u8]) -> Vec<u8> {
 
 /// The inverse of [`front_code`], for an encoding it wrote.
 fn front_decode(mut coded: &[u8]) -> Vec<u8> {
-    let total = take_varint(&mut coded);
+    let total = varint::take(&mut coded) as usize;
     let mut out: Vec<u8> = Vec::with_capacity(total);
     let mut prev_start = 0;
     let mut first = true;
     while !coded.is_empty() {
-        let shared = take_varint(&mut coded);
-        let rest = take_varint(&mut coded).min(coded.len());
+        let shared = varint::take(&mut coded) as usize;
+        let rest = (varint::take(&mut coded) as usize).min(coded.len());
         if !std::mem::take(&mut first) {
             out.push(b'\n');
         }
@@ -105,28 +107,6 @@ fn front_decode(mut coded: &[u8]) -> Vec<u8> {
         prev_start = start;
     }
     out
-}
-
-fn put_varint(out: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-fn take_varint(coded: &mut &[u8]) -> usize {
-    let mut n = 0usize;
-    let mut shift = 0;
-    while let Some((&b, rest)) = coded.split_first() {
-        *coded = rest;
-        n |= usize::from(b & 0x7f) << shift;
-        shift += 7;
-        if b & 0x80 == 0 {
-            break;
-        }
-    }
-    n
 }
 
 #[cfg(test)]

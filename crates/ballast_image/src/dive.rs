@@ -18,7 +18,7 @@
 
 use thin_vec::ThinVec;
 
-use crate::layer::{Entry, EntryKind};
+use crate::entries::{Entries, KindRef};
 
 type Id = u32;
 const ROOT: Id = 0;
@@ -305,38 +305,38 @@ impl Tree {
 }
 
 /// The layer tree dive builds from one layer's tar headers, and its size.
-fn layer_tree(trie: &mut Trie, entries: &[Entry]) -> (Tree, i64) {
+fn layer_tree(trie: &mut Trie, entries: &Entries) -> (Tree, i64) {
     let mut tree = Tree::default();
     let mut size = 0i64;
-    for e in entries {
+    entries.for_each(|e| {
         let mut comps: Vec<&[u8]> = e.path.split(|&b| b == b'/').collect();
         let whiteout_name;
-        let info = match &e.kind {
-            EntryKind::Opaque => {
+        let info = match e.kind {
+            KindRef::Opaque => {
                 comps.push(b".wh..wh..opq");
                 Info::default()
             }
-            EntryKind::Whiteout => {
+            KindRef::Whiteout => {
                 let last = comps.pop().unwrap_or_default();
                 whiteout_name = [b".wh.".as_slice(), last].concat();
                 comps.push(&whiteout_name);
                 Info::default()
             }
-            EntryKind::File(s) => {
-                size += *s as i64;
+            KindRef::File(s) => {
+                size += s as i64;
                 Info {
-                    size: *s as i64,
+                    size: s as i64,
                     is_dir: false,
                 }
             }
-            EntryKind::Dir => Info {
+            KindRef::Dir => Info {
                 size: 0,
                 is_dir: true,
             },
             _ => Info::default(),
         };
         tree.add_path(trie, &comps, info);
-    }
+    });
     (tree, size)
 }
 
@@ -384,8 +384,8 @@ impl PathData {
 }
 
 /// Computes dive's figures from the layers' entries, in order.
-pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a [Entry]>) -> DiveFigures {
-    let layers: Vec<&[Entry]> = layers.into_iter().collect();
+pub fn dive_figures<'a>(layers: impl IntoIterator<Item = &'a Entries>) -> DiveFigures {
+    let layers: Vec<&Entries> = layers.into_iter().collect();
     let mut fold = DiveFold::default();
     // About a path per entry, and a few the tar leaves implied (parent
     // directories, whiteouts' targets): room made once instead of by
@@ -416,7 +416,7 @@ impl DiveFold {
     }
 
     /// Adds the next layer.
-    fn add(&mut self, entries: &[Entry]) {
+    fn add(&mut self, entries: &Entries) {
         let (tree, size) = layer_tree(&mut self.trie, entries);
         self.layer_sizes.push(size.max(0) as u64);
         let order = tree.visit_order(&self.trie);
@@ -519,6 +519,7 @@ impl DiveFold {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::{Entry, EntryKind};
 
     fn file(path: &str, size: u64) -> Entry {
         Entry {
@@ -546,7 +547,7 @@ mod tests {
     fn overwrite_counts_both_copies() {
         let l0 = vec![file("a", 100), file("b", 10)];
         let l1 = vec![file("a", 100)];
-        let f = dive_figures([l0.as_slice(), l1.as_slice()]);
+        let f = dive_figures([&Entries::from(l0), &Entries::from(l1)]);
         // paths: a (100, 100) min 100 cum 200; b min 10 cum 10
         assert_eq!(f.wasted_bytes, 200);
         assert!((f.efficiency - 110.0 / 210.0).abs() < 1e-12);
@@ -557,7 +558,7 @@ mod tests {
     fn deleted_directory_raises_the_score() {
         let l0 = vec![dir("cache"), file("cache/x", 500), file("app", 5)];
         let l1 = vec![whiteout("cache")];
-        let f = dive_figures([l0.as_slice(), l1.as_slice()]);
+        let f = dive_figures([&Entries::from(l0), &Entries::from(l1)]);
         // cache/x: 500 once; app: 5; the whiteout leaf "cache" is charged the
         // subtree (500) and occurs once: no inefficiency.
         assert_eq!(f.wasted_bytes, 0);
@@ -568,7 +569,7 @@ mod tests {
     fn whiteout_of_a_missing_path_stops_the_layer() {
         let l0 = vec![file("a", 1)];
         let l1 = vec![whiteout("missing"), file("z", 7)];
-        let f = dive_figures([l0.as_slice(), l1.as_slice()]);
+        let f = dive_figures([&Entries::from(l0), &Entries::from(l1)]);
         // "missing" leaves min -1; "z" is never visited.
         assert!((f.efficiency - 0.0).abs() < 1e-12);
         assert_eq!(f.layer_sizes, vec![1, 7]);

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use ballast_ml::paths::{self, Group};
 use globset::{Glob, GlobMatcher};
 
-use crate::layer::EntryKind;
+use crate::entries::KindRef;
 use crate::source::LoadedImage;
 
 /// A path of the trie.
@@ -165,18 +165,18 @@ impl Explorer {
         };
         for (i, layer) in image.layers.iter().enumerate() {
             let mut changes = Vec::with_capacity(layer.scan.entries.len());
-            for e in &layer.scan.entries {
-                let path = String::from_utf8_lossy(&e.path);
+            layer.scan.entries.for_each(|e| {
+                let path = String::from_utf8_lossy(e.path);
                 let change = match e.kind {
-                    EntryKind::File(size) => Change::File(size),
-                    EntryKind::Dir => Change::Dir,
-                    EntryKind::Whiteout => Change::Whiteout,
-                    EntryKind::Opaque => Change::Opaque,
-                    EntryKind::Unsupported(_) => continue,
+                    KindRef::File(size) => Change::File(size),
+                    KindRef::Dir => Change::Dir,
+                    KindRef::Whiteout => Change::Whiteout,
+                    KindRef::Opaque => Change::Opaque,
+                    KindRef::Unsupported(_) => return,
                     _ => Change::File(0),
                 };
                 changes.push((ex.intern(&path), change));
-            }
+            });
             let created_by = created_by
                 .as_ref()
                 .and_then(|c| c[i].clone())

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 pub use crate::captured::Captured;
 use crate::digest::{Digest, HashingReader};
+use crate::entries::Entries;
 use crate::error::{ImageError, Result};
 use crate::limits::Limits;
 use crate::tarstep;
@@ -70,6 +71,17 @@ pub struct Entry {
     pub captured: Option<Captured>,
 }
 
+impl Entry {
+    /// An entry without captured content.
+    pub fn new(path: impl AsRef<[u8]>, kind: EntryKind) -> Entry {
+        Entry {
+            path: path.as_ref().into(),
+            kind,
+            captured: None,
+        }
+    }
+}
+
 /// The result of reading a layer.
 #[derive(Debug, Clone)]
 pub struct LayerScan {
@@ -84,7 +96,7 @@ pub struct LayerScan {
     /// sha256 of the uncompressed tar (when verifying or uncompressed).
     pub diff_id: Option<Digest>,
     /// Entries in tar order.
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
 }
 
 /// Receives progress in compressed bytes read.
@@ -290,7 +302,7 @@ pub fn scan_layer_seek<R: Read + Seek>(
     }
     let (metered, step) = tarstep::metered(reader, tarstep::step_bound(opts.limits.max_path_bytes));
     let mut archive = tar::Archive::new(metered);
-    let mut entries = Vec::new();
+    let mut entries = Entries::new();
     let mut iter = archive.entries_with_seek().map_err(err)?;
     // Data is skipped by seeking: each step reads headers only.
     while let Some(entry) = step.next(&mut iter) {
@@ -343,7 +355,7 @@ fn scan_decoded<S>(
     compressed: &AtomicU64,
     hash_tar: bool,
     opts: &ScanOptions<'_>,
-) -> Result<(Vec<Entry>, u64, Option<Digest>, S)> {
+) -> Result<(Entries, u64, Option<Digest>, S)> {
     let guard = BombGuard {
         inner: decoded,
         compressed,
@@ -388,11 +400,11 @@ fn check_entry_count(name: &str, count: usize, opts: &ScanOptions<'_>) -> Result
     Ok(())
 }
 
-fn read_entries<R: Read>(name: &str, reader: R, opts: &ScanOptions<'_>) -> Result<(Vec<Entry>, R)> {
+fn read_entries<R: Read>(name: &str, reader: R, opts: &ScanOptions<'_>) -> Result<(Entries, R)> {
     let err = |e: io::Error| io_to_layer_error(name, e, &opts.limits);
     let (metered, step) = tarstep::metered(reader, tarstep::step_bound(opts.limits.max_path_bytes));
     let mut archive = tar::Archive::new(metered);
-    let mut entries = Vec::new();
+    let mut entries = Entries::new();
     {
         let mut iter = archive.entries().map_err(err)?;
         while let Some(entry) = step.next(&mut iter) {

@@ -28,6 +28,7 @@ pub mod daemon;
 pub mod diff;
 pub mod digest;
 pub mod dive;
+pub mod entries;
 pub mod error;
 pub mod explore;
 pub mod gates;
@@ -43,8 +44,10 @@ pub mod source;
 pub mod spec;
 mod tarstep;
 pub mod tree;
+mod varint;
 
 pub use analysis::{AnalyzeOptions, analyze, analyze_with_files};
+pub use entries::{Entries, EntryRef, KindRef};
 pub use error::{ImageError, Result};
 pub use layer::{Capture, Captured};
 pub use ml::capture;

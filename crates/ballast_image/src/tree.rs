@@ -20,7 +20,8 @@ use std::collections::HashMap;
 
 use thin_vec::ThinVec;
 
-use crate::layer::{Captured, Entry, EntryKind};
+use crate::entries::{Entries, EntryRef, KindRef};
+use crate::layer::Captured;
 
 type NodeId = u32;
 type ContentId = u32;
@@ -200,46 +201,49 @@ impl FileTree {
     }
 
     /// Applies the next layer.
-    pub fn apply(&mut self, entries: Vec<Entry>) {
+    pub fn apply(&mut self, entries: impl Into<Entries>) {
+        let mut entries = entries.into();
         let layer = self.layers.len() as u16;
         self.layers.push(LayerBytes::default());
         // Whiteouts and opaque markers hide lower layers only: apply them first.
-        for e in &entries {
-            match e.kind {
-                EntryKind::Whiteout => {
-                    // `.wh.` alone names no file: the root is never removed.
-                    if let Some(id) = self.lookup(&e.path).filter(|&id| id != ROOT) {
-                        let freed = self.remove(id);
+        entries.for_each(|e| match e.kind {
+            KindRef::Whiteout => {
+                // `.wh.` alone names no file: the root is never removed.
+                if let Some(id) = self.lookup(e.path).filter(|&id| id != ROOT) {
+                    let freed = self.remove(id);
+                    self.layers[layer as usize].deleted_below += freed;
+                }
+            }
+            KindRef::Opaque => {
+                if let Some(id) = self.lookup(e.path)
+                    && self.nodes[id as usize].kind == NodeKind::Dir
+                {
+                    let children: Vec<NodeId> = self.nodes[id as usize].children.to_vec();
+                    for c in children {
+                        let freed = self.remove(c);
                         self.layers[layer as usize].deleted_below += freed;
                     }
                 }
-                EntryKind::Opaque => {
-                    if let Some(id) = self.lookup(&e.path)
-                        && self.nodes[id as usize].kind == NodeKind::Dir
-                    {
-                        let children: Vec<NodeId> = self.nodes[id as usize].children.to_vec();
-                        for c in children {
-                            let freed = self.remove(c);
-                            self.layers[layer as usize].deleted_below += freed;
-                        }
-                    }
-                }
-                _ => {}
             }
-        }
-        for e in entries {
+            _ => {}
+        });
+        let mut captured = entries.take_captured().into_iter().peekable();
+        entries.for_each(|e| {
             let stats = &mut self.layers[layer as usize];
-            match &e.kind {
-                EntryKind::Whiteout | EntryKind::Opaque => continue,
-                EntryKind::File(size) => {
+            match e.kind {
+                KindRef::Whiteout | KindRef::Opaque => return,
+                KindRef::File(size) => {
                     stats.stored += size;
                     stats.files += 1;
                 }
-                EntryKind::Dir => {}
+                KindRef::Dir => {}
                 _ => stats.files += 1,
             }
-            self.add(layer, e);
-        }
+            let content = captured
+                .next_if(|(i, _)| *i as usize == e.index)
+                .map(|(_, c)| c);
+            self.add(layer, e, content);
+        });
     }
 
     fn child(&self, parent: NodeId, name: &[u8]) -> Option<NodeId> {
@@ -345,16 +349,16 @@ impl FileTree {
         id
     }
 
-    fn add(&mut self, layer: u16, e: Entry) {
+    fn add(&mut self, layer: u16, e: EntryRef<'_, '_>, captured: Option<Captured>) {
         let (parent_path, name) = match e.path.iter().rposition(|&b| b == b'/') {
             Some(i) => (&e.path[..i], &e.path[i + 1..]),
-            None => (&e.path[..0], &e.path[..]),
+            None => (&e.path[..0], e.path),
         };
         let kind = match e.kind {
-            EntryKind::Dir => NodeKind::Dir,
-            EntryKind::File(size) => {
+            KindRef::Dir => NodeKind::Dir,
+            KindRef::File(size) => {
                 let id = self.contents.len() as ContentId;
-                if let Some(c) = e.captured {
+                if let Some(c) = captured {
                     self.captured.push((id, c));
                 }
                 self.contents.push(Content {
@@ -364,12 +368,12 @@ impl FileTree {
                 });
                 NodeKind::File(id)
             }
-            EntryKind::Hardlink(ref target) => {
+            KindRef::Hardlink(target) => {
                 match self.lookup(target).map(|t| self.nodes[t as usize].kind) {
                     Some(NodeKind::File(c)) => NodeKind::File(c),
                     _ => {
                         self.dangling_hardlinks
-                            .push(String::from_utf8_lossy(&e.path).into_owned());
+                            .push(String::from_utf8_lossy(e.path).into_owned());
                         let id = self.contents.len() as ContentId;
                         self.contents.push(Content {
                             size: 0,
@@ -380,12 +384,12 @@ impl FileTree {
                     }
                 }
             }
-            EntryKind::Symlink(ref t) => {
-                self.link_targets.push(t.clone());
+            KindRef::Symlink(t) => {
+                self.link_targets.push(t.into());
                 NodeKind::Symlink((self.link_targets.len() - 1) as u32)
             }
-            EntryKind::Other | EntryKind::Unsupported(_) => NodeKind::Other,
-            EntryKind::Whiteout | EntryKind::Opaque => return,
+            KindRef::Other | KindRef::Unsupported(_) => NodeKind::Other,
+            KindRef::Whiteout | KindRef::Opaque => return,
         };
         let parent = self.ensure_dir(parent_path, layer);
         if let Some(existing) = self.child(parent, name) {
@@ -614,6 +618,7 @@ impl FileTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::{Entry, EntryKind};
 
     #[test]
     fn file_index_finds_paths_in_component_order() {
@@ -662,11 +667,7 @@ mod tests {
         }
     }
     fn kind(path: &str, kind: EntryKind) -> Entry {
-        Entry {
-            path: path.as_bytes().into(),
-            kind,
-            captured: None,
-        }
+        Entry::new(path, kind)
     }
 
     #[test]

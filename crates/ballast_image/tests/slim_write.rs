@@ -129,7 +129,10 @@ fn every_format_slims_to_the_same_final_filesystem() {
         let before = load(&source, &opts).unwrap();
         let after = load(&format!("oci:{}", dest.display()), &opts).unwrap();
         let entries = |i: &ballast_image::LoadedImage| -> Vec<Vec<_>> {
-            i.layers.iter().map(|l| l.scan.entries.clone()).collect()
+            i.layers
+                .iter()
+                .map(|l| l.scan.entries.as_slice().to_vec())
+                .collect()
         };
         assert_eq!(final_fs(&entries(&before)), final_fs(&entries(&after)));
         let totals = analyze(after, &AnalyzeOptions::default()).totals;
@@ -297,7 +300,7 @@ fn archives_docker_and_oci_prove_out_too() {
         final_fs(
             &i.layers
                 .iter()
-                .map(|l| l.scan.entries.clone())
+                .map(|l| l.scan.entries.as_slice().to_vec())
                 .collect::<Vec<_>>(),
         )
     };

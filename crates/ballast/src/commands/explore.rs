@@ -141,7 +141,7 @@ fn extractor(reference: String, opts: LoadOptions<'static>, dir: PathBuf) -> Ext
         let bytes = image.layers[..=layer]
             .iter()
             .rev()
-            .flat_map(|l| l.scan.entries.iter().rev())
+            .flat_map(|l| l.scan.entries.as_slice().iter().rev())
             .find(|e| e.path.as_ref() == path.as_bytes() && matches!(e.kind, EntryKind::File(_)))
             .and_then(|e| e.captured.as_ref().map(|c| c.bytes()))
             .ok_or_else(|| format!("{path}: no file in layers 0 to {layer}"))?;

@@ -489,7 +489,14 @@ fn slim_planned(
     )?;
     let layers = summarise(&image, &plans, &written, squash);
     let audit: Vec<AuditLine> = (0..plans.len())
-        .flat_map(|i| layer_audit(i, &image.layers[i].scan.entries, &plans[i], &opts.drop))
+        .flat_map(|i| {
+            layer_audit(
+                i,
+                image.layers[i].scan.entries.as_slice(),
+                &plans[i],
+                &opts.drop,
+            )
+        })
         .collect();
     let final_before = tree.final_bytes();
     remove_from_tree(&mut tree, &audit);
@@ -550,7 +557,7 @@ fn write_blobs(
         if l.plan.unchanged() {
             copy_blob(m, l.member, l.scan.blob_digest.as_ref(), &blobs)
         } else {
-            rewrite_blob(m, l.member, &l.scan.entries, l.plan, opts, &blobs)
+            rewrite_blob(m, l.member, l.scan.entries.as_slice(), l.plan, opts, &blobs)
         }
     };
     let squashed = |n: usize| {
@@ -718,7 +725,7 @@ fn summarise(
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
             };
-            (layer, stored(&l.scan.entries))
+            (layer, stored(l.scan.entries.as_slice()))
         })
         .collect()
 }

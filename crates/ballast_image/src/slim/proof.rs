@@ -8,6 +8,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::archive::ArchiveFile;
 use crate::digest::Digest;
+use crate::entries::Entries;
 use crate::error::{ImageError, Result};
 use crate::layer::{Entry, LayerScan, ScanOptions};
 use crate::limits::Document;
@@ -29,7 +30,7 @@ pub struct FinalFs {
 
 impl FinalFs {
     /// Applies the layers, lowest first, and describes the result.
-    pub(super) fn of_layers(layers: impl IntoIterator<Item = Vec<Entry>>) -> FinalFs {
+    pub(super) fn of_layers(layers: impl IntoIterator<Item = impl Into<Entries>>) -> FinalFs {
         let mut tree = FileTree::new();
         for entries in layers {
             tree.apply(entries);
