@@ -54,6 +54,27 @@ impl Captured {
         }
     }
 
+    /// Calls `f` with each line of the content as text, without its `\n`,
+    /// one line decoded at a time (a RECORD of torch is half a megabyte
+    /// whole); `false`, and no call, when the content is not UTF-8.
+    pub fn for_each_line(&self, mut f: impl FnMut(&str)) -> bool {
+        let mut text = true;
+        self.raw_lines(|line| text &= std::str::from_utf8(line).is_ok());
+        if text {
+            // Lines of valid UTF-8 split at `\n` are valid UTF-8 each.
+            self.raw_lines(|line| f(std::str::from_utf8(line).unwrap_or_default()));
+        }
+        text
+    }
+
+    fn raw_lines(&self, f: impl FnMut(&[u8])) {
+        match self.packed.split_first() {
+            Some((&LINES, body)) => front_lines(body, f),
+            Some((_, body)) => body.split(|&b| b == b'\n').for_each(f),
+            None => {}
+        }
+    }
+
     /// The bytes held, for memory accounting.
     pub fn held_bytes(&self) -> usize {
         self.packed.len()
@@ -88,24 +109,31 @@ fn front_code(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The inverse of [`front_code`], for an encoding it wrote.
-fn front_decode(mut coded: &[u8]) -> Vec<u8> {
-    let total = varint::take(&mut coded) as usize;
-    let mut out: Vec<u8> = Vec::with_capacity(total);
-    let mut prev_start = 0;
-    let mut first = true;
+/// Calls `f` with each line of what [`front_code`] wrote, without its `\n`.
+fn front_lines(mut coded: &[u8], mut f: impl FnMut(&[u8])) {
+    varint::take(&mut coded); // the total length
+    let mut line = Vec::new();
     while !coded.is_empty() {
         let shared = varint::take(&mut coded) as usize;
         let rest = (varint::take(&mut coded) as usize).min(coded.len());
+        line.truncate(shared);
+        line.extend_from_slice(&coded[..rest]);
+        coded = &coded[rest..];
+        f(&line);
+    }
+}
+
+/// The inverse of [`front_code`], for an encoding it wrote.
+fn front_decode(coded: &[u8]) -> Vec<u8> {
+    let total = varint::take(&mut &coded[..]) as usize;
+    let mut out: Vec<u8> = Vec::with_capacity(total);
+    let mut first = true;
+    front_lines(coded, |line| {
         if !std::mem::take(&mut first) {
             out.push(b'\n');
         }
-        let start = out.len();
-        out.extend_from_within(prev_start..prev_start + shared);
-        out.extend_from_slice(&coded[..rest]);
-        coded = &coded[rest..];
-        prev_start = start;
-    }
+        out.extend_from_slice(line);
+    });
     out
 }
 
@@ -137,6 +165,8 @@ mod tests {
             assert_eq!(kept.bytes().as_ref(), bytes);
         }
         assert_eq!(Captured::new(&[0xff, 0xfe]).text(), None);
+        let not_text = Captured::new(&[b"ok\n".repeat(100).as_slice(), &[0xff]].concat());
+        assert!(!not_text.for_each_line(|_| panic!("no line of a non-UTF-8 content")));
     }
 
     #[test]
@@ -168,6 +198,14 @@ mod tests {
                 .collect();
             assert_eq!(front_decode(&front_code(&bytes)), bytes, "{bytes:?}");
             assert_eq!(Captured::new(&bytes).bytes().as_ref(), bytes.as_slice());
+            let mut lines = Vec::new();
+            assert!(Captured::new(&bytes).for_each_line(|l| lines.push(l.to_string())));
+            let want: Vec<String> = String::from_utf8(bytes)
+                .unwrap()
+                .split('\n')
+                .map(String::from)
+                .collect();
+            assert_eq!(lines, want);
         }
     }
 }

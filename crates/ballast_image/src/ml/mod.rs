@@ -166,7 +166,6 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
     let mut warnings = Vec::new();
     let mut buckets: BTreeMap<Class, Bucket> = BTreeMap::new();
     let mut cuda_libs: Vec<&VisibleFile<'_>> = Vec::new();
-    let mut seen_content = HashSet::new();
     let mut composition = Composition::default();
     for f in &files {
         let classes = paths::classify(f.path);
@@ -177,7 +176,6 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
             }
         }
         composition.add(paths::group(f.path, &classes), f);
-        seen_content.insert(f.content);
     }
 
     let python = python_report(tree, &files, &by_path, &mut warnings);
@@ -318,16 +316,23 @@ fn python_report(
             .get(format!("{dist_dir}/INSTALLER").as_str())
             .and_then(|f| text(f))
             .map(|s| s.trim().to_string());
-        let Some(record) = text(rec) else {
+        let (mut bytes, mut count) = (0, 0);
+        let readable = rec.captured.is_some_and(|record| {
+            record.for_each_line(|line| {
+                let listed = python::parse_record(line)
+                    .filter_map(|row| python::resolve_record_path(&site, &row.path));
+                let (b, n) = claimed_bytes(listed, by_path, &mut claimed);
+                bytes += b;
+                count += n;
+            })
+        });
+        if !readable {
             warnings.push(format!(
                 "{}: RECORD not readable; {name} is not sized",
                 rec.path
             ));
             continue;
-        };
-        let listed = python::parse_record(&record)
-            .filter_map(|row| python::resolve_record_path(&site, &row.path));
-        let (bytes, count) = claimed_bytes(listed, by_path, &mut claimed);
+        }
         if python::normalize_name(&name) == "torch" {
             torch_info = torch_report(tree, by_path, (&site, dist_dir), &version).or(torch_info);
         }
