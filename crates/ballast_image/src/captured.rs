@@ -87,12 +87,6 @@ impl std::fmt::Debug for Captured {
     }
 }
 
-impl From<&[u8]> for Captured {
-    fn from(bytes: &[u8]) -> Captured {
-        Captured::new(bytes)
-    }
-}
-
 /// The total length, then for each `\n`-separated line: the length it
 /// shares with the line before, the length of the rest, the rest.
 fn front_code(bytes: &[u8]) -> Vec<u8> {

@@ -49,7 +49,7 @@ pub struct Entries {
     /// link's target length and bytes, an unsupported type's byte).
     coded: Vec<u8>,
     /// Captured contents by entry index, in increasing order.
-    captured: Vec<(u32, Captured)>,
+    captured: Vec<(usize, Captured)>,
     len: usize,
     /// The last path pushed, to code the next against.
     last: Vec<u8>,
@@ -118,7 +118,7 @@ impl Entries {
         self.last.clear();
         self.last.extend_from_slice(path);
         if let Some(c) = entry.captured {
-            self.captured.push((self.len as u32, c));
+            self.captured.push((self.len, c));
         }
         self.len += 1;
     }
@@ -165,9 +165,7 @@ impl Entries {
                     KindRef::Unsupported(*t)
                 }
             };
-            let captured = captured
-                .next_if(|(i, _)| *i as usize == index)
-                .map(|(_, c)| c);
+            let captured = captured.next_if(|(i, _)| *i == index).map(|(_, c)| c);
             f(EntryRef {
                 index,
                 path: &path,
@@ -188,7 +186,7 @@ impl Entries {
 
     /// Takes the captured contents out (by entry index), for a consumer
     /// that keeps them.
-    pub fn take_captured(&mut self) -> Vec<(u32, Captured)> {
+    pub fn take_captured(&mut self) -> Vec<(usize, Captured)> {
         std::mem::take(&mut self.captured)
     }
 }

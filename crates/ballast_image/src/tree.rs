@@ -239,9 +239,7 @@ impl FileTree {
                 KindRef::Dir => {}
                 _ => stats.files += 1,
             }
-            let content = captured
-                .next_if(|(i, _)| *i as usize == e.index)
-                .map(|(_, c)| c);
+            let content = captured.next_if(|(i, _)| *i == e.index).map(|(_, c)| c);
             self.add(layer, e, content);
         });
     }
