@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::varint;
+use crate::compact;
 
 /// A captured file's content, held front-coded by line when that is smaller.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,13 +91,10 @@ impl std::fmt::Debug for Captured {
 /// shares with the line before, the length of the rest, the rest.
 fn front_code(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    varint::put(&mut out, bytes.len() as u64);
+    compact::put(&mut out, bytes.len() as u64);
     let mut prev: &[u8] = &[];
     for line in bytes.split(|&b| b == b'\n') {
-        let shared = prev.iter().zip(line).take_while(|(a, b)| a == b).count();
-        varint::put(&mut out, shared as u64);
-        varint::put(&mut out, (line.len() - shared) as u64);
-        out.extend_from_slice(&line[shared..]);
+        compact::put_front(&mut out, prev, line);
         prev = line;
     }
     out
@@ -105,21 +102,17 @@ fn front_code(bytes: &[u8]) -> Vec<u8> {
 
 /// Calls `f` with each line of what [`front_code`] wrote, without its `\n`.
 fn front_lines(mut coded: &[u8], mut f: impl FnMut(&[u8])) {
-    varint::take(&mut coded); // the total length
+    compact::take(&mut coded); // the total length
     let mut line = Vec::new();
     while !coded.is_empty() {
-        let shared = varint::take(&mut coded) as usize;
-        let rest = (varint::take(&mut coded) as usize).min(coded.len());
-        line.truncate(shared);
-        line.extend_from_slice(&coded[..rest]);
-        coded = &coded[rest..];
+        compact::take_front(&mut coded, &mut line);
         f(&line);
     }
 }
 
 /// The inverse of [`front_code`], for an encoding it wrote.
 fn front_decode(coded: &[u8]) -> Vec<u8> {
-    let total = varint::take(&mut &coded[..]) as usize;
+    let total = compact::take(&mut &coded[..]) as usize;
     let mut out: Vec<u8> = Vec::with_capacity(total);
     let mut first = true;
     front_lines(coded, |line| {

@@ -13,8 +13,8 @@
 use std::sync::OnceLock;
 
 use crate::captured::Captured;
+use crate::compact;
 use crate::layer::{Entry, EntryKind};
-use crate::varint;
 
 /// What an entry is, its link target borrowed from the coded entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,21 +96,13 @@ impl Entries {
             EntryKind::Unsupported(_) => (UNSUPPORTED, None),
         };
         let path = &entry.path;
-        let shared = self
-            .last
-            .iter()
-            .zip(path.iter())
-            .take_while(|(a, b)| a == b)
-            .count();
         self.coded.push(tag);
-        varint::put(&mut self.coded, shared as u64);
-        varint::put(&mut self.coded, (path.len() - shared) as u64);
-        self.coded.extend_from_slice(&path[shared..]);
+        compact::put_front(&mut self.coded, &self.last, path);
         match (&entry.kind, link) {
-            (EntryKind::File(size), _) => varint::put(&mut self.coded, *size),
+            (EntryKind::File(size), _) => compact::put(&mut self.coded, *size),
             (EntryKind::Unsupported(t), _) => self.coded.push(*t),
             (_, Some(t)) => {
-                varint::put(&mut self.coded, t.len() as u64);
+                compact::put(&mut self.coded, t.len() as u64);
                 self.coded.extend_from_slice(t);
             }
             _ => {}
@@ -138,16 +130,12 @@ impl Entries {
         for index in 0..self.len {
             let (tag, tail) = rest.split_first().expect("an entry per count");
             rest = tail;
-            let shared = varint::take(&mut rest) as usize;
-            let new = varint::take(&mut rest) as usize;
-            path.truncate(shared);
-            path.extend_from_slice(&rest[..new]);
-            rest = &rest[new..];
+            compact::take_front(&mut rest, &mut path);
             let kind = match *tag {
-                FILE => KindRef::File(varint::take(&mut rest)),
+                FILE => KindRef::File(compact::take(&mut rest)),
                 DIR => KindRef::Dir,
                 SYMLINK | HARDLINK => {
-                    let n = varint::take(&mut rest) as usize;
+                    let n = compact::take(&mut rest) as usize;
                     let (target, tail) = rest.split_at(n);
                     rest = tail;
                     if *tag == SYMLINK {
@@ -173,6 +161,18 @@ impl Entries {
                 captured,
             });
         }
+    }
+
+    /// The last regular file at `path` in this layer, with its captured
+    /// content if it was captured (`None`: no file entry at `path`).
+    pub fn last_file(&self, path: &[u8]) -> Option<Option<&Captured>> {
+        let mut found = None;
+        self.for_each(|e| {
+            if e.path == path && matches!(e.kind, KindRef::File(_)) {
+                found = Some(e.captured);
+            }
+        });
+        found
     }
 
     /// The entries as values, decoded on the first call and kept.
@@ -305,6 +305,26 @@ mod tests {
         entries.for_each(|e| seen.push((e.index, e.to_entry())));
         let want: Vec<(usize, Entry)> = all.into_iter().enumerate().collect();
         assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn the_last_file_entry_at_a_path_is_the_one_found() {
+        let mut first = entry("app/x", EntryKind::File(1));
+        first.captured = Some(Captured::new(b"one"));
+        let mut second = entry("app/x", EntryKind::File(3));
+        second.captured = Some(Captured::new(b"three"));
+        let entries = Entries::from(vec![
+            first,
+            second,
+            entry("app/x", EntryKind::Whiteout),
+            entry("app/y", EntryKind::File(0)),
+            entry("app/d", EntryKind::Dir),
+        ]);
+        let found = entries.last_file(b"app/x").flatten().map(|c| c.bytes());
+        assert_eq!(found.as_deref(), Some(&b"three"[..]));
+        assert!(matches!(entries.last_file(b"app/y"), Some(None)));
+        assert!(entries.last_file(b"app/d").is_none());
+        assert!(entries.last_file(b"app").is_none());
     }
 
     #[test]

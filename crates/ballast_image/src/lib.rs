@@ -23,6 +23,7 @@ pub mod analysis;
 mod archive;
 pub mod blobcache;
 mod captured;
+mod compact;
 #[cfg(feature = "daemon")]
 pub mod daemon;
 pub mod diff;
@@ -44,7 +45,6 @@ pub mod source;
 pub mod spec;
 mod tarstep;
 pub mod tree;
-mod varint;
 
 pub use analysis::{AnalyzeOptions, analyze, analyze_with_files};
 pub use entries::{Entries, EntryRef, KindRef};

@@ -150,7 +150,7 @@ pub struct FileTree {
     layers: Vec<LayerBytes>,
     /// Hard links whose target did not exist (kept as empty files).
     pub dangling_hardlinks: Vec<String>,
-    /// [`FileTree::joined_file_paths`], once the files are asked for (the
+    /// The paths of [`FileTree::files`], once the files are asked for (the
     /// tree is then only read).
     file_paths: std::sync::OnceLock<String>,
 }
@@ -433,23 +433,33 @@ impl FileTree {
 
     /// Every regular file of the final filesystem, in path order (by
     /// component: `a/b` before `a-c`), so [`FileIndex`] can search it.
+    /// Their paths are kept in the tree, one after the other in one string
+    /// (a string per path would cost its header and allocation besides).
     pub fn files(&self) -> Vec<VisibleFile<'_>> {
-        let paths = self.file_paths.get_or_init(|| self.joined_file_paths());
         let mut out = Vec::with_capacity(self.file_count());
-        let mut start = 0;
+        let mut lens = Vec::with_capacity(out.capacity());
+        let mut joined = String::with_capacity(self.file_paths_len());
         self.walk(|path, node| {
             if let NodeKind::File(c) = node.kind {
                 let content = &self.contents[c as usize];
+                joined.push_str(path);
+                lens.push(path.len());
                 out.push(VisibleFile {
-                    path: &paths[start..start + path.len()],
+                    path: "",
                     size: content.size,
                     content: c,
                     layer: content.layer,
                     captured: self.captured(c),
                 });
-                start += path.len();
             }
         });
+        // A second call joins the same paths again and keeps the first.
+        let paths = self.file_paths.get_or_init(|| joined);
+        let mut start = 0;
+        for (file, len) in out.iter_mut().zip(lens) {
+            file.path = &paths[start..start + len];
+            start += len;
+        }
         out
     }
 
@@ -462,22 +472,16 @@ impl FileTree {
             .count()
     }
 
-    /// The paths of [`FileTree::files`], one after the other in one string:
-    /// a string per path would cost its header and allocation besides.
-    fn joined_file_paths(&self) -> String {
+    /// The total length of the visible files' paths, so their string is
+    /// sized once.
+    fn file_paths_len(&self) -> usize {
         let mut total = 0;
         self.walk(|path, node| {
             if matches!(node.kind, NodeKind::File(_)) {
                 total += path.len();
             }
         });
-        let mut joined = String::with_capacity(total);
-        self.walk(|path, node| {
-            if matches!(node.kind, NodeKind::File(_)) {
-                joined.push_str(path);
-            }
-        });
-        joined
+        total
     }
 
     /// Every node of the final filesystem, in walk order, with what it is:

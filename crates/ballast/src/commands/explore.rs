@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use ballast_image::explore::Explorer;
-use ballast_image::layer::{EntryKind, Progress};
+use ballast_image::layer::Progress;
 use ballast_image::{Capture, LoadOptions};
 use ballast_report::bytes::format_bytes;
 use ballast_report::explore::{App, Extract, run};
@@ -141,9 +141,9 @@ fn extractor(reference: String, opts: LoadOptions<'static>, dir: PathBuf) -> Ext
         let bytes = image.layers[..=layer]
             .iter()
             .rev()
-            .flat_map(|l| l.scan.entries.as_slice().iter().rev())
-            .find(|e| e.path.as_ref() == path.as_bytes() && matches!(e.kind, EntryKind::File(_)))
-            .and_then(|e| e.captured.as_ref().map(|c| c.bytes()))
+            .find_map(|l| l.scan.entries.last_file(path.as_bytes()))
+            .flatten()
+            .map(|c| c.bytes())
             .ok_or_else(|| format!("{path}: no file in layers 0 to {layer}"))?;
         let dest = dir.join(path);
         write_new(&dest, &bytes)?;
