@@ -133,10 +133,9 @@ pub fn analyze_with_files(
     let totals = totals(&tree, &layers, ml.file_count, (base_layers, base_source));
     warnings.extend(ml.warnings);
     let files = if keep_files {
-        tree.files()
-            .into_iter()
-            .map(|f| (f.path.to_string(), f.size))
-            .collect()
+        let mut files = Vec::with_capacity(tree.file_count());
+        tree.for_each_file(|f| files.push((f.path.to_string(), f.size)));
+        files
     } else {
         Vec::new()
     };

@@ -15,7 +15,6 @@
 //!   contents of deleted and opaque directories included, the surviving copy
 //!   never included.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use thin_vec::ThinVec;
@@ -24,7 +23,8 @@ use crate::entries::{Entries, EntryRef, KindRef};
 use crate::layer::Captured;
 
 type NodeId = u32;
-type ContentId = u32;
+/// A content object's number: a file's bytes, shared by a hard-link group.
+pub type ContentId = u32;
 const ROOT: NodeId = 0;
 
 /// What a node of the final tree is.
@@ -99,40 +99,34 @@ pub struct VisibleFile<'a> {
     pub captured: Option<&'a Captured>,
 }
 
-/// Finds files of a [`FileTree::files`] list by path. The list is in
-/// component order, so a binary search serves without a map of every path;
-/// a list that is not (names that are not UTF-8 change order when made
-/// readable) gets the map.
-pub struct FileIndex<'f, 'a> {
-    files: &'f [VisibleFile<'a>],
-    map: Option<HashMap<&'f str, usize>>,
-}
+/// A set of a tree's content objects, a bit each (a hash set of ids would
+/// take 40 times the room on an image of tens of thousands of files).
+#[derive(Default)]
+pub struct ContentSet(Vec<u64>);
 
-impl<'f, 'a> FileIndex<'f, 'a> {
-    /// Indexes `files` (as returned by [`FileTree::files`]).
-    pub fn new(files: &'f [VisibleFile<'a>]) -> Self {
-        let sorted =
-            files.is_sorted_by(|a, b| component_order(a.path, b.path) != Ordering::Greater);
-        let map = (!sorted).then(|| files.iter().enumerate().map(|(i, f)| (f.path, i)).collect());
-        FileIndex { files, map }
+impl ContentSet {
+    /// An empty set with room for every content object of `tree`.
+    pub fn new(tree: &FileTree) -> Self {
+        ContentSet(vec![0; tree.contents.len().div_ceil(64)])
     }
 
-    /// The file at `path`.
-    pub fn get(&self, path: &str) -> Option<&'f VisibleFile<'a>> {
-        let i = match &self.map {
-            Some(map) => *map.get(path)?,
-            None => self
-                .files
-                .binary_search_by(|f| component_order(f.path, path))
-                .ok()?,
-        };
-        Some(&self.files[i])
+    /// Adds `id`; whether it was not there.
+    pub fn insert(&mut self, id: ContentId) -> bool {
+        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        let new = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        new
     }
-}
 
-/// Paths compared component by component, the order of a tree walk.
-fn component_order(a: &str, b: &str) -> Ordering {
-    a.split('/').cmp(b.split('/'))
+    /// Whether `id` is in the set.
+    pub fn contains(&self, id: ContentId) -> bool {
+        self.0
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+    }
 }
 
 /// The merged filesystem of an image.
@@ -150,9 +144,6 @@ pub struct FileTree {
     layers: Vec<LayerBytes>,
     /// Hard links whose target did not exist (kept as empty files).
     pub dangling_hardlinks: Vec<String>,
-    /// The paths of [`FileTree::files`], once the files are asked for (the
-    /// tree is then only read).
-    file_paths: std::sync::OnceLock<String>,
 }
 
 impl Default for FileTree {
@@ -179,7 +170,6 @@ impl FileTree {
             contents: Vec::new(),
             layers: Vec::new(),
             dangling_hardlinks: Vec::new(),
-            file_paths: std::sync::OnceLock::new(),
         }
     }
 
@@ -431,57 +421,67 @@ impl FileTree {
         Some(&self.captured[i].1)
     }
 
-    /// Every regular file of the final filesystem, in path order (by
-    /// component: `a/b` before `a-c`), so [`FileIndex`] can search it.
-    /// Their paths are kept in the tree, one after the other in one string
-    /// (a string per path would cost its header and allocation besides).
-    pub fn files(&self) -> Vec<VisibleFile<'_>> {
-        let mut out = Vec::with_capacity(self.file_count());
-        let mut lens = Vec::with_capacity(out.capacity());
-        let mut joined = String::with_capacity(self.file_paths_len());
+    /// Calls `visit` with every regular file of the final filesystem, in
+    /// path order by component (`a/b` before `a-c`); the path is lent for
+    /// the call. No list of every file is made: the tree is walked.
+    pub fn for_each_file(&self, mut visit: impl FnMut(&VisibleFile<'_>)) {
         self.walk(|path, node| {
             if let NodeKind::File(c) = node.kind {
-                let content = &self.contents[c as usize];
-                joined.push_str(path);
-                lens.push(path.len());
-                out.push(VisibleFile {
-                    path: "",
-                    size: content.size,
-                    content: c,
-                    layer: content.layer,
-                    captured: self.captured(c),
-                });
+                visit(&self.visible(path, c));
             }
         });
-        // A second call joins the same paths again and keeps the first.
-        let paths = self.file_paths.get_or_init(|| joined);
-        let mut start = 0;
-        for (file, len) in out.iter_mut().zip(lens) {
-            file.path = &paths[start..start + len];
-            start += len;
-        }
-        out
     }
 
-    /// Visible regular files. Removed nodes are marked `Other`: the files
-    /// still marked are the visible ones.
-    fn file_count(&self) -> usize {
+    /// The regular file at `path` (root-relative; links are not followed).
+    /// A path made readable (a name that is not UTF-8 shows U+FFFD) finds
+    /// the file it was made from, as [`FileTree::for_each_file`] shows it.
+    pub fn file<'a>(&'a self, path: &'a str) -> Option<VisibleFile<'a>> {
+        let id = self
+            .lookup(path.as_bytes())
+            .or_else(|| self.lookup_readable(path))?;
+        match self.nodes[id as usize].kind {
+            NodeKind::File(c) => Some(self.visible(path, c)),
+            _ => None,
+        }
+    }
+
+    fn visible<'a>(&'a self, path: &'a str, c: ContentId) -> VisibleFile<'a> {
+        let content = &self.contents[c as usize];
+        VisibleFile {
+            path,
+            size: content.size,
+            content: c,
+            layer: content.layer,
+            captured: self.captured(c),
+        }
+    }
+
+    /// [`FileTree::lookup`] for a path with U+FFFD in it, comparing names as
+    /// the walk shows them (rare: a scan of the children where they differ).
+    fn lookup_readable(&self, path: &str) -> Option<NodeId> {
+        if !path.contains('\u{fffd}') {
+            return None;
+        }
+        let mut cur = ROOT;
+        for comp in path.split('/') {
+            cur = match self.child(cur, comp.as_bytes()) {
+                Some(id) => id,
+                None => *self.nodes[cur as usize]
+                    .children
+                    .iter()
+                    .find(|&&c| String::from_utf8_lossy(self.name(c)) == comp)?,
+            };
+        }
+        Some(cur)
+    }
+
+    /// How many regular files the final filesystem holds. Removed nodes are
+    /// marked `Other`: the files still marked are the visible ones.
+    pub fn file_count(&self) -> usize {
         self.nodes
             .iter()
             .filter(|n| matches!(n.kind, NodeKind::File(_)))
             .count()
-    }
-
-    /// The total length of the visible files' paths, so their string is
-    /// sized once.
-    fn file_paths_len(&self) -> usize {
-        let mut total = 0;
-        self.walk(|path, node| {
-            if matches!(node.kind, NodeKind::File(_)) {
-                total += path.len();
-            }
-        });
-        total
     }
 
     /// Every node of the final filesystem, in walk order, with what it is:
@@ -622,8 +622,14 @@ mod tests {
     use super::*;
     use crate::layer::{Entry, EntryKind};
 
+    fn visible_files(t: &FileTree) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        t.for_each_file(|f| out.push((f.path.to_string(), f.size)));
+        out
+    }
+
     #[test]
-    fn file_index_finds_paths_in_component_order() {
+    fn files_come_in_component_order_and_are_found_by_path() {
         let mut t = FileTree::new();
         // `a-c` sorts before `a/b` as text, after it by component.
         t.apply(vec![
@@ -632,33 +638,53 @@ mod tests {
             file("a/z/y", 3),
             file("b", 4),
         ]);
-        let files = t.files();
-        let order: Vec<&str> = files.iter().map(|f| f.path).collect();
+        let files = visible_files(&t);
+        let order: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(order, ["a/b", "a/z/y", "a-c", "b"]);
-        let index = FileIndex::new(&files);
-        assert!(index.map.is_none(), "a sorted list needs no map");
+        assert_eq!(t.file_count(), 4);
         for (path, size) in [("a/b", 2), ("a/z/y", 3), ("a-c", 1), ("b", 4)] {
-            assert_eq!(index.get(path).map(|f| f.size), Some(size), "{path}");
+            assert_eq!(t.file(path).map(|f| f.size), Some(size), "{path}");
         }
-        assert!(index.get("a").is_none() && index.get("a/z").is_none() && index.get("c").is_none());
+        for missing in ["a", "a/z", "c", "", "a/b/c"] {
+            assert!(t.file(missing).is_none(), "{missing}");
+        }
     }
 
     #[test]
-    fn file_index_falls_back_to_a_map_for_unreadable_names() {
+    fn a_name_made_readable_finds_its_file() {
         let mut t = FileTree::new();
-        // As bytes 0xf5 sorts after U+FFFF (ef bf bf); made readable (U+FFFD,
-        // ef bf bd) it sorts before: the walk's order is no longer the text's.
+        // Shown as `d/\u{fffd}` by the walk; found by that path too.
         let odd = Entry {
             path: b"d/\xf5".as_slice().into(),
             kind: EntryKind::File(5),
             captured: None,
         };
         t.apply(vec![odd, file("d/\u{ffff}", 6)]);
-        let files = t.files();
-        let index = FileIndex::new(&files);
-        assert!(index.map.is_some());
-        assert_eq!(index.get("d/\u{ffff}").map(|f| f.size), Some(6));
-        assert_eq!(index.get("d/\u{fffd}").map(|f| f.size), Some(5));
+        let files = visible_files(&t);
+        assert!(files.contains(&("d/\u{fffd}".to_string(), 5)), "{files:?}");
+        assert_eq!(t.file("d/\u{ffff}").map(|f| f.size), Some(6));
+        assert_eq!(t.file("d/\u{fffd}").map(|f| f.size), Some(5));
+        assert!(t.file("e/\u{fffd}").is_none());
+    }
+
+    #[test]
+    fn a_content_set_holds_what_was_put_in() {
+        let mut t = FileTree::new();
+        t.apply(
+            (0..130)
+                .map(|i| file(&format!("f{i}"), i))
+                .collect::<Vec<_>>(),
+        );
+        let mut set = ContentSet::new(&t);
+        for id in [0, 63, 64, 129] {
+            assert!(set.insert(id), "{id} is new");
+            assert!(!set.insert(id), "{id} is there");
+        }
+        assert!(set.contains(64) && !set.contains(65) && !set.contains(1));
+        assert!(
+            set.insert(10_000) && set.contains(10_000),
+            "grows past the tree"
+        );
     }
 
     fn file(path: &str, size: u64) -> Entry {
@@ -756,7 +782,7 @@ mod tests {
         t.apply(vec![kind("a", EntryKind::Whiteout)]);
         assert_eq!(t.final_bytes(), 100, "b still holds the bytes");
         assert_eq!(t.layer_bytes()[0].wasted(), 0);
-        assert_eq!(t.files().len(), 1);
+        assert_eq!(t.file_count(), 1);
     }
 
     #[test]

@@ -5,21 +5,21 @@
 //! named like the lint rules, each with the bytes its fix would save.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use ballast_ml::images::is_root_user;
 use ballast_ml::paths::{self, Class};
 use ballast_ml::rules::{RuleName, Severity};
 use ballast_ml::secrets::is_secret_variable;
-use ballast_ml::{packages, python, torch};
+use ballast_ml::{packages, python};
 
 use crate::inspection::{
     Categories, CondaPackage, CudaDuplicate, CudaReport, Distribution, Distro, Finding, GroupBytes,
-    LayerReport, OsPackage, PathBytes, PythonEnvironment, PythonReport, TorchReport, WeightsReport,
+    LayerReport, OsPackage, PathBytes, PythonReport, WeightsReport,
 };
 use crate::layer::Capture;
 use crate::spec::Config;
-use crate::tree::{FileIndex, FileTree, VisibleFile};
+use crate::tree::{ContentSet, FileTree, VisibleFile};
 
 /// Which files' contents the analysis needs while layers stream past, and
 /// how much of each: RECORDs without their hash column, METADATA and
@@ -91,101 +91,33 @@ pub(crate) struct MlBreakdown {
 
 const TOP: usize = 20;
 
-/// Sums bytes of distinct content objects.
-#[derive(Default)]
-struct Bucket {
-    seen: HashSet<u32>,
-    bytes: u64,
-    examples: Vec<(u64, String)>,
-}
-
-/// The final filesystem in disjoint groups; a hard-link group's bytes go to
-/// the group of its first path, so the groups add up to the image.
-#[derive(Default)]
-struct Composition {
-    seen: HashSet<u32>,
-    groups: BTreeMap<paths::Group, (u64, u64)>,
-}
-
-impl Composition {
-    fn add(&mut self, group: paths::Group, f: &VisibleFile<'_>) {
-        let (bytes, files) = self.groups.entry(group).or_default();
-        *files += 1;
-        if self.seen.insert(f.content) {
-            *bytes += f.size;
-        }
-    }
-
-    /// Every group with files, largest first.
-    fn groups(self) -> Vec<GroupBytes> {
-        let mut out: Vec<GroupBytes> = self
-            .groups
-            .into_iter()
-            .map(|(group, (bytes, files))| GroupBytes {
-                group,
-                label: group.label(),
-                bytes,
-                files,
-            })
-            .collect();
-        out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.group.cmp(&b.group)));
-        out
-    }
-}
-
-/// Examples kept per bucket (the largest files).
-const EXAMPLES: usize = 3;
-
-impl Bucket {
-    fn add(&mut self, f: &VisibleFile<'_>) {
-        if self.seen.insert(f.content) {
-            self.bytes += f.size;
-            // Keep only the largest few, so memory does not grow with the bucket.
-            let smallest = self.examples.iter().map(|e| e.0).min().unwrap_or(0);
-            if self.examples.len() < EXAMPLES || f.size > smallest {
-                self.examples.push((f.size, f.path.to_string()));
-                self.examples
-                    .sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-                self.examples.truncate(EXAMPLES);
-            }
-        }
-    }
-
-    fn top_paths(&self, n: usize) -> Vec<String> {
-        self.examples
-            .iter()
-            .take(n)
-            .map(|(_, p)| p.clone())
-            .collect()
-    }
-}
-
 pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]) -> MlBreakdown {
-    let files = tree.files();
-    let by_path = FileIndex::new(&files);
     let mut warnings = Vec::new();
     let mut buckets: BTreeMap<Class, Bucket> = BTreeMap::new();
-    let mut cuda_libs: Vec<&VisibleFile<'_>> = Vec::new();
+    let mut cuda_libs: Vec<KeptFile> = Vec::new();
     let mut composition = Composition::default();
-    for f in &files {
+    let mut biggest = Largest::new(TOP);
+    let mut dirs = DirBytes::default();
+    let mut file_count = 0;
+    tree.for_each_file(|f| {
+        file_count += 1;
         let classes = paths::classify(f.path);
         for &class in &classes {
             buckets.entry(class).or_default().add(f);
             if class == Class::CudaLibrary {
-                cuda_libs.push(f);
+                cuda_libs.push(KeptFile::of(f));
             }
         }
         composition.add(paths::group(f.path, &classes), f);
-    }
+        biggest.add(f.path, f.size);
+        dirs.add(f);
+    });
 
-    let python = python_report(tree, &files, &by_path, &mut warnings);
-    let (os_packages, build_tool_files) = os::packages(tree, &files, &by_path);
+    let python = distributions::python_report(tree, &mut warnings);
     let mut build_tools = std::mem::take(buckets.entry(Class::BuildTools).or_default());
-    for f in build_tool_files {
-        build_tools.add(f);
-    }
+    let os_packages = os::packages(tree, &mut build_tools);
     let cuda = cuda_report(&cuda_libs);
-    let weights = weights_report(tree, &files, &by_path);
+    let weights = weights_report(tree);
     let bytes_of = |c: Class| buckets.get(&c).map_or(0, |b| b.bytes);
     let categories = Categories {
         nvidia_bytes: bytes_of(Class::NvidiaPip),
@@ -212,18 +144,6 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         notebooks_bytes: bytes_of(Class::Notebooks),
     };
 
-    let mut order: Vec<&VisibleFile<'_>> = files.iter().collect();
-    order.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.path.cmp(b.path)));
-    let biggest: Vec<PathBytes> = order
-        .iter()
-        .take(TOP)
-        .map(|f| PathBytes {
-            path: f.path.to_string(),
-            bytes: f.size,
-        })
-        .collect();
-    drop(order);
-
     let ctx = FindingContext {
         buckets: &buckets,
         build_tools: &build_tools,
@@ -239,309 +159,27 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         cuda,
         weights,
         os_packages,
-        distro: os::distro(&by_path),
-        conda_packages: os::conda_packages(&files),
+        distro: os::distro(tree),
+        conda_packages: os::conda_packages(tree),
         categories,
         composition: composition.groups(),
-        biggest_files: biggest,
-        biggest_dirs: biggest_dirs(&files),
+        biggest_files: biggest.into_files(),
+        biggest_dirs: dirs.largest(TOP),
         warnings,
-        file_count: files.len() as u64,
+        file_count,
     }
-}
-
-/// Directories by total visible bytes, skipping ones whose bytes all sit in one child directory.
-fn biggest_dirs(files: &[VisibleFile<'_>]) -> Vec<PathBytes> {
-    let mut sizes: HashMap<&str, u64> = HashMap::new();
-    let mut seen = HashSet::new();
-    for f in files {
-        if !seen.insert(f.content) {
-            continue;
-        }
-        let mut p = f.path;
-        while let Some((dir, _)) = p.rsplit_once('/') {
-            *sizes.entry(dir).or_default() += f.size;
-            p = dir;
-        }
-    }
-    // A parent that only passes one child directory's bytes through adds nothing.
-    let mut largest_child: HashMap<&str, u64> = HashMap::new();
-    for (d, s) in &sizes {
-        if let Some((parent, _)) = d.rsplit_once('/') {
-            let e = largest_child.entry(parent).or_default();
-            *e = (*e).max(*s);
-        }
-    }
-    let mut dirs: Vec<(&str, u64)> = sizes.iter().map(|(d, s)| (*d, *s)).collect();
-    dirs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let mut out: Vec<PathBytes> = Vec::new();
-    for (dir, bytes) in dirs {
-        if largest_child.get(dir) != Some(&bytes) {
-            out.push(PathBytes {
-                path: dir.to_string(),
-                bytes,
-            });
-        }
-        if out.len() == TOP {
-            break;
-        }
-    }
-    out
 }
 
 fn text<'a>(f: &VisibleFile<'a>) -> Option<Cow<'a, str>> {
     f.captured?.text()
 }
 
-fn python_report(
-    tree: &FileTree,
-    files: &[VisibleFile<'_>],
-    by_path: &FileIndex<'_, '_>,
-    warnings: &mut Vec<String>,
-) -> PythonReport {
-    let mut claimed: HashSet<u32> = HashSet::new();
-    let mut dists = Vec::new();
-    let mut records: Vec<&VisibleFile<'_>> = files
-        .iter()
-        .filter(|f| f.path.ends_with(".dist-info/RECORD"))
-        .collect();
-    records.sort_by(|a, b| a.path.cmp(b.path));
-    let mut torch_info = None;
-    for rec in records {
-        let dist_dir = &rec.path[..rec.path.len() - "/RECORD".len()];
-        let site = dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string();
-        let meta = by_path.get(format!("{dist_dir}/METADATA").as_str());
-        let (name, version) = name_and_version(dist_dir, meta, warnings);
-        let installer = by_path
-            .get(format!("{dist_dir}/INSTALLER").as_str())
-            .and_then(|f| text(f))
-            .map(|s| s.trim().to_string());
-        let (mut bytes, mut count) = (0, 0);
-        let readable = rec.captured.is_some_and(|record| {
-            record.for_each_line(|line| {
-                let listed = python::parse_record(line)
-                    .filter_map(|row| python::resolve_record_path(&site, &row.path));
-                let (b, n) = claimed_bytes(listed, by_path, &mut claimed);
-                bytes += b;
-                count += n;
-            })
-        });
-        if !readable {
-            warnings.push(format!(
-                "{}: RECORD not readable; {name} is not sized",
-                rec.path
-            ));
-            continue;
-        }
-        if python::normalize_name(&name) == "torch" {
-            torch_info = torch_report(tree, by_path, (&site, dist_dir), &version).or(torch_info);
-        }
-        dists.push(Distribution {
-            name,
-            version,
-            bytes,
-            files: count,
-            site_packages: site,
-            metadata_dir: dist_dir.to_string(),
-            installer,
-        });
-    }
-    dists.extend(without_record(files, by_path, &mut claimed, warnings));
-    dists.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
-    PythonReport {
-        environments: environments(files, &dists),
-        distributions: dists,
-        torch: torch_info,
-    }
-}
-
-/// Distributions without a RECORD: `.dist-info` directories of Debian's
-/// `python3-*` packages (dpkg owns their files and drops the RECORD),
-/// `.egg-info` directories and files (setuptools, distutils). Listed, as an
-/// inventory needs them, and sized only from an egg's `installed-files.txt`.
-fn without_record(
-    files: &[VisibleFile<'_>],
-    by_path: &FileIndex<'_, '_>,
-    claimed: &mut HashSet<u32>,
-    warnings: &mut Vec<String>,
-) -> Vec<Distribution> {
-    let mut out = Vec::new();
-    for f in files {
-        let p = f.path;
-        let dist_dir = if let Some(d) = p
-            .strip_suffix("/METADATA")
-            .filter(|d| d.ends_with(".dist-info"))
-        {
-            if by_path.get(format!("{d}/RECORD").as_str()).is_some() {
-                continue;
-            }
-            d
-        } else if let Some(d) = p
-            .strip_suffix("/PKG-INFO")
-            .filter(|d| d.ends_with(".egg-info"))
-        {
-            d
-        } else if p.ends_with(".egg-info") && paths::is_in_site_packages(p) {
-            p // distutils writes PKG-INFO as a file named like the directory
-        } else {
-            continue;
-        };
-        let (name, version) = name_and_version(dist_dir, Some(f), warnings);
-        let listed = by_path
-            .get(format!("{dist_dir}/installed-files.txt").as_str())
-            .and_then(|l| text(l))
-            .unwrap_or_default();
-        // An egg lists its files relative to the `.egg-info` directory.
-        let paths = listed
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .filter_map(|l| python::resolve_record_path(dist_dir, l.trim()));
-        let (bytes, count) = claimed_bytes(paths, by_path, claimed);
-        out.push(Distribution {
-            name,
-            version,
-            bytes,
-            files: count,
-            site_packages: dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string(),
-            metadata_dir: dist_dir.to_string(),
-            installer: None,
-        });
-    }
-    out
-}
-
-/// A distribution's name and version: from METADATA (or PKG-INFO), else from
-/// the directory's name (`name-1.0.dist-info`, or `name.dist-info` without one).
-fn name_and_version(
-    dist_dir: &str,
-    meta_file: Option<&VisibleFile<'_>>,
-    warnings: &mut Vec<String>,
-) -> (String, String) {
-    let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
-    // Descriptions in other encodings happen: the headers still count.
-    let meta = meta_file
-        .and_then(|f| f.captured)
-        .map(|c| python::parse_metadata(&String::from_utf8_lossy(&c.bytes())));
-    if let (Some(f), None) = (meta_file, &meta) {
-        warnings.push(format!(
-            "{}: {} not read (over the size read for analysis); name and version taken from the directory",
-            f.path,
-            f.path.rsplit('/').next().unwrap_or("METADATA")
-        ));
-    }
-    let (dir_n, dir_v) = python::parse_dist_info_dir(dir_name).unwrap_or_else(|| {
-        let stem = dir_name
-            .trim_end_matches(".dist-info")
-            .trim_end_matches(".egg-info");
-        (stem.to_string(), String::new())
-    });
-    let (meta_n, meta_v) = meta.unwrap_or_default();
-    (meta_n.unwrap_or(dir_n), meta_v.unwrap_or(dir_v))
-}
-
-/// The bytes and files of `paths` that no distribution read before claimed.
-fn claimed_bytes(
-    paths: impl Iterator<Item = String>,
-    by_path: &FileIndex<'_, '_>,
-    claimed: &mut HashSet<u32>,
-) -> (u64, u64) {
-    let (mut bytes, mut count) = (0u64, 0u64);
-    for p in paths {
-        if let Some(f) = by_path.get(p.as_str())
-            && claimed.insert(f.content)
-        {
-            bytes += f.size;
-            count += 1;
-        }
-    }
-    (bytes, count)
-}
-
-/// Which torch build a torch distribution is, from its files and metadata.
-fn torch_report(
-    tree: &FileTree,
-    by_path: &FileIndex<'_, '_>,
-    (site, dist_dir): (&str, &str),
-    version: &str,
-) -> Option<TorchReport> {
-    let torch_dir = format!("{site}/torch");
-    let version_py = by_path
-        .get(format!("{torch_dir}/version.py").as_str())
-        .and_then(|f| text(f));
-    let metadata = by_path
-        .get(format!("{dist_dir}/METADATA").as_str())
-        .and_then(|f| text(f))
-        .unwrap_or_default();
-    let evidence = torch::TorchEvidence {
-        version: Some(version),
-        version_py: version_py.as_deref(),
-        has_libtorch_cuda: tree
-            .kind(&format!("{torch_dir}/lib/libtorch_cuda.so"))
-            .is_some(),
-        has_libtorch_hip: tree
-            .kind(&format!("{torch_dir}/lib/libtorch_hip.so"))
-            .is_some(),
-        requires_nvidia: python::requires_dist(&metadata)
-            .iter()
-            .any(|r| r.starts_with("nvidia-")),
-    };
-    torch::detect(&evidence).map(|v| TorchReport {
-        version: version.to_string(),
-        variant: v.label(),
-        site_packages: site.to_string(),
-    })
-}
-
-/// Every site-packages holding distributions, tied to a venv when a
-/// pyvenv.cfg sits above it.
-fn environments(files: &[VisibleFile<'_>], dists: &[Distribution]) -> Vec<PythonEnvironment> {
-    let venvs: Vec<(&str, Option<String>)> = files
-        .iter()
-        .filter(|f| f.path.ends_with("pyvenv.cfg"))
-        .map(|f| {
-            let root = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-            let cfg = text(f)
-                .map(|t| python::parse_pyvenv_cfg(&t))
-                .unwrap_or_default();
-            let version = cfg
-                .iter()
-                .find(|(k, _)| k == "version" || k == "version_info")
-                .map(|(_, v)| v.clone());
-            (root, version)
-        })
-        .collect();
-    let mut envs: BTreeMap<String, PythonEnvironment> = BTreeMap::new();
-    for d in dists {
-        let env = envs.entry(d.site_packages.clone()).or_insert_with(|| {
-            let venv = venvs.iter().find(|(root, _)| {
-                !root.is_empty() && d.site_packages.starts_with(&format!("{root}/"))
-            });
-            let python_version = venv.and_then(|(_, v)| v.clone()).or_else(|| {
-                d.site_packages
-                    .split('/')
-                    .find(|c| c.starts_with("python3"))
-                    .map(|c| c.trim_start_matches("python").to_string())
-            });
-            PythonEnvironment {
-                site_packages: d.site_packages.clone(),
-                venv: venv.map(|(r, _)| r.to_string()),
-                python_version,
-                distributions: 0,
-                bytes: 0,
-            }
-        });
-        env.distributions += 1;
-        env.bytes += d.bytes;
-    }
-    envs.into_values().collect()
-}
-
-fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
+fn cuda_report(libs: &[KeptFile]) -> CudaReport {
     let mut report = CudaReport::default();
-    let mut by_soname: BTreeMap<String, Vec<&VisibleFile<'_>>> = BTreeMap::new();
+    let mut by_soname: BTreeMap<String, Vec<&KeptFile>> = BTreeMap::new();
     let mut seen = HashSet::new();
     for f in libs {
-        let name = f.path.rsplit('/').next().unwrap_or(f.path);
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
         if name.starts_with("libcuda.so") || name.starts_with("libnvidia-ml.so") {
             if !f.path.contains("/stubs/") {
                 report.driver_libraries.push(f.path.to_string());
@@ -551,7 +189,7 @@ fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
         if !seen.insert(f.content) {
             continue;
         }
-        if paths::is_in_site_packages(f.path) {
+        if paths::is_in_site_packages(&f.path) {
             report.pip_bytes += f.size;
         } else {
             report.system_bytes += f.size;
@@ -573,7 +211,7 @@ fn cuda_report(libs: &[&VisibleFile<'_>]) -> CudaReport {
             copies: copies
                 .iter()
                 .map(|f| PathBytes {
-                    path: f.path.to_string(),
+                    path: f.path.clone(),
                     bytes: f.size,
                 })
                 .collect(),
@@ -606,13 +244,9 @@ fn add_weight(
     g.files.push(PathBytes { path, bytes });
 }
 
-fn weights_report(
-    tree: &FileTree,
-    files: &[VisibleFile<'_>],
-    by_path: &FileIndex<'_, '_>,
-) -> Vec<WeightsReport> {
+fn weights_report(tree: &FileTree) -> Vec<WeightsReport> {
     let mut groups: BTreeMap<String, WeightsReport> = BTreeMap::new();
-    let mut counted = HashSet::new();
+    let mut counted = ContentSet::new(tree);
     // Hub cache: follow each snapshot link once to name its blob.
     let mut revisions: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     for (link, _) in tree.symlinks() {
@@ -631,7 +265,7 @@ fn weights_report(
         let Some(target) = tree.resolve(&link) else {
             continue;
         };
-        let Some(f) = by_path.get(target.as_str()) else {
+        let Some(f) = tree.file(&target) else {
             continue;
         };
         if !counted.insert(f.content) {
@@ -650,16 +284,16 @@ fn weights_report(
             f.size,
         );
     }
-    for f in files {
-        if counted.contains(&f.content) {
-            continue;
+    tree.for_each_file(|f| {
+        if counted.contains(f.content) {
+            return;
         }
         let name = f.path.rsplit('/').next().unwrap_or(f.path);
         // Hub blobs no snapshot points at, and weight files anywhere else.
         let hub = hub_repo(f.path).filter(|(root, _)| f.path[root.len()..].starts_with("/blobs/"));
         let is_weight = paths::is_model_weights(f.path, name, paths::is_in_site_packages(f.path));
         if hub.is_none() && !is_weight {
-            continue;
+            return;
         }
         counted.insert(f.content);
         let group = match hub {
@@ -670,7 +304,7 @@ fn weights_report(
             ),
         };
         add_weight(&mut groups, group, f.path.to_string(), f.size);
-    }
+    });
     let mut out: Vec<WeightsReport> = groups
         .into_values()
         .map(|mut g| {
@@ -730,8 +364,11 @@ fn finding(
 }
 
 mod checks;
+mod distributions;
 mod os;
+mod tally;
 use checks::findings;
+use tally::{Bucket, Composition, DirBytes, KeptFile, Largest};
 
 #[cfg(test)]
 mod tests {

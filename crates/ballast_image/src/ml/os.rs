@@ -2,20 +2,21 @@
 //! built on (os-release) and its packages (dpkg, apk), each sized by the
 //! visible files it owns; conda environments' packages.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use ballast_ml::{apk, conda, dpkg, os_release, packages};
 
+use super::tally::Bucket;
 use super::text;
 use crate::inspection::{CondaPackage, Distro, OsPackage, PackageManager};
-use crate::tree::{FileIndex, FileTree, VisibleFile};
+use crate::tree::{ContentId, ContentSet, FileTree};
 
 /// The distribution os-release names (`etc/os-release`, else `usr/lib/os-release`).
-pub(super) fn distro(by_path: &FileIndex<'_, '_>) -> Option<Distro> {
+pub(super) fn distro(tree: &FileTree) -> Option<Distro> {
     let f = ["etc/os-release", "usr/lib/os-release"]
         .iter()
-        .find_map(|p| by_path.get(p))?;
-    let r = os_release::parse(&text(f)?)?;
+        .find_map(|p| tree.file(p))?;
+    let r = os_release::parse(&text(&f)?)?;
     Some(Distro {
         id: r.id,
         version_id: r.version_id,
@@ -24,48 +25,41 @@ pub(super) fn distro(by_path: &FileIndex<'_, '_>) -> Option<Distro> {
     })
 }
 
-/// The installed OS packages, largest first, and the files the build-tool
-/// packages among them own.
-pub(super) fn packages<'a>(
-    tree: &FileTree,
-    files: &'a [VisibleFile<'a>],
-    by_path: &FileIndex<'a, 'a>,
-) -> (Vec<OsPackage>, Vec<&'a VisibleFile<'a>>) {
+/// The installed OS packages, largest first; the files the build-tool
+/// packages among them own are added to `build_tools`.
+pub(super) fn packages(tree: &FileTree, build_tools: &mut Bucket) -> Vec<OsPackage> {
     let mut owner = Owner {
         tree,
-        by_path,
-        claimed: HashSet::new(),
-        build_tool_files: Vec::new(),
+        claimed: ContentSet::new(tree),
+        build_tools,
     };
-    let mut out = dpkg_packages(files, &mut owner);
-    out.extend(apk_packages(by_path, &mut owner));
+    let mut out = dpkg_packages(&mut owner);
+    out.extend(apk_packages(&mut owner));
     out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
-    (out, owner.build_tool_files)
+    out
 }
 
 /// Sizes packages by the files they own, each file once across packages.
-struct Owner<'t, 'a> {
+struct Owner<'t> {
     tree: &'t FileTree,
-    by_path: &'t FileIndex<'a, 'a>,
-    claimed: HashSet<u32>,
-    build_tool_files: Vec<&'a VisibleFile<'a>>,
+    claimed: ContentSet,
+    build_tools: &'t mut Bucket,
 }
 
-impl<'a> Owner<'_, 'a> {
+impl Owner<'_> {
     /// Visible bytes of `paths` not yet claimed by another package.
     fn bytes<'p>(&mut self, paths: impl Iterator<Item = &'p str>, build_tool: bool) -> u64 {
         let mut bytes = 0;
         for entry in paths {
             // Lists name /bin/... on merged-/usr systems: resolve like the kernel.
-            let Some(f) = self
-                .tree
-                .resolve(entry)
-                .and_then(|real| self.by_path.get(real.as_str()))
-            else {
+            let Some(real) = self.tree.resolve(entry) else {
+                continue;
+            };
+            let Some(f) = self.tree.file(&real) else {
                 continue;
             };
             if build_tool {
-                self.build_tool_files.push(f);
+                self.build_tools.add(&f);
             }
             if self.claimed.insert(f.content) {
                 bytes += f.size;
@@ -75,32 +69,34 @@ impl<'a> Owner<'_, 'a> {
     }
 }
 
-fn dpkg_packages(files: &[VisibleFile<'_>], owner: &mut Owner<'_, '_>) -> Vec<OsPackage> {
+fn dpkg_packages(owner: &mut Owner<'_>) -> Vec<OsPackage> {
+    let tree = owner.tree;
     let mut status_text = String::new();
-    for f in files
-        .iter()
-        .filter(|f| f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/"))
-    {
-        if let Some(t) = text(f) {
-            status_text.push_str(&t);
-            status_text.push_str("\n\n");
-        }
-    }
     // Each list is decompressed when its package is sized, not all at once.
-    let mut lists: HashMap<&str, Vec<&VisibleFile<'_>>> = HashMap::new();
-    for f in files {
-        if let Some(package) = dpkg::list_file_package(f.path) {
-            lists.entry(package).or_default().push(f);
+    let mut lists: HashMap<String, Vec<ContentId>> = HashMap::new();
+    tree.for_each_file(|f| {
+        if f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/") {
+            if let Some(t) = text(f) {
+                status_text.push_str(&t);
+                status_text.push_str("\n\n");
+            }
+        } else if let Some(package) = dpkg::list_file_package(f.path) {
+            lists
+                .entry(package.to_string())
+                .or_default()
+                .push(f.content);
         }
-    }
+    });
     dpkg::parse_status(&status_text)
         .into_iter()
         .map(|p| {
             let build_tool = packages::is_build_tool(&p.name);
             // The last readable list of the package's name, as a map built in file order keeps.
-            let list = lists
-                .get(p.name.as_str())
-                .and_then(|fs| fs.iter().rev().find_map(|f| text(f)));
+            let list = lists.get(p.name.as_str()).and_then(|ids| {
+                ids.iter()
+                    .rev()
+                    .find_map(|&id| tree.captured(id).and_then(|c| c.text()))
+            });
             let bytes = match list {
                 Some(list) => owner.bytes(dpkg::parse_list(&list), build_tool),
                 None => p.installed_size_kib.unwrap_or(0) * 1024,
@@ -120,8 +116,12 @@ fn dpkg_packages(files: &[VisibleFile<'_>], owner: &mut Owner<'_, '_>) -> Vec<Os
         .collect()
 }
 
-fn apk_packages(by_path: &FileIndex<'_, '_>, owner: &mut Owner<'_, '_>) -> Vec<OsPackage> {
-    let Some(db) = by_path.get("lib/apk/db/installed").and_then(text) else {
+fn apk_packages(owner: &mut Owner<'_>) -> Vec<OsPackage> {
+    let Some(db) = owner
+        .tree
+        .file("lib/apk/db/installed")
+        .and_then(|f| text(&f))
+    else {
         return Vec::new();
     };
     apk::parse_installed(&db)
@@ -149,17 +149,18 @@ fn apk_packages(by_path: &FileIndex<'_, '_>, owner: &mut Owner<'_, '_>) -> Vec<O
 
 /// The packages conda environments record (`<prefix>/conda-meta/*.json`),
 /// named by their records' file names.
-pub(super) fn conda_packages(files: &[VisibleFile<'_>]) -> Vec<CondaPackage> {
-    let mut out: Vec<CondaPackage> = files
-        .iter()
-        .filter_map(|f| conda::record_package(f.path))
-        .map(|p| CondaPackage {
-            name: p.name,
-            version: p.version,
-            build: p.build,
-            prefix: p.prefix,
-        })
-        .collect();
+pub(super) fn conda_packages(tree: &FileTree) -> Vec<CondaPackage> {
+    let mut out: Vec<CondaPackage> = Vec::new();
+    tree.for_each_file(|f| {
+        if let Some(p) = conda::record_package(f.path) {
+            out.push(CondaPackage {
+                name: p.name,
+                version: p.version,
+                build: p.build,
+                prefix: p.prefix,
+            });
+        }
+    });
     out.sort_by(|a, b| (&a.prefix, &a.name).cmp(&(&b.prefix, &b.name)));
     out
 }
