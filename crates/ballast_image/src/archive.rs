@@ -248,7 +248,9 @@ impl Members for ArchiveFile {
         let (offset, size) = self.range(path)?;
         let reader = RangeReader::new(self.file.clone(), offset, size);
         if opts.verify {
-            scan_layer(path, BufReader::with_capacity(1 << 20, reader), opts)
+            // scan_layer buffers what it reads: a buffer here would copy
+            // every byte once more and hold another MiB per layer in flight.
+            scan_layer(path, reader, opts)
         } else {
             scan_layer_seek(path, reader, size, opts)
         }

@@ -122,11 +122,8 @@ impl Members for LayoutDir {
             .map(|h| format!("sha256:{h}"))
             .unwrap_or_default();
         if opts.verify {
-            scan_layer(
-                &name,
-                std::io::BufReader::with_capacity(1 << 20, file),
-                opts,
-            )
+            // scan_layer buffers what it reads (see archive.rs).
+            scan_layer(&name, file, opts)
         } else {
             scan_layer_seek(&name, file, len, opts)
         }
