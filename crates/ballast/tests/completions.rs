@@ -47,11 +47,7 @@ fn bash_completes_commands_and_options() {
             path.display()
         );
         let out = Command::new("bash").args(["-c", &cmd]).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ballast_testkit::assert_ran(&out, &cmd);
         String::from_utf8(out.stdout).unwrap()
     };
     assert_eq!(complete("ballast ins").trim(), "inspect");

@@ -203,11 +203,7 @@ fn git(dir: &Path, args: &[&str]) {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ballast_testkit::assert_ran(&out, &format!("git {args:?}"));
 }
 
 #[test]

@@ -36,11 +36,7 @@ fn parser_agrees_with_buildkit_except_documented_changes() {
     }
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "unexpected differences:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ballast_testkit::assert_ran(&out, &format!("unexpected differences:\n{stdout}"));
     let summary = stdout.lines().last().unwrap_or("");
     assert!(summary.contains(", 0 unexpected"), "{summary}");
 }

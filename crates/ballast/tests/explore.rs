@@ -249,11 +249,7 @@ fn the_binary_in_a_terminal() {
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ballast_testkit::assert_ran(&out, &format!("tmux {args:?}"));
         String::from_utf8(out.stdout).unwrap()
     };
     let bin = assert_cmd::cargo::cargo_bin("ballast");

@@ -153,7 +153,7 @@ fn fuzz_targets_build_and_run_on_real_inputs() {
         .env("CARGO_INCREMENTAL", "0")
         .output()
         .unwrap();
-    common::assert_success(&out);
+    ballast_testkit::assert_ran(&out, "cargo build of the fuzz targets");
     // The targets read images from files: the daemon's client (tokio) and
     // the registry's are left out of their build.
     let deps = dependencies(&cargo, &check, &target);
@@ -172,10 +172,6 @@ fn fuzz_targets_build_and_run_on_real_inputs() {
             .args(&files)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{name} on {files:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ballast_testkit::assert_ran(&out, &format!("{name} on {files:?}"));
     }
 }

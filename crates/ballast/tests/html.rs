@@ -56,11 +56,7 @@ fn load(page: &Path, fragment: &str) -> Loaded {
         .arg(format!("file://{}{fragment}", page.display()))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ballast_testkit::assert_ran(&out, "chromium --dump-dom");
     let console = String::from_utf8_lossy(&out.stderr)
         .lines()
         .filter(|l| l.contains(":CONSOLE"))

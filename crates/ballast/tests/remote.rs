@@ -714,11 +714,7 @@ fn slim_pulls_from_and_pushes_to_a_registry() {
                 .write_stdin(format!("{pass}\n"));
         }
         let out = c.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ballast_testkit::assert_ran(&out, "ballast slim");
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["destination"], to.as_str());
         assert_eq!(report["image_format"], "oci");
@@ -739,11 +735,7 @@ fn slim_pulls_from_and_pushes_to_a_registry() {
             c.write_stdin(format!("{pass}\n"));
         }
         let out = c.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ballast_testkit::assert_ran(&out, "ballast inspect");
         let pushed: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(pushed["totals"]["wasted_bytes"], 0);
         assert_eq!(

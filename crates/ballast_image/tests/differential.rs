@@ -54,11 +54,7 @@ fn run_dive(dive: &Path, archive: &Path, out: &Path) -> DiveResult {
         .env_remove("CI")
         .output()
         .unwrap();
-    assert!(
-        status.status.success(),
-        "dive failed: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    ballast_testkit::assert_ran(&status, "dive");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
     DiveResult {
         layer_sizes: v["layer"]
@@ -98,11 +94,7 @@ fn run_umoci(umoci: &Path, layout: &Path, bundle: &Path) -> u64 {
         .arg(bundle)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "umoci failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ballast_testkit::assert_ran(&out, "umoci");
     rootfs_bytes(&bundle.join("rootfs"))
 }
 

@@ -24,3 +24,15 @@ pub mod projects;
 pub mod proof;
 pub mod samples;
 pub mod schemas;
+
+/// Fails the test, naming `what` and showing the command's exit code and
+/// standard error, unless the command succeeded.
+#[track_caller]
+pub fn assert_ran(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -54,13 +54,9 @@ pub(crate) fn cmd_snapshot(args: &[&str], out: &std::process::Output) -> String 
 }
 
 /// Fails the test with the command's standard error unless it succeeded.
+#[track_caller]
 pub(crate) fn assert_success(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ballast_testkit::assert_ran(out, "ballast");
 }
 
 /// Writes files (creating directories).
