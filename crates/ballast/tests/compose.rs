@@ -82,12 +82,7 @@ fn lint_finds_the_compose_file_and_judges_each_service() {
         ]
     );
     // The non-root image makes dropping capabilities a safe fix.
-    let cap = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "BL903")
-        .unwrap();
+    let cap = ballast_testkit::json_item(&v["findings"], "code", "BL903");
     assert_eq!(cap["fix"]["applicability"], "safe", "{cap}");
 }
 

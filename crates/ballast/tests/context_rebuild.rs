@@ -138,12 +138,7 @@ fn multi_stage_targets_build_only_what_they_need() {
     assert_eq!(by_line[&5], "skipped", "docs is not needed by app");
     assert_eq!(by_line[&10], "rebuilt");
     assert_eq!(
-        v["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["line"] == 10)
-            .unwrap()["reason"],
+        ballast_testkit::json_item(&v["steps"], "line", 10)["reason"],
         "source stage deps is rebuilt"
     );
     assert_eq!(by_line[&14], "skipped", "test is after the target");
@@ -222,12 +217,7 @@ fn since_a_git_revision_uses_the_history() {
         ],
     );
     let v = rebuild(dir.path(), &["--since", "HEAD"]);
-    let changed: Vec<&str> = v["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
+    let changed: Vec<&str> = ballast_testkit::json_strs(&v["changed"]);
     assert_eq!(changed, ["app/main.py", "app/new.py"]);
     assert_eq!(
         statuses(&v)
@@ -308,12 +298,7 @@ fn context_report_and_suggested_dockerignore() {
     ] {
         assert!(classes.contains(&want), "{want:?} in {classes:?}");
     }
-    let copy = v["copies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["line"] == 3)
-        .unwrap();
+    let copy = ballast_testkit::json_item(&v["copies"], "line", 3);
     assert_eq!(
         (copy["files"].as_u64(), copy["bytes"].as_u64()),
         (Some(3), Some(24)),

@@ -13,12 +13,10 @@ use std::process::Command;
     ignore = "needs $BALLAST_PEERS_PYTHON: a Python with the `dockerfile` package (.ci/run makes one)"
 )]
 fn parser_agrees_with_buildkit_except_documented_changes() {
-    let Some(python) = std::env::var_os("BALLAST_PEERS_PYTHON") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "BALLAST_PEERS_PYTHON is required in CI"
-        );
-        eprintln!("SKIPPED: set BALLAST_PEERS_PYTHON to a Python with the `dockerfile` package");
+    let Some(python) = ballast_testkit::tool_from_env(
+        "BALLAST_PEERS_PYTHON",
+        "a Python with the `dockerfile` package",
+    ) else {
         return;
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");

@@ -354,12 +354,7 @@ fn the_gitlab_template_reports_code_quality() {
     let work = tempfile::tempdir().unwrap();
     let project = example_in(work.path());
     // The runner runs the script's lines in one shell that stops at the first failure.
-    let script: Vec<&str> = job["script"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
+    let script: Vec<&str> = ballast_testkit::json_strs(&job["script"]);
     let mut cmd = Command::new("bash");
     cmd.args(["-e", "-c", &script.join("\n")])
         .current_dir(&project)

@@ -395,12 +395,7 @@ fn sboms_compared(d: &Dockerd, work: &Path) {
     for kept in ["curl", "git"] {
         assert!(!removed.contains(&kept), "{kept} removed: {removed:?}");
     }
-    let debs = d["ecosystems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["ecosystem"] == "deb")
-        .unwrap();
+    let debs = ballast_testkit::json_item(&d["ecosystems"], "ecosystem", "deb");
     assert!(
         debs["a"].as_u64() > Some(0) && debs["b"].as_u64() < debs["a"].as_u64(),
         "{debs}"
@@ -615,12 +610,7 @@ fn uv_cache_shares_its_bytes(d: &Dockerd, work: &Path, wheel_port: u16) {
             .find(|f| f["name"] == "pip-cache-kept" && f["line"] == 3)
             .cloned()
             .unwrap_or_else(|| panic!("{v:#}"));
-        let step = v["images"][0]["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["line"] == 3)
-            .unwrap()["bytes"]
+        let step = ballast_testkit::json_item(&v["images"][0]["steps"], "line", 3)["bytes"]
             .as_u64()
             .unwrap();
         (f["savings"]["bytes"].as_u64().unwrap(), step)

@@ -633,12 +633,7 @@ fn a_hadolint_configuration_is_read_when_ballast_has_none() {
         !found.contains(&"BL102".to_string()),
         "DL3042 ignored: {found:?}"
     );
-    let root = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "root-user")
-        .unwrap();
+    let root = ballast_testkit::json_item(&v["findings"], "name", "root-user");
     assert_eq!(root["severity"], "error", "DL3002 overridden to error");
     assert_eq!(out.status.code(), Some(1), "failure-threshold: error");
     let err = String::from_utf8(out.stderr).unwrap();

@@ -197,12 +197,7 @@ fn item_03_manifests_and_project_only_installs() {
         "{}",
         v["advice"]
     );
-    let line6 = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["line"] == 6)
-        .unwrap();
+    let line6 = ballast_testkit::json_item(&v["steps"], "line", 6);
     assert_eq!(line6["status"], "cached", "{line6}");
 }
 

@@ -238,15 +238,11 @@ fn the_cache_of_torch_is_sized_as_the_cpu_build_the_other_fix_installs() {
     // CPU torch wheels are about 200 MB; the CUDA build's cache is gigabytes.
     assert!(cache.1 < 500_000_000, "{found:?}");
     assert!(cuda.1 > 2_000_000_000, "{found:?}");
-    let basis = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "pip-cache-kept")
-        .unwrap()["savings"]["basis"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let basis =
+        ballast_testkit::json_item(&v["findings"], "name", "pip-cache-kept")["savings"]["basis"]
+            .as_str()
+            .unwrap()
+            .to_string();
     assert!(basis.contains("cuda-torch-without-gpu's fix"), "{basis}");
     // With a GPU signal, the cache is the CUDA build's.
     write(
@@ -315,12 +311,7 @@ fn a_built_image_calibrates_every_step() {
     let (v, archive) = lint_with_image(d.path(), &spec);
     let img = &v["images"][0];
     let step = |line: u64| {
-        img["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["line"] == line)
-            .unwrap()["bytes"]
+        ballast_testkit::json_item(&img["steps"], "line", line)["bytes"]
             .as_u64()
             .unwrap()
     };
@@ -461,15 +452,11 @@ fn a_finding_saves_its_marginal_effect_in_the_model() {
         .unwrap_or_else(|| panic!("{found:?}"));
     let total = v["summary"]["savings"]["image_bytes"].as_u64().unwrap();
     assert_eq!(base.1, total, "the one fix saves the model's total: {v}");
-    let basis = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "full-python-base")
-        .unwrap()["savings"]["basis"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let basis =
+        ballast_testkit::json_item(&v["findings"], "name", "full-python-base")["savings"]["basis"]
+            .as_str()
+            .unwrap()
+            .to_string();
     let alone = basis
         .split("(alone: ")
         .nth(1)

@@ -186,12 +186,7 @@ fn heredoc_words_are_classified_like_buildkit() {
     assert_eq!(h.effective_content(), chomp["chomped"].as_str().unwrap());
     for case in data["lines"].as_array().unwrap() {
         let line = case["line"].as_str().unwrap();
-        let names: Vec<&str> = case["names"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = ballast_testkit::json_strs(&case["names"]);
         // Give each heredoc an empty body so the line parses on its own.
         let mut src = format!("FROM a\n{line}\n");
         for n in &names {

@@ -36,3 +36,51 @@ pub fn assert_ran(out: &std::process::Output, what: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The first object of the JSON array `array` whose `field` is `value`;
+/// fails the test, naming them, when there is none.
+#[track_caller]
+pub fn json_item<'a>(
+    array: &'a serde_json::Value,
+    field: &str,
+    value: impl Into<serde_json::Value>,
+) -> &'a serde_json::Value {
+    let value = value.into();
+    let items = array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"));
+    items
+        .iter()
+        .find(|item| item[field] == value)
+        .unwrap_or_else(|| panic!("no item whose {field} is {value} in {array}"))
+}
+
+/// The strings of the JSON array `array`; fails the test when it is not an
+/// array of strings.
+#[track_caller]
+pub fn json_strs(array: &serde_json::Value) -> Vec<&str> {
+    let items = array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"));
+    items
+        .iter()
+        .map(|item| {
+            item.as_str()
+                .unwrap_or_else(|| panic!("not a string: {item}"))
+        })
+        .collect()
+}
+
+/// The peer tool a test runs, from the environment variable `var`. Its
+/// absence fails the test in CI; elsewhere the test says it skipped and
+/// what `var` should name (the test's `ignore` attribute, set by the build
+/// script from the same variable, normally keeps it from running at all).
+#[track_caller]
+pub fn tool_from_env(var: &str, what: &str) -> Option<std::ffi::OsString> {
+    let tool = std::env::var_os(var);
+    if tool.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "{var} is required in CI");
+        eprintln!("SKIPPED: set {var} to {what}");
+    }
+    tool
+}
