@@ -102,30 +102,22 @@ pub struct VisibleFile<'a> {
 /// A set of a tree's content objects, a bit each (a hash set of ids would
 /// take 40 times the room on an image of tens of thousands of files).
 #[derive(Default)]
-pub struct ContentSet(Vec<u64>);
+pub struct ContentSet(bit_set::BitSet);
 
 impl ContentSet {
     /// An empty set with room for every content object of `tree`.
     pub fn new(tree: &FileTree) -> Self {
-        ContentSet(vec![0; tree.contents.len().div_ceil(64)])
+        ContentSet(bit_set::BitSet::with_capacity(tree.contents.len()))
     }
 
     /// Adds `id`; whether it was not there.
     pub fn insert(&mut self, id: ContentId) -> bool {
-        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
-        if word >= self.0.len() {
-            self.0.resize(word + 1, 0);
-        }
-        let new = self.0[word] & bit == 0;
-        self.0[word] |= bit;
-        new
+        self.0.insert(id as usize)
     }
 
     /// Whether `id` is in the set.
     pub fn contains(&self, id: ContentId) -> bool {
-        self.0
-            .get(id as usize / 64)
-            .is_some_and(|w| w & (1u64 << (id % 64)) != 0)
+        self.0.contains(id as usize)
     }
 }
 

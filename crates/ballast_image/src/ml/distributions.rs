@@ -7,26 +7,57 @@ use std::collections::BTreeMap;
 
 use ballast_ml::{paths, python, torch};
 
+use super::tally::KeptFile;
 use super::text;
 use crate::inspection::{Distribution, PythonEnvironment, PythonReport, TorchReport};
 use crate::tree::{ContentId, ContentSet, FileTree, VisibleFile};
 
-pub(super) fn python_report(tree: &FileTree, warnings: &mut Vec<String>) -> PythonReport {
+/// The files the Python report reads, noted in the breakdown's one walk
+/// over the tree.
+#[derive(Default)]
+pub(super) struct PythonFiles {
+    /// Each `.dist-info/RECORD`.
+    records: Vec<(String, ContentId)>,
+    /// Each distribution without a RECORD: its metadata directory and the
+    /// file naming it (see [`unrecorded_dist_dir`]).
+    unrecorded: Vec<(String, KeptFile)>,
+    /// Each pyvenv.cfg's directory and the Python version it names.
+    venvs: Vec<(String, Option<String>)>,
+}
+
+impl PythonFiles {
+    pub(super) fn note(&mut self, tree: &FileTree, f: &VisibleFile<'_>) {
+        if f.path.ends_with(".dist-info/RECORD") {
+            self.records.push((f.path.to_string(), f.content));
+        } else if f.path.ends_with("pyvenv.cfg") {
+            self.venvs.push(venv(f));
+        } else if let Some(dist_dir) = unrecorded_dist_dir(tree, f.path) {
+            self.unrecorded
+                .push((dist_dir.to_string(), KeptFile::of(f)));
+        }
+    }
+}
+
+pub(super) fn python_report(
+    tree: &FileTree,
+    files: PythonFiles,
+    warnings: &mut Vec<String>,
+) -> PythonReport {
     let mut claimed = ContentSet::new(tree);
     let mut dists = Vec::new();
-    let mut records: Vec<(String, ContentId)> = Vec::new();
-    tree.for_each_file(|f| {
-        if f.path.ends_with(".dist-info/RECORD") {
-            records.push((f.path.to_string(), f.content));
-        }
-    });
+    let PythonFiles {
+        mut records,
+        unrecorded,
+        venvs,
+    } = files;
     records.sort();
     let mut torch_info = None;
     for (path, content) in &records {
         let dist_dir = &path[..path.len() - "/RECORD".len()];
         let site = dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string();
         let meta_path = format!("{dist_dir}/METADATA");
-        let (name, version) = name_and_version(dist_dir, tree.file(&meta_path).as_ref(), warnings);
+        let meta = tree.file(&meta_path).map(|f| KeptFile::of(&f));
+        let (name, version) = name_and_version(tree, dist_dir, meta.as_ref(), warnings);
         let installer = tree
             .file(&format!("{dist_dir}/INSTALLER"))
             .and_then(|f| text(&f))
@@ -58,46 +89,49 @@ pub(super) fn python_report(tree: &FileTree, warnings: &mut Vec<String>) -> Pyth
             installer,
         });
     }
-    dists.extend(without_record(tree, &mut claimed, warnings));
+    dists.extend(without_record(tree, unrecorded, &mut claimed, warnings));
     dists.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
     PythonReport {
-        environments: environments(tree, &dists),
+        environments: environments(&venvs, &dists),
         distributions: dists,
         torch: torch_info,
     }
 }
 
-/// Distributions without a RECORD: `.dist-info` directories of Debian's
-/// `python3-*` packages (dpkg owns their files and drops the RECORD),
-/// `.egg-info` directories and files (setuptools, distutils). Listed, as an
-/// inventory needs them, and sized only from an egg's `installed-files.txt`.
+/// The metadata directory of a distribution without a RECORD that `path`
+/// names: the METADATA of a `.dist-info` directory of Debian's `python3-*`
+/// packages (dpkg owns their files and drops the RECORD), the PKG-INFO of
+/// an `.egg-info` directory (setuptools), or an `.egg-info` file in
+/// site-packages (distutils writes PKG-INFO as a file named like the
+/// directory).
+fn unrecorded_dist_dir<'p>(tree: &FileTree, path: &'p str) -> Option<&'p str> {
+    if let Some(d) = path
+        .strip_suffix("/METADATA")
+        .filter(|d| d.ends_with(".dist-info"))
+    {
+        return tree.file(&format!("{d}/RECORD")).is_none().then_some(d);
+    }
+    if let Some(d) = path
+        .strip_suffix("/PKG-INFO")
+        .filter(|d| d.ends_with(".egg-info"))
+    {
+        return Some(d);
+    }
+    (path.ends_with(".egg-info") && paths::is_in_site_packages(path)).then_some(path)
+}
+
+/// Distributions without a RECORD, in the order the walk met them: listed,
+/// as an inventory needs them, and sized only from an egg's
+/// `installed-files.txt`.
 fn without_record(
     tree: &FileTree,
+    unrecorded: Vec<(String, KeptFile)>,
     claimed: &mut ContentSet,
     warnings: &mut Vec<String>,
 ) -> Vec<Distribution> {
     let mut out = Vec::new();
-    tree.for_each_file(|f| {
-        let p = f.path;
-        let dist_dir = if let Some(d) = p
-            .strip_suffix("/METADATA")
-            .filter(|d| d.ends_with(".dist-info"))
-        {
-            if tree.file(&format!("{d}/RECORD")).is_some() {
-                return;
-            }
-            d
-        } else if let Some(d) = p
-            .strip_suffix("/PKG-INFO")
-            .filter(|d| d.ends_with(".egg-info"))
-        {
-            d
-        } else if p.ends_with(".egg-info") && paths::is_in_site_packages(p) {
-            p // distutils writes PKG-INFO as a file named like the directory
-        } else {
-            return;
-        };
-        let (name, version) = name_and_version(dist_dir, Some(f), warnings);
+    for (dist_dir, meta) in unrecorded {
+        let (name, version) = name_and_version(tree, &dist_dir, Some(&meta), warnings);
         let listed_path = format!("{dist_dir}/installed-files.txt");
         let listed = tree
             .file(&listed_path)
@@ -107,7 +141,7 @@ fn without_record(
         let paths = listed
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .filter_map(|l| python::resolve_record_path(dist_dir, l.trim()));
+            .filter_map(|l| python::resolve_record_path(&dist_dir, l.trim()));
         let (bytes, count) = claimed_bytes(paths, tree, claimed);
         out.push(Distribution {
             name,
@@ -115,24 +149,25 @@ fn without_record(
             bytes,
             files: count,
             site_packages: dist_dir.rsplit_once('/').map_or("", |(s, _)| s).to_string(),
-            metadata_dir: dist_dir.to_string(),
+            metadata_dir: dist_dir,
             installer: None,
         });
-    });
+    }
     out
 }
 
 /// A distribution's name and version: from METADATA (or PKG-INFO), else from
 /// the directory's name (`name-1.0.dist-info`, or `name.dist-info` without one).
 fn name_and_version(
+    tree: &FileTree,
     dist_dir: &str,
-    meta_file: Option<&VisibleFile<'_>>,
+    meta_file: Option<&KeptFile>,
     warnings: &mut Vec<String>,
 ) -> (String, String) {
     let dir_name = dist_dir.rsplit('/').next().unwrap_or(dist_dir);
     // Descriptions in other encodings happen: the headers still count.
     let meta = meta_file
-        .and_then(|f| f.captured)
+        .and_then(|f| tree.captured(f.content))
         .map(|c| python::parse_metadata(&String::from_utf8_lossy(&c.bytes())));
     if let (Some(f), None) = (meta_file, &meta) {
         warnings.push(format!(
@@ -203,24 +238,25 @@ fn torch_report(
     })
 }
 
+/// A pyvenv.cfg's directory and the Python version it names.
+fn venv(cfg_file: &VisibleFile<'_>) -> (String, Option<String>) {
+    let root = cfg_file.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let cfg = text(cfg_file)
+        .map(|t| python::parse_pyvenv_cfg(&t))
+        .unwrap_or_default();
+    let version = cfg
+        .iter()
+        .find(|(k, _)| k == "version" || k == "version_info")
+        .map(|(_, v)| v.clone());
+    (root.to_string(), version)
+}
+
 /// Every site-packages holding distributions, tied to a venv when a
 /// pyvenv.cfg sits above it.
-fn environments(tree: &FileTree, dists: &[Distribution]) -> Vec<PythonEnvironment> {
-    let mut venvs: Vec<(String, Option<String>)> = Vec::new();
-    tree.for_each_file(|f| {
-        if !f.path.ends_with("pyvenv.cfg") {
-            return;
-        }
-        let root = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-        let cfg = text(f)
-            .map(|t| python::parse_pyvenv_cfg(&t))
-            .unwrap_or_default();
-        let version = cfg
-            .iter()
-            .find(|(k, _)| k == "version" || k == "version_info")
-            .map(|(_, v)| v.clone());
-        venvs.push((root.to_string(), version));
-    });
+fn environments(
+    venvs: &[(String, Option<String>)],
+    dists: &[Distribution],
+) -> Vec<PythonEnvironment> {
     let mut envs: BTreeMap<String, PythonEnvironment> = BTreeMap::new();
     for d in dists {
         let env = envs.entry(d.site_packages.clone()).or_insert_with(|| {

@@ -19,7 +19,7 @@ use crate::inspection::{
 };
 use crate::layer::Capture;
 use crate::spec::Config;
-use crate::tree::{ContentSet, FileTree, VisibleFile};
+use crate::tree::{FileTree, VisibleFile};
 
 /// Which files' contents the analysis needs while layers stream past, and
 /// how much of each: RECORDs without their hash column, METADATA and
@@ -99,6 +99,9 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
     let mut biggest = Largest::new(TOP);
     let mut dirs = DirBytes::default();
     let mut file_count = 0;
+    let mut python_files = PythonFiles::default();
+    let mut package_files = PackageFiles::default();
+    let mut weight_files = WeightFiles::default();
     tree.for_each_file(|f| {
         file_count += 1;
         let classes = paths::classify(f.path);
@@ -111,13 +114,16 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         composition.add(paths::group(f.path, &classes), f);
         biggest.add(f.path, f.size);
         dirs.add(f);
+        python_files.note(tree, f);
+        package_files.note(f);
+        weight_files.note(f);
     });
 
-    let python = distributions::python_report(tree, &mut warnings);
+    let python = distributions::python_report(tree, python_files, &mut warnings);
     let mut build_tools = std::mem::take(buckets.entry(Class::BuildTools).or_default());
-    let os_packages = os::packages(tree, &mut build_tools);
+    let os_packages = os::packages(tree, &package_files, &mut build_tools);
     let cuda = cuda_report(&cuda_libs);
-    let weights = weights_report(tree);
+    let weights = weights::report(tree, weight_files);
     let bytes_of = |c: Class| buckets.get(&c).map_or(0, |b| b.bytes);
     let categories = Categories {
         nvidia_bytes: bytes_of(Class::NvidiaPip),
@@ -160,7 +166,7 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         weights,
         os_packages,
         distro: os::distro(tree),
-        conda_packages: os::conda_packages(tree),
+        conda_packages: os::conda_packages(package_files),
         categories,
         composition: composition.groups(),
         biggest_files: biggest.into_files(),
@@ -224,119 +230,6 @@ fn cuda_report(libs: &[KeptFile]) -> CudaReport {
     report
 }
 
-/// Adds a file to the group `(name, kind)` of weights.
-fn add_weight(
-    groups: &mut BTreeMap<String, WeightsReport>,
-    (name, kind): (String, &str),
-    path: String,
-    bytes: u64,
-) {
-    let g = groups
-        .entry(format!("{name}#{kind}"))
-        .or_insert_with(|| WeightsReport {
-            name,
-            kind: kind.into(),
-            bytes: 0,
-            files: Vec::new(),
-            revisions: 0,
-        });
-    g.bytes += bytes;
-    g.files.push(PathBytes { path, bytes });
-}
-
-fn weights_report(tree: &FileTree) -> Vec<WeightsReport> {
-    let mut groups: BTreeMap<String, WeightsReport> = BTreeMap::new();
-    let mut counted = ContentSet::new(tree);
-    // Hub cache: follow each snapshot link once to name its blob.
-    let mut revisions: BTreeMap<String, HashSet<String>> = BTreeMap::new();
-    for (link, _) in tree.symlinks() {
-        let Some((repo_root, repo)) = hub_repo(&link) else {
-            continue;
-        };
-        let rest = &link[repo_root.len() + 1..];
-        let Some(after) = rest.strip_prefix("snapshots/") else {
-            continue;
-        };
-        let (rev, file_name) = after.split_once('/').unwrap_or((after, ""));
-        revisions
-            .entry(repo.clone())
-            .or_default()
-            .insert(rev.to_string());
-        let Some(target) = tree.resolve(&link) else {
-            continue;
-        };
-        let Some(f) = tree.file(&target) else {
-            continue;
-        };
-        if !counted.insert(f.content) {
-            continue;
-        }
-        let weight = paths::is_model_weights(
-            file_name,
-            file_name.rsplit('/').next().unwrap_or(file_name),
-            false,
-        );
-        let kind = if weight { "hub" } else { "hub-other" };
-        add_weight(
-            &mut groups,
-            (repo.clone(), kind),
-            file_name.to_string(),
-            f.size,
-        );
-    }
-    tree.for_each_file(|f| {
-        if counted.contains(f.content) {
-            return;
-        }
-        let name = f.path.rsplit('/').next().unwrap_or(f.path);
-        // Hub blobs no snapshot points at, and weight files anywhere else.
-        let hub = hub_repo(f.path).filter(|(root, _)| f.path[root.len()..].starts_with("/blobs/"));
-        let is_weight = paths::is_model_weights(f.path, name, paths::is_in_site_packages(f.path));
-        if hub.is_none() && !is_weight {
-            return;
-        }
-        counted.insert(f.content);
-        let group = match hub {
-            Some((_, repo)) => (repo, "hub-unreferenced"),
-            None => (
-                f.path.rsplit_once('/').map_or("", |(d, _)| d).to_string(),
-                "files",
-            ),
-        };
-        add_weight(&mut groups, group, f.path.to_string(), f.size);
-    });
-    let mut out: Vec<WeightsReport> = groups
-        .into_values()
-        .map(|mut g| {
-            g.revisions = revisions.get(&g.name).map_or(0, HashSet::len);
-            g.files
-                .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.path.cmp(&b.path)));
-            g
-        })
-        .collect();
-    out.sort_by_key(|w| std::cmp::Reverse(w.bytes));
-    out
-}
-
-/// `(repo dir path, "org/name")` when a path is inside a hub repository folder.
-fn hub_repo(path: &str) -> Option<(String, String)> {
-    let mut prefix = String::new();
-    for comp in path.split('/') {
-        if !prefix.is_empty() {
-            prefix.push('/');
-        }
-        prefix.push_str(comp);
-        if paths::is_hub_repo_dir(comp) {
-            let name = comp
-                .split_once("--")
-                .map_or(comp, |(_, n)| n)
-                .replacen("--", "/", 1);
-            return Some((prefix, name));
-        }
-    }
-    None
-}
-
 struct FindingContext<'a> {
     buckets: &'a BTreeMap<Class, Bucket>,
     build_tools: &'a Bucket,
@@ -367,27 +260,16 @@ mod checks;
 mod distributions;
 mod os;
 mod tally;
+mod weights;
 use checks::findings;
+use distributions::PythonFiles;
+use os::PackageFiles;
 use tally::{Bucket, Composition, DirBytes, KeptFile, Largest};
+use weights::WeightFiles;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hub_repo_names() {
-        assert_eq!(
-            hub_repo(
-                "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2/blobs/abc"
-            ),
-            Some((
-                "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2"
-                    .into(),
-                "sentence-transformers/all-MiniLM-L6-v2".into()
-            ))
-        );
-        assert_eq!(hub_repo("usr/lib/x"), None);
-    }
 
     #[test]
     fn captures_what_the_analysis_reads() {

@@ -9,7 +9,7 @@ use ballast_ml::{apk, conda, dpkg, os_release, packages};
 use super::tally::Bucket;
 use super::text;
 use crate::inspection::{CondaPackage, Distro, OsPackage, PackageManager};
-use crate::tree::{ContentId, ContentSet, FileTree};
+use crate::tree::{ContentId, ContentSet, FileTree, VisibleFile};
 
 /// The distribution os-release names (`etc/os-release`, else `usr/lib/os-release`).
 pub(super) fn distro(tree: &FileTree) -> Option<Distro> {
@@ -25,15 +25,55 @@ pub(super) fn distro(tree: &FileTree) -> Option<Distro> {
     })
 }
 
+/// The package databases' files, noted in the breakdown's one walk over
+/// the tree.
+#[derive(Default)]
+pub(super) struct PackageFiles {
+    /// dpkg's status and status.d files, one after the other.
+    dpkg_status: String,
+    /// Each package's `.list` files: each is decompressed when its package
+    /// is sized, not all at once.
+    dpkg_lists: HashMap<String, Vec<ContentId>>,
+    /// The packages of conda environments.
+    conda: Vec<CondaPackage>,
+}
+
+impl PackageFiles {
+    pub(super) fn note(&mut self, f: &VisibleFile<'_>) {
+        if f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/") {
+            if let Some(t) = text(f) {
+                self.dpkg_status.push_str(&t);
+                self.dpkg_status.push_str("\n\n");
+            }
+        } else if let Some(package) = dpkg::list_file_package(f.path) {
+            self.dpkg_lists
+                .entry(package.to_string())
+                .or_default()
+                .push(f.content);
+        } else if let Some(p) = conda::record_package(f.path) {
+            self.conda.push(CondaPackage {
+                name: p.name,
+                version: p.version,
+                build: p.build,
+                prefix: p.prefix,
+            });
+        }
+    }
+}
+
 /// The installed OS packages, largest first; the files the build-tool
 /// packages among them own are added to `build_tools`.
-pub(super) fn packages(tree: &FileTree, build_tools: &mut Bucket) -> Vec<OsPackage> {
+pub(super) fn packages(
+    tree: &FileTree,
+    files: &PackageFiles,
+    build_tools: &mut Bucket,
+) -> Vec<OsPackage> {
     let mut owner = Owner {
         tree,
         claimed: ContentSet::new(tree),
         build_tools,
     };
-    let mut out = dpkg_packages(&mut owner);
+    let mut out = dpkg_packages(&mut owner, files);
     out.extend(apk_packages(&mut owner));
     out.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
     out
@@ -69,25 +109,10 @@ impl Owner<'_> {
     }
 }
 
-fn dpkg_packages(owner: &mut Owner<'_>) -> Vec<OsPackage> {
+fn dpkg_packages(owner: &mut Owner<'_>, files: &PackageFiles) -> Vec<OsPackage> {
     let tree = owner.tree;
-    let mut status_text = String::new();
-    // Each list is decompressed when its package is sized, not all at once.
-    let mut lists: HashMap<String, Vec<ContentId>> = HashMap::new();
-    tree.for_each_file(|f| {
-        if f.path == "var/lib/dpkg/status" || f.path.starts_with("var/lib/dpkg/status.d/") {
-            if let Some(t) = text(f) {
-                status_text.push_str(&t);
-                status_text.push_str("\n\n");
-            }
-        } else if let Some(package) = dpkg::list_file_package(f.path) {
-            lists
-                .entry(package.to_string())
-                .or_default()
-                .push(f.content);
-        }
-    });
-    dpkg::parse_status(&status_text)
+    let lists = &files.dpkg_lists;
+    dpkg::parse_status(&files.dpkg_status)
         .into_iter()
         .map(|p| {
             let build_tool = packages::is_build_tool(&p.name);
@@ -149,18 +174,8 @@ fn apk_packages(owner: &mut Owner<'_>) -> Vec<OsPackage> {
 
 /// The packages conda environments record (`<prefix>/conda-meta/*.json`),
 /// named by their records' file names.
-pub(super) fn conda_packages(tree: &FileTree) -> Vec<CondaPackage> {
-    let mut out: Vec<CondaPackage> = Vec::new();
-    tree.for_each_file(|f| {
-        if let Some(p) = conda::record_package(f.path) {
-            out.push(CondaPackage {
-                name: p.name,
-                version: p.version,
-                build: p.build,
-                prefix: p.prefix,
-            });
-        }
-    });
+pub(super) fn conda_packages(files: PackageFiles) -> Vec<CondaPackage> {
+    let mut out = files.conda;
     out.sort_by(|a, b| (&a.prefix, &a.name).cmp(&(&b.prefix, &b.name)));
     out
 }
