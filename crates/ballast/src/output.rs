@@ -27,6 +27,11 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// A report as pretty JSON on its own lines, as every `--format json` prints it.
+pub(crate) fn json_text(report: &impl serde::Serialize) -> serde_json::Result<String> {
+    Ok(format!("{}\n", serde_json::to_string_pretty(report)?))
+}
+
 /// The formats of the report commands (`check`, `bench`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ReportFormat {
@@ -57,6 +62,13 @@ impl ColorChoice {
                 std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     && io::stdout().is_terminal()
             }
+        }
+    }
+
+    /// The terminal renderers' style for standard output.
+    pub(crate) fn style(self) -> ballast_report::Style {
+        ballast_report::Style {
+            color: self.enabled(),
         }
     }
 }

@@ -118,17 +118,8 @@ impl ArchiveFile {
         reference: &str,
         opts: &LoadOptions<'_>,
     ) -> Result<ArchiveFile> {
-        let file = File::open(path).map_err(|e| ImageError::Io {
-            path: path.to_path_buf(),
-            error: e,
-        })?;
-        let len = file
-            .metadata()
-            .map_err(|e| ImageError::Io {
-                path: path.to_path_buf(),
-                error: e,
-            })?
-            .len();
+        let file = File::open(path).map_err(ImageError::io(path))?;
+        let len = file.metadata().map_err(ImageError::io(path))?.len();
         if path.is_dir() {
             return Err(ImageError::format(
                 reference,

@@ -84,6 +84,16 @@ pub enum ImageError {
 }
 
 impl ImageError {
+    /// The error of an I/O call on `path`, for `map_err`.
+    pub fn io(path: &std::path::Path) -> impl Fn(std::io::Error) -> ImageError + Copy + '_ {
+        move |error| ImageError::Io {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+}
+
+impl ImageError {
     /// A format error.
     pub fn format(reference: impl Into<String>, message: impl Into<String>) -> Self {
         ImageError::Format {

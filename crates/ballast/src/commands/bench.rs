@@ -10,13 +10,12 @@ use ballast_bench::run::{Options, Variant, run as bench};
 use ballast_context::copies::context_uses;
 use ballast_linter::LintOptions;
 use ballast_linter::restructure::{Refusal, restructure};
-use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
 use crate::exit;
 use crate::inputs::project::{self, ProjectArgs};
 use crate::output::ReportFormat as Format;
-use crate::output::{ColorChoice, Steps, emit};
+use crate::output::{ColorChoice, Steps, emit, json_text};
 
 #[derive(Args, Debug)]
 pub(crate) struct BenchArgs {
@@ -184,15 +183,10 @@ pub(crate) fn run(args: BenchArgs) -> Result<u8> {
     steps.finish();
     let report = report?;
     let text = match args.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        Format::Json => json_text(&report)?,
         Format::Html => crate::commands::report::html(&report)?,
         Format::Markdown => ballast_report::bench::markdown(&report),
-        Format::Terminal => ballast_report::bench::terminal(
-            &report,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        Format::Terminal => ballast_report::bench::terminal(&report, args.color.style()),
     };
     emit(&text)?;
     Ok(exit::OK)

@@ -5,12 +5,11 @@ use anyhow::Result;
 use ballast_context::copies::context_uses;
 use ballast_context::ignore::IgnoreFile;
 use ballast_context::{junk, suggest, walk};
-use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
 use crate::exit;
 use crate::inputs::project::{self, ProjectArgs};
-use crate::output::{ColorChoice, emit};
+use crate::output::{ColorChoice, emit, json_text};
 
 #[derive(Args, Debug)]
 pub(crate) struct ContextArgs {
@@ -91,13 +90,8 @@ pub(crate) fn run(args: ContextArgs) -> Result<u8> {
         &p.dockerfile_path.display().to_string(),
     );
     let text = match args.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&r)?),
-        Format::Terminal => ballast_report::context::terminal(
-            &r,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        Format::Json => json_text(&r)?,
+        Format::Terminal => ballast_report::context::terminal(&r, args.color.style()),
     };
     emit(&text)?;
     Ok(exit::OK)

@@ -6,13 +6,12 @@ use std::io::Read as _;
 
 use anyhow::{Context as _, Result, bail};
 use ballast_image::sbom::{self, Inventory};
-use ballast_report::Style;
 use clap::Args;
 
 use crate::commands::inspect::InspectFormat;
 use crate::exit;
 use crate::inputs::images::{ImageArgs, load_and_analyze};
-use crate::output::{ColorChoice, emit};
+use crate::output::{ColorChoice, emit, json_text};
 
 #[derive(Args, Debug)]
 pub(crate) struct DiffArgs {
@@ -39,15 +38,10 @@ pub(crate) fn run(args: DiffArgs) -> Result<u8> {
     let (b, files_b) = load_and_analyze(&args.b, &args.image_args, true)?;
     let d = ballast_image::diff::diff(&a, &files_a, &b, &files_b);
     let text = match args.format {
-        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d)?),
+        InspectFormat::Json => json_text(&d)?,
         InspectFormat::Html => crate::commands::report::html(&d)?,
         InspectFormat::Markdown => ballast_report::diff::markdown(&d),
-        InspectFormat::Terminal => ballast_report::diff::terminal(
-            &d,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        InspectFormat::Terminal => ballast_report::diff::terminal(&d, args.color.style()),
     };
     emit(&text)?;
     Ok(exit::OK)
@@ -97,14 +91,9 @@ fn packages(args: &DiffArgs, a: Option<Inventory>, b: Option<Inventory>) -> Resu
     }
     let d = sbom::compare(&inventory(a, &args.a)?, &inventory(b, &args.b)?);
     let text = match args.format {
-        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d)?),
+        InspectFormat::Json => json_text(&d)?,
         InspectFormat::Markdown => ballast_report::sbom::markdown(&d),
-        _ => ballast_report::sbom::terminal(
-            &d,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        _ => ballast_report::sbom::terminal(&d, args.color.style()),
     };
     emit(&text)?;
     Ok(exit::OK)

@@ -4,13 +4,13 @@
 use anyhow::{Result, bail};
 use ballast_image::gates::{self, Gates};
 use ballast_image::inspection::Category;
-use ballast_report::{Style, inspect};
+use ballast_report::inspect;
 use clap::{Args, ValueEnum};
 
 use crate::config;
 use crate::exit;
 use crate::inputs::images::{ImageArgs, load_and_analyze};
-use crate::output::{ColorChoice, emit};
+use crate::output::{ColorChoice, emit, json_text};
 
 #[derive(Args, Debug)]
 pub(crate) struct InspectArgs {
@@ -85,15 +85,10 @@ pub(crate) fn run(args: InspectArgs) -> Result<u8> {
     }
     let (report, _) = load_and_analyze(&args.image, &args.image_args, false)?;
     let text = match args.format {
-        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        InspectFormat::Json => json_text(&report)?,
         InspectFormat::Html => crate::commands::report::html(&report)?,
         InspectFormat::Markdown => inspect::markdown(&report),
-        InspectFormat::Terminal => inspect::terminal(
-            &report,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        InspectFormat::Terminal => inspect::terminal(&report, args.color.style()),
     };
     emit(&text)?;
     let failed = gates.check(&report);
@@ -117,7 +112,7 @@ fn manifest_only(args: &InspectArgs) -> Result<u8> {
     let opts = args.image_args.load_options()?;
     let report = ballast_image::registry::manifest_only(&target, &opts)?.report();
     let text = match args.format {
-        InspectFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        InspectFormat::Json => json_text(&report)?,
         _ => inspect::manifest_terminal(&report),
     };
     emit(&text)?;

@@ -9,14 +9,13 @@ use ballast_context::copies::context_uses;
 use ballast_context::ignore::clean;
 use ballast_context::rebuild::{Inputs, predict};
 use ballast_dockerfile::Dockerfile;
-use ballast_report::Style;
 use clap::Args;
 
 use crate::commands::context::Format;
 use crate::exit;
 use crate::inputs::images::history_layers;
 use crate::inputs::project::{self, ProjectArgs};
-use crate::output::{ColorChoice, emit};
+use crate::output::{ColorChoice, emit, json_text};
 
 #[derive(Args, Debug)]
 pub(crate) struct RebuildArgs {
@@ -134,13 +133,8 @@ pub(crate) fn run(args: RebuildArgs) -> Result<u8> {
         model_steps: &model_steps,
     });
     let text = match args.format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&prediction)?),
-        Format::Terminal => ballast_report::rebuild::terminal(
-            &prediction,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        Format::Json => json_text(&prediction)?,
+        Format::Terminal => ballast_report::rebuild::terminal(&prediction, args.color.style()),
     };
     emit(&text)?;
     Ok(exit::OK)

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::exit;
 use crate::inputs::images::{ImageArgs, load_and_analyze};
-use crate::output::emit;
+use crate::output::{emit, json_text};
 use crate::replace::{Change, replace_all};
 
 #[derive(Args, Debug)]
@@ -49,7 +49,7 @@ pub(crate) fn run(args: SbomArgs) -> Result<u8> {
     let (report, _) = load_and_analyze(&args.image, &args.image_args, false)?;
     let inventory = Inventory::of(&report, args.image_args.base.as_deref());
     let doc = inventory.to_json(args.format.format(), created);
-    let text = format!("{}\n", serde_json::to_string_pretty(&doc)?);
+    let text = json_text(&doc)?;
     match &args.output {
         None => emit(&text)?,
         Some(path) => {

@@ -10,12 +10,11 @@ use ballast_image::LoadOptions;
 use ballast_image::layer::Compression;
 use ballast_image::slim::{Destination, DropRules, ImageFormat, SlimOptions, write};
 use ballast_ml::droppable::DropClass;
-use ballast_report::Style;
 use clap::{Args, ValueEnum};
 
 use crate::exit;
 use crate::inputs::images::{Bar, RegistryArgs};
-use crate::output::{ColorChoice, emit};
+use crate::output::{ColorChoice, emit, json_text};
 
 #[derive(Args, Debug)]
 pub(crate) struct SlimArgs {
@@ -135,13 +134,8 @@ pub(crate) fn run(args: SlimArgs) -> Result<u8> {
     progress.0.finish_and_clear();
     let report = report?;
     let text = match args.format {
-        SlimFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
-        SlimFormat::Terminal => ballast_report::slim::terminal(
-            &report,
-            Style {
-                color: args.color.enabled(),
-            },
-        ),
+        SlimFormat::Json => json_text(&report)?,
+        SlimFormat::Terminal => ballast_report::slim::terminal(&report, args.color.style()),
     };
     emit(&text)?;
     Ok(exit::OK)

@@ -17,12 +17,7 @@ use crate::error::{ImageError, Result};
 /// returns the manifest's digest, as the registry confirmed it.
 pub fn push_layout(layout: &Path, target: &RegistryRef, opts: &RemoteOptions) -> Result<Digest> {
     let registry = Registry::new(target.clone(), opts)?;
-    let read = |p: &Path| -> Result<Vec<u8>> {
-        std::fs::read(p).map_err(|e| ImageError::Io {
-            path: p.to_path_buf(),
-            error: e,
-        })
-    };
+    let read = |p: &Path| -> Result<Vec<u8>> { std::fs::read(p).map_err(ImageError::io(p)) };
     let json = |bytes: &[u8], what: &str| -> Result<Value> {
         serde_json::from_slice(bytes)
             .map_err(|e| ImageError::format(layout.display().to_string(), format!("{what}: {e}")))

@@ -143,10 +143,7 @@ pub(super) fn class_totals(audit: &[AuditLine]) -> Vec<ClassTotal> {
 
 /// Writes the audit as JSON lines, atomically: a file beside `path`, renamed.
 pub(super) fn write_audit(path: &Path, audit: &[AuditLine]) -> Result<()> {
-    let io = |e: std::io::Error| ImageError::Io {
-        path: path.to_path_buf(),
-        error: e,
-    };
+    let io = ImageError::io(path);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -9,7 +9,6 @@ use std::path::Path;
 use flate2::bufread::MultiGzDecoder;
 
 use super::SlimOptions;
-use super::io_err;
 use super::pargz::ParGz;
 use super::plan::LayerPlan;
 use super::rewrite::rewrite;
@@ -44,12 +43,13 @@ pub(super) fn copy_blob(
     let path = blobs.join(digest.hex());
     let mut src = m.open(member)?;
     let mut magic = [0u8; 4];
-    let file = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?);
+    let file =
+        BufWriter::with_capacity(1 << 20, File::create(&path).map_err(ImageError::io(&path))?);
     let mut file = HashingWriter::new(file);
-    let n = read_up_to(&mut src, &mut magic).map_err(io_err(&path))?;
-    file.write_all(&magic[..n]).map_err(io_err(&path))?;
-    io::copy(&mut src, &mut file).map_err(io_err(&path))?;
-    file.flush().map_err(io_err(&path))?;
+    let n = read_up_to(&mut src, &mut magic).map_err(ImageError::io(&path))?;
+    file.write_all(&magic[..n]).map_err(ImageError::io(&path))?;
+    io::copy(&mut src, &mut file).map_err(ImageError::io(&path))?;
+    file.flush().map_err(ImageError::io(&path))?;
     let copied = Digest::from_hasher(file.hash);
     if copied != digest {
         return Err(ImageError::DigestMismatch {
@@ -88,9 +88,11 @@ pub(super) fn squash_blob(
     blobs: &Path,
 ) -> Result<Written> {
     let compression = opts.compression;
-    let tmp = tempfile::NamedTempFile::new_in(blobs).map_err(io_err(blobs))?;
-    let blob = HashingWriter::new(BufWriter::new(tmp.reopen().map_err(io_err(tmp.path()))?));
-    let encoder = Encoder::new(blob, compression).map_err(io_err(tmp.path()))?;
+    let tmp = tempfile::NamedTempFile::new_in(blobs).map_err(ImageError::io(blobs))?;
+    let blob = HashingWriter::new(BufWriter::new(
+        tmp.reopen().map_err(ImageError::io(tmp.path()))?,
+    ));
+    let encoder = Encoder::new(blob, compression).map_err(ImageError::io(tmp.path()))?;
     let mut tar_out = HashingWriter::new(encoder);
     for &(member, entries, plan) in layers {
         let tar = open_tar(m, member)?;
@@ -102,10 +104,11 @@ pub(super) fn squash_blob(
     tar_out.write_all(&[0; 1024]).map_err(layer_err)?;
     let diff_id = Digest::from_hasher(tar_out.hash);
     let mut blob = tar_out.inner.finish().map_err(layer_err)?;
-    blob.flush().map_err(io_err(tmp.path()))?;
+    blob.flush().map_err(ImageError::io(tmp.path()))?;
     let digest = Digest::from_hasher(blob.hash);
     let path = blobs.join(digest.hex());
-    tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
+    tmp.persist(&path)
+        .map_err(|e| ImageError::io(&path)(e.error))?;
     Ok(Written {
         digest,
         size: blob.count,

@@ -10,8 +10,8 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::SlimReport;
 use super::blobs::Written;
-use super::{SlimReport, io_err};
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
 use crate::layer::Compression;
@@ -132,7 +132,7 @@ fn squash_history(config: &mut Value, n: usize) {
 fn write_blob(out: &Path, bytes: &[u8]) -> Result<Digest> {
     let digest = Digest::of(bytes);
     let path = out.join("blobs/sha256").join(digest.hex());
-    std::fs::write(&path, bytes).map_err(io_err(&path))?;
+    std::fs::write(&path, bytes).map_err(ImageError::io(&path))?;
     Ok(digest)
 }
 
@@ -197,7 +197,7 @@ pub(super) fn write_metadata(
     ];
     for (name, bytes) in files {
         let path = out.join(name);
-        std::fs::write(&path, bytes).map_err(io_err(&path))?;
+        std::fs::write(&path, bytes).map_err(ImageError::io(&path))?;
     }
     Ok(config_digest)
 }
@@ -222,31 +222,31 @@ pub(super) fn tar_layout(
     file: &Path,
     docker_manifest: Option<Vec<u8>>,
 ) -> Result<()> {
-    let out = BufWriter::new(File::create(file).map_err(io_err(file))?);
+    let out = BufWriter::new(File::create(file).map_err(ImageError::io(file))?);
     let mut tar = tar::Builder::new(out);
     tar.mode(tar::HeaderMode::Deterministic);
     tar.follow_symlinks(false);
     let blobs = layout.join("blobs/sha256");
     let mut names: Vec<_> = std::fs::read_dir(&blobs)
-        .map_err(io_err(&blobs))?
+        .map_err(ImageError::io(&blobs))?
         .map(|e| e.map(|e| e.file_name()))
         .collect::<std::io::Result<_>>()
-        .map_err(io_err(&blobs))?;
+        .map_err(ImageError::io(&blobs))?;
     names.sort();
     for dir in ["blobs", "blobs/sha256"] {
         tar.append_dir(dir, layout.join(dir))
-            .map_err(io_err(file))?;
+            .map_err(ImageError::io(file))?;
     }
     for name in names {
         let path = blobs.join(&name);
         let inside = Path::new("blobs/sha256").join(&name);
         tar.append_path_with_name(&path, inside)
-            .map_err(io_err(&path))?;
-        std::fs::remove_file(&path).map_err(io_err(&path))?;
+            .map_err(ImageError::io(&path))?;
+        std::fs::remove_file(&path).map_err(ImageError::io(&path))?;
     }
     for name in ["index.json", "oci-layout"] {
         tar.append_path_with_name(layout.join(name), name)
-            .map_err(io_err(file))?;
+            .map_err(ImageError::io(file))?;
     }
     if let Some(bytes) = docker_manifest {
         let mut h = tar::Header::new_ustar();
@@ -254,8 +254,8 @@ pub(super) fn tar_layout(
         h.set_mode(0o644);
         h.set_cksum();
         tar.append_data(&mut h, "manifest.json", bytes.as_slice())
-            .map_err(io_err(file))?;
+            .map_err(ImageError::io(file))?;
     }
-    let mut out = tar.into_inner().map_err(io_err(file))?;
-    out.flush().map_err(io_err(file))
+    let mut out = tar.into_inner().map_err(ImageError::io(file))?;
+    out.flush().map_err(ImageError::io(file))
 }

@@ -27,12 +27,3 @@ pub use output::{Destination, SlimOptions, SlimReport, SlimmedLayer, write, writ
 pub use plan::{Chooser, LayerPlan, Reason, SlimRefusal, plan, plan_with, slimmed_entries};
 pub use proof::{FinalFs, final_fs};
 pub use rules::DropRules;
-
-use std::path::Path;
-
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> crate::error::ImageError + '_ {
-    move |e| crate::error::ImageError::Io {
-        path: path.to_path_buf(),
-        error: e,
-    }
-}

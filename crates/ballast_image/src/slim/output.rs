@@ -12,7 +12,6 @@ use super::audit::{
     AuditLine, ClassTotal, RemovedFrom, class_totals, layer_audit, removed_from, write_audit,
 };
 use super::blobs::{LayerCompression, Written, copy_blob, rewrite_blob, squash_blob};
-use super::io_err;
 use super::layout::{ImageFormat, docker_manifest, tar_layout, write_metadata};
 use super::plan::{LayerPlan, plan_with};
 use super::proof::{FinalFs, Known, prove};
@@ -229,12 +228,12 @@ pub fn write(reference: &str, dest: &Destination, opts: &SlimOptions<'_>) -> Res
             tempfile::Builder::new()
                 .prefix(".ballast-slim-")
                 .tempdir_in(parent)
-                .map_err(io_err(parent))?
+                .map_err(ImageError::io(parent))?
         }
         None => tempfile::Builder::new()
             .prefix("ballast-slim-")
             .tempdir()
-            .map_err(io_err(&std::env::temp_dir()))?,
+            .map_err(ImageError::io(&std::env::temp_dir()))?,
     };
     let layout = staging.path().join("layout");
     let Slimmed {
@@ -305,7 +304,9 @@ fn deliver(
     match dest {
         Destination::OciLayout(p)
         | Destination::OciArchive(p)
-        | Destination::DockerArchive(p, _) => std::fs::rename(written, p).map_err(io_err(p)),
+        | Destination::DockerArchive(p, _) => {
+            std::fs::rename(written, p).map_err(ImageError::io(p))
+        }
         #[cfg(feature = "daemon")]
         Destination::Daemon(name) => crate::daemon::load_archive(written, name, &report.diff_ids),
         #[cfg(feature = "registry")]
@@ -552,7 +553,7 @@ fn write_blobs(
     out: &Path,
 ) -> Result<Vec<Written>> {
     let blobs = out.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).map_err(io_err(&blobs))?;
+    std::fs::create_dir_all(&blobs).map_err(ImageError::io(&blobs))?;
     let one = |l: &SourceLayer<'_>| {
         if l.plan.unchanged() {
             copy_blob(m, l.member, l.scan.blob_digest.as_ref(), &blobs)

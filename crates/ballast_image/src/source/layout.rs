@@ -24,10 +24,7 @@ impl LayoutDir {
                 "not an OCI image layout (no oci-layout or index.json)",
             ));
         }
-        let canonical_root = std::fs::canonicalize(root).map_err(|e| ImageError::Io {
-            path: root.to_path_buf(),
-            error: e,
-        })?;
+        let canonical_root = std::fs::canonicalize(root).map_err(ImageError::io(root))?;
         Ok(LayoutDir {
             root: root.to_path_buf(),
             canonical_root,
@@ -44,20 +41,14 @@ impl LayoutDir {
     /// before anything is opened.
     fn regular_member(&self, path: &str) -> Result<PathBuf> {
         let p = self.member(path);
-        let real = std::fs::canonicalize(&p).map_err(|e| ImageError::Io {
-            path: p.clone(),
-            error: e,
-        })?;
+        let real = std::fs::canonicalize(&p).map_err(ImageError::io(&p))?;
         if !real.starts_with(&self.canonical_root) {
             return Err(ImageError::format(
                 &self.reference,
                 format!("{path} is a symlink leading out of the layout"),
             ));
         }
-        let meta = std::fs::metadata(&real).map_err(|e| ImageError::Io {
-            path: p.clone(),
-            error: e,
-        })?;
+        let meta = std::fs::metadata(&real).map_err(ImageError::io(&p))?;
         if !meta.is_file() {
             return Err(ImageError::format(
                 &self.reference,
@@ -80,12 +71,7 @@ impl Members for LayoutDir {
     fn read_small(&self, path: &str, limit: u64, doc: Document) -> Result<Vec<u8>> {
         let what = doc.label();
         let p = self.regular_member(path)?;
-        let len = std::fs::metadata(&p)
-            .map_err(|e| ImageError::Io {
-                path: p.clone(),
-                error: e,
-            })?
-            .len();
+        let len = std::fs::metadata(&p).map_err(ImageError::io(&p))?.len();
         if len > limit {
             return Err(ImageError::Limit {
                 what: format!("{}: {what}", self.reference),
@@ -94,28 +80,19 @@ impl Members for LayoutDir {
                 option: doc.option(),
             });
         }
-        std::fs::read(&p).map_err(|e| ImageError::Io { path: p, error: e })
+        std::fs::read(&p).map_err(ImageError::io(&p))
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn std::io::Read + Send + '_>> {
         let p = self.regular_member(path)?;
-        let file = File::open(&p).map_err(|e| ImageError::Io { path: p, error: e })?;
+        let file = File::open(&p).map_err(ImageError::io(&p))?;
         Ok(Box::new(file))
     }
 
     fn scan(&self, path: &str, opts: &ScanOptions<'_>) -> Result<LayerScan> {
         let p = self.regular_member(path)?;
-        let file = File::open(&p).map_err(|e| ImageError::Io {
-            path: p.clone(),
-            error: e,
-        })?;
-        let len = file
-            .metadata()
-            .map_err(|e| ImageError::Io {
-                path: p.clone(),
-                error: e,
-            })?
-            .len();
+        let file = File::open(&p).map_err(ImageError::io(&p))?;
+        let len = file.metadata().map_err(ImageError::io(&p))?.len();
         let name = path
             .rsplit('/')
             .next()
