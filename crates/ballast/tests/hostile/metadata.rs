@@ -3,7 +3,7 @@
 //! pointing out of the layout; and Python metadata (RECORD, METADATA) that is
 //! garbage.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ballast_testkit::hostile::{
     Blob, RawTar, base_layer, config_for, layout, layout_with_manifest, manifest_for, put, sha256,
@@ -14,6 +14,12 @@ use crate::{Cases, Expect, totals};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// An edit of a layout's configuration or manifest.
+type Edit = fn(&mut Value);
+
+/// What takes the place of a removed blob.
+type Replace = fn(&Path);
 
 fn oci(cases: &Cases, name: &str) -> PathBuf {
     cases.dir(name).join("oci")
@@ -49,47 +55,39 @@ pub(crate) fn cases(cases: &mut Cases) {
 }
 
 fn index_cases(cases: &mut Cases) {
-    for (name, index) in [
-        (
-            "index-malformed-json",
-            &b"{\"schemaVersion\": 2, \"manifests\": ["[..],
-        ),
-        ("index-not-an-object", b"[1, 2, 3]"),
-        (
-            "index-wrong-types",
-            br#"{"schemaVersion":"two","manifests":{"a":1}}"#,
-        ),
-        ("index-empty-file", b""),
-        ("index-nul-bytes", b"\0\0\0\0"),
-    ] {
-        let dir = raw_index(cases, name, index);
-        cases.inspect(name, &dir, &[], Expect::Error("index.json"));
-    }
-    let dir = raw_index(
-        cases,
-        "index-empty-manifests",
-        br#"{"schemaVersion":2,"manifests":[]}"#,
-    );
-    cases.inspect(
-        "index-empty-manifests",
-        &dir,
-        &[],
-        Expect::Error("lists no image manifest"),
-    );
     let huge = format!(
         r#"{{"schemaVersion":2,"manifests":[],"annotations":{{"x":"{}"}}}}"#,
         "a".repeat(5 << 20)
     );
-    let dir = raw_index(cases, "index-5MiB", huge.as_bytes());
-    cases.inspect(
-        "index-5MiB",
-        &dir,
-        &[],
-        Expect::Error("--max-manifest-bytes"),
-    );
-    let deep = "[".repeat(100_000);
-    let dir = raw_index(cases, "index-nesting-bomb", deep.as_bytes());
-    cases.inspect("index-nesting-bomb", &dir, &[], Expect::Error("index.json"));
+    for (name, index, expect) in [
+        (
+            "index-malformed-json",
+            b"{\"schemaVersion\": 2, \"manifests\": [".to_vec(),
+            "index.json",
+        ),
+        ("index-not-an-object", b"[1, 2, 3]".to_vec(), "index.json"),
+        (
+            "index-wrong-types",
+            br#"{"schemaVersion":"two","manifests":{"a":1}}"#.to_vec(),
+            "index.json",
+        ),
+        ("index-empty-file", Vec::new(), "index.json"),
+        ("index-nul-bytes", b"\0\0\0\0".to_vec(), "index.json"),
+        (
+            "index-nesting-bomb",
+            "[".repeat(100_000).into_bytes(),
+            "index.json",
+        ),
+        (
+            "index-empty-manifests",
+            br#"{"schemaVersion":2,"manifests":[]}"#.to_vec(),
+            "lists no image manifest",
+        ),
+        ("index-5MiB", huge.into_bytes(), "--max-manifest-bytes"),
+    ] {
+        let dir = raw_index(cases, name, &index);
+        cases.inspect(name, &dir, &[], Expect::Error(expect));
+    }
 
     // An index whose only entry is itself: possible when digests are not
     // checked, so `--no-verify` must still stop.
@@ -175,73 +173,64 @@ fn manifest_cases(cases: &mut Cases) {
         layout_with_manifest(&dir, manifest, media_type).expect("layout");
         cases.inspect(name, &dir, &[], Expect::Error("manifest"));
     }
-    let dir = edited(
-        cases,
-        "manifest-digest-path-traversal",
-        |_| {},
-        |m| m["layers"][0]["digest"] = json!("sha256:../../../../etc/passwd"),
-    );
-    cases.inspect(
-        "manifest-digest-path-traversal",
-        &dir,
-        &["--no-verify"],
-        Expect::Error("digest"),
-    );
-    let dir = edited(
-        cases,
-        "manifest-digest-unknown-algorithm",
-        |_| {},
-        |m| m["layers"][0]["digest"] = json!("md5:d41d8cd98f00b204e9800998ecf8427e"),
-    );
-    cases.inspect(
-        "manifest-digest-unknown-algorithm",
-        &dir,
-        &[],
-        Expect::Error("md5"),
-    );
-    let dir = edited(
-        cases,
-        "manifest-negative-size",
-        |_| {},
-        |m| m["layers"][0]["size"] = json!(-5),
-    );
-    cases.inspect(
-        "manifest-negative-size",
-        &dir,
-        &[],
-        Expect::Error("manifest"),
-    );
-    let dir = edited(
-        cases,
-        "manifest-wrong-size",
-        |_| {},
-        |m| m["layers"][0]["size"] = json!(3),
-    );
-    cases.inspect("manifest-wrong-size", &dir, &[], Expect::Error("size"));
-    let dir = edited(
-        cases,
-        "manifest-unknown-layer-type",
-        |_| {},
-        |m| m["layers"][0]["mediaType"] = json!("application/x-evil"),
-    );
-    cases.inspect(
-        "manifest-unknown-layer-type",
-        &dir,
-        &[],
-        Expect::Error("application/x-evil"),
-    );
-    let dir = edited(
-        cases,
-        "manifest-more-layers-than-diff-ids",
-        |c| c["rootfs"]["diff_ids"] = json!([]),
-        |_| {},
-    );
-    cases.inspect(
-        "manifest-more-layers-than-diff-ids",
-        &dir,
-        &[],
-        Expect::Error("diff_ids"),
-    );
+    // The base layer's layout with its configuration or manifest edited:
+    // each case's name, the edits, the flags and what the error must say.
+    let keep: Edit = |_| {};
+    let edits: [(&str, Edit, Edit, &[&str], &str); 7] = [
+        (
+            "manifest-digest-path-traversal",
+            keep,
+            |m| m["layers"][0]["digest"] = json!("sha256:../../../../etc/passwd"),
+            &["--no-verify"],
+            "digest",
+        ),
+        (
+            "manifest-digest-unknown-algorithm",
+            keep,
+            |m| m["layers"][0]["digest"] = json!("md5:d41d8cd98f00b204e9800998ecf8427e"),
+            &[],
+            "md5",
+        ),
+        (
+            "manifest-negative-size",
+            keep,
+            |m| m["layers"][0]["size"] = json!(-5),
+            &[],
+            "manifest",
+        ),
+        (
+            "manifest-wrong-size",
+            keep,
+            |m| m["layers"][0]["size"] = json!(3),
+            &[],
+            "size",
+        ),
+        (
+            "manifest-unknown-layer-type",
+            keep,
+            |m| m["layers"][0]["mediaType"] = json!("application/x-evil"),
+            &[],
+            "application/x-evil",
+        ),
+        (
+            "manifest-more-layers-than-diff-ids",
+            |c| c["rootfs"]["diff_ids"] = json!([]),
+            keep,
+            &[],
+            "diff_ids",
+        ),
+        (
+            "manifest-huge-annotations",
+            keep,
+            |m| m["annotations"] = json!({"x": "a".repeat(5 << 20)}),
+            &[],
+            "--max-manifest-bytes",
+        ),
+    ];
+    for (name, config, manifest, args, expect) in edits {
+        let dir = edited(cases, name, config, manifest);
+        cases.inspect(name, &dir, args, Expect::Error(expect));
+    }
     // More layers than the limit (the same small blob, 4097 times).
     let dir = oci(cases, "manifest-4097-layers");
     let layers = vec![Blob::tar(RawTar::new().finish()); 4097];
@@ -251,18 +240,6 @@ fn manifest_cases(cases: &mut Cases) {
         &dir,
         &[],
         Expect::Error("--max-layers"),
-    );
-    let dir = edited(
-        cases,
-        "manifest-huge-annotations",
-        |_| {},
-        |m| m["annotations"] = json!({"x": "a".repeat(5 << 20)}),
-    );
-    cases.inspect(
-        "manifest-huge-annotations",
-        &dir,
-        &[],
-        Expect::Error("--max-manifest-bytes"),
     );
 }
 
@@ -325,42 +302,34 @@ fn config_cases(cases: &mut Cases) {
 }
 
 fn blob_cases(cases: &mut Cases) {
-    let dir = edited(cases, "missing-layer-blob", |_| {}, |_| {});
+    // The layer's blob removed, then something else put in its place.
     let digest = sha256(&base_layer().bytes);
-    std::fs::remove_file(dir.join("blobs/sha256").join(&digest[7..])).expect("remove");
-    cases.inspect("missing-layer-blob", &dir, &[], Expect::Error("is missing"));
-    let dir = edited(cases, "layer-blob-symlink-to-passwd", |_| {}, |_| {});
-    let blob = dir.join("blobs/sha256").join(&digest[7..]);
-    std::fs::remove_file(&blob).expect("remove");
-    std::os::unix::fs::symlink("/etc/passwd", &blob).expect("symlink");
-    cases.inspect(
-        "layer-blob-symlink-to-passwd",
-        &dir,
-        &[],
-        Expect::Error("symlink leading out of the layout"),
-    );
-    let dir = edited(cases, "layer-blob-is-directory", |_| {}, |_| {});
-    let blob = dir.join("blobs/sha256").join(&digest[7..]);
-    std::fs::remove_file(&blob).expect("remove");
-    std::fs::create_dir(&blob).expect("dir");
-    cases.inspect(
-        "layer-blob-is-directory",
-        &dir,
-        &[],
-        Expect::Error("not a regular file"),
-    );
-    let dir = edited(cases, "layer-blob-is-fifo", |_| {}, |_| {});
-    let blob = dir.join("blobs/sha256").join(&digest[7..]);
-    std::fs::remove_file(&blob).expect("remove");
-    crate::mkfifo(&blob);
-    cases.inspect(
-        "layer-blob-is-fifo",
-        &dir,
-        &[],
-        Expect::Error("not a regular file"),
-    );
-    let dir = oci(cases, "layout-missing-oci-layout-file");
-    layout(&dir, &[base_layer()], |_| {}, |_| {}).expect("layout");
+    let replacements: [(&str, Replace, &str); 4] = [
+        ("missing-layer-blob", |_| {}, "is missing"),
+        (
+            "layer-blob-symlink-to-passwd",
+            |b| std::os::unix::fs::symlink("/etc/passwd", b).expect("symlink"),
+            "symlink leading out of the layout",
+        ),
+        (
+            "layer-blob-is-directory",
+            |b| std::fs::create_dir(b).expect("dir"),
+            "not a regular file",
+        ),
+        (
+            "layer-blob-is-fifo",
+            |b| crate::mkfifo(b),
+            "not a regular file",
+        ),
+    ];
+    for (name, replace, expect) in replacements {
+        let dir = edited(cases, name, |_| {}, |_| {});
+        let blob = dir.join("blobs/sha256").join(&digest[7..]);
+        std::fs::remove_file(&blob).expect("remove");
+        replace(&blob);
+        cases.inspect(name, &dir, &[], Expect::Error(expect));
+    }
+    let dir = edited(cases, "layout-missing-index", |_| {}, |_| {});
     std::fs::remove_file(dir.join("index.json")).expect("remove");
     cases.inspect(
         "layout-missing-index",
