@@ -9,38 +9,39 @@ use ballast_ml::paths;
 use crate::inspection::{GroupBytes, PathBytes};
 use crate::tree::{ContentId, ContentSet, VisibleFile};
 
-/// Sums bytes of distinct content objects.
-#[derive(Default)]
+/// Sums bytes of distinct content objects, keeping the largest few files
+/// as examples (so memory does not grow with the bucket).
 pub(super) struct Bucket {
     seen: ContentSet,
     pub(super) bytes: u64,
-    examples: Vec<(u64, String)>,
+    examples: Largest,
 }
 
-/// Examples kept per bucket (the largest files).
+/// Examples kept per bucket.
 const EXAMPLES: usize = 3;
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket {
+            seen: ContentSet::default(),
+            bytes: 0,
+            examples: Largest::new(EXAMPLES),
+        }
+    }
+}
 
 impl Bucket {
     pub(super) fn add(&mut self, f: &VisibleFile<'_>) {
         if self.seen.insert(f.content) {
             self.bytes += f.size;
-            // Keep only the largest few, so memory does not grow with the bucket.
-            let smallest = self.examples.iter().map(|e| e.0).min().unwrap_or(0);
-            if self.examples.len() < EXAMPLES || f.size > smallest {
-                self.examples.push((f.size, f.path.to_string()));
-                self.examples
-                    .sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-                self.examples.truncate(EXAMPLES);
-            }
+            self.examples.add(f.path, f.size);
         }
     }
 
+    /// The paths of the `n` largest files (`n` up to 3), by size and then path.
     pub(super) fn top_paths(&self, n: usize) -> Vec<String> {
-        self.examples
-            .iter()
-            .take(n)
-            .map(|(_, p)| p.clone())
-            .collect()
+        let examples = self.examples.files.iter().take(n);
+        examples.map(|e| e.path.clone()).collect()
     }
 }
 
@@ -203,5 +204,32 @@ mod tests {
             let got: Vec<(u64, &str)> = files.iter().map(|f| (f.bytes, f.path.as_str())).collect();
             assert_eq!(got, want, "n = {n}");
         }
+    }
+
+    #[test]
+    fn a_bucket_counts_each_content_once_and_names_its_largest_files() {
+        let mut bucket = Bucket::default();
+        // (path, size, content): "d/b" is a hard link of "d/a"; "d/c" ties
+        // "d/e" at the last example, and the smaller path is the one named
+        // whichever comes first.
+        for (path, size, content) in [
+            ("d/a", 10, 0),
+            ("d/b", 10, 0),
+            ("d/e", 4, 1),
+            ("d/f", 7, 2),
+            ("d/c", 4, 3),
+            ("d/g", 1, 4),
+        ] {
+            bucket.add(&VisibleFile {
+                path,
+                size,
+                content,
+                layer: 0,
+                captured: None,
+            });
+        }
+        assert_eq!(bucket.bytes, 10 + 4 + 7 + 4 + 1);
+        assert_eq!(bucket.top_paths(3), ["d/a", "d/f", "d/c"]);
+        assert_eq!(bucket.top_paths(1), ["d/a"]);
     }
 }
