@@ -17,7 +17,7 @@ use ballast_ml::units::format_bytes;
 use ballast_shell::os::{Action, package_command};
 use ballast_shell::requirements::Requirement;
 
-use crate::installs::{Files, RunInstall, run_installs};
+use crate::installs::{Files, Resolved, RunInstall, run_installs};
 use crate::runs::Run;
 
 /// A cost and how it was worked out.
@@ -106,6 +106,24 @@ pub struct Present<'a> {
     pub python: &'a BTreeSet<&'static str>,
     /// `UV_COMPILE_BYTECODE` is true in the environment the RUN sees.
     pub uv_compile_bytecode: bool,
+}
+
+impl<'a> PricedInstall<'a> {
+    pub fn new(
+        (install, command): (
+            &'a ballast_shell::python::Install,
+            &'a ballast_shell::Command,
+        ),
+        resolved: &'a Resolved,
+        uv_compile_bytecode: bool,
+    ) -> Self {
+        PricedInstall {
+            install,
+            command,
+            resolved,
+            uv_compile_bytecode,
+        }
+    }
 }
 
 /// Whether a distribution is part of what torch's CUDA build installs:
@@ -284,13 +302,54 @@ pub fn installs_cost(
     present: Present<'_>,
     os: OsBase,
 ) -> Option<Cost> {
+    let bytecode = present.uv_compile_bytecode;
+    let priced: Vec<PricedInstall<'_>> = installs
+        .iter()
+        .map(|i| PricedInstall::new((&i.install, i.command), &i.resolved, bytecode))
+        .collect();
+    let py = python_installs_cost(run, &priced, (present.torch, present.python), false);
+    match (py, os_cost(run, os)) {
+        (None, None) => None,
+        (Some(c), None) | (None, Some(c)) => Some(c),
+        (Some(p), Some(o)) => Some(Cost {
+            bytes: p.bytes + o.bytes,
+            basis: format!("{}; {}", p.basis, o.basis.trim_start_matches("estimate: ")),
+            assumed: p.assumed + o.assumed,
+            download: p.download + o.download,
+        }),
+    }
+}
+
+/// A Python install as [`python_installs_cost`] prices it.
+pub struct PricedInstall<'a> {
+    pub install: &'a ballast_shell::python::Install,
+    /// The command that runs it.
+    pub command: &'a ballast_shell::Command,
+    pub resolved: &'a Resolved,
+    /// `UV_COMPILE_BYTECODE` is true in the environment it runs in.
+    pub uv_compile_bytecode: bool,
+}
+
+/// The installed bytes of Python installs, each package once
+/// ([`python_cost`]): each requested package with its install's flags
+/// (`--no-deps`, bytecode), what the installs could not read named in the
+/// basis, what `run` uninstalls after installing left out. `before` is the
+/// line that installed torch and the distributions installed earlier;
+/// torch comes from a CPU-only source when an install's index says so or
+/// with `cpu_torch` (a fix that makes it so).
+pub fn python_installs_cost(
+    run: &Run,
+    installs: &[PricedInstall<'_>],
+    before: (Option<usize>, &BTreeSet<&'static str>),
+    cpu_torch: bool,
+) -> Option<Cost> {
     let reqs: Vec<Sized<'_>> = installs
         .iter()
         .flat_map(|i| {
             let no_deps = i.install.without_dependencies();
             let bytecode = i
                 .install
-                .compiles_bytecode(i.command, present.uv_compile_bytecode);
+                .compiles_bytecode(i.command, i.uv_compile_bytecode);
             i.resolved.requested.iter().map(move |q| Sized {
                 requirement: &q.requirement,
                 no_deps,
@@ -304,22 +363,12 @@ pub fn installs_cost(
         .collect();
     let removed = uninstalled(run, true);
     let torch = TorchContext {
-        cpu: installs.iter().any(|i| i.resolved.cpu_source.is_some()),
-        present: present.torch,
-        installed: Some(present.python),
+        cpu: cpu_torch || installs.iter().any(|i| i.resolved.cpu_source.is_some()),
+        present: before.0,
+        installed: Some(before.1),
         removed: Some(&removed),
     };
-    let py = python_cost(&reqs, torch, &unread);
-    match (py, os_cost(run, os)) {
-        (None, None) => None,
-        (Some(c), None) | (None, Some(c)) => Some(c),
-        (Some(p), Some(o)) => Some(Cost {
-            bytes: p.bytes + o.bytes,
-            basis: format!("{}; {}", p.basis, o.basis.trim_start_matches("estimate: ")),
-            assumed: p.assumed + o.assumed,
-            download: p.download + o.download,
-        }),
-    }
+    python_cost(&reqs, torch, &unread)
 }
 
 /// What the base image is, for sizing OS package installs on it.

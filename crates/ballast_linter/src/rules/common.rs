@@ -69,33 +69,21 @@ pub(crate) fn installs_size_after_fixes(
 }
 
 fn sized(cx: &Checker<'_>, installs: &[&PyInstall<'_>], cpu_torch: bool) -> Option<Cost> {
-    use ballast_context::cost::{Sized, TorchContext, python_cost};
+    use ballast_context::cost::{PricedInstall, python_installs_cost};
     let first = installs.first()?;
-    let reqs: Vec<Sized<'_>> = installs
+    let priced: Vec<PricedInstall<'_>> = installs
         .iter()
-        .flat_map(|p| {
-            let no_deps = p.install.without_dependencies();
-            let uv_env = cx.truthy(p.run.index, None, "UV_COMPILE_BYTECODE");
-            let bytecode = p.install.compiles_bytecode(p.command, uv_env);
-            p.requested.iter().map(move |r| Sized {
-                requirement: &r.requirement,
-                no_deps,
-                bytecode,
-            })
+        .map(|p| {
+            let bytecode = cx.truthy(p.run.index, None, "UV_COMPILE_BYTECODE");
+            PricedInstall::new((&p.install, p.command), &p.resolved, bytecode)
         })
         .collect();
-    let unread: Vec<String> = installs
-        .iter()
-        .flat_map(|p| p.resolved.unread.iter().cloned())
-        .collect();
-    let removed = ballast_context::cost::uninstalled(first.run, true);
-    let torch = TorchContext {
-        cpu: cpu_torch || installs.iter().any(|p| p.resolved.cpu_source.is_some()),
-        present: cx.torch_before(first.run.index).map(|t| t.line),
-        installed: Some(cx.python_installed_before(first.run.index)),
-        removed: Some(&removed),
-    };
-    python_cost(&reqs, torch, &unread)
+    let at = first.run.index;
+    let before = (
+        cx.torch_before(at).map(|t| t.line),
+        cx.python_installed_before(at),
+    );
+    python_installs_cost(first.run, &priced, before, cpu_torch)
 }
 
 /// Bytes for people, as every command prints them.
