@@ -460,6 +460,18 @@ fn bad_input_is_one_line_and_exit_2() {
         2,
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH=yesterday"));
+    // Past year 9999 a document's date is no RFC 3339 date-time.
+    let out = run(
+        ballast(dir.path())
+            .env("SOURCE_DATE_EPOCH", "253402300800")
+            .args(["sbom", "--quiet", &img]),
+        2,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SOURCE_DATE_EPOCH=253402300800: after 9999-12-31T23:59:59Z"),
+        "{err}"
+    );
     let valid = dir.path().join("ok.json");
     std::fs::write(&valid, sbom(dir.path(), &img, "cyclonedx-json").to_string()).unwrap();
     let out = run(

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
-use ballast_image::sbom::{Format, Inventory};
+use ballast_image::sbom::{self, Format, Inventory};
 use clap::{Args, ValueEnum};
 
 use crate::exit;
@@ -92,13 +92,20 @@ fn describe(inv: &Inventory) -> String {
 /// When the document says it was made: `SOURCE_DATE_EPOCH` (reproducible
 /// builds' convention) if set, else now.
 fn creation_time() -> Result<u64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .with_context(|| format!("SOURCE_DATE_EPOCH={v}: not a number of seconds")),
-        Err(_) => Ok(std::time::SystemTime::now()
+    let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") else {
+        return Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())),
+            .map_or(0, |d| d.as_secs()));
+    };
+    let secs: u64 = v
+        .trim()
+        .parse()
+        .with_context(|| format!("SOURCE_DATE_EPOCH={v}: not a number of seconds"))?;
+    if secs > sbom::LATEST_TIMESTAMP {
+        bail!(
+            "SOURCE_DATE_EPOCH={v}: after {}, the latest time an SBOM can state",
+            sbom::utc_timestamp(sbom::LATEST_TIMESTAMP)
+        );
     }
+    Ok(secs)
 }

@@ -341,32 +341,25 @@ fn purl(
     Some(p.to_string())
 }
 
-/// `2026-12-06T21:19:12Z` for seconds since the epoch (UTC).
-pub fn utc_timestamp(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+/// The latest time a document can state, 9999-12-31T23:59:59Z: RFC 3339
+/// years, which both formats' schemas require, have four digits.
+pub const LATEST_TIMESTAMP: u64 = 253_402_300_799;
 
-/// The proleptic Gregorian date of a day count from 1970-01-01 (the
-/// era-based conversion: 400-year eras of 146,097 days).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// `2026-12-06T21:19:12Z` for seconds since the epoch (UTC); a later time
+/// than [`LATEST_TIMESTAMP`] is stated as it.
+pub fn utc_timestamp(secs: u64) -> String {
+    let secs = i64::try_from(secs.min(LATEST_TIMESTAMP)).unwrap_or(0);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// A stable identifier of a document: hex of SHA-256 over its parts.

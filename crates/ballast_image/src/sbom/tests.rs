@@ -203,6 +203,8 @@ fn timestamps_are_utc() {
     assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
     assert_eq!(utc_timestamp(1_796_592_000), "2026-12-06T21:20:00Z");
     assert_eq!(utc_timestamp(4_102_444_799), "2099-12-31T23:59:59Z");
+    assert_eq!(utc_timestamp(LATEST_TIMESTAMP), "9999-12-31T23:59:59Z");
+    assert_eq!(utc_timestamp(u64::MAX), "9999-12-31T23:59:59Z");
 }
 
 #[test]
