@@ -64,7 +64,7 @@ impl Settings {
             }
         }
         for (glob, _) in &self.per_path_ignores {
-            glob_regex(glob).map_err(|e| format!("per-path ignore `{glob}`: {e}"))?;
+            glob_matcher(glob).map_err(|e| format!("per-path ignore `{glob}`: {e}"))?;
         }
         if let Some(c) = &self.buildkit_check {
             crate::check_directive::CheckDirective::parse(c)
@@ -151,40 +151,22 @@ impl Settings {
 }
 
 /// Whether a glob matches a path: `*` and `?` within a component, `**` across
-/// components; a glob without `/` matches the file name in any directory.
+/// components (globset's syntax, as ruff's per-file-ignores); a glob without
+/// `/` matches the file name in any directory.
 pub fn glob_matches(glob: &str, path: &str) -> bool {
     let path = path.strip_prefix("./").unwrap_or(path);
-    let Ok(re) = glob_regex(glob) else {
+    let Ok(m) = glob_matcher(glob) else {
         return false;
     };
-    if re.is_match(path) {
-        return true;
-    }
-    !glob.contains('/') && re.is_match(path.rsplit('/').next().unwrap_or(path))
+    m.is_match(path) || !glob.contains('/') && m.is_match(path.rsplit('/').next().unwrap_or(path))
 }
 
-fn glob_regex(glob: &str) -> Result<regex::Regex, regex::Error> {
+fn glob_matcher(glob: &str) -> Result<globset::GlobMatcher, globset::Error> {
     let glob = glob.strip_prefix("./").unwrap_or(glob);
-    let mut re = String::from("^");
-    let mut chars = glob.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                if chars.peek() == Some(&'/') {
-                    chars.next();
-                    re.push_str("(?:.*/)?");
-                } else {
-                    re.push_str(".*");
-                }
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    re.push('$');
-    regex::Regex::new(&re)
+    let g = globset::GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()?;
+    Ok(g.compile_matcher())
 }
 
 #[cfg(test)]
@@ -238,5 +220,16 @@ mod tests {
         assert!(glob_matches("docker/**", "docker/a/b/Dockerfile"));
         assert!(glob_matches("**/dev/*", "x/dev/Dockerfile"));
         assert!(!glob_matches("docker/*", "docker/a/Dockerfile"));
+        assert!(glob_matches("**/dev/*", "dev/Dockerfile"));
+        assert!(glob_matches("./docker/*.dev", "./docker/app.dev"));
+        assert!(glob_matches("{ci,docker}/**", "ci/x/Dockerfile"));
+        assert!(!glob_matches("Dockerfile?", "Dockerfile"));
+        assert!(glob_matches("Dockerfile?", "a/Dockerfile2"));
+        let bad = Settings {
+            per_path_ignores: vec![("docker/[a".into(), vec!["BL101".into()])],
+            ..Settings::default()
+        };
+        let err = bad.validate().unwrap_err();
+        assert!(err.starts_with("per-path ignore `docker/[a`: "), "{err}");
     }
 }
