@@ -149,51 +149,16 @@ pub(crate) fn runtime(
             .map(|(_, f)| f)
             .unwrap_or_default()
     };
-    // A volume for each cache the services must keep, so that the root
-    // can be read-only; then every runtime fix.
-    let mut volumes = Vec::new();
-    let mut start = text.clone();
-    for s in file.services.iter().filter(|s| services.contains(&s.name)) {
-        if let Some(f) = images.of(&dir, s, settings) {
-            let (t, names) = ballast_linter::compose::with_volumes(&start, s, &f);
-            start = t;
-            volumes.extend(names);
-        }
-    }
-    let fixed = ballast_linter::compose::fix_until_stable(
-        &start,
-        &relint,
-        ballast_linter::Applicability::Unsafe,
-    )
-    .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?;
-    let Some(mut block) = ballast_linter::compose::services_text(&fixed.text, &services) else {
+    let facts_of = |s: &ballast_linter::compose::Service| images.of(&dir, s, settings);
+    let Some(hardened) =
+        ballast_linter::compose::harden(&text, &file, &services, &facts_of, &relint)
+            .map_err(|e| anyhow::anyhow!("{shown}:{e}"))?
+    else {
         return Ok(written(facts.as_ref(), Some(linted)));
     };
-    if !volumes.is_empty() {
-        block.push_str("volumes:\n");
-        for v in &volumes {
-            block.push_str(&format!("  {v}:\n"));
-        }
-    }
-    // What the fixes leave in those services.
-    let spans: Vec<(usize, usize)> = ComposeFile::parse_any(&fixed.text)
-        .map(|f| {
-            f.services
-                .iter()
-                .filter(|s| services.contains(&s.name))
-                .map(|s| (s.key_span.start, s.body.span.end))
-                .collect()
-        })
-        .unwrap_or_default();
-    let left = fixed
-        .remaining
-        .iter()
-        .filter(|f| spans.iter().any(|(a, b)| (*a..*b).contains(&f.span.start)))
-        .map(|f| f.message.clone())
-        .collect();
     Ok(ballast_report::runtime::Runtime {
         compose: Some(linted),
-        basis: if volumes.is_empty() {
+        basis: if hardened.volumes.is_empty() {
             format!(
                 "{shown} with every runtime fix; `ballast fix --unsafe-fixes {shown}` writes them"
             )
@@ -203,8 +168,8 @@ pub(crate) fn runtime(
             )
         },
         services,
-        hardened: block,
-        left,
+        hardened: hardened.text,
+        left: hardened.messages_left,
     })
 }
 

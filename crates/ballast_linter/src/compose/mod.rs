@@ -9,6 +9,7 @@
 mod edit;
 mod facts;
 mod fix;
+mod harden;
 mod kube;
 mod node;
 mod service;
@@ -22,6 +23,7 @@ use yaml_edit::anchor_resolution::AnchorRegistry;
 pub use edit::Change;
 pub use facts::{ImageFacts, ImageUser, WritablePath};
 pub use fix::{ComposeFixed, fix_until_stable};
+pub use harden::{Hardened, harden, suggested_service};
 pub use kube::{Container, is_manifest};
 pub use node::{Node, Value};
 pub use service::{
@@ -371,89 +373,4 @@ pub fn shown_from(dockerfile: &Path, dir: &Path) -> String {
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect();
     shown.display().to_string()
-}
-
-/// A hardened service block for an image that no compose file runs yet:
-/// `build`, a named volume for each path that must stay writable and holds
-/// files (a model cache), then every runtime fix (`read_only`, `tmpfs`,
-/// `cap_drop`, `security_opt`). Also the findings left (a memory limit to
-/// choose).
-pub fn suggested_service(name: &str, context: &str, facts: &ImageFacts) -> (String, Vec<Finding>) {
-    let mut text = format!("services:\n  {name}:\n    build: {context}\n");
-    let kept: Vec<&WritablePath> = facts.writable.iter().filter(|w| w.holds_files).collect();
-    if !kept.is_empty() {
-        text.push_str("    volumes:\n");
-        for w in &kept {
-            text.push_str(&format!("      - {}:{}\n", volume_name(&w.path), w.path));
-        }
-        text.push_str("volumes:\n");
-        for w in &kept {
-            text.push_str(&format!("  {}:\n", volume_name(&w.path)));
-        }
-    }
-    let settings = Settings::default();
-    let lint =
-        |t: &str, f: &ComposeFile| self::lint(f, t, &settings, None, &|_| Some(facts.clone()));
-    match fix_until_stable(&text, &lint, crate::Applicability::Unsafe) {
-        Ok(fixed) => (fixed.text, fixed.remaining),
-        Err(_) => (text, Vec::new()),
-    }
-}
-
-/// A volume's name from the path it is mounted at: `/root/.cache` → `root-cache`.
-fn volume_name(path: &str) -> String {
-    let name: String = path
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let parts: Vec<&str> = name.split('-').filter(|p| !p.is_empty()).collect();
-    parts.join("-")
-}
-
-/// The text of the named services of a compose file, under `services:`
-/// (what `check` shows of a project's hardened compose file).
-pub fn services_text(text: &str, names: &[String]) -> Option<String> {
-    let file = ComposeFile::parse(text).ok()?;
-    let mut out = String::from("services:\n");
-    for s in file.services.iter().filter(|s| names.contains(&s.name)) {
-        let start = text[..s.key_span.start].rfind('\n').map_or(0, |i| i + 1);
-        // A block's span may or may not take its last line break.
-        let body_end = s.body.span.end.min(text.len());
-        let end = if text[..body_end].ends_with('\n') {
-            body_end
-        } else {
-            text[body_end..]
-                .find('\n')
-                .map_or(text.len(), |i| body_end + i + 1)
-        };
-        out.push_str(&text[start..end]);
-        if !out.ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    (out.len() > "services:\n".len()).then_some(out)
-}
-
-/// `text` with a named volume on service `name` for each path its image
-/// must keep writable that holds files (a model cache) and no mount
-/// covers: what `read_only: true` then needs. The new volumes' names, to
-/// declare under the top-level `volumes:`.
-pub fn with_volumes(text: &str, service: &Service, facts: &ImageFacts) -> (String, Vec<String>) {
-    let mut text = text.to_string();
-    let mut names = Vec::new();
-    for w in facts
-        .unwritable_in(service)
-        .into_iter()
-        .filter(|w| w.holds_files)
-    {
-        let volume = volume_name(&w.path);
-        let change = Change::Append("volumes", format!("{volume}:{}", w.path));
-        let edited = edit::edit_for(&text, &service.name, &[change])
-            .and_then(|e| crate::fix::apply_edits(&text, &[&e]));
-        if let Some(t) = edited {
-            text = t;
-            names.push(volume);
-        }
-    }
-    (text, names)
 }
