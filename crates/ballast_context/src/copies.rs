@@ -113,9 +113,7 @@ pub fn is_build_metadata(path: &str) -> bool {
             stem,
             "readme" | "license" | "licence" | "copying" | "notice" | "authors" | "changelog"
         )
-        || name.starts_with("dockerfile")
-        || name.ends_with(".dockerfile")
-        || name == "containerfile"
+        || ballast_dockerfile::names::is_dockerfile_name(&name)
         || name.ends_with(".dockerignore")
         || matches!(
             name.as_str(),

@@ -666,5 +666,9 @@ mod tests {
         assert_eq!(normalize_step("COPY . . # buildkit"), "COPY . .");
         assert!(is_build_metadata("requirements-dev.txt"));
         assert!(!is_build_metadata("app/main.py"));
+        // Dockerfiles by name, as lint finds them.
+        assert!(is_build_metadata("docker/Containerfile.prod"));
+        assert!(is_build_metadata("gpu.Dockerfile"));
+        assert!(!is_build_metadata("dockerfiles.py"));
     }
 }

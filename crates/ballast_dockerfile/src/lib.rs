@@ -26,6 +26,7 @@ mod go;
 pub mod instructions;
 pub mod json;
 mod line_parsers;
+pub mod names;
 mod parser;
 mod source;
 pub mod stages;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use ballast_context::project::{Project, ignore_file_for};
 use ballast_dockerfile::Dockerfile;
+use ballast_dockerfile::names::{is_dockerfile_name, is_template_name};
 use ballast_linter::{BuildContext, LintError, LintOptions, Memo, Settings, Severity};
 use ballast_ml::bases::ResolvedBases;
 use clap::Args;
@@ -133,40 +134,6 @@ pub(crate) struct Prepared {
     bases: std::sync::Arc<ResolvedBases>,
     /// The images compose files' services build, judged once each.
     pub images: crate::inputs::compose::Images,
-}
-
-/// Whether a file name is a Dockerfile by name.
-pub(crate) fn is_dockerfile_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") {
-        return false;
-    }
-    // `Dockerfile`, `GPUDockerfile`, `api.Dockerfile`; `Dockerfile.prod`,
-    // `Dockerfile-prod`, `Dockerfile_prod`; the same for Containerfile.
-    ["dockerfile", "containerfile"].iter().any(|base| {
-        lower.ends_with(base)
-            || [".", "-", "_"]
-                .iter()
-                .any(|sep| lower.starts_with(&format!("{base}{sep}")))
-    })
-}
-
-/// Suffixes of Dockerfile templates (Jinja, generic templates, autoconf
-/// inputs): not Dockerfiles until rendered.
-const TEMPLATE_SUFFIXES: &[&str] = &[
-    ".j2",
-    ".jinja",
-    ".jinja2",
-    ".tpl",
-    ".tmpl",
-    ".template",
-    ".in",
-];
-
-/// Whether a Dockerfile-named file is a template to render first.
-pub(crate) fn is_template_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
 /// Whether a file is a Kubernetes manifest beside a Dockerfile (or in a
@@ -555,35 +522,5 @@ pub(crate) fn describe_error(job: &Job, e: &LintError) -> String {
     match e {
         LintError::UnknownTarget(_) | LintError::NoStage => format!("{}: {e}", job.display),
         _ => format!("{}:{e}", job.display),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_dockerfile_name;
-
-    #[test]
-    fn dockerfile_names() {
-        for yes in [
-            "Dockerfile",
-            "dockerfile",
-            "Containerfile",
-            "GPUDockerfile",
-            "api.Dockerfile",
-            "Dockerfile.prod",
-            "Dockerfile-cuda",
-            "Dockerfile_dev",
-            "Containerfile.arm",
-        ] {
-            assert!(is_dockerfile_name(yes), "{yes}");
-        }
-        for no in [
-            "Dockerfile.dockerignore",
-            "dockerfiles",
-            "README.md",
-            "docker-compose.yml",
-        ] {
-            assert!(!is_dockerfile_name(no), "{no}");
-        }
     }
 }
