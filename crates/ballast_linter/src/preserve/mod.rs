@@ -413,10 +413,7 @@ fn writable(
     // What a root RUN downloads into /root, which the user cannot read.
     for i in cx.image_instructions() {
         let Some(run) = &cx.runs[i] else { continue };
-        if cx
-            .user_at(i)
-            .is_some_and(|u| !matches!(u.split(':').next(), Some("root" | "0")))
-        {
+        if !cx.runs_as_root(i) {
             continue;
         }
         for (_, cmd) in run.commands() {

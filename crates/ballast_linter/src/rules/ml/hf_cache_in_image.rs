@@ -104,7 +104,7 @@ fn copied_caches(cx: &Checker<'_>, out: &mut Vec<Finding>) {
 fn root_cache_for_other_user(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     // The user the image runs as.
     let user = last_user(cx).map(|(_, u)| u.split(':').next().unwrap_or(&u).to_string());
-    let Some(user) = user.filter(|u| u != "root" && u != "0") else {
+    let Some(user) = user.filter(|u| !ballast_ml::images::is_root_user(u)) else {
         return;
     };
     for run in cx.image_runs() {
