@@ -129,9 +129,6 @@ pub fn analyze_with_files(
             "hard link {h} points at a file that does not exist; counted as empty"
         ));
     }
-    let ml = ml::breakdown(&tree, &config, &layers);
-    let totals = totals(&tree, &layers, ml.file_count, (base_layers, base_source));
-    warnings.extend(ml.warnings);
     let files = if keep_files {
         let mut files = Vec::with_capacity(tree.file_count());
         tree.for_each_file(|f| files.push((f.path.to_string(), f.size)));
@@ -139,10 +136,9 @@ pub fn analyze_with_files(
     } else {
         Vec::new()
     };
-    let report = Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         image: ImageInfo::of(reference, format, (manifest_digest, config_digest), &config),
-        totals,
         layers,
         dive_compat: DiveCompat {
             efficiency: dive.efficiency,
@@ -151,19 +147,12 @@ pub fn analyze_with_files(
             image_size: dive.image_size,
             user_size: dive.user_size,
         },
-        python: ml.python,
-        cuda: ml.cuda,
-        model_weights: ml.weights,
-        os_packages: ml.os_packages,
-        distro: ml.distro,
-        conda_packages: ml.conda_packages,
-        categories: ml.categories,
-        biggest_files: ml.biggest_files,
-        biggest_dirs: ml.biggest_dirs,
-        composition: ml.composition,
-        findings: ml.findings,
         warnings,
+        ..Report::default()
     };
+    let file_count = ml::breakdown(&tree, &config, &mut report);
+    let base = (base_layers, base_source);
+    report.totals = totals(&tree, &report.layers, file_count, base);
     (report, files)
 }
 

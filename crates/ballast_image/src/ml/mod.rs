@@ -14,8 +14,8 @@ use ballast_ml::secrets::is_secret_variable;
 use ballast_ml::{packages, python};
 
 use crate::inspection::{
-    Categories, CondaPackage, CudaDuplicate, CudaReport, Distribution, Distro, Finding, GroupBytes,
-    LayerReport, OsPackage, PathBytes, PythonReport, WeightsReport,
+    Categories, CudaDuplicate, CudaReport, Distribution, Finding, LayerReport, PathBytes,
+    PythonReport, Report, WeightsReport,
 };
 use crate::layer::Capture;
 use crate::spec::Config;
@@ -72,60 +72,100 @@ fn metadata_headers(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
-/// What the breakdown found.
-pub(crate) struct MlBreakdown {
-    pub python: PythonReport,
-    pub cuda: CudaReport,
-    pub weights: Vec<WeightsReport>,
-    pub os_packages: Vec<OsPackage>,
-    pub distro: Option<Distro>,
-    pub conda_packages: Vec<CondaPackage>,
-    pub categories: Categories,
-    pub composition: Vec<GroupBytes>,
-    pub biggest_files: Vec<PathBytes>,
-    pub biggest_dirs: Vec<PathBytes>,
-    pub findings: Vec<Finding>,
-    pub warnings: Vec<String>,
-    pub file_count: u64,
-}
-
 const TOP: usize = 20;
 
-pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]) -> MlBreakdown {
-    let mut warnings = Vec::new();
-    let mut buckets: BTreeMap<Class, Bucket> = BTreeMap::new();
-    let mut cuda_libs: Vec<KeptFile> = Vec::new();
-    let mut composition = Composition::default();
-    let mut biggest = Largest::new(TOP);
-    let mut dirs = DirBytes::default();
-    let mut file_count = 0;
-    let mut python_files = PythonFiles::default();
-    let mut package_files = PackageFiles::default();
-    let mut weight_files = WeightFiles::default();
-    tree.for_each_file(|f| {
-        file_count += 1;
-        let classes = paths::classify(f.path);
-        for &class in &classes {
-            buckets.entry(class).or_default().add(f);
-            if class == Class::CudaLibrary {
-                cuda_libs.push(KeptFile::of(f));
-            }
-        }
-        composition.add(paths::group(f.path, &classes), f);
-        biggest.add(f.path, f.size);
-        dirs.add(f);
-        python_files.note(tree, f);
-        package_files.note(f);
-        weight_files.note(f);
-    });
-
-    let python = distributions::python_report(tree, python_files, &mut warnings);
+/// Fills the report's ML sections (Python, CUDA, model weights, OS and
+/// conda packages, distribution, categories, composition, the largest files
+/// and directories, findings) from the final filesystem, and adds its
+/// warnings; returns how many files the filesystem holds.
+pub(crate) fn breakdown(tree: &FileTree, config: &Config, report: &mut Report) -> u64 {
+    let Walk {
+        mut buckets,
+        cuda_libs,
+        composition,
+        biggest,
+        dirs,
+        file_count,
+        python_files,
+        package_files,
+        weight_files,
+    } = Walk::of(tree);
+    let python = distributions::python_report(tree, python_files, &mut report.warnings);
     let mut build_tools = std::mem::take(buckets.entry(Class::BuildTools).or_default());
     let os_packages = os::packages(tree, &package_files, &mut build_tools);
     let cuda = cuda_report(&cuda_libs);
     let weights = weights::report(tree, weight_files);
+    let ctx = FindingContext {
+        buckets: &buckets,
+        build_tools: &build_tools,
+        config,
+        layers: &report.layers,
+        python: &python,
+        cuda: &cuda,
+        weights: &weights,
+    };
+    report.findings = findings(&ctx);
+    report.categories = categories(&buckets, &build_tools, &weights);
+    report.python = python;
+    report.cuda = cuda;
+    report.model_weights = weights;
+    report.os_packages = os_packages;
+    report.distro = os::distro(tree);
+    report.conda_packages = os::conda_packages(package_files);
+    report.composition = composition.groups();
+    report.biggest_files = biggest.into_files();
+    report.biggest_dirs = dirs.largest(TOP);
+    file_count
+}
+
+/// What one walk over the final filesystem's files adds up and notes.
+#[derive(Default)]
+struct Walk {
+    buckets: BTreeMap<Class, Bucket>,
+    cuda_libs: Vec<KeptFile>,
+    composition: Composition,
+    biggest: Largest,
+    dirs: DirBytes,
+    file_count: u64,
+    python_files: PythonFiles,
+    package_files: PackageFiles,
+    weight_files: WeightFiles,
+}
+
+impl Walk {
+    fn of(tree: &FileTree) -> Walk {
+        let mut w = Walk {
+            biggest: Largest::new(TOP),
+            ..Walk::default()
+        };
+        tree.for_each_file(|f| {
+            w.file_count += 1;
+            let classes = paths::classify(f.path);
+            for &class in &classes {
+                w.buckets.entry(class).or_default().add(f);
+                if class == Class::CudaLibrary {
+                    w.cuda_libs.push(KeptFile::of(f));
+                }
+            }
+            w.composition.add(paths::group(f.path, &classes), f);
+            w.biggest.add(f.path, f.size);
+            w.dirs.add(f);
+            w.python_files.note(tree, f);
+            w.package_files.note(f);
+            w.weight_files.note(f);
+        });
+        w
+    }
+}
+
+/// The bytes of each category the report names.
+fn categories(
+    buckets: &BTreeMap<Class, Bucket>,
+    build_tools: &Bucket,
+    weights: &[WeightsReport],
+) -> Categories {
     let bytes_of = |c: Class| buckets.get(&c).map_or(0, |b| b.bytes);
-    let categories = Categories {
+    Categories {
         nvidia_bytes: bytes_of(Class::NvidiaPip),
         cuda_libraries_bytes: bytes_of(Class::CudaLibrary),
         cuda_devel_bytes: bytes_of(Class::CudaDevel),
@@ -148,31 +188,6 @@ pub(crate) fn breakdown(tree: &FileTree, config: &Config, layers: &[LayerReport]
         tests_bytes: bytes_of(Class::Tests),
         docs_bytes: bytes_of(Class::Docs),
         notebooks_bytes: bytes_of(Class::Notebooks),
-    };
-
-    let ctx = FindingContext {
-        buckets: &buckets,
-        build_tools: &build_tools,
-        config,
-        layers,
-        python: &python,
-        cuda: &cuda,
-        weights: &weights,
-    };
-    MlBreakdown {
-        findings: findings(&ctx),
-        python,
-        cuda,
-        weights,
-        os_packages,
-        distro: os::distro(tree),
-        conda_packages: os::conda_packages(package_files),
-        categories,
-        composition: composition.groups(),
-        biggest_files: biggest.into_files(),
-        biggest_dirs: dirs.largest(TOP),
-        warnings,
-        file_count,
     }
 }
 

@@ -81,6 +81,7 @@ impl Composition {
 
 /// The `n` largest files, by size and then path: what sorting every file
 /// and taking the first `n` gives, holding `n`.
+#[derive(Default)]
 pub(super) struct Largest {
     n: usize,
     files: Vec<PathBytes>,
