@@ -108,24 +108,6 @@ pub struct Present<'a> {
     pub uv_compile_bytecode: bool,
 }
 
-impl<'a> PricedInstall<'a> {
-    pub fn new(
-        (install, command): (
-            &'a ballast_shell::python::Install,
-            &'a ballast_shell::Command,
-        ),
-        resolved: &'a Resolved,
-        uv_compile_bytecode: bool,
-    ) -> Self {
-        PricedInstall {
-            install,
-            command,
-            resolved,
-            uv_compile_bytecode,
-        }
-    }
-}
-
 /// Whether a distribution is part of what torch's CUDA build installs:
 /// torch itself, its nvidia-* and cuda-* libraries and triton.
 fn torch_part(name: &str) -> bool {
@@ -328,6 +310,26 @@ pub struct PricedInstall<'a> {
     pub resolved: &'a Resolved,
     /// `UV_COMPILE_BYTECODE` is true in the environment it runs in.
     pub uv_compile_bytecode: bool,
+}
+
+impl<'a> PricedInstall<'a> {
+    /// An install of `command`, its requests resolved, in an environment
+    /// where `UV_COMPILE_BYTECODE` is `uv_compile_bytecode`.
+    pub fn new(
+        (install, command): (
+            &'a ballast_shell::python::Install,
+            &'a ballast_shell::Command,
+        ),
+        resolved: &'a Resolved,
+        uv_compile_bytecode: bool,
+    ) -> Self {
+        PricedInstall {
+            install,
+            command,
+            resolved,
+            uv_compile_bytecode,
+        }
+    }
 }
 
 /// The installed bytes of Python installs, each package once
