@@ -6,7 +6,7 @@
 # restructure), lint of each project directory, and rebuild predictions for
 # a few changed files per project (Dockerfiles, Python files, a
 # requirements file). Prints each difference and the counts; exits 1 when
-# anything differs.
+# anything differs. Every run is listed in $TMPDIR/ballast-same-output/runs.txt.
 #
 #   scripts/same-output.sh [BASE_REV]     (default: HEAD)
 #
@@ -29,7 +29,7 @@ cargo build -q --release -p ballast
 old="$work/base-target/release/ballast"
 new="$root/target/release/ballast"
 
-rm -rf "$work/projects" && mkdir -p "$work/projects"
+rm -rf "$work/projects" "$work/runs.txt" && mkdir -p "$work/projects"
 runs=0
 diffs=0
 # Runs `ballast ARGS...` in directory $1 with both binaries; compares
@@ -40,6 +40,7 @@ same() {
   (cd "$dir" && "$old" "$@" >"$work/old.out" 2>"$work/old.err"; echo $? >"$work/old.rc") || true
   (cd "$dir" && "$new" "$@" >"$work/new.out" 2>"$work/new.err"; echo $? >"$work/new.rc") || true
   runs=$((runs + 1))
+  echo "$(basename "$dir"): ballast $*" >>"$work/runs.txt"
   for f in out err rc; do
     if ! cmp -s "$work/old.$f" "$work/new.$f"; then
       diffs=$((diffs + 1))
@@ -53,10 +54,12 @@ for project_dir in "$corpus"/*__*/; do
   project=$(basename "$project_dir")
   dest="$work/projects/$project"
   "$corpus/materialize.sh" "$project_dir" "$dest" >/dev/null 2>&1
+  # The first few of each kind (awk reads all its input: `head` would end
+  # the pipeline early, and pipefail would then skip the next kinds).
   mapfile -t changed < <(cd "$dest" && {
-    find . -type f \( -iname '*dockerfile*' -o -iname '*containerfile*' \) | sort | head -4
-    find . -type f -name '*.py' | sort | head -2
-    find . -type f -name 'requirements*.txt' | sort | head -1
+    find . -type f \( -iname '*dockerfile*' -o -iname '*containerfile*' \) | sort | awk 'NR <= 4'
+    find . -type f -name '*.py' | sort | awk 'NR <= 2'
+    find . -type f -name 'requirements*.txt' | sort | awk 'NR <= 1'
   } | sed 's|^\./||')
   same "$dest" lint --format json .
   dockerfiles=$(awk -F'\t' -v p="$project" '$1 == p {print $5}' "$corpus/SOURCES.tsv" | tr ',' ' ')
