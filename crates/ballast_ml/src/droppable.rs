@@ -88,10 +88,7 @@ impl DropClass {
             DropClass::Headers => {
                 is_header(name) && in_python_or_cuda_tree(path) && !needed_header(path)
             }
-            DropClass::Tests => {
-                is_in_site_packages(path)
-                    && below_site_packages(path).any(|c| c == "tests" || c == "test")
-            }
+            DropClass::Tests => dirs_below_site_packages(path).any(|c| c == "tests" || c == "test"),
             DropClass::Git => path.split('/').any(|c| c == ".git"),
         }
     }
@@ -126,14 +123,11 @@ fn in_python_or_cuda_tree(path: &str) -> bool {
         || path.starts_with("opt/nvidia/")
 }
 
-/// The components after `site-packages/` (or `dist-packages/`), the
-/// distribution's own directories, without the file name.
-fn below_site_packages(path: &str) -> impl Iterator<Item = &str> {
-    let after = ["site-packages/", "dist-packages/"]
-        .iter()
-        .find_map(|m| path.find(m).map(|i| &path[i + m.len()..]))
-        .unwrap_or("");
-    let dirs = after.rsplit_once('/').map_or("", |(d, _)| d);
+/// The directories below `site-packages/` (or `dist-packages/`), the
+/// distribution's own, without the file name.
+fn dirs_below_site_packages(path: &str) -> impl Iterator<Item = &str> {
+    let below = crate::paths::below_site_packages(path).unwrap_or("");
+    let dirs = below.rsplit_once('/').map_or("", |(d, _)| d);
     dirs.split('/').filter(|c| !c.is_empty())
 }
 

@@ -145,7 +145,15 @@ pub fn cache_class(path: &str) -> Option<Class> {
 
 /// Whether the path is inside a `site-packages` or `dist-packages` directory.
 pub fn is_in_site_packages(path: &str) -> bool {
-    path.contains("site-packages/") || path.contains("dist-packages/")
+    below_site_packages(path).is_some()
+}
+
+/// What is below the path's first `site-packages/` (or `dist-packages/`):
+/// the distribution's files, as the installer laid them out.
+pub fn below_site_packages(path: &str) -> Option<&str> {
+    ["site-packages/", "dist-packages/"]
+        .iter()
+        .find_map(|m| path.find(m).map(|i| &path[i + m.len()..]))
 }
 
 /// The `.../site-packages` (or `dist-packages`) prefix of a path.

@@ -115,21 +115,20 @@ pub(super) fn report(tree: &FileTree, files: WeightFiles) -> Vec<WeightsReport> 
     out
 }
 
-/// `(repo dir path, "org/name")` when a path is inside a hub repository folder.
-fn hub_repo(path: &str) -> Option<(String, String)> {
-    let mut prefix = String::new();
+/// `(repo dir path, "org/name")` when a path is inside a hub repository
+/// folder. It runs on every file of the walk: only a match allocates.
+fn hub_repo(path: &str) -> Option<(&str, String)> {
+    let mut end = 0;
     for comp in path.split('/') {
-        if !prefix.is_empty() {
-            prefix.push('/');
-        }
-        prefix.push_str(comp);
+        end += comp.len();
         if paths::is_hub_repo_dir(comp) {
             let name = comp
                 .split_once("--")
                 .map_or(comp, |(_, n)| n)
                 .replacen("--", "/", 1);
-            return Some((prefix, name));
+            return Some((&path[..end], name));
         }
+        end += 1;
     }
     None
 }
@@ -145,11 +144,15 @@ mod tests {
                 "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2/blobs/abc"
             ),
             Some((
-                "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2"
-                    .into(),
+                "root/.cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2",
                 "sentence-transformers/all-MiniLM-L6-v2".into()
             ))
         );
         assert_eq!(hub_repo("usr/lib/x"), None);
+        // The directory is a prefix of the path as given, whatever its slashes.
+        assert_eq!(
+            hub_repo("/hf//models--org--m/blobs/b"),
+            Some(("/hf//models--org--m", "org/m".into()))
+        );
     }
 }
