@@ -10,7 +10,7 @@
 
 use ballast_dockerfile::instructions::{CopyArgs, CopySource, Mount, MountType};
 use ballast_dockerfile::stages::StageGraph;
-use ballast_dockerfile::{Dockerfile, Keyword};
+use ballast_dockerfile::{Dockerfile, Instruction, Keyword};
 use serde::Serialize;
 
 use crate::ignore::{IgnoreFile, clean, go_match};
@@ -325,62 +325,17 @@ pub fn context_uses(df: &Dockerfile, graph: &StageGraph, ctx: &Context) -> Vec<C
         let Some(stage) = graph.stage_of[i] else {
             continue;
         };
-        let scope = &graph.scopes[i];
-        let expand = |s: &str| scope.expand_keep_unknown(s, df.escape);
-        let mut written: Vec<String> = Vec::new();
-        let mut excludes = String::new();
-        match inst.keyword {
-            Keyword::Copy | Keyword::Add => {
-                if inst.flag("from").is_some() {
-                    continue;
-                }
-                let Ok(args) = CopyArgs::parse(inst) else {
-                    continue;
-                };
-                for s in args.sources {
-                    if let CopySource::Path { value, .. } = s
-                        && !(inst.keyword == Keyword::Add && is_remote(&value))
-                    {
-                        written.push(value);
-                    }
-                }
-                for f in inst.flags_named("exclude") {
-                    excludes.push_str(f.value().unwrap_or(""));
-                    excludes.push('\n');
-                }
-            }
-            Keyword::Run => {
-                for m in Mount::of(inst) {
-                    if m.kind == MountType::Bind && m.from.is_none() {
-                        written.push(m.source.clone().unwrap_or_else(|| ".".into()));
-                    }
-                }
-            }
-            _ => continue,
-        }
-        if written.is_empty() {
+        let Some((written, excludes)) = context_sources(inst) else {
             continue;
-        }
+        };
+        let scope = &graph.scopes[i];
         let excludes = IgnoreFile::parse(&excludes, Some("--exclude"));
         let mut sources = Vec::new();
         let mut taken: Vec<&str> = Vec::new();
         for w in written {
-            let path = normalize(&expand(&w));
+            let path = normalize(&scope.expand_keep_unknown(&w, df.escape));
             let wildcard = has_wildcard(&path);
-            let matched: Vec<String> = if path.is_empty() {
-                vec![String::new()]
-            } else if wildcard {
-                ctx.entries
-                    .iter()
-                    .filter(|e| !e.excluded && go_match(&path, &e.path).unwrap_or(false))
-                    .map(|e| e.path.clone())
-                    .collect()
-            } else {
-                ctx.get(&path)
-                    .filter(|e| !e.excluded)
-                    .map(|e| vec![e.path.clone()])
-                    .unwrap_or_default()
-            };
+            let matched = matches_of(ctx, &path, wildcard);
             for root in &matched {
                 taken.extend(
                     ctx.under(root)
@@ -418,6 +373,62 @@ pub fn context_uses(df: &Dockerfile, graph: &StageGraph, ctx: &Context) -> Vec<C
         });
     }
     out
+}
+
+/// The context paths an instruction names as written (a COPY/ADD's local
+/// sources, a RUN's bind mounts of the context) and its `--exclude`
+/// patterns, one a line; `None` when it takes nothing from the context.
+fn context_sources(inst: &Instruction) -> Option<(Vec<String>, String)> {
+    let mut written: Vec<String> = Vec::new();
+    let mut excludes = String::new();
+    match inst.keyword {
+        Keyword::Copy | Keyword::Add => {
+            if inst.flag("from").is_some() {
+                return None;
+            }
+            let args = CopyArgs::parse(inst).ok()?;
+            for s in args.sources {
+                if let CopySource::Path { value, .. } = s
+                    && !(inst.keyword == Keyword::Add && is_remote(&value))
+                {
+                    written.push(value);
+                }
+            }
+            for f in inst.flags_named("exclude") {
+                excludes.push_str(f.value().unwrap_or(""));
+                excludes.push('\n');
+            }
+        }
+        Keyword::Run => {
+            for m in Mount::of(inst) {
+                if m.kind == MountType::Bind && m.from.is_none() {
+                    written.push(m.source.clone().unwrap_or_else(|| ".".into()));
+                }
+            }
+        }
+        _ => return None,
+    }
+    (!written.is_empty()).then_some((written, excludes))
+}
+
+/// The context paths a source (normalized, variables expanded) names: the
+/// whole context for an empty path, every path a wildcard matches, or the
+/// path itself; never what `.dockerignore` excludes.
+fn matches_of(ctx: &Context, path: &str, wildcard: bool) -> Vec<String> {
+    if path.is_empty() {
+        vec![String::new()]
+    } else if wildcard {
+        ctx.entries
+            .iter()
+            .filter(|e| !e.excluded && go_match(path, &e.path).unwrap_or(false))
+            .map(|e| e.path.clone())
+            .collect()
+    } else {
+        ctx.get(path)
+            .filter(|e| !e.excluded)
+            .map(|e| vec![e.path.clone()])
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,22 @@ pub struct Run {
     pub json: bool,
 }
 
+/// What reads a heredoc of the RUN's script: a shell, Python, or (`None`)
+/// something else, whose body is data. A `RUN <<EOF` alone runs its body.
+fn heredoc_kind(script: &Script, name: &str) -> Option<PartKind> {
+    let marker = format!("<<{name}");
+    let feeder = script
+        .commands
+        .iter()
+        .find(|c| c.redirects.iter().any(|r| r == &marker));
+    match feeder.and_then(Command::name) {
+        None if script.commands.is_empty() => Some(PartKind::Shell),
+        Some("sh" | "bash" | "dash" | "ash" | "zsh") => Some(PartKind::Shell),
+        Some(n) if n.starts_with("python") => Some(PartKind::Python),
+        _ => None,
+    }
+}
+
 impl Run {
     /// Analyses a RUN (or `ONBUILD RUN`); `None` for other instructions.
     pub fn new(
@@ -97,22 +113,11 @@ impl Run {
                 ballast_shell::parse_with_vars(&text, &vars)
             }
             .without_dead_branches();
-            let empty = script.commands.is_empty();
             for h in &inst.heredocs {
-                let body = h.body_span.text(source).to_string();
-                let marker = format!("<<{}", h.name);
-                let feeder = script
-                    .commands
-                    .iter()
-                    .find(|c| c.redirects.iter().any(|r| r == &marker));
-                let kind = match feeder.and_then(Command::name) {
-                    // `RUN <<EOF` alone: the body is the script.
-                    None if empty => Some(PartKind::Shell),
-                    Some("sh" | "bash" | "dash" | "ash" | "zsh") => Some(PartKind::Shell),
-                    Some(n) if n.starts_with("python") => Some(PartKind::Python),
-                    _ => None,
+                let Some(kind) = heredoc_kind(&script, &h.name) else {
+                    continue;
                 };
-                let Some(kind) = kind else { continue };
+                let body = h.body_span.text(source).to_string();
                 let script = match kind {
                     PartKind::Shell => {
                         ballast_shell::parse_with_vars(&body, &vars).without_dead_branches()

@@ -126,16 +126,7 @@ pub(crate) fn runtime(
     let (file, findings) =
         lint(&path, &text, settings, &shown, &images).map_err(anyhow::Error::msg)?;
     let dir = file.dir_of(&path);
-    let ours = std::fs::canonicalize(&p.dockerfile_path).ok();
-    let services: Vec<String> = file
-        .services
-        .iter()
-        .filter(|s| {
-            let built = s.resolved_build(&dir).map(|b| b.dockerfile);
-            ours.is_some() && built.and_then(|b| std::fs::canonicalize(b).ok()) == ours
-        })
-        .map(|s| s.name.clone())
-        .collect();
+    let services = services_building(&file, &dir, &p.dockerfile_path);
     let linted = ballast_report::lint::LintedFile {
         path: shown.clone(),
         source: text.clone(),
@@ -158,19 +149,38 @@ pub(crate) fn runtime(
     };
     Ok(ballast_report::runtime::Runtime {
         compose: Some(linted),
-        basis: if hardened.volumes.is_empty() {
-            format!(
-                "{shown} with every runtime fix; `ballast fix --unsafe-fixes {shown}` writes them"
-            )
-        } else {
-            format!(
-                "{shown} with a volume for each cache it keeps and every runtime fix; `ballast fix --unsafe-fixes {shown}` writes the fixes once the volumes are there"
-            )
-        },
+        basis: hardened_basis(&shown, !hardened.volumes.is_empty()),
         services,
         hardened: hardened.text,
         left: hardened.messages_left,
     })
+}
+
+/// The services of a compose file (in directory `dir`) that build the
+/// Dockerfile at `dockerfile`, compared as canonical paths.
+fn services_building(file: &ComposeFile, dir: &Path, dockerfile: &Path) -> Vec<String> {
+    let Ok(ours) = std::fs::canonicalize(dockerfile) else {
+        return Vec::new();
+    };
+    file.services
+        .iter()
+        .filter(|s| {
+            let built = s.resolved_build(dir).map(|b| b.dockerfile);
+            built.and_then(|b| std::fs::canonicalize(b).ok()).as_ref() == Some(&ours)
+        })
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// What the hardened compose file shown is, and how to write it.
+fn hardened_basis(shown: &str, with_volumes: bool) -> String {
+    if with_volumes {
+        format!(
+            "{shown} with a volume for each cache it keeps and every runtime fix; `ballast fix --unsafe-fixes {shown}` writes the fixes once the volumes are there"
+        )
+    } else {
+        format!("{shown} with every runtime fix; `ballast fix --unsafe-fixes {shown}` writes them")
+    }
 }
 
 /// The runtime section when no compose service builds the Dockerfile: a

@@ -74,96 +74,22 @@ pub(super) fn split(cx: &Checker<'_>, runtime_from: &str) -> Result<Split, Refus
 }
 
 fn plan<'c>(cx: &'c Checker<'c>) -> Result<Plan<'c>, Refusal> {
-    let body: Vec<usize> = cx.graph.stages[cx.target].body.clone().collect();
-    let mut installs: Vec<PyInstall<'c>> = Vec::new();
-    for &i in &body {
-        if let Some(run) = &cx.runs[i] {
-            installs.extend(
-                cx.python_installs(run)
-                    .into_iter()
-                    .filter(|p| role_of(p) == Role::Deps),
-            );
-        }
-    }
+    let installs = dependency_installs(cx);
     let Some(first) = installs.first() else {
         return Err(no(
             "no Python dependency install to move into a builder stage",
         ));
     };
-    let line = |p: &PyInstall<'_>| cx.inst(p.run.index).start_line;
     let tool = first.install.tool;
     for p in &installs {
-        if let Some(via) = &p.via {
-            return Err(no_at(
-                line(p),
-                format!(
-                    "dependencies are installed through {via}, which a restructure cannot rewrite"
-                ),
-            ));
-        }
-        match p.install.tool {
-            Tool::Conda | Tool::Mamba | Tool::Micromamba => {
-                return Err(no_at(
-                    line(p),
-                    "a conda environment needs conda-pack to move between stages",
-                ));
-            }
-            Tool::SetupPy => {
-                return Err(no_at(
-                    line(p),
-                    "`python setup.py install` is not a pip install",
-                ));
-            }
-            Tool::Pdm | Tool::Pipenv => {
-                return Err(no_at(
-                    line(p),
-                    "pdm and pipenv projects are not restructured (pip, uv and poetry are)",
-                ));
-            }
-            t if t != tool
-                && !(matches!(t, Tool::Pip | Tool::UvPip)
-                    && matches!(tool, Tool::Pip | Tool::UvPip)) =>
-            {
-                return Err(no_at(
-                    line(p),
-                    "dependencies are installed with several tools",
-                ));
-            }
-            _ => {}
-        }
-        if p.command.words.first().is_some_and(|w| {
-            w.text.starts_with('/')
-                && !w.text.contains("/bin/pip")
-                && !w.text.contains("/bin/python")
-        }) {
-            return Err(no_at(
-                line(p),
-                "the installer is called by an absolute path outside a virtualenv",
-            ));
+        if let Some(why) = why_not_movable(p, tool) {
+            return Err(no_at(cx.inst(p.run.index).start_line, why));
         }
     }
     let first_i = installs[0].run.index;
     let last = installs.last().map(|p| p.run.index).unwrap_or(first_i);
     let (venv, own_venv) = venv_of(cx, &installs);
-    let torch = installs.iter().any(|p| {
-        p.requested
-            .iter()
-            .any(|r| ballast_ml::packages::brings_torch(&r.requirement.name, &r.requirement.extras))
-    });
-    // A user who turned cuda-torch-without-gpu off keeps torch as written.
-    let cpu_rule_on = cx
-        .settings
-        .enabled_rules(None)
-        .iter()
-        .any(|r| r.name == "cuda-torch-without-gpu");
-    let cpu_torch = torch
-        && cpu_rule_on
-        && cx.gpu_signal().is_none()
-        && installs.iter().all(|p| {
-            p.resolved.gpu_source.is_none()
-                && p.resolved.accelerator_source.is_none()
-                && p.resolved.cpu_source.is_none()
-        });
+    let cpu_torch = wants_cpu_torch(cx, &installs);
     Ok(Plan {
         installs,
         last,
@@ -172,6 +98,79 @@ fn plan<'c>(cx: &'c Checker<'c>) -> Result<Plan<'c>, Refusal> {
         tool,
         cpu_torch,
     })
+}
+
+/// The target stage's Python installs that bring dependencies, in order.
+fn dependency_installs<'c>(cx: &'c Checker<'c>) -> Vec<PyInstall<'c>> {
+    let mut installs = Vec::new();
+    for i in cx.graph.stages[cx.target].body.clone() {
+        if let Some(run) = &cx.runs[i] {
+            installs.extend(
+                cx.python_installs(run)
+                    .into_iter()
+                    .filter(|p| role_of(p) == Role::Deps),
+            );
+        }
+    }
+    installs
+}
+
+/// Why an install cannot move into a builder stage beside the first's
+/// `tool`, if it cannot.
+fn why_not_movable(p: &PyInstall<'_>, tool: Tool) -> Option<String> {
+    if let Some(via) = &p.via {
+        return Some(format!(
+            "dependencies are installed through {via}, which a restructure cannot rewrite"
+        ));
+    }
+    let pip_like = |t: Tool| matches!(t, Tool::Pip | Tool::UvPip);
+    let why = match p.install.tool {
+        Tool::Conda | Tool::Mamba | Tool::Micromamba => {
+            "a conda environment needs conda-pack to move between stages"
+        }
+        Tool::SetupPy => "`python setup.py install` is not a pip install",
+        Tool::Pdm | Tool::Pipenv => {
+            "pdm and pipenv projects are not restructured (pip, uv and poetry are)"
+        }
+        t if t != tool && !(pip_like(t) && pip_like(tool)) => {
+            "dependencies are installed with several tools"
+        }
+        _ if p.command.words.first().is_some_and(|w| {
+            w.text.starts_with('/')
+                && !w.text.contains("/bin/pip")
+                && !w.text.contains("/bin/python")
+        }) =>
+        {
+            "the installer is called by an absolute path outside a virtualenv"
+        }
+        _ => return None,
+    };
+    Some(why.to_string())
+}
+
+/// Whether the builder installs torch from the PyTorch CPU index: torch is
+/// installed, nothing uses a GPU, no install names its own torch source,
+/// and the user has not turned cuda-torch-without-gpu off (which keeps
+/// torch as written).
+fn wants_cpu_torch(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> bool {
+    let torch = installs.iter().any(|p| {
+        p.requested
+            .iter()
+            .any(|r| ballast_ml::packages::brings_torch(&r.requirement.name, &r.requirement.extras))
+    });
+    let cpu_rule_on = cx
+        .settings
+        .enabled_rules(None)
+        .iter()
+        .any(|r| r.name == "cuda-torch-without-gpu");
+    torch
+        && cpu_rule_on
+        && cx.gpu_signal().is_none()
+        && installs.iter().all(|p| {
+            p.resolved.gpu_source.is_none()
+                && p.resolved.accelerator_source.is_none()
+                && p.resolved.cpu_source.is_none()
+        })
 }
 
 /// Whether an install brings dependencies or only tooling.
