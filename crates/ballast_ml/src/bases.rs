@@ -224,7 +224,7 @@ pub fn base_platforms(image: &ImageRef<'_>) -> Option<&'static [&'static str]> {
     if image.is_official("ubuntu") {
         return Some(UBUNTU);
     }
-    let docker_hub = matches!(image.registry, None | Some("docker.io" | "index.docker.io"));
+    let docker_hub = crate::images::is_docker_hub(image.registry);
     match (docker_hub, image.registry, image.repository) {
         (true, _, "nvidia/cuda") if tag.starts_with("11.") => Some(AMD64_ARM64_PPC),
         (true, _, "nvidia/cuda") => Some(AMD64_ARM64),
@@ -325,6 +325,16 @@ mod tests {
                 .contains(&"linux/ppc64le")
         );
         assert_eq!(p("corp/x:1"), None);
+        // Docker Hub under any of its names.
+        for hub in ["docker.io", "index.docker.io", "registry-1.docker.io"] {
+            assert_eq!(
+                p(&format!(
+                    "{hub}/pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"
+                )),
+                Some(&["linux/amd64"][..]),
+                "{hub}"
+            );
+        }
         assert_eq!(platform_without_variant("linux/arm64/v8"), "linux/arm64");
         assert!(!is_buildpack_based(&ImageRef::parse("python:3.11-slim")));
     }

@@ -3,6 +3,15 @@
 //! a default non-root user. Judged from the reference alone (repository and
 //! tag), the way a reader of the Dockerfile would.
 
+/// Whether a reference's registry (`None` when it names none) is Docker
+/// Hub, under any of the names Hub answers to.
+pub fn is_docker_hub(registry: Option<&str>) -> bool {
+    matches!(
+        registry,
+        None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
+    )
+}
+
 /// A parsed image reference: `[registry/]repository[:tag][@digest]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef<'a> {
@@ -58,11 +67,7 @@ impl<'a> ImageRef<'a> {
     /// The repository without Docker Hub's `library/` prefix, lower-cased
     /// comparisons are the caller's business.
     pub fn short_name(&self) -> &'a str {
-        let hub = matches!(
-            self.registry,
-            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
-        );
-        if hub {
+        if is_docker_hub(self.registry) {
             self.repository
                 .strip_prefix("library/")
                 .unwrap_or(self.repository)
@@ -73,10 +78,7 @@ impl<'a> ImageRef<'a> {
 
     /// Whether it is an official Docker Hub image named `name`.
     pub fn is_official(&self, name: &str) -> bool {
-        matches!(
-            self.registry,
-            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
-        ) && self.short_name() == name
+        is_docker_hub(self.registry) && self.short_name() == name
     }
 
     /// The tag, `latest` when none is given and no digest pins the image.

@@ -134,9 +134,7 @@ impl RegistryRef {
                 r.repository
             ));
         }
-        let hub = r
-            .registry
-            .is_none_or(|h| matches!(h, "docker.io" | "index.docker.io" | "registry-1.docker.io"));
+        let hub = ballast_ml::images::is_docker_hub(r.registry);
         let host = match r.registry {
             Some(h) if !hub => h.to_string(),
             _ => "registry-1.docker.io".to_string(),

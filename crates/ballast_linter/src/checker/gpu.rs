@@ -95,8 +95,8 @@ impl<'a> Checker<'a> {
                 if let Some(pc) = package_command(cmd).filter(|p| p.action == Action::Install)
                     && let Some(w) = pc.packages.iter().find(|w| {
                         let n = w.text.to_ascii_lowercase();
-                        n.starts_with("cuda-")
-                            || n.starts_with("libcudnn")
+                        // CUDA's libraries, or the driver's.
+                        ballast_ml::dpkg::is_cuda_package(&n)
                             || n.starts_with("nvidia-")
                             || n.starts_with("libnvidia")
                     })

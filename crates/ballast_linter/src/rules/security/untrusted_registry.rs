@@ -56,7 +56,7 @@ pub(crate) fn trusted(patterns: &[String], registry: &str) -> bool {
                 .is_some_and(|suffix| registry.ends_with(suffix))
             || p.strip_suffix('*')
                 .is_some_and(|prefix| registry.starts_with(prefix))
-            || (p == "docker.io" && matches!(registry, "index.docker.io" | "registry-1.docker.io"))
+            || (p == "docker.io" && ballast_ml::images::is_docker_hub(Some(registry)))
     })
 }
 
