@@ -147,7 +147,7 @@ fn gather(reqs: &[Sized<'_>], torch: &TorchContext<'_>) -> Option<Gathered> {
         if !seen.insert(n.clone()) {
             continue;
         }
-        let family = packages::TORCH_FAMILY.contains(&n.as_str());
+        let family = packages::is_torch_family(&n);
         // A torch already there satisfies an unpinned requirement on it.
         let replaces = family && s.requirement.pinned_version().is_some();
         g.replaces_torch |= replaces;

@@ -487,10 +487,7 @@ fn read_project(
 fn pinned_local_versions(out: &Resolved) -> Vec<(Option<TorchSource>, String)> {
     out.requested
         .iter()
-        .filter(|r| {
-            ballast_ml::packages::TORCH_FAMILY
-                .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
-        })
+        .filter(|r| ballast_ml::packages::is_torch_family(&r.requirement.name))
         .filter_map(|r| {
             r.requirement
                 .local_version()

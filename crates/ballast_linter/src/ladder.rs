@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 
 use ballast_dockerfile::Dockerfile;
 
+use crate::catalog::Rule;
 use crate::fix::fix_until_stable;
 use crate::restructure::{Refusal, restructure};
+use crate::rules::{context, ml, security, size};
 use crate::{Applicability, LintError, LintOptions, Settings};
 
 /// One rung.
@@ -40,14 +42,17 @@ pub struct Stopped {
 }
 
 /// The rules whose fixes make a rung.
-const SLIM: &[&str] = &["full-python-base", "cuda-devel-base-in-final-stage"];
-const CPU_TORCH: &[&str] = &["cuda-torch-without-gpu"];
-const NON_ROOT: &[&str] = &["root-user"];
+const SLIM: &[&Rule] = &[
+    &size::full_python_base::RULE,
+    &ml::cuda_devel_base_in_final_stage::RULE,
+];
+const CPU_TORCH: &[&Rule] = &[&ml::cuda_torch_without_gpu::RULE];
+const NON_ROOT: &[&Rule] = &[&security::root_user::RULE];
 /// Rules the restructure must leave to later rungs.
-const LATER: &[&str] = &[
-    "cuda-torch-without-gpu",
-    "root-user",
-    "missing-dockerignore",
+const LATER: &[&Rule] = &[
+    &ml::cuda_torch_without_gpu::RULE,
+    &security::root_user::RULE,
+    &context::missing_dockerignore::RULE,
 ];
 
 /// The CPU index the CPU-torch rung installs from.
@@ -79,7 +84,7 @@ pub fn ladder(
     let mut opts = options.with_overlay(rungs[1].files.clone());
     opts.settings
         .ignore
-        .extend(LATER.iter().map(|r| r.to_string()));
+        .extend(LATER.iter().map(|r| r.name.to_string()));
     let restructured = match restructure(&opts.memo.parse(&rungs[1].dockerfile), &opts) {
         Ok(r) => r,
         Err(Refusal::Lint(e)) => return Err(e),
@@ -182,13 +187,13 @@ fn without_cuda_libraries(text: &str) -> Option<String> {
 /// `prev`'s Dockerfile with the fixes of `rules` (safe and unsafe) applied.
 fn fixed_with(
     prev: &Rung,
-    rules: &[&str],
+    rules: &[&Rule],
     options: &LintOptions<'_>,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, BTreeMap<String, String>), LintError> {
     let mut opts = options.with_overlay(prev.files.clone());
     opts.settings = Settings {
-        select: rules.iter().map(|r| r.to_string()).collect(),
+        select: rules.iter().map(|r| r.name.to_string()).collect(),
         ..options.settings.clone()
     };
     let fixed = fix_until_stable(&prev.dockerfile, &mut opts, Applicability::Unsafe, read)?;

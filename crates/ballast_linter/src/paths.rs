@@ -7,6 +7,7 @@ use ballast_dockerfile::Dockerfile;
 
 use crate::fix::fix_until_stable;
 use crate::restructure::{Refusal, Restructured, restructure};
+use crate::rules::context::missing_dockerignore;
 use crate::{Applicability, Finding, LintError, LintOptions, Severity};
 
 /// One way to improve the file.
@@ -110,7 +111,7 @@ pub fn compare(
             let predicted = crate::model::predict_text(&r.dockerfile, &after)?.bytes;
             // The .dockerignore the restructure writes answers this one.
             if r.dockerignore.is_some() {
-                left.retain(|f| f.rule.name != "missing-dockerignore");
+                left.retain(|f| f.rule.code != missing_dockerignore::RULE.code);
             }
             Outcome {
                 way: Way::Restructure,

@@ -135,7 +135,13 @@ impl Settings {
     }
 
     fn configures(&self, rule: &Rule) -> bool {
-        rule.name == "untrusted-registry" && !self.trusted_registries.is_empty()
+        rule.code == crate::rules::security::untrusted_registry::RULE.code
+            && !self.trusted_registries.is_empty()
+    }
+
+    /// Whether the settings run `rule` (anywhere: per-path ignores aside).
+    pub fn enables(&self, rule: &Rule) -> bool {
+        self.enabled_rules(None).iter().any(|r| r.code == rule.code)
     }
 
     /// The severity of a rule after overrides.

@@ -85,6 +85,11 @@ pub fn is_ml_framework(name: &str) -> bool {
         || ML_FRAMEWORKS.contains(&name)
 }
 
+/// Whether a distribution (any spelling) is torch, torchvision or torchaudio.
+pub fn is_torch_family(name: &str) -> bool {
+    TORCH_FAMILY.contains(&normalize_name(name).as_str())
+}
+
 /// Whether installing this requirement brings torch (directly or as a dependency).
 pub fn brings_torch(name: &str, extras: &[String]) -> bool {
     let n = normalize_name(name);

@@ -253,11 +253,10 @@ impl<'a> Checker<'a> {
                 at[i] = state.clone();
                 let Some(run) = &self.runs[i] else { continue };
                 for p in self.python_installs(run) {
-                    let explicit = p.requested.iter().any(|r| {
-                        packages::TORCH_FAMILY.contains(
-                            &ballast_ml::python::normalize_name(&r.requirement.name).as_str(),
-                        )
-                    });
+                    let explicit = p
+                        .requested
+                        .iter()
+                        .any(|r| packages::is_torch_family(&r.requirement.name));
                     let brings = explicit
                         || (!p.install.without_dependencies()
                             && p.requested.iter().any(|r| {

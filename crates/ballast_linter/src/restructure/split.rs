@@ -160,9 +160,7 @@ fn wants_cpu_torch(cx: &Checker<'_>, installs: &[PyInstall<'_>]) -> bool {
     });
     let cpu_rule_on = cx
         .settings
-        .enabled_rules(None)
-        .iter()
-        .any(|r| r.name == "cuda-torch-without-gpu");
+        .enables(&crate::rules::ml::cuda_torch_without_gpu::RULE);
     torch
         && cpu_rule_on
         && cx.gpu_signal().is_none()

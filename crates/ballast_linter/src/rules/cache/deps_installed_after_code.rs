@@ -206,8 +206,7 @@ fn python_finding(
     let satisfied = |r: &ballast_shell::requirements::Requirement| {
         torch_there
             && r.pinned_version().is_none()
-            && ballast_ml::packages::TORCH_FAMILY
-                .contains(&ballast_ml::python::normalize_name(&r.name).as_str())
+            && ballast_ml::packages::is_torch_family(&r.name)
     };
     let mut names: Vec<String> = Vec::new();
     for p in installs {

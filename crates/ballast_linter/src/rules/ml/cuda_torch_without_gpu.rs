@@ -38,10 +38,10 @@
 //! `include_packages`); the lock file must then be updated. Code that calls
 //! CUDA would stop working.
 
-use ballast_ml::packages::{brings_torch, cuda_torch_bytes, installed_size};
+use ballast_ml::packages::{brings_torch, cuda_torch_bytes, installed_size, is_torch_family};
 use ballast_shell::python::Tool;
 
-use crate::checker::Checker;
+use crate::checker::{Checker, PyInstall};
 use crate::finding::{Edit, Finding, Fix, Savings};
 use ballast_ml::rules::names;
 
@@ -76,10 +76,7 @@ pub(crate) fn cuda_torch_of<'p>(
         return None;
     }
     let run = p.run;
-    let family = |r: &crate::checker::Requested| {
-        ballast_ml::packages::TORCH_FAMILY
-            .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
-    };
+    let family = |r: &crate::checker::Requested| is_torch_family(&r.requirement.name);
     // A dependent keeps the torch already there (or brings none
     // with --no-deps); only naming torch itself replaces it.
     let already = cx.torch_before(run.index).is_some();
@@ -114,59 +111,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             };
             let cpu = installed_size("torch+cpu").map_or(0, |x| x.0);
             let bytes = cuda_torch_bytes().saturating_sub(cpu);
-            let all_torch = p.requested.iter().all(|r| {
-                r.file.is_none()
-                    && ballast_ml::packages::TORCH_FAMILY
-                        .contains(&ballast_ml::python::normalize_name(&r.requirement.name).as_str())
-            });
-            let fix = match p.install.tool {
-                Tool::Pip => {
-                    let flag = if all_torch {
-                        format!("--index-url {CPU_INDEX}")
-                    } else {
-                        format!("--extra-index-url {CPU_INDEX}")
-                    };
-                    p.insert_after_subcommand(&flag).map(|e| {
-                        Fix::unsafe_(
-                            format!("Install torch from the CPU index (`{flag}`)"),
-                            vec![e],
-                        )
-                    })
-                }
-                Tool::UvPip => p
-                    .insert_after_subcommand("--torch-backend=cpu")
-                    .map(|e| Fix::unsafe_("Add `--torch-backend=cpu`", vec![e])),
-                // Project tools: their configuration chooses the index.
-                tool @ (Tool::UvSync | Tool::Poetry | Tool::Pdm) => {
-                    let family: Vec<&str> = ["torch", "torchvision", "torchaudio"]
-                        .into_iter()
-                        .filter(|n| {
-                            p.requested.iter().any(|r| {
-                                ballast_ml::python::normalize_name(&r.requirement.name) == *n
-                                    && r.file.as_ref().is_some_and(|(f, _)| f == "pyproject.toml")
-                            })
-                        })
-                        .collect();
-                    let text = cx.read("pyproject.toml");
-                    text.zip((!family.is_empty()).then_some(()))
-                        .and_then(|(t, ())| {
-                            let new = pyproject_with_cpu_torch(&t, tool, &family)?;
-                            let lock = match tool {
-                                Tool::UvSync => "uv lock",
-                                Tool::Poetry => "poetry lock",
-                                _ => "pdm lock",
-                            };
-                            Some(Fix::unsafe_(
-                                format!("Take {} from the PyTorch CPU index in pyproject.toml (run `{lock}` after)", family.join(", ")),
-                                vec![Edit::replace(ballast_dockerfile::Span::new(0, t.len()), new).in_file("pyproject.toml")],
-                            ))
-                        })
-                }
-                _ => None,
-            };
-            let via = if ballast_ml::packages::TORCH_FAMILY
-                .contains(&ballast_ml::python::normalize_name(&torch.requirement.name).as_str())
-            {
+            let via = if is_torch_family(&torch.requirement.name) {
                 String::new()
             } else {
                 " (it depends on torch)".to_string()
@@ -186,8 +131,74 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                         ballast_ml::distributions::table_date()
                     ),
                 ))
-                .maybe_fix(fix),
+                .maybe_fix(cpu_torch_fix(cx, &p)),
             );
         }
     }
+}
+
+/// Takes the install's torch from the CPU index: a flag for pip and uv pip,
+/// the project's pyproject.toml for the project tools (their configuration
+/// chooses the index).
+fn cpu_torch_fix(cx: &Checker<'_>, p: &PyInstall<'_>) -> Option<Fix> {
+    match p.install.tool {
+        Tool::Pip => {
+            // Only torch's family requested: the CPU index can be the only one.
+            let all_torch = p
+                .requested
+                .iter()
+                .all(|r| r.file.is_none() && is_torch_family(&r.requirement.name));
+            let flag = if all_torch {
+                format!("--index-url {CPU_INDEX}")
+            } else {
+                format!("--extra-index-url {CPU_INDEX}")
+            };
+            p.insert_after_subcommand(&flag).map(|e| {
+                Fix::unsafe_(
+                    format!("Install torch from the CPU index (`{flag}`)"),
+                    vec![e],
+                )
+            })
+        }
+        Tool::UvPip => p
+            .insert_after_subcommand("--torch-backend=cpu")
+            .map(|e| Fix::unsafe_("Add `--torch-backend=cpu`", vec![e])),
+        tool @ (Tool::UvSync | Tool::Poetry | Tool::Pdm) => pyproject_fix(cx, p, tool),
+        _ => None,
+    }
+}
+
+/// Points pyproject.toml's torch, torchvision and torchaudio (those the
+/// install takes from it) at the PyTorch CPU index.
+fn pyproject_fix(cx: &Checker<'_>, p: &PyInstall<'_>, tool: Tool) -> Option<Fix> {
+    let family: Vec<&str> = ballast_ml::packages::TORCH_FAMILY
+        .iter()
+        .copied()
+        .filter(|n| {
+            p.requested.iter().any(|r| {
+                ballast_ml::python::normalize_name(&r.requirement.name) == *n
+                    && r.file.as_ref().is_some_and(|(f, _)| f == "pyproject.toml")
+            })
+        })
+        .collect();
+    let text = cx.read("pyproject.toml");
+    text.zip((!family.is_empty()).then_some(()))
+        .and_then(|(t, ())| {
+            let new = pyproject_with_cpu_torch(&t, tool, &family)?;
+            let lock = match tool {
+                Tool::UvSync => "uv lock",
+                Tool::Poetry => "poetry lock",
+                _ => "pdm lock",
+            };
+            Some(Fix::unsafe_(
+                format!(
+                    "Take {} from the PyTorch CPU index in pyproject.toml (run `{lock}` after)",
+                    family.join(", ")
+                ),
+                vec![
+                    Edit::replace(ballast_dockerfile::Span::new(0, t.len()), new)
+                        .in_file("pyproject.toml"),
+                ],
+            ))
+        })
 }
