@@ -104,8 +104,25 @@ fn inspect(dir: &Path, image: &str, extra: &[&str], env: &[(&str, &str)]) -> Res
     serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
 }
 
-/// `spec("app:1")` written under `w` as `name` in `format`: its path, what
-/// was written and its inspection.
+/// `ballast inspect --quiet EXTRA... --username USER --password-stdin IMAGE`
+/// with the Docker configuration in `config`, the password on standard input.
+fn inspect_as(
+    dir: &Path,
+    config: &Path,
+    (user, password): (&str, &str),
+    image: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    cmd(dir)
+        .args(["inspect", "--quiet"])
+        .args(extra)
+        .args(["--username", user, "--password-stdin", image])
+        .env("DOCKER_CONFIG", config)
+        .write_stdin(format!("{password}\n"))
+        .output()
+        .unwrap()
+}
+
 /// An anonymous registry holding the layout's image as `team/app:1`.
 fn registry_with_app(layout: &Path) -> Registry {
     let reg = Registry::start(None).unwrap();
@@ -119,6 +136,8 @@ fn registry_with_app(layout: &Path) -> Registry {
     reg
 }
 
+/// `spec("app:1")` written under `w` as `name` in `format`: its path, what
+/// was written and its inspection.
 fn app_image(w: &Path, name: &str, format: Format) -> (PathBuf, Written, Value) {
     let path = w.join(name);
     let written = spec("app:1", "amd64").write(format, &path).unwrap();
@@ -526,25 +545,9 @@ fn registry_authentication() {
         "{e}"
     );
     let cache = w.join("cache");
-    let private_run = || {
-        cmd(w)
-            .args([
-                "inspect",
-                "--format",
-                "json",
-                "--quiet",
-                "--cache-dir",
-                cache.to_str().unwrap(),
-                "--username",
-                "alice",
-                "--password-stdin",
-                &image,
-            ])
-            .env("DOCKER_CONFIG", &empty_config)
-            .write_stdin("s3cret\n")
-            .output()
-            .unwrap()
-    };
+    let alice = ("alice", "s3cret");
+    let json_cached = ["--format", "json", "--cache-dir", cache.to_str().unwrap()];
+    let private_run = || inspect_as(w, &empty_config, alice, &image, &json_cached);
     let out = private_run();
     assert_same_image(&out, &expected);
     // The cache is private and holds no secret; neither does the output.
@@ -565,20 +568,13 @@ fn registry_authentication() {
     let out = private_run();
     assert_same_image(&out, &expected);
     assert_eq!(std::fs::read(&blob).unwrap(), good);
-    let out = cmd(w)
-        .args([
-            "inspect",
-            "--quiet",
-            "--no-cache",
-            "--username",
-            "alice",
-            "--password-stdin",
-            &image,
-        ])
-        .env("DOCKER_CONFIG", &empty_config)
-        .write_stdin("wrong\n")
-        .output()
-        .unwrap();
+    let out = inspect_as(
+        w,
+        &empty_config,
+        ("alice", "wrong"),
+        &image,
+        &["--no-cache"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("credentials were refused"));
     // Credentials from the Docker configuration file.
@@ -624,22 +620,9 @@ fn registry_authentication() {
         e.contains("token request") && e.contains("docker login"),
         "{e}"
     );
-    let out = cmd(w)
-        .args([
-            "inspect",
-            "--format",
-            "json",
-            "--quiet",
-            "--no-cache",
-            "--username",
-            "bob",
-            "--password-stdin",
-            &image,
-        ])
-        .env("DOCKER_CONFIG", &empty_config)
-        .write_stdin("b0b-pa55\n")
-        .output()
-        .unwrap();
+    let bob = ("bob", "b0b-pa55");
+    let json_uncached = ["--format", "json", "--no-cache"];
+    let out = inspect_as(w, &empty_config, bob, &image, &json_uncached);
     assert_same_image(&out, &expected);
     assert!(front.tokens.load(std::sync::atomic::Ordering::Relaxed) >= 1);
     assert_no_secret_in(
@@ -663,20 +646,8 @@ fn registry_authentication() {
             ..FrontOptions::default()
         },
     );
-    let out = cmd(w)
-        .args([
-            "inspect",
-            "--quiet",
-            "--no-cache",
-            "--username",
-            "bob",
-            "--password-stdin",
-            &format!("docker://{}/tok/app:1", limited.addr()),
-        ])
-        .env("DOCKER_CONFIG", &empty_config)
-        .write_stdin("b0b-pa55\n")
-        .output()
-        .unwrap();
+    let image = format!("docker://{}/tok/app:1", limited.addr());
+    let out = inspect_as(w, &empty_config, bob, &image, &["--no-cache"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
