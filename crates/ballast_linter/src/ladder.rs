@@ -56,7 +56,7 @@ const LATER: &[&Rule] = &[
 ];
 
 /// The CPU index the CPU-torch rung installs from.
-pub const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
+pub use ballast_ml::torch::CPU_INDEX;
 
 /// The CPU-torch rung's name when the CPU index cannot be reached.
 pub const CPU_TORCH_STAND_IN: &str = "CPU torch (stand-in: no CUDA wheels)";

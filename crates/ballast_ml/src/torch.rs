@@ -56,6 +56,10 @@ pub struct TorchEvidence<'a> {
     pub requires_nvidia: bool,
 }
 
+/// The PyTorch CPU wheel index: what ballast's fixes install torch from on
+/// an image with no GPU.
+pub const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
+
 /// Where an install takes torch from, judged by an index URL, a uv
 /// `--torch-backend` / `UV_TORCH_BACKEND` value or a local version tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

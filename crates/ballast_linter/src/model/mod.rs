@@ -21,7 +21,7 @@ use ballast_shell::os::{Action, package_command};
 use serde::Serialize;
 
 use crate::checker::{Checker, PyInstall};
-use crate::rules::common::deletes;
+use crate::rules::size::apt_lists_kept::{APT_LISTS, lists_stay};
 use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir, cache_layout, cache_savings};
 use ballast_context::runs::Run;
 
@@ -232,22 +232,16 @@ fn cache_class_of(dir: &str) -> Option<Class> {
     ballast_ml::paths::cache_class(&format!("{rel}/f"))
 }
 
-/// The apt lists an `apt-get update` leaves in the layer.
-const LISTS: &str = "/var/lib/apt/lists";
-
 fn apt_lists_left(run: &Run) -> Option<Part> {
     let updates = run.commands().any(|(_, c)| {
         package_command(c).is_some_and(|p| p.manager.is_apt() && p.action == Action::Update)
     });
-    if !updates
-        || run.cache_mount_over(LISTS).is_some()
-        || run.commands().any(|(_, c)| deletes(c, LISTS))
-    {
+    if !updates || !lists_stay(run) {
         return None;
     }
     let t = ballast_ml::packages::typical("apt lists")?;
     Some(Part {
-        cache: cache_class_of(LISTS),
+        cache: cache_class_of(APT_LISTS),
         ..Part::new("apt lists", t.bytes, format!("estimate: {}", t.basis))
     })
 }

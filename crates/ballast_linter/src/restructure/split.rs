@@ -23,7 +23,7 @@ use super::text::{
 use super::{Refusal, no, no_at};
 use crate::checker::{Checker, PyInstall};
 use crate::finding::Edit;
-use crate::rules::cpu_torch::CPU_INDEX;
+use ballast_ml::torch::CPU_INDEX;
 
 /// The two stages, as text.
 pub(super) struct Split {

@@ -3,11 +3,10 @@
 //! sources, PDM's `include_packages`), with toml_edit so the rest of
 //! pyproject.toml keeps its formatting and comments.
 
+use ballast_ml::torch::CPU_INDEX;
 use ballast_shell::python::Tool;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value, value};
 
-/// The PyTorch CPU wheel index.
-pub(crate) const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
 const NAME: &str = "pytorch-cpu";
 
 /// pyproject.toml with the torch-family `packages` taken from the CPU

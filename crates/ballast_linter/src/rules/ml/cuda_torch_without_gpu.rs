@@ -39,6 +39,7 @@
 //! CUDA would stop working.
 
 use ballast_ml::packages::{brings_torch, cuda_torch_bytes, installed_size, is_torch_family};
+use ballast_ml::torch::CPU_INDEX;
 use ballast_shell::python::Tool;
 
 use crate::checker::{Checker, PyInstall};
@@ -58,8 +59,6 @@ pub(crate) static RULE: Rule = Rule {
     check,
     ..Rule::OPTIONAL
 };
-
-pub(crate) const CPU_INDEX: &str = "https://download.pytorch.org/whl/cpu";
 
 /// The requirement through which install `p` brings CUDA torch to an
 /// image where nothing uses a GPU: the finding's subject. Other findings

@@ -23,6 +23,7 @@
 //! Safe: the fix appends `&& rm -rf /var/lib/apt/lists/*` to the RUN; later
 //! steps that need the indexes run `apt-get update` again anyway.
 
+use ballast_context::runs::Run;
 use ballast_shell::os::Action;
 
 use crate::checker::Checker;
@@ -44,7 +45,14 @@ pub(crate) static RULE: Rule = Rule {
     ..Rule::OPTIONAL
 };
 
-const LISTS: &str = "/var/lib/apt/lists";
+/// Where `apt-get update` writes its lists.
+pub(crate) const APT_LISTS: &str = "/var/lib/apt/lists";
+
+/// Whether the apt lists a RUN writes stay in its layer: no cache mount
+/// over them, no deletion in the same RUN. The image model asks the same.
+pub(crate) fn lists_stay(run: &Run) -> bool {
+    run.cache_mount_over(APT_LISTS).is_none() && !run.commands().any(|(_, c)| deletes(c, APT_LISTS))
+}
 
 fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
     for run in cx.image_runs() {
@@ -61,8 +69,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
         // is then apt-update-alone's (and a cleanup there is
         // cleanup-in-later-layer's), and deleting them here would break it.
         if !installs
-            || run.cache_mount_over(LISTS).is_some()
-            || run.commands().any(|(_, c)| deletes(c, LISTS))
+            || !lists_stay(run)
             || later_apt_install_without_update(cx, run.index).is_some()
         {
             continue;
@@ -78,7 +85,7 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
             Finding::new(&RULE, part.span(cmd.span), "the package lists `apt-get update` downloads stay in this layer")
                 .help("delete them in the same RUN: `&& rm -rf /var/lib/apt/lists/*`, or mount a cache on /var/lib/apt/lists")
                 .savings(Savings::image(bytes, basis).shared_as(
-                    crate::rules::size::pip_cache_kept::shared_key(LISTS, cx.inst(run.index).start_line),
+                    crate::rules::size::pip_cache_kept::shared_key(APT_LISTS, cx.inst(run.index).start_line),
                 ))
                 .maybe_fix(fix),
         );

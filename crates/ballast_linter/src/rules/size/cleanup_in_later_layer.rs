@@ -39,7 +39,8 @@ use crate::finding::{Finding, Savings};
 use ballast_ml::rules::names;
 
 use crate::catalog::{Family, FixAvailability, Rule, Severity};
-use crate::rules::common::{deletes, human, package_commands, typical};
+use crate::rules::common::{human, package_commands, typical};
+use crate::rules::size::apt_lists_kept;
 use crate::rules::size::pip_cache_kept::{cache_avoided, cache_dir, cache_size, shared_key};
 
 pub(crate) static RULE: Rule = Rule {
@@ -104,14 +105,9 @@ fn check(cx: &Checker<'_>, out: &mut Vec<Finding>) {
                 }
                 // What this RUN leaves for later ones.
                 for (_, _, pc) in package_commands(run) {
-                    if pc.is_apt_update()
-                        && run.cache_mount_over("/var/lib/apt/lists").is_none()
-                        && !run
-                            .commands()
-                            .any(|(_, c)| deletes(c, "/var/lib/apt/lists"))
-                    {
+                    if pc.is_apt_update() && apt_lists_kept::lists_stay(run) {
                         produced.push(Produced {
-                            path: "/var/lib/apt/lists".into(),
+                            path: apt_lists_kept::APT_LISTS.into(),
                             inst: i,
                             bytes: Some(typical_savings("apt lists")),
                             what: "the apt package lists".into(),
