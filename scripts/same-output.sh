@@ -158,14 +158,12 @@ fixture_images() {
   fixture_file "$ml/app/.git/objects/pack/p.pack" 60000
   fixture_file "$ml/app/main.py" 500
   fixture_file "$over/models/w.pt" 260000
-  "$mkimage" "$work/images/machine.tar" --compression none \
-    --layer "etc=/etc:/etc" --layer "dpkg=/var/lib/dpkg:/var/lib/dpkg" \
-    --layer "python=/usr/lib/python3:/usr/lib/python3" \
-    --layer "doc=/usr/share/doc:/usr/share/doc" --layer "ml=$ml" >/dev/null
-  "$mkimage" "$work/images/machine-changed.tar" --compression none \
-    --layer "etc=/etc:/etc" --layer "dpkg=/var/lib/dpkg:/var/lib/dpkg" \
-    --layer "python=/usr/lib/python3:/usr/lib/python3" \
-    --layer "doc=/usr/share/doc:/usr/share/doc" --layer "ml=$ml" \
+  local layers=(--compression none
+    --layer "etc=/etc:/etc" --layer "dpkg=/var/lib/dpkg:/var/lib/dpkg"
+    --layer "python=/usr/lib/python3:/usr/lib/python3"
+    --layer "doc=/usr/share/doc:/usr/share/doc" --layer "ml=$ml")
+  "$mkimage" "$work/images/machine.tar" "${layers[@]}" >/dev/null
+  "$mkimage" "$work/images/machine-changed.tar" "${layers[@]}" \
     --layer "over=$over" --delete "clean=root/.cache/pip,usr/share/doc" >/dev/null
 }
 
