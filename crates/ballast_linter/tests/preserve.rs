@@ -235,6 +235,30 @@ CMD [\"python\"]
 }
 
 #[test]
+fn lists_removed_with_their_parent_directory_are_removed() {
+    // `rm -rf /var/lib/apt` takes the lists with it: the install after it
+    // has none, as after `rm -rf /var/lib/apt/lists/*`.
+    let a = "FROM python:3.11-slim
+RUN apt-get update
+RUN apt-get install -y --no-install-recommends curl
+CMD [\"python\"]
+";
+    let b = "FROM python:3.11-slim
+RUN apt-get update && /bin/rm -rf /var/lib/apt
+RUN apt-get install -y --no-install-recommends curl
+CMD [\"python\"]
+";
+    assert_lost(
+        a,
+        b,
+        &[],
+        &[
+            "line 3 of the rewrite: `apt-get install -y --no-install-recommends curl` would run after the apt lists it needs were removed",
+        ],
+    );
+}
+
+#[test]
 fn sudo_and_chown_replaced_by_copy_chown_are_the_same() {
     let a = "FROM python:3.11-slim
 RUN sudo apt-get update && sudo apt-get install -y curl

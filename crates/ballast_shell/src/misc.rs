@@ -2,6 +2,7 @@
 //! deleting paths, cleaning package caches, piping a download into a shell,
 //! downloading models, turning off TLS verification, using sudo.
 
+use crate::python::Tool;
 use crate::{Command, Script};
 
 /// Paths a command deletes (`rm -rf a b`, `rm -r`, `rm -f`).
@@ -18,6 +19,7 @@ pub fn removed_paths(cmd: &Command) -> Vec<String> {
 /// Caches a command cleans, as paths (`apt-get clean` empties the apt
 /// archives, `pip cache purge` the pip cache, ...).
 pub fn cleaned_caches(cmd: &Command) -> Vec<&'static str> {
+    let cache_of = |tool: Tool| tool.root_cache_dir().into_iter().collect();
     let mut args: Vec<&str> = cmd.args().collect();
     let mut name = cmd.name();
     // `python -m pip cache purge` is `pip cache purge`.
@@ -31,12 +33,12 @@ pub fn cleaned_caches(cmd: &Command) -> Vec<&'static str> {
     let name = name.map(|n| if n.starts_with("pip") { "pip" } else { n });
     match (name, args.as_slice()) {
         (Some("apt-get" | "apt"), [.., "clean"]) => vec!["/var/cache/apt/archives"],
-        (Some("pip"), ["cache", "purge" | "remove", ..]) => vec!["/root/.cache/pip"],
+        (Some("pip"), ["cache", "purge" | "remove", ..]) => cache_of(Tool::Pip),
         (Some("poetry"), ["cache", "clear", ..]) if args.contains(&"--all") => {
-            vec!["/root/.cache/pypoetry"]
+            cache_of(Tool::Poetry)
         }
-        (Some("uv"), ["cache", "clean" | "prune", ..]) => vec!["/root/.cache/uv"],
-        (Some("conda" | "mamba" | "micromamba"), ["clean", ..]) => vec!["/opt/conda/pkgs"],
+        (Some("uv"), ["cache", "clean" | "prune", ..]) => cache_of(Tool::UvPip),
+        (Some("conda" | "mamba" | "micromamba"), ["clean", ..]) => cache_of(Tool::Conda),
         (Some("dnf" | "yum" | "microdnf"), ["clean", "all", ..]) => {
             vec!["/var/cache/dnf", "/var/cache/yum"]
         }

@@ -22,9 +22,18 @@ pub enum Tool {
 }
 
 impl Tool {
-    /// Whether the tool keeps a cache of downloaded packages by default.
-    pub fn caches(self) -> bool {
-        !matches!(self, Tool::Pipenv | Tool::SetupPy)
+    /// Where the tool keeps its cache of downloaded packages when it runs
+    /// as root with nothing set: `None` for the tools ballast knows keep
+    /// none (pipenv hands installs to pip; setup.py downloads nothing).
+    pub fn root_cache_dir(self) -> Option<&'static str> {
+        match self {
+            Tool::Pip => Some("/root/.cache/pip"),
+            Tool::UvPip | Tool::UvSync => Some("/root/.cache/uv"),
+            Tool::Poetry => Some("/root/.cache/pypoetry"),
+            Tool::Pdm => Some("/root/.cache/pdm"),
+            Tool::Conda | Tool::Mamba | Tool::Micromamba => Some("/opt/conda/pkgs"),
+            Tool::Pipenv | Tool::SetupPy => None,
+        }
     }
 }
 

@@ -355,6 +355,7 @@ fn installs_without_lists(
     df: &Dockerfile,
     options: &LintOptions<'_>,
 ) -> Result<Vec<(String, usize)>, LintError> {
+    use crate::rules::size::apt_lists_kept::APT_LISTS;
     use ballast_shell::os::{Action, package_command};
     let (graph, target) = crate::stage_model(df, options)?;
     let cx = Checker::new(df, graph, target, options);
@@ -380,11 +381,7 @@ fn installs_without_lists(
                             }
                             _ => {}
                         }
-                    } else if cmd.name() == Some("rm")
-                        && cmd
-                            .args()
-                            .any(|a| a.trim_end_matches(['*', '/']) == "/var/lib/apt/lists")
-                    {
+                    } else if crate::rules::common::deletes(cmd, APT_LISTS) {
                         lists = false;
                     }
                 }

@@ -16,6 +16,7 @@ use super::text::{
 use super::{Refusal, no_at};
 use crate::checker::Checker;
 use crate::finding::Edit;
+use crate::rules::size::apt_lists_kept::APT_LISTS;
 
 pub(super) fn runtime(
     cx: &Checker<'_>,
@@ -231,7 +232,7 @@ fn drop_empty_apt(text: &str) -> String {
                     .is_some_and(|pc| matches!(pc.action, Action::Update | Action::Clean))
                     || (c.name() == Some("rm")
                         && c.args()
-                            .all(|a| a.starts_with('-') || a.starts_with("/var/lib/apt/lists")))
+                            .all(|a| a.starts_with('-') || a.starts_with(APT_LISTS)))
             })
         })
     });

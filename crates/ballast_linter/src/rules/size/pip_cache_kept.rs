@@ -73,31 +73,20 @@ fn cache_of(
     Option<&'static str>,
     Option<&'static str>,
 )> {
-    Some(match tool {
+    let dir = tool.root_cache_dir()?;
+    let (dir_var, off_var, off_flag) = match tool {
         Tool::Pip => (
-            "/root/.cache/pip",
             "PIP_CACHE_DIR",
             Some("PIP_NO_CACHE_DIR"),
             Some("--no-cache-dir"),
         ),
-        Tool::UvPip | Tool::UvSync => (
-            "/root/.cache/uv",
-            "UV_CACHE_DIR",
-            Some("UV_NO_CACHE"),
-            Some("--no-cache"),
-        ),
-        Tool::Poetry => (
-            "/root/.cache/pypoetry",
-            "POETRY_CACHE_DIR",
-            None,
-            Some("--no-cache"),
-        ),
-        Tool::Pdm => ("/root/.cache/pdm", "PDM_CACHE_DIR", None, None),
-        Tool::Conda | Tool::Mamba | Tool::Micromamba => {
-            ("/opt/conda/pkgs", "CONDA_PKGS_DIRS", None, None)
-        }
+        Tool::UvPip | Tool::UvSync => ("UV_CACHE_DIR", Some("UV_NO_CACHE"), Some("--no-cache")),
+        Tool::Poetry => ("POETRY_CACHE_DIR", None, Some("--no-cache")),
+        Tool::Pdm => ("PDM_CACHE_DIR", None, None),
+        Tool::Conda | Tool::Mamba | Tool::Micromamba => ("CONDA_PKGS_DIRS", None, None),
         Tool::Pipenv | Tool::SetupPy => return None,
-    })
+    };
+    Some((dir, dir_var, off_var, off_flag))
 }
 
 /// Whether the install's cache is kept out of the layer.
