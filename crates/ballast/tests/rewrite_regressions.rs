@@ -366,3 +366,76 @@ fn project_installs_get_a_dependency_layer_and_a_rename_survives() {
     assert!(layer < b.find("COPY . .").unwrap(), "{b}");
     assert!(b.contains("pip install ."), "{b}");
 }
+
+/// A service whose project install also names requirements and constraints
+/// files, an index from a build argument, and OS packages installed after
+/// the code copy; `install` is its RUN.
+fn project_with_files(install: &str) -> tempfile::TempDir {
+    let df = format!(
+        "FROM python:3.11\nARG INDEX=https://pypi.org/simple\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*\nRUN {install}\nCMD [\"python\", \"-m\", \"svc\"]\n"
+    );
+    project(&[
+        ("Dockerfile", &df),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"svc\"\nversion = \"0\"\ndependencies = [\"psycopg2==2.9.9\"]\n",
+        ),
+        ("requirements.txt", "fastapi==0.115.5\n"),
+        ("constraints.txt", "starlette<1\n"),
+        ("nested.txt", "-r requirements.txt\n"),
+        ("svc/__main__.py", "print(1)\n"),
+    ])
+}
+
+#[test]
+fn the_dependency_layer_copies_the_files_pip_reads_and_keeps_build_args() {
+    // It once kept `-r requirements.txt` without copying the file (pip
+    // failed), wrote `$INDEX` as its default (a `--build-arg` was lost) and
+    // came before the OS packages the install needs.
+    let d = project_with_files(
+        r#"pip install --index-url "$INDEX" -r requirements.txt -c constraints.txt -e ."#,
+    );
+    let r = restructured(d.path());
+    let b = builder(&r.text);
+    let apt = b.find("apt-get install").expect(b);
+    let copy = b.find("COPY requirements.txt /app/requirements.txt\nCOPY constraints.txt /app/constraints.txt\n").expect(b);
+    let layer = b
+        .find(r#"pip install --index-url "$INDEX" -r requirements.txt -c constraints.txt 'psycopg2==2.9.9'"#)
+        .expect(b);
+    let code = b.find("COPY . .").expect(b);
+    assert!(apt < copy && copy < layer && layer < code, "{b}");
+    assert_eq!(b.matches("apt-get install").count(), 1, "{b}");
+    assert!(!b[layer..code].contains("-e"), "{b}");
+}
+
+#[test]
+fn no_dependency_layer_where_it_would_miss_what_the_install_needs() {
+    // A file that includes another, a `cd` before the install, an ENV
+    // between the copy and the install: the builder installs after the
+    // code copy, as the original does.
+    for install in [
+        "pip install -r nested.txt .",
+        "cd /app && pip install .",
+        "pip install . && true",
+    ] {
+        let d = project_with_files(install);
+        if install.ends_with("true") {
+            let df = std::fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+            let df = df.replace(
+                "RUN apt-get",
+                "ENV PIP_INDEX_URL=https://example.org/simple\nRUN apt-get",
+            );
+            write(
+                d.path(),
+                &[("Dockerfile", &df), ("original.Dockerfile", &df)],
+            );
+        }
+        let r = restructured(d.path());
+        let b = builder(&r.text);
+        assert!(!b.contains("psycopg2"), "{install}:\n{b}");
+        assert!(
+            b.find("COPY . .").unwrap() < b.find("--mount=type=cache").unwrap(),
+            "{install}:\n{b}"
+        );
+    }
+}

@@ -61,8 +61,10 @@ pub struct Command {
     pub words: Vec<Word>,
     /// Redirection targets (`> file`, `2>&1`).
     pub redirects: Vec<String>,
-    /// From its first to its last byte.
+    /// From its name's first byte to its last byte.
     pub span: (usize, usize),
+    /// Where its `NAME=value` prefixes start (`span.0` without any).
+    pub start: usize,
     /// How it is joined to the previous command.
     pub sep: Sep,
     /// Nesting inside subshells, groups and compound commands.

@@ -154,6 +154,7 @@ impl Splitter {
         let mut words = std::mem::take(&mut self.words);
         let redirects = std::mem::take(&mut self.redirects);
         strip_reserved(&mut words);
+        let first = words.first().map(|w| w.span.0);
         let assignments = take_assignments(&mut words);
         if words.is_empty() && assignments.is_empty() {
             return;
@@ -171,6 +172,7 @@ impl Splitter {
             words,
             redirects,
             span: (start, end),
+            start: first.unwrap_or(start).min(start),
             sep: self.sep,
             depth: self.depth,
             branches: self.ifs.clone(),

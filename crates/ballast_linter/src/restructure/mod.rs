@@ -15,6 +15,7 @@
 //!   against the original, or the restructure refuses, listing what it
 //!   would lose. A refusal names the line and the reason.
 
+mod deps_layer;
 mod runtime;
 mod split;
 mod text;

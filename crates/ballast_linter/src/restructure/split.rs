@@ -16,6 +16,7 @@ use ballast_dockerfile::instructions::{CopyArgs, CopySource};
 use ballast_shell::os::{Action, package_command};
 use ballast_shell::python::Tool;
 
+use super::deps_layer::dependency_layer;
 use super::text::{
     bare_text, blank_lines_before, delete_commands, delete_words, edited_run, inst_text,
     script_parts,
@@ -275,13 +276,14 @@ fn builder(cx: &Checker<'_>, plan: &Plan<'_>, notes: &mut Vec<String>) -> Result
                         b.push_str(&make_venv(cx, plan));
                         venv_made = true;
                     }
-                    // The tool installs (`pip install poetry`) come first:
-                    // they read no code, and the layer needs the tool.
-                    for j in tooling_runs_before_project(cx, plan, i) {
+                    // The steps between the copy and the install that read
+                    // no code (installers, OS packages) come first: the
+                    // layer needs them.
+                    for &j in &layer.hoisted {
                         b.push_str(&inst_text(df, j));
-                        hoisted.push(j);
                     }
-                    b.push_str(&layer);
+                    hoisted.extend(layer.hoisted);
+                    b.push_str(&layer.text);
                     layered = true;
                 }
                 b.push_str(&inst_text(df, i));
@@ -351,161 +353,6 @@ fn builder_notes(
         notes.push("a step before the install needs the code, so the builder copies it as the original does".into());
     }
     notes
-}
-
-/// The RUNs after code COPY `i` and before the first project install that
-/// only install tooling (an installer, a pip upgrade, a virtualenv).
-fn tooling_runs_before_project(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Vec<usize> {
-    let Some(first_project) = plan
-        .installs
-        .iter()
-        .find(|p| p.resolved.project.is_some())
-        .map(|p| p.run.index)
-    else {
-        return Vec::new();
-    };
-    cx.graph.stages[cx.target]
-        .body
-        .clone()
-        .filter(|&j| j > i && j < first_project)
-        .filter(|&j| {
-            cx.runs[j].as_ref().is_some_and(|run| {
-                run.commands().count() > 0
-                    && run
-                        .commands()
-                        .all(|(_, c)| command_role(plan, cx, run, c) == Role::Tooling)
-            })
-        })
-        .collect()
-}
-
-/// Before code COPY `i`: the manifests of the projects the installs
-/// install, and an install of their dependencies only (pip and uv pip:
-/// the requirements the manifests list; uv sync: `--no-install-project`;
-/// poetry: `--no-root`). `None` when a project's dependencies are unknown.
-fn dependency_layer(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> Option<String> {
-    let mut copies = String::new();
-    let mut runs = String::new();
-    let mut copied: Vec<String> = Vec::new();
-    for p in plan
-        .installs
-        .iter()
-        .filter(|p| p.resolved.project.is_some())
-    {
-        runs.push_str(&deps_only_run(cx, plan, p)?);
-        // pip installs the listed requirements: it reads no manifest.
-        if matches!(p.install.tool, Tool::Pip | Tool::UvPip) {
-            continue;
-        }
-        // The manifests the project tool reads, where the copy puts them.
-        let manifests: Vec<&str> = p
-            .requested
-            .iter()
-            .filter_map(|q| q.file.as_ref().map(|(f, _)| f.as_str()))
-            .collect();
-        let lock_name = match p.install.tool {
-            Tool::UvSync => "uv.lock",
-            _ => "poetry.lock",
-        };
-        let lock = match p.resolved.project.as_deref() {
-            Some("") | None => lock_name.to_string(),
-            Some(d) => format!("{d}/{lock_name}"),
-        };
-        let lock = cx.read(&lock).is_some().then_some(lock);
-        for f in manifests.iter().map(|s| s.to_string()).chain(lock) {
-            if copied.contains(&f) {
-                continue;
-            }
-            let dest = container_path_of(cx, i, &f)?;
-            copies.push_str(&format!("COPY {f} {dest}\n"));
-            copied.push(f);
-        }
-    }
-    (!runs.is_empty()).then(|| format!("{copies}{runs}"))
-}
-
-/// The install of a project's dependencies only, in its tool's way.
-fn deps_only_run(cx: &Checker<'_>, plan: &Plan<'_>, p: &PyInstall<'_>) -> Option<String> {
-    let cmd = p.command;
-    let cache = match p.install.tool {
-        Tool::Pip => "/root/.cache/pip",
-        Tool::Poetry => "/root/.cache/pypoetry",
-        _ => "/root/.cache/uv",
-    };
-    let words: Vec<&str> = cmd.words.iter().map(|w| w.text.as_str()).collect();
-    let text = match p.install.tool {
-        Tool::Pip | Tool::UvPip => {
-            let deps: Vec<String> = p
-                .requested
-                .iter()
-                .filter(|q| q.file.is_some())
-                .map(|q| format!("'{}'", q.requirement.raw.replace('\'', "")))
-                .collect();
-            if deps.is_empty() {
-                return None;
-            }
-            // The command without the project (and its `-e`).
-            let mut kept: Vec<String> = Vec::new();
-            let mut k = 0;
-            while k < words.len() {
-                let w = words[k];
-                if matches!(w, "-e" | "--editable") {
-                    k += 2;
-                    continue;
-                }
-                if p.install.local.iter().any(|l| l == w)
-                    || matches!(w, "--no-cache-dir" | "--no-cache" | "--system" | "--user")
-                {
-                    k += 1;
-                    continue;
-                }
-                kept.push(shell_quote(w));
-                k += 1;
-            }
-            let torch = if plan.cpu_torch {
-                match p.install.tool {
-                    Tool::Pip => format!(" --extra-index-url {CPU_INDEX}"),
-                    _ => " --torch-backend=cpu".to_string(),
-                }
-            } else {
-                String::new()
-            };
-            format!("{}{torch} {}", kept.join(" "), deps.join(" "))
-        }
-        Tool::UvSync if !words.contains(&"--no-install-project") => {
-            format!("{} --no-install-project", words.join(" "))
-        }
-        Tool::Poetry if !words.contains(&"--no-root") && !words.contains(&"--only-root") => {
-            format!("{} --no-root", words.join(" "))
-        }
-        _ => return None,
-    };
-    // The tool installed earlier in the same RUN (`pip install uv && uv sync`).
-    let run = p.run;
-    let tools: Vec<&str> = p
-        .part
-        .script
-        .commands
-        .iter()
-        .take_while(|c| !std::ptr::eq(*c, cmd))
-        .filter(|c| command_role(plan, cx, run, c) == Role::Tooling)
-        .map(|c| &p.part.text[c.span.0..c.span.1])
-        .collect();
-    let prefix: String = tools.iter().map(|t| format!("{t} && ")).collect();
-    Some(format!(
-        "RUN --mount=type=cache,target={cache} {prefix}{text}\n"
-    ))
-}
-
-/// A word as the shell reads it back.
-fn shell_quote(w: &str) -> String {
-    if w.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c))
-    {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', "'\\''"))
-    }
 }
 
 /// The original FROM, named `builder`.
@@ -677,7 +524,7 @@ fn copied_by(cx: &Checker<'_>, i: usize, ctx: &str) -> bool {
 }
 
 /// Where COPY `i` puts context file `ctx` (absolute), if it takes it.
-fn container_path_of(cx: &Checker<'_>, i: usize, ctx: &str) -> Option<String> {
+pub(super) fn container_path_of(cx: &Checker<'_>, i: usize, ctx: &str) -> Option<String> {
     let inst = cx.inst(i);
     let args = CopyArgs::parse(inst).ok()?;
     let dest = cx.absolute(i, &args.dest);
@@ -730,18 +577,15 @@ fn builder_run(
     if !has_deps {
         return Ok(inst_text(cx.df, i));
     }
-    let cache = match plan.tool {
-        Tool::Pip => "/root/.cache/pip",
-        Tool::UvPip | Tool::UvSync => "/root/.cache/uv",
-        Tool::Poetry => "/root/.cache/pypoetry",
-        _ => "",
-    };
-    let mount = !cache.is_empty()
-        && run
-            .mounts
+    // The cache to mount: the tool's (pip, uv and poetry each have one),
+    // unless the RUN mounts it already or runs as another user.
+    let cache_mount = plan.tool.root_cache_dir().filter(|&cache| {
+        run.mounts
             .iter()
             .all(|m| m.target.as_deref() != Some(cache))
-        && cx.runs_as_root(i);
+            && cx.runs_as_root(i)
+    });
+    let mount = cache_mount.is_some();
     let mut edits: Vec<Edit> = Vec::new();
     for p in plan.installs.iter().filter(|p| p.run.index == i) {
         let part = p.part;
@@ -784,7 +628,7 @@ fn builder_run(
     }
     let mut text = edited_run(cx.df, i, &edits)
         .ok_or_else(|| no_at(cx.inst(i).start_line, "the install cannot be edited"))?;
-    if mount {
+    if let Some(cache) = cache_mount {
         let kw = cx.inst(i).keyword_span;
         let at = kw.end - super::text::comment_start(cx.df, i);
         text.insert_str(at, &format!(" --mount=type=cache,target={cache}"));
