@@ -51,6 +51,16 @@ fn step_cached(log: &str, needle: &str) -> Option<bool> {
     Some(log.lines().any(|l| l == format!("{id} CACHED")))
 }
 
+/// `ballast fix --restructure .` in `dir`: the Dockerfile it wrote.
+fn restructure(dir: &Path) -> String {
+    let out = ballast(dir)
+        .args(["fix", "--restructure", "."])
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+    std::fs::read_to_string(dir.join("Dockerfile")).unwrap()
+}
+
 #[test]
 #[cfg_attr(
     ballast_no_engine,
@@ -67,6 +77,8 @@ fn example_and_restructured_build_run_and_compare() {
         "fastapi==0.115.5".to_string(),
         "uvicorn==0.32.1".to_string(),
         "uv".to_string(),
+        // The build backend of `project_install_with_files_keeps_its_layer`.
+        "setuptools".to_string(),
     ]];
     sets.extend(cases.iter().map(|(_, _, specs)| specs.clone()));
     proof::wheelhouse(&sets, &wheel_dir).expect("wheels");
@@ -85,12 +97,7 @@ fn example_and_restructured_build_run_and_compare() {
         // 15) into a new stage; both copies drop it, as the refusal says.
         common::drop_baked_token(&dir.join("Dockerfile"));
     }
-    let out = ballast(&fixed)
-        .args(["fix", "--restructure", "."])
-        .output()
-        .unwrap();
-    common::assert_success(&out);
-    let restructured = std::fs::read_to_string(fixed.join("Dockerfile")).unwrap();
+    let restructured = restructure(&fixed);
     assert!(restructured.contains("AS builder"), "{restructured}");
 
     let (_, naive_cold) = d
@@ -200,6 +207,7 @@ fn example_and_restructured_build_run_and_compare() {
     // saving is what the fixed image, built, stores less.
     calibrated_savings_match_a_build(&d, &naive, work.path());
     uv_cache_shares_its_bytes(&d, work.path(), server.port);
+    project_install_with_files_keeps_its_layer(&d, work.path());
 
     // `ballast bench` on the naive copy: the table, with the restructured
     // variant reusing its dependency layer after a code change.
@@ -626,6 +634,56 @@ fn uv_cache_shares_its_bytes(d: &Dockerd, work: &Path, wheel_port: u16) {
     let error = step as f64 / layer as f64 - 1.0;
     assert!(error.abs() < 0.25, "predicted {step} vs built {layer}");
     d.remove_images(&["uv:cache"]).unwrap();
+}
+
+/// A project install that also names requirements and constraints files
+/// and an index from a build argument, after the code copy: restructured,
+/// it builds (its dependency layer copies the files pip reads), holds the
+/// same distributions at the same versions, and a code change reuses the
+/// layer. The restructure once kept `-r requirements.txt` in a layer that
+/// had no such file, and wrote `$INDEX` as its default.
+fn project_install_with_files_keeps_its_layer(d: &Dockerd, work: &Path) {
+    let files = [
+        (
+            "Dockerfile",
+            "FROM python:3.11-slim\nARG INDEX=https://pypi.org/simple\nWORKDIR /app\nCOPY . .\nRUN pip install --no-cache-dir --index-url \"$INDEX\" -r requirements.txt -c constraints.txt .\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        ),
+        (
+            "pyproject.toml",
+            "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n[project]\nname = \"svc\"\nversion = \"0\"\ndependencies = [\"uvicorn==0.32.1\"]\n\n[tool.setuptools]\npackages = [\"svc\"]\n",
+        ),
+        ("requirements.txt", "fastapi==0.115.5\n"),
+        ("constraints.txt", "starlette<1\n"),
+        ("svc/__init__.py", ""),
+        (
+            "svc/__main__.py",
+            "import fastapi, starlette, uvicorn\nprint(fastapi.__version__, starlette.__version__, uvicorn.__version__)\n",
+        ),
+    ];
+    let naive = work.join("files-naive");
+    let fixed = work.join("files-restructured");
+    for dir in [&naive, &fixed] {
+        common::write(dir, &files);
+    }
+    let text = restructure(&fixed);
+    assert!(
+        text.contains("COPY requirements.txt /app/requirements.txt"),
+        "{text}"
+    );
+    let versions = |dir: &Path, tag: &str| {
+        d.build(dir, tag, &[])
+            .unwrap_or_else(|e| panic!("{e}\n{text}\n{}", d.log_tail()));
+        let out = d.run(&["run", "--rm", "--network", "none", tag]).unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let before = versions(&naive, "files:naive");
+    assert_eq!(versions(&fixed, "files:restructured"), before);
+    assert!(before.starts_with("0.115.5 "), "{before}");
+    std::fs::write(fixed.join("svc/__init__.py"), "# a one-line change\n").unwrap();
+    let (log, _) = d.build(&fixed, "files:restructured", &[]).unwrap();
+    assert_eq!(step_cached(&log, "'uvicorn==0.32.1'"), Some(true), "{log}");
+    d.remove_images(&["files:naive", "files:restructured"])
+        .unwrap();
 }
 
 /// The corpus cases materialized and prepared under `work`, with the wheels
