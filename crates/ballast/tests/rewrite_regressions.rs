@@ -439,3 +439,26 @@ fn no_dependency_layer_where_it_would_miss_what_the_install_needs() {
         );
     }
 }
+
+#[test]
+fn an_env_between_two_project_installs_leaves_no_dependency_layer() {
+    // The layer would install the second project's dependencies before the
+    // ENV its install ran under.
+    let d = project_with_files(
+        "pip install .\nENV PIP_INDEX_URL=https://example.org/simple\nRUN pip install ./lib",
+    );
+    write(
+        d.path(),
+        &[(
+            "lib/pyproject.toml",
+            "[project]\nname = \"lib\"\nversion = \"0\"\ndependencies = [\"httpx==0.28.1\"]\n",
+        )],
+    );
+    let r = restructured(d.path());
+    let b = builder(&r.text);
+    assert!(!b.contains("httpx"), "{b}");
+    assert!(
+        b.find("COPY . .").unwrap() < b.find("--mount=type=cache").unwrap(),
+        "{b}"
+    );
+}

@@ -6,11 +6,11 @@
 //!
 //! The layer stands where the code copy stood, so it is written only when
 //! its installs run there as they ran after the copy. The steps between the
-//! copy and the first project install either move before the layer with it
+//! copy and the last project install either move before the layer with it
 //! (installers, OS packages: they read no code), stay after it (copies,
-//! other dependency installs, labels) or leave the builder without a layer
-//! (an ENV, ARG, WORKDIR or USER, any other RUN). The same holds for the
-//! commands before an install in its own RUN. What an install reads is
+//! the project installs, other dependency installs, labels) or leave the
+//! builder without a layer (an ENV, ARG, WORKDIR or USER, any other RUN).
+//! The same holds for the commands before an install in its own RUN. What an install reads is
 //! copied first: a requirements or constraints file that names further
 //! files (`-r`, `-c`, a local path) leaves the builder without a layer too.
 
@@ -42,7 +42,7 @@ pub(super) fn dependency_layer(cx: &Checker<'_>, plan: &Plan<'_>, i: usize) -> O
         .iter()
         .filter(|p| p.resolved.project.is_some())
         .collect();
-    let hoisted = steps_that_move(cx, plan, i, projects.first()?.run.index)?;
+    let hoisted = steps_that_move(cx, plan, i, projects.last()?.run.index)?;
     let mut copies = String::new();
     let mut runs = String::new();
     let mut copied: Vec<String> = Vec::new();
